@@ -1,0 +1,145 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type BatchGetCommandOutput,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ContentionError, ConflictError, InvalidCursorError } from '../../domain/shared/errors';
+import type { CrmTablePort, Item, ItemKey, KeyQuery, PageKey, QueryPage, WriteCondition, WriteOp } from '../../domain/shared/table-port';
+
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const TRANSACTION_ATTEMPTS = 4;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const backoff = (attempt: number) => sleep(Math.random() * 20 * 2 ** attempt);
+const chunks = <T>(values: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(values.length / size) }, (_, index) => values.slice(index * size, index * size + size));
+
+function conditionExpression(condition: WriteCondition | undefined) {
+  switch (condition?.kind) {
+    case undefined:
+      return {};
+    case 'absent':
+      return { ConditionExpression: 'attribute_not_exists(pk)' };
+    case 'live':
+      return { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)' };
+    case 'liveAtVersion':
+      return {
+        ConditionExpression: '#version = :version AND attribute_not_exists(deletedAt)',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': condition.version },
+      };
+  }
+}
+
+/** Executes the domain's key-level operations on the CRM table; the only module that speaks DynamoDB for records. */
+export class DynamoDbCrmTable implements CrmTablePort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getItem(key: ItemKey): Promise<Item | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
+    return result.Item as Item | undefined;
+  }
+
+  async getItems(keys: readonly ItemKey[]): Promise<Item[]> {
+    const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, { pk: key.pk, sk: key.sk }])).values()];
+    const items: Item[] = [];
+    for (const chunk of chunks(unique, BATCH_GET_LIMIT)) {
+      let pending: Record<string, unknown>[] | undefined = chunk;
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const result: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        items.push(...((result.Responses?.[this.tableName] ?? []) as Item[]));
+        pending = result.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return items;
+  }
+
+  async query(query: KeyQuery, page: { limit: number; startKey?: PageKey }): Promise<QueryPage> {
+    const partitionAttribute = query.index ? `${query.index}pk` : 'pk';
+    const sortAttribute = query.index ? `${query.index}sk` : 'sk';
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      ...(query.index ? { IndexName: query.index } : { ConsistentRead: true }),
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': partitionAttribute },
+      ExpressionAttributeValues: { ':pk': query.partitionKey },
+      ScanIndexForward: query.ascending ?? false,
+      Limit: page.limit,
+      ...(page.startKey ? { ExclusiveStartKey: page.startKey } : {}),
+    };
+    const sortKey = query.sortKey;
+    if (sortKey) {
+      input.ExpressionAttributeNames!['#sk'] = sortAttribute;
+      if (sortKey.kind === 'beginsWith') {
+        input.KeyConditionExpression += ' AND begins_with(#sk, :prefix)';
+        input.ExpressionAttributeValues![':prefix'] = sortKey.prefix;
+      } else {
+        input.KeyConditionExpression += ' AND #sk BETWEEN :from AND :to';
+        input.ExpressionAttributeValues![':from'] = sortKey.from;
+        input.ExpressionAttributeValues![':to'] = sortKey.to;
+      }
+    }
+    try {
+      const result = await this.client.send(new QueryCommand(input));
+      return { items: (result.Items ?? []) as Item[], ...(result.LastEvaluatedKey ? { lastKey: result.LastEvaluatedKey as PageKey } : {}) };
+    } catch (error) {
+      // Cursors are checked before they get here; this is the backstop for a start key DynamoDB still refuses.
+      if (page.startKey && (error as Error).name === 'ValidationException') throw new InvalidCursorError();
+      throw error;
+    }
+  }
+
+  async transactWrite(ops: readonly WriteOp[]): Promise<void> {
+    const TransactItems = ops.map((op) => {
+      const condition = conditionExpression(op.condition);
+      switch (op.op) {
+        case 'put':
+          return { Put: { TableName: this.tableName, Item: op.item, ...condition } };
+        case 'delete':
+          return { Delete: { TableName: this.tableName, Key: { pk: op.key.pk, sk: op.key.sk }, ...condition } };
+        case 'check':
+          return { ConditionCheck: { TableName: this.tableName, Key: { pk: op.key.pk, sk: op.key.sk }, ...(condition as Required<typeof condition>) } };
+      }
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems }));
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+        if (failed >= 0) throw ops[failed]?.onConditionFailed?.() ?? new ConflictError('A concurrent change was detected; retry the request.');
+        // TransactionConflict: another transaction held one of the items. Safe to retry as is.
+        const conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
+        if (!conflicted) throw error;
+        if (attempt >= TRANSACTION_ATTEMPTS) throw new ContentionError('item', ops[0] && 'item' in ops[0] ? String(ops[0].item.pk) : 'unknown');
+        await backoff(attempt);
+      }
+    }
+  }
+
+  async deleteItems(keys: readonly ItemKey[]): Promise<void> {
+    const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
+    for (const chunk of chunks(unique, BATCH_WRITE_LIMIT)) {
+      let pending: Record<string, unknown>[] | undefined = chunk.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const result: BatchWriteCommandOutput = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+        pending = result.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
+      }
+    }
+  }
+}

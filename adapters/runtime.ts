@@ -1,0 +1,33 @@
+import { ulid } from 'ulid';
+import { findPipeline } from '../domain/pipelines/pipeline-use-cases';
+import { propertyDefinitionsFor } from '../domain/properties/property-use-cases';
+import type { RecordDependencies } from '../domain/records/record-dependencies';
+import type { Clock, IdGenerator } from '../domain/shared/table-port';
+import { loadConfig, type Config } from './config';
+import { createDocumentClient, createDynamoDbClient } from './dynamodb/document-client';
+import { DynamoDbCrmTable } from './dynamodb/dynamodb-crm-table';
+
+/**
+ * The composition root: the concrete adapters every handler shares, built once per
+ * Lambda container (SDK clients are reused across invocations).
+ */
+export interface CrmRuntime extends RecordDependencies {
+  readonly config: Config;
+  readonly dynamoDbClient: ReturnType<typeof createDynamoDbClient>;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+export const ulidGenerator: IdGenerator = { next: () => ulid() };
+
+export function createRuntime(config: Config = loadConfig()): CrmRuntime {
+  const dynamoDbClient = createDynamoDbClient(config);
+  const table = new DynamoDbCrmTable(createDocumentClient(config, dynamoDbClient), config.TABLE_NAME);
+  const base = { table, clock: systemClock, ids: ulidGenerator };
+  return {
+    ...base,
+    config,
+    dynamoDbClient,
+    getPipeline: (id) => findPipeline(base, id),
+    propertyDefinitions: (type) => propertyDefinitionsFor(base, type),
+  };
+}

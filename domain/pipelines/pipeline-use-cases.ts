@@ -1,0 +1,107 @@
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { accessPatterns, keys } from '../shared/keys';
+import type { Clock, CrmTablePort, IdGenerator, Item } from '../shared/table-port';
+import type { Page } from '../records/list-records';
+import { DEFAULT_PIPELINE_ID, defaultPipeline, type Pipeline, type PipelineCreate, type PipelineStage, type PipelineUpdate } from './pipeline';
+
+export interface PipelineDependencies {
+  readonly table: CrmTablePort;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+function toItem(pipeline: Pipeline): Item {
+  return { ...pipeline, ...keys.record('pipeline', pipeline.id), entity: 'pipeline', ...keys.typeListIndex('pipeline', pipeline.createdAt, pipeline.id) };
+}
+
+function fromItem(item: Item): Pipeline {
+  const { id, name, stages, isDefault, createdAt, updatedAt, version } = item as unknown as Pipeline;
+  return { id, name, stages, isDefault, createdAt, updatedAt, version };
+}
+
+/**
+ * The default pipeline is written the first time anyone asks for it, with a
+ * create-if-absent put, so a fresh deployment needs no seeding step and concurrent
+ * first requests all end up with the same single pipeline.
+ */
+async function ensureDefaultPipeline(deps: PipelineDependencies): Promise<Pipeline> {
+  const pipeline = defaultPipeline(deps.clock.now().toISOString());
+  try {
+    await deps.table.transactWrite([{ op: 'put', item: toItem(pipeline), condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('exists') }]);
+    return pipeline;
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    const existing = await deps.table.getItem(keys.record('pipeline', DEFAULT_PIPELINE_ID));
+    return fromItem(existing!);
+  }
+}
+
+export async function findPipeline(deps: PipelineDependencies, id: string): Promise<Pipeline | undefined> {
+  const item = await deps.table.getItem(keys.record('pipeline', id));
+  if (item) return fromItem(item);
+  return id === DEFAULT_PIPELINE_ID ? ensureDefaultPipeline(deps) : undefined;
+}
+
+export async function getPipeline(deps: PipelineDependencies, id: string): Promise<Pipeline> {
+  const pipeline = await findPipeline(deps, id);
+  if (!pipeline) throw new NotFoundError('pipeline', id);
+  return pipeline;
+}
+
+export async function listPipelines(deps: PipelineDependencies, page: { limit: number; cursor?: string }): Promise<Page<Pipeline>> {
+  const query = accessPatterns.recordsByType('pipeline');
+  const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
+  if (!startKey) await findPipeline(deps, DEFAULT_PIPELINE_ID);
+  const result = await deps.table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) });
+  return { items: result.items.map(fromItem), nextCursor: result.lastKey ? encodeCursor(query, result.lastKey) : null };
+}
+
+function withStageIds(deps: PipelineDependencies, stages: PipelineCreate['stages']): PipelineStage[] {
+  return stages.map((stage) => ({ id: stage.id ?? deps.ids.next(), name: stage.name, probability: stage.probability, kind: stage.kind }));
+}
+
+export async function createPipeline(deps: PipelineDependencies, input: PipelineCreate): Promise<Pipeline> {
+  const now = deps.clock.now().toISOString();
+  const pipeline: Pipeline = { id: deps.ids.next(), name: input.name, stages: withStageIds(deps, input.stages), isDefault: false, createdAt: now, updatedAt: now, version: 1 };
+  await deps.table.transactWrite([{ op: 'put', item: toItem(pipeline), condition: { kind: 'absent' } }]);
+  return pipeline;
+}
+
+async function stageHasDeals(deps: PipelineDependencies, pipelineId: string, stageId?: string): Promise<boolean> {
+  const page = await deps.table.query(accessPatterns.dealsByPipeline(pipelineId, stageId), { limit: 1 });
+  return page.items.length > 0;
+}
+
+/**
+ * Stages are sent as the full ordered list: renaming, reordering and re-weighting
+ * are free; removing a stage, or changing whether it counts as won or lost, is only
+ * allowed while no deal sits in it, because deals keep their status from their stage.
+ */
+export async function updatePipeline(deps: PipelineDependencies, id: string, patch: PipelineUpdate, expectedVersion?: number): Promise<Pipeline> {
+  const current = await getPipeline(deps, id);
+  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
+  const stages = patch.stages ? withStageIds(deps, patch.stages) : current.stages;
+  for (const stage of current.stages) {
+    const kept = stages.find((candidate) => candidate.id === stage.id);
+    const blocked = !kept || kept.kind !== stage.kind;
+    if (blocked && (await stageHasDeals(deps, id, stage.id))) {
+      throw new ConflictError(`Stage ${stage.id} has deals; move them before removing it or changing its kind.`, { stageId: stage.id });
+    }
+  }
+  const next: Pipeline = { ...current, name: patch.name ?? current.name, stages, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
+  await deps.table.transactWrite([
+    { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+  ]);
+  return next;
+}
+
+export async function deletePipeline(deps: PipelineDependencies, id: string, expectedVersion?: number): Promise<void> {
+  const current = await getPipeline(deps, id);
+  if (current.isDefault) throw new ValidationError('The default pipeline cannot be deleted.', [{ field: 'path.id', message: 'default pipeline' }]);
+  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
+  if (await stageHasDeals(deps, id)) throw new ConflictError(`Pipeline ${id} still has deals; move or delete them first.`);
+  await deps.table.transactWrite([
+    { op: 'delete', key: keys.record('pipeline', id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+  ]);
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { recordId, serverFields, shortText } from '../shared/common-fields';
+
+export const stageKinds = ['open', 'won', 'lost'] as const;
+export type StageKind = (typeof stageKinds)[number];
+
+const stageInput = z
+  .strictObject({
+    id: recordId.optional().meta({ description: 'Keep an existing stage by sending its id; omit to add a new stage.' }),
+    name: shortText(100),
+    probability: z.number().min(0).max(1).meta({ description: 'Win probability between 0 and 1.' }),
+    kind: z.enum(stageKinds).default('open'),
+  })
+  .meta({ id: 'PipelineStageInput' });
+
+const stagesInput = z
+  .array(stageInput)
+  .min(1)
+  .max(50)
+  .superRefine((stages, ctx) => {
+    if (!stages.some((stage) => stage.kind === 'open')) {
+      ctx.addIssue({ code: 'custom', message: 'a pipeline needs at least one open stage' });
+    }
+    const ids = stages.flatMap((stage) => (stage.id ? [stage.id] : []));
+    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'stage ids must be unique' });
+  });
+
+export const createPipelineSchema = z.strictObject({ name: shortText(100), stages: stagesInput }).meta({ id: 'PipelineCreate' });
+export const updatePipelineSchema = z
+  .strictObject({
+    name: shortText(100).optional(),
+    stages: stagesInput.optional().meta({ description: 'The full ordered list of stages: rename, reorder, add, or remove (only stages without deals).' }),
+  })
+  .meta({ id: 'PipelineUpdate' });
+
+export const pipelineStageSchema = z.object({ id: z.string(), name: z.string(), probability: z.number(), kind: z.enum(stageKinds) }).meta({ id: 'PipelineStage' });
+export const pipelineSchema = z
+  .object({ ...serverFields, name: z.string(), stages: z.array(pipelineStageSchema), isDefault: z.boolean() })
+  .meta({ id: 'Pipeline' });
+
+export type PipelineStage = z.infer<typeof pipelineStageSchema>;
+export type Pipeline = z.infer<typeof pipelineSchema>;
+export type PipelineCreate = z.infer<typeof createPipelineSchema>;
+export type PipelineUpdate = z.infer<typeof updatePipelineSchema>;
+
+export const DEFAULT_PIPELINE_ID = 'default';
+
+/** The sales pipeline every deployment starts with (HubSpot's familiar default stages). */
+export function defaultPipeline(now: string): Pipeline {
+  const stage = (id: string, name: string, probability: number, kind: StageKind = 'open'): PipelineStage => ({ id, name, probability, kind });
+  return {
+    id: DEFAULT_PIPELINE_ID,
+    name: 'Sales pipeline',
+    isDefault: true,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+    stages: [
+      stage('appointment_scheduled', 'Appointment scheduled', 0.2),
+      stage('qualified_to_buy', 'Qualified to buy', 0.4),
+      stage('presentation_scheduled', 'Presentation scheduled', 0.6),
+      stage('decision_maker_bought_in', 'Decision maker bought in', 0.8),
+      stage('contract_sent', 'Contract sent', 0.9),
+      stage('closed_won', 'Closed won', 1, 'won'),
+      stage('closed_lost', 'Closed lost', 0, 'lost'),
+    ],
+  };
+}
+
+/** The stage a new deal enters when none is given: the first open one. */
+export function entryStage(pipeline: Pipeline): PipelineStage {
+  const stage = pipeline.stages.find((candidate) => candidate.kind === 'open');
+  if (!stage) throw new Error(`pipeline ${pipeline.id} has no open stage`);
+  return stage;
+}

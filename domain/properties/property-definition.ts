@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { serverFields, shortText } from '../shared/common-fields';
+import type { RecordType } from '../records/record-model';
+
+export const propertyTypes = ['string', 'number', 'boolean', 'date', 'enum'] as const;
+
+export const objectTypeParam = z.enum(['contacts', 'companies', 'deals', 'activities']).meta({ description: 'The record type the property belongs to.' });
+export type ObjectTypeParam = z.infer<typeof objectTypeParam>;
+export const objectTypeOf: Record<ObjectTypeParam, RecordType> = { contacts: 'contact', companies: 'company', deals: 'deal', activities: 'activity' };
+
+export const propertyName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower_snake_case, up to 64 characters');
+
+const enumOptions = z
+  .array(z.strictObject({ value: z.string().trim().min(1).max(100), label: shortText(200) }))
+  .min(1)
+  .max(200)
+  .refine((options) => new Set(options.map((option) => option.value)).size === options.length, 'option values must be unique');
+
+export const createPropertySchema = z
+  .strictObject({
+    name: propertyName,
+    label: shortText(200),
+    type: z.enum(propertyTypes),
+    description: z.string().max(1_000).optional(),
+    options: enumOptions.optional().meta({ description: 'Required for enum properties, not allowed otherwise.' }),
+  })
+  .superRefine((definition, ctx) => {
+    if (definition.type === 'enum' && !definition.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'enum properties need options' });
+    if (definition.type !== 'enum' && definition.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'only enum properties have options' });
+  })
+  .meta({ id: 'PropertyCreate' });
+
+export const updatePropertySchema = z
+  .strictObject({
+    label: shortText(200).optional(),
+    description: z.string().max(1_000).nullable().optional(),
+    options: enumOptions.optional().meta({ description: 'Enum properties only: the full new list of options.' }),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
+  .meta({ id: 'PropertyUpdate' });
+
+export const propertyDefinitionSchema = z
+  .object({
+    ...serverFields,
+    objectType: objectTypeParam,
+    name: z.string(),
+    label: z.string(),
+    type: z.enum(propertyTypes),
+    description: z.string().optional(),
+    options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+  })
+  .omit({ id: true })
+  .meta({ id: 'PropertyDefinition' });
+
+export type PropertyCreate = z.infer<typeof createPropertySchema>;
+export type PropertyUpdate = z.infer<typeof updatePropertySchema>;
+export type PropertyDefinition = z.infer<typeof propertyDefinitionSchema>;
+/** Upper bound on definitions per object type: validation loads them all in one Query page. */
+export const MAX_PROPERTIES_PER_TYPE = 500;

@@ -1,0 +1,103 @@
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { accessPatterns, keys } from '../shared/keys';
+import type { Clock, CrmTablePort, Item } from '../shared/table-port';
+import type { Page } from '../records/list-records';
+import {
+  MAX_PROPERTIES_PER_TYPE,
+  objectTypeOf,
+  type ObjectTypeParam,
+  type PropertyCreate,
+  type PropertyDefinition,
+  type PropertyUpdate,
+} from './property-definition';
+import type { RecordType } from '../records/record-model';
+
+export interface PropertyDependencies {
+  readonly table: CrmTablePort;
+  readonly clock: Clock;
+}
+
+const toItem = (definition: PropertyDefinition): Item => ({
+  ...definition,
+  ...keys.propertyDefinition(objectTypeOf[definition.objectType], definition.name),
+  entity: 'propertyDefinition',
+});
+
+function fromItem(item: Item): PropertyDefinition {
+  const { pk: _pk, sk: _sk, entity: _entity, ...definition } = item;
+  return definition as unknown as PropertyDefinition;
+}
+
+/** All definitions of a type, for validating values; bounded, so one Query page holds them. */
+export async function propertyDefinitionsFor(deps: PropertyDependencies, type: RecordType): Promise<PropertyDefinition[]> {
+  const page = await deps.table.query(accessPatterns.propertyDefinitions(type), { limit: MAX_PROPERTIES_PER_TYPE });
+  return page.items.map(fromItem);
+}
+
+export async function listPropertyDefinitions(deps: PropertyDependencies, objectType: ObjectTypeParam, page: { limit: number; cursor?: string }): Promise<Page<PropertyDefinition>> {
+  const query = accessPatterns.propertyDefinitions(objectTypeOf[objectType]);
+  const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
+  const result = await deps.table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) });
+  return { items: result.items.map(fromItem), nextCursor: result.lastKey ? encodeCursor(query, result.lastKey) : null };
+}
+
+export async function getPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string): Promise<PropertyDefinition> {
+  const item = await deps.table.getItem(keys.propertyDefinition(objectTypeOf[objectType], name));
+  if (!item) throw new NotFoundError('property', `${objectType}/${name}`);
+  return fromItem(item);
+}
+
+export async function createPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, input: PropertyCreate): Promise<PropertyDefinition> {
+  const existing = await propertyDefinitionsFor(deps, objectTypeOf[objectType]);
+  if (existing.length >= MAX_PROPERTIES_PER_TYPE) {
+    throw new ValidationError(`At most ${MAX_PROPERTIES_PER_TYPE} custom properties per object type.`, [{ field: 'path.objectType', message: 'limit reached' }]);
+  }
+  const now = deps.clock.now().toISOString();
+  const definition: PropertyDefinition = { ...input, objectType, createdAt: now, updatedAt: now, version: 1 };
+  await deps.table.transactWrite([
+    {
+      op: 'put',
+      item: toItem(definition),
+      condition: { kind: 'absent' },
+      onConditionFailed: () => new ConflictError(`Property ${input.name} already exists on ${objectType}.`, { field: 'name' }),
+    },
+  ]);
+  return definition;
+}
+
+export async function updatePropertyDefinition(
+  deps: PropertyDependencies,
+  objectType: ObjectTypeParam,
+  name: string,
+  patch: PropertyUpdate,
+  expectedVersion?: number,
+): Promise<PropertyDefinition> {
+  const current = await getPropertyDefinition(deps, objectType, name);
+  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
+  if (patch.options && current.type !== 'enum') {
+    throw new ValidationError('Only enum properties have options.', [{ field: 'body.options', message: `property type is ${current.type}` }]);
+  }
+  const { description, ...rest } = patch;
+  const next: PropertyDefinition = {
+    ...current,
+    ...rest,
+    ...(description === null ? { description: undefined } : description !== undefined ? { description } : {}),
+    updatedAt: deps.clock.now().toISOString(),
+    version: current.version + 1,
+  };
+  await deps.table.transactWrite([
+    { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+  ]);
+  return next;
+}
+
+/**
+ * Removes the definition. Values already stored on records stay until a write clears
+ * them (set the property to null): rewriting every record of a type would be a scan.
+ */
+export async function deletePropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, expectedVersion?: number): Promise<void> {
+  const current = await getPropertyDefinition(deps, objectType, name);
+  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
+  await deps.table.transactWrite([{ op: 'delete', key: keys.propertyDefinition(objectTypeOf[objectType], name) }]);
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { customProperties, idList, isoDateTime, longText, shortText, userId } from '../shared/common-fields';
+import { ValidationError } from '../shared/errors';
+import { accessPatterns, keys } from '../shared/keys';
+import type { CrmRecord, RecordModel } from './record-model';
+import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+
+export const activityKinds = ['note', 'task', 'call', 'meeting', 'email'] as const;
+const taskOnlyFields = ['dueAt', 'taskStatus', 'assigneeId'] as const;
+/** Keeps every activity write, with all its timeline links, inside one 100-item transaction. */
+export const MAX_ACTIVITY_LINKS = 30;
+
+const activityShape = {
+  subject: shortText(300),
+  body: longText,
+  occurredAt: isoDateTime.meta({ description: 'When it happened (for tasks: when created); orders the timelines. Defaults to now.' }),
+  dueAt: isoDateTime.meta({ description: 'Tasks only.' }),
+  taskStatus: z.enum(['open', 'done']).meta({ description: 'Tasks only; defaults to open.' }),
+  assigneeId: userId.meta({ description: 'Tasks only: who has to do it.' }),
+  durationMinutes: z.number().int().min(0).max(1_440),
+  direction: z.enum(['inbound', 'outbound']),
+  ownerId: userId,
+  contactIds: idList(MAX_ACTIVITY_LINKS),
+  companyIds: idList(MAX_ACTIVITY_LINKS),
+  dealIds: idList(MAX_ACTIVITY_LINKS),
+  properties: customProperties,
+};
+
+export const activityModel: RecordModel = {
+  type: 'activity',
+  collection: 'activities',
+  createSchema: z
+    .strictObject({ kind: z.enum(activityKinds), ...activityShape })
+    .partial(Object.fromEntries(Object.keys(activityShape).map((name) => [name, true])) as Record<keyof typeof activityShape, true>)
+    .meta({ id: 'ActivityCreate' }),
+  updateSchema: patchSchemaOf(activityShape, ['occurredAt'], 'ActivityUpdate'),
+  recordSchema: serverRecordSchema('Activity', {
+    kind: z.enum(activityKinds),
+    ...Object.fromEntries(Object.entries(activityShape).map(([name, schema]) => [name, schema.optional()])),
+    occurredAt: z.string(),
+    contactIds: z.array(z.string()),
+    companyIds: z.array(z.string()),
+    dealIds: z.array(z.string()),
+  }),
+  listQuerySchema: z.strictObject({
+    ...commonListQuery,
+    kind: z.enum(activityKinds).optional(),
+    assigneeId: userId.optional().meta({ description: 'Tasks assigned to this user.' }),
+  }),
+  references: [
+    { field: 'contactIds', target: 'contact', many: true, linkKind: 'timeline' },
+    { field: 'companyIds', target: 'company', many: true, linkKind: 'timeline' },
+    { field: 'dealIds', target: 'deal', many: true, linkKind: 'timeline' },
+  ],
+
+  async derive(draft, context) {
+    const isTask = draft.kind === 'task';
+    const misplaced = isTask ? [] : taskOnlyFields.filter((field) => draft[field] !== undefined && draft[field] !== null);
+    if (misplaced.length > 0) {
+      throw new ValidationError(`${misplaced.join(', ')} apply to tasks only.`, misplaced.map((field) => ({ field: `body.${field}`, message: 'tasks only' })));
+    }
+    const links = ['contactIds', 'companyIds', 'dealIds'].map((field) => (draft[field] as string[] | undefined) ?? []);
+    if (links.flat().length > MAX_ACTIVITY_LINKS) {
+      throw new ValidationError(`An activity links to at most ${MAX_ACTIVITY_LINKS} records.`, [{ field: 'body', message: `at most ${MAX_ACTIVITY_LINKS} links in all` }]);
+    }
+    return {
+      occurredAt: (draft.occurredAt as string | undefined) ?? context.now,
+      ...(isTask ? { taskStatus: (draft.taskStatus as string | undefined) ?? 'open' } : {}),
+      contactIds: links[0],
+      companyIds: links[1],
+      dealIds: links[2],
+    };
+  },
+
+  indexKeys: (record: CrmRecord) => {
+    const responsible = (record.assigneeId ?? record.ownerId) as string | undefined;
+    return {
+      ...(responsible ? keys.ownerIndex('activity', responsible, record.updatedAt, record.id) : {}),
+      ...keys.facetIndex('activity', 'kind', record.kind as string, record.updatedAt, record.id),
+    };
+  },
+
+  listPattern(filters) {
+    const updatedSince = filters.updatedSince as string | undefined;
+    switch (onlyOneFilter(filters, ['ownerId', 'assigneeId', 'kind'])) {
+      case 'ownerId':
+      case 'assigneeId':
+        // One index serves both: an activity is listed under its assignee if it has one, else its owner.
+        return accessPatterns.recordsByOwner('activity', (filters.assigneeId ?? filters.ownerId) as string, updatedSince);
+      case 'kind':
+        return accessPatterns.recordsByFacet('activity', 'kind', filters.kind as string, updatedSince);
+      default:
+        return undefined;
+    }
+  },
+};

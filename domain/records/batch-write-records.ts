@@ -1,0 +1,81 @@
+import type { Actor } from '../shared/actor';
+import { CrmError, UniqueValueTakenError } from '../shared/errors';
+import { zodIssues } from '../shared/zod-issues';
+import { createRecord } from './create-record';
+import { findByUniqueValue } from './get-record';
+import type { RecordDependencies } from './record-dependencies';
+import type { CrmRecord, RecordModel } from './record-model';
+import { updateRecord } from './update-record';
+
+export const MAX_BATCH_INPUTS = 100;
+const PARALLEL_WRITES = 8;
+
+export type BatchResult =
+  | { readonly index: number; readonly status: 200 | 201; readonly record: CrmRecord }
+  | { readonly index: number; readonly status: number; readonly error: CrmError };
+
+/**
+ * Creates many records, each on its own (one bad input never blocks the others).
+ * Types with a unique field upsert on it, so re-running an import creates no
+ * duplicates: an existing email or domain updates that record instead. Inputs that
+ * share a unique value run one after another, so they cannot race each other.
+ */
+export async function batchWriteRecords(deps: RecordDependencies, model: RecordModel, inputs: readonly unknown[], actor: Actor): Promise<BatchResult[]> {
+  const lanes = new Map<string, number[]>();
+  inputs.forEach((input, index) => {
+    const lane = uniqueValueOf(model, input) ?? `#${index}`;
+    lanes.set(lane, [...(lanes.get(lane) ?? []), index]);
+  });
+
+  const results: BatchResult[] = [];
+  const queue = [...lanes.values()];
+  const worker = async () => {
+    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+      for (const index of lane) results.push(await writeOne(deps, model, inputs[index], index, actor));
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL_WRITES }, worker));
+  return results.sort((a, b) => a.index - b.index);
+}
+
+function uniqueValueOf(model: RecordModel, input: unknown): string | undefined {
+  const field = model.uniqueField;
+  const value = field && typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[field.field] : undefined;
+  return field && typeof value === 'string' ? field.normalize(value) : undefined;
+}
+
+async function writeOne(deps: RecordDependencies, model: RecordModel, input: unknown, index: number, actor: Actor): Promise<BatchResult> {
+  const parsed = model.createSchema.safeParse(input);
+  if (!parsed.success) return { index, status: 400, error: zodIssues(parsed.error, `inputs.${index}`) };
+  // Only what the input sent may overwrite an existing record, not the create defaults.
+  const sent = new Set(Object.keys(input as object));
+  const provided = Object.fromEntries(Object.entries(parsed.data).filter(([field]) => sent.has(field)));
+  try {
+    return await upsert(deps, model, parsed.data, provided, index, actor, true);
+  } catch (error) {
+    if (error instanceof CrmError) return { index, status: error.status, error };
+    throw error;
+  }
+}
+
+async function upsert(
+  deps: RecordDependencies,
+  model: RecordModel,
+  input: Record<string, unknown>,
+  provided: Record<string, unknown>,
+  index: number,
+  actor: Actor,
+  retryOnRace: boolean,
+): Promise<BatchResult> {
+  const unique = model.uniqueField;
+  const uniqueValue = unique ? input[unique.field] : undefined;
+  const existing = typeof uniqueValue === 'string' ? await findByUniqueValue(deps, model, uniqueValue) : undefined;
+  if (existing) return { index, status: 200, record: await updateRecord(deps, model, existing.id, provided, { actor }) };
+  try {
+    return { index, status: 201, record: await createRecord(deps, model, input, actor) };
+  } catch (error) {
+    // Another writer took the value between our lookup and our create: update theirs.
+    if (error instanceof UniqueValueTakenError && retryOnRace) return upsert(deps, model, input, provided, index, actor, false);
+    throw error;
+  }
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { customProperties, shortText, tags, userId } from '../shared/common-fields';
+import { accessPatterns, keys } from '../shared/keys';
+import type { CrmRecord, RecordModel } from './record-model';
+import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+
+export const companySizes = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001-5000', '5001+'] as const;
+
+const hostname = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** `https://www.Example.com/about` and `example.com.` are the same company domain. */
+export function normalizeDomain(input: string): string {
+  return input
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .replace(/[/?#].*$/, '')
+    .replace(/:\d+$/, '')
+    .replace(/^www\./, '')
+    .replace(/\.$/, '');
+}
+
+const domain = z
+  .string()
+  .max(300)
+  .transform(normalizeDomain)
+  .pipe(z.string().regex(hostname, 'a domain like example.com'))
+  .meta({ description: 'Normalized (lower case, no scheme, www. or path) and unique per deployment.' });
+
+const companyShape = {
+  name: shortText(200),
+  domain,
+  industry: shortText(100),
+  size: z.enum(companySizes).meta({ description: 'Employee count band.' }),
+  ownerId: userId,
+  tags,
+  properties: customProperties,
+};
+
+export const companyModel: RecordModel = {
+  type: 'company',
+  collection: 'companies',
+  createSchema: z
+    .strictObject(companyShape)
+    .partial({ domain: true, industry: true, size: true, ownerId: true, tags: true, properties: true })
+    .meta({ id: 'CompanyCreate' }),
+  updateSchema: patchSchemaOf(companyShape, ['name'], 'CompanyUpdate'),
+  recordSchema: serverRecordSchema('Company', {
+    ...Object.fromEntries(Object.entries(companyShape).map(([name, schema]) => [name, schema.optional()])),
+    name: z.string(),
+    domain: z.string().optional(),
+  }),
+  listQuerySchema: z.strictObject({
+    ...commonListQuery,
+    industry: shortText(100).optional(),
+    domain: z.string().max(300).optional().meta({ description: 'Look a company up by domain (normalized the same way).' }),
+  }),
+  uniqueField: { field: 'domain', normalize: normalizeDomain },
+  references: [],
+
+  indexKeys: (record: CrmRecord) => ({
+    ...(record.ownerId ? keys.ownerIndex('company', record.ownerId as string, record.updatedAt, record.id) : {}),
+    ...(record.industry ? keys.facetIndex('company', 'industry', (record.industry as string).toLowerCase(), record.updatedAt, record.id) : {}),
+  }),
+
+  listPattern(filters) {
+    const updatedSince = filters.updatedSince as string | undefined;
+    switch (onlyOneFilter(filters, ['ownerId', 'industry'])) {
+      case 'ownerId':
+        return accessPatterns.recordsByOwner('company', filters.ownerId as string, updatedSince);
+      case 'industry':
+        return accessPatterns.recordsByFacet('company', 'industry', (filters.industry as string).toLowerCase(), updatedSince);
+      default:
+        return undefined;
+    }
+  },
+};

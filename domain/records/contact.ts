@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { customProperties, idList, recordId, shortText, tags, userId } from '../shared/common-fields';
+import { ValidationError } from '../shared/errors';
+import { accessPatterns, keys } from '../shared/keys';
+import type { CrmRecord, RecordModel } from './record-model';
+import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+
+export const lifecycleStages = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'evangelist', 'other'] as const;
+
+const contactShape = {
+  firstName: shortText(100),
+  lastName: shortText(100),
+  email: z.string().trim().max(254).pipe(z.email()).meta({ description: 'Unique per deployment, compared case-insensitively.' }),
+  phone: z.string().trim().min(3).max(50).regex(/^[0-9+()\-. x]+$/, 'digits, spaces and + ( ) - . x only'),
+  title: shortText(200),
+  lifecycleStage: z.enum(lifecycleStages),
+  ownerId: userId,
+  primaryCompanyId: recordId.meta({ description: 'One of companyIds; added to it if missing.' }),
+  companyIds: idList(10).meta({ description: 'Companies the contact is associated with (at most 10).' }),
+  tags,
+  properties: customProperties,
+};
+
+const createSchema = z
+  .strictObject({ ...contactShape, lifecycleStage: contactShape.lifecycleStage.default('lead') })
+  .partial({ firstName: true, lastName: true, email: true, phone: true, title: true, ownerId: true, primaryCompanyId: true, companyIds: true, tags: true, properties: true })
+  .meta({ id: 'ContactCreate' });
+
+export const contactModel: RecordModel = {
+  type: 'contact',
+  collection: 'contacts',
+  createSchema,
+  updateSchema: patchSchemaOf(contactShape, ['lifecycleStage'], 'ContactUpdate'),
+  recordSchema: serverRecordSchema('Contact', {
+    ...Object.fromEntries(Object.entries(contactShape).map(([name, schema]) => [name, schema.optional()])),
+    lifecycleStage: z.enum(lifecycleStages),
+    companyIds: z.array(z.string()),
+  }),
+  listQuerySchema: z.strictObject({
+    ...commonListQuery,
+    lifecycleStage: z.enum(lifecycleStages).optional(),
+    companyId: recordId.optional().meta({ description: 'Contacts associated with this company.' }),
+    email: z.string().trim().max(254).optional().meta({ description: 'Look a contact up by email (case-insensitive).' }),
+  }),
+  uniqueField: { field: 'email', normalize: (email) => email.trim().toLowerCase() },
+  references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
+
+  async derive(draft) {
+    if (!draft.firstName && !draft.lastName && !draft.email) {
+      throw new ValidationError('A contact needs a first name, a last name or an email.', [{ field: 'body', message: 'firstName, lastName or email is required' }]);
+    }
+    const companyIds = (draft.companyIds as string[] | undefined) ?? [];
+    const primary = draft.primaryCompanyId as string | undefined | null;
+    if (primary && !companyIds.includes(primary)) {
+      if (companyIds.length >= 10) throw new ValidationError('A contact has at most 10 companies.', [{ field: 'body.companyIds', message: 'at most 10' }]);
+      return { companyIds: [primary, ...companyIds], primaryCompanyId: primary };
+    }
+    return { companyIds, primaryCompanyId: primary ?? companyIds[0] ?? null };
+  },
+
+  indexKeys: (record: CrmRecord) => ({
+    ...(record.ownerId ? keys.ownerIndex('contact', record.ownerId as string, record.updatedAt, record.id) : {}),
+    ...keys.facetIndex('contact', 'lifecycle', record.lifecycleStage as string, record.updatedAt, record.id),
+  }),
+
+  listPattern(filters) {
+    const updatedSince = filters.updatedSince as string | undefined;
+    switch (onlyOneFilter(filters, ['ownerId', 'lifecycleStage', 'companyId'])) {
+      case 'ownerId':
+        return accessPatterns.recordsByOwner('contact', filters.ownerId as string, updatedSince);
+      case 'lifecycleStage':
+        return accessPatterns.recordsByFacet('contact', 'lifecycle', filters.lifecycleStage as string, updatedSince);
+      case 'companyId':
+        if (updatedSince) throw new ValidationError('companyId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with companyId' }]);
+        return accessPatterns.linkedRecords('company', filters.companyId as string, 'contact');
+      default:
+        return undefined;
+    }
+  },
+};

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
+import { ValidationError } from '../shared/errors';
+import { accessPatterns, keys } from '../shared/keys';
+import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
+import type { CrmRecord, RecordModel } from './record-model';
+import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+
+const dealShape = {
+  name: shortText(200),
+  amount: z.number().min(0).max(1e15).multipleOf(0.01).meta({ description: 'In major units of `currency`, two decimals at most.' }),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
+  pipelineId: recordId,
+  stageId: recordId.meta({ description: 'A stage of the pipeline; defaults to its first open stage.' }),
+  expectedCloseDate: isoDate,
+  ownerId: userId,
+  companyId: recordId,
+  contactIds: idList(30).meta({ description: 'Contacts on the deal (at most 30).' }),
+  tags,
+  properties: customProperties,
+};
+
+export const dealModel: RecordModel = {
+  type: 'deal',
+  collection: 'deals',
+  createSchema: z
+    .strictObject({ ...dealShape, currency: dealShape.currency.default('USD'), pipelineId: dealShape.pipelineId.default(DEFAULT_PIPELINE_ID) })
+    .partial({ amount: true, stageId: true, expectedCloseDate: true, ownerId: true, companyId: true, contactIds: true, tags: true, properties: true })
+    .meta({ id: 'DealCreate' }),
+  updateSchema: patchSchemaOf(dealShape, ['name', 'currency', 'pipelineId', 'stageId'], 'DealUpdate'),
+  recordSchema: serverRecordSchema('Deal', {
+    ...Object.fromEntries(Object.entries(dealShape).map(([name, schema]) => [name, schema.optional()])),
+    name: z.string(),
+    currency: z.string(),
+    pipelineId: z.string(),
+    stageId: z.string(),
+    contactIds: z.array(z.string()),
+    status: z.enum(stageKinds).meta({ description: 'Follows the kind of the stage: open, won or lost.' }),
+    probability: z.number().meta({ description: 'Win probability of the current stage.' }),
+    closedAt: z.string().nullable().meta({ description: 'When the deal entered a won or lost stage.' }),
+  }),
+  listQuerySchema: z.strictObject({
+    ...commonListQuery,
+    pipelineId: recordId.optional(),
+    stageId: recordId.optional().meta({ description: 'Requires pipelineId.' }),
+    companyId: recordId.optional(),
+    contactId: recordId.optional(),
+  }),
+  references: [
+    { field: 'companyId', target: 'company', many: false, linkKind: 'association' },
+    { field: 'contactIds', target: 'contact', many: true, linkKind: 'association' },
+  ],
+
+  async derive(draft, context) {
+    const pipelineId = (draft.pipelineId as string | undefined) ?? DEFAULT_PIPELINE_ID;
+    const pipeline = await context.getPipeline(pipelineId);
+    if (!pipeline) throw new ValidationError(`No pipeline ${pipelineId}.`, [{ field: 'body.pipelineId', message: 'unknown pipeline' }]);
+    const stageId = draft.stageId as string | undefined;
+    const stage = stageId ? pipeline.stages.find((candidate) => candidate.id === stageId) : entryStage(pipeline);
+    if (!stage) throw new ValidationError(`Pipeline ${pipelineId} has no stage ${stageId}.`, [{ field: 'body.stageId', message: 'not a stage of the pipeline' }]);
+    const closed = stage.kind !== 'open';
+    return {
+      pipelineId,
+      stageId: stage.id,
+      status: stage.kind,
+      probability: stage.probability,
+      closedAt: closed ? ((draft.closedAt as string | null | undefined) ?? context.now) : null,
+      contactIds: (draft.contactIds as string[] | undefined) ?? [],
+    };
+  },
+
+  indexKeys: (record: CrmRecord) => ({
+    ...(record.ownerId ? keys.ownerIndex('deal', record.ownerId as string, record.updatedAt, record.id) : {}),
+    ...keys.dealPipelineIndex(record.pipelineId as string, record.stageId as string, record.updatedAt, record.id),
+  }),
+
+  listPattern(filters) {
+    const updatedSince = filters.updatedSince as string | undefined;
+    if (filters.stageId && !filters.pipelineId) {
+      throw new ValidationError('stageId needs pipelineId.', [{ field: 'query.stageId', message: 'send pipelineId too' }]);
+    }
+    const linked = (filter: string) => {
+      if (updatedSince) throw new ValidationError(`${filter} cannot be combined with updatedSince.`, [{ field: 'query.updatedSince', message: `not supported with ${filter}` }]);
+    };
+    switch (onlyOneFilter(filters, ['ownerId', 'pipelineId', 'companyId', 'contactId'])) {
+      case 'ownerId':
+        return accessPatterns.recordsByOwner('deal', filters.ownerId as string, updatedSince);
+      case 'pipelineId':
+        if (updatedSince && !filters.stageId) {
+          throw new ValidationError('updatedSince with pipelineId needs stageId.', [{ field: 'query.updatedSince', message: 'send stageId too' }]);
+        }
+        return accessPatterns.dealsByPipeline(filters.pipelineId as string, filters.stageId as string | undefined, updatedSince);
+      case 'companyId':
+        linked('companyId');
+        return accessPatterns.linkedRecords('company', filters.companyId as string, 'deal');
+      case 'contactId':
+        linked('contactId');
+        return accessPatterns.linkedRecords('contact', filters.contactId as string, 'deal');
+      default:
+        return undefined;
+    }
+  },
+};

@@ -1,0 +1,35 @@
+import type { CrmRecord } from './record-model';
+
+export interface FieldChange {
+  readonly field: string;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+const bookkeeping = new Set(['id', 'createdAt', 'updatedAt', 'version']);
+
+function flatten(record: Record<string, unknown>): Map<string, unknown> {
+  const fields = new Map<string, unknown>();
+  for (const [name, value] of Object.entries(record)) {
+    if (bookkeeping.has(name)) continue;
+    if (name === 'properties' && value && typeof value === 'object') {
+      for (const [property, propertyValue] of Object.entries(value)) fields.set(`properties.${property}`, propertyValue);
+    } else {
+      fields.set(name, value);
+    }
+  }
+  return fields;
+}
+
+/** Field-level differences, the unit of a timeline change entry (old → new). */
+export function diffRecords(before: CrmRecord, after: CrmRecord): FieldChange[] {
+  const old = flatten(before);
+  const next = flatten(after);
+  const changes: FieldChange[] = [];
+  for (const field of new Set([...old.keys(), ...next.keys()])) {
+    const from = old.get(field) ?? null;
+    const to = next.get(field) ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ field, from, to });
+  }
+  return changes.sort((a, b) => a.field.localeCompare(b.field));
+}

@@ -1,0 +1,23 @@
+import { NotFoundError } from '../shared/errors';
+import { keys } from '../shared/keys';
+import type { RecordDependencies } from './record-dependencies';
+import { itemToRecord } from './record-items';
+import type { CrmRecord, RecordModel } from './record-model';
+
+export async function findRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string): Promise<CrmRecord | undefined> {
+  return itemToRecord(await deps.table.getItem(keys.record(model.type, id)));
+}
+
+export async function getRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string): Promise<CrmRecord> {
+  const record = await findRecord(deps, model, id);
+  if (!record) throw new NotFoundError(model.type, id);
+  return record;
+}
+
+/** Lookup by a unique value (contact email, company domain) through its guard item. */
+export async function findByUniqueValue(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, value: string): Promise<CrmRecord | undefined> {
+  const unique = model.uniqueField;
+  if (!unique) return undefined;
+  const guard = await deps.table.getItem(keys.uniqueGuard(model.type, unique.field, unique.normalize(value)));
+  return guard ? findRecord(deps, model, guard.recordId as string) : undefined;
+}

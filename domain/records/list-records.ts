@@ -1,0 +1,40 @@
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { accessPatterns, keys } from '../shared/keys';
+import type { RecordDependencies } from './record-dependencies';
+import { findByUniqueValue } from './get-record';
+import { itemToRecord } from './record-items';
+import type { CrmRecord, RecordModel } from './record-model';
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
+/**
+ * One page of a list. Every filter maps to exactly one Query of a named access
+ * pattern (never a Scan, never a filter expression), so a page costs the same at
+ * any table size. Lists read from indexes, which are eventually consistent.
+ */
+export async function listRecords(deps: RecordDependencies, model: RecordModel, filters: Record<string, unknown>): Promise<Page<CrmRecord>> {
+  const unique = model.uniqueField;
+  const lookupValue = unique ? filters[unique.field] : undefined;
+  if (typeof lookupValue === 'string') {
+    const record = await findByUniqueValue(deps, model, lookupValue);
+    return { items: record ? [record] : [], nextCursor: null };
+  }
+
+  const query = model.listPattern(filters) ?? accessPatterns.recordsByType(model.type, filters.updatedSince as string | undefined);
+  const limit = filters.limit as number;
+  const startKey = typeof filters.cursor === 'string' ? decodeCursor(query, filters.cursor) : undefined;
+  const page = await deps.table.query(query, { limit, ...(startKey ? { startKey } : {}) });
+  const nextCursor = page.lastKey ? encodeCursor(query, page.lastKey) : null;
+
+  if (query.pattern !== 'linkedRecords') {
+    return { items: page.items.map(itemToRecord).filter((record): record is CrmRecord => record !== undefined), nextCursor };
+  }
+  // Link items name the records; fetch them in one batch and keep the link order.
+  const ids = page.items.map((link) => link.sourceId as string);
+  const records = (await deps.table.getItems(ids.map((id) => keys.record(model.type, id)))).map(itemToRecord);
+  const byId = new Map(records.filter((record): record is CrmRecord => record !== undefined).map((record) => [record.id, record]));
+  return { items: ids.flatMap((id) => byId.get(id) ?? []), nextCursor };
+}

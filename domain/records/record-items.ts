@@ -1,0 +1,35 @@
+import { keys } from '../shared/keys';
+import type { Item } from '../shared/table-port';
+import type { CrmRecord, RecordModel, RecordReference } from './record-model';
+
+/** Attributes that exist only for the table's sake and never reach a client. */
+const storageAttributes = new Set(['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk']);
+
+export function recordToItem(model: RecordModel, record: CrmRecord): Item {
+  return {
+    ...record,
+    ...keys.record(model.type, record.id),
+    entity: model.type,
+    ...keys.typeListIndex(model.type, record.updatedAt, record.id),
+    ...model.indexKeys(record),
+  };
+}
+
+/** A live record from its item; undefined for a missing item or a tombstone. */
+export function itemToRecord(item: Item | undefined): CrmRecord | undefined {
+  if (!item || item.deletedAt !== undefined) return undefined;
+  return Object.fromEntries(Object.entries(item).filter(([name, value]) => !storageAttributes.has(name) && value !== null)) as CrmRecord;
+}
+
+export function referencedIds(record: Record<string, unknown> | undefined, reference: RecordReference): string[] {
+  const value = record?.[reference.field];
+  if (Array.isArray(value)) return value as string[];
+  return typeof value === 'string' ? [value] : [];
+}
+
+/** The key of the link item a record keeps in a referenced record's partition. */
+export function linkKey(model: RecordModel, record: Record<string, unknown> & { id: string }, reference: RecordReference, targetId: string) {
+  return reference.linkKind === 'timeline'
+    ? keys.timelineActivityLink(reference.target, targetId, record.occurredAt as string, record.id)
+    : keys.associationLink(reference.target, targetId, model.type, record.id);
+}

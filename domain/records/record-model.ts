@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import type { KeyQuery } from '../shared/table-port';
+import type { Pipeline } from '../pipelines/pipeline';
+
+export type RecordType = 'contact' | 'company' | 'deal' | 'activity';
+export type RecordCollection = 'contacts' | 'companies' | 'deals' | 'activities';
+
+/** A stored record as the API returns it: its own fields plus the server fields. */
+export type CrmRecord = { id: string; createdAt: string; updatedAt: string; version: number } & Record<string, unknown>;
+
+/**
+ * A reference from a record of this type to records of another type. Each referenced
+ * record holds a link item pointing back, so "what points at X" is one Query of X's
+ * partition, and deleting X can clean every reference up.
+ */
+export interface RecordReference {
+  readonly field: string;
+  readonly target: RecordType;
+  readonly many: boolean;
+  /** `association` links list under LINK#; `timeline` links sort into the target's timeline. */
+  readonly linkKind: 'association' | 'timeline';
+}
+
+export interface UniqueField {
+  readonly field: string;
+  /** The canonical form compared for uniqueness (e.g. lower-cased email). */
+  normalize(value: string): string;
+}
+
+/** Secondary index keys a record is listed under, besides the per-type list (gsi1). */
+export interface RecordIndexKeys {
+  readonly gsi2pk?: string;
+  readonly gsi2sk?: string;
+  readonly gsi3pk?: string;
+  readonly gsi3sk?: string;
+}
+
+export interface DerivationContext {
+  readonly now: string;
+  /** Pipelines are looked up only by deals; the port is passed in so the domain stays I/O-free. */
+  getPipeline(id: string): Promise<Pipeline | undefined>;
+}
+
+export interface RecordModel {
+  readonly type: RecordType;
+  readonly collection: RecordCollection;
+  /** Request body of POST: strict, so unknown and server fields are rejected. */
+  readonly createSchema: z.ZodType<Record<string, unknown>>;
+  /** Request body of PATCH: every field optional, `null` clears an optional field. */
+  readonly updateSchema: z.ZodType<Record<string, unknown>>;
+  /** A record as returned by the API (for the OpenAPI document). */
+  readonly recordSchema: z.ZodType;
+  /** Query string of GET list: filters this type supports. */
+  readonly listQuerySchema: z.ZodType<Record<string, unknown>>;
+  readonly uniqueField?: UniqueField;
+  readonly references: readonly RecordReference[];
+  /** Server-owned fields that follow from the others (a deal's status from its stage). */
+  derive?(draft: Record<string, unknown>, context: DerivationContext): Promise<Record<string, unknown>>;
+  indexKeys(record: CrmRecord): RecordIndexKeys;
+  /**
+   * The access pattern answering a list request with these filters, or undefined for
+   * the default per-type list. Throws ValidationError for combinations no index serves.
+   */
+  listPattern(filters: Record<string, unknown>): KeyQuery | undefined;
+}

@@ -1,0 +1,45 @@
+import type { Actor } from '../shared/actor';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { NotFoundError } from '../shared/errors';
+import { accessPatterns, keys } from '../shared/keys';
+import type { FieldChange } from './field-changes';
+import type { RecordDependencies } from './record-dependencies';
+import { itemToRecord } from './record-items';
+import type { CrmRecord, RecordModel } from './record-model';
+import type { Page } from './list-records';
+
+export type TimelineEntry =
+  | { readonly kind: 'created' | 'updated'; readonly at: string; readonly actor: Actor; readonly changes: FieldChange[] }
+  | { readonly kind: 'activity'; readonly at: string; readonly activity: CrmRecord };
+
+/** A record's history, newest first: its field changes and the activities linked to it. */
+export async function recordTimeline(
+  deps: RecordDependencies,
+  model: RecordModel,
+  id: string,
+  page: { limit: number; cursor?: string },
+): Promise<Page<TimelineEntry>> {
+  const query = accessPatterns.timeline(model.type, id);
+  const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
+  const [record, result] = await Promise.all([
+    deps.table.getItem(keys.record(model.type, id)),
+    deps.table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) }),
+  ]);
+  if (!itemToRecord(record)) throw new NotFoundError(model.type, id);
+
+  const activityIds = result.items.filter((item) => item.entity === 'link').map((item) => item.sourceId as string);
+  const activities = new Map(
+    (await deps.table.getItems(activityIds.map((activityId) => keys.record('activity', activityId))))
+      .map(itemToRecord)
+      .filter((activity): activity is CrmRecord => activity !== undefined)
+      .map((activity) => [activity.id, activity]),
+  );
+  const items = result.items.flatMap((item): TimelineEntry[] => {
+    if (item.entity === 'link') {
+      const activity = activities.get(item.sourceId as string);
+      return activity ? [{ kind: 'activity', at: activity.occurredAt as string, activity }] : [];
+    }
+    return [{ kind: item.event as 'created' | 'updated', at: item.at as string, actor: item.actor as Actor, changes: item.changes as FieldChange[] }];
+  });
+  return { items, nextCursor: result.lastKey ? encodeCursor(query, result.lastKey) : null };
+}

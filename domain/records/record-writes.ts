@@ -1,0 +1,102 @@
+import type { Actor } from '../shared/actor';
+import { PreconditionFailedError, UniqueValueTakenError, ValidationError } from '../shared/errors';
+import { keys } from '../shared/keys';
+import type { WriteOp } from '../shared/table-port';
+import { diffRecords, type FieldChange } from './field-changes';
+import { linkKey, recordToItem, referencedIds } from './record-items';
+import type { CrmRecord, RecordModel } from './record-model';
+
+export interface RecordWrite {
+  readonly model: RecordModel;
+  /** The record as stored now; undefined when creating. */
+  readonly before?: CrmRecord;
+  readonly after: CrmRecord;
+  readonly actor: Actor;
+  readonly changeId: string;
+}
+
+/**
+ * Every item a record write touches, as one transaction: the record (guarded by its
+ * version), its unique-value guards, the link items it keeps in referenced records
+ * (each new reference checked to point at a live record), and a timeline entry.
+ * Nothing is read first, so two writers can never both pass a uniqueness check.
+ */
+export function planRecordWrite(write: RecordWrite): { ops: WriteOp[]; changes: FieldChange[] } {
+  const { model, before, after } = write;
+  const changes = before ? diffRecords(before, after) : [];
+  const ops: WriteOp[] = [
+    {
+      op: 'put',
+      item: recordToItem(model, after),
+      condition: before ? { kind: 'liveAtVersion', version: before.version } : { kind: 'absent' },
+      onConditionFailed: () => new PreconditionFailedError(),
+    },
+    ...uniqueGuardOps(write),
+    ...linkOps(write),
+    {
+      op: 'put',
+      item: {
+        ...keys.timelineChange(model.type, after.id, after.updatedAt, write.changeId),
+        entity: 'timelineChange',
+        event: before ? 'updated' : 'created',
+        at: after.updatedAt,
+        actor: write.actor,
+        changes,
+      },
+    },
+  ];
+  return { ops, changes };
+}
+
+function uniqueGuardOps({ model, before, after }: RecordWrite): WriteOp[] {
+  const unique = model.uniqueField;
+  if (!unique) return [];
+  const normalized = (record?: CrmRecord) => {
+    const value = record?.[unique.field];
+    return typeof value === 'string' ? unique.normalize(value) : undefined;
+  };
+  const oldValue = normalized(before);
+  const newValue = normalized(after);
+  if (oldValue === newValue) return [];
+  const ops: WriteOp[] = [];
+  if (oldValue) ops.push({ op: 'delete', key: keys.uniqueGuard(model.type, unique.field, oldValue) });
+  if (newValue) {
+    ops.push({
+      op: 'put',
+      item: { ...keys.uniqueGuard(model.type, unique.field, newValue), entity: 'uniqueGuard', recordId: after.id },
+      condition: { kind: 'absent' },
+      onConditionFailed: () => new UniqueValueTakenError(unique.field, newValue),
+    });
+  }
+  return ops;
+}
+
+function linkOps({ model, before, after }: RecordWrite): WriteOp[] {
+  const ops: WriteOp[] = [];
+  const rekeyed = before !== undefined && before.occurredAt !== after.occurredAt;
+  for (const reference of model.references) {
+    const oldIds = new Set(referencedIds(before, reference));
+    const newIds = new Set(referencedIds(after, reference));
+    const moved = reference.linkKind === 'timeline' && rekeyed;
+    for (const id of oldIds) {
+      if (!newIds.has(id) || moved) ops.push({ op: 'delete', key: linkKey(model, before!, reference, id) });
+    }
+    for (const id of newIds) {
+      if (oldIds.has(id) && !moved) continue;
+      if (!oldIds.has(id)) {
+        ops.push({
+          op: 'check',
+          key: keys.record(reference.target, id),
+          condition: { kind: 'live' },
+          onConditionFailed: () =>
+            new ValidationError(`No ${reference.target} with id ${id}.`, [{ field: `body.${reference.field}`, message: `${reference.target} ${id} does not exist` }]),
+        });
+      }
+      ops.push({
+        op: 'put',
+        item: { ...linkKey(model, after, reference, id), entity: 'link', sourceType: model.type, sourceId: after.id, field: reference.field },
+      });
+    }
+  }
+  return ops;
+}

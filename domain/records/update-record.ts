@@ -1,0 +1,55 @@
+import type { Actor } from '../shared/actor';
+import { ContentionError, NotFoundError, PreconditionFailedError } from '../shared/errors';
+import type { RecordDependencies } from './record-dependencies';
+import { findRecord } from './get-record';
+import type { CrmRecord, RecordModel } from './record-model';
+import { planRecordWrite } from './record-writes';
+import { prepareRecord } from './prepare-record';
+
+const MAX_ATTEMPTS = 5;
+
+export interface ChangeOptions {
+  readonly actor: Actor;
+  /** The version the client last saw (If-Match). When given, a newer version is a 412, not a retry. */
+  readonly expectedVersion?: number;
+}
+
+/**
+ * Read, change, write back conditioned on the version read. Without If-Match the
+ * client asked for "apply my change", so a concurrent writer just means: read again
+ * and reapply. `patchFor` sees the current record and returns the change to apply,
+ * or undefined when there is nothing to do.
+ */
+export async function changeRecord(
+  deps: RecordDependencies,
+  model: RecordModel,
+  id: string,
+  patchFor: (current: CrmRecord) => Record<string, unknown> | undefined,
+  options: ChangeOptions,
+): Promise<CrmRecord> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await findRecord(deps, model, id);
+    if (!current) throw new NotFoundError(model.type, id);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
+      throw new PreconditionFailedError(current.version);
+    }
+    const patch = patchFor(current);
+    if (!patch) return current;
+    const now = deps.clock.now().toISOString();
+    const next = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now);
+    const { ops, changes } = planRecordWrite({ model, before: current, after: next, actor: options.actor, changeId: deps.ids.next() });
+    if (changes.length === 0) return current;
+    try {
+      await deps.table.transactWrite(ops);
+      return next;
+    } catch (error) {
+      const lostRace = error instanceof PreconditionFailedError;
+      if (!lostRace || options.expectedVersion !== undefined) throw error;
+      if (attempt >= MAX_ATTEMPTS) throw new ContentionError(model.type, id);
+    }
+  }
+}
+
+export function updateRecord(deps: RecordDependencies, model: RecordModel, id: string, patch: Record<string, unknown>, options: ChangeOptions) {
+  return changeRecord(deps, model, id, () => patch, options);
+}

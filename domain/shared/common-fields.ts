@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/**
+ * Field schemas shared by several record types. Every string and array is bounded
+ * so one request cannot write an item near DynamoDB's 400 KB limit by accident.
+ */
+export const recordId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'ids contain only letters, digits, _ and -');
+
+export const shortText = (max = 200) => z.string().trim().min(1).max(max);
+export const longText = z.string().max(20_000);
+
+export const userId = z.string().trim().min(1).max(128).meta({ description: 'Id of a user of the CRM (the identity provider subject).' });
+
+export const tags = z
+  .array(z.string().trim().min(1).max(50))
+  .max(50)
+  .transform((values) => [...new Set(values)])
+  .meta({ description: 'Free labels; duplicates are removed.' });
+
+export const isoDate = z.iso.date().meta({ description: 'Calendar date, YYYY-MM-DD.' });
+export const isoDateTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+
+/** Values of custom properties; checked against their definitions on every write. */
+export const propertyValue = z.union([z.string().max(5_000), z.number(), z.boolean(), z.null()]);
+export const customProperties = z
+  .record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'property names are lower_snake_case'), propertyValue)
+  .meta({ description: 'Custom property values by property name; null clears a value.' });
+
+export const idList = (max: number) =>
+  z
+    .array(recordId)
+    .max(max)
+    .transform((values) => [...new Set(values)]);
+
+/** Fields the server owns; present on every record in responses, never accepted in input. */
+export const serverFields = {
+  id: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int().meta({ description: 'Increments on every change; the ETag carries it.' }),
+};

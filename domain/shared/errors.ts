@@ -1,0 +1,121 @@
+/**
+ * The one error hierarchy. Every failure a client can cause is a CrmError with an
+ * HTTP status and a stable problem type; the HTTP layer maps them to RFC 9457
+ * problem+json in one place. Anything that is not a CrmError is a bug: a plain 500.
+ */
+export interface FieldIssue {
+  /** JSON pointer-like dotted path into the request, e.g. `body.email` or `query.limit`. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export abstract class CrmError extends Error {
+  abstract readonly status: number;
+  /** Short kebab-case slug; becomes the problem `type` URI. */
+  abstract readonly type: string;
+  abstract readonly title: string;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(detail: string, extensions: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(detail, options);
+    this.name = new.target.name;
+    this.extensions = extensions;
+  }
+}
+
+export class ValidationError extends CrmError {
+  readonly status = 400;
+  readonly type = 'validation-failed';
+  readonly title = 'The request is not valid';
+  constructor(detail: string, readonly issues: readonly FieldIssue[] = []) {
+    super(detail, { errors: issues });
+  }
+}
+
+export class InvalidCursorError extends CrmError {
+  readonly status = 400;
+  readonly type = 'invalid-cursor';
+  readonly title = 'The pagination cursor is not valid';
+  constructor() {
+    super('The cursor is malformed, was altered, or belongs to another query. Restart from the first page.');
+  }
+}
+
+export class NotFoundError extends CrmError {
+  readonly status = 404;
+  readonly type = 'not-found';
+  readonly title = 'Not found';
+  constructor(readonly resource: string, readonly id: string) {
+    super(`No ${resource} with id ${id}.`, { resource, id });
+  }
+}
+
+export class UniqueValueTakenError extends CrmError {
+  readonly status = 409;
+  readonly type = 'unique-value-taken';
+  readonly title = 'A unique value is already in use';
+  constructor(readonly field: string, value: string, existingId?: string) {
+    super(`${field} ${value} is already used by another record.`, { field, ...(existingId ? { existingId } : {}) });
+  }
+}
+
+export class ConflictError extends CrmError {
+  readonly status = 409;
+  readonly type = 'conflict';
+  readonly title = 'The request conflicts with the current state';
+}
+
+export class PreconditionFailedError extends CrmError {
+  readonly status = 412;
+  readonly type = 'precondition-failed';
+  readonly title = 'The record has changed';
+  constructor(currentVersion?: number) {
+    super('If-Match does not match the current version of the record. Fetch it again and retry.', currentVersion === undefined ? {} : { currentVersion });
+  }
+}
+
+export class PayloadTooLargeError extends CrmError {
+  readonly status = 413;
+  readonly type = 'payload-too-large';
+  readonly title = 'The request body is too large';
+  constructor(limitBytes: number) {
+    super(`Request bodies are limited to ${limitBytes} bytes.`, { limitBytes });
+  }
+}
+
+export class UnsupportedMediaTypeError extends CrmError {
+  readonly status = 415;
+  readonly type = 'unsupported-media-type';
+  readonly title = 'The request body must be JSON';
+  constructor() {
+    super('Send the body as application/json.');
+  }
+}
+
+export class IdempotencyKeyReusedError extends CrmError {
+  readonly status = 422;
+  readonly type = 'idempotency-key-reused';
+  readonly title = 'The Idempotency-Key was used with a different request';
+  constructor() {
+    super('This Idempotency-Key was already used with a different body. Use a new key for a new request.');
+  }
+}
+
+export class RequestInProgressError extends CrmError {
+  readonly status = 409;
+  readonly type = 'request-in-progress';
+  readonly title = 'A request with this Idempotency-Key is still being processed';
+  constructor() {
+    super('Retry after the first request has finished.');
+  }
+}
+
+/** The store could not apply a write after several attempts because of concurrent writers. */
+export class ContentionError extends CrmError {
+  readonly status = 409;
+  readonly type = 'write-contention';
+  readonly title = 'The record is being changed by others';
+  constructor(resource: string, id: string) {
+    super(`Too many concurrent changes to ${resource} ${id}; retry the request.`, { resource, id });
+  }
+}

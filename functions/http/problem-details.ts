@@ -1,0 +1,39 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
+import { CrmError, IdempotencyKeyReusedError, RequestInProgressError } from '../../domain/shared/errors';
+import { logger } from '../../adapters/logger';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Errors raised by libraries that mean a client mistake, mapped into the one hierarchy. */
+function asCrmError(error: unknown): CrmError | undefined {
+  if (error instanceof CrmError) return error;
+  if (error instanceof IdempotencyValidationError) return new IdempotencyKeyReusedError();
+  if (error instanceof IdempotencyAlreadyInProgressError) return new RequestInProgressError();
+  return undefined;
+}
+
+/** The problem+json body of a client error (also used per item in batch results). */
+export function problemOf(error: CrmError) {
+  return { type: `urn:crm:problem:${error.type}`, title: error.title, status: error.status, detail: error.message, ...error.extensions };
+}
+
+/**
+ * The one place errors become HTTP responses: RFC 9457 problem+json. Client errors
+ * say what to fix, field by field; anything else is a 500 that exposes nothing and
+ * is logged with its stack.
+ */
+export function problemResponse(error: unknown, event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
+  const known = asCrmError(error);
+  const requestId = event.requestContext.requestId;
+  const problem = known
+    ? problemOf(known)
+    : { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on our side. Quote the requestId if you report it.' };
+  if (known) logger.info('request rejected', { status: known.status, problem: known.type, detail: known.message });
+  else logger.error('request failed', error as Error);
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE },
+    body: JSON.stringify({ ...problem, instance: event.rawPath, requestId }),
+  };
+}

@@ -1,0 +1,50 @@
+import { batchWriteRecords } from '../../domain/records/batch-write-records';
+import { createRecord } from '../../domain/records/create-record';
+import { deleteRecord, type ModelLookup } from '../../domain/records/delete-record';
+import { getRecord } from '../../domain/records/get-record';
+import { listRecords } from '../../domain/records/list-records';
+import type { RecordDependencies } from '../../domain/records/record-dependencies';
+import type { RecordModel } from '../../domain/records/record-model';
+import { recordTimeline } from '../../domain/records/record-timeline';
+import { updateRecord } from '../../domain/records/update-record';
+import { problemOf } from './problem-details';
+import type { Implementations } from './api-handler';
+import { etagOf } from './etag';
+import type { CrmRecord } from '../../domain/records/record-model';
+
+const withEtag = (status: number, record: CrmRecord) => ({ status, body: record, headers: { etag: etagOf(record.version) } });
+
+/** The record use cases behind the seven record operations of one type. */
+export function recordImplementations(deps: RecordDependencies, model: RecordModel, modelOf: ModelLookup): Implementations {
+  const Name = model.type[0]!.toUpperCase() + model.type.slice(1);
+  const Names = model.collection[0]!.toUpperCase() + model.collection.slice(1);
+  return {
+    [`create${Name}`]: async ({ body, actor }) => withEtag(201, await createRecord(deps, model, body as Record<string, unknown>, actor)),
+    [`list${Names}`]: async ({ query }) => ({ status: 200, body: await listRecords(deps, model, query) }),
+    [`batchCreate${Names}`]: async ({ body, actor }) => {
+      const results = await batchWriteRecords(deps, model, (body as { inputs: unknown[] }).inputs, actor);
+      const failed = results.some((result) => 'error' in result);
+      return {
+        status: failed ? 207 : 200,
+        body: {
+          results: results.map((result) =>
+            'error' in result
+              ? { index: result.index, status: result.status, error: problemOf(result.error) }
+              : result,
+          ),
+        },
+      };
+    },
+    [`get${Name}`]: async ({ params }) => withEtag(200, await getRecord(deps, model, params.id!)),
+    [`update${Name}`]: async ({ params, body, actor, expectedVersion }) =>
+      withEtag(200, await updateRecord(deps, model, params.id!, body as Record<string, unknown>, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) })),
+    [`delete${Name}`]: async ({ params, actor, expectedVersion }) => {
+      await deleteRecord(deps, modelOf, model, params.id!, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
+      return { status: 204 };
+    },
+    [`get${Name}Timeline`]: async ({ params, query }) => ({
+      status: 200,
+      body: await recordTimeline(deps, model, params.id!, query as { limit: number; cursor?: string }),
+    }),
+  };
+}

@@ -1,0 +1,25 @@
+import { idempotentRequests } from '../adapters/idempotency/idempotent-requests';
+import { createRuntime } from '../adapters/runtime';
+import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipeline } from '../domain/pipelines/pipeline-use-cases';
+import type { PipelineCreate, PipelineUpdate } from '../domain/pipelines/pipeline';
+import { pipelineOperations } from './http/api-contract';
+import { createApiHandler } from './http/api-handler';
+import { etagOf } from './http/etag';
+
+const runtime = createRuntime();
+const withEtag = (status: number, pipeline: { version: number }) => ({ status, body: pipeline, headers: { etag: etagOf(pipeline.version) } });
+
+export const handler = createApiHandler(
+  pipelineOperations,
+  {
+    createPipeline: async ({ body }) => withEtag(201, await createPipeline(runtime, body as PipelineCreate)),
+    listPipelines: async ({ query }) => ({ status: 200, body: await listPipelines(runtime, query as { limit: number; cursor?: string }) }),
+    getPipeline: async ({ params }) => withEtag(200, await getPipeline(runtime, params.id!)),
+    updatePipeline: async ({ params, body, expectedVersion }) => withEtag(200, await updatePipeline(runtime, params.id!, body as PipelineUpdate, expectedVersion)),
+    deletePipeline: async ({ params, expectedVersion }) => {
+      await deletePipeline(runtime, params.id!, expectedVersion);
+      return { status: 204 };
+    },
+  },
+  [idempotentRequests({ client: runtime.dynamoDbClient, tableName: runtime.config.TABLE_NAME, expiresAfterSeconds: runtime.config.IDEMPOTENCY_TTL_SECONDS })],
+);

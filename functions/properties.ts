@@ -1,0 +1,33 @@
+import { idempotentRequests } from '../adapters/idempotency/idempotent-requests';
+import { createRuntime } from '../adapters/runtime';
+import type { ObjectTypeParam, PropertyCreate, PropertyUpdate } from '../domain/properties/property-definition';
+import {
+  createPropertyDefinition,
+  deletePropertyDefinition,
+  getPropertyDefinition,
+  listPropertyDefinitions,
+  updatePropertyDefinition,
+} from '../domain/properties/property-use-cases';
+import { propertyOperations } from './http/api-contract';
+import { createApiHandler } from './http/api-handler';
+import { etagOf } from './http/etag';
+
+const runtime = createRuntime();
+const withEtag = (status: number, definition: { version: number }) => ({ status, body: definition, headers: { etag: etagOf(definition.version) } });
+const objectType = (params: Record<string, string>) => params.objectType as ObjectTypeParam;
+
+export const handler = createApiHandler(
+  propertyOperations,
+  {
+    createProperty: async ({ params, body }) => withEtag(201, await createPropertyDefinition(runtime, objectType(params), body as PropertyCreate)),
+    listProperties: async ({ params, query }) => ({ status: 200, body: await listPropertyDefinitions(runtime, objectType(params), query as { limit: number; cursor?: string }) }),
+    getProperty: async ({ params }) => withEtag(200, await getPropertyDefinition(runtime, objectType(params), params.name!)),
+    updateProperty: async ({ params, body, expectedVersion }) =>
+      withEtag(200, await updatePropertyDefinition(runtime, objectType(params), params.name!, body as PropertyUpdate, expectedVersion)),
+    deleteProperty: async ({ params, expectedVersion }) => {
+      await deletePropertyDefinition(runtime, objectType(params), params.name!, expectedVersion);
+      return { status: 204 };
+    },
+  },
+  [idempotentRequests({ client: runtime.dynamoDbClient, tableName: runtime.config.TABLE_NAME, expiresAfterSeconds: runtime.config.IDEMPOTENCY_TTL_SECONDS })],
+);

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ApiFunction } from '../../functions/api-routes';
+import type { CrmTable } from './crm-table';
+
+export interface ApiLambdaProps {
+  readonly definition: ApiFunction;
+  readonly table: CrmTable;
+  /** Directory that `definition.entry` and the lock file are relative to. */
+  readonly projectRoot: string;
+}
+
+/**
+ * The Lambda behind one route family, with everything it is allowed to do on the
+ * table granted here and nowhere else.
+ */
+export class ApiLambda extends Construct {
+  readonly handler: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ApiLambdaProps) {
+    super(scope, id);
+    const { definition, table, projectRoot } = props;
+
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+
+    this.handler = new NodejsFunction(this, 'Handler', {
+      entry: path.join(projectRoot, definition.entry),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: definition.memoryMb,
+      timeout: Duration.seconds(definition.timeoutSeconds),
+      logGroup,
+      environment: {
+        TABLE_NAME: table.table.tableName,
+        POWERTOOLS_SERVICE_NAME: 'crm',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // Some dependencies are CommonJS and call `require`, which ES modules lack.
+        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        // Ship the SDK version from package-lock.json, the one the tests ran against,
+        // rather than whatever version the Lambda runtime happens to provide.
+        bundleAwsSDK: true,
+      },
+    });
+
+    table.grantAccess(this.handler, definition.tableAccess);
+  }
+}

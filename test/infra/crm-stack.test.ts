@@ -1,0 +1,359 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { crmTable } from '../../adapters/dynamodb/table-definition';
+import { apiFunctions, type ApiFunction } from '../../functions/api-routes';
+import { CrmHttpApi } from '../../infra/constructs/http-api';
+import { CrmStack, type CrmStackProps } from '../../infra/crm-stack';
+
+type Resource = { Type: string; Properties?: Record<string, any> };
+
+/** Synthesize with the feature flags `cdk synth` uses, so the tests see the deployed template. */
+function appContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
+  return cdkJson.context;
+}
+
+function synthesize(props: Partial<CrmStackProps> = {}): Template {
+  const app = new App({ context: { ...appContext(), 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new CrmStack(app, 'crm-test', { stage: 'test', ...props }));
+}
+
+const definitions = Object.entries(apiFunctions) as [string, ApiFunction][];
+const allRouteKeys = definitions.flatMap(([, definition]) => definition.routes);
+
+const readActions = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+];
+const writeActions = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const expectedActions: Record<ApiFunction['tableAccess'], string[]> = {
+  none: [],
+  read: readActions,
+  readWrite: [...readActions, ...writeActions].sort(),
+};
+
+function statementsOf(policyDocument: { Statement: Record<string, any>[] }) {
+  return policyDocument.Statement.map((statement) => ({
+    ...statement,
+    actions: [statement.Action].flat() as string[],
+    resources: [statement.Resource].flat(),
+  }));
+}
+
+/** Every identity-policy statement in the template: inline role policies and attached policies. */
+function allStatements(template: Template) {
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  return Object.values(resources).flatMap((resource) => {
+    const props = resource.Properties ?? {};
+    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+      return statementsOf(props.PolicyDocument);
+    }
+    if (resource.Type === 'AWS::IAM::Role') {
+      return (props.Policies ?? []).flatMap((policy: any) => statementsOf(policy.PolicyDocument));
+    }
+    return [];
+  });
+}
+
+/** Statements of the policies attached to the role of the function with this logical id. */
+function statementsForFunction(template: Template, functionId: string) {
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const roleId = resources[functionId]?.Properties?.Role['Fn::GetAtt'][0];
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles.some((role: any) => role.Ref === roleId))
+    .flatMap((policy) => statementsOf(policy.Properties!.PolicyDocument));
+}
+
+/** Follows route → integration → function, keyed by route key. */
+function functionIdByRouteKey(template: Template): Map<string, string> {
+  const routes = template.findResources('AWS::ApiGatewayV2::Route');
+  const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+  return new Map(
+    Object.values(routes).map((route) => {
+      const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
+      const functionId = integrations[integrationId]!.Properties.IntegrationUri['Fn::GetAtt'][0];
+      return [route.Properties.RouteKey as string, functionId as string];
+    }),
+  );
+}
+
+describe('CrmStack', () => {
+  const template = synthesize();
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const tableId = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
+  const routeTargets = functionIdByRouteKey(template);
+
+  /** The logical id of the one function every route of `definition` goes to. */
+  function functionIdFor(definition: ApiFunction): string {
+    const functionIds = [...new Set(definition.routes.map((routeKey) => routeTargets.get(routeKey)))];
+    expect(functionIds, `functions behind ${definition.entry}`).toEqual([expect.any(String)]);
+    return functionIds[0]!;
+  }
+
+  describe('table', () => {
+    it('is the only table, keyed and indexed exactly as crmTable describes', () => {
+      const stringAttributes = [
+        crmTable.partitionKey,
+        crmTable.sortKey,
+        ...crmTable.globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+      ];
+
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        KeySchema: [
+          { AttributeName: crmTable.partitionKey, KeyType: 'HASH' },
+          { AttributeName: crmTable.sortKey, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith(
+          stringAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        ),
+        GlobalSecondaryIndexes: crmTable.globalIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      });
+      const attributes = template.findResources('AWS::DynamoDB::GlobalTable')[tableId]!.Properties.AttributeDefinitions;
+      expect(attributes).toHaveLength(stringAttributes.length);
+    });
+
+    it('bills on demand, streams both images and expires items on the TTL attribute', () => {
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+
+    it('has point-in-time recovery and deletion protection, and is retained when the stack goes', () => {
+      template.hasResource('AWS::DynamoDB::GlobalTable', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({
+          Replicas: [
+            Match.objectLike({
+              PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+              DeletionProtectionEnabled: true,
+            }),
+          ],
+        }),
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it('has one Lambda per apiFunctions entry', () => {
+      template.resourceCountIs('AWS::Lambda::Function', definitions.length);
+    });
+
+    it('runs every function on Node 24, arm64, with the table name and an explicit log group', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          Environment: {
+            Variables: {
+              TABLE_NAME: { Ref: tableId },
+              POWERTOOLS_SERVICE_NAME: 'crm',
+              POWERTOOLS_LOG_LEVEL: 'INFO',
+              NODE_OPTIONS: '--enable-source-maps',
+            },
+          },
+          LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        });
+      }
+    });
+
+    it.each(definitions)('sizes %s from its definition', (_name, definition) => {
+      const fn = resources[functionIdFor(definition)]!.Properties;
+      expect(fn?.MemorySize).toBe(definition.memoryMb);
+      expect(fn?.Timeout).toBe(definition.timeoutSeconds);
+    });
+
+    it('keeps function and access logs for a month', () => {
+      const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+      expect(logGroups.length).toBeGreaterThanOrEqual(definitions.length);
+      for (const logGroup of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(30);
+    });
+  });
+
+  describe('table permissions', () => {
+    it.each(definitions)('grants %s exactly its tableAccess', (_name, definition) => {
+      const statements = statementsForFunction(template, functionIdFor(definition));
+      const dynamoStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
+      const granted = dynamoStatements.flatMap((s) => s.actions).sort();
+
+      expect(granted).toEqual(expectedActions[definition.tableAccess]);
+      for (const statement of dynamoStatements) {
+        expect(statement.resources).toEqual([
+          { 'Fn::GetAtt': [tableId, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+        ]);
+      }
+    });
+
+    it('allows no Scan and no wildcard action anywhere', () => {
+      const actions = allStatements(template).flatMap((s) => s.actions);
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((action) => action === 'dynamodb:Scan' || action.includes('*'))).toEqual([]);
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('has exactly one route per route key, and no other', () => {
+      const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+        (route) => route.Properties.RouteKey,
+      );
+      expect(routeKeys.sort()).toEqual([...allRouteKeys].sort());
+    });
+
+    it('sends each function its own routes and nobody else’s', () => {
+      const functionIds = definitions.map(([, definition]) => functionIdFor(definition));
+      expect(new Set(functionIds).size).toBe(definitions.length);
+    });
+
+    it('integrates Lambdas with payload format 2.0', () => {
+      const integrations = Object.values(template.findResources('AWS::ApiGatewayV2::Integration'));
+      expect(integrations).toHaveLength(definitions.length);
+      for (const integration of integrations) {
+        expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+      }
+    });
+
+    it('leaves every route open while no authorizer is configured', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+      for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
+        expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      }
+    });
+
+    it('has no CORS configuration', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        ProtocolType: 'HTTP',
+        CorsConfiguration: Match.absent(),
+      });
+    });
+
+    it('auto-deploys a single $default stage with access logs in JSON', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
+
+      expect(stage.StageName).toBe('$default');
+      expect(stage.AutoDeploy).toBe(true);
+      expect(stage.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+      expect(JSON.parse(stage.AccessLogSettings.Format)).toEqual({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        requestTime: '$context.requestTime',
+        httpMethod: '$context.httpMethod',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        protocol: '$context.protocol',
+        responseLength: '$context.responseLength',
+        integrationError: '$context.integrationErrorMessage',
+        latency: '$context.responseLatency',
+      });
+    });
+
+    it('throttles the default stage at burst 200, rate 100 unless told otherwise', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+      });
+
+      synthesize({ throttle: { burstLimit: 20 } }).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: { ThrottlingBurstLimit: 20, ThrottlingRateLimit: 100 },
+      });
+    });
+  });
+
+  it('outputs the API URL and the table name', () => {
+    template.hasOutput('ApiUrl', {});
+    template.hasOutput('TableName', { Value: { Ref: tableId } });
+  });
+});
+
+describe('CrmHttpApi', () => {
+  it('guards non-public routes with the authorizer it is given, and leaves public ones open', () => {
+    const stack = new Stack();
+    const handler = new LambdaFunction(stack, 'Handler', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
+    });
+    const api = new CrmHttpApi(stack, 'HttpApi', {
+      apiName: 'crm-test',
+      throttle: { burstLimit: 1, rateLimit: 1 },
+      authorizer: new HttpJwtAuthorizer('Jwt', 'https://issuer.example.com', { jwtAudience: ['crm'] }),
+    });
+
+    api.addLambdaRoutes('private', handler, { routes: ['GET /v1/contacts'] });
+    api.addLambdaRoutes('public', handler, { routes: ['GET /health'], public: true });
+
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/contacts', AuthorizationType: 'JWT' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /health', AuthorizationType: 'NONE' });
+  });
+
+  it('rejects a malformed route key', () => {
+    const stack = new Stack();
+    const handler = new LambdaFunction(stack, 'Handler', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
+    });
+    const api = new CrmHttpApi(stack, 'HttpApi', { apiName: 'crm-test', throttle: { burstLimit: 1, rateLimit: 1 } });
+
+    expect(() => api.addLambdaRoutes('bad', handler, { routes: ['FETCH /v1/contacts'] })).toThrow(/Invalid route key/);
+  });
+});
+
+describe('bundling', () => {
+  it('builds every handler into an ESM bundle that loads on Node and exports `handler`', { timeout: 300_000 }, () => {
+    // The CLI sets asset metadata too; it records where each function's bundle went.
+    const app = new App({ context: { ...appContext(), 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new CrmStack(app, 'crm-bundled', { stage: 'test' });
+    const assembly = app.synth();
+
+    const functions = Template.fromJSON(assembly.getStackByName(stack.stackName).template).findResources(
+      'AWS::Lambda::Function',
+    );
+    const bundles = Object.values(functions).map((fn) =>
+      path.join(assembly.directory, fn.Metadata['aws:asset:path'], 'index.mjs'),
+    );
+
+    expect(bundles).toHaveLength(definitions.length);
+    for (const bundle of bundles) {
+      expect(existsSync(`${bundle}.map`), `${bundle}.map`).toBe(true);
+      const opening = readFileSync(bundle, 'utf8').slice(0, 200);
+      expect(opening, 'banner giving CommonJS dependencies a `require`').toContain('createRequire(import.meta.url)');
+
+      const load = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '--eval',
+          `const bundle = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+           if (typeof bundle.handler !== 'function') throw new Error('no handler export');`,
+        ],
+        { env: { ...process.env, TABLE_NAME: 'crm-test', AWS_REGION: 'us-east-1' }, encoding: 'utf8' },
+      );
+      expect(load.status, `${bundle}: ${load.stderr}`).toBe(0);
+    }
+  });
+});

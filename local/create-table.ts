@@ -1,0 +1,83 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { crmTable } from '../adapters/dynamodb/table-definition';
+
+const ACTIVE_TIMEOUT_MS = 30_000;
+const POLL_INTERVAL_MS = 100;
+
+/**
+ * Creates the CRM table from `crmTable` unless it exists, and returns once it and
+ * its indexes are ACTIVE. Safe to call on every start: an existing table is kept.
+ * Takes the app's document client, which sends control-plane commands unchanged.
+ */
+export async function ensureTable(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilActive(client, tableName);
+  await enableTimeToLive(client, tableName);
+}
+
+function createTableInput(tableName: string): CreateTableCommandInput {
+  const keyNames = [
+    crmTable.partitionKey,
+    crmTable.sortKey,
+    ...crmTable.globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    // Every key of the single-table design is a string (entity prefixes plus ids or dates).
+    AttributeDefinitions: keyNames.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: crmTable.partitionKey, KeyType: 'HASH' },
+      { AttributeName: crmTable.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: crmTable.globalIndexes.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+    StreamSpecification: { StreamEnabled: true, StreamViewType: crmTable.streamView },
+  };
+}
+
+async function waitUntilActive(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
+  for (;;) {
+    const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
+    if (table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    if (Date.now() > deadline) throw new Error(`Table ${tableName} is still ${table?.TableStatus} after ${ACTIVE_TIMEOUT_MS / 1000} s`);
+    await sleep(POLL_INTERVAL_MS);
+  }
+}
+
+/**
+ * DynamoDB Local records the TTL setting but never expires items; enabling it keeps
+ * the table's description identical to the deployed one. Enabling it twice is an
+ * error in DynamoDB, hence the check first.
+ */
+async function enableTimeToLive(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') return;
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: crmTable.timeToLiveAttribute, Enabled: true },
+    }),
+  );
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { apiFunctions, type ApiFunction } from '../functions/api-routes';
+import { splitRequestTarget, toHttpApiEvent } from './http-api-event';
+import { createRouter } from './http-api-routes';
+import { toHttpResponse } from './http-api-response';
+import { createLambdaContext } from './lambda-context';
+
+/**
+ * A local stand-in for the deployed API Gateway HTTP API: it routes each request to
+ * the handler module that serves it in `apiFunctions` and runs it in this process
+ * with a payload format 2.0 event and a Lambda context. The handlers read their
+ * configuration from the environment, which the caller sets (useLocalAwsEnvironment).
+ */
+
+export type GatewayFunction = Pick<ApiFunction, 'entry' | 'routes' | 'memoryMb' | 'timeoutSeconds'>;
+
+export interface GatewayOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Defaults to 127.0.0.1: the local API is not meant to be reachable from the network. */
+  host?: string;
+  /** Which function serves which routes; defaults to the deployed `apiFunctions`. */
+  functions?: Readonly<Record<string, GatewayFunction>>;
+  /** Folder the `entry` paths are relative to; defaults to the repository root. */
+  rootDir?: string;
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => unknown;
+
+/** API Gateway's own request payload limit; the handlers enforce the app's smaller one. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export async function startGateway({ port, host = '127.0.0.1', functions = apiFunctions, rootDir = REPOSITORY_ROOT }: GatewayOptions): Promise<Gateway> {
+  const route = createRouter(
+    Object.entries(functions).flatMap(([name, fn]) => fn.routes.map((routeKey) => ({ routeKey, target: { name, ...fn } }))),
+  );
+  const loadHandler = createHandlerLoader(rootDir);
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const receivedAt = new Date();
+    const requestId = randomBytes(10).toString('base64'); // the shape of API Gateway's ids
+    response.setHeader('apigw-requestid', requestId);
+    const body = await readBody(request, MAX_REQUEST_BYTES);
+    if (body === 'too-large') return sendMessage(response, 413, 'Request Entity Too Large');
+    const match = route(request.method ?? 'GET', splitRequestTarget(request.url).rawPath);
+    if (!match) return sendMessage(response, 404, 'Not Found');
+    const fn = match.target;
+    try {
+      const handler = await loadHandler(fn.entry);
+      const event = toHttpApiEvent({ request, body, routeKey: match.routeKey, pathParameters: match.pathParameters, requestId, receivedAt });
+      // Created after the import: like Lambda's, the invocation clock starts once the module is initialised.
+      const context = createLambdaContext({ functionName: fn.name, memoryMb: fn.memoryMb, timeoutSeconds: fn.timeoutSeconds });
+      const result = await withTimeout(fn.timeoutSeconds, async () => handler(event, context));
+      const { statusCode, headers, body: responseBody } = toHttpResponse(result);
+      writeResponse(response, statusCode, headers, responseBody);
+    } catch (error) {
+      console.error(`[gateway] ${fn.name} failed on ${match.routeKey} (request ${requestId}):`, error);
+      sendMessage(response, 500, 'Internal Server Error');
+    }
+  }
+
+  const server = createServer((request, response) => {
+    serve(request, response).catch((error: unknown) => {
+      console.error('[gateway] request failed:', error);
+      if (!response.headersSent) sendMessage(response, 500, 'Internal Server Error');
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolveListening, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListening();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
+    port: actualPort,
+    close: () =>
+      new Promise<void>((resolveClosed, reject) => {
+        server.close((error) => (error ? reject(error) : resolveClosed()));
+        // Keep-alive connections (fetch keeps them) would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Imports each handler module on its first request only, like a cold start, and keeps it warm. */
+function createHandlerLoader(rootDir: string): (entry: string) => Promise<LambdaHandler> {
+  const loaded = new Map<string, Promise<LambdaHandler>>();
+  return (entry) => {
+    let handler = loaded.get(entry);
+    if (!handler) {
+      handler = importHandler(resolve(rootDir, entry));
+      loaded.set(entry, handler);
+    }
+    return handler;
+  };
+}
+
+async function importHandler(path: string): Promise<LambdaHandler> {
+  const module: { handler?: unknown } = await import(pathToFileURL(path).href);
+  if (typeof module.handler !== 'function') throw new Error(`${path} does not export a handler function`);
+  return module.handler as LambdaHandler;
+}
+
+/**
+ * Lambda ends an invocation at its timeout and API Gateway answers 500. Here the
+ * handler cannot be stopped, only abandoned: it runs on in the background.
+ */
+async function withTimeout<T>(timeoutSeconds: number, invoke: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)), timeoutSeconds * 1000);
+  });
+  try {
+    return await Promise.race([invoke(), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The whole body, or 'too-large' as soon as it passes `limit`. The rest of an
+ * oversized body is still read and dropped, so the client gets to see the 413
+ * instead of a connection reset mid-upload.
+ */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolveBody, reject) => {
+    if (Number(request.headers['content-length'] ?? 0) > limit) {
+      request.resume();
+      return resolveBody('too-large');
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const keep = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      request.off('data', keep).resume();
+      resolveBody('too-large');
+    };
+    request.on('data', keep);
+    request.once('end', () => resolveBody(Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
+}
+
+function sendMessage(response: ServerResponse, statusCode: number, message: string): void {
+  writeResponse(response, statusCode, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ message })));
+}
+
+/** Headers set one by one, not via writeHead, so Node still adds content-length (and omits it on a 204) as API Gateway does. */
+function writeResponse(response: ServerResponse, statusCode: number, headers: Record<string, string | string[]>, body: Buffer): void {
+  response.statusCode = statusCode;
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.end(body);
+}

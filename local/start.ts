@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { loadConfig } from '../adapters/config';
+import { createDocumentClient } from '../adapters/dynamodb/document-client';
+import { ensureTable } from './create-table';
+import { startDynamoDbLocal } from './dynamodb-local';
+import { startGateway, type Gateway } from './gateway';
+import { useLocalAwsEnvironment } from './local-environment';
+
+/**
+ * `npm start`: the whole API on this machine, without an AWS account. DynamoDB Local
+ * keeps its data in CRM_DATA_DIR between runs; the gateway serves the same handlers
+ * and routes that deploy.
+ */
+
+const localSettings = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  TABLE_NAME: z.string().min(3).default('crm-local'),
+  /** Relative paths are taken from the repository root. */
+  CRM_DATA_DIR: z.string().min(1).default('.crm-data'),
+});
+
+const parsed = localSettings.safeParse(process.env);
+if (!parsed.success) {
+  console.error(`Invalid local settings:\n${z.prettifyError(parsed.error)}`);
+  process.exit(1);
+}
+const settings = parsed.data;
+const dataDir = resolve(fileURLToPath(new URL('..', import.meta.url)), settings.CRM_DATA_DIR);
+
+const dynamodb = await startDynamoDbLocal({ dbPath: dataDir });
+useLocalAwsEnvironment({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint });
+
+let gateway: Gateway;
+try {
+  await ensureTable(createDocumentClient(loadConfig()), settings.TABLE_NAME);
+  gateway = await startGateway({ port: settings.PORT });
+} catch (error) {
+  await dynamodb.stop();
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  console.error(`Port ${settings.PORT} is already in use: stop what listens there, or pick another port (PORT=3001 npm start).`);
+  process.exit(1);
+}
+
+console.log(`CRM API    ${gateway.url}
+Health     ${gateway.url}/health
+API docs   ${gateway.url}/docs
+DynamoDB   ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir})
+Press Ctrl+C to stop.`);
+
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the API and DynamoDB Local…`);
+  await gateway.close();
+  await dynamodb.stop();
+  // Handler modules may hold timers or keep-alive sockets that would keep Node running.
+  process.exit(0);
+}
+process.on('SIGINT', (signal) => void shutdown(signal));
+process.on('SIGTERM', (signal) => void shutdown(signal));

@@ -1,0 +1,53 @@
+import { startGateway } from '../../local/gateway';
+import { useLocalAwsEnvironment } from '../../local/local-environment';
+import { createTestTable, type TestTable } from './local-dynamodb';
+
+export interface ApiResponse<T> {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed body when the response says it is JSON (including problem+json). */
+  json: T | undefined;
+}
+
+export interface RequestOptions {
+  /** A string is sent as is; anything else as JSON with content-type application/json. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface TestApi {
+  url: string;
+  /** The file's own table, for arranging data and checking what the API stored. */
+  table: TestTable;
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real handlers behind the local gateway, on a table of their own. Call it once
+ * per test file (in beforeAll): handler modules read and cache their configuration
+ * (adapters/config.ts) when first imported, so a second table in the same file would
+ * not be seen. Across files this is safe because vitest gives every test file its own
+ * module graph (pool 'forks', isolate true by default), so each file's handlers load
+ * afresh with that file's TABLE_NAME.
+ */
+export async function startTestApi(): Promise<TestApi> {
+  const table = await createTestTable();
+  useLocalAwsEnvironment({ tableName: table.tableName, dynamodbEndpoint: table.endpoint });
+  const gateway = await startGateway({ port: 0 });
+
+  async function request<T>(method: string, path: string, { body, headers = {} }: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const sendsJson = body !== undefined && typeof body !== 'string';
+    const response = await fetch(new URL(path, gateway.url), {
+      method,
+      headers: sendsJson ? { 'content-type': 'application/json', ...headers } : headers,
+      body: sendsJson ? JSON.stringify(body) : (body as string | undefined),
+    });
+    const text = await response.text();
+    const isJson = /\bjson\b/.test(response.headers.get('content-type') ?? '') && text !== '';
+    return { status: response.status, headers: response.headers, text, json: isJson ? (JSON.parse(text) as T) : undefined };
+  }
+
+  return { url: gateway.url, table, request, close: () => gateway.close() };
+}

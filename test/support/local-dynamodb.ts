@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { createDocumentClient } from '../../adapters/dynamodb/document-client';
+import { ensureTable } from '../../local/create-table';
+
+export interface TestTable {
+  tableName: string;
+  endpoint: string;
+  client: DynamoDBDocumentClient;
+}
+
+/**
+ * A fresh CRM table in the run's DynamoDB Local, named uniquely so test files never
+ * see each other's items, even when they run in parallel. Call it once per file.
+ */
+export async function createTestTable(): Promise<TestTable> {
+  const endpoint = inject('dynamodbEndpoint');
+  const tableName = `crm-test-${randomUUID()}`;
+  const client = createDocumentClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpoint });
+  await ensureTable(client, tableName);
+  return { tableName, endpoint, client };
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/api-server';
+
+type Contact = { id: string; email?: string; firstName?: string; lifecycleStage: string; version: number; companyIds: string[]; primaryCompanyId?: string; properties?: Record<string, unknown> };
+type Problem = { type: string; status: number; detail: string; errors?: { field: string; message: string }[] };
+type Page<T> = { items: T[]; nextCursor: string | null };
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api.close());
+
+describe('contacts over HTTP', () => {
+  it('creates, reads with an ETag, updates and deletes a contact', async () => {
+    const created = await api.request<Contact>('POST', '/v1/contacts', { body: { firstName: 'Ada', lastName: 'Lovelace', email: 'Ada@Example.com' } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ firstName: 'Ada', email: 'Ada@Example.com', lifecycleStage: 'lead', version: 1 });
+
+    const read = await api.request<Contact>('GET', `/v1/contacts/${created.json!.id}`);
+    expect(read.status).toBe(200);
+    expect(read.headers.get('etag')).toBe('"1"');
+
+    const updated = await api.request<Contact>('PATCH', `/v1/contacts/${created.json!.id}`, { body: { lifecycleStage: 'customer' }, headers: { 'if-match': '"1"' } });
+    expect(updated.status).toBe(200);
+    expect(updated.json).toMatchObject({ lifecycleStage: 'customer', version: 2 });
+
+    const stale = await api.request<Problem>('PATCH', `/v1/contacts/${created.json!.id}`, { body: { title: 'CEO' }, headers: { 'if-match': '"1"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('content-type')).toContain('application/problem+json');
+
+    const staleDelete = await api.request('DELETE', `/v1/contacts/${created.json!.id}`, { headers: { 'if-match': '"1"' } });
+    expect(staleDelete.status).toBe(412);
+    expect((await api.request('DELETE', `/v1/contacts/${created.json!.id}`)).status).toBe(204);
+    expect((await api.request('GET', `/v1/contacts/${created.json!.id}`)).status).toBe(404);
+    expect((await api.request('DELETE', `/v1/contacts/${created.json!.id}`)).status).toBe(404);
+  });
+
+  it('keeps emails unique case-insensitively and frees them on delete', async () => {
+    const first = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'grace@navy.mil' } });
+    const clash = await api.request<Problem>('POST', '/v1/contacts', { body: { email: 'GRACE@navy.mil' } });
+    expect(clash.status).toBe(409);
+    expect(clash.json!.type).toContain('unique-value-taken');
+
+    const found = await api.request<Page<Contact>>('GET', '/v1/contacts?email=Grace%40Navy.mil');
+    expect(found.json!.items.map((contact) => contact.id)).toEqual([first.json!.id]);
+
+    await api.request('DELETE', `/v1/contacts/${first.json!.id}`);
+    expect((await api.request('POST', '/v1/contacts', { body: { email: 'grace@navy.mil' } })).status).toBe(201);
+  });
+
+  it('lets only one of many concurrent creates take an email', async () => {
+    const attempts = await Promise.all(Array.from({ length: 8 }, () => api.request('POST', '/v1/contacts', { body: { email: 'race@example.com' } })));
+    expect(attempts.map((attempt) => attempt.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+  });
+
+  it('rejects bad input with field-level problem details', async () => {
+    const bad = await api.request<Problem>('POST', '/v1/contacts', { body: { email: 'not-an-email', lifecycleStage: 'king', id: 'mine', version: 7 } });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    const fields = bad.json!.errors!.map((error) => error.field);
+    expect(fields).toEqual(expect.arrayContaining(['body.email', 'body.lifecycleStage', 'body.id', 'body.version']));
+
+    expect((await api.request('POST', '/v1/contacts', { body: '{"email": ' , headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect((await api.request('POST', '/v1/contacts', { body: 'email=x', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect((await api.request('POST', '/v1/contacts', { body: {} })).status).toBe(400);
+    expect((await api.request('GET', '/v1/contacts?limit=101')).status).toBe(400);
+    expect((await api.request('GET', '/v1/contacts?colour=red')).status).toBe(400);
+  });
+
+  it('answers 413 for a body over 1 MB', async () => {
+    const response = await api.request<Problem>('POST', '/v1/contacts', { body: { firstName: 'x'.repeat(1024 * 1024) } });
+    expect(response.status).toBe(413);
+  });
+
+  it('paginates with opaque cursors and refuses tampered ones', async () => {
+    for (let index = 0; index < 5; index++) await api.request('POST', '/v1/contacts', { body: { firstName: `Page${index}`, ownerId: 'owner-pages' } });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { json?: Page<Contact> } = await api.request<Page<Contact>>('GET', `/v1/contacts?ownerId=owner-pages&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.json!.items.map((contact) => contact.firstName!));
+      cursor = page.json!.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(['Page0', 'Page1', 'Page2', 'Page3', 'Page4']);
+
+    const first = await api.request<Page<Contact>>('GET', '/v1/contacts?ownerId=owner-pages&limit=2');
+    const decoded = JSON.parse(Buffer.from(first.json!.nextCursor!, 'base64url').toString());
+    decoded.k.gsi2pk = 'CONTACT#OWNER#someone-else';
+    const forged = Buffer.from(JSON.stringify(decoded)).toString('base64url');
+    expect((await api.request('GET', `/v1/contacts?ownerId=owner-pages&cursor=${forged}`)).status).toBe(400);
+    expect((await api.request('GET', '/v1/contacts?cursor=%%%garbage')).status).toBe(400);
+    expect((await api.request('GET', `/v1/contacts?lifecycleStage=lead&cursor=${first.json!.nextCursor}`)).status).toBe(400);
+  });
+
+  it('filters by lifecycle stage and updatedSince', async () => {
+    const before = new Date().toISOString();
+    const evangelist = await api.request<Contact>('POST', '/v1/contacts', { body: { firstName: 'Eve', lifecycleStage: 'evangelist' } });
+    const listed = await api.request<Page<Contact>>('GET', `/v1/contacts?lifecycleStage=evangelist&updatedSince=${encodeURIComponent(before)}`);
+    expect(listed.json!.items.map((contact) => contact.id)).toContain(evangelist.json!.id);
+    const future = await api.request<Page<Contact>>('GET', `/v1/contacts?updatedSince=${encodeURIComponent('2999-01-01T00:00:00Z')}`);
+    expect(future.json!.items).toEqual([]);
+  });
+
+  it('replays a retried POST with the same Idempotency-Key and refuses a different body', async () => {
+    const headers = { 'idempotency-key': 'import-42' };
+    const first = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers });
+    const retry = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.json!.id).toBe(first.json!.id);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    const reused = await api.request<Problem>('POST', '/v1/contacts', { body: { email: 'other@example.com' }, headers });
+    expect(reused.status).toBe(422);
+    // The refused request must not have destroyed the stored response.
+    expect((await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers })).json!.id).toBe(first.json!.id);
+  });
+
+  it('upserts a batch by email and reports per-item results', async () => {
+    const inputs = [{ email: 'batch1@example.com', firstName: 'One' }, { email: 'batch2@example.com' }, { email: 'broken' }];
+    const first = await api.request<{ results: { index: number; status: number; record?: Contact }[] }>('POST', '/v1/contacts/batch', { body: { inputs } });
+    expect(first.status).toBe(207);
+    expect(first.json!.results.map((result) => result.status)).toEqual([201, 201, 400]);
+
+    const again = await api.request<{ results: { status: number; record?: Contact }[] }>('POST', '/v1/contacts/batch', { body: { inputs: [{ email: 'BATCH1@example.com', title: 'CTO' }] } });
+    expect(again.status).toBe(200);
+    expect(again.json!.results[0]).toMatchObject({ status: 200, record: { id: first.json!.results[0]!.record!.id, firstName: 'One', title: 'CTO' } });
+
+    const tooMany = await api.request('POST', '/v1/contacts/batch', { body: { inputs: Array.from({ length: 101 }, (_, index) => ({ email: `n${index}@example.com` })) } });
+    expect(tooMany.status).toBe(400);
+  });
+
+  it('validates custom properties against their definitions', async () => {
+    const defined = await api.request('POST', '/v1/properties/contacts', { body: { name: 'tier', label: 'Tier', type: 'enum', options: [{ value: 'gold', label: 'Gold' }] } });
+    expect(defined.status).toBe(201);
+    expect((await api.request('POST', '/v1/properties/contacts', { body: { name: 'tier', label: 'Again', type: 'string' } })).status).toBe(409);
+
+    const good = await api.request<Contact>('POST', '/v1/contacts', { body: { firstName: 'Prop', properties: { tier: 'gold' } } });
+    expect(good.status).toBe(201);
+    expect(good.json!.properties).toEqual({ tier: 'gold' });
+    const wrongValue = await api.request<Problem>('POST', '/v1/contacts', { body: { firstName: 'Prop', properties: { tier: 'bronze' } } });
+    expect(wrongValue.status).toBe(400);
+    expect(wrongValue.json!.errors![0]!.field).toBe('body.properties.tier');
+    expect((await api.request('POST', '/v1/contacts', { body: { firstName: 'Prop', properties: { undefined_one: 1 } } })).status).toBe(400);
+
+    const cleared = await api.request<Contact>('PATCH', `/v1/contacts/${good.json!.id}`, { body: { properties: { tier: null } } });
+    expect(cleared.json!.properties).toEqual({});
+  });
+
+  it('records field changes on the timeline, newest first', async () => {
+    const contact = await api.request<Contact>('POST', '/v1/contacts', { body: { firstName: 'Tim', email: 'tim@example.com' } });
+    await api.request('PATCH', `/v1/contacts/${contact.json!.id}`, { body: { title: 'CTO' } });
+    await api.request('PATCH', `/v1/contacts/${contact.json!.id}`, { body: { title: 'CEO', lifecycleStage: 'customer' } });
+    const timeline = await api.request<Page<{ kind: string; changes: { field: string; from: unknown; to: unknown }[] }>>('GET', `/v1/contacts/${contact.json!.id}/timeline`);
+    expect(timeline.json!.items.map((entry) => entry.kind)).toEqual(['updated', 'updated', 'created']);
+    expect(timeline.json!.items[0]!.changes).toEqual([
+      { field: 'lifecycleStage', from: 'lead', to: 'customer' },
+      { field: 'title', from: 'CTO', to: 'CEO' },
+    ]);
+    expect((await api.request('GET', '/v1/contacts/NOPE/timeline')).status).toBe(404);
+  });
+});

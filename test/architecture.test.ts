@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { apiFunctions } from '../functions/api-routes';
+import { apiContract } from '../functions/http/api-contract';
+
+const root = join(import.meta.dirname, '..');
+const sourceFiles = (folder: string): string[] =>
+  readdirSync(join(root, folder)).flatMap((name) => {
+    const path = join(folder, name);
+    return statSync(join(root, path)).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+
+describe('architecture rules', () => {
+  it('keeps the domain free of I/O: no AWS SDK, no Node I/O modules, no adapters', () => {
+    const offenders = sourceFiles('domain').filter((file) => /from '(@aws-sdk|@aws-lambda-powertools|node:(fs|net|http|child_process))|from '\.\.\/\.\.\/(adapters|functions)/.test(readFileSync(join(root, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it('never issues a Scan from request code (the shared client also refuses one at run time)', () => {
+    const offenders = ['domain', 'adapters', 'functions']
+      .flatMap(sourceFiles)
+      .filter((file) => /\bScan(Command|Input)\b|ScanCommand/.test(readFileSync(join(root, file), 'utf8').replace(/'ScanCommand'/g, '')));
+    expect(offenders.map((file) => relative(root, join(root, file)))).toEqual([]);
+  });
+
+  it('routes every deployed route to exactly one contract operation, and back', () => {
+    const deployed = Object.values(apiFunctions).flatMap((fn) => fn.routes).sort();
+    expect(deployed).toEqual(apiContract.map((operation) => operation.routeKey).sort());
+    expect(new Set(deployed).size).toBe(deployed.length);
+  });
+});

@@ -45,17 +45,19 @@ export const contactModel: RecordModel = {
   uniqueField: { field: 'email', normalize: (email) => email.trim().toLowerCase() },
   references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
 
-  async derive(draft) {
+  async derive(draft, { changedFields }) {
     if (!draft.firstName && !draft.lastName && !draft.email) {
       throw new ValidationError('A contact needs a first name, a last name or an email.', [{ field: 'body', message: 'firstName, lastName or email is required' }]);
     }
     const companyIds = (draft.companyIds as string[] | undefined) ?? [];
     const primary = draft.primaryCompanyId as string | undefined | null;
-    if (primary && !companyIds.includes(primary)) {
+    if (primary && !companyIds.includes(primary) && changedFields.has('primaryCompanyId')) {
       if (companyIds.length >= 10) throw new ValidationError('A contact has at most 10 companies.', [{ field: 'body.companyIds', message: 'at most 10' }]);
       return { companyIds: [primary, ...companyIds], primaryCompanyId: primary };
     }
-    return { companyIds, primaryCompanyId: primary ?? companyIds[0] ?? null };
+    // A primary company dropped from companyIds gives way to the first remaining one.
+    const keptPrimary = primary && companyIds.includes(primary) ? primary : undefined;
+    return { companyIds, primaryCompanyId: keptPrimary ?? companyIds[0] ?? null };
   },
 
   indexKeys: (record: CrmRecord) => ({

@@ -1,5 +1,6 @@
 import { validatePropertyValues } from '../properties/validate-property-values';
 import { ValidationError } from '../shared/errors';
+import { toRecordFields } from './record-items';
 import type { RecordDependencies } from './record-dependencies';
 import type { CrmRecord, RecordModel } from './record-model';
 
@@ -30,6 +31,6 @@ export async function prepareRecord(
     properties = {};
   }
   const draft: Record<string, unknown> = { ...base, ...fields, properties };
-  const derived = model.derive ? await model.derive(draft, { now, getPipeline: deps.getPipeline }) : {};
-  return withoutNulls({ ...draft, ...derived, updatedAt: now, version: base.version }) as CrmRecord;
+  const derived = model.derive ? await model.derive(draft, { now, getPipeline: deps.getPipeline, changedFields: new Set(Object.keys(input)) }) : {};
+  return toRecordFields({ ...draft, ...derived, updatedAt: now, version: base.version });
 }

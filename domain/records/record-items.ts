@@ -15,10 +15,21 @@ export function recordToItem(model: RecordModel, record: CrmRecord): Item {
   };
 }
 
+const leading = ['id'];
+const trailing = ['createdAt', 'updatedAt', 'version'];
+const rank = (name: string) => (leading.includes(name) ? -1 : trailing.includes(name) ? 1 + trailing.indexOf(name) : 0);
+
+/** The record's own fields in a stable, readable order; null and undefined mean absent. */
+export function toRecordFields(values: Record<string, unknown>): CrmRecord {
+  const fields = Object.entries(values).filter(([name, value]) => !storageAttributes.has(name) && value !== null && value !== undefined);
+  fields.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  return Object.fromEntries(fields) as CrmRecord;
+}
+
 /** A live record from its item; undefined for a missing item or a tombstone. */
 export function itemToRecord(item: Item | undefined): CrmRecord | undefined {
   if (!item || item.deletedAt !== undefined) return undefined;
-  return Object.fromEntries(Object.entries(item).filter(([name, value]) => !storageAttributes.has(name) && value !== null)) as CrmRecord;
+  return toRecordFields(item);
 }
 
 export function referencedIds(record: Record<string, unknown> | undefined, reference: RecordReference): string[] {

@@ -37,6 +37,8 @@ export interface RecordIndexKeys {
 
 export interface DerivationContext {
   readonly now: string;
+  /** Fields this write sets explicitly, to tell a deliberate value from one carried over. */
+  readonly changedFields: ReadonlySet<string>;
   /** Pipelines are looked up only by deals; the port is passed in so the domain stays I/O-free. */
   getPipeline(id: string): Promise<Pipeline | undefined>;
 }

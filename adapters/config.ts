@@ -13,6 +13,8 @@ const configSchema = z.object({
   /** How long a stored Idempotency-Key response is replayed. */
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
   POWERTOOLS_SERVICE_NAME: z.string().default('crm'),
+  /** JWT claim holding the user's CRM roles: Cognito groups, or a claim of an external OIDC issuer. */
+  AUTH_ROLE_CLAIM: z.string().min(1).default('cognito:groups'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -53,6 +53,7 @@ export const apiFunctions = {
     timeoutSeconds: 10,
     tableAccess: 'readWrite',
   },
+  audit: { entry: 'functions/audit.ts', routes: ['GET /v1/audit'], memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read' },
   meta: { entry: 'functions/meta.ts', routes: ['GET /health', 'GET /openapi.json', 'GET /docs'], memoryMb: 256, timeoutSeconds: 5, public: true, tableAccess: 'none' },
 } as const satisfies Record<string, ApiFunction>;
 

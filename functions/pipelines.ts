@@ -12,12 +12,12 @@ const withEtag = (status: number, pipeline: { version: number }) => ({ status, b
 export const handler = createApiHandler(
   pipelineOperations,
   {
-    createPipeline: async ({ body }) => withEtag(201, await createPipeline(runtime, body as PipelineCreate)),
-    listPipelines: async ({ query }) => ({ status: 200, body: await listPipelines(runtime, query as { limit: number; cursor?: string }) }),
-    getPipeline: async ({ params }) => withEtag(200, await getPipeline(runtime, params.id!)),
-    updatePipeline: async ({ params, body, expectedVersion }) => withEtag(200, await updatePipeline(runtime, params.id!, body as PipelineUpdate, expectedVersion)),
-    deletePipeline: async ({ params, expectedVersion }) => {
-      await deletePipeline(runtime, params.id!, expectedVersion);
+    createPipeline: async ({ body, actor }) => withEtag(201, await createPipeline(runtime, body as PipelineCreate, actor)),
+    listPipelines: async ({ query, actor }) => ({ status: 200, body: await listPipelines(runtime, query as { limit: number; cursor?: string }, actor) }),
+    getPipeline: async ({ params, actor }) => withEtag(200, await getPipeline(runtime, params.id!, actor)),
+    updatePipeline: async ({ params, body, actor, expectedVersion }) => withEtag(200, await updatePipeline(runtime, params.id!, body as PipelineUpdate, actor, expectedVersion)),
+    deletePipeline: async ({ params, actor, expectedVersion }) => {
+      await deletePipeline(runtime, params.id!, actor, expectedVersion);
       return { status: 204 };
     },
   },

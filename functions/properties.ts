@@ -19,13 +19,13 @@ const objectType = (params: Record<string, string>) => params.objectType as Obje
 export const handler = createApiHandler(
   propertyOperations,
   {
-    createProperty: async ({ params, body }) => withEtag(201, await createPropertyDefinition(runtime, objectType(params), body as PropertyCreate)),
-    listProperties: async ({ params, query }) => ({ status: 200, body: await listPropertyDefinitions(runtime, objectType(params), query as { limit: number; cursor?: string }) }),
-    getProperty: async ({ params }) => withEtag(200, await getPropertyDefinition(runtime, objectType(params), params.name!)),
-    updateProperty: async ({ params, body, expectedVersion }) =>
-      withEtag(200, await updatePropertyDefinition(runtime, objectType(params), params.name!, body as PropertyUpdate, expectedVersion)),
-    deleteProperty: async ({ params, expectedVersion }) => {
-      await deletePropertyDefinition(runtime, objectType(params), params.name!, expectedVersion);
+    createProperty: async ({ params, body, actor }) => withEtag(201, await createPropertyDefinition(runtime, objectType(params), body as PropertyCreate, actor)),
+    listProperties: async ({ params, query, actor }) => ({ status: 200, body: await listPropertyDefinitions(runtime, objectType(params), query as { limit: number; cursor?: string }, actor) }),
+    getProperty: async ({ params, actor }) => withEtag(200, await getPropertyDefinition(runtime, objectType(params), params.name!, actor)),
+    updateProperty: async ({ params, body, actor, expectedVersion }) =>
+      withEtag(200, await updatePropertyDefinition(runtime, objectType(params), params.name!, body as PropertyUpdate, actor, expectedVersion)),
+    deleteProperty: async ({ params, actor, expectedVersion }) => {
+      await deletePropertyDefinition(runtime, objectType(params), params.name!, actor, expectedVersion);
       return { status: 204 };
     },
   },

@@ -9,6 +9,7 @@ import { splitRequestTarget, toHttpApiEvent } from './http-api-event';
 import { createRouter } from './http-api-routes';
 import { toHttpResponse } from './http-api-response';
 import { createLambdaContext } from './lambda-context';
+import type { JwtAuthorizerContext, LocalJwtAuthorizer } from './local-jwt';
 
 /**
  * A local stand-in for the deployed API Gateway HTTP API: it routes each request to
@@ -17,7 +18,7 @@ import { createLambdaContext } from './lambda-context';
  * configuration from the environment, which the caller sets (useLocalAwsEnvironment).
  */
 
-export type GatewayFunction = Pick<ApiFunction, 'entry' | 'routes' | 'memoryMb' | 'timeoutSeconds'>;
+export type GatewayFunction = Pick<ApiFunction, 'entry' | 'routes' | 'memoryMb' | 'timeoutSeconds'> & { readonly public?: boolean };
 
 export interface GatewayOptions {
   /** 0 picks a free port. */
@@ -28,6 +29,11 @@ export interface GatewayOptions {
   functions?: Readonly<Record<string, GatewayFunction>>;
   /** Folder the `entry` paths are relative to; defaults to the repository root. */
   rootDir?: string;
+  /**
+   * Plays API Gateway's JWT authorizer on every non-public route. Without one the
+   * gateway forwards requests with no identity, and the handlers answer 401.
+   */
+  authorizer?: LocalJwtAuthorizer;
 }
 
 export interface Gateway {
@@ -42,7 +48,7 @@ type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => unknow
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export async function startGateway({ port, host = '127.0.0.1', functions = apiFunctions, rootDir = REPOSITORY_ROOT }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ port, host = '127.0.0.1', functions = apiFunctions, rootDir = REPOSITORY_ROOT, authorizer }: GatewayOptions): Promise<Gateway> {
   const route = createRouter(
     Object.entries(functions).flatMap(([name, fn]) => fn.routes.map((routeKey) => ({ routeKey, target: { name, ...fn } }))),
   );
@@ -57,9 +63,15 @@ export async function startGateway({ port, host = '127.0.0.1', functions = apiFu
     const match = route(request.method ?? 'GET', splitRequestTarget(request.url).rawPath);
     if (!match) return sendMessage(response, 404, 'Not Found');
     const fn = match.target;
+    let identity: JwtAuthorizerContext | undefined;
+    if (authorizer && !fn.public) {
+      identity = await authorizer(request.headers.authorization);
+      if (!identity) return sendMessage(response, 401, 'Unauthorized', { 'www-authenticate': 'Bearer' });
+    }
     try {
       const handler = await loadHandler(fn.entry);
       const event = toHttpApiEvent({ request, body, routeKey: match.routeKey, pathParameters: match.pathParameters, requestId, receivedAt });
+      if (identity) Object.assign(event.requestContext, { authorizer: { jwt: identity, principalId: '', integrationLatency: 0 } });
       // Created after the import: like Lambda's, the invocation clock starts once the module is initialised.
       const context = createLambdaContext({ functionName: fn.name, memoryMb: fn.memoryMb, timeoutSeconds: fn.timeoutSeconds });
       const result = await withTimeout(fn.timeoutSeconds, async () => handler(event, context));
@@ -158,8 +170,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'to
   });
 }
 
-function sendMessage(response: ServerResponse, statusCode: number, message: string): void {
-  writeResponse(response, statusCode, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ message })));
+function sendMessage(response: ServerResponse, statusCode: number, message: string, headers: Record<string, string> = {}): void {
+  writeResponse(response, statusCode, { 'content-type': 'application/json', ...headers }, Buffer.from(JSON.stringify({ message })));
 }
 
 /** Headers set one by one, not via writeHead, so Node still adds content-length (and omits it on a 204) as API Gateway does. */

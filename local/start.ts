@@ -1,12 +1,11 @@
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import { loadConfig } from '../adapters/config';
 import { createDocumentClient } from '../adapters/dynamodb/document-client';
 import { ensureTable } from './create-table';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { startGateway, type Gateway } from './gateway';
 import { useLocalAwsEnvironment } from './local-environment';
+import { createLocalJwtAuthorizer, loadOrCreateSigningKey } from './local-jwt';
+import { loadLocalSettings } from './local-settings';
 
 /**
  * `npm start`: the whole API on this machine, without an AWS account. DynamoDB Local
@@ -14,20 +13,9 @@ import { useLocalAwsEnvironment } from './local-environment';
  * and routes that deploy.
  */
 
-const localSettings = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  TABLE_NAME: z.string().min(3).default('crm-local'),
-  /** Relative paths are taken from the repository root. */
-  CRM_DATA_DIR: z.string().min(1).default('.crm-data'),
-});
-
-const parsed = localSettings.safeParse(process.env);
-if (!parsed.success) {
-  console.error(`Invalid local settings:\n${z.prettifyError(parsed.error)}`);
-  process.exit(1);
-}
-const settings = parsed.data;
-const dataDir = resolve(fileURLToPath(new URL('..', import.meta.url)), settings.CRM_DATA_DIR);
+const settings = loadLocalSettings();
+const { dataDir } = settings;
+const authorizer = await createLocalJwtAuthorizer(await loadOrCreateSigningKey(settings.signingKeyPath));
 
 const dynamodb = await startDynamoDbLocal({ dbPath: dataDir });
 useLocalAwsEnvironment({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint });
@@ -35,7 +23,7 @@ useLocalAwsEnvironment({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynam
 let gateway: Gateway;
 try {
   await ensureTable(createDocumentClient(loadConfig()), settings.TABLE_NAME);
-  gateway = await startGateway({ port: settings.PORT });
+  gateway = await startGateway({ port: settings.PORT, authorizer });
 } catch (error) {
   await dynamodb.stop();
   if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
@@ -46,6 +34,7 @@ try {
 console.log(`CRM API    ${gateway.url}
 Health     ${gateway.url}/health
 API docs   ${gateway.url}/docs
+Token      npm run --silent token -- --role admin   (send as Authorization: Bearer <token>)
 DynamoDB   ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir})
 Press Ctrl+C to stop.`);
 

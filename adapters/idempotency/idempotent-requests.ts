@@ -39,8 +39,8 @@ export function idempotentRequests(options: { client: DynamoDBClient; tableName:
     expiryAttr: crmTable.timeToLiveAttribute,
   });
   const config = new IdempotencyConfig({
-    // The key is scoped to the route, so one key used on two endpoints never crosses over.
-    eventKeyJmesPath: 'headers."idempotency-key" && [requestContext.routeKey, headers."idempotency-key"]',
+    // Scoped to route and caller: one key used on two endpoints, or by two callers, never crosses over.
+    eventKeyJmesPath: 'headers."idempotency-key" && [requestContext.routeKey, requestContext.authorizer.jwt.claims.sub, headers."idempotency-key"]',
     payloadValidationJmesPath: 'body',
     expiresAfterSeconds: options.expiresAfterSeconds,
     responseHook: (response) => {

@@ -1,3 +1,6 @@
+import { requireCapability } from '../access/permissions';
+import { auditEntryItem } from '../audit/audit-entries';
+import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
@@ -43,13 +46,19 @@ export async function findPipeline(deps: PipelineDependencies, id: string): Prom
   return id === DEFAULT_PIPELINE_ID ? ensureDefaultPipeline(deps) : undefined;
 }
 
-export async function getPipeline(deps: PipelineDependencies, id: string): Promise<Pipeline> {
+export async function getPipeline(deps: PipelineDependencies, id: string, actor: Actor): Promise<Pipeline> {
+  requireCapability(actor, 'readRecords', 'read pipelines');
+  return requirePipeline(deps, id);
+}
+
+async function requirePipeline(deps: PipelineDependencies, id: string): Promise<Pipeline> {
   const pipeline = await findPipeline(deps, id);
   if (!pipeline) throw new NotFoundError('pipeline', id);
   return pipeline;
 }
 
-export async function listPipelines(deps: PipelineDependencies, page: { limit: number; cursor?: string }): Promise<Page<Pipeline>> {
+export async function listPipelines(deps: PipelineDependencies, page: { limit: number; cursor?: string }, actor: Actor): Promise<Page<Pipeline>> {
+  requireCapability(actor, 'readRecords', 'list pipelines');
   const query = accessPatterns.recordsByType('pipeline');
   const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
   if (!startKey) await findPipeline(deps, DEFAULT_PIPELINE_ID);
@@ -61,10 +70,14 @@ function withStageIds(deps: PipelineDependencies, stages: PipelineCreate['stages
   return stages.map((stage) => ({ id: stage.id ?? deps.ids.next(), name: stage.name, probability: stage.probability, kind: stage.kind }));
 }
 
-export async function createPipeline(deps: PipelineDependencies, input: PipelineCreate): Promise<Pipeline> {
+const audit = (deps: PipelineDependencies, actor: Actor, pipeline: Pick<Pipeline, 'id'>, at: string, event: 'created' | 'updated' | 'deleted', changes: { field: string; from: unknown; to: unknown }[] = []) =>
+  ({ op: 'put', item: auditEntryItem({ recordType: 'pipeline', recordId: pipeline.id, at, entryId: deps.ids.next(), actor, event, changes }) }) as const;
+
+export async function createPipeline(deps: PipelineDependencies, input: PipelineCreate, actor: Actor): Promise<Pipeline> {
+  requireCapability(actor, 'manageSchema', 'create pipelines');
   const now = deps.clock.now().toISOString();
   const pipeline: Pipeline = { id: deps.ids.next(), name: input.name, stages: withStageIds(deps, input.stages), isDefault: false, createdAt: now, updatedAt: now, version: 1 };
-  await deps.table.transactWrite([{ op: 'put', item: toItem(pipeline), condition: { kind: 'absent' } }]);
+  await deps.table.transactWrite([{ op: 'put', item: toItem(pipeline), condition: { kind: 'absent' } }, audit(deps, actor, pipeline, now, 'created')]);
   return pipeline;
 }
 
@@ -78,8 +91,9 @@ async function stageHasDeals(deps: PipelineDependencies, pipelineId: string, sta
  * are free; removing a stage, or changing whether it counts as won or lost, is only
  * allowed while no deal sits in it, because deals keep their status from their stage.
  */
-export async function updatePipeline(deps: PipelineDependencies, id: string, patch: PipelineUpdate, expectedVersion?: number): Promise<Pipeline> {
-  const current = await getPipeline(deps, id);
+export async function updatePipeline(deps: PipelineDependencies, id: string, patch: PipelineUpdate, actor: Actor, expectedVersion?: number): Promise<Pipeline> {
+  requireCapability(actor, 'manageSchema', 'change pipelines');
+  const current = await requirePipeline(deps, id);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
   const stages = patch.stages ? withStageIds(deps, patch.stages) : current.stages;
   for (const stage of current.stages) {
@@ -90,18 +104,24 @@ export async function updatePipeline(deps: PipelineDependencies, id: string, pat
     }
   }
   const next: Pipeline = { ...current, name: patch.name ?? current.name, stages, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
+  const changes = (['name', 'stages'] as const)
+    .filter((field) => JSON.stringify(current[field]) !== JSON.stringify(next[field]))
+    .map((field) => ({ field, from: current[field], to: next[field] }));
   await deps.table.transactWrite([
     { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+    audit(deps, actor, next, next.updatedAt, 'updated', changes),
   ]);
   return next;
 }
 
-export async function deletePipeline(deps: PipelineDependencies, id: string, expectedVersion?: number): Promise<void> {
-  const current = await getPipeline(deps, id);
+export async function deletePipeline(deps: PipelineDependencies, id: string, actor: Actor, expectedVersion?: number): Promise<void> {
+  requireCapability(actor, 'manageSchema', 'delete pipelines');
+  const current = await requirePipeline(deps, id);
   if (current.isDefault) throw new ValidationError('The default pipeline cannot be deleted.', [{ field: 'path.id', message: 'default pipeline' }]);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
   if (await stageHasDeals(deps, id)) throw new ConflictError(`Pipeline ${id} still has deals; move or delete them first.`);
   await deps.table.transactWrite([
     { op: 'delete', key: keys.record('pipeline', id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+    audit(deps, actor, current, deps.clock.now().toISOString(), 'deleted'),
   ]);
 }

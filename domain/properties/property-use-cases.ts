@@ -1,7 +1,10 @@
+import { requireCapability } from '../access/permissions';
+import { auditEntryItem } from '../audit/audit-entries';
+import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
-import type { Clock, CrmTablePort, Item } from '../shared/table-port';
+import type { Clock, CrmTablePort, IdGenerator, Item } from '../shared/table-port';
 import type { Page } from '../records/list-records';
 import {
   MAX_PROPERTIES_PER_TYPE,
@@ -16,7 +19,14 @@ import type { RecordType } from '../records/record-model';
 export interface PropertyDependencies {
   readonly table: CrmTablePort;
   readonly clock: Clock;
+  readonly ids: IdGenerator;
 }
+
+const audit = (deps: PropertyDependencies, actor: Actor, definition: PropertyDefinition, at: string, event: 'created' | 'updated' | 'deleted', changes: { field: string; from: unknown; to: unknown }[] = []) =>
+  ({
+    op: 'put',
+    item: auditEntryItem({ recordType: 'property', recordId: `${definition.objectType}/${definition.name}`, at, entryId: deps.ids.next(), actor, event, changes }),
+  }) as const;
 
 const toItem = (definition: PropertyDefinition): Item => ({
   ...definition,
@@ -35,20 +45,27 @@ export async function propertyDefinitionsFor(deps: PropertyDependencies, type: R
   return page.items.map(fromItem);
 }
 
-export async function listPropertyDefinitions(deps: PropertyDependencies, objectType: ObjectTypeParam, page: { limit: number; cursor?: string }): Promise<Page<PropertyDefinition>> {
+export async function listPropertyDefinitions(deps: PropertyDependencies, objectType: ObjectTypeParam, page: { limit: number; cursor?: string }, actor: Actor): Promise<Page<PropertyDefinition>> {
+  requireCapability(actor, 'readRecords', 'list properties');
   const query = accessPatterns.propertyDefinitions(objectTypeOf[objectType]);
   const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
   const result = await deps.table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) });
   return { items: result.items.map(fromItem), nextCursor: result.lastKey ? encodeCursor(query, result.lastKey) : null };
 }
 
-export async function getPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string): Promise<PropertyDefinition> {
+export async function getPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, actor: Actor): Promise<PropertyDefinition> {
+  requireCapability(actor, 'readRecords', 'read properties');
+  return requireDefinition(deps, objectType, name);
+}
+
+async function requireDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string): Promise<PropertyDefinition> {
   const item = await deps.table.getItem(keys.propertyDefinition(objectTypeOf[objectType], name));
   if (!item) throw new NotFoundError('property', `${objectType}/${name}`);
   return fromItem(item);
 }
 
-export async function createPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, input: PropertyCreate): Promise<PropertyDefinition> {
+export async function createPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, input: PropertyCreate, actor: Actor): Promise<PropertyDefinition> {
+  requireCapability(actor, 'manageSchema', 'define properties');
   const existing = await propertyDefinitionsFor(deps, objectTypeOf[objectType]);
   if (existing.length >= MAX_PROPERTIES_PER_TYPE) {
     throw new ValidationError(`At most ${MAX_PROPERTIES_PER_TYPE} custom properties per object type.`, [{ field: 'path.objectType', message: 'limit reached' }]);
@@ -62,6 +79,7 @@ export async function createPropertyDefinition(deps: PropertyDependencies, objec
       condition: { kind: 'absent' },
       onConditionFailed: () => new ConflictError(`Property ${input.name} already exists on ${objectType}.`, { field: 'name' }),
     },
+    audit(deps, actor, definition, now, 'created'),
   ]);
   return definition;
 }
@@ -71,9 +89,11 @@ export async function updatePropertyDefinition(
   objectType: ObjectTypeParam,
   name: string,
   patch: PropertyUpdate,
+  actor: Actor,
   expectedVersion?: number,
 ): Promise<PropertyDefinition> {
-  const current = await getPropertyDefinition(deps, objectType, name);
+  requireCapability(actor, 'manageSchema', 'change properties');
+  const current = await requireDefinition(deps, objectType, name);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
   if (patch.options && current.type !== 'enum') {
     throw new ValidationError('Only enum properties have options.', [{ field: 'body.options', message: `property type is ${current.type}` }]);
@@ -86,8 +106,12 @@ export async function updatePropertyDefinition(
     updatedAt: deps.clock.now().toISOString(),
     version: current.version + 1,
   };
+  const changes = (['label', 'description', 'options'] as const)
+    .filter((field) => JSON.stringify(current[field]) !== JSON.stringify(next[field]))
+    .map((field) => ({ field, from: current[field] ?? null, to: next[field] ?? null }));
   await deps.table.transactWrite([
     { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+    audit(deps, actor, next, next.updatedAt, 'updated', changes),
   ]);
   return next;
 }
@@ -96,8 +120,12 @@ export async function updatePropertyDefinition(
  * Removes the definition. Values already stored on records stay until a write clears
  * them (set the property to null): rewriting every record of a type would be a scan.
  */
-export async function deletePropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, expectedVersion?: number): Promise<void> {
-  const current = await getPropertyDefinition(deps, objectType, name);
+export async function deletePropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, actor: Actor, expectedVersion?: number): Promise<void> {
+  requireCapability(actor, 'manageSchema', 'delete properties');
+  const current = await requireDefinition(deps, objectType, name);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
-  await deps.table.transactWrite([{ op: 'delete', key: keys.propertyDefinition(objectTypeOf[objectType], name) }]);
+  await deps.table.transactWrite([
+    { op: 'delete', key: keys.propertyDefinition(objectTypeOf[objectType], name), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+    audit(deps, actor, current, deps.clock.now().toISOString(), 'deleted'),
+  ]);
 }

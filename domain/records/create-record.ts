@@ -1,13 +1,20 @@
+import { requireCapability, requireMayAssignOwner } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import type { RecordDependencies } from './record-dependencies';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planRecordWrite } from './record-writes';
 import { prepareRecord } from './prepare-record';
 
-/** Creates a record from a validated POST body, with its guards, links and first timeline entry in one transaction. */
+/**
+ * Creates a record from a validated POST body, with its guards, links and first
+ * timeline entry in one transaction. A user who names no owner owns what they create.
+ */
 export async function createRecord(deps: RecordDependencies, model: RecordModel, input: Record<string, unknown>, actor: Actor): Promise<CrmRecord> {
+  requireCapability(actor, 'createRecords', `create ${model.collection}`);
+  requireMayAssignOwner(actor, input.ownerId);
+  const owned = input.ownerId === undefined && actor.type === 'user' ? { ...input, ownerId: actor.id } : input;
   const now = deps.clock.now().toISOString();
-  const record = await prepareRecord(deps, model, { id: deps.ids.next(), createdAt: now, version: 1 }, input, now);
+  const record = await prepareRecord(deps, model, { id: deps.ids.next(), createdAt: now, version: 1 }, owned, now);
   const { ops } = planRecordWrite({ model, after: record, actor, changeId: deps.ids.next() });
   await deps.table.transactWrite(ops);
   return record;

@@ -1,3 +1,5 @@
+import { requireCapability, requireMayChange } from '../access/permissions';
+import { auditEntryItem } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
 import { systemActor } from '../shared/actor';
 import { NotFoundError, PreconditionFailedError } from '../shared/errors';
@@ -29,23 +31,29 @@ export async function deleteRecord(deps: RecordDependencies, modelOf: ModelLooku
   const item = await deps.table.getItem(keys.record(model.type, id));
   if (!item) throw new NotFoundError(model.type, id);
   if (item.deletedAt === undefined) {
+    requireMayChange(options.actor, item, `delete ${model.collection}`);
     if (options.expectedVersion !== undefined && options.expectedVersion !== item.version) throw new PreconditionFailedError(item.version as number);
     await deps.table.transactWrite(tombstoneOps(deps, model, item as unknown as CrmRecord & Item, options));
-  } else if (options.expectedVersion !== undefined) {
-    throw new NotFoundError(model.type, id);
+  } else {
+    // Resuming an interrupted sweep only finishes a delete someone was allowed to start.
+    requireCapability(options.actor, 'changeOwnRecords', `delete ${model.collection}`);
+    if (options.expectedVersion !== undefined) throw new NotFoundError(model.type, id);
   }
   await sweepDeletedRecord(deps, modelOf, model, id);
 }
 
 function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): WriteOp[] {
+  const at = deps.clock.now().toISOString();
   const ops: WriteOp[] = [
+    // Outlives the record: who deleted what, when, from which request. No field values.
+    { op: 'put', item: auditEntryItem({ recordType: model.type, recordId: record.id, at, entryId: deps.ids.next(), actor: options.actor, event: 'deleted', changes: [] }) },
     {
       op: 'put',
       item: {
         ...keys.record(model.type, record.id),
         entity: 'tombstone',
         id: record.id,
-        deletedAt: deps.clock.now().toISOString(),
+        deletedAt: at,
         deletedBy: options.actor,
         // Only ids survive: enough to find the links this record kept elsewhere.
         outgoingLinks: model.references.flatMap((reference) =>

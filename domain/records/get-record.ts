@@ -1,3 +1,5 @@
+import { requireCapability } from '../access/permissions';
+import type { Actor } from '../shared/actor';
 import { NotFoundError } from '../shared/errors';
 import { keys } from '../shared/keys';
 import type { RecordDependencies } from './record-dependencies';
@@ -8,7 +10,8 @@ export async function findRecord(deps: Pick<RecordDependencies, 'table'>, model:
   return itemToRecord(await deps.table.getItem(keys.record(model.type, id)));
 }
 
-export async function getRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string): Promise<CrmRecord> {
+export async function getRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string, actor: Actor): Promise<CrmRecord> {
+  requireCapability(actor, 'readRecords', `read ${model.collection}`);
   const record = await findRecord(deps, model, id);
   if (!record) throw new NotFoundError(model.type, id);
   return record;

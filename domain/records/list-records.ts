@@ -1,3 +1,5 @@
+import { requireCapability } from '../access/permissions';
+import type { Actor } from '../shared/actor';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
 import type { RecordDependencies } from './record-dependencies';
@@ -15,7 +17,8 @@ export interface Page<T> {
  * pattern (never a Scan, never a filter expression), so a page costs the same at
  * any table size. Lists read from indexes, which are eventually consistent.
  */
-export async function listRecords(deps: RecordDependencies, model: RecordModel, filters: Record<string, unknown>): Promise<Page<CrmRecord>> {
+export async function listRecords(deps: RecordDependencies, model: RecordModel, filters: Record<string, unknown>, actor: Actor): Promise<Page<CrmRecord>> {
+  requireCapability(actor, 'readRecords', `list ${model.collection}`);
   const unique = model.uniqueField;
   const lookupValue = unique ? filters[unique.field] : undefined;
   if (typeof lookupValue === 'string') {

@@ -1,3 +1,4 @@
+import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { NotFoundError } from '../shared/errors';
@@ -18,7 +19,9 @@ export async function recordTimeline(
   model: RecordModel,
   id: string,
   page: { limit: number; cursor?: string },
+  actor: Actor,
 ): Promise<Page<TimelineEntry>> {
+  requireCapability(actor, 'readRecords', `read ${model.collection}`);
   const query = accessPatterns.timeline(model.type, id);
   const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
   const [record, result] = await Promise.all([

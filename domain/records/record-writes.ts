@@ -1,4 +1,5 @@
 import type { Actor } from '../shared/actor';
+import { auditAttributes } from '../audit/audit-entries';
 import { PreconditionFailedError, UniqueValueTakenError, ValidationError } from '../shared/errors';
 import { keys } from '../shared/keys';
 import type { WriteOp } from '../shared/table-port';
@@ -34,14 +35,20 @@ export function planRecordWrite(write: RecordWrite): { ops: WriteOp[]; changes: 
     ...uniqueGuardOps(write),
     ...linkOps(write),
     {
+      // The timeline entry is also the audit entry: its index keys list it by actor and by record.
       op: 'put',
       item: {
         ...keys.timelineChange(model.type, after.id, after.updatedAt, write.changeId),
         entity: 'timelineChange',
-        event: before ? 'updated' : 'created',
-        at: after.updatedAt,
-        actor: write.actor,
-        changes,
+        ...auditAttributes({
+          recordType: model.type,
+          recordId: after.id,
+          at: after.updatedAt,
+          entryId: write.changeId,
+          actor: write.actor,
+          event: before ? 'updated' : 'created',
+          changes,
+        }),
       },
     },
   ];

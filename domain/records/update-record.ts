@@ -1,3 +1,4 @@
+import { requireMayAssignOwner, requireMayChange } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { ContentionError, NotFoundError, PreconditionFailedError } from '../shared/errors';
 import type { RecordDependencies } from './record-dependencies';
@@ -33,8 +34,10 @@ export async function changeRecord(
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
       throw new PreconditionFailedError(current.version);
     }
+    requireMayChange(options.actor, current, `change ${model.collection}`);
     const patch = patchFor(current);
     if (!patch) return current;
+    if ('ownerId' in patch && patch.ownerId !== current.ownerId) requireMayAssignOwner(options.actor, patch.ownerId ?? null);
     const now = deps.clock.now().toISOString();
     const next = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now);
     const { ops, changes } = planRecordWrite({ model, before: current, after: next, actor: options.actor, changeId: deps.ids.next() });

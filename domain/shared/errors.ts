@@ -41,6 +41,25 @@ export class InvalidCursorError extends CrmError {
   }
 }
 
+export class UnauthorizedError extends CrmError {
+  readonly status = 401;
+  readonly type = 'unauthorized';
+  readonly title = 'Authentication required';
+  constructor(detail = 'Send a valid bearer token in the Authorization header.') {
+    super(detail);
+  }
+}
+
+export class ForbiddenError extends CrmError {
+  readonly status = 403;
+  readonly type = 'forbidden';
+  readonly title = 'Not allowed';
+  /** `required` names what the caller lacks: a role, a scope, or ownership of the record. */
+  constructor(detail: string, required: string) {
+    super(detail, { required });
+  }
+}
+
 export class NotFoundError extends CrmError {
   readonly status = 404;
   readonly type = 'not-found';

@@ -42,6 +42,19 @@ export const keys = {
 
   propertyDefinition: (objectType: RecordType, name: string): ItemKey => ({ pk: `PROPDEF#${objectType}`, sk: `PROPDEF#${name}` }),
 
+  /** Audit entries that do not live in a record's partition: deletions, pipeline and property changes. */
+  auditEntry: (recordType: string, recordId: string, at: string, entryId: string): ItemKey => ({
+    pk: `AUDIT#${recordType}#${recordId}`,
+    sk: `${at}#${entryId}`,
+  }),
+  /** gsi2: every audit entry by who made it. */
+  auditByActorIndex: (actorId: string, at: string, entryId: string) => ({ gsi2pk: `AUDIT#ACTOR#${actorId}`, gsi2sk: `${at}#${entryId}` }),
+  /** gsi3: every audit entry of one record, pipeline or property. */
+  auditByRecordIndex: (recordType: string, recordId: string, at: string, entryId: string) => ({
+    gsi3pk: `AUDIT#RECORD#${recordType}#${recordId}`,
+    gsi3sk: `${at}#${entryId}`,
+  }),
+
   /** gsi1: every live record of a type, by last update. */
   typeListIndex: (type: RecordType | 'pipeline', updatedAt: string, id: string) => ({
     gsi1pk: type.toUpperCase(),
@@ -116,6 +129,14 @@ export const accessPatterns = {
     pattern: 'recordPartition',
     partitionKey: partition(type, id),
     ascending: true,
+  }),
+
+  auditByActor: (actorId: string): KeyQuery => ({ pattern: 'auditByActor', index: 'gsi2', partitionKey: `AUDIT#ACTOR#${actorId}` }),
+
+  auditByRecord: (recordType: string, recordId: string): KeyQuery => ({
+    pattern: 'auditByRecord',
+    index: 'gsi3',
+    partitionKey: `AUDIT#RECORD#${recordType}#${recordId}`,
   }),
 
   propertyDefinitions: (objectType: RecordType): KeyQuery => ({

@@ -104,10 +104,48 @@ export const propertyOperations: ApiOperation[] = [
   { routeKey: 'DELETE /v1/properties/{objectType}/{name}', operationId: 'deleteProperty', summary: 'Delete a custom property definition', tag: 'Properties', pathParams: propertyParams, success: { status: 204, description: 'Deleted' }, conditional: true },
 ];
 
+const auditEntry = z
+  .object({
+    recordType: z.enum(['contact', 'company', 'deal', 'activity', 'pipeline', 'property']),
+    recordId: z.string(),
+    at: z.string(),
+    event: z.enum(['created', 'updated', 'deleted']),
+    actor: z.object({ type: z.enum(['user', 'client', 'system']), id: z.string(), role: z.string(), requestId: z.string().optional() }),
+    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+  })
+  .meta({ id: 'AuditEntry' });
+export const auditQuerySchema = z
+  .strictObject({
+    actorId: z.string().min(1).max(128).optional().meta({ description: 'Entries made by this user or client.' }),
+    recordType: z.enum(['contact', 'company', 'deal', 'activity', 'pipeline', 'property']).optional(),
+    recordId: z.string().min(1).max(200).optional().meta({ description: 'With recordType: entries about this record (for a property: `<objectType>/<name>`).' }),
+    limit: pageLimit,
+    cursor: z.string().min(1).max(2_048).optional(),
+  })
+  .refine((query) => (query.actorId !== undefined) !== (query.recordType !== undefined && query.recordId !== undefined), {
+    message: 'send either actorId, or recordType with recordId',
+  });
+export const auditOperations: ApiOperation[] = [
+  {
+    routeKey: 'GET /v1/audit',
+    operationId: 'readAuditLog',
+    summary: 'Audit log by actor or by record, newest first (admins)',
+    tag: 'Audit',
+    query: auditQuerySchema,
+    success: { status: 200, description: 'One page', schema: pageOf(auditEntry, 'AuditPage') },
+  },
+];
+
 export const metaOperations: ApiOperation[] = [
   { routeKey: 'GET /health', operationId: 'health', summary: 'Liveness check', tag: 'Meta', public: true, success: { status: 200, description: 'Up', schema: z.object({ status: z.literal('ok') }) } },
   { routeKey: 'GET /openapi.json', operationId: 'openapi', summary: 'This API as OpenAPI 3.1', tag: 'Meta', public: true, success: { status: 200, description: 'The OpenAPI document' } },
   { routeKey: 'GET /docs', operationId: 'docs', summary: 'Readable API reference', tag: 'Meta', public: true, success: { status: 200, description: 'HTML page', contentType: 'text/html' } },
 ];
 
-export const apiContract: readonly ApiOperation[] = [...recordModels.flatMap(recordOperations), ...pipelineOperations, ...propertyOperations, ...metaOperations];
+export const apiContract: readonly ApiOperation[] = [
+  ...recordModels.flatMap(recordOperations),
+  ...pipelineOperations,
+  ...propertyOperations,
+  ...auditOperations,
+  ...metaOperations,
+];

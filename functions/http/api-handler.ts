@@ -3,18 +3,14 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/shared/actor';
+import { UnauthorizedError } from '../../domain/shared/errors';
+import { loadConfig } from '../../adapters/config';
 import { logger } from '../../adapters/logger';
+import { actorFromClaims } from './actor-from-claims';
 import type { ApiOperation, OperationImplementation } from './api-operation';
 import { versionFromIfMatch } from './etag';
 import { parseRequest } from './parse-request';
 import { problemResponse } from './problem-details';
-
-/** Who is calling: the verified JWT subject API Gateway hands us, never a header the client chose. */
-function actorOf(event: APIGatewayProxyEventV2): Actor {
-  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt?.claims;
-  const subject = claims?.sub;
-  return typeof subject === 'string' ? { type: 'user', id: subject } : { type: 'anonymous' };
-}
 
 export type Implementations = Record<string, OperationImplementation>;
 
@@ -29,14 +25,28 @@ export function createApiHandler(
   extraMiddleware: middy.MiddlewareObj[] = [],
 ) {
   const byRoute = new Map(operations.map((operation) => [operation.routeKey, operation]));
+  const { AUTH_ROLE_CLAIM } = loadConfig();
 
   const route = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const operation = byRoute.get(event.routeKey);
     const implementation = operation && implementations[operation.operationId];
     if (!operation || !implementation) throw new Error(`No operation for route ${event.routeKey}`);
+    // Authenticate before reading anything else, so an anonymous caller learns nothing from validation errors.
+    const actor = operation.public ? undefined : actorFromClaims(event, AUTH_ROLE_CLAIM);
+    if (actor) logger.appendKeys({ actor: { type: actor.type, id: actor.id, role: actor.role } });
     const { params, query, body } = parseRequest(operation, event);
     const expectedVersion = operation.conditional ? versionFromIfMatch(event.headers?.['if-match']) : undefined;
-    const result = await implementation({ params, query, body, actor: actorOf(event), ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
+    const request = {
+      params,
+      query,
+      body,
+      get actor(): Actor {
+        if (!actor) throw new UnauthorizedError();
+        return actor;
+      },
+      ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+    };
+    const result = await implementation(request);
     const contentType: Record<string, string> = result.rawBody !== undefined ? {} : { 'content-type': 'application/json' };
     return {
       statusCode: result.status,

@@ -20,7 +20,7 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
   const Names = model.collection[0]!.toUpperCase() + model.collection.slice(1);
   return {
     [`create${Name}`]: async ({ body, actor }) => withEtag(201, await createRecord(deps, model, body as Record<string, unknown>, actor)),
-    [`list${Names}`]: async ({ query }) => ({ status: 200, body: await listRecords(deps, model, query) }),
+    [`list${Names}`]: async ({ query, actor }) => ({ status: 200, body: await listRecords(deps, model, query, actor) }),
     [`batchCreate${Names}`]: async ({ body, actor }) => {
       const results = await batchWriteRecords(deps, model, (body as { inputs: unknown[] }).inputs, actor);
       const failed = results.some((result) => 'error' in result);
@@ -35,16 +35,16 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
         },
       };
     },
-    [`get${Name}`]: async ({ params }) => withEtag(200, await getRecord(deps, model, params.id!)),
+    [`get${Name}`]: async ({ params, actor }) => withEtag(200, await getRecord(deps, model, params.id!, actor)),
     [`update${Name}`]: async ({ params, body, actor, expectedVersion }) =>
       withEtag(200, await updateRecord(deps, model, params.id!, body as Record<string, unknown>, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) })),
     [`delete${Name}`]: async ({ params, actor, expectedVersion }) => {
       await deleteRecord(deps, modelOf, model, params.id!, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
       return { status: 204 };
     },
-    [`get${Name}Timeline`]: async ({ params, query }) => ({
+    [`get${Name}Timeline`]: async ({ params, query, actor }) => ({
       status: 200,
-      body: await recordTimeline(deps, model, params.id!, query as { limit: number; cursor?: string }),
+      body: await recordTimeline(deps, model, params.id!, query as { limit: number; cursor?: string }, actor),
     }),
   };
 }

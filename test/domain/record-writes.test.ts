@@ -6,7 +6,7 @@ import { diffRecords } from '../../domain/records/field-changes';
 import { PreconditionFailedError, UniqueValueTakenError, ValidationError } from '../../domain/shared/errors';
 import type { CrmRecord } from '../../domain/records/record-model';
 
-const actor = { type: 'user', id: 'u1' } as const;
+const actor = { type: 'user', id: 'u1', role: 'admin' } as const;
 const contact = (fields: Record<string, unknown>, version = 1): CrmRecord => ({
   id: 'C1',
   createdAt: '2026-01-01T00:00:00.000Z',

@@ -1,4 +1,5 @@
 import { startGateway } from '../../local/gateway';
+import { createLocalJwtAuthorizer, createSigningKey, mintToken, type TokenOptions, type TokenSubject } from '../../local/local-jwt';
 import { useLocalAwsEnvironment } from '../../local/local-environment';
 import { createTestTable, type TestTable } from './local-dynamodb';
 
@@ -14,13 +15,19 @@ export interface RequestOptions {
   /** A string is sent as is; anything else as JSON with content-type application/json. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Who sends the request; by default an admin user. `anonymous` sends no token. */
+  as?: TokenSubject | 'anonymous';
 }
+
+export const testAdmin: TokenSubject = { kind: 'user', id: 'test-admin', role: 'admin' };
 
 export interface TestApi {
   url: string;
   /** The file's own table, for arranging data and checking what the API stored. */
   table: TestTable;
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  /** A bearer token for the subject, signed with this API's key (valid unless the options say otherwise). */
+  tokenFor(subject: TokenSubject, options?: TokenOptions): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -35,13 +42,22 @@ export interface TestApi {
 export async function startTestApi(): Promise<TestApi> {
   const table = await createTestTable();
   useLocalAwsEnvironment({ tableName: table.tableName, dynamodbEndpoint: table.endpoint });
-  const gateway = await startGateway({ port: 0 });
+  const signingKey = await createSigningKey();
+  const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
+  const tokens = new Map<string, Promise<string>>();
+  const tokenFor = (subject: TokenSubject, options?: TokenOptions) => {
+    if (options) return mintToken(signingKey, subject, options);
+    const cacheKey = JSON.stringify(subject);
+    if (!tokens.has(cacheKey)) tokens.set(cacheKey, mintToken(signingKey, subject));
+    return tokens.get(cacheKey)!;
+  };
 
-  async function request<T>(method: string, path: string, { body, headers = {} }: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async function request<T>(method: string, path: string, { body, headers = {}, as = testAdmin }: RequestOptions = {}): Promise<ApiResponse<T>> {
     const sendsJson = body !== undefined && typeof body !== 'string';
+    const authorization: Record<string, string> = as === 'anonymous' ? {} : { authorization: `Bearer ${await tokenFor(as)}` };
     const response = await fetch(new URL(path, gateway.url), {
       method,
-      headers: sendsJson ? { 'content-type': 'application/json', ...headers } : headers,
+      headers: { ...authorization, ...(sendsJson ? { 'content-type': 'application/json' } : {}), ...headers },
       body: sendsJson ? JSON.stringify(body) : (body as string | undefined),
     });
     const text = await response.text();
@@ -49,5 +65,5 @@ export async function startTestApi(): Promise<TestApi> {
     return { status: response.status, headers: response.headers, text, json: isJson ? (JSON.parse(text) as T) : undefined };
   }
 
-  return { url: gateway.url, table, request, close: () => gateway.close() };
+  return { url: gateway.url, table, request, tokenFor, close: () => gateway.close() };
 }

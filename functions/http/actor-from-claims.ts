@@ -1,0 +1,45 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { roles, type Actor, type Role } from '../../domain/shared/actor';
+import { ForbiddenError, UnauthorizedError } from '../../domain/shared/errors';
+
+/** What each OAuth scope lets a machine client do, expressed as the equivalent role. */
+const scopeRoles: Record<string, Role> = { 'crm/read': 'viewer', 'crm/write': 'manager', 'crm/admin': 'admin' };
+
+type JwtContext = { claims?: Record<string, unknown>; scopes?: string[] | null };
+
+/**
+ * API Gateway's JWT authorizer passes claims as strings; list claims arrive as
+ * "[a b]". Tokens verified elsewhere may carry real arrays. Accept both.
+ */
+function claimList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string') return [];
+  const trimmed = value.trim();
+  const inner = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed;
+  return inner.split(/[\s,]+/).filter(Boolean);
+}
+
+const highest = (candidates: Role[]): Role | undefined => candidates.sort((a, b) => roles.indexOf(b) - roles.indexOf(a))[0];
+
+/**
+ * The caller, from the claims API Gateway's authorizer verified, and from nothing
+ * else: no header or body field can make a request act as someone. Users get their
+ * role from the role claim (Cognito groups); machine clients from their scopes.
+ */
+export function actorFromClaims(event: APIGatewayProxyEventV2, roleClaim: string): Actor {
+  const jwt = (event.requestContext as { authorizer?: { jwt?: JwtContext } }).authorizer?.jwt;
+  const claims = jwt?.claims;
+  const subject = claims?.sub;
+  if (!claims || typeof subject !== 'string' || subject === '') throw new UnauthorizedError();
+  const requestId = event.requestContext.requestId;
+
+  const userRole = highest(claimList(claims[roleClaim]).filter((name): name is Role => (roles as readonly string[]).includes(name)));
+  if (userRole) return { type: 'user', id: subject, role: userRole, requestId };
+
+  const scopes = jwt?.scopes ?? claimList(claims.scope);
+  const clientRole = highest(scopes.flatMap((scope) => (scopeRoles[scope] ? [scopeRoles[scope]] : [])));
+  const clientId = typeof claims.client_id === 'string' ? claims.client_id : subject;
+  if (clientRole) return { type: 'client', id: clientId, role: clientRole, requestId };
+
+  throw new ForbiddenError('The token carries no CRM role and no CRM scope.', `a role (${roles.join(', ')}) in claim ${roleClaim}, or a scope crm/read, crm/write or crm/admin`);
+}

@@ -1,0 +1,90 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import type { Role } from '../domain/shared/actor';
+
+/**
+ * Locally, the gateway plays API Gateway's JWT authorizer: it verifies signature,
+ * issuer, audience and expiry of a bearer token against a local signing key, and
+ * hands the handlers the claims in the same shape. The key lives in the data folder
+ * so `npm run token` and `npm start` agree on it.
+ */
+export const LOCAL_ISSUER = 'https://auth.crm.localhost';
+export const LOCAL_AUDIENCE = 'crm-local';
+const ALGORITHM = 'ES256';
+
+export interface LocalSigningKey {
+  readonly privateJwk: JWK;
+  readonly publicJwk: JWK;
+}
+
+export async function createSigningKey(): Promise<LocalSigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+  return { privateJwk: await exportJWK(privateKey), publicJwk: await exportJWK(publicKey) };
+}
+
+export async function loadOrCreateSigningKey(path: string): Promise<LocalSigningKey> {
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as LocalSigningKey;
+  const key = await createSigningKey();
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(key), { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+export type TokenSubject =
+  | { readonly kind: 'user'; readonly id: string; readonly role: Role }
+  | { readonly kind: 'client'; readonly id: string; readonly scopes: readonly string[] };
+
+export interface TokenOptions {
+  readonly expiresInSeconds?: number;
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+/** A token shaped like Cognito's access tokens: groups for users, scopes for clients. */
+export async function mintToken(key: LocalSigningKey, subject: TokenSubject, options: TokenOptions = {}): Promise<string> {
+  const claims: JWTPayload =
+    subject.kind === 'user'
+      ? { 'cognito:groups': [subject.role], username: subject.id, scope: 'openid email', client_id: LOCAL_AUDIENCE, token_use: 'access' }
+      : { scope: subject.scopes.join(' '), client_id: subject.id, token_use: 'access' };
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM })
+    .setSubject(subject.id)
+    .setIssuer(options.issuer ?? LOCAL_ISSUER)
+    .setAudience(options.audience ?? LOCAL_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresInSeconds ?? 3600))
+    .sign(await importJWK(key.privateJwk, ALGORITHM));
+}
+
+/** The authorizer context API Gateway passes a Lambda: claim values as strings, lists as "[a b]". */
+export interface JwtAuthorizerContext {
+  readonly claims: Record<string, string>;
+  readonly scopes: string[] | null;
+}
+
+function asGatewayClaim(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.join(' ')}]`;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+export type LocalJwtAuthorizer = (authorizationHeader: string | undefined) => Promise<JwtAuthorizerContext | undefined>;
+
+/** Verifies a bearer token; undefined means API Gateway would answer 401. */
+export async function createLocalJwtAuthorizer(key: Pick<LocalSigningKey, 'publicJwk'>): Promise<LocalJwtAuthorizer> {
+  const publicKey = await importJWK(key.publicJwk, ALGORITHM);
+  return async (authorizationHeader) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorizationHeader ?? '')?.[1];
+    if (!token) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALGORITHM] });
+      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+      return {
+        claims: Object.fromEntries(Object.entries(payload).map(([name, value]) => [name, asGatewayClaim(value)])),
+        scopes: scopes.length > 0 ? scopes : null,
+      };
+    } catch {
+      return undefined;
+    }
+  };
+}

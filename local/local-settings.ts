@@ -1,0 +1,21 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Settings of the local runtime (npm start, seed, token), read once from the environment. */
+const localSettings = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  TABLE_NAME: z.string().min(3).default('crm-local'),
+  /** Relative paths are taken from the repository root. */
+  CRM_DATA_DIR: z.string().min(1).default('.crm-data'),
+});
+
+export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = localSettings.safeParse(env);
+  if (!parsed.success) {
+    console.error(`Invalid local settings:\n${z.prettifyError(parsed.error)}`);
+    process.exit(1);
+  }
+  const dataDir = resolve(fileURLToPath(new URL('..', import.meta.url)), parsed.data.CRM_DATA_DIR);
+  return { ...parsed.data, dataDir, signingKeyPath: join(dataDir, 'local-signing-key.json') };
+}

@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { roles } from '../domain/shared/actor';
+import { loadOrCreateSigningKey, mintToken, type TokenSubject } from './local-jwt';
+import { loadLocalSettings } from './local-settings';
+
+/**
+ * `npm run --silent token -- --role admin [--user <id>]` prints a bearer token for the
+ * local API, and nothing else, so `TOKEN=$(npm run --silent token -- --role member)` works.
+ * `--client <id> --scopes crm/read,crm/write` mints a machine client's token instead.
+ */
+const usage = 'usage: npm run --silent token -- --role admin|manager|member|viewer [--user <id>] [--expires <seconds>]\n       npm run --silent token -- --client <id> --scopes crm/read,crm/write,crm/admin [--expires <seconds>]';
+
+const { values } = parseArgs({
+  options: { role: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, scopes: { type: 'string' }, expires: { type: 'string' } },
+  strict: true,
+});
+
+const args = z
+  .object({
+    role: z.enum(roles).optional(),
+    user: z.string().min(1).max(128).optional(),
+    client: z.string().min(1).max(128).optional(),
+    scopes: z.string().optional(),
+    expires: z.coerce.number().int().positive().max(86_400 * 30).default(3600),
+  })
+  .safeParse(values);
+if (!args.success || (!args.data.role && !args.data.client) || (args.data.role && args.data.client)) {
+  console.error(args.success ? usage : `${z.prettifyError(args.error)}\n${usage}`);
+  process.exit(2);
+}
+const { role, user, client, scopes, expires } = args.data;
+const subject: TokenSubject = role
+  ? { kind: 'user', role, id: user ?? `local-${role}` }
+  : { kind: 'client', id: client!, scopes: (scopes ?? 'crm/read').split(',').map((scope) => scope.trim()) };
+
+const key = await loadOrCreateSigningKey(loadLocalSettings().signingKeyPath);
+process.stdout.write(`${await mintToken(key, subject, { expiresInSeconds: expires })}\n`);

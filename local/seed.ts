@@ -4,7 +4,13 @@
  * on domain and email, and deals and activities are only added for companies this run
  * created, so running it twice adds nothing.
  */
-const baseUrl = process.env.CRM_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
+import { loadOrCreateSigningKey, mintToken } from './local-jwt';
+import { loadLocalSettings } from './local-settings';
+
+const settings = loadLocalSettings();
+const baseUrl = process.env.CRM_URL ?? `http://localhost:${settings.PORT}`;
+/** CRM_TOKEN seeds another deployment; by default the local key signs an admin token. */
+const token = process.env.CRM_TOKEN ?? (await mintToken(await loadOrCreateSigningKey(settings.signingKeyPath), { kind: 'user', id: 'seed', role: 'admin' }));
 
 // A small deterministic generator keeps the data set the same on every machine.
 let state = 20_261_124;
@@ -32,7 +38,7 @@ async function batch(collection: string, inputs: unknown[]): Promise<BatchRespon
   for (let start = 0; start < inputs.length; start += 100) {
     const response = await fetch(`${baseUrl}/v1/${collection}/batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ inputs: inputs.slice(start, start + 100) }),
     });
     if (response.status !== 200 && response.status !== 207) throw new Error(`${collection} batch failed: ${response.status} ${await response.text()}`);

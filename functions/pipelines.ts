@@ -1,10 +1,10 @@
-import { idempotentRequests } from '../adapters/idempotency/idempotent-requests';
 import { createRuntime } from '../adapters/runtime';
 import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipeline } from '../domain/pipelines/pipeline-use-cases';
 import type { PipelineCreate, PipelineUpdate } from '../domain/pipelines/pipeline';
 import { pipelineOperations } from './http/api-contract';
 import { createApiHandler } from './http/api-handler';
 import { etagOf } from './http/etag';
+import { idempotencyFor } from './http/idempotency';
 
 const runtime = createRuntime();
 const withEtag = (status: number, pipeline: { version: number }) => ({ status, body: pipeline, headers: { etag: etagOf(pipeline.version) } });
@@ -21,5 +21,5 @@ export const handler = createApiHandler(
       return { status: 204 };
     },
   },
-  [idempotentRequests({ client: runtime.dynamoDbClient, tableName: runtime.config.TABLE_NAME, expiresAfterSeconds: runtime.config.IDEMPOTENCY_TTL_SECONDS })],
+  [idempotencyFor(runtime, pipelineOperations)],
 );

@@ -1,4 +1,3 @@
-import { idempotentRequests } from '../adapters/idempotency/idempotent-requests';
 import { createRuntime } from '../adapters/runtime';
 import type { ObjectTypeParam, PropertyCreate, PropertyUpdate } from '../domain/properties/property-definition';
 import {
@@ -11,6 +10,7 @@ import {
 import { propertyOperations } from './http/api-contract';
 import { createApiHandler } from './http/api-handler';
 import { etagOf } from './http/etag';
+import { idempotencyFor } from './http/idempotency';
 
 const runtime = createRuntime();
 const withEtag = (status: number, definition: { version: number }) => ({ status, body: definition, headers: { etag: etagOf(definition.version) } });
@@ -29,5 +29,5 @@ export const handler = createApiHandler(
       return { status: 204 };
     },
   },
-  [idempotentRequests({ client: runtime.dynamoDbClient, tableName: runtime.config.TABLE_NAME, expiresAfterSeconds: runtime.config.IDEMPOTENCY_TTL_SECONDS })],
+  [idempotencyFor(runtime, propertyOperations)],
 );

@@ -30,7 +30,7 @@ const owners = ['user-alice', 'user-bob', 'user-carmen', 'user-dev'];
 const dealStages = ['appointment_scheduled', 'qualified_to_buy', 'presentation_scheduled', 'decision_maker_bought_in', 'contract_sent', 'closed_won', 'closed_lost'];
 
 interface BatchResponse {
-  results: { index: number; status: number; record?: { id: string }; error?: { detail: string } }[];
+  results: { index: number; status: number; id?: string; error?: { detail: string } }[];
 }
 
 async function batch(collection: string, inputs: unknown[]): Promise<BatchResponse['results']> {
@@ -60,12 +60,12 @@ async function seed() {
     return { name, domain: `${name.toLowerCase().replace(/[^a-z]+/g, '')}.example`, industry: pick(industries), size: pick(sizes), ownerId: pick(owners), tags: random() < 0.3 ? ['key-account'] : [] };
   });
   const companies = await batch('companies', companyInputs);
-  const created = companies.filter((result) => result.status === 201 && result.record).map((result) => result.record!.id);
+  const created = companies.filter((result) => result.status === 201 && result.id).map((result) => result.id!);
 
   const contactInputs = Array.from({ length: 300 }, (_, index) => {
     const firstName = pick(firstNames);
     const lastName = pick(lastNames);
-    const company = companies[index % companies.length]?.record?.id;
+    const company = companies[index % companies.length]?.id;
     return {
       firstName,
       lastName,
@@ -80,8 +80,8 @@ async function seed() {
   const contacts = await batch('contacts', contactInputs);
   const contactsByCompany = new Map<string, string[]>();
   contacts.forEach((result, index) => {
-    const company = companies[index % companies.length]?.record?.id;
-    if (company && result.record) contactsByCompany.set(company, [...(contactsByCompany.get(company) ?? []), result.record.id]);
+    const company = companies[index % companies.length]?.id;
+    if (company && result.id) contactsByCompany.set(company, [...(contactsByCompany.get(company) ?? []), result.id]);
   });
 
   const dealInputs = created.flatMap((companyId) =>
@@ -100,8 +100,8 @@ async function seed() {
 
   const activityInputs = deals.flatMap((deal, index) => {
     const input = dealInputs[index]!;
-    if (!deal.record) return [];
-    const links = { dealIds: [deal.record.id], companyIds: [input.companyId], contactIds: input.contactIds };
+    if (!deal.id) return [];
+    const links = { dealIds: [deal.id], companyIds: [input.companyId], contactIds: input.contactIds };
     const day = () => `2026-${String(between(1, 11)).padStart(2, '0')}-${String(between(1, 28)).padStart(2, '0')}T${String(between(8, 17)).padStart(2, '0')}:00:00Z`;
     return [
       { kind: 'note', subject: 'Discovery notes', body: 'Budget confirmed; decision expected this quarter.', occurredAt: day(), ownerId: input.ownerId, ...links },

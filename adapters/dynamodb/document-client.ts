@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
+import { attachCapacityMeter, capacityMeterEnabled } from './capacity-meter';
 
 /**
  * Scan reads the whole table: on a request path it is a latency and cost bug that
@@ -28,6 +29,7 @@ export function createDynamoDbClient(config: Pick<Config, 'AWS_REGION' | 'DYNAMO
     },
     { step: 'initialize', name: 'forbidScan' },
   );
+  if (capacityMeterEnabled()) attachCapacityMeter(client); // benchmarks only; off by default
   return client;
 }
 

@@ -4,8 +4,27 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { MiddlewareObj, Request } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { idempotencyRecordKey } from '../../domain/shared/keys';
 import { crmTable } from '../dynamodb/table-definition';
+
+/**
+ * What is kept of a response for replays: status, headers and, for a created record,
+ * only its id. Stored responses therefore hold no personal data (nothing to erase when
+ * a contact is deleted) and stay far below DynamoDB's 400 KB item limit whatever was
+ * written. Batch responses are compact already (ids and statuses).
+ */
+export function replayableResponse(response: APIGatewayProxyStructuredResultV2): APIGatewayProxyStructuredResultV2 {
+  if (typeof response.body !== 'string') return response;
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    return response;
+  }
+  const id = typeof body === 'object' && body !== null && 'id' in body ? (body as { id: unknown }).id : undefined;
+  return id === undefined ? response : { ...response, body: JSON.stringify({ id }) };
+}
 
 /**
  * Powertools' persistence layer keeps every record under one static partition when a
@@ -16,21 +35,34 @@ class CrmTableIdempotencyStore extends DynamoDBPersistenceLayer {
   protected override getKey(idempotencyKey: string) {
     return marshall(idempotencyRecordKey(idempotencyKey));
   }
+
+  override async saveSuccess(data: unknown, result: unknown): Promise<void> {
+    await super.saveSuccess(data as never, replayableResponse(result as APIGatewayProxyStructuredResultV2) as never);
+  }
 }
 
 /** Replays carry this header so clients and logs can tell a stored response from a fresh one. */
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
+export interface IdempotentRequestsOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly expiresAfterSeconds: number;
+  /** Route keys (`POST /v1/contacts`) that honour Idempotency-Key; every other route ignores it. */
+  readonly routeKeys: readonly string[];
+}
+
 /**
- * Requests with an `Idempotency-Key` header run once per key and route: a retry gets
- * the stored response, and the same key with another body is refused (the domain
- * maps Powertools' errors to 422 / 409). Requests without the header are untouched.
+ * Requests with an `Idempotency-Key` header run once per key, caller and target: a
+ * retry gets the stored response, and the same key with another body is refused (the
+ * HTTP layer maps Powertools' errors to 422 / 409). Requests without the header, and
+ * routes that are not idempotent-capable (reads, PATCH, DELETE), are untouched.
  *
  * The wrapper keeps one Powertools behaviour from hurting us: when the check itself
  * fails (key reused, first request still running), Powertools' onError would delete
  * the *first* request's record. We skip its onError in that case.
  */
-export function idempotentRequests(options: { client: DynamoDBClient; tableName: string; expiresAfterSeconds: number }): MiddlewareObj {
+export function idempotentRequests(options: IdempotentRequestsOptions): MiddlewareObj<APIGatewayProxyEventV2> {
   const persistenceStore = new CrmTableIdempotencyStore({
     tableName: options.tableName,
     awsSdkV3Client: options.client,
@@ -39,8 +71,9 @@ export function idempotentRequests(options: { client: DynamoDBClient; tableName:
     expiryAttr: crmTable.timeToLiveAttribute,
   });
   const config = new IdempotencyConfig({
-    // Scoped to route and caller: one key used on two endpoints, or by two callers, never crosses over.
-    eventKeyJmesPath: 'headers."idempotency-key" && [requestContext.routeKey, requestContext.authorizer.jwt.claims.sub, headers."idempotency-key"]',
+    // The concrete target (method and path, ids included) and the caller are part of the key.
+    eventKeyJmesPath:
+      'headers."idempotency-key" && [requestContext.http.method, rawPath, requestContext.authorizer.jwt.claims.sub, headers."idempotency-key"]',
     payloadValidationJmesPath: 'body',
     expiresAfterSeconds: options.expiresAfterSeconds,
     responseHook: (response) => {
@@ -49,22 +82,29 @@ export function idempotentRequests(options: { client: DynamoDBClient; tableName:
     },
   });
   const powertools = makeHandlerIdempotent({ persistenceStore, config });
-  const checkFailed = Symbol('idempotencyCheckFailed');
+  const applies = new Set(options.routeKeys);
+  const skip = Symbol('idempotencySkipped');
   type Internal = Request & { internal: Record<PropertyKey, unknown> };
+  const skipped = (request: Request) => (request as Internal).internal[skip] === true;
 
   return {
     before: async (request) => {
+      if (!applies.has(request.event.routeKey)) {
+        (request as Internal).internal[skip] = true;
+        return;
+      }
       try {
         return await powertools.before!(request as never);
       } catch (error) {
-        (request as Internal).internal[checkFailed] = true;
+        (request as Internal).internal[skip] = true;
         throw error;
       }
     },
-    after: (request) => powertools.after!(request as never),
+    after: async (request) => {
+      if (!skipped(request)) await powertools.after!(request as never);
+    },
     onError: async (request) => {
-      if ((request as Internal).internal[checkFailed]) return;
-      await powertools.onError!(request as never);
+      if (!skipped(request)) await powertools.onError!(request as never);
     },
   };
 }

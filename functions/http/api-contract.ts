@@ -54,7 +54,13 @@ export function recordOperations(model: RecordModel): ApiOperation[] {
   const batchResult = z
     .object({
       results: z.array(
-        z.object({ index: z.number().int(), status: z.number().int(), record: model.recordSchema.optional(), error: problem.optional() }),
+        z.object({
+          index: z.number().int().meta({ description: 'Position of the input.' }),
+          status: z.number().int().meta({ description: '201 created, 200 updated (upsert), or the error status.' }),
+          id: z.string().optional(),
+          version: z.number().int().optional(),
+          error: problem.optional(),
+        }),
       ),
     })
     .meta({ id: `${Name}BatchResult` });

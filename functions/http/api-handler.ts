@@ -22,7 +22,7 @@ export type Implementations = Record<string, OperationImplementation>;
 export function createApiHandler(
   operations: readonly ApiOperation[],
   implementations: Implementations,
-  extraMiddleware: middy.MiddlewareObj[] = [],
+  extraMiddleware: middy.MiddlewareObj<APIGatewayProxyEventV2>[] = [],
 ) {
   const byRoute = new Map(operations.map((operation) => [operation.routeKey, operation]));
   const { AUTH_ROLE_CLAIM } = loadConfig();

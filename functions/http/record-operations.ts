@@ -30,7 +30,7 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
           results: results.map((result) =>
             'error' in result
               ? { index: result.index, status: result.status, error: problemOf(result.error) }
-              : result,
+              : { index: result.index, status: result.status, id: result.record.id, version: result.record.version },
           ),
         },
       };

@@ -108,23 +108,53 @@ describe('contacts over HTTP', () => {
     const retry = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers });
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
-    expect(retry.json!.id).toBe(first.json!.id);
+    expect(retry.json).toEqual({ id: first.json!.id });
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('etag')).toBe('"1"');
     const reused = await api.request<Problem>('POST', '/v1/contacts', { body: { email: 'other@example.com' }, headers });
     expect(reused.status).toBe(422);
     // The refused request must not have destroyed the stored response.
     expect((await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers })).json!.id).toBe(first.json!.id);
   });
 
+  it('scopes Idempotency-Key to the exact target and caller, and only to POSTs', async () => {
+    const headers = { 'idempotency-key': 'shared-key' };
+    const contactsProperty = await api.request<{ objectType: string }>('POST', '/v1/properties/contacts', { body: { name: 'region', label: 'Region', type: 'string' }, headers });
+    const dealsProperty = await api.request<{ objectType: string }>('POST', '/v1/properties/deals', { body: { name: 'region', label: 'Region', type: 'string' }, headers });
+    expect([contactsProperty.json!.objectType, dealsProperty.json!.objectType]).toEqual(['contacts', 'deals']);
+    expect(dealsProperty.headers.get('idempotent-replayed')).toBeNull();
+
+    const otherCaller = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'caller-a@example.com' }, headers });
+    const sameKeyOtherUser = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'caller-a@example.com' }, headers, as: { kind: 'user', id: 'someone', role: 'admin' } });
+    expect(otherCaller.status).toBe(201);
+    expect(sameKeyOtherUser.status).toBe(409);
+
+    const read = await api.request<Contact>('GET', `/v1/contacts/${otherCaller.json!.id}`, { headers });
+    await api.request('PATCH', `/v1/contacts/${otherCaller.json!.id}`, { body: { title: 'New' }, headers });
+    const reread = await api.request<Contact>('GET', `/v1/contacts/${otherCaller.json!.id}`, { headers });
+    expect(reread.headers.get('idempotent-replayed')).toBeNull();
+    expect(reread.json!.version).toBe(read.json!.version + 1);
+  });
+
+  it('keeps no personal data in stored responses: a replay after erasure shows only the id', async () => {
+    const headers = { 'idempotency-key': 'erase-me' };
+    const created = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'erase.me@example.com', phone: '+1 555 0100' }, headers });
+    await api.request('DELETE', `/v1/contacts/${created.json!.id}`);
+    const replay = await api.request('POST', '/v1/contacts', { body: { email: 'erase.me@example.com', phone: '+1 555 0100' }, headers });
+    expect(replay.text).not.toContain('erase.me');
+    expect(replay.text).not.toContain('555');
+  });
+
   it('upserts a batch by email and reports per-item results', async () => {
     const inputs = [{ email: 'batch1@example.com', firstName: 'One' }, { email: 'batch2@example.com' }, { email: 'broken' }];
-    const first = await api.request<{ results: { index: number; status: number; record?: Contact }[] }>('POST', '/v1/contacts/batch', { body: { inputs } });
+    const first = await api.request<{ results: { index: number; status: number; id?: string }[] }>('POST', '/v1/contacts/batch', { body: { inputs } });
     expect(first.status).toBe(207);
     expect(first.json!.results.map((result) => result.status)).toEqual([201, 201, 400]);
 
-    const again = await api.request<{ results: { status: number; record?: Contact }[] }>('POST', '/v1/contacts/batch', { body: { inputs: [{ email: 'BATCH1@example.com', title: 'CTO' }] } });
+    const again = await api.request<{ results: { status: number; id?: string; version?: number }[] }>('POST', '/v1/contacts/batch', { body: { inputs: [{ email: 'BATCH1@example.com', title: 'CTO' }] } });
     expect(again.status).toBe(200);
-    expect(again.json!.results[0]).toMatchObject({ status: 200, record: { id: first.json!.results[0]!.record!.id, firstName: 'One', title: 'CTO' } });
+    expect(again.json!.results[0]).toEqual({ index: 0, status: 200, id: first.json!.results[0]!.id, version: 2 });
+    expect((await api.request<Contact>('GET', `/v1/contacts/${first.json!.results[0]!.id}`)).json).toMatchObject({ firstName: 'One', title: 'CTO' });
 
     const tooMany = await api.request('POST', '/v1/contacts/batch', { body: { inputs: Array.from({ length: 101 }, (_, index) => ({ email: `n${index}@example.com` })) } });
     expect(tooMany.status).toBe(400);

@@ -10,7 +10,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ContentionError, ConflictError, InvalidCursorError } from '../../domain/shared/errors';
+import { ContentionError, ConflictError, InvalidCursorError, RecordTooLargeError } from '../../domain/shared/errors';
 import type { CrmTablePort, Item, ItemKey, KeyQuery, PageKey, QueryPage, WriteCondition, WriteOp } from '../../domain/shared/table-port';
 
 const BATCH_GET_LIMIT = 100;
@@ -118,6 +118,7 @@ export class DynamoDbCrmTable implements CrmTablePort {
         await this.client.send(new TransactWriteCommand({ TransactItems }));
         return;
       } catch (error) {
+        if ((error as Error).name === 'ValidationException' && /item size/i.test((error as Error).message)) throw new RecordTooLargeError();
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
         const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');

@@ -1,5 +1,5 @@
 import type { Actor } from '../shared/actor';
-import { CrmError, UniqueValueTakenError } from '../shared/errors';
+import { BatchItemFailedError, CrmError, UniqueValueTakenError } from '../shared/errors';
 import { zodIssues } from '../shared/zod-issues';
 import { createRecord } from './create-record';
 import { findByUniqueValue } from './get-record';
@@ -53,8 +53,9 @@ async function writeOne(deps: RecordDependencies, model: RecordModel, input: unk
   try {
     return await upsert(deps, model, parsed.data, provided, index, actor, true);
   } catch (error) {
-    if (error instanceof CrmError) return { index, status: error.status, error };
-    throw error;
+    // An unexpected failure of one input must not abort the batch after others were written.
+    const failure = error instanceof CrmError ? error : new BatchItemFailedError(error);
+    return { index, status: failure.status, error: failure };
   }
 }
 

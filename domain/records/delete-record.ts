@@ -2,7 +2,7 @@ import { requireCapability, requireMayChange } from '../access/permissions';
 import { auditEntryItem } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
 import { systemActor } from '../shared/actor';
-import { NotFoundError, PreconditionFailedError } from '../shared/errors';
+import { ContentionError, NotFoundError, PreconditionFailedError } from '../shared/errors';
 import { accessPatterns, keys } from '../shared/keys';
 import type { Item, ItemKey, PageKey, WriteOp } from '../shared/table-port';
 import type { RecordDependencies } from './record-dependencies';
@@ -27,19 +27,34 @@ export type ModelLookup = (type: RecordType) => RecordModel;
  *    its id from records that reference it, its timeline, then the tombstone itself.
  * The sweep is idempotent; if it is interrupted, deleting again resumes it.
  */
+const MAX_ATTEMPTS = 5;
+
 export async function deleteRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, id: string, options: DeleteOptions): Promise<void> {
-  const item = await deps.table.getItem(keys.record(model.type, id));
-  if (!item) throw new NotFoundError(model.type, id);
-  if (item.deletedAt === undefined) {
+  await tombstone(deps, model, id, options);
+  await sweepDeletedRecord(deps, modelOf, model, id);
+}
+
+/** Step 1. Without If-Match, losing a race to a concurrent update just means: read again and delete that. */
+async function tombstone(deps: RecordDependencies, model: RecordModel, id: string, options: DeleteOptions): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const item = await deps.table.getItem(keys.record(model.type, id));
+    if (!item) throw new NotFoundError(model.type, id);
+    if (item.deletedAt !== undefined) {
+      // Resuming an interrupted sweep only finishes a delete someone was allowed to start.
+      requireCapability(options.actor, 'changeOwnRecords', `delete ${model.collection}`);
+      if (options.expectedVersion !== undefined) throw new NotFoundError(model.type, id);
+      return;
+    }
     requireMayChange(options.actor, item, `delete ${model.collection}`);
     if (options.expectedVersion !== undefined && options.expectedVersion !== item.version) throw new PreconditionFailedError(item.version as number);
-    await deps.table.transactWrite(tombstoneOps(deps, model, item as unknown as CrmRecord & Item, options));
-  } else {
-    // Resuming an interrupted sweep only finishes a delete someone was allowed to start.
-    requireCapability(options.actor, 'changeOwnRecords', `delete ${model.collection}`);
-    if (options.expectedVersion !== undefined) throw new NotFoundError(model.type, id);
+    try {
+      await deps.table.transactWrite(tombstoneOps(deps, model, item as unknown as CrmRecord & Item, options));
+      return;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError) || options.expectedVersion !== undefined) throw error;
+      if (attempt >= MAX_ATTEMPTS) throw new ContentionError(model.type, id);
+    }
   }
-  await sweepDeletedRecord(deps, modelOf, model, id);
 }
 
 function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): WriteOp[] {
@@ -77,17 +92,31 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
   if (!tombstone) return;
   await deps.table.deleteItems((tombstone.outgoingLinks as ItemKey[] | undefined) ?? []);
 
-  let startKey: PageKey | undefined;
-  do {
-    const page = await deps.table.query(accessPatterns.recordPartition(model.type, id), { limit: 100, ...(startKey ? { startKey } : {}) });
-    for (const link of page.items.filter((item) => item.entity === 'link')) {
-      await detachFrom(deps, modelOf(link.sourceType as RecordType), link.sourceId as string, id);
-    }
-    await deps.table.deleteItems(page.items.filter((item) => item.sk !== 'RECORD').map(({ pk, sk }) => ({ pk, sk })));
-    startKey = page.lastKey;
-  } while (startKey);
+  // Passes repeat until one finds nothing: a link written behind the cursor during a pass is caught by the next.
+  for (let cleaned = Infinity; cleaned > 0; ) {
+    cleaned = 0;
+    let startKey: PageKey | undefined;
+    do {
+      const page = await deps.table.query(accessPatterns.recordPartition(model.type, id), { limit: 100, ...(startKey ? { startKey } : {}) });
+      const links = page.items.filter((item) => item.entity === 'link');
+      await inParallel(links, DETACH_CONCURRENCY, (link) => detachFrom(deps, modelOf(link.sourceType as RecordType), link.sourceId as string, id));
+      const hanging = page.items.filter((item) => item.sk !== 'RECORD');
+      await deps.table.deleteItems(hanging.map(({ pk, sk }) => ({ pk, sk })));
+      cleaned += hanging.length;
+      startKey = page.lastKey;
+    } while (startKey);
+  }
 
   await deps.table.deleteItems([keys.record(model.type, id)]);
+}
+
+const DETACH_CONCURRENCY = 8;
+
+async function inParallel<T>(values: readonly T[], concurrency: number, work: (value: T) => Promise<void>): Promise<void> {
+  const queue = [...values];
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+    for (let value = queue.shift(); value !== undefined; value = queue.shift()) await work(value);
+  }));
 }
 
 /** Removes a deleted record's id from every field of the referencing record that holds it. */

@@ -7,6 +7,10 @@ export interface FieldChange {
 }
 
 const bookkeeping = new Set(['id', 'createdAt', 'updatedAt', 'version']);
+/** Long texts (an activity body) are shortened in the history, which holds old and new side by side. */
+const MAX_RECORDED_TEXT = 1_000;
+const recorded = (value: unknown) =>
+  typeof value === 'string' && value.length > MAX_RECORDED_TEXT ? `${value.slice(0, MAX_RECORDED_TEXT)}… (${value.length} characters)` : value;
 
 function flatten(record: Record<string, unknown>): Map<string, unknown> {
   const fields = new Map<string, unknown>();
@@ -29,7 +33,7 @@ export function diffRecords(before: CrmRecord, after: CrmRecord): FieldChange[] 
   for (const field of new Set([...old.keys(), ...next.keys()])) {
     const from = old.get(field) ?? null;
     const to = next.get(field) ?? null;
-    if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ field, from, to });
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ field, from: recorded(from), to: recorded(to) });
   }
   return changes.sort((a, b) => a.field.localeCompare(b.field));
 }

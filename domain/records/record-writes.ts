@@ -90,15 +90,14 @@ function linkOps({ model, before, after }: RecordWrite): WriteOp[] {
     }
     for (const id of newIds) {
       if (oldIds.has(id) && !moved) continue;
-      if (!oldIds.has(id)) {
-        ops.push({
-          op: 'check',
-          key: keys.record(reference.target, id),
-          condition: { kind: 'live' },
-          onConditionFailed: () =>
-            new ValidationError(`No ${reference.target} with id ${id}.`, [{ field: `body.${reference.field}`, message: `${reference.target} ${id} does not exist` }]),
-        });
-      }
+      // Moved links are checked too: a link re-keyed into a record being deleted could land behind its sweep.
+      ops.push({
+        op: 'check',
+        key: keys.record(reference.target, id),
+        condition: { kind: 'live' },
+        onConditionFailed: () =>
+          new ValidationError(`No ${reference.target} with id ${id}.`, [{ field: `body.${reference.field}`, message: `${reference.target} ${id} does not exist` }]),
+      });
       ops.push({
         op: 'put',
         item: { ...linkKey(model, after, reference, id), entity: 'link', sourceType: model.type, sourceId: after.id, field: reference.field },

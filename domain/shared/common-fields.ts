@@ -26,8 +26,12 @@ export const isoDateTime = z.iso.datetime({ offset: true }).transform((value) =>
 
 /** Values of custom properties; checked against their definitions on every write. */
 export const propertyValue = z.union([z.string().max(5_000), z.number(), z.boolean(), z.null()]);
+/** Keeps a record, and the timeline entry of a change to it, well inside DynamoDB's 400 KB item limit. */
+export const MAX_PROPERTIES_BYTES = 32 * 1024;
 export const customProperties = z
   .record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'property names are lower_snake_case'), propertyValue)
+  .refine((values) => Object.keys(values).length <= 100, 'at most 100 custom properties per write')
+  .refine((values) => Buffer.byteLength(JSON.stringify(values)) <= MAX_PROPERTIES_BYTES, `custom properties take at most ${MAX_PROPERTIES_BYTES} bytes per write`)
   .meta({ description: 'Custom property values by property name; null clears a value.' });
 
 export const idList = (max: number) =>

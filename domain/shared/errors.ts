@@ -102,6 +102,25 @@ export class PayloadTooLargeError extends CrmError {
   }
 }
 
+export class RecordTooLargeError extends CrmError {
+  readonly status = 413;
+  readonly type = 'record-too-large';
+  readonly title = 'The record would be too large to store';
+  constructor() {
+    super('With this change the record would pass the storage limit of 400 KB. Shorten long texts or custom properties.');
+  }
+}
+
+/** One input of a batch failed for a reason that is not the client's; the other inputs are unaffected. */
+export class BatchItemFailedError extends CrmError {
+  readonly status = 500;
+  readonly type = 'batch-item-failed';
+  readonly title = 'This input could not be processed';
+  constructor(cause: unknown) {
+    super('Processing this input failed on our side; retry it.', {}, { cause });
+  }
+}
+
 export class UnsupportedMediaTypeError extends CrmError {
   readonly status = 415;
   readonly type = 'unsupported-media-type';

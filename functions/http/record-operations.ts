@@ -7,6 +7,7 @@ import type { RecordDependencies } from '../../domain/records/record-dependencie
 import type { RecordModel } from '../../domain/records/record-model';
 import { recordTimeline } from '../../domain/records/record-timeline';
 import { updateRecord } from '../../domain/records/update-record';
+import { logger } from '../../adapters/logger';
 import { problemOf } from './problem-details';
 import type { Implementations } from './api-handler';
 import { etagOf } from './etag';
@@ -23,6 +24,7 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
     [`list${Names}`]: async ({ query, actor }) => ({ status: 200, body: await listRecords(deps, model, query, actor) }),
     [`batchCreate${Names}`]: async ({ body, actor }) => {
       const results = await batchWriteRecords(deps, model, (body as { inputs: unknown[] }).inputs, actor);
+      for (const result of results) if ('error' in result && result.status >= 500) logger.error('batch input failed', { index: result.index, error: result.error.cause as Error });
       const failed = results.some((result) => 'error' in result);
       return {
         status: failed ? 207 : 200,

@@ -45,7 +45,8 @@ export const activityModel: RecordModel = {
   listQuerySchema: z.strictObject({
     ...commonListQuery,
     kind: z.enum(activityKinds).optional(),
-    assigneeId: userId.optional().meta({ description: 'Tasks assigned to this user.' }),
+    assigneeId: userId.optional().meta({ description: 'Tasks assigned to this user, earliest due first.' }),
+    taskStatus: z.enum(['open', 'done']).optional().meta({ description: 'With assigneeId: only open or only done tasks.' }),
   }),
   references: [
     { field: 'contactIds', target: 'contact', many: true, linkKind: 'timeline' },
@@ -72,21 +73,25 @@ export const activityModel: RecordModel = {
     };
   },
 
-  indexKeys: (record: CrmRecord) => {
-    const responsible = (record.assigneeId ?? record.ownerId) as string | undefined;
-    return {
-      ...(responsible ? keys.ownerIndex('activity', responsible, record.updatedAt, record.id) : {}),
-      ...keys.facetIndex('activity', 'kind', record.kind as string, record.updatedAt, record.id),
-    };
-  },
+  indexKeys: (record: CrmRecord) => ({
+    ...(record.ownerId ? keys.ownerIndex('activity', record.ownerId as string, record.updatedAt, record.id) : {}),
+    ...keys.facetIndex('activity', 'kind', record.kind as string, record.updatedAt, record.id),
+    ...(record.kind === 'task' && record.assigneeId
+      ? keys.taskAssigneeIndex(record.assigneeId as string, record.taskStatus as string, record.dueAt as string | undefined, record.id)
+      : {}),
+  }),
 
   listPattern(filters) {
     const updatedSince = filters.updatedSince as string | undefined;
+    if (filters.taskStatus && !filters.assigneeId) {
+      throw new ValidationError('taskStatus needs assigneeId.', [{ field: 'query.taskStatus', message: 'send assigneeId too' }]);
+    }
     switch (onlyOneFilter(filters, ['ownerId', 'assigneeId', 'kind'])) {
       case 'ownerId':
+        return accessPatterns.recordsByOwner('activity', filters.ownerId as string, updatedSince);
       case 'assigneeId':
-        // One index serves both: an activity is listed under its assignee if it has one, else its owner.
-        return accessPatterns.recordsByOwner('activity', (filters.assigneeId ?? filters.ownerId) as string, updatedSince);
+        if (updatedSince) throw new ValidationError('assigneeId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with assigneeId' }]);
+        return accessPatterns.tasksByAssignee(filters.assigneeId as string, filters.taskStatus as string | undefined);
       case 'kind':
         return accessPatterns.recordsByFacet('activity', 'kind', filters.kind as string, updatedSince);
       default:

@@ -33,6 +33,8 @@ export interface RecordIndexKeys {
   readonly gsi2sk?: string;
   readonly gsi3pk?: string;
   readonly gsi3sk?: string;
+  readonly gsi4pk?: string;
+  readonly gsi4sk?: string;
 }
 
 export interface DerivationContext {

@@ -12,7 +12,7 @@ interface CursorBody {
   readonly k: PageKey;
 }
 
-const KEY_ATTRIBUTE = /^(pk|sk|gsi[1-3](pk|sk))$/;
+const KEY_ATTRIBUTE = /^(pk|sk|gsi[1-4](pk|sk))$/;
 
 export function encodeCursor(query: KeyQuery, lastKey: PageKey): string {
   const body: CursorBody = { v: 1, p: query.pattern, k: lastKey };

@@ -70,6 +70,11 @@ export const keys = {
     gsi3pk: `${type.toUpperCase()}#${facet.toUpperCase()}#${value}`,
     gsi3sk: listSortKey(updatedAt, id),
   }),
+  /** gsi4: tasks by assignee, open before done, each by due date (undated last): "my open tasks". */
+  taskAssigneeIndex: (assigneeId: string, taskStatus: string, dueAt: string | undefined, id: string) => ({
+    gsi4pk: `ACTIVITY#ASSIGNEE#${assigneeId}`,
+    gsi4sk: `${taskStatus}#${dueAt ?? HIGH}#${id}`,
+  }),
   /** gsi3 for deals: by pipeline, sorted by stage then update, so one partition also answers "by stage". */
   dealPipelineIndex: (pipelineId: string, stageId: string, updatedAt: string, id: string) => ({
     gsi3pk: `DEAL#PIPELINE#${pipelineId}`,
@@ -109,6 +114,14 @@ export const accessPatterns = {
       { pattern: 'dealsByPipeline', index: 'gsi3', partitionKey: `DEAL#PIPELINE#${pipelineId}` },
       stageId ? updatedSinceRange(`${stageId}#`, updatedSince) : undefined,
     ),
+
+  tasksByAssignee: (assigneeId: string, taskStatus?: string): KeyQuery => ({
+    pattern: 'tasksByAssignee',
+    index: 'gsi4',
+    partitionKey: `ACTIVITY#ASSIGNEE#${assigneeId}`,
+    ...(taskStatus ? { sortKey: { kind: 'beginsWith', prefix: `${taskStatus}#` } as const } : {}),
+    ascending: true,
+  }),
 
   /** Records of `source` type that reference the record (e.g. contacts of a company). */
   linkedRecords: (target: RecordType, targetId: string, source: RecordType): KeyQuery => ({

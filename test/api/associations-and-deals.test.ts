@@ -168,6 +168,21 @@ describe('activities', () => {
   });
 });
 
+describe('activity lists by owner and by assignee', () => {
+  it('keeps owning and being assigned apart, and lists open tasks by due date', async () => {
+    const note = await create('activities', { kind: 'note', body: 'n', ownerId: 'alice-x' });
+    const later = await create('activities', { kind: 'task', subject: 'later', ownerId: 'alice-x', assigneeId: 'bob-x', dueAt: '2026-09-01T00:00:00Z' });
+    const sooner = await create('activities', { kind: 'task', subject: 'sooner', ownerId: 'carol-x', assigneeId: 'bob-x', dueAt: '2026-03-01T00:00:00Z' });
+    const done = await create('activities', { kind: 'task', subject: 'done', assigneeId: 'bob-x', taskStatus: 'done' });
+
+    expect(ids((await api.request<Page<Rec>>('GET', '/v1/activities?ownerId=alice-x')).json)).toEqual([note.id, later.id].sort());
+    const open = await api.request<Page<Rec>>('GET', '/v1/activities?assigneeId=bob-x&taskStatus=open');
+    expect(open.json!.items.map((task) => task.id)).toEqual([sooner.id, later.id]);
+    expect(ids((await api.request<Page<Rec>>('GET', '/v1/activities?assigneeId=bob-x')).json)).toEqual([sooner.id, later.id, done.id].sort());
+    expect((await api.request('GET', '/v1/activities?taskStatus=open')).status).toBe(400);
+  });
+});
+
 describe('properties', () => {
   it('defines, lists, changes and deletes custom properties', async () => {
     expect((await api.request('POST', '/v1/properties/deals', { body: { name: 'renewal_date', label: 'Renewal', type: 'date' } })).status).toBe(201);

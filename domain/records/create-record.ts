@@ -14,8 +14,8 @@ export async function createRecord(deps: RecordDependencies, model: RecordModel,
   requireMayAssignOwner(actor, input.ownerId);
   const owned = input.ownerId === undefined && actor.type === 'user' ? { ...input, ownerId: actor.id } : input;
   const now = deps.clock.now().toISOString();
-  const record = await prepareRecord(deps, model, { id: deps.ids.next(), createdAt: now, version: 1 }, owned, now);
+  const { record, guards } = await prepareRecord(deps, model, { id: deps.ids.next(), createdAt: now, version: 1 }, owned, now);
   const { ops } = planRecordWrite({ model, after: record, actor, changeId: deps.ids.next() });
-  await deps.table.transactWrite(ops);
+  await deps.table.transactWrite([...ops, ...guards]);
   return record;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
-import { ValidationError } from '../shared/errors';
+import { ConflictError, ValidationError } from '../shared/errors';
 import { accessPatterns, keys } from '../shared/keys';
 import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
 import type { CrmRecord, RecordModel } from './record-model';
@@ -52,12 +52,25 @@ export const dealModel: RecordModel = {
   ],
 
   async derive(draft, context) {
+    const placementChanged = context.isNew || context.changedFields.has('pipelineId') || context.changedFields.has('stageId');
+    // A cascade that only drops a reference leaves the deal where it is, even if its stage is gone.
+    if (!context.strict && !placementChanged) return { contactIds: (draft.contactIds as string[] | undefined) ?? [] };
     const pipelineId = (draft.pipelineId as string | undefined) ?? DEFAULT_PIPELINE_ID;
     const pipeline = await context.getPipeline(pipelineId);
-    if (!pipeline) throw new ValidationError(`No pipeline ${pipelineId}.`, [{ field: 'body.pipelineId', message: 'unknown pipeline' }]);
+    if (!pipeline) throw new ValidationError(`No pipeline ${pipelineId}: move the deal to an existing pipeline.`, [{ field: 'body.pipelineId', message: 'unknown pipeline' }]);
     const stageId = draft.stageId as string | undefined;
     const stage = stageId ? pipeline.stages.find((candidate) => candidate.id === stageId) : entryStage(pipeline);
     if (!stage) throw new ValidationError(`Pipeline ${pipelineId} has no stage ${stageId}.`, [{ field: 'body.stageId', message: 'not a stage of the pipeline' }]);
+    if (placementChanged) {
+      // The pipeline must still be the one we read when the deal lands: a concurrent removal of
+      // the stage (or the pipeline) makes this write fail instead of stranding the deal there.
+      context.guard({
+        op: 'check',
+        key: keys.record('pipeline', pipeline.id),
+        condition: { kind: 'liveAtVersion', version: pipeline.version },
+        onConditionFailed: () => new ConflictError(`Pipeline ${pipeline.id} changed while the deal was being saved; retry.`),
+      });
+    }
     const closed = stage.kind !== 'open';
     return {
       pipelineId,

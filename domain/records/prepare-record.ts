@@ -3,6 +3,7 @@ import { ValidationError } from '../shared/errors';
 import { toRecordFields } from './record-items';
 import type { RecordDependencies } from './record-dependencies';
 import type { CrmRecord, RecordModel } from './record-model';
+import type { WriteOp } from '../shared/table-port';
 
 const withoutNulls = (values: Record<string, unknown>) => Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined));
 
@@ -17,7 +18,8 @@ export async function prepareRecord(
   base: Partial<CrmRecord> & { id: string; createdAt: string; version: number },
   input: Record<string, unknown>,
   now: string,
-): Promise<CrmRecord> {
+  strict = true,
+): Promise<{ record: CrmRecord; guards: WriteOp[] }> {
   const { properties: propertyInput, ...fields } = input;
   let properties = (base.properties as Record<string, unknown> | undefined) ?? {};
   if (propertyInput && typeof propertyInput === 'object') {
@@ -31,6 +33,8 @@ export async function prepareRecord(
     properties = {};
   }
   const draft: Record<string, unknown> = { ...base, ...fields, properties };
-  const derived = model.derive ? await model.derive(draft, { now, getPipeline: deps.getPipeline, changedFields: new Set(Object.keys(input)) }) : {};
-  return toRecordFields({ ...draft, ...derived, updatedAt: now, version: base.version });
+  const guards: WriteOp[] = [];
+  const context = { now, strict, isNew: base.version === 1, getPipeline: deps.getPipeline, changedFields: new Set(Object.keys(input)), guard: (op: WriteOp) => void guards.push(op) };
+  const derived = model.derive ? await model.derive(draft, context) : {};
+  return { record: toRecordFields({ ...draft, ...derived, updatedAt: now, version: base.version }), guards };
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { KeyQuery } from '../shared/table-port';
+import type { KeyQuery, WriteOp } from '../shared/table-port';
 import type { Pipeline } from '../pipelines/pipeline';
 
 export type RecordType = 'contact' | 'company' | 'deal' | 'activity';
@@ -39,6 +39,15 @@ export interface RecordIndexKeys {
 
 export interface DerivationContext {
   readonly now: string;
+  /** True for a new record. */
+  readonly isNew: boolean;
+  /**
+   * False for system changes (cascades): they only remove a reference and must not be
+   * blocked by rules about other fields, such as a deal's pipeline having changed since.
+   */
+  readonly strict: boolean;
+  /** Adds a condition the write's transaction must meet, on an item this record depends on. */
+  guard(op: WriteOp): void;
   /** Fields this write sets explicitly, to tell a deliberate value from one carried over. */
   readonly changedFields: ReadonlySet<string>;
   /** Pipelines are looked up only by deals; the port is passed in so the domain stays I/O-free. */

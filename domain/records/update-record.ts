@@ -39,11 +39,12 @@ export async function changeRecord(
     if (!patch) return current;
     if ('ownerId' in patch && patch.ownerId !== current.ownerId) requireMayAssignOwner(options.actor, patch.ownerId ?? null);
     const now = deps.clock.now().toISOString();
-    const next = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now);
+    const strict = options.actor.type !== 'system';
+    const { record: next, guards } = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now, strict);
     const { ops, changes } = planRecordWrite({ model, before: current, after: next, actor: options.actor, changeId: deps.ids.next() });
     if (changes.length === 0) return current;
     try {
-      await deps.table.transactWrite(ops);
+      await deps.table.transactWrite([...ops, ...guards]);
       return next;
     } catch (error) {
       const lostRace = error instanceof PreconditionFailedError;

@@ -36,10 +36,12 @@ export function actorFromClaims(event: APIGatewayProxyEventV2, roleClaim: string
   const userRole = highest(claimList(claims[roleClaim]).filter((name): name is Role => (roles as readonly string[]).includes(name)));
   if (userRole) return { type: 'user', id: subject, role: userRole, requestId };
 
+  // Scopes grant rights only to machine clients (client-credentials tokens): a signed-in
+  // user without a role must not obtain one by asking for a crm/* scope at sign-in.
+  const isMachineClient = claims.client_id === subject || claims.gty === 'client-credentials';
   const scopes = jwt?.scopes ?? claimList(claims.scope);
-  const clientRole = highest(scopes.flatMap((scope) => (scopeRoles[scope] ? [scopeRoles[scope]] : [])));
-  const clientId = typeof claims.client_id === 'string' ? claims.client_id : subject;
-  if (clientRole) return { type: 'client', id: clientId, role: clientRole, requestId };
+  const clientRole = isMachineClient ? highest(scopes.flatMap((scope) => (scopeRoles[scope] ? [scopeRoles[scope]] : []))) : undefined;
+  if (clientRole) return { type: 'client', id: subject, role: clientRole, requestId };
 
   throw new ForbiddenError('The token carries no CRM role and no CRM scope.', `a role (${roles.join(', ')}) in claim ${roleClaim}, or a scope crm/read, crm/write or crm/admin`);
 }

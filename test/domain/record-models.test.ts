@@ -10,6 +10,9 @@ import type { DerivationContext } from '../../domain/records/record-model';
 const now = '2026-05-01T12:00:00.000Z';
 const context = (changed: string[] = []): DerivationContext => ({
   now,
+  isNew: true,
+  strict: true,
+  guard: () => undefined,
   changedFields: new Set(changed),
   getPipeline: async (id) => (id === 'default' ? defaultPipeline(now) : undefined),
 });

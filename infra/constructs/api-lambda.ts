@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ApiFunction } from '../../functions/api-routes';
 import type { CrmTable } from './crm-table';
@@ -12,11 +13,14 @@ export interface ApiLambdaProps {
   readonly table: CrmTable;
   /** Directory that `definition.entry` and the lock file are relative to. */
   readonly projectRoot: string;
+  readonly logRetention: RetentionDays;
+  /** Settings the handler reads besides the table name, e.g. AUTH_ROLE_CLAIM. */
+  readonly environment: Record<string, string>;
 }
 
 /**
- * The Lambda behind one route family, with everything it is allowed to do on the
- * table granted here and nowhere else.
+ * The Lambda behind one route family, with everything it is allowed to do granted
+ * here and nowhere else: its own log group and its share of the table.
  */
 export class ApiLambda extends Construct {
   readonly handler: NodejsFunction;
@@ -25,7 +29,12 @@ export class ApiLambda extends Construct {
     super(scope, id);
     const { definition, table, projectRoot } = props;
 
-    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+
+    // Instead of the AWSLambdaBasicExecutionRole managed policy, which may create any
+    // log group and write to all of them: this function writes to its own group only.
+    const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
 
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: path.join(projectRoot, definition.entry),
@@ -37,7 +46,9 @@ export class ApiLambda extends Construct {
       memorySize: definition.memoryMb,
       timeout: Duration.seconds(definition.timeoutSeconds),
       logGroup,
+      role,
       environment: {
+        ...props.environment,
         TABLE_NAME: table.table.tableName,
         POWERTOOLS_SERVICE_NAME: 'crm',
         POWERTOOLS_LOG_LEVEL: 'INFO',

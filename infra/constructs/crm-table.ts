@@ -1,9 +1,19 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  Billing,
+  type CfnGlobalTable,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { crmTable } from '../../adapters/dynamodb/table-definition';
 import type { ApiFunction } from '../../functions/api-routes';
+import type { StackConfig } from '../stack-config';
 
 export type TableAccess = ApiFunction['tableAccess'];
 
@@ -27,12 +37,31 @@ const actionsByAccess: Record<TableAccess, readonly string[]> = {
   readWrite: [...readActions, ...writeActions],
 };
 
+/**
+ * With a customer managed key, DynamoDB decrypts the table key with the caller's
+ * credentials (and caches it per caller for minutes); items are then encrypted and
+ * decrypted with that table key inside DynamoDB. Readers and writers alike need only
+ * Decrypt, not the Encrypt/GenerateDataKey* that `grantWriteData` would add.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html
+ */
+const tableKeyActions = ['kms:Decrypt', 'kms:DescribeKey'];
+
+export interface CrmTableProps {
+  readonly encryption: StackConfig['tableEncryption'];
+  /** An existing key to encrypt with; only with `customer-managed`. */
+  readonly kmsKeyArn?: string;
+}
+
 /** The single CRM table, shaped only by `crmTable` so the stack and the local runtime agree. */
 export class CrmTable extends Construct {
   readonly table: TableV2;
+  /** The customer managed key, when the table has one. */
+  readonly encryptionKey: IKey | undefined;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: CrmTableProps) {
     super(scope, id);
+
+    this.encryptionKey = props.encryption === 'customer-managed' ? this.customerManagedKey(props.kmsKeyArn) : undefined;
 
     const stringKey = (name: string) => ({ name, type: AttributeType.STRING });
 
@@ -48,16 +77,42 @@ export class CrmTable extends Construct {
       dynamoStream: StreamViewType[crmTable.streamView],
       timeToLiveAttribute: crmTable.timeToLiveAttribute,
       billing: Billing.onDemand(),
+      // KMS encryption for a customer managed key; the key itself is set on the replica below.
+      encryption: this.encryptionKey ? TableEncryptionV2.awsManagedKey() : TableEncryptionV2.dynamoOwnedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // The table holds every customer record: deleting the stack must never delete it.
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    if (this.encryptionKey) {
+      // TableEncryptionV2.customerManagedKey renders only when the stack's region is known
+      // at synth, and this stack is region-agnostic. Its one replica is the table in the
+      // deployment region, so the key goes on that replica directly.
+      const cfnTable = this.table.node.defaultChild as CfnGlobalTable;
+      cfnTable.addPropertyOverride('Replicas.0.SSESpecification.KMSMasterKeyId', this.encryptionKey.keyArn);
+    }
   }
 
-  /** Grants exactly the actions `access` names, on the table and its indexes. */
+  /**
+   * Grants exactly the actions `access` names, on the table and on each index by name
+   * (no `index/*`), plus what the table's customer managed key requires.
+   */
   grantAccess(grantee: IGrantable, access: TableAccess): void {
     const actions = actionsByAccess[access];
-    if (actions.length > 0) this.table.grant(grantee, ...actions);
+    if (actions.length === 0) return;
+    const indexArns = crmTable.globalIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`);
+    Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.table.tableArn, ...indexArns] });
+    this.encryptionKey?.grant(grantee, ...tableKeyActions);
+  }
+
+  private customerManagedKey(existingKeyArn: string | undefined): IKey {
+    if (existingKeyArn) return Key.fromKeyArn(this, 'Key', existingKeyArn);
+    return new Key(this, 'Key', {
+      description: `Encrypts the CRM table of stack ${Stack.of(this).stackName}`,
+      enableKeyRotation: true,
+      // Without its key a retained table is unreadable: the key outlives the stack too.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
   }
 }

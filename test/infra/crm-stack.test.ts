@@ -6,27 +6,25 @@ import { App, Stack } from 'aws-cdk-lib';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { crmTable } from '../../adapters/dynamodb/table-definition';
 import { apiFunctions, type ApiFunction } from '../../functions/api-routes';
 import { CrmHttpApi } from '../../infra/constructs/http-api';
-import { CrmStack, type CrmStackProps } from '../../infra/crm-stack';
-
-type Resource = { Type: string; Properties?: Record<string, any> };
-
-/** Synthesize with the feature flags `cdk synth` uses, so the tests see the deployed template. */
-function appContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
-  return cdkJson.context;
-}
-
-function synthesize(props: Partial<CrmStackProps> = {}): Template {
-  const app = new App({ context: { ...appContext(), 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new CrmStack(app, 'crm-test', { stage: 'test', ...props }));
-}
+import { CrmStack } from '../../infra/crm-stack';
+import { parseStackConfig } from '../../infra/stack-config';
+import {
+  allStatements,
+  appContext,
+  resourcesOf,
+  statementsForFunction,
+  synthesize,
+  type Resource,
+} from './stack-fixture';
 
 const definitions = Object.entries(apiFunctions) as [string, ApiFunction][];
 const allRouteKeys = definitions.flatMap(([, definition]) => definition.routes);
+const publicRouteKeys = definitions.flatMap(([, definition]) => (definition.public ? definition.routes : []));
 
 const readActions = [
   'dynamodb:BatchGetItem',
@@ -41,38 +39,6 @@ const expectedActions: Record<ApiFunction['tableAccess'], string[]> = {
   read: readActions,
   readWrite: [...readActions, ...writeActions].sort(),
 };
-
-function statementsOf(policyDocument: { Statement: Record<string, any>[] }) {
-  return policyDocument.Statement.map((statement) => ({
-    ...statement,
-    actions: [statement.Action].flat() as string[],
-    resources: [statement.Resource].flat(),
-  }));
-}
-
-/** Every identity-policy statement in the template: inline role policies and attached policies. */
-function allStatements(template: Template) {
-  const resources = template.toJSON().Resources as Record<string, Resource>;
-  return Object.values(resources).flatMap((resource) => {
-    const props = resource.Properties ?? {};
-    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
-      return statementsOf(props.PolicyDocument);
-    }
-    if (resource.Type === 'AWS::IAM::Role') {
-      return (props.Policies ?? []).flatMap((policy: any) => statementsOf(policy.PolicyDocument));
-    }
-    return [];
-  });
-}
-
-/** Statements of the policies attached to the role of the function with this logical id. */
-function statementsForFunction(template: Template, functionId: string) {
-  const resources = template.toJSON().Resources as Record<string, Resource>;
-  const roleId = resources[functionId]?.Properties?.Role['Fn::GetAtt'][0];
-  return Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles.some((role: any) => role.Ref === roleId))
-    .flatMap((policy) => statementsOf(policy.Properties!.PolicyDocument));
-}
 
 /** Follows route → integration → function, keyed by route key. */
 function functionIdByRouteKey(template: Template): Map<string, string> {
@@ -89,7 +55,7 @@ function functionIdByRouteKey(template: Template): Map<string, string> {
 
 describe('CrmStack', () => {
   const template = synthesize();
-  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const resources: Record<string, Resource> = resourcesOf(template);
   const tableId = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
   const routeTargets = functionIdByRouteKey(template);
 
@@ -173,6 +139,7 @@ describe('CrmStack', () => {
               POWERTOOLS_SERVICE_NAME: 'crm',
               POWERTOOLS_LOG_LEVEL: 'INFO',
               NODE_OPTIONS: '--enable-source-maps',
+              AUTH_ROLE_CLAIM: 'cognito:groups',
             },
           },
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
@@ -186,10 +153,30 @@ describe('CrmStack', () => {
       expect(fn?.Timeout).toBe(definition.timeoutSeconds);
     });
 
-    it('keeps function and access logs for a month', () => {
-      const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-      expect(logGroups.length).toBeGreaterThanOrEqual(definitions.length);
-      for (const logGroup of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(30);
+    it('keeps function and access logs for a month unless logRetentionDays says otherwise', () => {
+      const retentions = (t: Template) =>
+        Object.values(t.findResources('AWS::Logs::LogGroup')).map((logGroup) => logGroup.Properties.RetentionInDays);
+
+      expect(retentions(template)).toEqual(Array(definitions.length + 1).fill(30));
+      expect(retentions(synthesize({ logRetentionDays: RetentionDays.ONE_YEAR }))).toEqual(
+        Array(definitions.length + 1).fill(365),
+      );
+    });
+
+    it('gives each function its own role, writing only to its own log group, with no managed policy', () => {
+      for (const [, definition] of definitions) {
+        const functionId = functionIdFor(definition);
+        const roleId = resources[functionId]!.Properties!.Role['Fn::GetAtt'][0];
+        const logGroupId = resources[functionId]!.Properties!.LoggingConfig.LogGroup.Ref;
+
+        expect(resources[roleId]!.Properties!.ManagedPolicyArns).toBeUndefined();
+        expect(statementsForFunction(template, functionId).filter((s) => s.actions.some((a) => a.startsWith('logs:')))).toEqual([
+          expect.objectContaining({
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }],
+          }),
+        ]);
+      }
     });
   });
 
@@ -203,7 +190,9 @@ describe('CrmStack', () => {
       for (const statement of dynamoStatements) {
         expect(statement.resources).toEqual([
           { 'Fn::GetAtt': [tableId, 'Arn'] },
-          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+          ...crmTable.globalIndexes.map((index) => ({
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${index.indexName}`]],
+          })),
         ]);
       }
     });
@@ -236,10 +225,22 @@ describe('CrmStack', () => {
       }
     });
 
-    it('leaves every route open while no authorizer is configured', () => {
-      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    it('requires a JWT on every route except the public ones', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+      const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+      expect(publicRouteKeys).toEqual(['GET /health', 'GET /openapi.json', 'GET /docs']);
+
       for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
-        expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+        const { RouteKey, AuthorizationType, AuthorizerId } = route.Properties;
+        if (publicRouteKeys.includes(RouteKey)) {
+          expect({ RouteKey, AuthorizationType, AuthorizerId }).toEqual({ RouteKey, AuthorizationType: 'NONE' });
+        } else {
+          expect({ RouteKey, AuthorizationType, AuthorizerId }).toEqual({
+            RouteKey,
+            AuthorizationType: 'JWT',
+            AuthorizerId: { Ref: authorizerId },
+          });
+        }
       }
     });
 
@@ -288,6 +289,55 @@ describe('CrmStack', () => {
   });
 });
 
+describe('CrmStack table encryption', () => {
+  const tableOf = (template: Template) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
+  const kmsStatements = (template: Template) => allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('kms:')));
+  const tableReaders = definitions.filter(([, definition]) => definition.tableAccess !== 'none').length;
+
+  it('uses the DynamoDB-owned key by default, with no KMS key and no KMS permission', () => {
+    const template = synthesize();
+
+    expect(tableOf(template).Properties.SSESpecification).toEqual({ SSEEnabled: false });
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    expect(kmsStatements(template)).toEqual([]);
+  });
+
+  it('creates a retained, yearly rotated KMS key for customer-managed, and lets every table user decrypt with it', () => {
+    const template = synthesize({ tableEncryption: 'customer-managed' });
+    const keyId = Object.keys(template.findResources('AWS::KMS::Key'))[0]!;
+
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
+    expect(tableOf(template).Properties).toMatchObject({
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [expect.objectContaining({ SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } } })],
+    });
+    const statements = kmsStatements(template);
+    expect(statements).toHaveLength(tableReaders);
+    for (const statement of statements) {
+      expect(statement).toMatchObject({ actions: ['kms:Decrypt', 'kms:DescribeKey'], resources: [{ 'Fn::GetAtt': [keyId, 'Arn'] }] });
+    }
+  });
+
+  it('encrypts with an existing key when tableKmsKeyArn is given', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const template = synthesize({ tableEncryption: 'customer-managed', tableKmsKeyArn: keyArn });
+
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    expect(tableOf(template).Properties.Replicas[0].SSESpecification).toEqual({ KMSMasterKeyId: keyArn });
+    expect(kmsStatements(template).map((s) => s.resources)).toEqual(Array(tableReaders).fill([keyArn]));
+  });
+
+  it('keeps the table retained in every encryption mode', () => {
+    for (const template of [synthesize(), synthesize({ tableEncryption: 'customer-managed' })]) {
+      expect(tableOf(template).DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
 describe('CrmHttpApi', () => {
   it('guards non-public routes with the authorizer it is given, and leaves public ones open', () => {
     const stack = new Stack();
@@ -299,6 +349,7 @@ describe('CrmHttpApi', () => {
     const api = new CrmHttpApi(stack, 'HttpApi', {
       apiName: 'crm-test',
       throttle: { burstLimit: 1, rateLimit: 1 },
+      accessLogRetention: RetentionDays.ONE_DAY,
       authorizer: new HttpJwtAuthorizer('Jwt', 'https://issuer.example.com', { jwtAudience: ['crm'] }),
     });
 
@@ -317,7 +368,11 @@ describe('CrmHttpApi', () => {
       handler: 'index.handler',
       code: Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
     });
-    const api = new CrmHttpApi(stack, 'HttpApi', { apiName: 'crm-test', throttle: { burstLimit: 1, rateLimit: 1 } });
+    const api = new CrmHttpApi(stack, 'HttpApi', {
+      apiName: 'crm-test',
+      throttle: { burstLimit: 1, rateLimit: 1 },
+      accessLogRetention: RetentionDays.ONE_DAY,
+    });
 
     expect(() => api.addLambdaRoutes('bad', handler, { routes: ['FETCH /v1/contacts'] })).toThrow(/Invalid route key/);
   });
@@ -327,7 +382,7 @@ describe('bundling', () => {
   it('builds every handler into an ESM bundle that loads on Node and exports `handler`', { timeout: 300_000 }, () => {
     // The CLI sets asset metadata too; it records where each function's bundle went.
     const app = new App({ context: { ...appContext(), 'aws:cdk:enable-asset-metadata': true } });
-    const stack = new CrmStack(app, 'crm-bundled', { stage: 'test' });
+    const stack = new CrmStack(app, 'crm-bundled', { stage: 'test', config: parseStackConfig({}) });
     const assembly = app.synth();
 
     const functions = Template.fromJSON(assembly.getStackByName(stack.stackName).template).findResources(

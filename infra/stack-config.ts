@@ -1,0 +1,196 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import { z } from 'zod';
+
+/**
+ * What a deployment of the CRM stack may vary, per stage. Read from CDK context:
+ * cdk.json `context.stages.<stage>` first, then any top-level context key of the same
+ * name (`-c logRetentionDays=90`, `-c auth='{"mode":"oidc",…}'`) replaces that key.
+ * Anything not given takes the default below, so `stages.dev: {}` is a valid stage.
+ */
+
+/** OAuth scopes of the `crm` resource server, as they appear in access tokens. */
+export const crmScopes = ['crm/read', 'crm/write', 'crm/admin'] as const;
+export type CrmScope = (typeof crmScopes)[number];
+
+/** The claim the handlers read a user's role from when nothing else is configured. */
+export const defaultRoleClaim = 'cognito:groups';
+
+const defaultCallbackUrl = 'http://localhost:3000/callback';
+
+/** Every retention CloudWatch Logs accepts, except "never expire": logs must age out. */
+const logRetentionValues = Object.values(RetentionDays).filter(
+  (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
+);
+
+/** Cognito's rules for a prefix domain: https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-assign-domain-prefix.html */
+export const reservedInDomainPrefix = /aws|amazon|cognito/;
+const domainPrefixSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens, at most 63 characters')
+  .refine((prefix) => !reservedInDomainPrefix.test(prefix), 'may not contain "aws", "amazon" or "cognito"');
+
+/** Cognito accepts plain http only for localhost. */
+const callbackUrlSchema = z
+  .url()
+  .refine((url) => url.startsWith('https://') || /^http:\/\/localhost(:\d+)?(\/|$)/.test(url), 'must be https (plain http only for localhost)');
+
+const machineClientSchema = z.strictObject({
+  /** Names the app client `<stack>-<name>`; renaming one replaces it (and its secret). */
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,47}$/, 'lowercase letters, digits and hyphens, starting with a letter')
+    .refine((name) => name !== 'users', '"users" names the client people sign in with'),
+  scopes: z.array(z.enum(crmScopes)).min(1, 'a machine client needs at least one scope'),
+});
+
+const cognitoAuthSchema = z.strictObject({
+  mode: z.literal('cognito'),
+  /** Hosted UI and token endpoint at https://<prefix>.auth.<region>.amazoncognito.com; default `<stack name>-<account id>`. */
+  domainPrefix: domainPrefixSchema.optional(),
+  machineClients: z
+    .array(machineClientSchema)
+    .default([])
+    .refine((clients) => new Set(clients.map((c) => c.name)).size === clients.length, 'machine client names must be unique'),
+  /** Where the hosted UI may send users back with an authorization code. */
+  callbackUrls: z.array(callbackUrlSchema).min(1).default([defaultCallbackUrl]),
+  /** `required` makes every user enrol a TOTP app at first sign-in. */
+  mfa: z.enum(['optional', 'required']).default('optional'),
+  /**
+   * Cognito threat protection (compromised credentials, adaptive authentication) needs the
+   * Plus feature plan, billed per monthly active user; `off` keeps the Essentials plan.
+   */
+  threatProtection: z.enum(['enforced', 'audit', 'off']).default('enforced'),
+});
+
+const oidcAuthSchema = z.strictObject({
+  mode: z.literal('oidc'),
+  /** The `iss` of the provider's tokens; API Gateway fetches its keys from `<issuer>/.well-known/openid-configuration`. */
+  issuer: z.url({ protocol: /^https$/, error: 'must be an https URL' }),
+  /** Accepted `aud` (or, for tokens without one, `client_id`) values. */
+  audience: z.array(z.string().min(1)).min(1, 'at least one audience is needed'),
+  roleClaim: z.string().min(1).default(defaultRoleClaim),
+});
+
+/** A key ARN, single- or multi-Region (`mrk-…`); an alias would not pin the key. */
+const kmsKeyArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})$/,
+    'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)',
+  );
+
+export const stackConfigSchema = z
+  .strictObject({
+    auth: z.discriminatedUnion('mode', [cognitoAuthSchema, oidcAuthSchema]).prefault({ mode: 'cognito' }),
+    /** `aws-owned`: DynamoDB's own key, no charge. `customer-managed`: a KMS key you control and audit. */
+    tableEncryption: z.enum(['aws-owned', 'customer-managed']).default('aws-owned'),
+    /** An existing key for `customer-managed`; without one the stack creates a key with yearly rotation. */
+    tableKmsKeyArn: kmsKeyArnSchema.optional(),
+    /** Default-stage limits for every route, up to API Gateway's default account quota. */
+    throttle: z
+      .strictObject({
+        burstLimit: z.int().min(1).max(5000).default(200),
+        rateLimit: z.number().positive().max(10_000).default(100),
+      })
+      .prefault({}),
+    logRetentionDays: z
+      .number()
+      .refine((days) => (logRetentionValues as number[]).includes(days), {
+        error: `must be one of ${logRetentionValues.join(', ')}`,
+      })
+      .transform((days) => days as RetentionDays)
+      .default(RetentionDays.ONE_MONTH),
+  })
+  .superRefine((config, context) => {
+    if (config.tableKmsKeyArn && config.tableEncryption !== 'customer-managed') {
+      context.addIssue({
+        code: 'custom',
+        path: ['tableKmsKeyArn'],
+        message: 'is only used with tableEncryption "customer-managed"',
+      });
+    }
+  });
+
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+export type StackConfig = z.output<typeof stackConfigSchema>;
+export type AuthConfig = StackConfig['auth'];
+export type CognitoAuthConfig = Extract<AuthConfig, { mode: 'cognito' }>;
+
+/** A configuration the stack refuses to synthesize; the message names every bad key. */
+export class StackConfigError extends Error {
+  override readonly name = 'StackConfigError';
+}
+
+/** Validates `input` (and fills in defaults); `source` says where it came from in the error. */
+export function parseStackConfig(input: unknown, source = 'stack configuration'): StackConfig {
+  const parsed = stackConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new StackConfigError(`Invalid ${source}:\n${problems.join('\n')}`);
+}
+
+const stageNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lowercase letters, digits and hyphens, starting with a letter, at most 20 characters');
+
+const configKeys = Object.keys(stackConfigSchema.shape) as (keyof StackConfig)[];
+
+/**
+ * `-c key=value` always arrives as a string; numbers, objects and arrays are written as
+ * JSON. A string that is not JSON (`customer-managed`, an ARN) is taken as it is.
+ */
+function fromContext(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+export interface StageConfig {
+  readonly stage: string;
+  readonly config: StackConfig;
+}
+
+/**
+ * The stage (`-c stage=…`, else CRM_STAGE, else `dev`) and its validated configuration.
+ * A stage must be declared in cdk.json `context.stages`, so a typo in a stage name fails
+ * instead of deploying a new stack with default settings.
+ */
+export function loadStageConfig(node: Node, env: NodeJS.ProcessEnv = process.env): StageConfig {
+  const stageInput: unknown = node.tryGetContext('stage') ?? env.CRM_STAGE ?? 'dev';
+  const stage = stageNameSchema.safeParse(stageInput);
+  if (!stage.success) {
+    throw new StackConfigError(`Invalid stage ${JSON.stringify(stageInput)}: ${stage.error.issues[0]?.message}.`);
+  }
+
+  const stages = fromContext(node.tryGetContext('stages')) ?? {};
+  if (typeof stages !== 'object' || Array.isArray(stages)) {
+    throw new StackConfigError('Invalid context "stages": expected an object of stage name to settings.');
+  }
+  const declared = Object.keys(stages);
+  if (!declared.includes(stage.data)) {
+    throw new StackConfigError(
+      `Unknown stage "${stage.data}": cdk.json context.stages declares ${declared.join(', ') || 'none'}. ` +
+        `Add "stages": { "${stage.data}": {} } to deploy it with the defaults.`,
+    );
+  }
+
+  const stageSettings = (stages as Record<string, unknown>)[stage.data] ?? {};
+  if (typeof stageSettings !== 'object' || Array.isArray(stageSettings)) {
+    throw new StackConfigError(`Invalid context "stages.${stage.data}": expected an object of settings.`);
+  }
+  const overrides = Object.fromEntries(
+    configKeys.flatMap((key) => {
+      const value = node.tryGetContext(key);
+      return value === undefined ? [] : [[key, fromContext(value)]];
+    }),
+  );
+  const overridden = Object.keys(overrides);
+  const source =
+    `configuration for stage "${stage.data}" (cdk.json context.stages.${stage.data}` +
+    (overridden.length > 0 ? `, with -c ${overridden.join(', ')})` : ')');
+  return { stage: stage.data, config: parseStackConfig({ ...stageSettings, ...overrides }, source) };
+}

@@ -1,0 +1,99 @@
+import { Validations } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import type { StackConfigInput } from '../../infra/stack-config';
+import { buildStack, testApp } from './stack-fixture';
+
+const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+const configs: [string, StackConfigInput][] = [
+  ['the default (dev) configuration', {}],
+  [
+    'cognito with machine clients, required MFA and a customer managed key',
+    {
+      auth: { mode: 'cognito', mfa: 'required', machineClients: [{ name: 'etl', scopes: ['crm/read', 'crm/write'] }] },
+      tableEncryption: 'customer-managed',
+    },
+  ],
+  ['cognito without threat protection', { auth: { mode: 'cognito', threatProtection: 'off' } }],
+  [
+    'oidc with an existing key',
+    {
+      auth: { mode: 'oidc', issuer: 'https://login.acme.example/', audience: ['crm-api'] },
+      tableEncryption: 'customer-managed',
+      tableKmsKeyArn: keyArn,
+    },
+  ],
+];
+
+/** Synthesizes like `cdk synth` does, AWS Solutions checks included: an unacknowledged error throws. */
+function synthesizeWithChecks(config: StackConfigInput) {
+  const app = testApp();
+  const stack = buildStack(app, config);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+  return { app, stack };
+}
+
+/** Findings left after acknowledgements, warnings included (the synth only fails on errors). */
+function unacknowledgedFindings(scope: IConstruct) {
+  return new AwsSolutionsChecks().validateScope(scope).violations.map((violation) => ({
+    rule: violation.ruleName,
+    severity: violation.severity,
+    resources: violation.violatingResources.map((resource) => resource.constructPath),
+  }));
+}
+
+/** Every acknowledgement in the tree: rule id, where, and the reason given. */
+function acknowledgements(scope: IConstruct) {
+  return scope.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          rule: id.replace(/^annotation::/i, ''),
+          path: construct.node.path,
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('AWS Solutions checks (cdk-nag)', () => {
+  it.each(configs)('pass with %s: zero unacknowledged errors or warnings', (_name, config) => {
+    const { app } = synthesizeWithChecks(config);
+    expect(unacknowledgedFindings(app)).toEqual([]);
+  });
+
+  it('acknowledge only the public routes and optional MFA by default, each with a reason', () => {
+    const { stack } = synthesizeWithChecks({});
+    const acknowledged = acknowledgements(stack);
+
+    expect(acknowledged.map(({ rule, path }) => `${rule} ${path}`).sort()).toEqual([
+      'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--docs',
+      'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--health',
+      'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--openapi.json',
+      'AwsSolutions-COG2 crm-test/Auth/UserPool/Pool',
+    ]);
+    for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);
+  });
+
+  it('acknowledge the Essentials plan only when the config turns threat protection off', () => {
+    const rules = (config: StackConfigInput) => acknowledgements(synthesizeWithChecks(config).stack).map((a) => a.rule);
+
+    expect(rules({ auth: { mode: 'cognito', threatProtection: 'off' } })).toContain('AwsSolutions-COG8');
+    expect(rules({ auth: { mode: 'cognito', mfa: 'required' } })).not.toContain('AwsSolutions-COG2');
+    expect(rules({})).not.toContain('AwsSolutions-COG8');
+  });
+
+  it('fail the synth on an unacknowledged error', () => {
+    const app = testApp();
+    const stack = buildStack(app, {});
+    new Key(stack, 'UnrotatedKey');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-KMS5/);
+  });
+});

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CrmStack } from '../../infra/crm-stack';
+import { parseStackConfig, type StackConfigInput } from '../../infra/stack-config';
+
+/** The feature flags and stages `cdk synth` uses, so the tests see the deployed template. */
+export function appContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
+  return cdkJson.context;
+}
+
+/** An app like `cdk synth` builds, minus bundling (only the bundling test needs the code). */
+export function testApp(context: Record<string, unknown> = {}): App {
+  return new App({ context: { ...appContext(), 'aws:cdk:bundling-stacks': [], ...context } });
+}
+
+export function buildStack(app: App, config: StackConfigInput = {}, id = 'crm-test'): CrmStack {
+  return new CrmStack(app, id, { stage: 'test', config: parseStackConfig(config) });
+}
+
+export function synthesize(config: StackConfigInput = {}): Template {
+  return Template.fromStack(buildStack(testApp(), config));
+}
+
+export type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string };
+
+export function resourcesOf(template: Template): Record<string, Resource> {
+  return template.toJSON().Resources;
+}
+
+export function statementsOf(policyDocument: { Statement: Record<string, any>[] }) {
+  return policyDocument.Statement.map((statement) => ({
+    ...statement,
+    actions: [statement.Action].flat() as string[],
+    resources: [statement.Resource].flat(),
+  }));
+}
+
+/** Every identity-policy statement in the template: inline role policies and attached policies. */
+export function allStatements(template: Template) {
+  return Object.values(resourcesOf(template)).flatMap((resource) => {
+    const props = resource.Properties ?? {};
+    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+      return statementsOf(props.PolicyDocument);
+    }
+    if (resource.Type === 'AWS::IAM::Role') {
+      return (props.Policies ?? []).flatMap((policy: any) => statementsOf(policy.PolicyDocument));
+    }
+    return [];
+  });
+}
+
+/** Statements of the policies attached to the role of the function with this logical id. */
+export function statementsForFunction(template: Template, functionId: string) {
+  const resources = resourcesOf(template);
+  const roleId = resources[functionId]?.Properties?.Role['Fn::GetAtt'][0];
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles.some((role: any) => role.Ref === roleId))
+    .flatMap((policy) => statementsOf(policy.Properties!.PolicyDocument));
+}

@@ -31,6 +31,7 @@ export const updatePipelineSchema = z
     name: shortText(100).optional(),
     stages: stagesInput.optional().meta({ description: 'The full ordered list of stages: rename, reorder, add, or remove (only stages without deals).' }),
   })
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
   .meta({ id: 'PipelineUpdate' });
 
 export const pipelineStageSchema = z.object({ id: z.string(), name: z.string(), probability: z.number(), kind: z.enum(stageKinds) }).meta({ id: 'PipelineStage' });

@@ -4,7 +4,7 @@ import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
-import type { Clock, CrmTablePort, IdGenerator, Item } from '../shared/table-port';
+import type { Clock, CrmTablePort, IdGenerator, Item, PageKey } from '../shared/table-port';
 import type { Page } from '../records/list-records';
 import {
   MAX_PROPERTIES_PER_TYPE,
@@ -39,10 +39,16 @@ function fromItem(item: Item): PropertyDefinition {
   return definition as unknown as PropertyDefinition;
 }
 
-/** All definitions of a type, for validating values; bounded, so one Query page holds them. */
+/** All definitions of a type, for validating values (at most 500, so a few pages at worst). */
 export async function propertyDefinitionsFor(deps: PropertyDependencies, type: RecordType): Promise<PropertyDefinition[]> {
-  const page = await deps.table.query(accessPatterns.propertyDefinitions(type), { limit: MAX_PROPERTIES_PER_TYPE });
-  return page.items.map(fromItem);
+  const definitions: PropertyDefinition[] = [];
+  let startKey: PageKey | undefined;
+  do {
+    const page = await deps.table.query(accessPatterns.propertyDefinitions(type), { limit: MAX_PROPERTIES_PER_TYPE, ...(startKey ? { startKey } : {}) });
+    definitions.push(...page.items.map(fromItem));
+    startKey = page.lastKey;
+  } while (startKey);
+  return definitions;
 }
 
 export async function listPropertyDefinitions(deps: PropertyDependencies, objectType: ObjectTypeParam, page: { limit: number; cursor?: string }, actor: Actor): Promise<Page<PropertyDefinition>> {

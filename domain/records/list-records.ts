@@ -1,6 +1,7 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { ValidationError } from '../shared/errors';
 import { accessPatterns, keys } from '../shared/keys';
 import type { RecordDependencies } from './record-dependencies';
 import { findByUniqueValue } from './get-record';
@@ -22,6 +23,10 @@ export async function listRecords(deps: RecordDependencies, model: RecordModel, 
   const unique = model.uniqueField;
   const lookupValue = unique ? filters[unique.field] : undefined;
   if (typeof lookupValue === 'string') {
+    const others = Object.keys(filters).filter((name) => name !== unique!.field && name !== 'limit' && filters[name] !== undefined);
+    if (others.length > 0) {
+      throw new ValidationError(`${unique!.field} looks one record up and takes no other filter or cursor.`, others.map((name) => ({ field: `query.${name}`, message: `not allowed with ${unique!.field}` })));
+    }
     const record = await findByUniqueValue(deps, model, lookupValue);
     return { items: record ? [record] : [], nextCursor: null };
   }

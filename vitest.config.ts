@@ -9,6 +9,6 @@ export default defineConfig({
     // Starting Java and creating tables happens in hooks.
     hookTimeout: 60_000,
     // Handlers log every rejected request at INFO; tests only want to see real failures.
-    env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

@@ -7,6 +7,8 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint }: { tableN
   process.env.TABLE_NAME = tableName;
   process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
   process.env.AWS_REGION = 'us-east-1';
+  // Embedded-metric-format lines are for CloudWatch; locally they would only bury the logs.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   // Dummy credentials so a developer's real AWS credentials are never picked up by a
   // local run; a session token left over from the shell would be sent along with them.
   process.env.AWS_ACCESS_KEY_ID = 'local';

@@ -1,11 +1,14 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/shared/actor';
 import { UnauthorizedError } from '../../domain/shared/errors';
 import { loadConfig } from '../../adapters/config';
 import { logger } from '../../adapters/logger';
+import { metrics } from '../../adapters/metrics';
 import { actorFromClaims } from './actor-from-claims';
 import type { ApiOperation, OperationImplementation } from './api-operation';
 import { versionFromIfMatch } from './etag';
@@ -13,6 +16,14 @@ import { parseRequest } from './parse-request';
 import { problemResponse } from './problem-details';
 
 export type Implementations = Record<string, OperationImplementation>;
+
+/** Requests, client errors and server errors per route: what the alarms and dashboard read. */
+function countResponse(event: APIGatewayProxyEventV2, status: number | undefined): void {
+  const perRoute = metrics.singleMetric();
+  perRoute.addDimension('route', event.routeKey);
+  perRoute.addMetric('Requests', MetricUnit.Count, 1);
+  if (status !== undefined && status >= 400) perRoute.addMetric(status >= 500 ? 'ServerErrors' : 'ClientErrors', MetricUnit.Count, 1);
+}
 
 /**
  * One Lambda per route family. Middleware first, handler last: header normalizing,
@@ -58,9 +69,13 @@ export function createApiHandler(
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use({
+      // Runs last on the way out, once the response (or the problem) is final.
+      after: async (request) => countResponse(request.event, request.response?.statusCode),
       onError: async (request) => {
         request.response = problemResponse(request.error, request.event);
+        countResponse(request.event, request.response.statusCode);
       },
     });
   for (const middleware of extraMiddleware) handler.use(middleware);

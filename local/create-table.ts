@@ -4,6 +4,7 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
@@ -25,7 +26,38 @@ export async function ensureTable(client: DynamoDBDocumentClient, tableName: str
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await waitUntilActive(client, tableName);
+  await addMissingIndexes(client, tableName);
   await enableTimeToLive(client, tableName);
+}
+
+/**
+ * A table made by an older version lacks indexes added since (as CloudFormation would
+ * add them on deploy). DynamoDB takes one index creation per UpdateTable call.
+ */
+async function addMissingIndexes(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of crmTable.globalIndexes.filter((candidate) => !existing.has(candidate.indexName))) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [index.partitionKey, index.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.indexName,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          },
+        ],
+      }),
+    );
+    await waitUntilActive(client, tableName);
+  }
 }
 
 function createTableInput(tableName: string): CreateTableCommandInput {

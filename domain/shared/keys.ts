@@ -160,5 +160,11 @@ export const accessPatterns = {
   }),
 };
 
+/** Which data migrations ran on this table (migrations/), and the lock that keeps two runs apart. */
+export const migrationKeys = {
+  applied: (id: string): ItemKey => ({ pk: `MIGRATION#${id}`, sk: 'MIGRATION' }),
+  lock: (): ItemKey => ({ pk: 'MIGRATION#LOCK', sk: 'MIGRATION' }),
+};
+
 /** Stored responses of requests sent with an Idempotency-Key (one partition per key). */
 export const idempotencyRecordKey = (hashedKey: string): ItemKey => ({ pk: `IDEMPOTENCY#${hashedKey}`, sk: 'IDEMPOTENCY' });

@@ -1,0 +1,39 @@
+import { activityModel } from '../domain/records/activity';
+import { recordToItem, itemToRecord } from '../domain/records/record-items';
+import { PreconditionFailedError } from '../domain/shared/errors';
+import { accessPatterns } from '../domain/shared/keys';
+import type { PageKey } from '../domain/shared/table-port';
+import type { Migration } from './migration';
+
+/**
+ * Tasks written before the gsi4 index existed carry no assignee keys, so "my open
+ * tasks" would miss them. Rewrites each such task's item with the keys today's code
+ * writes; a task changed meanwhile already has them and is skipped.
+ */
+export const indexTasksByAssignee: Migration = {
+  id: '0001-index-tasks-by-assignee',
+  description: 'Add assignee index keys (gsi4) to tasks written before the index existed',
+  async run({ table, log }) {
+    let changed = 0;
+    let startKey: PageKey | undefined;
+    do {
+      const page = await table.query(accessPatterns.recordsByFacet('activity', 'kind', 'task'), { limit: 100, ...(startKey ? { startKey } : {}) });
+      for (const item of page.items) {
+        const task = itemToRecord(item);
+        if (!task?.assigneeId || item.gsi4pk) continue;
+        try {
+          await table.transactWrite([
+            { op: 'put', item: recordToItem(activityModel, task), condition: { kind: 'liveAtVersion', version: task.version }, onConditionFailed: () => new PreconditionFailedError() },
+          ]);
+          changed++;
+        } catch (error) {
+          // Changed or deleted since we read it: the write that did so set the keys itself.
+          if (!(error instanceof PreconditionFailedError)) throw error;
+        }
+      }
+      startKey = page.lastKey;
+    } while (startKey);
+    log(`indexed ${changed} task(s) by assignee`);
+    return { changed };
+  },
+};

@@ -1,0 +1,5 @@
+import { indexTasksByAssignee } from './0001-index-tasks-by-assignee';
+import type { Migration } from './migration';
+
+/** Every data migration, oldest first. Append; never reorder or remove. */
+export const migrations: readonly Migration[] = [indexTasksByAssignee];

@@ -17,12 +17,15 @@ import { problemResponse } from './problem-details';
 
 export type Implementations = Record<string, OperationImplementation>;
 
-/** Requests, client errors and server errors per route: what the alarms and dashboard read. */
-function countResponse(event: APIGatewayProxyEventV2, status: number | undefined): void {
-  const perRoute = metrics.singleMetric();
-  perRoute.addDimension('route', event.routeKey);
-  perRoute.addMetric('Requests', MetricUnit.Count, 1);
-  if (status !== undefined && status >= 400) perRoute.addMetric(status >= 500 ? 'ServerErrors' : 'ClientErrors', MetricUnit.Count, 1);
+/**
+ * Requests, client errors and server errors of the whole API. Deliberately without a
+ * route or function dimension: every distinct dimension set is a billed custom metric,
+ * and three metrics keep an active deployment under a dollar a month. Per-route detail
+ * is in API Gateway's access log (route, status and latency of every request).
+ */
+function countResponse(status: number | undefined): void {
+  metrics.addMetric('Requests', MetricUnit.Count, 1);
+  if (status !== undefined && status >= 400) metrics.addMetric(status >= 500 ? 'ServerErrors' : 'ClientErrors', MetricUnit.Count, 1);
 }
 
 /**
@@ -44,7 +47,7 @@ export function createApiHandler(
     if (!operation || !implementation) throw new Error(`No operation for route ${event.routeKey}`);
     // Authenticate before reading anything else, so an anonymous caller learns nothing from validation errors.
     const actor = operation.public ? undefined : actorFromClaims(event, AUTH_ROLE_CLAIM);
-    if (actor) logger.appendKeys({ actor: { type: actor.type, id: actor.id, role: actor.role } });
+    logger.appendKeys({ route: event.routeKey, ...(actor ? { actor: { type: actor.type, id: actor.id, role: actor.role } } : {}) });
     const { params, query, body } = parseRequest(operation, event);
     const expectedVersion = operation.conditional ? versionFromIfMatch(event.headers?.['if-match']) : undefined;
     const request = {
@@ -69,13 +72,13 @@ export function createApiHandler(
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(logMetrics(metrics))
     .use({
-      // Runs last on the way out, once the response (or the problem) is final.
-      after: async (request) => countResponse(request.event, request.response?.statusCode),
+      // Runs on the way out, once the response (or the problem) is final, before the metrics are flushed.
+      after: async (request) => countResponse(request.response?.statusCode),
       onError: async (request) => {
         request.response = problemResponse(request.error, request.event);
-        countResponse(request.event, request.response.statusCode);
+        countResponse(request.response.statusCode);
       },
     });
   for (const middleware of extraMiddleware) handler.use(middleware);

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 
 describe('request metrics', () => {
-  it('emits embedded-metric-format lines with requests and errors per route', async () => {
+  it('emits embedded-metric-format lines with the request count', async () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     vi.stubEnv('TABLE_NAME', 'metrics-test');
     vi.resetModules();
@@ -21,6 +21,6 @@ describe('request metrics', () => {
     }
     const emf = lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
     const requests = emf.find((entry) => entry.Requests !== undefined);
-    expect(requests).toMatchObject({ route: 'GET /health', Requests: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'CRM' }] } });
+    expect(requests).toMatchObject({ service: 'crm', Requests: 1, _aws: { CloudWatchMetrics: [{ Namespace: 'CRM', Dimensions: [['service']] }] } });
   });
 });

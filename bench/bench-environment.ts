@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadConfig } from '../adapters/config';
+import { takeMeteredCalls } from '../adapters/dynamodb/capacity-meter';
+import { createDocumentClient, createDynamoDbClient } from '../adapters/dynamodb/document-client';
+import { ensureTable } from '../local/create-table';
+import { startDynamoDbLocal } from '../local/dynamodb-local';
+import { startGateway } from '../local/gateway';
+import { useLocalAwsEnvironment } from '../local/local-environment';
+import { createLocalJwtAuthorizer, createSigningKey, mintToken } from '../local/local-jwt';
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+}
+
+export interface BenchApi {
+  /** How many requests were sent so far. */
+  requestsSent(): number;
+  /** Sends one request; throws when the status is not the one expected, so a broken route never reads as a fast one. */
+  call(method: string, path: string, body: unknown, expectedStatus: number): Promise<ApiResponse>;
+}
+
+export interface BenchEnvironment {
+  readonly api: BenchApi;
+  readonly tableName: string;
+  /** The same client the handlers build (forbidScan, capacity meter), for raw calls next to the routes. */
+  readonly client: DynamoDBClient;
+  readonly documentClient: DynamoDBDocumentClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * An in-memory DynamoDB Local, a fresh table, and the real handlers behind the local
+ * gateway (with its JWT authorizer, as deployed), all in this process. The capacity
+ * meter is switched on before any client exists, so every call the handlers and the
+ * bench send is recorded.
+ */
+export async function startBenchEnvironment(): Promise<BenchEnvironment> {
+  process.env.CRM_CAPACITY_METER = '1';
+  const dynamodb = await startDynamoDbLocal();
+  try {
+    const tableName = `crm-bench-${randomUUID().slice(0, 8)}`;
+    useLocalAwsEnvironment({ tableName, dynamodbEndpoint: dynamodb.endpoint });
+    const config = loadConfig();
+    const client = createDynamoDbClient(config);
+    const documentClient = createDocumentClient(config, client);
+    await ensureTable(documentClient, tableName);
+    const signingKey = await createSigningKey();
+    const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
+    // Every request is sent as one manager: it may create and change any record, so ownership rules never get in the way.
+    const token = await mintToken(signingKey, { kind: 'user', id: 'bench-manager', role: 'manager' }, { expiresInSeconds: 6 * 3600 });
+    const authorization = `Bearer ${token}`;
+    takeMeteredCalls(); // table creation is not part of any measurement
+
+    let sent = 0;
+    const api: BenchApi = {
+      requestsSent: () => sent,
+      async call(method, path, body, expectedStatus) {
+        sent++;
+        const response = await fetch(`${gateway.url}${path}`, {
+          method,
+          headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        const text = await response.text();
+        if (response.status !== expectedStatus) throw new Error(`${method} ${path} answered ${response.status}, expected ${expectedStatus}: ${text.slice(0, 500)}`);
+        return { status: response.status, body: text ? JSON.parse(text) : undefined };
+      },
+    };
+
+    return {
+      api,
+      tableName,
+      client,
+      documentClient,
+      async stop() {
+        await gateway.close();
+        client.destroy();
+        await dynamodb.stop();
+      },
+    };
+  } catch (error) {
+    await dynamodb.stop();
+    throw error;
+  }
+}

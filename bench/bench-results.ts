@@ -1,0 +1,22 @@
+import type { RouteMeasurement } from './api-overhead';
+import type { BulkResult } from './bulk';
+import type { BundleMeasurement } from './cold-start';
+import type { GrowthPoint } from './growth';
+
+/** What `npm run bench` writes to bench/results/*.json, and `npm run cost` reads back. */
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly mode: 'quick' | 'full';
+  readonly machine: { readonly node: string; readonly cpus: number; readonly cpuModel: string; readonly memoryGb: number; readonly platform: string };
+  /** Iterations, sizes and runs the sections used. */
+  readonly settings: Readonly<Record<string, number | readonly number[]>>;
+  readonly coldStart: readonly BundleMeasurement[];
+  readonly growth: readonly GrowthPoint[];
+  readonly apiOverhead: readonly RouteMeasurement[];
+  readonly bulk: BulkResult;
+  /** What one contact occupies once created: its items, each with DynamoDB's 100 bytes overhead, in the table and every GSI it is in. */
+  readonly storage: { readonly bytesPerContact: number };
+  /** Powertools Metrics' "no application metrics" warning: how often the handlers printed it, for how many API requests. */
+  readonly emptyMetricsWarnings: { readonly printed: number; readonly requests: number };
+}

@@ -1,0 +1,175 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultPrices, type PriceName, type Prices } from './aws-prices';
+import type { BenchResults } from './bench-results';
+import { fixed, table, thousands } from './report';
+import { usageProfiles, WORKING_DAYS_PER_MONTH, type UsageProfile } from './usage-profiles';
+
+/**
+ * `npm run cost -- --users 25 --contacts 20000`: the monthly AWS bill of one CRM
+ * deployment, for the idle, typical and heavy usage profiles, from what the last
+ * `npm run bench` measured (per-route capacity units by DynamoDB's rules, handler
+ * durations, bundle init times, bytes stored per contact) and the prices in
+ * aws-prices.ts. docs/cost.md explains the model.
+ */
+
+const usage = `usage: npm run cost -- [--users N] [--contacts M] [--results file.json] [--prices file.json] [--price name=value]...
+                     [--storage-factor F] [--log-bytes B]
+prices: ${Object.keys(defaultPrices).join(', ')}`;
+
+const { values: args } = parseArgs({
+  options: {
+    users: { type: 'string', default: '25' },
+    contacts: { type: 'string', default: '20000' },
+    results: { type: 'string', default: fileURLToPath(new URL('./results/latest.json', import.meta.url)) },
+    prices: { type: 'string' },
+    price: { type: 'string', multiple: true, default: [] },
+    'storage-factor': { type: 'string', default: '2' },
+    'log-bytes': { type: 'string', default: '1200' },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+function positive(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number >= 0, got "${text}"\n${usage}`);
+  return value;
+}
+
+export interface Company {
+  readonly users: number;
+  readonly contacts: number;
+  /** Bytes stored per contact times this: companies, deals, activities and timeline history on top of the contacts. */
+  readonly storageFactor: number;
+  /** CloudWatch Logs bytes per request: the API access log line and Lambda's START/END/REPORT lines (successful requests log nothing else). */
+  readonly logBytesPerRequest: number;
+}
+
+interface Estimate {
+  readonly requests: number;
+  readonly lambdaGbSeconds: number;
+  readonly coldStarts: number;
+  readonly initGbSeconds: number;
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  readonly storedGb: number;
+  readonly logGb: number;
+  readonly usd: Readonly<Record<string, number>>;
+}
+
+const GB = 2 ** 30;
+const USERS_PER_CONTAINER_HOUR = 25;
+
+export function estimateMonth(results: BenchResults, prices: Prices, company: Company, profile: UsageProfile): Estimate {
+  let requests = 0;
+  let lambdaGbSeconds = 0;
+  let readUnits = 0;
+  let writeUnits = 0;
+  const requestsByFunction = new Map<string, number>();
+  for (const [routeName, perUserDay] of Object.entries(profile.requestsPerUserDay)) {
+    const route = results.apiOverhead.find((measured) => measured.name === routeName);
+    if (!route) throw new Error(`${results.mode} results have no route "${routeName}": run npm run bench again.`);
+    const count = perUserDay * company.users * WORKING_DAYS_PER_MONTH;
+    requests += count;
+    // Lambda bills whole milliseconds; the mean through the local gateway is an upper bound of the handler's time.
+    lambdaGbSeconds += count * (Math.ceil(route.route.mean) / 1000) * (route.memoryMb / 1024);
+    readUnits += count * route.documented.read;
+    writeUnits += count * route.documented.write;
+    requestsByFunction.set(route.function, (requestsByFunction.get(route.function) ?? 0) + count);
+  }
+
+  // A container serves its function for a while after a request; each function needs about
+  // one fresh container per active hour per USERS_PER_CONTAINER_HOUR users, never more than it has requests.
+  let coldStarts = 0;
+  let initGbSeconds = 0;
+  for (const [name, functionRequests] of requestsByFunction) {
+    const bundle = results.coldStart.find((measured) => measured.name === name);
+    const memoryMb = results.apiOverhead.find((route) => route.function === name)!.memoryMb;
+    const starts = Math.min(functionRequests, profile.activeHoursPerDay * Math.ceil(company.users / USERS_PER_CONTAINER_HOUR) * WORKING_DAYS_PER_MONTH);
+    coldStarts += starts;
+    initGbSeconds += starts * ((bundle?.importMs ?? 0) / 1000) * (memoryMb / 1024);
+  }
+
+  const storedGb = (company.contacts * results.storage.bytesPerContact * company.storageFactor) / GB;
+  const logGb = (requests * company.logBytesPerRequest) / GB;
+  const usd = {
+    'API Gateway HTTP API': (requests / 1e6) * prices.httpApiPerMillionRequests,
+    'Lambda requests': (requests / 1e6) * prices.lambdaPerMillionRequests,
+    'Lambda duration (arm64)': lambdaGbSeconds * prices.lambdaArmPerGbSecond,
+    'Lambda INIT (cold starts)': initGbSeconds * prices.lambdaArmPerGbSecond,
+    'DynamoDB reads': (readUnits / 1e6) * prices.dynamoDbPerMillionReadUnits,
+    'DynamoDB writes': (writeUnits / 1e6) * prices.dynamoDbPerMillionWriteUnits,
+    'DynamoDB storage': storedGb * prices.dynamoDbStoragePerGbMonth,
+    'DynamoDB PITR backups': storedGb * prices.dynamoDbPitrPerGbMonth,
+    // Kept 30 days (the stack's default retention), so about one month's ingestion is stored at any time.
+    'CloudWatch Logs': logGb * (prices.cloudWatchLogsIngestionPerGb + prices.cloudWatchLogsStoragePerGbMonth),
+  };
+  return { requests, lambdaGbSeconds, coldStarts, initGbSeconds, readUnits, writeUnits, storedGb, logGb, usd };
+}
+
+async function loadPrices(): Promise<Prices> {
+  const prices: Prices = { ...defaultPrices };
+  const overrides: [string, unknown][] = [
+    ...(args.prices ? Object.entries(JSON.parse(await readFile(args.prices, 'utf8')) as Record<string, unknown>) : []),
+    ...args.price.map((pair): [string, string] => {
+      const [name, value] = pair.split('=');
+      return [name ?? '', value ?? ''];
+    }),
+  ];
+  for (const [name, value] of overrides) {
+    if (!(name in defaultPrices)) throw new Error(`Unknown price "${name}"\n${usage}`);
+    prices[name as PriceName] = positive(`price ${name}`, String(value));
+  }
+  return prices;
+}
+
+async function main(): Promise<void> {
+  if (args.help) return console.log(usage);
+  const results = JSON.parse(await readFile(args.results, 'utf8').catch(() => {
+    throw new Error(`No benchmark results at ${args.results}: run \`npm run bench\` first.`);
+  })) as BenchResults;
+  const prices = await loadPrices();
+  const company: Company = {
+    users: positive('users', args.users),
+    contacts: positive('contacts', args.contacts),
+    storageFactor: positive('storage-factor', args['storage-factor']),
+    logBytesPerRequest: positive('log-bytes', args['log-bytes']),
+  };
+  const estimates = usageProfiles.map((profile) => estimateMonth(results, prices, company, profile));
+  const header = ['', ...usageProfiles.map((profile) => profile.name)];
+  const row = (label: string, pick: (estimate: Estimate) => string) => [label, ...estimates.map(pick)];
+
+  console.log(`# Monthly AWS bill: ${thousands(company.users)} users, ${thousands(company.contacts)} contacts (us-east-1, USD)`);
+  console.log(`From ${args.results} (${results.mode} run of ${results.startedAt}, Node ${results.machine.node}).`);
+  console.log(
+    table('Usage per month', header, [
+      row('API requests', (e) => thousands(e.requests)),
+      row('Lambda GB-seconds', (e) => thousands(e.lambdaGbSeconds)),
+      row('cold starts', (e) => thousands(e.coldStarts)),
+      row('DynamoDB read units (millions)', (e) => fixed(e.readUnits / 1e6, 3)),
+      row('DynamoDB write units (millions)', (e) => fixed(e.writeUnits / 1e6, 3)),
+      row('DynamoDB storage (GB)', (e) => fixed(e.storedGb, 3)),
+      row('CloudWatch Logs (GB)', (e) => fixed(e.logGb, 3)),
+    ], usageProfiles.map((profile) => `${profile.name}: ${profile.description}, ${fixed(Object.values(profile.requestsPerUserDay).reduce((a, b) => a + b, 0), 1)} requests per user per working day (${WORKING_DAYS_PER_MONTH} a month)`)),
+  );
+  const services = Object.keys(estimates[0]!.usd);
+  const total = (estimate: Estimate) => Object.values(estimate.usd).reduce((sum, usd) => sum + usd, 0);
+  console.log(
+    table('Cost per month (USD)', header, [
+      ...services.map((service) => row(service, (e) => fixed(e.usd[service], 4))),
+      row('total', (e) => fixed(total(e), 2)),
+      row('per user', (e) => fixed(total(e) / Math.max(1, company.users), 3)),
+    ], [
+      `storage: ${fixed(results.storage.bytesPerContact, 0)} bytes per contact as stored (items + 100 B overhead, table and every index), x${company.storageFactor} for the other records (--storage-factor)`,
+      `logs: ${company.logBytesPerRequest} bytes per request (--log-bytes); free tiers not applied; DynamoDB Streams has no consumer yet, so it costs nothing`,
+      `prices: ${Object.entries(prices).map(([name, value]) => `${name}=${value}`).join(', ')}`,
+    ]),
+  );
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exitCode = 1;
+});

@@ -1,0 +1,101 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { measureApiOverhead, overheadTables } from './api-overhead';
+import { startBenchEnvironment } from './bench-environment';
+import type { BenchResults } from './bench-results';
+import { bulkTable, measureBulk } from './bulk';
+import { storedBytes } from './capacity-rules';
+import { coldStartTable, measureColdStarts } from './cold-start';
+import { contactWriteItems } from './contact-items';
+import { createTimelineContact } from './fixtures';
+import { growthTable, measureGrowth } from './growth';
+import { apiScenarios, growthScenarios } from './route-scenarios';
+import { filterStderr } from './stderr-filter';
+
+/**
+ * `npm run bench`: how fast and how costly the API is, as ratios against baselines
+ * measured in the same run (raw DynamoDB calls, raw BatchWriteItem, a minimal
+ * bundle), so results compare across machines. `BENCH_QUICK=1` runs a smaller set.
+ * Tables go to stdout, everything to bench/results/<timestamp>.json and latest.json
+ * (the input of `npm run cost`).
+ */
+
+const quick = process.env.BENCH_QUICK === '1';
+const settings = quick
+  ? { coldStartRuns: 3, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4 }
+  : { coldStartRuns: 7, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4 };
+
+/**
+ * Powertools Metrics prints this on every request today: logMetrics flushes an
+ * instance that only ever receives single metrics. Counted and reported, not shown.
+ */
+const EMPTY_METRICS_WARNING = 'No application metrics to publish';
+
+const startedAt = new Date();
+const machine = {
+  node: process.versions.node,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  platform: `${process.platform}-${process.arch}`,
+};
+console.log(`# CRM benchmarks (${quick ? 'quick' : 'full'}), ${startedAt.toISOString()}`);
+console.log(`Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, ${machine.platform}`);
+if (!machine.node.startsWith('24.')) console.warn('! Not Node 24 (the Lambda runtime): run through `npm run bench` so node_modules/.bin/node is used.');
+
+// First, before Java runs: the cold-start processes get the machine to themselves.
+const coldStart = await measureColdStarts({ runs: settings.coldStartRuns });
+console.log(coldStartTable(coldStart, settings.coldStartRuns));
+
+const env = await startBenchEnvironment();
+const emptyMetricsWarning = filterStderr(EMPTY_METRICS_WARNING);
+let results: BenchResults;
+try {
+  const timelineContactId = await createTimelineContact(env.api);
+  const { points: growth, contactIds } = await measureGrowth(env, timelineContactId, growthScenarios, {
+    sizes: settings.growthSizes,
+    warmupSeconds: settings.growthWarmupSeconds,
+    warmup: settings.growthWarmup,
+    iterations: settings.growthIterations,
+  });
+  console.log(growthTable(growth));
+
+  const apiOverhead = await measureApiOverhead({ env, contactIds, timelineContactId }, apiScenarios, { warmup: settings.apiWarmup, iterations: settings.apiIterations });
+  console.log(overheadTables(apiOverhead));
+
+  const bulk = await measureBulk(env, { contacts: settings.bulkContacts, clients: settings.bulkClients });
+  console.log(bulkTable(bulk));
+
+  const bytesPerContact = (await contactWriteItems(0)).reduce((sum, item) => sum + storedBytes(item), 0);
+  const emptyMetricsWarnings = { printed: emptyMetricsWarning.dropped(), requests: env.api.requestsSent() };
+  if (emptyMetricsWarnings.printed > 0) {
+    console.log(
+      `\nNote: the handlers printed Powertools Metrics' "${EMPTY_METRICS_WARNING}…" warning ${emptyMetricsWarnings.printed} times for ${emptyMetricsWarnings.requests} API requests (hidden above). In Lambda every one is a CloudWatch Logs line.`,
+    );
+  }
+  results = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    machine,
+    settings,
+    coldStart,
+    growth,
+    apiOverhead,
+    bulk,
+    storage: { bytesPerContact },
+    emptyMetricsWarnings,
+  };
+} finally {
+  emptyMetricsWarning.restore();
+  await env.stop();
+}
+
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+await mkdir(resultsDir, { recursive: true });
+const json = `${JSON.stringify(results, null, 2)}\n`;
+const file = `${resultsDir}${startedAt.toISOString().replace(/[:.]/g, '-')}.json`;
+await writeFile(file, json);
+await writeFile(`${resultsDir}latest.json`, json);
+console.log(`\nResults: ${file} (and bench/results/latest.json); estimate the bill with \`npm run cost\`. Took ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s.`);

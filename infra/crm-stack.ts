@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { apiFunctions } from '../functions/api-routes';
+import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { ApiLambda } from './constructs/api-lambda';
 import { CrmAuth } from './constructs/crm-auth';
 import { CrmHttpApi } from './constructs/http-api';
+import { CrmObservability } from './constructs/crm-observability';
 import { CrmTable } from './constructs/crm-table';
 import type { StackConfig } from './stack-config';
 
@@ -17,7 +20,10 @@ export interface CrmStackProps extends StackProps {
   readonly config: StackConfig;
 }
 
-/** The whole CRM backend: one table, one Lambda per route family, one HTTP API behind a JWT authorizer. */
+/**
+ * The whole CRM backend: one table, one Lambda per route family, one HTTP API behind a
+ * JWT authorizer, and the alarms and dashboard that watch them.
+ */
 export class CrmStack extends Stack {
   constructor(scope: Construct, id: string, props: CrmStackProps) {
     super(scope, id, props);
@@ -37,6 +43,7 @@ export class CrmStack extends Stack {
       authorizer: auth.authorizer,
     });
 
+    const functions: Record<string, IFunction> = {};
     for (const [name, definition] of Object.entries(apiFunctions)) {
       const apiLambda = new ApiLambda(this, `${name}Function`, {
         definition,
@@ -46,9 +53,31 @@ export class CrmStack extends Stack {
         environment: { AUTH_ROLE_CLAIM: auth.roleClaim },
       });
       httpApi.addLambdaRoutes(name, apiLambda.handler, definition);
+      functions[name] = apiLambda.handler;
     }
 
+    const customDomain = config.customDomain
+      ? new ApiCustomDomain(this, 'CustomDomain', { config: config.customDomain, api: httpApi.api, stage: httpApi.stage })
+      : undefined;
+
+    const observability = new CrmObservability(this, 'Observability', { alarms: config.alarms, dashboard: config.dashboard });
+    observability.monitorHttpApi(httpApi.api);
+    observability.monitorFunctions(functions);
+    observability.monitorTable(table.table);
+    observability.monitorApplicationMetrics();
+
     new CfnOutput(this, 'ApiUrl', { value: httpApi.url });
+    if (customDomain) {
+      new CfnOutput(this, 'CustomDomainUrl', { value: customDomain.url });
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: customDomain.target,
+        description: `Point a CNAME for ${customDomain.hostName} at this host name`,
+      });
+      new CfnOutput(this, 'CustomDomainHostedZoneId', {
+        value: customDomain.targetHostedZoneId,
+        description: 'Hosted zone of CustomDomainTarget, for a Route 53 alias record',
+      });
+    }
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
     new CfnOutput(this, 'Issuer', { value: auth.issuer, description: 'The `iss` every accepted token carries' });
     if (auth.userPool) {
@@ -61,6 +90,15 @@ export class CrmStack extends Stack {
         value: auth.userPool.tokenEndpoint,
         description: 'OAuth2 token endpoint, for client-credentials tokens of machine clients',
       });
+    }
+    if (observability.alarmTopic) {
+      new CfnOutput(this, 'AlarmTopicArn', {
+        value: observability.alarmTopic.topicArn,
+        description: 'Every alarm notifies this SNS topic; subscribe more endpoints to it',
+      });
+    }
+    if (observability.dashboard) {
+      new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     }
   }
 }

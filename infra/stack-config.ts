@@ -80,6 +80,72 @@ const kmsKeyArnSchema = z
     'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)',
   );
 
+/** The alarm periods offered: whole minutes that divide an hour. */
+export const alarmPeriodMinutes = [1, 5, 10, 15, 30, 60] as const;
+
+/** A count of events in one period at or above which an alarm fires. */
+const eventCountSchema = z.int('must be a whole number').min(1, 'must be at least 1');
+
+const alarmsSchema = z
+  .strictObject({
+    /** `false` creates no alarms and no topic (the dashboard is separate: `dashboard`). */
+    enabled: z.boolean().default(true),
+    /** Subscribed to the alarm topic; AWS mails a confirmation link first, and nothing arrives until it is clicked. */
+    email: z.email('must be an email address').optional(),
+    /** The window every alarm sums or aggregates over. */
+    periodMinutes: z
+      .number()
+      .refine((minutes) => (alarmPeriodMinutes as readonly number[]).includes(minutes), {
+        error: `must be one of ${alarmPeriodMinutes.join(', ')}`,
+      })
+      .default(5),
+    /** How many periods in a row must breach before an alarm fires. */
+    evaluationPeriods: z.int('must be a whole number').min(1, 'must be at least 1').max(24, 'must be at most 24').default(1),
+    /** API 5xx responses as a percentage of all requests in a period. */
+    apiErrorRatePercent: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100').default(1),
+    /** 99th percentile of API latency, in milliseconds (API Gateway gives up on an integration after 30 s). */
+    apiLatencyP99Ms: z.int('must be a whole number of milliseconds').min(10, 'must be at least 10').max(30_000, 'must be at most 30000').default(3000),
+    /** Below this many requests in a period the API alarms stay quiet: 1 error in 3 requests is no outage. */
+    apiMinRequests: eventCountSchema.default(20),
+    /** Per function: invocations that failed (uncaught errors, timeouts, out of memory). */
+    functionErrors: eventCountSchema.default(1),
+    /** Per function: invocations refused for lack of concurrency. */
+    functionThrottles: eventCountSchema.default(1),
+    /** Table requests DynamoDB throttled. */
+    tableThrottledRequests: eventCountSchema.default(1),
+    /** Table requests that failed inside DynamoDB (HTTP 500). */
+    tableSystemErrors: eventCountSchema.default(1),
+  })
+  .superRefine((alarms, context) => {
+    if (alarms.email !== undefined && !alarms.enabled) {
+      context.addIssue({ code: 'custom', path: ['email'], message: 'is only used when alarms.enabled is true' });
+    }
+  });
+
+/** A fully qualified host name; API Gateway custom domains are matched case-insensitively, so lowercase only. */
+const domainNameSchema = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(
+    /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
+    'must be a lowercase domain name such as crm.example.com (no scheme, path or wildcard)',
+  );
+
+/** An ACM certificate ARN; it must be in the deployment region (regional endpoint), which only the deploy can check. */
+const certificateArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$/,
+    'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
+  );
+
+const customDomainSchema = z.strictObject({
+  /** The host clients call, e.g. crm.example.com; point a CNAME at the CustomDomainTarget output. */
+  domainName: domainNameSchema,
+  /** An issued ACM certificate covering `domainName`, in the same region as the stack. */
+  certificateArn: certificateArnSchema,
+});
+
 export const stackConfigSchema = z
   .strictObject({
     auth: z.discriminatedUnion('mode', [cognitoAuthSchema, oidcAuthSchema]).prefault({ mode: 'cognito' }),
@@ -101,6 +167,12 @@ export const stackConfigSchema = z
       })
       .transform((days) => days as RetentionDays)
       .default(RetentionDays.ONE_MONTH),
+    /** CloudWatch alarms on the API, the functions and the table, sent to one SNS topic. */
+    alarms: alarmsSchema.prefault({}),
+    /** One CloudWatch dashboard for the stage: API, functions, table and the handlers' own metrics. */
+    dashboard: z.boolean().default(true),
+    /** Serve the API at your own host name as well as the execute-api one. */
+    customDomain: customDomainSchema.optional(),
   })
   .superRefine((config, context) => {
     if (config.tableKmsKeyArn && config.tableEncryption !== 'customer-managed') {
@@ -116,6 +188,8 @@ export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
 export type AuthConfig = StackConfig['auth'];
 export type CognitoAuthConfig = Extract<AuthConfig, { mode: 'cognito' }>;
+export type AlarmsConfig = StackConfig['alarms'];
+export type CustomDomainConfig = NonNullable<StackConfig['customDomain']>;
 
 /** A configuration the stack refuses to synthesize; the message names every bad key. */
 export class StackConfigError extends Error {

@@ -26,6 +26,17 @@ const configs: [string, StackConfigInput][] = [
       tableKmsKeyArn: keyArn,
     },
   ],
+  [
+    'alarms mailed, thresholds tuned and a custom domain',
+    {
+      alarms: { email: 'ops@acme.example', periodMinutes: 1, evaluationPeriods: 3, apiErrorRatePercent: 5 },
+      customDomain: {
+        domainName: 'crm.acme.example',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
+      },
+    },
+  ],
+  ['no alarms and no dashboard', { alarms: { enabled: false }, dashboard: false }],
 ];
 
 /** Synthesizes like `cdk synth` does, AWS Solutions checks included: an unacknowledged error throws. */
@@ -67,7 +78,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     expect(unacknowledgedFindings(app)).toEqual([]);
   });
 
-  it('acknowledge only the public routes and optional MFA by default, each with a reason', () => {
+  it('acknowledge only the public routes, optional MFA and the unencrypted alarm topic by default, each with a reason', () => {
     const { stack } = synthesizeWithChecks({});
     const acknowledged = acknowledgements(stack);
 
@@ -76,6 +87,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--health',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--openapi.json',
       'AwsSolutions-COG2 crm-test/Auth/UserPool/Pool',
+      'AwsSolutions-SNS2 crm-test/Observability/AlarmTopic',
     ]);
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);
   });
@@ -86,6 +98,11 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     expect(rules({ auth: { mode: 'cognito', threatProtection: 'off' } })).toContain('AwsSolutions-COG8');
     expect(rules({ auth: { mode: 'cognito', mfa: 'required' } })).not.toContain('AwsSolutions-COG2');
     expect(rules({})).not.toContain('AwsSolutions-COG8');
+  });
+
+  it('acknowledge nothing about SNS when there is no alarm topic', () => {
+    const rules = acknowledgements(synthesizeWithChecks({ alarms: { enabled: false } }).stack).map((a) => a.rule);
+    expect(rules.filter((rule) => rule.startsWith('AwsSolutions-SNS'))).toEqual([]);
   });
 
   it('fail the synth on an unacknowledged error', () => {

@@ -4,6 +4,7 @@ import { buildStack, testApp } from './stack-fixture';
 import { loadStageConfig, parseStackConfig, StackConfigError } from '../../infra/stack-config';
 
 const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** The message `parse` fails with, or a test failure if it does not fail. */
 function failure(parse: () => unknown): string {
@@ -29,6 +30,19 @@ describe('parseStackConfig', () => {
       tableEncryption: 'aws-owned',
       throttle: { burstLimit: 200, rateLimit: 100 },
       logRetentionDays: 30,
+      alarms: {
+        enabled: true,
+        periodMinutes: 5,
+        evaluationPeriods: 1,
+        apiErrorRatePercent: 1,
+        apiLatencyP99Ms: 3000,
+        apiMinRequests: 20,
+        functionErrors: 1,
+        functionThrottles: 1,
+        tableThrottledRequests: 1,
+        tableSystemErrors: 1,
+      },
+      dashboard: true,
     });
   });
 
@@ -44,21 +58,31 @@ describe('parseStackConfig', () => {
       mfa: 'required',
       threatProtection: 'audit',
     } as const;
-    expect(
-      parseStackConfig({
-        auth: cognito,
-        tableEncryption: 'customer-managed',
-        tableKmsKeyArn: keyArn,
-        throttle: { burstLimit: 50, rateLimit: 25.5 },
-        logRetentionDays: 365,
-      }),
-    ).toEqual({
+    const alarms = {
+      enabled: true,
+      email: 'ops@acme.example',
+      periodMinutes: 15,
+      evaluationPeriods: 2,
+      apiErrorRatePercent: 0.5,
+      apiLatencyP99Ms: 1500,
+      apiMinRequests: 100,
+      functionErrors: 3,
+      functionThrottles: 2,
+      tableThrottledRequests: 10,
+      tableSystemErrors: 5,
+    };
+    const customDomain = { domainName: 'crm.acme.example', certificateArn };
+    const full = {
       auth: cognito,
       tableEncryption: 'customer-managed',
       tableKmsKeyArn: keyArn,
       throttle: { burstLimit: 50, rateLimit: 25.5 },
       logRetentionDays: 365,
-    });
+      alarms,
+      dashboard: false,
+      customDomain,
+    } as const;
+    expect(parseStackConfig(full)).toEqual(full);
 
     expect(
       parseStackConfig({ auth: { mode: 'oidc', issuer: 'https://login.acme.example/', audience: ['crm-api'] } }).auth,
@@ -70,6 +94,15 @@ describe('parseStackConfig', () => {
     expect(parseStackConfig({ tableEncryption: 'customer-managed', tableKmsKeyArn: multiRegionKey }).tableKmsKeyArn).toBe(
       multiRegionKey,
     );
+  });
+
+  it('fills in the alarm settings that are not given', () => {
+    expect(parseStackConfig({ alarms: { email: 'ops@acme.example', apiErrorRatePercent: 2 } }).alarms).toEqual({
+      ...parseStackConfig({}).alarms,
+      email: 'ops@acme.example',
+      apiErrorRatePercent: 2,
+    });
+    expect(parseStackConfig({ alarms: { enabled: false } }).alarms.enabled).toBe(false);
   });
 
   it('fills in the throttle limit that is not given', () => {
@@ -98,6 +131,23 @@ describe('parseStackConfig', () => {
     ['a fractional burst limit', { throttle: { burstLimit: 1.5 } }, 'throttle.burstLimit'],
     ['a zero rate limit', { throttle: { rateLimit: 0 } }, 'throttle.rateLimit'],
     ['a misspelt key', { logRetention: 30 }, 'Unrecognized key: "logRetention"'],
+    ['an alarm email that is not an address', { alarms: { email: 'ops' } }, 'alarms.email: must be an email address'],
+    ['an alarm email with alarms off', { alarms: { enabled: false, email: 'ops@acme.example' } }, 'alarms.email: is only used when alarms.enabled is true'],
+    ['alarms given as a boolean', { alarms: false }, 'alarms: Invalid input: expected object'],
+    ['an alarm period CloudWatch does not offer', { alarms: { periodMinutes: 2 } }, 'alarms.periodMinutes: must be one of 1, 5, 10, 15, 30, 60'],
+    ['no evaluation period', { alarms: { evaluationPeriods: 0 } }, 'alarms.evaluationPeriods: must be at least 1'],
+    ['a zero error rate', { alarms: { apiErrorRatePercent: 0 } }, 'alarms.apiErrorRatePercent: must be above 0'],
+    ['an error rate over 100%', { alarms: { apiErrorRatePercent: 101 } }, 'alarms.apiErrorRatePercent: must be at most 100'],
+    ['a fractional latency', { alarms: { apiLatencyP99Ms: 99.5 } }, 'alarms.apiLatencyP99Ms: must be a whole number of milliseconds'],
+    ['a latency beyond the integration timeout', { alarms: { apiLatencyP99Ms: 60_000 } }, 'alarms.apiLatencyP99Ms: must be at most 30000'],
+    ['a zero error count', { alarms: { functionErrors: 0 } }, 'alarms.functionErrors: must be at least 1'],
+    ['a misspelt alarm setting', { alarms: { apiErrorRate: 1 } }, 'alarms: Unrecognized key: "apiErrorRate"'],
+    ['a dashboard given as a word', { dashboard: 'yes' }, 'dashboard: Invalid input: expected boolean'],
+    ['a custom domain with a scheme', { customDomain: { domainName: 'https://crm.acme.example', certificateArn } }, 'customDomain.domainName: must be a lowercase domain name'],
+    ['a custom domain in capitals', { customDomain: { domainName: 'CRM.acme.example', certificateArn } }, 'customDomain.domainName: must be a lowercase domain name'],
+    ['a single-label custom domain', { customDomain: { domainName: 'crm', certificateArn } }, 'customDomain.domainName'],
+    ['a custom domain without certificate', { customDomain: { domainName: 'crm.acme.example' } }, 'customDomain.certificateArn'],
+    ['a certificate given by domain name', { customDomain: { domainName: 'crm.acme.example', certificateArn: 'crm.acme.example' } }, 'customDomain.certificateArn: must be an ACM certificate ARN'],
   ])('refuses %s, naming the key', (_case, input, expected) => {
     const message = failure(() => parseStackConfig(input));
     expect(message).toMatch(/^Invalid stack configuration:\n {2}- /);
@@ -139,12 +189,16 @@ describe('loadStageConfig', () => {
       tableEncryption: 'aws-owned',
       auth: '{"mode":"oidc","issuer":"https://login.acme.example","audience":["crm"]}',
       throttle: '{"burstLimit":10}',
+      alarms: '{"email":"ops@acme.example"}',
+      dashboard: 'false',
     });
     expect(config).toMatchObject({
       logRetentionDays: 90,
       tableEncryption: 'aws-owned',
       auth: { mode: 'oidc', issuer: 'https://login.acme.example', audience: ['crm'] },
       throttle: { burstLimit: 10, rateLimit: 100 },
+      alarms: { enabled: true, email: 'ops@acme.example', apiErrorRatePercent: 1 },
+      dashboard: false,
     });
   });
 

@@ -1,0 +1,323 @@
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+  type MetricOptions,
+  type IWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Operation, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { AlarmsConfig } from '../stack-config';
+
+/**
+ * The DynamoDB operations the CRM issues: the data-plane actions crm-table.ts grants, plus
+ * TransactWriteItems (checked item by item against those actions). ThrottledRequests and
+ * SystemErrors exist only per operation, and an alarm may read at most 10 metrics, so the
+ * table alarms sum exactly these. Add GetRecords here when a stream consumer arrives.
+ */
+export const monitoredTableOperations = [
+  Operation.GET_ITEM,
+  Operation.BATCH_GET_ITEM,
+  Operation.QUERY,
+  Operation.PUT_ITEM,
+  Operation.UPDATE_ITEM,
+  Operation.DELETE_ITEM,
+  Operation.BATCH_WRITE_ITEM,
+  Operation.TRANSACT_WRITE_ITEMS,
+] as const;
+
+/** The handlers' embedded-metric-format metrics: namespace CRM, dimension `service`. */
+const applicationNamespace = 'CRM';
+const applicationMetrics = ['Requests', 'ClientErrors', 'ServerErrors'] as const;
+
+export interface CrmObservabilityProps {
+  /** `alarms.enabled: false` creates neither the topic nor any alarm. */
+  readonly alarms: AlarmsConfig;
+  /** Whether to create the stage's CloudWatch dashboard. */
+  readonly dashboard: boolean;
+}
+
+interface AlarmSpec {
+  readonly metric: IMetric;
+  readonly threshold: number;
+  /** What breached and where to look first; it is the opening line of every notification. */
+  readonly description: string;
+  /** Counts alarm at or above the threshold; rates and latencies only above it. */
+  readonly comparisonOperator?: ComparisonOperator;
+}
+
+/**
+ * Alarms and a dashboard for the stage. Each `monitor…` method takes one part of the
+ * stack, adds its alarms (when enabled) and a dashboard row (when enabled); a part that
+ * arrives later (a dead-letter queue, a state machine, SES sending) is one more method
+ * and one more call in the stack. Every alarm treats missing data as not breaching: an
+ * idle stage emits no metrics and stays silent.
+ */
+export class CrmObservability extends Construct {
+  /** Receives every alarm's ALARM and OK transitions; only when alarms are enabled. */
+  readonly alarmTopic: Topic | undefined;
+  readonly dashboard: Dashboard | undefined;
+  private readonly config: AlarmsConfig;
+  private readonly period: Duration;
+
+  constructor(scope: Construct, id: string, props: CrmObservabilityProps) {
+    super(scope, id);
+    this.config = props.alarms;
+    this.period = Duration.minutes(props.alarms.periodMinutes);
+    const stackName = Stack.of(this).stackName;
+
+    if (props.alarms.enabled) this.alarmTopic = this.createAlarmTopic(props.alarms.email);
+
+    if (props.dashboard) {
+      // Dashboard names are unique per account, across regions.
+      this.dashboard = new Dashboard(this, 'Dashboard', {
+        dashboardName: `${stackName}-${Aws.REGION}`,
+        defaultInterval: Duration.hours(3),
+      });
+    }
+  }
+
+  /** API Gateway's own metrics for the HTTP API: 5xx rate and p99 latency, each only once traffic is meaningful. */
+  monitorHttpApi(api: IHttpApi): void {
+    const requests = api.metricCount({ period: this.period, statistic: 'Sum', label: 'requests' });
+    const serverErrors = api.metricServerError({ period: this.period, statistic: 'Sum', label: '5xx' });
+    const clientErrors = api.metricClientError({ period: this.period, statistic: 'Sum', label: '4xx' });
+    const latency = (statistic: 'p50' | 'p99') => api.metricLatency({ period: this.period, statistic, label: `latency ${statistic}` });
+    const minRequests = this.config.apiMinRequests;
+
+    // 5xx is sparse on some stages, so FILL(…, 0); below the minimum the rate is 0, and
+    // with no requests at all the expression has no data: idle stays OK.
+    const errorRate = new MathExpression({
+      expression: `IF(requests >= ${minRequests}, 100 * FILL(errors, 0) / requests, 0)`,
+      usingMetrics: { requests, errors: serverErrors },
+      period: this.period,
+      label: '5xx rate (%)',
+    });
+    const latencyP99 = new MathExpression({
+      expression: `IF(requests >= ${minRequests}, latency, 0)`,
+      usingMetrics: { requests, latency: latency('p99') },
+      period: this.period,
+      label: 'latency p99 (ms)',
+    });
+
+    const errorRateAlarm = this.addAlarm('ApiServerErrorRate', 'api-5xx-rate', {
+      metric: errorRate,
+      threshold: this.config.apiErrorRatePercent,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description:
+        `More than ${this.config.apiErrorRatePercent}% of API requests answered 5xx (periods with fewer than ${minRequests} ` +
+        'requests are ignored). Look for errors in the function logs and for integrationError in the API access log.',
+    });
+    const latencyAlarm = this.addAlarm('ApiLatencyP99', 'api-latency-p99', {
+      metric: latencyP99,
+      threshold: this.config.apiLatencyP99Ms,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description:
+        `API p99 latency above ${this.config.apiLatencyP99Ms} ms (periods with fewer than ${minRequests} requests are ignored). ` +
+        'The dashboard shows which function got slower and whether the table is throttling.',
+    });
+
+    this.addDashboardRow(
+      '## API',
+      graph('Requests', [requests]),
+      graph('Errors', [clientErrors, serverErrors]),
+      graph('5xx rate (%)', [errorRate], errorRateAlarm),
+      graph('Latency (ms)', [latency('p50'), latency('p99')], latencyAlarm),
+    );
+  }
+
+  /** Per function: Errors and Throttles alarms; duration, errors, throttles and concurrency graphs. */
+  monitorFunctions(functions: Readonly<Record<string, IFunction>>): void {
+    const named = Object.entries(functions);
+    for (const [name, fn] of named) {
+      this.addAlarm(`${pascalCase(name)}FunctionErrors`, `${name}-errors`, {
+        metric: fn.metricErrors({ period: this.period, statistic: 'Sum' }),
+        threshold: this.config.functionErrors,
+        description:
+          `Function ${name} failed at least ${this.config.functionErrors} time(s): an uncaught error, a timeout or running ` +
+          'out of memory. Its log group has the stack trace.',
+      });
+      this.addAlarm(`${pascalCase(name)}FunctionThrottles`, `${name}-throttles`, {
+        metric: fn.metricThrottles({ period: this.period, statistic: 'Sum' }),
+        threshold: this.config.functionThrottles,
+        description:
+          `Function ${name} was throttled at least ${this.config.functionThrottles} time(s): the account's Lambda ` +
+          'concurrency in this region is used up, and its callers got 5xx responses.',
+      });
+    }
+
+    const perFunction = (metric: (fn: IFunction, options: MetricOptions) => IMetric, statistic: string) =>
+      named.map(([name, fn]) => metric(fn, { period: this.period, statistic, label: name }));
+    this.addDashboardRow(
+      '## Functions',
+      graph('Duration p99 (ms)', perFunction((fn, options) => fn.metricDuration(options), 'p99')),
+      graph('Errors', perFunction((fn, options) => fn.metricErrors(options), 'Sum')),
+      graph('Throttles', perFunction((fn, options) => fn.metricThrottles(options), 'Sum')),
+      graph('Concurrent executions (max)', perFunction((fn, options) => fn.metric('ConcurrentExecutions', options), 'Maximum')),
+    );
+  }
+
+  /** The CRM table: throttled requests and system errors across the operations the CRM uses; capacity graphs. */
+  monitorTable(table: ITableV2): void {
+    const throttled = this.sumOverOperations(table, 'ThrottledRequests', 'throttled requests');
+    const systemErrors = this.sumOverOperations(table, 'SystemErrors', 'system errors');
+
+    const throttledAlarm = this.addAlarm('TableThrottledRequests', 'table-throttled', {
+      metric: throttled,
+      threshold: this.config.tableThrottledRequests,
+      description:
+        `DynamoDB throttled at least ${this.config.tableThrottledRequests} request(s) to the CRM table: a hot partition or ` +
+        "the table's on-demand limits. The SDK retries, so callers see latency first, then 5xx.",
+    });
+    const systemErrorsAlarm = this.addAlarm('TableSystemErrors', 'table-system-errors', {
+      metric: systemErrors,
+      threshold: this.config.tableSystemErrors,
+      description:
+        `DynamoDB failed at least ${this.config.tableSystemErrors} request(s) to the CRM table with an internal error. ` +
+        'Check the AWS Health Dashboard for DynamoDB in this region.',
+    });
+
+    this.addDashboardRow(
+      '## Table',
+      graph('Consumed capacity units', [
+        table.metricConsumedReadCapacityUnits({ period: this.period, statistic: 'Sum', label: 'read (RCU)' }),
+        table.metricConsumedWriteCapacityUnits({ period: this.period, statistic: 'Sum', label: 'write (WCU)' }),
+      ]),
+      graph('Throttled requests', [throttled], throttledAlarm),
+      graph('System errors', [systemErrors], systemErrorsAlarm),
+    );
+  }
+
+  /**
+   * The handlers' own metrics (embedded metric format), per `service`. Searched rather
+   * than listed, so a new function shows up without a change here. Dashboard only.
+   */
+  monitorApplicationMetrics(): void {
+    const search = (metricName: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${applicationNamespace},service} MetricName="${metricName}"', 'Sum', ${this.period.toSeconds()})`,
+        usingMetrics: {},
+        label: '',
+      });
+    this.addDashboardRow(
+      `## Handlers (namespace ${applicationNamespace})`,
+      ...applicationMetrics.map((metricName) => graph(metricName, [search(metricName)])),
+    );
+  }
+
+  /**
+   * One alarm, wired to the topic for both ALARM and OK, named `<stack>-<name>` so a
+   * notification says which stage it is about. Nothing when alarms are disabled.
+   */
+  private addAlarm(id: string, name: string, spec: AlarmSpec): Alarm | undefined {
+    if (!this.alarmTopic) return undefined;
+    const alarm = new Alarm(this, id, {
+      alarmName: `${Stack.of(this).stackName}-${name}`,
+      alarmDescription: spec.description,
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: spec.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: this.config.evaluationPeriods,
+      datapointsToAlarm: this.config.evaluationPeriods,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return alarm;
+  }
+
+  private addDashboardRow(title: string, ...widgets: IWidget[]): void {
+    if (!this.dashboard) return;
+    this.dashboard.addWidgets(new TextWidget({ markdown: title, width: 24, height: 1 }));
+    this.dashboard.addWidgets(...widgets);
+  }
+
+  /**
+   * A table metric that exists only per operation, summed over the CRM's operations.
+   * Each is sparse (DynamoDB reports nothing while nothing is throttled), so each is
+   * FILLed with 0: a plain `a + b` would have no value whenever any operand has none.
+   */
+  private sumOverOperations(table: ITableV2, metricName: string, label: string): MathExpression {
+    const usingMetrics = Object.fromEntries(
+      monitoredTableOperations.map((operation) => [
+        `op${operation}`,
+        table.metric(metricName, {
+          dimensionsMap: { TableName: table.tableName, Operation: operation },
+          period: this.period,
+          statistic: 'Sum',
+        }),
+      ]),
+    );
+    return new MathExpression({
+      expression: Object.keys(usingMetrics)
+        .map((id) => `FILL(${id}, 0)`)
+        .join(' + '),
+      usingMetrics,
+      period: this.period,
+      label,
+    });
+  }
+
+  /**
+   * Alarm notifications carry alarm names, thresholds and metric values, never CRM data.
+   * Publishing is HTTPS only, and only CloudWatch alarms of this account may publish.
+   */
+  private createAlarmTopic(email: string | undefined): Topic {
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: `CRM alarms (${Stack.of(this).stackName})`,
+      enforceSSL: true,
+    });
+    // A topic policy replaces SNS's default one, which is what lets CloudWatch publish.
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+        },
+      }),
+    );
+    Validations.of(topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'The alarm topic carries only alarm names, thresholds and metric values, no CRM data. CloudWatch cannot publish to a ' +
+        "topic encrypted with SNS's AWS managed key, so encryption would need a customer managed key (billed monthly) whose " +
+        'policy admits CloudWatch; publishing is HTTPS-only (SNS3) instead.',
+    });
+    if (email) topic.addSubscription(new EmailSubscription(email));
+    return topic;
+  }
+}
+
+/** A quarter-width graph, with the alarm's threshold drawn in when there is one. */
+function graph(title: string, metrics: IMetric[], alarm?: Alarm): GraphWidget {
+  return new GraphWidget({
+    title,
+    left: metrics,
+    leftAnnotations: alarm ? [alarm.toAnnotation()] : undefined,
+    width: 6,
+    height: 6,
+  });
+}
+
+const pascalCase = (name: string) =>
+  name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');

@@ -1,0 +1,298 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { apiFunctions } from '../../functions/api-routes';
+import { monitoredTableOperations } from '../../infra/constructs/crm-observability';
+import { resourcesOf, synthesize } from './stack-fixture';
+
+const functionNames = Object.keys(apiFunctions);
+
+type Resource = { Type: string; Properties: Record<string, any> };
+type MetricQuery = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: Record<string, any>; Period: number; Stat: string } };
+
+function ofType(template: Template, type: string): Record<string, Resource> {
+  return Object.fromEntries(Object.entries(resourcesOf(template)).filter(([, resource]) => resource.Type === type)) as Record<
+    string,
+    Resource
+  >;
+}
+
+/** Alarms by the part of their name after `crm-test-`. */
+function alarmsByName(template: Template): Record<string, Record<string, any>> {
+  return Object.fromEntries(
+    Object.values(ofType(template, 'AWS::CloudWatch::Alarm')).map((alarm) => [
+      String(alarm.Properties.AlarmName).replace(/^crm-test-/, ''),
+      alarm.Properties,
+    ]),
+  );
+}
+
+const idOfType = (template: Template, type: string) => {
+  const ids = Object.keys(ofType(template, type));
+  expect(ids, type).toHaveLength(1);
+  return ids[0]!;
+};
+
+/** The logical id of the Lambda function serving `name` (its id starts with `<name>Function`). */
+function functionId(template: Template, name: string): string {
+  const ids = Object.keys(ofType(template, 'AWS::Lambda::Function')).filter((id) => id.startsWith(`${name}Function`));
+  expect(ids, `function ${name}`).toHaveLength(1);
+  return ids[0]!;
+}
+
+const expectedAlarmNames = [
+  'api-5xx-rate',
+  'api-latency-p99',
+  ...functionNames.flatMap((name) => [`${name}-errors`, `${name}-throttles`]),
+  'table-throttled',
+  'table-system-errors',
+].sort();
+
+describe('alarms, by default', () => {
+  const template = synthesize();
+  const alarms = alarmsByName(template);
+  const topicId = idOfType(template, 'AWS::SNS::Topic');
+  const apiId = idOfType(template, 'AWS::ApiGatewayV2::Api');
+  const tableId = idOfType(template, 'AWS::DynamoDB::GlobalTable');
+
+  it('cover the API, every function and the table, named after the stack', () => {
+    expect(Object.keys(alarms).sort()).toEqual(expectedAlarmNames);
+  });
+
+  it('notify the alarm topic on ALARM and on OK, stay quiet while there is no data, and fire on rates above and counts from the threshold', () => {
+    for (const [name, alarm] of Object.entries(alarms)) {
+      expect(alarm, name).toMatchObject({
+        AlarmActions: [{ Ref: topicId }],
+        OKActions: [{ Ref: topicId }],
+        TreatMissingData: 'notBreaching',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        ComparisonOperator: name.startsWith('api-') ? 'GreaterThanThreshold' : 'GreaterThanOrEqualToThreshold',
+      });
+      expect(alarm.AlarmDescription.length, `${name} says what to look at`).toBeGreaterThan(60);
+    }
+  });
+
+  it('alarm on the API 5xx rate over 5 minutes, only from 20 requests on', () => {
+    const alarm = alarms['api-5xx-rate']!;
+    const metrics = alarm.Metrics as MetricQuery[];
+    const apiMetric = (id: string) => metrics.find((query) => query.Id === id)!.MetricStat;
+
+    expect(alarm.Threshold).toBe(1);
+    expect(metrics.find((query) => query.ReturnData)?.Expression).toBe('IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)');
+    expect(apiMetric('requests')).toEqual({
+      Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count', Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] },
+      Period: 300,
+      Stat: 'Sum',
+    });
+    expect(apiMetric('errors')).toMatchObject({ Metric: { MetricName: '5xx' }, Period: 300, Stat: 'Sum' });
+  });
+
+  it('alarm on API p99 latency, only from 20 requests on', () => {
+    const alarm = alarms['api-latency-p99']!;
+    const metrics = alarm.Metrics as MetricQuery[];
+
+    expect(alarm.Threshold).toBe(3000);
+    expect(metrics.find((query) => query.ReturnData)?.Expression).toBe('IF(requests >= 20, latency, 0)');
+    expect(metrics.find((query) => query.Id === 'latency')?.MetricStat).toMatchObject({
+      Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Latency', Dimensions: [{ Name: 'ApiId', Value: { Ref: apiId } }] },
+      Stat: 'p99',
+    });
+  });
+
+  it.each(functionNames)('alarm on Errors and Throttles of function %s', (name) => {
+    for (const [suffix, metricName] of [
+      ['errors', 'Errors'],
+      ['throttles', 'Throttles'],
+    ] as const) {
+      expect(alarms[`${name}-${suffix}`]).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(template, name) } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+      });
+    }
+  });
+
+  it.each([
+    ['table-throttled', 'ThrottledRequests'],
+    ['table-system-errors', 'SystemErrors'],
+  ])('alarm %s on %s summed over every operation the CRM uses, each filled with 0', (name, metricName) => {
+    const metrics = alarms[name]!.Metrics as MetricQuery[];
+    const reads = metrics.filter((query) => query.MetricStat);
+    const expression = metrics.find((query) => query.ReturnData)!.Expression!;
+
+    // CloudWatch refuses an alarm that reads more than 10 metrics.
+    expect(reads.length).toBeLessThanOrEqual(10);
+    expect(reads.map((query) => query.MetricStat!.Metric)).toEqual(
+      monitoredTableOperations.map((operation) => ({
+        Namespace: 'AWS/DynamoDB',
+        MetricName: metricName,
+        Dimensions: [
+          { Name: 'Operation', Value: operation },
+          { Name: 'TableName', Value: { Ref: tableId } },
+        ],
+      })),
+    );
+    expect(expression.split(' + ').sort()).toEqual(reads.map((query) => `FILL(${query.Id}, 0)`).sort());
+  });
+
+  it('watch every DynamoDB operation the functions are allowed (and TransactWriteItems)', () => {
+    const grantedOperations = new Set(
+      Object.values(resourcesOf(template))
+        .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+        .flatMap((policy) => policy.Properties!.PolicyDocument.Statement.flatMap((statement: any) => [statement.Action].flat()))
+        .filter((action: string) => action.startsWith('dynamodb:'))
+        .map((action: string) => action.replace('dynamodb:', '')),
+    );
+    const itemOperations = [...grantedOperations].filter((action) => !['ConditionCheckItem', 'DescribeTable'].includes(action));
+    expect([...monitoredTableOperations].sort()).toEqual([...itemOperations, 'TransactWriteItems'].sort());
+  });
+
+  it('publish to a topic that takes HTTPS only and lets this account’s CloudWatch alarms publish', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Principal: '*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribe no one without alarms.email, and output the topic for other subscribers', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
+  });
+});
+
+describe('alarms, configured', () => {
+  const template = synthesize({
+    alarms: {
+      email: 'ops@acme.example',
+      periodMinutes: 1,
+      evaluationPeriods: 3,
+      apiErrorRatePercent: 2.5,
+      apiLatencyP99Ms: 800,
+      apiMinRequests: 50,
+      functionErrors: 5,
+      functionThrottles: 2,
+      tableThrottledRequests: 10,
+      tableSystemErrors: 3,
+    },
+  });
+  const alarms = alarmsByName(template);
+
+  it('take every threshold from the config', () => {
+    const thresholds = Object.fromEntries(Object.entries(alarms).map(([name, alarm]) => [name, alarm.Threshold]));
+    expect(thresholds).toEqual({
+      'api-5xx-rate': 2.5,
+      'api-latency-p99': 800,
+      ...Object.fromEntries(functionNames.flatMap((name) => [[`${name}-errors`, 5], [`${name}-throttles`, 2]])),
+      'table-throttled': 10,
+      'table-system-errors': 3,
+    });
+  });
+
+  it('take the period, the periods in a row and the minimum request count from the config', () => {
+    for (const [name, alarm] of Object.entries(alarms)) {
+      expect({ name, periods: alarm.EvaluationPeriods, datapoints: alarm.DatapointsToAlarm }).toEqual({ name, periods: 3, datapoints: 3 });
+      const periods = alarm.Metrics
+        ? (alarm.Metrics as MetricQuery[]).flatMap((query) => (query.MetricStat ? [query.MetricStat.Period] : []))
+        : [alarm.Period];
+      expect(new Set(periods), name).toEqual(new Set([60]));
+    }
+    const expressionOf = (name: string) => (alarms[name]!.Metrics as MetricQuery[]).find((query) => query.ReturnData)?.Expression;
+    expect(expressionOf('api-5xx-rate')).toBe('IF(requests >= 50, 100 * FILL(errors, 0) / requests, 0)');
+    expect(expressionOf('api-latency-p99')).toBe('IF(requests >= 50, latency, 0)');
+  });
+
+  it('subscribe alarms.email to the topic', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@acme.example',
+      TopicArn: { Ref: idOfType(template, 'AWS::SNS::Topic') },
+    });
+  });
+});
+
+describe('alarms disabled', () => {
+  const template = synthesize({ alarms: { enabled: false } });
+
+  it('create no alarm, no topic and no topic output', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
+    expect(Object.keys(template.toJSON().Outputs)).not.toContain('AlarmTopicArn');
+  });
+
+  it('leave the dashboard in place', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('dashboard', () => {
+  const template = synthesize();
+  const dashboard = Object.values(ofType(template, 'AWS::CloudWatch::Dashboard'))[0]!;
+  /** The body with every token rendered as its JSON, which is enough to look for references. */
+  const body = (dashboard.Properties.DashboardBody['Fn::Join'][1] as unknown[])
+    .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)))
+    .join('');
+
+  it('is one per stage and region, and is an output', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(dashboard.Properties.DashboardName).toEqual({ 'Fn::Join': ['', ['crm-test-', { Ref: 'AWS::Region' }]] });
+    template.hasOutput('DashboardName', { Value: { Ref: idOfType(template, 'AWS::CloudWatch::Dashboard') } });
+  });
+
+  it('graphs requests, 4xx/5xx and latency p50/p99 of the API', () => {
+    for (const metric of ['"Count"', '"4xx"', '"5xx"', '"Latency"', '"stat":"p50"', '"stat":"p99"']) {
+      expect(body).toContain(metric);
+    }
+  });
+
+  it.each(functionNames)('graphs duration, errors, throttles and concurrency of function %s', (name) => {
+    const ref = JSON.stringify({ Ref: functionId(template, name) });
+    for (const metricName of ['Duration', 'Errors', 'Throttles', 'ConcurrentExecutions']) {
+      expect(body).toContain(`"AWS/Lambda","${metricName}","FunctionName","${ref}",{"label":"${name}"`);
+    }
+  });
+
+  it('graphs consumed capacity, throttles and system errors of the table', () => {
+    for (const metricName of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits', 'ThrottledRequests', 'SystemErrors']) {
+      expect(body).toContain(`"AWS/DynamoDB","${metricName}"`);
+    }
+  });
+
+  it('graphs the handlers’ own metrics, whatever services emit them', () => {
+    for (const metricName of ['Requests', 'ClientErrors', 'ServerErrors']) {
+      expect(body).toContain(`SEARCH('{CRM,service} MetricName=\\"${metricName}\\"', 'Sum', 300)`);
+    }
+  });
+
+  it('draws the alarm thresholds it has alarms for', () => {
+    expect(body).toContain('"annotations":{"horizontal":[{"label":"5xx rate (%) > 1 for 1 datapoints within 5 minutes","value":1');
+    const withoutAlarms = synthesize({ alarms: { enabled: false } }).toJSON();
+    expect(JSON.stringify(withoutAlarms)).not.toContain('annotations');
+  });
+
+  it('is left out with dashboard: false', () => {
+    const without = synthesize({ dashboard: false });
+    without.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(Object.keys(without.toJSON().Outputs)).not.toContain('DashboardName');
+    expect(Object.keys(alarmsByName(without)).sort()).toEqual(expectedAlarmNames);
+  });
+});

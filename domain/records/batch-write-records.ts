@@ -51,7 +51,7 @@ async function writeOne(deps: RecordDependencies, model: RecordModel, input: unk
   const sent = new Set(Object.keys(input as object));
   const provided = Object.fromEntries(Object.entries(parsed.data).filter(([field]) => sent.has(field)));
   try {
-    return await upsert(deps, model, parsed.data, provided, index, actor, true);
+    return await upsert(deps, model, parsed.data, provided, index, actor);
   } catch (error) {
     // An unexpected failure of one input must not abort the batch after others were written.
     const failure = error instanceof CrmError ? error : new BatchItemFailedError(error);
@@ -59,6 +59,11 @@ async function writeOne(deps: RecordDependencies, model: RecordModel, input: unk
   }
 }
 
+/**
+ * Create first, and only when the unique value turns out to be taken, update the record
+ * that holds it: a fresh import then costs one round trip per record, and the guard
+ * item decides atomically which writer gets the value.
+ */
 async function upsert(
   deps: RecordDependencies,
   model: RecordModel,
@@ -66,17 +71,18 @@ async function upsert(
   provided: Record<string, unknown>,
   index: number,
   actor: Actor,
-  retryOnRace: boolean,
+  attemptsLeft = 2,
 ): Promise<BatchResult> {
-  const unique = model.uniqueField;
-  const uniqueValue = unique ? input[unique.field] : undefined;
-  const existing = typeof uniqueValue === 'string' ? await findByUniqueValue(deps, model, uniqueValue) : undefined;
-  if (existing) return { index, status: 200, record: await updateRecord(deps, model, existing.id, provided, { actor }) };
   try {
     return { index, status: 201, record: await createRecord(deps, model, input, actor) };
   } catch (error) {
-    // Another writer took the value between our lookup and our create: update theirs.
-    if (error instanceof UniqueValueTakenError && retryOnRace) return upsert(deps, model, input, provided, index, actor, false);
+    const unique = model.uniqueField;
+    const value = unique ? input[unique.field] : undefined;
+    if (!(error instanceof UniqueValueTakenError) || typeof value !== 'string') throw error;
+    const existing = await findByUniqueValue(deps, model, value);
+    if (existing) return { index, status: 200, record: await updateRecord(deps, model, existing.id, provided, { actor }) };
+    // The holder was deleted between our create and our lookup: the value is free again.
+    if (attemptsLeft > 1) return upsert(deps, model, input, provided, index, actor, attemptsLeft - 1);
     throw error;
   }
 }

@@ -1,15 +1,19 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { CrmError, IdempotencyKeyReusedError, RequestInProgressError } from '../../domain/shared/errors';
 import { logger } from '../../adapters/logger';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** Errors raised by libraries that mean a client mistake, mapped into the one hierarchy. */
+/**
+ * Errors raised by libraries that mean a client mistake, mapped into the one hierarchy.
+ * Matched by name so functions without Idempotency-Key support don't bundle Powertools'
+ * idempotency package just to recognise its errors.
+ */
 function asCrmError(error: unknown): CrmError | undefined {
   if (error instanceof CrmError) return error;
-  if (error instanceof IdempotencyValidationError) return new IdempotencyKeyReusedError();
-  if (error instanceof IdempotencyAlreadyInProgressError) return new RequestInProgressError();
+  const name = (error as Error | undefined)?.name;
+  if (name === 'IdempotencyValidationError') return new IdempotencyKeyReusedError();
+  if (name === 'IdempotencyAlreadyInProgressError') return new RequestInProgressError();
   return undefined;
 }
 

@@ -13,7 +13,15 @@ import { changeRecord } from './update-record';
 export interface DeleteOptions {
   readonly actor: Actor;
   readonly expectedVersion?: number;
+  /**
+   * Whether there is time left to keep sweeping in this request. When it says no, the
+   * delete is already irrevocable (tombstoned) and the stream sweeper finishes it.
+   */
+  readonly hasTimeLeft?: () => boolean;
 }
+
+/** `deleted`: nothing of the record is left. `pending`: tombstoned; the sweep goes on in the background. */
+export type DeleteOutcome = 'deleted' | 'pending';
 
 /** Resolves a record type to its model; passed in so this module does not import every model. */
 export type ModelLookup = (type: RecordType) => RecordModel;
@@ -29,9 +37,17 @@ export type ModelLookup = (type: RecordType) => RecordModel;
  */
 const MAX_ATTEMPTS = 5;
 
-export async function deleteRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, id: string, options: DeleteOptions): Promise<void> {
+export async function deleteRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, id: string, options: DeleteOptions): Promise<DeleteOutcome> {
   await tombstone(deps, model, id, options);
-  await sweepDeletedRecord(deps, modelOf, model, id);
+  return sweepDeletedRecord(deps, modelOf, model, id, options.hasTimeLeft ?? (() => true));
+}
+
+/**
+ * Step 2 on its own, for the stream sweeper: finishes the deletion of a tombstoned
+ * record. Safe to run any number of times, also alongside the request's own sweep.
+ */
+export async function finishDeletion(deps: RecordDependencies, modelOf: ModelLookup, type: RecordType, id: string): Promise<void> {
+  await sweepDeletedRecord(deps, modelOf, modelOf(type), id, () => true);
 }
 
 /** Step 1. Without If-Match, losing a race to a concurrent update just means: read again and delete that. */
@@ -87,9 +103,11 @@ function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmR
   return ops;
 }
 
-async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, id: string): Promise<void> {
+async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, id: string, hasTimeLeft: () => boolean): Promise<DeleteOutcome> {
   const tombstone = await deps.table.getItem(keys.record(model.type, id));
-  if (!tombstone) return;
+  if (!tombstone) return 'deleted';
+  // A live record here means the id was never deleted (a stray stream event): leave it alone.
+  if (tombstone.deletedAt === undefined) return 'deleted';
   await deps.table.deleteItems((tombstone.outgoingLinks as ItemKey[] | undefined) ?? []);
 
   // Passes repeat until one finds nothing: a link written behind the cursor during a pass is caught by the next.
@@ -97,6 +115,7 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
     cleaned = 0;
     let startKey: PageKey | undefined;
     do {
+      if (!hasTimeLeft()) return 'pending';
       const page = await deps.table.query(accessPatterns.recordPartition(model.type, id), { limit: 100, ...(startKey ? { startKey } : {}) });
       const links = page.items.filter((item) => item.entity === 'link');
       await inParallel(links, DETACH_CONCURRENCY, (link) => detachFrom(deps, modelOf(link.sourceType as RecordType), link.sourceId as string, id));
@@ -108,6 +127,7 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
   }
 
   await deps.table.deleteItems([keys.record(model.type, id)]);
+  return 'deleted';
 }
 
 const DETACH_CONCURRENCY = 8;

@@ -41,7 +41,7 @@ export function createApiHandler(
   const byRoute = new Map(operations.map((operation) => [operation.routeKey, operation]));
   const { AUTH_ROLE_CLAIM } = loadConfig();
 
-  const route = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const route = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     const operation = byRoute.get(event.routeKey);
     const implementation = operation && implementations[operation.operationId];
     if (!operation || !implementation) throw new Error(`No operation for route ${event.routeKey}`);
@@ -58,6 +58,7 @@ export function createApiHandler(
         if (!actor) throw new UnauthorizedError();
         return actor;
       },
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
       ...(expectedVersion !== undefined ? { expectedVersion } : {}),
     };
     const result = await implementation(request);

@@ -13,6 +13,8 @@ import type { Implementations } from './api-handler';
 import { etagOf } from './etag';
 import type { CrmRecord } from '../../domain/records/record-model';
 
+const SWEEP_RESERVE_MS = 8_000;
+
 const withEtag = (status: number, record: CrmRecord) => ({ status, body: record, headers: { etag: etagOf(record.version) } });
 
 /** The record use cases behind the seven record operations of one type. */
@@ -40,9 +42,16 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
     [`get${Name}`]: async ({ params, actor }) => withEtag(200, await getRecord(deps, model, params.id!, actor)),
     [`update${Name}`]: async ({ params, body, actor, expectedVersion }) =>
       withEtag(200, await updateRecord(deps, model, params.id!, body as Record<string, unknown>, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) })),
-    [`delete${Name}`]: async ({ params, actor, expectedVersion }) => {
-      await deleteRecord(deps, modelOf, model, params.id!, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) });
-      return { status: 204 };
+    [`delete${Name}`]: async ({ params, actor, expectedVersion, remainingTimeMs }) => {
+      const outcome = await deleteRecord(deps, modelOf, model, params.id!, {
+        actor,
+        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        // Stop sweeping well before the API's 30 s limit; the stream sweeper takes over.
+        hasTimeLeft: () => remainingTimeMs() > SWEEP_RESERVE_MS,
+      });
+      return outcome === 'deleted'
+        ? { status: 204 }
+        : { status: 202, body: { id: params.id, status: 'deleting', detail: 'The record is gone; links to it are being removed in the background.' } };
     },
     [`get${Name}Timeline`]: async ({ params, query, actor }) => ({
       status: 200,

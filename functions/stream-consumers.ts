@@ -1,0 +1,30 @@
+/**
+ * Lambdas fed by the table's stream. The CDK stack wires each to the stream with
+ * this filter, and the local runtime's stream poller applies the very same filter,
+ * so what runs locally is what deploys.
+ */
+export interface StreamConsumer {
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly batchSize: number;
+  /** Retries of a failing record before it goes to the dead-letter queue. */
+  readonly maxRetries: number;
+  /** Lambda event filter pattern (the JSON EventBridge-style syntax) on the stream record. */
+  readonly filterPattern: Record<string, unknown>;
+}
+
+export const streamConsumers = {
+  /** Finishes deletions: every record that becomes a tombstone is swept until nothing of it is left. */
+  recordSweeper: {
+    entry: 'functions/record-sweeper.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    batchSize: 10,
+    maxRetries: 8,
+    filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['tombstone'] } } } },
+  },
+} as const satisfies Record<string, StreamConsumer>;
+
+export type StreamConsumerName = keyof typeof streamConsumers;

@@ -1,0 +1,21 @@
+/**
+ * Matches an event against a Lambda/EventBridge event filter pattern, for the subset
+ * of the syntax this project's patterns use: nested objects whose leaves are arrays of
+ * literal values (match if the event's value equals one of them). Anything richer
+ * (prefix, numeric, exists…) is refused loudly rather than matched wrongly.
+ */
+type Pattern = { readonly [key: string]: Pattern | readonly unknown[] };
+
+export function matchesEventPattern(pattern: Pattern, event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  return Object.entries(pattern).every(([key, expected]) => {
+    const actual = (event as Record<string, unknown>)[key];
+    if (!Array.isArray(expected)) return matchesEventPattern(expected as Pattern, actual);
+    for (const literal of expected) {
+      if (typeof literal === 'object' && literal !== null) {
+        throw new Error(`Unsupported event filter rule ${JSON.stringify(literal)} in the local matcher: add it there before using it in a pattern.`);
+      }
+    }
+    return expected.some((literal) => literal === actual);
+  });
+}

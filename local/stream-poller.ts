@@ -1,0 +1,138 @@
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { streamConsumers, type StreamConsumer } from '../functions/stream-consumers';
+import { matchesEventPattern } from './event-pattern';
+import { createLambdaContext } from './lambda-context';
+
+/**
+ * Locally, plays Lambda's event source mapping for the table's stream: reads every
+ * shard of DynamoDB Local's stream from the start, keeps the records each consumer's
+ * filter pattern (the same one the stack deploys) lets through, and invokes the
+ * consumer's handler module in batches. Records a handler reports as failed are
+ * retried up to the consumer's limit, then reported as dead-lettered.
+ */
+type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
+
+export interface StreamPoller {
+  /** Resolves once every record written so far has been delivered (or dead-lettered). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const POLL_INTERVAL_MS = 200;
+
+export async function startStreamPoller(options: {
+  client: DynamoDBClient;
+  tableName: string;
+  endpoint: string;
+  consumers?: Readonly<Record<string, StreamConsumer>>;
+  onDeadLetter?: (consumer: string, record: DynamoDBRecord, error: string) => void;
+}): Promise<StreamPoller> {
+  const consumers = Object.entries(options.consumers ?? streamConsumers);
+  const handlers = new Map<string, StreamHandler>();
+  for (const [name, consumer] of consumers) {
+    const module: { handler?: StreamHandler } = await import(pathToFileURL(resolve(REPOSITORY_ROOT, consumer.entry)).href);
+    if (typeof module.handler !== 'function') throw new Error(`${consumer.entry} does not export a handler`);
+    handlers.set(name, module.handler);
+  }
+  const { Table } = await options.client.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const streamArn = Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`Table ${options.tableName} has no stream`);
+  const streams = new DynamoDBStreamsClient({ endpoint: options.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const onDeadLetter = options.onDeadLetter ?? ((consumer, record, error) => console.error(`[streams] ${consumer} gave up on ${record.dynamodb?.SequenceNumber}: ${error}`));
+
+  const iterators = new Map<string, string | undefined>();
+  const retries = new Map<string, { record: DynamoDBRecord; attempts: number }[]>(consumers.map(([name]) => [name, []]));
+  let stopped = false;
+  // Polls run one at a time: two readers of one shard iterator would skip or repeat records.
+  let chain = Promise.resolve();
+  const poll = () => (chain = chain.then(pollOnce).catch((error: unknown) => console.error('[streams] poll failed:', error)));
+
+  async function deliver(name: string, consumer: StreamConsumer, records: DynamoDBRecord[], attempts: number): Promise<void> {
+    for (let start = 0; start < records.length; start += consumer.batchSize) {
+      const batch = records.slice(start, start + consumer.batchSize);
+      let failed: Set<string>;
+      let reason = 'reported as failed';
+      try {
+        const context = createLambdaContext({ functionName: name, memoryMb: consumer.memoryMb, timeoutSeconds: consumer.timeoutSeconds });
+        const response = await handlers.get(name)!({ Records: batch }, context);
+        failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      } catch (error) {
+        failed = new Set(batch.map((record) => record.dynamodb!.SequenceNumber!));
+        reason = String(error);
+      }
+      for (const record of batch.filter((candidate) => failed.has(candidate.dynamodb!.SequenceNumber!))) {
+        if (attempts >= consumer.maxRetries) onDeadLetter(name, record, reason);
+        else retries.get(name)!.push({ record, attempts: attempts + 1 });
+      }
+    }
+  }
+
+  async function pollOnce(): Promise<void> {
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      if (!iterators.has(shard.ShardId!)) {
+        const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+        iterators.set(shard.ShardId!, ShardIterator);
+      }
+    }
+    const fresh: DynamoDBRecord[] = [];
+    for (const [shardId, iterator] of iterators) {
+      if (!iterator) continue;
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      iterators.set(shardId, page.NextShardIterator);
+      fresh.push(...(page.Records ?? []).map((record) => toLambdaRecord(record, streamArn!)));
+    }
+    for (const [name, consumer] of consumers) {
+      const due = retries.get(name)!.splice(0);
+      for (const { record, attempts } of due) await deliver(name, consumer, [record], attempts);
+      await deliver(name, consumer, fresh.filter((record) => matchesEventPattern(consumer.filterPattern as never, record)), 0);
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      await poll();
+      await new Promise((wake) => setTimeout(wake, POLL_INTERVAL_MS));
+    }
+  })();
+
+  return {
+    async drain() {
+      await poll();
+      while ([...retries.values()].some((pending) => pending.length > 0)) await poll();
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+      streams.destroy();
+    },
+  };
+}
+
+/** The stream record as Lambda delivers it (the SDK returns the same shape, with Date timestamps). */
+function toLambdaRecord(record: StreamRecord, eventSourceARN: string): DynamoDBRecord {
+  const { ApproximateCreationDateTime, ...dynamodb } = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID!,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'us-east-1',
+    eventSourceARN,
+    dynamodb: {
+      ...(dynamodb as DynamoDBRecord['dynamodb']),
+      ...(ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(new Date(ApproximateCreationDateTime).getTime() / 1000) } : {}),
+    },
+  };
+}

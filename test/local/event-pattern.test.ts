@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { matchesEventPattern } from '../../local/event-pattern';
+import { streamConsumers } from '../../functions/stream-consumers';
+
+const tombstoneInsert = { eventName: 'INSERT', dynamodb: { NewImage: { entity: { S: 'tombstone' }, pk: { S: 'CONTACT#1' } } } };
+
+describe('event filter patterns, as the stack declares them', () => {
+  const pattern = streamConsumers.recordSweeper.filterPattern;
+
+  it('lets tombstones through on insert and modify', () => {
+    expect(matchesEventPattern(pattern, tombstoneInsert)).toBe(true);
+    expect(matchesEventPattern(pattern, { ...tombstoneInsert, eventName: 'MODIFY' })).toBe(true);
+  });
+
+  it('keeps out other items, removals and records without a new image', () => {
+    expect(matchesEventPattern(pattern, { eventName: 'INSERT', dynamodb: { NewImage: { entity: { S: 'contact' } } } })).toBe(false);
+    expect(matchesEventPattern(pattern, { ...tombstoneInsert, eventName: 'REMOVE' })).toBe(false);
+    expect(matchesEventPattern(pattern, { eventName: 'REMOVE', dynamodb: {} })).toBe(false);
+  });
+
+  it('refuses rules it does not implement instead of guessing', () => {
+    expect(() => matchesEventPattern({ eventName: [{ prefix: 'IN' }] }, tombstoneInsert)).toThrow(/Unsupported/);
+  });
+});

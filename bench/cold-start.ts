@@ -20,7 +20,7 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MINIMAL = 'minimal (DynamoDB client only)';
 
 /**
- * The esbuild options NodejsFunction derives from infra/constructs/api-lambda.ts
+ * The esbuild options NodejsFunction derives from infra/constructs/crm-function.ts
  * (format ESM, target node24, main fields, the require banner, minify, source maps,
  * the AWS SDK bundled): keep the two in step.
  */
@@ -37,7 +37,7 @@ const lambdaBuildOptions = {
   logLevel: 'warning',
 } as const;
 
-/** The environment the stack gives every function (api-lambda.ts), with placeholders for what AWS fills in. */
+/** The environment the stack gives every function (crm-function.ts), with placeholders for what AWS fills in. */
 const lambdaEnvironment = {
   TABLE_NAME: 'crm-cold-start',
   POWERTOOLS_SERVICE_NAME: 'crm',
@@ -248,7 +248,7 @@ export function coldStartTable(results: readonly BundleMeasurement[], runs: numb
       result.topPackages.map((entry) => `${entry.packageName} ${fixed(entry.kb, 0)}`).join(', '),
     ]),
     [
-      'Built with the esbuild options of infra/constructs/api-lambda.ts; loaded with the environment it sets (NODE_OPTIONS=--enable-source-maps included).',
+      'Built with the esbuild options of infra/constructs/crm-function.ts; loaded with the environment it sets (NODE_OPTIONS=--enable-source-maps included).',
       'spawn→handler: Node start-up + module load + top-level init; import: load + init only, as measured inside the process.',
       ...(findings.size === 0
         ? ['no bundle carries code its routes do not use']

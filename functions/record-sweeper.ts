@@ -18,7 +18,13 @@ async function sweep(record: DynamoDBRecord): Promise<void> {
   const image = unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>) as { pk: string; id: string };
   const type = image.pk.slice(0, image.pk.indexOf('#')).toLowerCase() as RecordType;
   logger.info('finishing deletion', { type, id: image.id });
-  await finishDeletion(runtime, modelOf, type, image.id);
+  try {
+    await finishDeletion(runtime, modelOf, type, image.id);
+  } catch (error) {
+    // The dead-letter queue only gets sequence numbers: this line is how an operator finds the record.
+    logger.error('deletion could not be finished', { type, id: image.id, sequenceNumber: record.dynamodb?.SequenceNumber, error: error as Error });
+    throw error;
+  }
 }
 
 export const handler = middy<DynamoDBStreamEvent>()

@@ -3,15 +3,25 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { apiFunctions } from '../functions/api-routes';
+import { streamConsumers, type StreamConsumer, type StreamConsumerName } from '../functions/stream-consumers';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
-import { ApiLambda } from './constructs/api-lambda';
 import { CrmAuth } from './constructs/crm-auth';
+import { CrmFunction } from './constructs/crm-function';
 import { CrmHttpApi } from './constructs/http-api';
 import { CrmObservability } from './constructs/crm-observability';
-import { CrmTable } from './constructs/crm-table';
+import { CrmTable, type TableAccess } from './constructs/crm-table';
+import { TableStreamConsumer } from './constructs/table-stream-consumer';
 import type { StackConfig } from './stack-config';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * What each consumer of the table's stream may do on the table (an API function's access
+ * is in its definition). A new consumer does not compile until it is given one here.
+ */
+export const streamConsumerTableAccess: Record<StreamConsumerName, TableAccess> = {
+  recordSweeper: 'sweep',
+};
 
 export interface CrmStackProps extends StackProps {
   /** Deployment stage, e.g. `dev` or `prod`; names the API. */
@@ -22,7 +32,8 @@ export interface CrmStackProps extends StackProps {
 
 /**
  * The whole CRM backend: one table, one Lambda per route family, one HTTP API behind a
- * JWT authorizer, and the alarms and dashboard that watch them.
+ * JWT authorizer, the Lambdas fed by the table's stream, and the alarms and dashboard
+ * that watch them.
  */
 export class CrmStack extends Stack {
   constructor(scope: Construct, id: string, props: CrmStackProps) {
@@ -45,9 +56,10 @@ export class CrmStack extends Stack {
 
     const functions: Record<string, IFunction> = {};
     for (const [name, definition] of Object.entries(apiFunctions)) {
-      const apiLambda = new ApiLambda(this, `${name}Function`, {
+      const apiLambda = new CrmFunction(this, `${name}Function`, {
         definition,
         table,
+        tableAccess: definition.tableAccess,
         projectRoot: repoRoot,
         logRetention: config.logRetentionDays,
         environment: { AUTH_ROLE_CLAIM: auth.roleClaim },
@@ -55,6 +67,21 @@ export class CrmStack extends Stack {
       httpApi.addLambdaRoutes(name, apiLambda.handler, definition);
       functions[name] = apiLambda.handler;
     }
+
+    // Work that must finish even when the request that started it did not (functions/stream-consumers.ts).
+    const consumers = (Object.entries(streamConsumers) as [StreamConsumerName, StreamConsumer][]).map(
+      ([name, definition]) =>
+        [
+          name,
+          new TableStreamConsumer(this, `${name}Consumer`, {
+            definition,
+            table,
+            tableAccess: streamConsumerTableAccess[name],
+            projectRoot: repoRoot,
+            logRetention: config.logRetentionDays,
+          }),
+        ] as const,
+    );
 
     const customDomain = config.customDomain
       ? new ApiCustomDomain(this, 'CustomDomain', { config: config.customDomain, api: httpApi.api, stage: httpApi.stage })
@@ -64,6 +91,7 @@ export class CrmStack extends Stack {
     observability.monitorHttpApi(httpApi.api);
     observability.monitorFunctions(functions);
     observability.monitorTable(table.table);
+    for (const [name, consumer] of consumers) observability.monitorStreamConsumer(name, consumer);
     observability.monitorApplicationMetrics();
 
     new CfnOutput(this, 'ApiUrl', { value: httpApi.url });

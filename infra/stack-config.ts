@@ -111,6 +111,15 @@ const alarmsSchema = z
     functionErrors: eventCountSchema.default(1),
     /** Per function: invocations refused for lack of concurrency. */
     functionThrottles: eventCountSchema.default(1),
+    /**
+     * Per stream consumer: how far behind the table's stream it may fall, in minutes (the age
+     * of the newest record it has read). The stream keeps a record for 24 hours, then drops it.
+     */
+    streamIteratorAgeMinutes: z
+      .int('must be a whole number of minutes')
+      .min(1, 'must be at least 1')
+      .max(720, 'must be at most 720: the stream drops records after 24 hours, and the alarm must leave time to act')
+      .default(5),
     /** Table requests DynamoDB throttled. */
     tableThrottledRequests: eventCountSchema.default(1),
     /** Table requests that failed inside DynamoDB (HTTP 500). */

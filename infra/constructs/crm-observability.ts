@@ -17,15 +17,16 @@ import { Operation, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { AlarmsConfig } from '../stack-config';
 
 /**
  * The DynamoDB operations the CRM issues: the data-plane actions crm-table.ts grants, plus
- * TransactWriteItems (checked item by item against those actions). ThrottledRequests and
- * SystemErrors exist only per operation, and an alarm may read at most 10 metrics, so the
- * table alarms sum exactly these. Add GetRecords here when a stream consumer arrives.
+ * TransactWriteItems (checked item by item against those actions) and the stream
+ * consumers' GetRecords. ThrottledRequests and SystemErrors exist only per operation, and
+ * an alarm may read at most 10 metrics, so the table alarms sum exactly these.
  */
 export const monitoredTableOperations = [
   Operation.GET_ITEM,
@@ -36,6 +37,7 @@ export const monitoredTableOperations = [
   Operation.DELETE_ITEM,
   Operation.BATCH_WRITE_ITEM,
   Operation.TRANSACT_WRITE_ITEMS,
+  Operation.GET_RECORDS,
 ] as const;
 
 /** The handlers' embedded-metric-format metrics: namespace CRM, dimension `service`. */
@@ -47,6 +49,12 @@ export interface CrmObservabilityProps {
   readonly alarms: AlarmsConfig;
   /** Whether to create the stage's CloudWatch dashboard. */
   readonly dashboard: boolean;
+}
+
+/** A Lambda fed by the table's stream, and the queue that receives what it gave up on. */
+export interface MonitoredStreamConsumer {
+  readonly handler: IFunction;
+  readonly deadLetterQueue: IQueue;
 }
 
 interface AlarmSpec {
@@ -201,6 +209,68 @@ export class CrmObservability extends Construct {
   }
 
   /**
+   * A consumer of the table's stream: its Errors, Throttles and IteratorAge, and its
+   * dead-letter queue, where Lambda puts a batch it gave up on after the consumer's retries.
+   */
+  monitorStreamConsumer(name: string, consumer: MonitoredStreamConsumer): void {
+    const { handler, deadLetterQueue } = consumer;
+    const alarmName = kebabCase(name);
+    const id = pascalCase(alarmName);
+    const iteratorAgeMinutes = this.config.streamIteratorAgeMinutes;
+    const metric = (metricName: string, statistic: string, label: string) =>
+      handler.metric(metricName, { period: this.period, statistic, label });
+    const iteratorAge = metric('IteratorAge', 'Maximum', 'iterator age max (ms)');
+    const errors = metric('Errors', 'Sum', 'errors');
+    const throttles = metric('Throttles', 'Sum', 'throttles');
+    const deadLetters = deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: this.period,
+      statistic: 'Maximum',
+      label: 'messages in the dead-letter queue',
+    });
+
+    this.addAlarm(`${id}Errors`, `${alarmName}-errors`, {
+      metric: errors,
+      threshold: this.config.functionErrors,
+      description:
+        `Stream consumer ${name} failed at least ${this.config.functionErrors} time(s): an uncaught error, a timeout or ` +
+        'running out of memory. Lambda retries the batch (halving it) and moves on only when the retries are used up; ' +
+        'its log group has the stack trace.',
+    });
+    this.addAlarm(`${id}Throttles`, `${alarmName}-throttles`, {
+      metric: throttles,
+      threshold: this.config.functionThrottles,
+      description:
+        `Stream consumer ${name} was throttled at least ${this.config.functionThrottles} time(s): the account's Lambda ` +
+        'concurrency in this region is used up. Its work waits in the stream, which keeps records for 24 hours.',
+    });
+    const iteratorAgeAlarm = this.addAlarm(`${id}IteratorAge`, `${alarmName}-iterator-age`, {
+      metric: iteratorAge,
+      threshold: iteratorAgeMinutes * 60_000,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description:
+        `Stream consumer ${name} is more than ${iteratorAgeMinutes} minute(s) behind the table's stream: it keeps failing ` +
+        'and retrying, or is throttled or too slow. The stream drops records after 24 hours; check its errors and log group.',
+    });
+    const deadLettersAlarm = this.addAlarm(`${id}DeadLetters`, `${alarmName}-dead-letters`, {
+      metric: deadLetters,
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description:
+        `Stream consumer ${name} gave up on a batch of stream records after its retries. Each message in its dead-letter ` +
+        'queue names the shard and sequence numbers of a batch, not its records: the log group shows what the consumer ' +
+        'was working on and why it failed. See docs/deploy.md (Alarms and dashboard).',
+    });
+
+    this.addDashboardRow(
+      `## Stream consumer ${name}`,
+      graph('Iterator age max (ms)', [iteratorAge], iteratorAgeAlarm),
+      graph('Errors and throttles', [errors, throttles]),
+      graph('Duration p99 (ms)', [metric('Duration', 'p99', 'duration p99')]),
+      graph('Dead-letter queue (visible messages)', [deadLetters], deadLettersAlarm),
+    );
+  }
+
+  /**
    * The handlers' own metrics (embedded metric format), per `service`. Searched rather
    * than listed, so a new function shows up without a change here. Dashboard only.
    */
@@ -315,6 +385,9 @@ function graph(title: string, metrics: IMetric[], alarm?: Alarm): GraphWidget {
     height: 6,
   });
 }
+
+/** `recordSweeper` → `record-sweeper`, for alarm names. */
+const kebabCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
 const pascalCase = (name: string) =>
   name

@@ -15,7 +15,8 @@ import { crmTable } from '../../adapters/dynamodb/table-definition';
 import type { ApiFunction } from '../../functions/api-routes';
 import type { StackConfig } from '../stack-config';
 
-export type TableAccess = ApiFunction['tableAccess'];
+/** An API function's access (functions/api-routes.ts), or a stream consumer's (crm-stack.ts). */
+export type TableAccess = ApiFunction['tableAccess'] | 'sweep';
 
 /**
  * Spelled out instead of `grantReadData`, which also grants Scan: request paths
@@ -31,10 +32,26 @@ const readActions = [
 ];
 const writeActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
+/**
+ * Finishing a deletion: read the tombstone, its partition and the records that reference
+ * it; rewrite those records (a transaction of puts, deletes and condition checks); delete
+ * link items one by one or in batches. No UpdateItem, no DescribeTable.
+ */
+const sweepActions = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
 const actionsByAccess: Record<TableAccess, readonly string[]> = {
   none: [],
   read: readActions,
   readWrite: [...readActions, ...writeActions],
+  sweep: sweepActions,
 };
 
 /**

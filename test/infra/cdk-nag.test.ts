@@ -78,7 +78,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     expect(unacknowledgedFindings(app)).toEqual([]);
   });
 
-  it('acknowledge only the public routes, optional MFA and the unencrypted alarm topic by default, each with a reason', () => {
+  it('acknowledge only the public routes, optional MFA, the unencrypted alarm topic and the dead-letter queue having none of its own by default, each with a reason', () => {
     const { stack } = synthesizeWithChecks({});
     const acknowledged = acknowledgements(stack);
 
@@ -88,6 +88,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--openapi.json',
       'AwsSolutions-COG2 crm-test/Auth/UserPool/Pool',
       'AwsSolutions-SNS2 crm-test/Observability/AlarmTopic',
+      'AwsSolutions-SQS3 crm-test/recordSweeperConsumer/DeadLetterQueue',
     ]);
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);
   });

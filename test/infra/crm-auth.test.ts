@@ -21,10 +21,16 @@ function expectRoutesGuardedBy(template: Template, authorizerId: string) {
   }
 }
 
+/** AUTH_ROLE_CLAIM of every function behind the HTTP API (stream consumers read no tokens). */
 function roleClaimsOf(template: Template): string[] {
-  return Object.values(template.findResources('AWS::Lambda::Function')).map(
-    (fn) => fn.Properties.Environment.Variables.AUTH_ROLE_CLAIM,
+  const functions = template.findResources('AWS::Lambda::Function');
+  const apiFunctionIds = new Set(
+    Object.values(template.findResources('AWS::ApiGatewayV2::Integration')).map(
+      (integration) => integration.Properties.IntegrationUri['Fn::GetAtt'][0] as string,
+    ),
   );
+  expect(apiFunctionIds.size).toBe(Object.keys(apiFunctions).length);
+  return [...apiFunctionIds].map((id) => functions[id]!.Properties.Environment.Variables.AUTH_ROLE_CLAIM);
 }
 
 describe('auth mode cognito', () => {
@@ -162,7 +168,7 @@ describe('auth mode cognito', () => {
     expectRoutesGuardedBy(template, idOf(template, 'AWS::ApiGatewayV2::Authorizer'));
   });
 
-  it('tells every function to read roles from cognito:groups', () => {
+  it('tells every API function to read roles from cognito:groups', () => {
     expect(new Set(roleClaimsOf(template))).toEqual(new Set(['cognito:groups']));
   });
 
@@ -219,7 +225,7 @@ describe('auth mode oidc', () => {
     expectRoutesGuardedBy(template, idOf(template, 'AWS::ApiGatewayV2::Authorizer'));
   });
 
-  it('tells every function the configured role claim, cognito:groups when none is', () => {
+  it('tells every API function the configured role claim, cognito:groups when none is', () => {
     expect(new Set(roleClaimsOf(template))).toEqual(new Set(['crm_roles']));
     const withDefault = synthesize({ auth: { mode: 'oidc', issuer: 'https://login.acme.example/', audience: ['crm-api'] } });
     expect(new Set(roleClaimsOf(withDefault))).toEqual(new Set(['cognito:groups']));

@@ -1,10 +1,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { apiFunctions } from '../../functions/api-routes';
+import { streamConsumers } from '../../functions/stream-consumers';
 import { monitoredTableOperations } from '../../infra/constructs/crm-observability';
 import { resourcesOf, synthesize } from './stack-fixture';
 
 const functionNames = Object.keys(apiFunctions);
+/** Stream consumers by name, with the kebab-case name their alarms carry. */
+const consumerNames = Object.keys(streamConsumers).map((name) => [name, name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] as const);
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type MetricQuery = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: Record<string, any>; Period: number; Stat: string } };
@@ -39,13 +42,24 @@ function functionId(template: Template, name: string): string {
   return ids[0]!;
 }
 
+/** The logical id of stream consumer `name`'s function or queue (construct `<name>Consumer`). */
+function consumerResourceId(template: Template, name: string, type: string): string {
+  const ids = Object.keys(ofType(template, type)).filter((id) => id.startsWith(`${name}Consumer`));
+  expect(ids, `${type} of stream consumer ${name}`).toHaveLength(1);
+  return ids[0]!;
+}
+
 const expectedAlarmNames = [
   'api-5xx-rate',
   'api-latency-p99',
   ...functionNames.flatMap((name) => [`${name}-errors`, `${name}-throttles`]),
   'table-throttled',
   'table-system-errors',
+  ...consumerNames.flatMap(([, alarmName]) => ['errors', 'throttles', 'iterator-age', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
 ].sort();
+
+/** Rates, latencies, lag and queue depth alarm above the threshold; counts from it. */
+const aboveThreshold = (name: string) => name.startsWith('api-') || name.endsWith('-iterator-age') || name.endsWith('-dead-letters');
 
 describe('alarms, by default', () => {
   const template = synthesize();
@@ -54,7 +68,7 @@ describe('alarms, by default', () => {
   const apiId = idOfType(template, 'AWS::ApiGatewayV2::Api');
   const tableId = idOfType(template, 'AWS::DynamoDB::GlobalTable');
 
-  it('cover the API, every function and the table, named after the stack', () => {
+  it('cover the API, every function, the table and every stream consumer, named after the stack', () => {
     expect(Object.keys(alarms).sort()).toEqual(expectedAlarmNames);
   });
 
@@ -66,7 +80,7 @@ describe('alarms, by default', () => {
         TreatMissingData: 'notBreaching',
         EvaluationPeriods: 1,
         DatapointsToAlarm: 1,
-        ComparisonOperator: name.startsWith('api-') ? 'GreaterThanThreshold' : 'GreaterThanOrEqualToThreshold',
+        ComparisonOperator: aboveThreshold(name) ? 'GreaterThanThreshold' : 'GreaterThanOrEqualToThreshold',
       });
       expect(alarm.AlarmDescription.length, `${name} says what to look at`).toBeGreaterThan(60);
     }
@@ -115,6 +129,52 @@ describe('alarms, by default', () => {
     }
   });
 
+  describe.each(consumerNames)('of stream consumer %s', (name, alarmName) => {
+    const functionRef = { Ref: consumerResourceId(template, name, 'AWS::Lambda::Function') };
+    const metricStat = (suffix: string) => {
+      const metrics = alarms[`${alarmName}-${suffix}`]!.Metrics as MetricQuery[];
+      expect(metrics).toHaveLength(1);
+      return metrics[0]!.MetricStat;
+    };
+
+    it('alarm on its Errors and Throttles, from the function thresholds', () => {
+      for (const [suffix, metricName] of [
+        ['errors', 'Errors'],
+        ['throttles', 'Throttles'],
+      ] as const) {
+        expect(alarms[`${alarmName}-${suffix}`]!.Threshold).toBe(1);
+        expect(metricStat(suffix)).toEqual({
+          Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: functionRef }] },
+          Period: 300,
+          Stat: 'Sum',
+        });
+      }
+    });
+
+    it('alarm when it falls more than 5 minutes behind the stream (IteratorAge maximum, in ms)', () => {
+      expect(alarms[`${alarmName}-iterator-age`]!.Threshold).toBe(5 * 60_000);
+      expect(metricStat('iterator-age')).toEqual({
+        Metric: { Namespace: 'AWS/Lambda', MetricName: 'IteratorAge', Dimensions: [{ Name: 'FunctionName', Value: functionRef }] },
+        Period: 300,
+        Stat: 'Maximum',
+      });
+    });
+
+    it('alarm as soon as its dead-letter queue holds a message', () => {
+      const queueId = consumerResourceId(template, name, 'AWS::SQS::Queue');
+      expect(alarms[`${alarmName}-dead-letters`]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      expect(metricStat('dead-letters')).toEqual({
+        Metric: {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        },
+        Period: 300,
+        Stat: 'Maximum',
+      });
+    });
+  });
+
   it.each([
     ['table-throttled', 'ThrottledRequests'],
     ['table-system-errors', 'SystemErrors'],
@@ -138,7 +198,7 @@ describe('alarms, by default', () => {
     expect(expression.split(' + ').sort()).toEqual(reads.map((query) => `FILL(${query.Id}, 0)`).sort());
   });
 
-  it('watch every DynamoDB operation the functions are allowed (and TransactWriteItems)', () => {
+  it('watch every DynamoDB operation the functions are allowed (and TransactWriteItems), stream reads included', () => {
     const grantedOperations = new Set(
       Object.values(resourcesOf(template))
         .filter((resource) => resource.Type === 'AWS::IAM::Policy')
@@ -146,7 +206,10 @@ describe('alarms, by default', () => {
         .filter((action: string) => action.startsWith('dynamodb:'))
         .map((action: string) => action.replace('dynamodb:', '')),
     );
-    const itemOperations = [...grantedOperations].filter((action) => !['ConditionCheckItem', 'DescribeTable'].includes(action));
+    // Neither condition checks nor the control-plane calls have per-operation metrics of their own.
+    const unmonitored = ['ConditionCheckItem', 'DescribeTable', 'DescribeStream', 'GetShardIterator', 'ListStreams'];
+    const itemOperations = [...grantedOperations].filter((action) => !unmonitored.includes(action));
+    expect(itemOperations).toContain('GetRecords');
     expect([...monitoredTableOperations].sort()).toEqual([...itemOperations, 'TransactWriteItems'].sort());
   });
 
@@ -191,6 +254,7 @@ describe('alarms, configured', () => {
       functionThrottles: 2,
       tableThrottledRequests: 10,
       tableSystemErrors: 3,
+      streamIteratorAgeMinutes: 30,
     },
   });
   const alarms = alarmsByName(template);
@@ -203,6 +267,14 @@ describe('alarms, configured', () => {
       ...Object.fromEntries(functionNames.flatMap((name) => [[`${name}-errors`, 5], [`${name}-throttles`, 2]])),
       'table-throttled': 10,
       'table-system-errors': 3,
+      ...Object.fromEntries(
+        consumerNames.flatMap(([, alarmName]) => [
+          [`${alarmName}-errors`, 5],
+          [`${alarmName}-throttles`, 2],
+          [`${alarmName}-iterator-age`, 30 * 60_000],
+          [`${alarmName}-dead-letters`, 0],
+        ]),
+      ),
     });
   });
 
@@ -277,6 +349,16 @@ describe('dashboard', () => {
     }
   });
 
+  it.each(consumerNames)('graphs iterator age, errors, throttles, duration and the dead-letter queue of stream consumer %s', (name) => {
+    const ref = JSON.stringify({ Ref: consumerResourceId(template, name, 'AWS::Lambda::Function') });
+    for (const metricName of ['IteratorAge', 'Errors', 'Throttles', 'Duration']) {
+      expect(body).toContain(`"AWS/Lambda","${metricName}","FunctionName","${ref}"`);
+    }
+    const queueName = JSON.stringify({ 'Fn::GetAtt': [consumerResourceId(template, name, 'AWS::SQS::Queue'), 'QueueName'] });
+    expect(body).toContain(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName}"`);
+    expect(body).toContain(`"markdown":"## Stream consumer ${name}"`);
+  });
+
   it('graphs the handlers’ own metrics, whatever services emit them', () => {
     for (const metricName of ['Requests', 'ClientErrors', 'ServerErrors']) {
       expect(body).toContain(`SEARCH('{CRM,service} MetricName=\\"${metricName}\\"', 'Sum', 300)`);
@@ -285,6 +367,8 @@ describe('dashboard', () => {
 
   it('draws the alarm thresholds it has alarms for', () => {
     expect(body).toContain('"annotations":{"horizontal":[{"label":"5xx rate (%) > 1 for 1 datapoints within 5 minutes","value":1');
+    expect(body).toContain('"annotations":{"horizontal":[{"label":"iterator age max (ms) > 300000 for 1 datapoints within 5 minutes","value":300000');
+    expect(body).toContain('"annotations":{"horizontal":[{"label":"messages in the dead-letter queue > 0 for 1 datapoints within 5 minutes","value":0');
     const withoutAlarms = synthesize({ alarms: { enabled: false } }).toJSON();
     expect(JSON.stringify(withoutAlarms)).not.toContain('annotations');
   });

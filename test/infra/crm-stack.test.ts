@@ -10,8 +10,10 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { crmTable } from '../../adapters/dynamodb/table-definition';
 import { apiFunctions, type ApiFunction } from '../../functions/api-routes';
+import { streamConsumers, type StreamConsumer, type StreamConsumerName } from '../../functions/stream-consumers';
+import type { TableAccess } from '../../infra/constructs/crm-table';
 import { CrmHttpApi } from '../../infra/constructs/http-api';
-import { CrmStack } from '../../infra/crm-stack';
+import { CrmStack, streamConsumerTableAccess } from '../../infra/crm-stack';
 import { parseStackConfig } from '../../infra/stack-config';
 import {
   allStatements,
@@ -25,6 +27,7 @@ import {
 const definitions = Object.entries(apiFunctions) as [string, ApiFunction][];
 const allRouteKeys = definitions.flatMap(([, definition]) => definition.routes);
 const publicRouteKeys = definitions.flatMap(([, definition]) => (definition.public ? definition.routes : []));
+const consumers = Object.entries(streamConsumers) as [StreamConsumerName, StreamConsumer][];
 
 const readActions = [
   'dynamodb:BatchGetItem',
@@ -34,10 +37,20 @@ const readActions = [
   'dynamodb:Query',
 ];
 const writeActions = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
-const expectedActions: Record<ApiFunction['tableAccess'], string[]> = {
+const expectedActions: Record<TableAccess, string[]> = {
   none: [],
   read: readActions,
   readWrite: [...readActions, ...writeActions].sort(),
+  // What finishing a deletion does: reads, puts and deletes (also in transactions); no UpdateItem, no DescribeTable.
+  sweep: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+  ],
 };
 
 /** Follows route → integration → function, keyed by route key. */
@@ -65,6 +78,18 @@ describe('CrmStack', () => {
     expect(functionIds, `functions behind ${definition.entry}`).toEqual([expect.any(String)]);
     return functionIds[0]!;
   }
+
+  /** The logical id of the function the table's stream feeds for consumer `name` (construct `<name>Consumer`). */
+  function consumerFunctionId(name: string): string {
+    const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(`${name}Consumer`));
+    expect(ids, `function of stream consumer ${name}`).toHaveLength(1);
+    return ids[0]!;
+  }
+
+  const allFunctionIds = () => [
+    ...definitions.map(([, definition]) => functionIdFor(definition)),
+    ...consumers.map(([name]) => consumerFunctionId(name)),
+  ];
 
   describe('table', () => {
     it('is the only table, keyed and indexed exactly as crmTable describes', () => {
@@ -122,8 +147,9 @@ describe('CrmStack', () => {
   });
 
   describe('functions', () => {
-    it('has one Lambda per apiFunctions entry', () => {
-      template.resourceCountIs('AWS::Lambda::Function', definitions.length);
+    it('has one Lambda per apiFunctions entry and one per streamConsumers entry, and no other', () => {
+      template.resourceCountIs('AWS::Lambda::Function', definitions.length + consumers.length);
+      expect(new Set(allFunctionIds()).size).toBe(definitions.length + consumers.length);
     });
 
     it('runs every function on Node 24, arm64, with the table name and an explicit log group', () => {
@@ -139,11 +165,19 @@ describe('CrmStack', () => {
               POWERTOOLS_SERVICE_NAME: 'crm',
               POWERTOOLS_LOG_LEVEL: 'INFO',
               NODE_OPTIONS: '--enable-source-maps',
-              AUTH_ROLE_CLAIM: 'cognito:groups',
             },
           },
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
+      }
+    });
+
+    it('tells the API functions, and only them, which claim holds the roles', () => {
+      for (const [, definition] of definitions) {
+        expect(resources[functionIdFor(definition)]!.Properties!.Environment.Variables.AUTH_ROLE_CLAIM).toBe('cognito:groups');
+      }
+      for (const [name] of consumers) {
+        expect(resources[consumerFunctionId(name)]!.Properties!.Environment.Variables).not.toHaveProperty('AUTH_ROLE_CLAIM');
       }
     });
 
@@ -153,19 +187,25 @@ describe('CrmStack', () => {
       expect(fn?.Timeout).toBe(definition.timeoutSeconds);
     });
 
+    it.each(consumers)('sizes stream consumer %s from its definition', (name, definition) => {
+      const fn = resources[consumerFunctionId(name)]!.Properties;
+      expect(fn?.MemorySize).toBe(definition.memoryMb);
+      expect(fn?.Timeout).toBe(definition.timeoutSeconds);
+    });
+
     it('keeps function and access logs for a month unless logRetentionDays says otherwise', () => {
       const retentions = (t: Template) =>
         Object.values(t.findResources('AWS::Logs::LogGroup')).map((logGroup) => logGroup.Properties.RetentionInDays);
 
-      expect(retentions(template)).toEqual(Array(definitions.length + 1).fill(30));
-      expect(retentions(synthesize({ logRetentionDays: RetentionDays.ONE_YEAR }))).toEqual(
-        Array(definitions.length + 1).fill(365),
-      );
+      const logGroups = definitions.length + consumers.length + 1;
+      expect(retentions(template)).toEqual(Array(logGroups).fill(30));
+      expect(retentions(synthesize({ logRetentionDays: RetentionDays.ONE_YEAR }))).toEqual(Array(logGroups).fill(365));
     });
 
     it('gives each function its own role, writing only to its own log group, with no managed policy', () => {
-      for (const [, definition] of definitions) {
-        const functionId = functionIdFor(definition);
+      const roleIds = allFunctionIds().map((functionId) => resources[functionId]!.Properties!.Role['Fn::GetAtt'][0]);
+      expect(new Set(roleIds).size).toBe(roleIds.length);
+      for (const functionId of allFunctionIds()) {
         const roleId = resources[functionId]!.Properties!.Role['Fn::GetAtt'][0];
         const logGroupId = resources[functionId]!.Properties!.LoggingConfig.LogGroup.Ref;
 
@@ -201,6 +241,78 @@ describe('CrmStack', () => {
       const actions = allStatements(template).flatMap((s) => s.actions);
       expect(actions.length).toBeGreaterThan(0);
       expect(actions.filter((action) => action === 'dynamodb:Scan' || action.includes('*'))).toEqual([]);
+    });
+
+    it('grants nothing on every resource ("*") anywhere', () => {
+      const statements = allStatements(template);
+      expect(statements.filter((s) => s.resources.some((resource: unknown) => typeof resource === 'string' && resource.includes('*')))).toEqual([]);
+    });
+  });
+
+  describe.each(consumers)('stream consumer %s', (name, definition) => {
+    const functionId = consumerFunctionId(name);
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    const queueIds = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith(`${name}Consumer`));
+    const queueArn = { 'Fn::GetAtt': [queueIds[0], 'Arn'] };
+    const streamArn = { 'Fn::GetAtt': [tableId, 'StreamArn'] };
+
+    it('is fed by the table stream from its oldest record, filtered by its pattern, with retries, bisection and per-record failures', () => {
+      const own = mappings.filter((mapping) => mapping.Properties.FunctionName.Ref === functionId);
+      expect(own).toHaveLength(1);
+      expect(own[0]!.Properties).toEqual({
+        FunctionName: { Ref: functionId },
+        EventSourceArn: streamArn,
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: definition.batchSize,
+        MaximumRetryAttempts: definition.maxRetries,
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify(definition.filterPattern) }] },
+        DestinationConfig: { OnFailure: { Destination: queueArn } },
+      });
+    });
+
+    it('gives up into its own dead-letter queue: SQS-managed encryption, HTTPS only, messages kept 14 days', () => {
+      expect(queueIds).toHaveLength(1);
+      expect(resources[queueIds[0]!]!.Properties).toEqual({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueIds[0] }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: queueArn }),
+          ]),
+        },
+      });
+    });
+
+    it(`may do on the table and its indexes exactly what "${streamConsumerTableAccess[name]}" allows, read only the table's stream and send only to its queue`, () => {
+      const statements = statementsForFunction(template, functionId);
+      const onStream = (s: { resources: unknown[] }) => JSON.stringify(s.resources) === JSON.stringify([streamArn]);
+      const itemStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')) && !onStream(s));
+      const streamStatements = statements.filter(onStream);
+      const queueStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
+
+      expect(itemStatements.flatMap((s) => s.actions).sort()).toEqual(expectedActions[streamConsumerTableAccess[name]]);
+      for (const statement of itemStatements) {
+        expect(statement.resources).toEqual([
+          { 'Fn::GetAtt': [tableId, 'Arn'] },
+          ...crmTable.globalIndexes.map((index) => ({
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${index.indexName}`]],
+          })),
+        ]);
+      }
+      expect(streamStatements.flatMap((s) => s.actions).sort()).toEqual([
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      ]);
+      expect(queueStatements).toEqual([
+        expect.objectContaining({ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [queueArn] }),
+      ]);
+      // Logs, the table, the stream and the queue: nothing else.
+      expect(statements).toHaveLength(1 + itemStatements.length + streamStatements.length + queueStatements.length);
+      expect(statements.flatMap((s) => s.actions)).not.toContain('dynamodb:Scan');
     });
   });
 
@@ -292,7 +404,9 @@ describe('CrmStack', () => {
 describe('CrmStack table encryption', () => {
   const tableOf = (template: Template) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
   const kmsStatements = (template: Template) => allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('kms:')));
-  const tableReaders = definitions.filter(([, definition]) => definition.tableAccess !== 'none').length;
+  const tableReaders =
+    definitions.filter(([, definition]) => definition.tableAccess !== 'none').length +
+    consumers.filter(([name]) => streamConsumerTableAccess[name] !== 'none').length;
 
   it('uses the DynamoDB-owned key by default, with no KMS key and no KMS permission', () => {
     const template = synthesize();
@@ -392,7 +506,7 @@ describe('bundling', () => {
       path.join(assembly.directory, fn.Metadata['aws:asset:path'], 'index.mjs'),
     );
 
-    expect(bundles).toHaveLength(definitions.length);
+    expect(bundles).toHaveLength(definitions.length + consumers.length);
     for (const bundle of bundles) {
       expect(existsSync(`${bundle}.map`), `${bundle}.map`).toBe(true);
       const opening = readFileSync(bundle, 'utf8').slice(0, 200);

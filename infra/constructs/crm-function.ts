@@ -5,27 +5,37 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ApiFunction } from '../../functions/api-routes';
-import type { CrmTable } from './crm-table';
+import type { CrmTable, TableAccess } from './crm-table';
 
-export interface ApiLambdaProps {
-  readonly definition: ApiFunction;
+/** What an API function (functions/api-routes.ts) and a stream consumer (functions/stream-consumers.ts) both declare. */
+export interface FunctionDefinition {
+  /** Handler module, relative to `projectRoot`; it exports `handler`. */
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+export interface CrmFunctionProps {
+  readonly definition: FunctionDefinition;
   readonly table: CrmTable;
+  /** What the function may do on the table; granted here and nowhere else. */
+  readonly tableAccess: TableAccess;
   /** Directory that `definition.entry` and the lock file are relative to. */
   readonly projectRoot: string;
   readonly logRetention: RetentionDays;
   /** Settings the handler reads besides the table name, e.g. AUTH_ROLE_CLAIM. */
-  readonly environment: Record<string, string>;
+  readonly environment?: Record<string, string>;
 }
 
 /**
- * The Lambda behind one route family, with everything it is allowed to do granted
- * here and nowhere else: its own log group and its share of the table.
+ * One CRM Lambda (behind a route family, or fed by the table's stream), with everything
+ * it is allowed to do granted here and nowhere else: its own log group and its share of
+ * the table. Whatever triggers it adds its own grants (an event source, for example).
  */
-export class ApiLambda extends Construct {
+export class CrmFunction extends Construct {
   readonly handler: NodejsFunction;
 
-  constructor(scope: Construct, id: string, props: ApiLambdaProps) {
+  constructor(scope: Construct, id: string, props: CrmFunctionProps) {
     super(scope, id);
     const { definition, table, projectRoot } = props;
 
@@ -68,6 +78,6 @@ export class ApiLambda extends Construct {
       },
     });
 
-    table.grantAccess(this.handler, definition.tableAccess);
+    table.grantAccess(this.handler, props.tableAccess);
   }
 }

@@ -1,0 +1,78 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { StreamConsumer } from '../../functions/stream-consumers';
+import { CrmFunction } from './crm-function';
+import type { CrmTable, TableAccess } from './crm-table';
+
+export interface TableStreamConsumerProps {
+  readonly definition: StreamConsumer;
+  readonly table: CrmTable;
+  /** What the consumer may do on the table, besides reading the stream. */
+  readonly tableAccess: TableAccess;
+  /** Directory that `definition.entry` and the lock file are relative to. */
+  readonly projectRoot: string;
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * A Lambda fed by the CRM table's stream, filtered as its definition says, with a
+ * dead-letter queue for the records it could not process. Its grants are here: its share
+ * of the table (CrmFunction), reading the stream and sending to the queue (the event source).
+ */
+export class TableStreamConsumer extends Construct {
+  readonly handler: NodejsFunction;
+  /**
+   * Where Lambda puts what it gave up on. A message describes a failed batch (stream,
+   * shard, first and last sequence number, why it failed), not the records themselves.
+   */
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: TableStreamConsumerProps) {
+    super(scope, id);
+    const { definition, table } = props;
+
+    this.handler = new CrmFunction(this, 'Function', {
+      definition,
+      table,
+      tableAccess: props.tableAccess,
+      projectRoot: props.projectRoot,
+      logRetention: props.logRetention,
+    }).handler;
+
+    // A message only says where in the stream a batch failed, no record data, so SQS's own
+    // key is enough. 14 days (the maximum) outlasts a long weekend and a slow investigation.
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue (the on-failure destination) of a stream event source mapping. Nothing ' +
+        'consumes it automatically: an operator reads its messages, fixes the cause and resumes the work, and an alarm fires ' +
+        'as soon as it holds a message.',
+    });
+
+    this.handler.addEventSource(
+      new DynamoEventSource(table.table, {
+        // From the oldest record the stream still holds: a consumer created, or re-created,
+        // after a write still sees it.
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: definition.batchSize,
+        retryAttempts: definition.maxRetries,
+        // A failing record is retried alone (the handler reports it) or isolated by halving
+        // the batch (a crash or timeout), so it cannot hold up the records around it for long.
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        filters: [FilterCriteria.filter(definition.filterPattern)],
+        onFailure: new SqsDlq(this.deadLetterQueue),
+      }),
+    );
+  }
+}

@@ -77,7 +77,7 @@ export async function createLocalJwtAuthorizer(key: Pick<LocalSigningKey, 'publi
     const token = /^Bearer\s+(\S+)$/i.exec(authorizationHeader ?? '')?.[1];
     if (!token) return undefined;
     try {
-      const { payload } = await jwtVerify(token, publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALGORITHM] });
+      const { payload } = await jwtVerify(token, publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALGORITHM], requiredClaims: ['exp', 'iss', 'aud', 'sub'] });
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
       return {
         claims: Object.fromEntries(Object.entries(payload).map(([name, value]) => [name, asGatewayClaim(value)])),

@@ -7,12 +7,13 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { idempotencyRecordKey } from '../../domain/shared/keys';
 import { crmTable } from '../dynamodb/table-definition';
+import { logger } from '../logger';
 
 /**
  * What is kept of a response for replays: status, headers and, for a created record,
- * only its id. Stored responses therefore hold no personal data (nothing to erase when
- * a contact is deleted) and stay far below DynamoDB's 400 KB item limit whatever was
- * written. Batch responses are compact already (ids and statuses).
+ * only its id; for a batch, each input's status, id and version, and for a failed input
+ * only its problem type. Stored responses therefore hold no personal data (nothing to
+ * erase when a contact is deleted) and stay far below DynamoDB's 400 KB item limit.
  */
 export function replayableResponse(response: APIGatewayProxyStructuredResultV2): APIGatewayProxyStructuredResultV2 {
   if (typeof response.body !== 'string') return response;
@@ -22,8 +23,15 @@ export function replayableResponse(response: APIGatewayProxyStructuredResultV2):
   } catch {
     return response;
   }
-  const id = typeof body === 'object' && body !== null && 'id' in body ? (body as { id: unknown }).id : undefined;
-  return id === undefined ? response : { ...response, body: JSON.stringify({ id }) };
+  if (typeof body !== 'object' || body === null) return response;
+  if ('id' in body) return { ...response, body: JSON.stringify({ id: (body as { id: unknown }).id }) };
+  if ('results' in body && Array.isArray(body.results)) {
+    const results = (body.results as { index: number; status: number; id?: string; version?: number; error?: { type?: string } }[]).map(
+      ({ index, status, id, version, error }) => ({ index, status, ...(id ? { id, version } : {}), ...(error ? { error: { type: error.type, status } } : {}) }),
+    );
+    return { ...response, body: JSON.stringify({ results }) };
+  }
+  return response;
 }
 
 /**
@@ -71,9 +79,10 @@ export function idempotentRequests(options: IdempotentRequestsOptions): Middlewa
     expiryAttr: crmTable.timeToLiveAttribute,
   });
   const config = new IdempotencyConfig({
-    // The concrete target (method and path, ids included) and the caller are part of the key.
+    // The concrete target (method and path, ids included) and the caller (subject and the client
+    // it signed in through, so a user and a machine client sharing a subject never meet) form the key.
     eventKeyJmesPath:
-      'headers."idempotency-key" && [requestContext.http.method, rawPath, requestContext.authorizer.jwt.claims.sub, headers."idempotency-key"]',
+      'headers."idempotency-key" && [requestContext.http.method, rawPath, requestContext.authorizer.jwt.claims.sub, requestContext.authorizer.jwt.claims.client_id, headers."idempotency-key"]',
     payloadValidationJmesPath: 'body',
     expiresAfterSeconds: options.expiresAfterSeconds,
     responseHook: (response) => {
@@ -101,7 +110,15 @@ export function idempotentRequests(options: IdempotentRequestsOptions): Middlewa
       }
     },
     after: async (request) => {
-      if (!skipped(request)) await powertools.after!(request as never);
+      if (skipped(request)) return;
+      try {
+        await powertools.after!(request as never);
+      } catch (error) {
+        // The work is done and committed: answering 500 now would invite a retry that
+        // repeats it. The key stays in progress until it expires; the client gets its answer.
+        (request as Internal).internal[skip] = true;
+        logger.error('could not store the idempotent response', error as Error);
+      }
     },
     onError: async (request) => {
       if (!skipped(request)) await powertools.onError!(request as never);

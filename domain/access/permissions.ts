@@ -54,8 +54,20 @@ export function requireMayChange(actor: Actor, record: Record<string, unknown>, 
   }
 }
 
-/** Members may not hand records to someone else (or leave them ownerless): no mass assignment. */
-export function requireMayAssignOwner(actor: Actor, ownerId: unknown): void {
-  if (can(actor, 'changeAnyRecord') || ownerId === undefined || ownerId === actor.id) return;
-  throw new ForbiddenError(`${describe(actor)} may only make itself the owner.`, 'role manager to assign records to others');
+/**
+ * Members may not hand records to someone else (or leave them ownerless), and may not
+ * take over a record they do not own: no mass assignment. `current` is the record as
+ * stored, or undefined for a record being created.
+ */
+export function requireMayAssignOwner(actor: Actor, ownerId: unknown, current?: Record<string, unknown>): void {
+  if (can(actor, 'changeAnyRecord')) return;
+  const ownsIt = current === undefined || current.ownerId === actor.id;
+  if (ownsIt && (ownerId === undefined || ownerId === actor.id)) return;
+  throw new ForbiddenError(`${describe(actor)} may only make itself the owner of records it creates or owns.`, 'role manager to assign records to others');
+}
+
+/** An assignee who does not own a task may work on it, not hand it on. */
+export function requireMayReassign(actor: Actor, current: Record<string, unknown>): void {
+  if (can(actor, 'changeAnyRecord') || current.ownerId === actor.id) return;
+  throw new ForbiddenError(`${describe(actor)} may not reassign a task it does not own.`, 'ownership of the task, or role manager');
 }

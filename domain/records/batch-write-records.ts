@@ -1,3 +1,4 @@
+import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { BatchItemFailedError, CrmError, UniqueValueTakenError } from '../shared/errors';
 import { zodIssues } from '../shared/zod-issues';
@@ -21,6 +22,7 @@ export type BatchResult =
  * share a unique value run one after another, so they cannot race each other.
  */
 export async function batchWriteRecords(deps: RecordDependencies, model: RecordModel, inputs: readonly unknown[], actor: Actor): Promise<BatchResult[]> {
+  requireCapability(actor, 'createRecords', `import ${model.collection}`);
   const lanes = new Map<string, number[]>();
   inputs.forEach((input, index) => {
     const lane = uniqueValueOf(model, input) ?? `#${index}`;

@@ -3,6 +3,7 @@ import type { Actor } from '../shared/actor';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { ValidationError } from '../shared/errors';
 import { accessPatterns, keys } from '../shared/keys';
+import { fitPage } from '../shared/page-budget';
 import type { RecordDependencies } from './record-dependencies';
 import { findByUniqueValue } from './get-record';
 import { itemToRecord } from './record-items';
@@ -44,5 +45,10 @@ export async function listRecords(deps: RecordDependencies, model: RecordModel, 
   const ids = page.items.map((link) => link.sourceId as string);
   const records = (await deps.table.getItems(ids.map((id) => keys.record(model.type, id)))).map(itemToRecord);
   const byId = new Map(records.filter((record): record is CrmRecord => record !== undefined).map((record) => [record.id, record]));
-  return { items: ids.flatMap((id) => byId.get(id) ?? []), nextCursor };
+  const entries = page.items.flatMap((link) => {
+    const record = byId.get(link.sourceId as string);
+    return record ? [{ value: record, key: { pk: link.pk, sk: link.sk } }] : [];
+  });
+  const fitted = fitPage(entries, page.lastKey);
+  return { items: fitted.items, nextCursor: fitted.lastKey ? encodeCursor(query, fitted.lastKey) : null };
 }

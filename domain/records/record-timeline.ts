@@ -3,6 +3,7 @@ import type { Actor } from '../shared/actor';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { NotFoundError } from '../shared/errors';
 import { accessPatterns, keys } from '../shared/keys';
+import { fitPage, type PageEntry } from '../shared/page-budget';
 import type { FieldChange } from './field-changes';
 import type { RecordDependencies } from './record-dependencies';
 import { itemToRecord } from './record-items';
@@ -10,7 +11,7 @@ import type { CrmRecord, RecordModel } from './record-model';
 import type { Page } from './list-records';
 
 export type TimelineEntry =
-  | { readonly kind: 'created' | 'updated'; readonly at: string; readonly actor: Actor; readonly changes: FieldChange[] }
+  | { readonly kind: 'created' | 'updated'; readonly at: string; readonly actor: Pick<Actor, 'type' | 'id'>; readonly changes: FieldChange[] }
   | { readonly kind: 'activity'; readonly at: string; readonly activity: CrmRecord };
 
 /** A record's history, newest first: its field changes and the activities linked to it. */
@@ -37,12 +38,16 @@ export async function recordTimeline(
       .filter((activity): activity is CrmRecord => activity !== undefined)
       .map((activity) => [activity.id, activity]),
   );
-  const items = result.items.flatMap((item): TimelineEntry[] => {
+  const entries = result.items.flatMap((item): PageEntry<TimelineEntry>[] => {
+    const key = { pk: item.pk, sk: item.sk };
     if (item.entity === 'link') {
       const activity = activities.get(item.sourceId as string);
-      return activity ? [{ kind: 'activity', at: activity.occurredAt as string, activity }] : [];
+      return activity ? [{ key, value: { kind: 'activity', at: activity.occurredAt as string, activity } }] : [];
     }
-    return [{ kind: item.event as 'created' | 'updated', at: item.at as string, actor: item.actor as Actor, changes: item.changes as FieldChange[] }];
+    // Who, not how: roles and request ids are audit detail, for admins (GET /v1/audit).
+    const { type, id: actorId } = item.actor as Actor;
+    return [{ key, value: { kind: item.event as 'created' | 'updated', at: item.at as string, actor: { type, id: actorId }, changes: item.changes as FieldChange[] } }];
   });
-  return { items, nextCursor: result.lastKey ? encodeCursor(query, result.lastKey) : null };
+  const { items, lastKey } = fitPage(entries, result.lastKey);
+  return { items, nextCursor: lastKey ? encodeCursor(query, lastKey) : null };
 }

@@ -24,7 +24,8 @@ export interface RecordWrite {
  */
 export function planRecordWrite(write: RecordWrite): { ops: WriteOp[]; changes: FieldChange[] } {
   const { model, before, after } = write;
-  const changes = before ? diffRecords(before, after) : [];
+  // A creation records every initial value (null → value), so the history starts complete.
+  const changes = diffRecords(before ?? { id: after.id, createdAt: after.createdAt, updatedAt: after.updatedAt, version: 0 }, after);
   const ops: WriteOp[] = [
     {
       op: 'put',

@@ -1,4 +1,4 @@
-import { requireMayAssignOwner, requireMayChange } from '../access/permissions';
+import { requireMayAssignOwner, requireMayChange, requireMayReassign } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { ContentionError, NotFoundError, PreconditionFailedError } from '../shared/errors';
 import type { RecordDependencies } from './record-dependencies';
@@ -37,7 +37,8 @@ export async function changeRecord(
     requireMayChange(options.actor, current, `change ${model.collection}`);
     const patch = patchFor(current);
     if (!patch) return current;
-    if ('ownerId' in patch && patch.ownerId !== current.ownerId) requireMayAssignOwner(options.actor, patch.ownerId ?? null);
+    if ('ownerId' in patch && patch.ownerId !== current.ownerId) requireMayAssignOwner(options.actor, patch.ownerId ?? null, current);
+    if ('assigneeId' in patch && patch.assigneeId !== current.assigneeId) requireMayReassign(options.actor, current);
     const now = deps.clock.now().toISOString();
     const strict = options.actor.type !== 'system';
     const { record: next, guards } = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now, strict);

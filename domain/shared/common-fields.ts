@@ -10,8 +10,14 @@ export const recordId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'ids contain only letters, digits, _ and -');
 
-export const shortText = (max = 200) => z.string().trim().min(1).max(max);
-export const longText = z.string().max(20_000);
+/**
+ * C0 control characters (other than tab and line breaks) are refused in text: they have
+ * no place in CRM data, and each one grows sixfold when escaped in JSON, which would let
+ * a page of records outgrow Lambda's 6 MB response limit.
+ */
+const noControlCharacters = (schema: z.ZodString) => schema.regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, 'control characters are not allowed');
+export const shortText = (max = 200) => noControlCharacters(z.string().trim().min(1).max(max));
+export const longText = noControlCharacters(z.string().max(20_000));
 
 export const userId = z.string().trim().min(1).max(128).meta({ description: 'Id of a user of the CRM (the identity provider subject).' });
 
@@ -25,7 +31,7 @@ export const isoDate = z.iso.date().meta({ description: 'Calendar date, YYYY-MM-
 export const isoDateTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 
 /** Values of custom properties; checked against their definitions on every write. */
-export const propertyValue = z.union([z.string().max(5_000), z.number(), z.boolean(), z.null()]);
+export const propertyValue = z.union([noControlCharacters(z.string().max(5_000)), z.number(), z.boolean(), z.null()]);
 /** Keeps a record, and the timeline entry of a change to it, well inside DynamoDB's 400 KB item limit. */
 export const MAX_PROPERTIES_BYTES = 32 * 1024;
 export const customProperties = z

@@ -16,7 +16,8 @@ function claimList(value: unknown): string[] {
   if (typeof value !== 'string') return [];
   const trimmed = value.trim();
   const inner = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed;
-  return inner.split(/[\s,]+/).filter(Boolean);
+  // Whitespace only: a group named "sales,admin" must not read as the role admin.
+  return inner.split(/\s+/).filter(Boolean);
 }
 
 const highest = (candidates: Role[]): Role | undefined => candidates.sort((a, b) => roles.indexOf(b) - roles.indexOf(a))[0];

@@ -33,7 +33,8 @@ export function problemResponse(error: unknown, event: APIGatewayProxyEventV2): 
   const problem = known
     ? problemOf(known)
     : { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on our side. Quote the requestId if you report it.' };
-  if (known) logger.info('request rejected', { status: known.status, problem: known.type, detail: known.message });
+  // Type and fields only: details can quote personal data (an email) that must not outlive its record in the logs.
+  if (known) logger.info('request rejected', { status: known.status, problem: known.type, fields: (known.extensions.errors as { field: string }[] | undefined)?.map((issue) => issue.field) });
   else logger.error('request failed', error as Error);
   return {
     statusCode: problem.status,

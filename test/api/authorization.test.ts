@@ -98,6 +98,18 @@ describe('roles on records (role × route × own/other)', () => {
     expect((await api.request('PATCH', `/v1/activities/${task.json!.id}`, { as: user('member'), body: { taskStatus: 'done' } })).status).toBe(200);
   });
 
+  it('lets an assignee work on a task but not take it over or hand it on', async () => {
+    const task = await api.request<Rec>('POST', '/v1/activities', { body: { kind: 'task', subject: 'Mine to own', ownerId: 'user-owner', assigneeId: 'user-member' } });
+    const as = user('member');
+    expect((await api.request('PATCH', `/v1/activities/${task.json!.id}`, { as, body: { ownerId: 'user-member' } })).status).toBe(403);
+    expect((await api.request('PATCH', `/v1/activities/${task.json!.id}`, { as, body: { assigneeId: 'someone-else' } })).status).toBe(403);
+    expect((await api.request<Rec>('GET', `/v1/activities/${task.json!.id}`)).json).toMatchObject({ ownerId: 'user-owner', assigneeId: 'user-member' });
+  });
+
+  it('answers 403 to a batch from a role that may not create', async () => {
+    expect((await api.request('POST', '/v1/contacts/batch', { as: user('viewer'), body: { inputs: [{ firstName: 'x' }] } })).status).toBe(403);
+  });
+
   it('makes a member the owner of what it creates and refuses handing records to others', async () => {
     const as = user('member');
     const created = await api.request<Rec>('POST', '/v1/contacts', { as, body: { firstName: 'Self' } });

@@ -134,8 +134,16 @@ export class DynamoDbCrmTable implements CrmTablePort {
 
   async deleteItems(keys: readonly ItemKey[]): Promise<void> {
     const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
-    for (const chunk of chunks(unique, BATCH_WRITE_LIMIT)) {
-      let pending: Record<string, unknown>[] | undefined = chunk.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } }));
+    await this.batchWrite(unique.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } })));
+  }
+
+  async putItems(items: readonly Item[]): Promise<void> {
+    await this.batchWrite(items.map((item) => ({ PutRequest: { Item: item } })));
+  }
+
+  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
+    for (const chunk of chunks(requests, BATCH_WRITE_LIMIT)) {
+      let pending: Record<string, unknown>[] | undefined = chunk;
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt > 0) await backoff(attempt);
         const result: BatchWriteCommandOutput = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));

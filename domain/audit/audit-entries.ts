@@ -12,7 +12,30 @@ export interface AuditEntry {
   readonly entryId: string;
   readonly actor: Actor;
   readonly event: 'created' | 'updated' | 'deleted';
-  readonly changes: readonly FieldChange[];
+  /** Field-level changes; after the record is deleted, only the field names remain. */
+  readonly changes: readonly (FieldChange | ErasedFieldChange)[];
+}
+
+export interface ErasedFieldChange {
+  readonly field: string;
+  readonly erased: true;
+}
+
+/**
+ * What outlives a deleted record of its history: who changed which fields, when, from
+ * which request, without the values (which can be personal data that must be gone).
+ */
+export function valueFreeCopy(change: Item, recordType: AuditedType, recordId: string): Item {
+  const entryId = String(change.sk).slice(String(change.sk).lastIndexOf('#') + 1);
+  return auditEntryItem({
+    recordType,
+    recordId,
+    at: change.at as string,
+    entryId,
+    actor: change.actor as Actor,
+    event: change.event as AuditEntry['event'],
+    changes: ((change.changes as FieldChange[] | undefined) ?? []).map(({ field }) => ({ field, erased: true as const })),
+  });
 }
 
 /** The attributes that make an item an audit entry, findable by actor and by record. */

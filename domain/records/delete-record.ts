@@ -1,5 +1,5 @@
 import { requireCapability, requireMayChange } from '../access/permissions';
-import { auditEntryItem } from '../audit/audit-entries';
+import { auditEntryItem, valueFreeCopy } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
 import { systemActor } from '../shared/actor';
 import { ContentionError, NotFoundError, PreconditionFailedError } from '../shared/errors';
@@ -120,6 +120,8 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
       const links = page.items.filter((item) => item.entity === 'link');
       await inParallel(links, DETACH_CONCURRENCY, (link) => detachFrom(deps, modelOf(link.sourceType as RecordType), link.sourceId as string, id));
       const hanging = page.items.filter((item) => item.sk !== 'RECORD');
+      // History survives as value-free audit entries before the partition goes.
+      await deps.table.putItems(hanging.filter((item) => item.entity === 'timelineChange').map((change) => valueFreeCopy(change, model.type, id)));
       await deps.table.deleteItems(hanging.map(({ pk, sk }) => ({ pk, sk })));
       cleaned += hanging.length;
       startKey = page.lastKey;

@@ -61,6 +61,8 @@ export interface CrmTablePort {
   transactWrite(ops: readonly WriteOp[]): Promise<void>;
   /** Unconditional, idempotent deletes of many items (cascade clean-up). */
   deleteItems(keys: readonly ItemKey[]): Promise<void>;
+  /** Unconditional puts of many items; idempotent when the keys are deterministic. */
+  putItems(items: readonly Item[]): Promise<void>;
 }
 
 export interface Clock {

@@ -163,9 +163,12 @@ describe('schema, audit and machine clients', () => {
 
     type Entry = { event: string; actor: { id: string; requestId: string }; changes: { field: string; from: unknown; to: unknown }[]; recordId: string };
     const byActor = await api.request<{ items: Entry[] }>('GET', '/v1/audit?actorId=auditor-subject');
-    expect(byActor.json!.items.map((entry) => entry.event)).toEqual(['deleted']);
+    expect(byActor.json!.items.map((entry) => entry.event)).toEqual(['deleted', 'updated', 'created']);
     const byRecord = await api.request<{ items: Entry[] }>('GET', `/v1/audit?recordType=contact&recordId=${created.json!.id}`);
-    expect(byRecord.json!.items.map((entry) => entry.event)).toEqual(['deleted']);
+    expect(byRecord.json!.items.map((entry) => entry.event)).toEqual(['deleted', 'updated', 'created']);
+    // The history outlives the contact without its values: who changed which field, when.
+    expect(byRecord.json!.items[1]!.changes).toEqual([{ field: 'title', erased: true }]);
+    expect(JSON.stringify(byRecord.json)).not.toContain('Audited');
     expect(byRecord.json!.items[0]!.actor.requestId).toEqual(expect.any(String));
     expect(patched.headers.get('apigw-requestid')).toBeTruthy();
 

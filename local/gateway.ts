@@ -46,6 +46,8 @@ type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => unknow
 
 /** API Gateway's own request payload limit; the handlers enforce the app's smaller one. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** Lambda's limit on a synchronous invocation's result; past it, API Gateway answers 500. */
+const MAX_LAMBDA_RESPONSE_BYTES = 6 * 1024 * 1024;
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export async function startGateway({ port, host = '127.0.0.1', functions = apiFunctions, rootDir = REPOSITORY_ROOT, authorizer }: GatewayOptions): Promise<Gateway> {
@@ -75,6 +77,9 @@ export async function startGateway({ port, host = '127.0.0.1', functions = apiFu
       // Created after the import: like Lambda's, the invocation clock starts once the module is initialised.
       const context = createLambdaContext({ functionName: fn.name, memoryMb: fn.memoryMb, timeoutSeconds: fn.timeoutSeconds });
       const result = await withTimeout(fn.timeoutSeconds, async () => handler(event, context));
+      if (Buffer.byteLength(JSON.stringify(result) ?? '') > MAX_LAMBDA_RESPONSE_BYTES) {
+        throw new Error(`Response payload size exceeded maximum allowed payload size (${MAX_LAMBDA_RESPONSE_BYTES} bytes)`);
+      }
       const { statusCode, headers, body: responseBody } = toHttpResponse(result);
       writeResponse(response, statusCode, headers, responseBody);
     } catch (error) {

@@ -46,7 +46,7 @@ export function auditAttributes(entry: AuditEntry) {
     recordId: entry.recordId,
     event: entry.event,
     at: entry.at,
-    actor: { type: actor.type, id: actor.id, role: actor.role, ...(actor.requestId ? { requestId: actor.requestId } : {}) },
+    actor: { type: actor.type, id: actor.id, role: actor.role, ...(actor.requestId ? { requestId: actor.requestId } : {}), ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}) },
     changes: entry.changes,
     ...keys.auditByActorIndex(actor.id, entry.at, entry.entryId),
     ...keys.auditByRecordIndex(entry.recordType, entry.recordId, entry.at, entry.entryId),

@@ -109,6 +109,9 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
   // A live record here means the id was never deleted (a stray stream event): leave it alone.
   if (tombstone.deletedAt === undefined) return 'deleted';
   await deps.table.deleteItems((tombstone.outgoingLinks as ItemKey[] | undefined) ?? []);
+  // Changes the cascade makes to other records are audited as caused by the delete's author and request.
+  const deleter = tombstone.deletedBy as Actor | undefined;
+  const cascadeActor: Actor = { ...systemActor, ...(deleter ? { onBehalfOf: deleter.id, ...(deleter.requestId ? { requestId: deleter.requestId } : {}) } : {}) };
 
   // Passes repeat until one finds nothing: a link written behind the cursor during a pass is caught by the next.
   for (let cleaned = Infinity; cleaned > 0; ) {
@@ -118,7 +121,7 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
       if (!hasTimeLeft()) return 'pending';
       const page = await deps.table.query(accessPatterns.recordPartition(model.type, id), { limit: 100, ...(startKey ? { startKey } : {}) });
       const links = page.items.filter((item) => item.entity === 'link');
-      await inParallel(links, DETACH_CONCURRENCY, (link) => detachFrom(deps, modelOf(link.sourceType as RecordType), link.sourceId as string, id));
+      await inParallel(links, DETACH_CONCURRENCY, (link) => detachFrom(deps, modelOf(link.sourceType as RecordType), link.sourceId as string, id, cascadeActor));
       const hanging = page.items.filter((item) => item.sk !== 'RECORD');
       // History survives as value-free audit entries before the partition goes.
       await deps.table.putItems(hanging.filter((item) => item.entity === 'timelineChange').map((change) => valueFreeCopy(change, model.type, id)));
@@ -142,7 +145,7 @@ async function inParallel<T>(values: readonly T[], concurrency: number, work: (v
 }
 
 /** Removes a deleted record's id from every field of the referencing record that holds it. */
-async function detachFrom(deps: RecordDependencies, sourceModel: RecordModel, sourceId: string, deletedId: string): Promise<void> {
+async function detachFrom(deps: RecordDependencies, sourceModel: RecordModel, sourceId: string, deletedId: string, actor: Actor): Promise<void> {
   try {
     await changeRecord(
       deps,
@@ -156,7 +159,7 @@ async function detachFrom(deps: RecordDependencies, sourceModel: RecordModel, so
         }
         return Object.keys(patch).length > 0 ? patch : undefined;
       },
-      { actor: systemActor },
+      { actor },
     );
   } catch (error) {
     // The referencing record was deleted meanwhile: its own sweep drops the link.

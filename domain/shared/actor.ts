@@ -14,6 +14,8 @@ export interface Actor {
   readonly role: Role;
   /** The API request that made the change, for tracing an audit entry to its logs. */
   readonly requestId?: string;
+  /** For system changes: the user or client whose action caused them (a cascade of their delete). */
+  readonly onBehalfOf?: string;
 }
 
 export const systemActor: Actor = { type: 'system', id: 'cascade', role: 'admin' };

@@ -116,7 +116,7 @@ const auditEntry = z
     recordId: z.string(),
     at: z.string(),
     event: z.enum(['created', 'updated', 'deleted']),
-    actor: z.object({ type: z.enum(['user', 'client', 'system']), id: z.string(), role: z.string(), requestId: z.string().optional() }),
+    actor: z.object({ type: z.enum(['user', 'client', 'system']), id: z.string(), role: z.string(), requestId: z.string().optional(), onBehalfOf: z.string().optional() }),
     changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
   })
   .meta({ id: 'AuditEntry' });

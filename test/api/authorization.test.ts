@@ -178,6 +178,11 @@ describe('schema, audit and machine clients', () => {
     expect(history.json!.items.map((entry) => entry.event)).toEqual(['updated', 'created']);
     expect(history.json!.items[0]).toMatchObject({ changes: [{ field: 'name', from: 'Audit Co', to: 'Audit Company' }], actor: { id: 'auditor-subject', requestId: renamed.headers.get('apigw-requestid') } });
 
+    const linked = await api.request<Rec>('POST', '/v1/contacts', { as, body: { firstName: 'Linked', companyIds: [kept.json!.id] } });
+    const deletion = await api.request('DELETE', `/v1/companies/${kept.json!.id}`, { as });
+    const cascade = await api.request<{ items: (Entry & { actor: { type: string; onBehalfOf?: string } })[] }>('GET', `/v1/audit?recordType=contact&recordId=${linked.json!.id}`);
+    expect(cascade.json!.items[0]!.actor).toMatchObject({ type: 'system', onBehalfOf: 'auditor-subject', requestId: deletion.headers.get('apigw-requestid') });
+
     expect((await api.request('GET', '/v1/audit')).status).toBe(400);
     for (const method of ['POST', 'PATCH', 'DELETE']) expect((await api.request(method, '/v1/audit', { body: {} })).status).toBe(404);
   });

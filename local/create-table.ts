@@ -41,48 +41,39 @@ async function addMissingIndexes(client: DynamoDBDocumentClient, tableName: stri
     await client.send(
       new UpdateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [index.partitionKey, index.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: index.indexName,
-              KeySchema: [
-                { AttributeName: index.partitionKey, KeyType: 'HASH' },
-                { AttributeName: index.sortKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          },
-        ],
+        AttributeDefinitions: stringAttributes([index.partitionKey, index.sortKey]),
+        GlobalSecondaryIndexUpdates: [{ Create: globalIndexInput(index) }],
       }),
     );
     await waitUntilActive(client, tableName);
   }
 }
 
+/** Every key of the single-table design is a string (entity prefixes plus ids or dates). */
+const stringAttributes = (names: readonly string[]) => names.map((name) => ({ AttributeName: name, AttributeType: 'S' as const }));
+
+const keySchema = (partitionKey: string, sortKey: string) => [
+  { AttributeName: partitionKey, KeyType: 'HASH' as const },
+  { AttributeName: sortKey, KeyType: 'RANGE' as const },
+];
+
+const globalIndexInput = (index: (typeof crmTable.globalIndexes)[number]) => ({
+  IndexName: index.indexName,
+  KeySchema: keySchema(index.partitionKey, index.sortKey),
+  Projection: { ProjectionType: 'ALL' as const },
+});
+
 function createTableInput(tableName: string): CreateTableCommandInput {
-  const keyNames = [
-    crmTable.partitionKey,
-    crmTable.sortKey,
-    ...crmTable.globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-  ];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    // Every key of the single-table design is a string (entity prefixes plus ids or dates).
-    AttributeDefinitions: keyNames.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-    KeySchema: [
-      { AttributeName: crmTable.partitionKey, KeyType: 'HASH' },
-      { AttributeName: crmTable.sortKey, KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: crmTable.globalIndexes.map((index) => ({
-      IndexName: index.indexName,
-      KeySchema: [
-        { AttributeName: index.partitionKey, KeyType: 'HASH' },
-        { AttributeName: index.sortKey, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    })),
+    AttributeDefinitions: stringAttributes([
+      crmTable.partitionKey,
+      crmTable.sortKey,
+      ...crmTable.globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+    ]),
+    KeySchema: keySchema(crmTable.partitionKey, crmTable.sortKey),
+    GlobalSecondaryIndexes: crmTable.globalIndexes.map(globalIndexInput),
     StreamSpecification: { StreamEnabled: true, StreamViewType: crmTable.streamView },
   };
 }

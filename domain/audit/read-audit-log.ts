@@ -1,6 +1,6 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { accessPatterns } from '../shared/keys';
 import type { CrmTablePort } from '../shared/table-port';
 import type { Page } from '../records/list-records';
@@ -14,11 +14,10 @@ export type AuditFilter = { readonly actorId: string } | { readonly recordType: 
  * construction: no route or use case writes an entry except as part of the change
  * it records, in the same transaction.
  */
-export async function readAuditLog(deps: { table: CrmTablePort }, filter: AuditFilter, page: { limit: number; cursor?: string }, actor: Actor): Promise<Page<AuditView>> {
+export async function readAuditLog(deps: { table: CrmTablePort }, filter: AuditFilter, page: PageRequest, actor: Actor): Promise<Page<AuditView>> {
   requireCapability(actor, 'readAudit', 'read the audit log');
   const query = 'actorId' in filter ? accessPatterns.auditByActor(filter.actorId) : accessPatterns.auditByRecord(filter.recordType, filter.recordId);
-  const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
-  const result = await deps.table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) });
+  const result = await queryPage(deps.table, query, page);
   return {
     items: result.items.map((item) => ({
       recordType: item.recordType as AuditView['recordType'],
@@ -28,6 +27,6 @@ export async function readAuditLog(deps: { table: CrmTablePort }, filter: AuditF
       actor: item.actor as Actor,
       changes: item.changes as AuditView['changes'],
     })),
-    nextCursor: result.lastKey ? encodeCursor(query, result.lastKey) : null,
+    nextCursor: nextCursorOf(query, result.lastKey),
   };
 }

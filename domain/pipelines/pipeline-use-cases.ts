@@ -2,7 +2,7 @@ import { requireCapability } from '../access/permissions';
 import { auditEntryItem } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
 import type { Clock, CrmTablePort, IdGenerator, Item } from '../shared/table-port';
 import type { Page } from '../records/list-records';
@@ -57,13 +57,12 @@ async function requirePipeline(deps: PipelineDependencies, id: string): Promise<
   return pipeline;
 }
 
-export async function listPipelines(deps: PipelineDependencies, page: { limit: number; cursor?: string }, actor: Actor): Promise<Page<Pipeline>> {
+export async function listPipelines(deps: PipelineDependencies, page: PageRequest, actor: Actor): Promise<Page<Pipeline>> {
   requireCapability(actor, 'readRecords', 'list pipelines');
   const query = accessPatterns.recordsByType('pipeline');
-  const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
-  if (!startKey) await findPipeline(deps, DEFAULT_PIPELINE_ID);
-  const result = await deps.table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) });
-  return { items: result.items.map(fromItem), nextCursor: result.lastKey ? encodeCursor(query, result.lastKey) : null };
+  if (!page.cursor) await findPipeline(deps, DEFAULT_PIPELINE_ID);
+  const result = await queryPage(deps.table, query, page);
+  return { items: result.items.map(fromItem), nextCursor: nextCursorOf(query, result.lastKey) };
 }
 
 function withStageIds(deps: PipelineDependencies, stages: PipelineCreate['stages']): PipelineStage[] {

@@ -2,7 +2,7 @@ import { requireCapability } from '../access/permissions';
 import { auditEntryItem } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
 import type { Clock, CrmTablePort, IdGenerator, Item, PageKey } from '../shared/table-port';
 import type { Page } from '../records/list-records';
@@ -51,12 +51,11 @@ export async function propertyDefinitionsFor(deps: PropertyDependencies, type: R
   return definitions;
 }
 
-export async function listPropertyDefinitions(deps: PropertyDependencies, objectType: ObjectTypeParam, page: { limit: number; cursor?: string }, actor: Actor): Promise<Page<PropertyDefinition>> {
+export async function listPropertyDefinitions(deps: PropertyDependencies, objectType: ObjectTypeParam, page: PageRequest, actor: Actor): Promise<Page<PropertyDefinition>> {
   requireCapability(actor, 'readRecords', 'list properties');
   const query = accessPatterns.propertyDefinitions(objectTypeOf[objectType]);
-  const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
-  const result = await deps.table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) });
-  return { items: result.items.map(fromItem), nextCursor: result.lastKey ? encodeCursor(query, result.lastKey) : null };
+  const result = await queryPage(deps.table, query, page);
+  return { items: result.items.map(fromItem), nextCursor: nextCursorOf(query, result.lastKey) };
 }
 
 export async function getPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, actor: Actor): Promise<PropertyDefinition> {

@@ -1,6 +1,6 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { nextCursorOf, queryPage } from '../shared/cursor';
 import { ValidationError } from '../shared/errors';
 import { accessPatterns, keys } from '../shared/keys';
 import { fitPage } from '../shared/page-budget';
@@ -33,13 +33,10 @@ export async function listRecords(deps: RecordDependencies, model: RecordModel, 
   }
 
   const query = model.listPattern(filters) ?? accessPatterns.recordsByType(model.type, filters.updatedSince as string | undefined);
-  const limit = filters.limit as number;
-  const startKey = typeof filters.cursor === 'string' ? decodeCursor(query, filters.cursor) : undefined;
-  const page = await deps.table.query(query, { limit, ...(startKey ? { startKey } : {}) });
-  const nextCursor = page.lastKey ? encodeCursor(query, page.lastKey) : null;
+  const page = await queryPage(deps.table, query, { limit: filters.limit as number, ...(typeof filters.cursor === 'string' ? { cursor: filters.cursor } : {}) });
 
   if (query.pattern !== 'linkedRecords') {
-    return { items: page.items.map(itemToRecord).filter((record): record is CrmRecord => record !== undefined), nextCursor };
+    return { items: page.items.map(itemToRecord).filter((record): record is CrmRecord => record !== undefined), nextCursor: nextCursorOf(query, page.lastKey) };
   }
   // Link items name the records; fetch them in one batch and keep the link order.
   const ids = page.items.map((link) => link.sourceId as string);
@@ -50,5 +47,5 @@ export async function listRecords(deps: RecordDependencies, model: RecordModel, 
     return record ? [{ value: record, key: { pk: link.pk, sk: link.sk } }] : [];
   });
   const fitted = fitPage(entries, page.lastKey);
-  return { items: fitted.items, nextCursor: fitted.lastKey ? encodeCursor(query, fitted.lastKey) : null };
+  return { items: fitted.items, nextCursor: nextCursorOf(query, fitted.lastKey) };
 }

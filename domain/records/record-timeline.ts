@@ -1,6 +1,6 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { NotFoundError } from '../shared/errors';
 import { accessPatterns, keys } from '../shared/keys';
 import { fitPage, type PageEntry } from '../shared/page-budget';
@@ -19,16 +19,12 @@ export async function recordTimeline(
   deps: RecordDependencies,
   model: RecordModel,
   id: string,
-  page: { limit: number; cursor?: string },
+  page: PageRequest,
   actor: Actor,
 ): Promise<Page<TimelineEntry>> {
   requireCapability(actor, 'readRecords', `read ${model.collection}`);
   const query = accessPatterns.timeline(model.type, id);
-  const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
-  const [record, result] = await Promise.all([
-    deps.table.getItem(keys.record(model.type, id)),
-    deps.table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) }),
-  ]);
+  const [record, result] = await Promise.all([deps.table.getItem(keys.record(model.type, id)), queryPage(deps.table, query, page)]);
   if (!itemToRecord(record)) throw new NotFoundError(model.type, id);
 
   const activityIds = result.items.filter((item) => item.entity === 'link').map((item) => item.sourceId as string);
@@ -49,5 +45,5 @@ export async function recordTimeline(
     return [{ key, value: { kind: item.event as 'created' | 'updated', at: item.at as string, actor: { type, id: actorId }, changes: item.changes as FieldChange[] } }];
   });
   const { items, lastKey } = fitPage(entries, result.lastKey);
-  return { items, nextCursor: lastKey ? encodeCursor(query, lastKey) : null };
+  return { items, nextCursor: nextCursorOf(query, lastKey) };
 }

@@ -1,5 +1,5 @@
 import { InvalidCursorError } from './errors';
-import type { KeyQuery, PageKey } from './table-port';
+import type { CrmTablePort, KeyQuery, PageKey, QueryPage } from './table-port';
 
 /**
  * Cursors are opaque to clients but checked on the way back in: one must decode to
@@ -50,3 +50,17 @@ function withinSortKeyCondition(query: KeyQuery, sortValue: string): boolean {
   if (condition.kind === 'beginsWith') return sortValue.startsWith(condition.prefix);
   return sortValue >= condition.from && sortValue <= condition.to;
 }
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** One page of a named access pattern, resuming from a client's opaque cursor. */
+export async function queryPage(table: CrmTablePort, query: KeyQuery, page: PageRequest): Promise<QueryPage> {
+  const startKey = page.cursor ? decodeCursor(query, page.cursor) : undefined;
+  return table.query(query, { limit: page.limit, ...(startKey ? { startKey } : {}) });
+}
+
+/** The cursor a client sends back for the page after the one that ended at `lastKey`; null on the last page. */
+export const nextCursorOf = (query: KeyQuery, lastKey: PageKey | undefined): string | null => (lastKey ? encodeCursor(query, lastKey) : null);

@@ -3,11 +3,10 @@ import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipel
 import type { PipelineCreate, PipelineUpdate } from '../domain/pipelines/pipeline';
 import { pipelineOperations } from './http/api-contract';
 import { createApiHandler } from './http/api-handler';
-import { etagOf } from './http/etag';
+import { withEtag } from './http/etag';
 import { idempotencyFor } from './http/idempotency';
 
 const runtime = createRuntime();
-const withEtag = (status: number, pipeline: { version: number }) => ({ status, body: pipeline, headers: { etag: etagOf(pipeline.version) } });
 
 export const handler = createApiHandler(
   pipelineOperations,

@@ -9,11 +9,10 @@ import {
 } from '../domain/properties/property-use-cases';
 import { propertyOperations } from './http/api-contract';
 import { createApiHandler } from './http/api-handler';
-import { etagOf } from './http/etag';
+import { withEtag } from './http/etag';
 import { idempotencyFor } from './http/idempotency';
 
 const runtime = createRuntime();
-const withEtag = (status: number, definition: { version: number }) => ({ status, body: definition, headers: { etag: etagOf(definition.version) } });
 const objectType = (params: Record<string, string>) => params.objectType as ObjectTypeParam;
 
 export const handler = createApiHandler(

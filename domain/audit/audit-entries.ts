@@ -53,6 +53,9 @@ export function auditAttributes(entry: AuditEntry) {
   };
 }
 
+/** The transaction operation that writes a stand-alone audit entry alongside the change it records. */
+export const auditOp = (entry: AuditEntry) => ({ op: 'put', item: auditEntryItem(entry) }) as const;
+
 /** A stand-alone audit entry, for writes whose subject has no timeline partition of its own. */
 export function auditEntryItem(entry: AuditEntry): Item {
   return { ...keys.auditEntry(entry.recordType, entry.recordId, entry.at, entry.entryId), entity: 'auditEntry', ...auditAttributes(entry) };

@@ -1,5 +1,6 @@
 import { requireCapability } from '../access/permissions';
-import { auditEntryItem } from '../audit/audit-entries';
+import { auditOp, type AuditEntry } from '../audit/audit-entries';
+import { changedFields, type FieldChange } from '../records/field-changes';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
@@ -69,8 +70,8 @@ function withStageIds(deps: PipelineDependencies, stages: PipelineCreate['stages
   return stages.map((stage) => ({ id: stage.id ?? deps.ids.next(), name: stage.name, probability: stage.probability, kind: stage.kind }));
 }
 
-const audit = (deps: PipelineDependencies, actor: Actor, pipeline: Pick<Pipeline, 'id'>, at: string, event: 'created' | 'updated' | 'deleted', changes: { field: string; from: unknown; to: unknown }[] = []) =>
-  ({ op: 'put', item: auditEntryItem({ recordType: 'pipeline', recordId: pipeline.id, at, entryId: deps.ids.next(), actor, event, changes }) }) as const;
+const audit = (deps: PipelineDependencies, actor: Actor, pipeline: Pick<Pipeline, 'id'>, at: string, event: AuditEntry['event'], changes: FieldChange[] = []) =>
+  auditOp({ recordType: 'pipeline', recordId: pipeline.id, at, entryId: deps.ids.next(), actor, event, changes });
 
 export async function createPipeline(deps: PipelineDependencies, input: PipelineCreate, actor: Actor): Promise<Pipeline> {
   requireCapability(actor, 'manageSchema', 'create pipelines');
@@ -103,9 +104,7 @@ export async function updatePipeline(deps: PipelineDependencies, id: string, pat
     }
   }
   const next: Pipeline = { ...current, name: patch.name ?? current.name, stages, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
-  const changes = (['name', 'stages'] as const)
-    .filter((field) => JSON.stringify(current[field]) !== JSON.stringify(next[field]))
-    .map((field) => ({ field, from: current[field], to: next[field] }));
+  const changes = changedFields(current, next, ['name', 'stages']);
   await deps.table.transactWrite([
     { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
     audit(deps, actor, next, next.updatedAt, 'updated', changes),

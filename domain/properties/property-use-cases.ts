@@ -1,5 +1,6 @@
 import { requireCapability } from '../access/permissions';
-import { auditEntryItem } from '../audit/audit-entries';
+import { auditOp, type AuditEntry } from '../audit/audit-entries';
+import { changedFields, type FieldChange } from '../records/field-changes';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
@@ -22,11 +23,8 @@ export interface PropertyDependencies {
   readonly ids: IdGenerator;
 }
 
-const audit = (deps: PropertyDependencies, actor: Actor, definition: PropertyDefinition, at: string, event: 'created' | 'updated' | 'deleted', changes: { field: string; from: unknown; to: unknown }[] = []) =>
-  ({
-    op: 'put',
-    item: auditEntryItem({ recordType: 'property', recordId: `${definition.objectType}/${definition.name}`, at, entryId: deps.ids.next(), actor, event, changes }),
-  }) as const;
+const audit = (deps: PropertyDependencies, actor: Actor, definition: PropertyDefinition, at: string, event: AuditEntry['event'], changes: FieldChange[] = []) =>
+  auditOp({ recordType: 'property', recordId: `${definition.objectType}/${definition.name}`, at, entryId: deps.ids.next(), actor, event, changes });
 
 const toItem = (definition: PropertyDefinition): Item => ({
   ...definition,
@@ -111,9 +109,7 @@ export async function updatePropertyDefinition(
     updatedAt: deps.clock.now().toISOString(),
     version: current.version + 1,
   };
-  const changes = (['label', 'description', 'options'] as const)
-    .filter((field) => JSON.stringify(current[field]) !== JSON.stringify(next[field]))
-    .map((field) => ({ field, from: current[field] ?? null, to: next[field] ?? null }));
+  const changes = changedFields(current, next, ['label', 'description', 'options']);
   await deps.table.transactWrite([
     { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
     audit(deps, actor, next, next.updatedAt, 'updated', changes),

@@ -1,5 +1,5 @@
 import { requireCapability, requireMayChange } from '../access/permissions';
-import { auditEntryItem, valueFreeCopy } from '../audit/audit-entries';
+import { auditOp, valueFreeCopy } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
 import { systemActor } from '../shared/actor';
 import { ContentionError, NotFoundError, PreconditionFailedError } from '../shared/errors';
@@ -77,7 +77,7 @@ function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmR
   const at = deps.clock.now().toISOString();
   const ops: WriteOp[] = [
     // Outlives the record: who deleted what, when, from which request. No field values.
-    { op: 'put', item: auditEntryItem({ recordType: model.type, recordId: record.id, at, entryId: deps.ids.next(), actor: options.actor, event: 'deleted', changes: [] }) },
+    auditOp({ recordType: model.type, recordId: record.id, at, entryId: deps.ids.next(), actor: options.actor, event: 'deleted', changes: [] }),
     {
       op: 'put',
       item: {

@@ -25,6 +25,13 @@ function flatten(record: Record<string, unknown>): Map<string, unknown> {
   return fields;
 }
 
+/** Changes among named top-level fields of two versions of a pipeline or property definition. */
+export function changedFields<T extends object>(before: T, after: T, fields: readonly (keyof T & string)[]): FieldChange[] {
+  return fields
+    .filter((field) => JSON.stringify(before[field] ?? null) !== JSON.stringify(after[field] ?? null))
+    .map((field) => ({ field, from: recorded(before[field] ?? null), to: recorded(after[field] ?? null) }));
+}
+
 /** Field-level differences, the unit of a timeline change entry (old → new). */
 export function diffRecords(before: CrmRecord, after: CrmRecord): FieldChange[] {
   const old = flatten(before);

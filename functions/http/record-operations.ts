@@ -10,12 +10,10 @@ import { updateRecord } from '../../domain/records/update-record';
 import { logger } from '../../adapters/logger';
 import { problemOf } from './problem-details';
 import type { Implementations } from './api-handler';
-import { etagOf } from './etag';
-import type { CrmRecord } from '../../domain/records/record-model';
+import { withEtag } from './etag';
 
 const SWEEP_RESERVE_MS = 8_000;
 
-const withEtag = (status: number, record: CrmRecord) => ({ status, body: record, headers: { etag: etagOf(record.version) } });
 
 /** The record use cases behind the seven record operations of one type. */
 export function recordImplementations(deps: RecordDependencies, model: RecordModel, modelOf: ModelLookup): Implementations {

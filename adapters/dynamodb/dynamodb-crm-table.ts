@@ -22,6 +22,9 @@ const backoff = (attempt: number) => sleep(Math.random() * 20 * 2 ** attempt);
 const chunks = <T>(values: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(values.length / size) }, (_, index) => values.slice(index * size, index * size + size));
 
+/** Batch calls refuse a key given twice; only pk and sk may be sent as a key. */
+const distinctKeys = (keys: readonly ItemKey[]): { pk: string; sk: string }[] => [...new Map(keys.map(({ pk, sk }) => [`${pk}\u0000${sk}`, { pk, sk }])).values()];
+
 function conditionExpression(condition: WriteCondition | undefined) {
   switch (condition?.kind) {
     case undefined:
@@ -52,9 +55,8 @@ export class DynamoDbCrmTable implements CrmTablePort {
   }
 
   async getItems(keys: readonly ItemKey[]): Promise<Item[]> {
-    const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, { pk: key.pk, sk: key.sk }])).values()];
     const items: Item[] = [];
-    for (const chunk of chunks(unique, BATCH_GET_LIMIT)) {
+    for (const chunk of chunks(distinctKeys(keys), BATCH_GET_LIMIT)) {
       let pending: Record<string, unknown>[] | undefined = chunk;
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt > 0) await backoff(attempt);
@@ -133,8 +135,7 @@ export class DynamoDbCrmTable implements CrmTablePort {
   }
 
   async deleteItems(keys: readonly ItemKey[]): Promise<void> {
-    const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
-    await this.batchWrite(unique.map((key) => ({ DeleteRequest: { Key: { pk: key.pk, sk: key.sk } } })));
+    await this.batchWrite(distinctKeys(keys).map((Key) => ({ DeleteRequest: { Key } })));
   }
 
   async putItems(items: readonly Item[]): Promise<void> {

@@ -35,11 +35,9 @@ export type ModelLookup = (type: RecordType) => RecordModel;
  *    its id from records that reference it, its timeline, then the tombstone itself.
  * The sweep is idempotent; if it is interrupted, deleting again resumes it.
  */
-const MAX_ATTEMPTS = 5;
-
 export async function deleteRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, id: string, options: DeleteOptions): Promise<DeleteOutcome> {
-  await tombstone(deps, model, id, options);
-  return sweepDeletedRecord(deps, modelOf, model, id, options.hasTimeLeft ?? (() => true));
+  const tombstone = await tombstoneRecord(deps, model, id, options);
+  return sweepDeletedRecord(deps, modelOf, model, tombstone, options.hasTimeLeft ?? (() => true));
 }
 
 /**
@@ -47,11 +45,20 @@ export async function deleteRecord(deps: RecordDependencies, modelOf: ModelLooku
  * record. Safe to run any number of times, also alongside the request's own sweep.
  */
 export async function finishDeletion(deps: RecordDependencies, modelOf: ModelLookup, type: RecordType, id: string): Promise<void> {
-  await sweepDeletedRecord(deps, modelOf, modelOf(type), id, () => true);
+  const model = modelOf(type);
+  const tombstone = await deps.table.getItem(keys.record(type, id));
+  // Gone already, or a live record (a stray stream event): nothing to finish.
+  if (!tombstone || tombstone.deletedAt === undefined) return;
+  await sweepDeletedRecord(deps, modelOf, model, tombstone, () => true);
 }
 
-/** Step 1. Without If-Match, losing a race to a concurrent update just means: read again and delete that. */
-async function tombstone(deps: RecordDependencies, model: RecordModel, id: string, options: DeleteOptions): Promise<void> {
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Step 1, returning the tombstone (written now, or found from an earlier attempt).
+ * Without If-Match, losing a race to a concurrent update just means: read again and delete that.
+ */
+async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id: string, options: DeleteOptions): Promise<Item> {
   for (let attempt = 1; ; attempt++) {
     const item = await deps.table.getItem(keys.record(model.type, id));
     if (!item) throw new NotFoundError(model.type, id);
@@ -59,13 +66,14 @@ async function tombstone(deps: RecordDependencies, model: RecordModel, id: strin
       // Resuming an interrupted sweep only finishes a delete someone was allowed to start.
       requireCapability(options.actor, 'changeOwnRecords', `delete ${model.collection}`);
       if (options.expectedVersion !== undefined) throw new NotFoundError(model.type, id);
-      return;
+      return item;
     }
     requireMayChange(options.actor, item, `delete ${model.collection}`);
     if (options.expectedVersion !== undefined && options.expectedVersion !== item.version) throw new PreconditionFailedError(item.version as number);
+    const { ops, tombstone } = tombstoneOps(deps, model, item as unknown as CrmRecord & Item, options);
     try {
-      await deps.table.transactWrite(tombstoneOps(deps, model, item as unknown as CrmRecord & Item, options));
-      return;
+      await deps.table.transactWrite(ops);
+      return tombstone;
     } catch (error) {
       if (!(error instanceof PreconditionFailedError) || options.expectedVersion !== undefined) throw error;
       if (attempt >= MAX_ATTEMPTS) throw new ContentionError(model.type, id);
@@ -73,41 +81,34 @@ async function tombstone(deps: RecordDependencies, model: RecordModel, id: strin
   }
 }
 
-function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): WriteOp[] {
+function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): { ops: WriteOp[]; tombstone: Item } {
   const at = deps.clock.now().toISOString();
+  const tombstone: Item = {
+    ...keys.record(model.type, record.id),
+    entity: 'tombstone',
+    id: record.id,
+    deletedAt: at,
+    deletedBy: options.actor,
+    // Only ids survive: enough to find the links this record kept elsewhere.
+    outgoingLinks: model.references.flatMap((reference) =>
+      referencedIds(record, reference).map((targetId) => linkKey(model, record, reference, targetId)),
+    ),
+  };
   const ops: WriteOp[] = [
     // Outlives the record: who deleted what, when, from which request. No field values.
     auditOp({ recordType: model.type, recordId: record.id, at, entryId: deps.ids.next(), actor: options.actor, event: 'deleted', changes: [] }),
-    {
-      op: 'put',
-      item: {
-        ...keys.record(model.type, record.id),
-        entity: 'tombstone',
-        id: record.id,
-        deletedAt: at,
-        deletedBy: options.actor,
-        // Only ids survive: enough to find the links this record kept elsewhere.
-        outgoingLinks: model.references.flatMap((reference) =>
-          referencedIds(record, reference).map((targetId) => linkKey(model, record, reference, targetId)),
-        ),
-      },
-      condition: { kind: 'liveAtVersion', version: record.version },
-      onConditionFailed: () => new PreconditionFailedError(),
-    },
+    { op: 'put', item: tombstone, condition: { kind: 'liveAtVersion', version: record.version }, onConditionFailed: () => new PreconditionFailedError() },
   ];
   const unique = model.uniqueField;
   const uniqueValue = unique ? record[unique.field] : undefined;
   if (unique && typeof uniqueValue === 'string') {
     ops.push({ op: 'delete', key: keys.uniqueGuard(model.type, unique.field, unique.normalize(uniqueValue)) });
   }
-  return ops;
+  return { ops, tombstone };
 }
 
-async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, id: string, hasTimeLeft: () => boolean): Promise<DeleteOutcome> {
-  const tombstone = await deps.table.getItem(keys.record(model.type, id));
-  if (!tombstone) return 'deleted';
-  // A live record here means the id was never deleted (a stray stream event): leave it alone.
-  if (tombstone.deletedAt === undefined) return 'deleted';
+async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, tombstone: Item, hasTimeLeft: () => boolean): Promise<DeleteOutcome> {
+  const id = tombstone.id as string;
   await deps.table.deleteItems((tombstone.outgoingLinks as ItemKey[] | undefined) ?? []);
   // Changes the cascade makes to other records are audited as caused by the delete's author and request.
   const deleter = tombstone.deletedBy as Actor | undefined;

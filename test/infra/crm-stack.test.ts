@@ -453,7 +453,8 @@ describe('CrmStack table encryption', () => {
 });
 
 describe('CrmHttpApi', () => {
-  it('guards non-public routes with the authorizer it is given, and leaves public ones open', () => {
+  /** A bare stack with one inline function and the API construct under test. */
+  function apiWithHandler(authorizer?: HttpJwtAuthorizer) {
     const stack = new Stack();
     const handler = new LambdaFunction(stack, 'Handler', {
       runtime: Runtime.NODEJS_24_X,
@@ -464,8 +465,13 @@ describe('CrmHttpApi', () => {
       apiName: 'crm-test',
       throttle: { burstLimit: 1, rateLimit: 1 },
       accessLogRetention: RetentionDays.ONE_DAY,
-      authorizer: new HttpJwtAuthorizer('Jwt', 'https://issuer.example.com', { jwtAudience: ['crm'] }),
+      ...(authorizer ? { authorizer } : {}),
     });
+    return { stack, handler, api };
+  }
+
+  it('guards non-public routes with the authorizer it is given, and leaves public ones open', () => {
+    const { stack, handler, api } = apiWithHandler(new HttpJwtAuthorizer('Jwt', 'https://issuer.example.com', { jwtAudience: ['crm'] }));
 
     api.addLambdaRoutes('private', handler, { routes: ['GET /v1/contacts'] });
     api.addLambdaRoutes('public', handler, { routes: ['GET /health'], public: true });
@@ -476,18 +482,7 @@ describe('CrmHttpApi', () => {
   });
 
   it('rejects a malformed route key', () => {
-    const stack = new Stack();
-    const handler = new LambdaFunction(stack, 'Handler', {
-      runtime: Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: Code.fromInline('export const handler = async () => ({ statusCode: 200 });'),
-    });
-    const api = new CrmHttpApi(stack, 'HttpApi', {
-      apiName: 'crm-test',
-      throttle: { burstLimit: 1, rateLimit: 1 },
-      accessLogRetention: RetentionDays.ONE_DAY,
-    });
-
+    const { handler, api } = apiWithHandler();
     expect(() => api.addLambdaRoutes('bad', handler, { routes: ['FETCH /v1/contacts'] })).toThrow(/Invalid route key/);
   });
 });

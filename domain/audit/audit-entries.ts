@@ -3,7 +3,8 @@ import { keys } from '../shared/keys';
 import type { Item } from '../shared/table-port';
 import type { FieldChange } from '../records/field-changes';
 
-export type AuditedType = 'contact' | 'company' | 'deal' | 'activity' | 'pipeline' | 'property';
+export const auditedTypes = ['contact', 'company', 'deal', 'activity', 'pipeline', 'property'] as const;
+export type AuditedType = (typeof auditedTypes)[number];
 
 export interface AuditEntry {
   readonly recordType: AuditedType;

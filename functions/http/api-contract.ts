@@ -13,6 +13,7 @@ import {
   updatePropertySchema,
 } from '../../domain/properties/property-definition';
 import { recordId } from '../../domain/shared/common-fields';
+import { auditedTypes } from '../../domain/audit/audit-entries';
 import type { ApiOperation } from './api-operation';
 
 const idParams = z.object({ id: recordId });
@@ -112,7 +113,7 @@ export const propertyOperations: ApiOperation[] = [
 
 const auditEntry = z
   .object({
-    recordType: z.enum(['contact', 'company', 'deal', 'activity', 'pipeline', 'property']),
+    recordType: z.enum(auditedTypes),
     recordId: z.string(),
     at: z.string(),
     event: z.enum(['created', 'updated', 'deleted']),
@@ -123,7 +124,7 @@ const auditEntry = z
 export const auditQuerySchema = z
   .strictObject({
     actorId: z.string().min(1).max(128).optional().meta({ description: 'Entries made by this user or client.' }),
-    recordType: z.enum(['contact', 'company', 'deal', 'activity', 'pipeline', 'property']).optional(),
+    recordType: z.enum(auditedTypes).optional(),
     recordId: z.string().min(1).max(200).optional().meta({ description: 'With recordType: entries about this record (for a property: `<objectType>/<name>`).' }),
     limit: pageLimit,
     cursor: z.string().min(1).max(2_048).optional(),

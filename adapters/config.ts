@@ -15,6 +15,18 @@ const configSchema = z.object({
   POWERTOOLS_SERVICE_NAME: z.string().default('crm'),
   /** JWT claim holding the user's CRM roles: Cognito groups, or a claim of an external OIDC issuer. */
   AUTH_ROLE_CLAIM: z.string().min(1).default('cognito:groups'),
+  /** The verified SES sender. Unset, the functions still start, and sending answers with a clear error. */
+  EMAIL_FROM_ADDRESS: z.email().optional(),
+  /** Display name shown with the sender address. */
+  EMAIL_FROM_NAME: z.string().min(1).max(100).optional(),
+  /** SES configuration set: routes delivery, bounce and complaint events back to the CRM. */
+  SES_CONFIGURATION_SET_NAME: z.string().min(1).optional(),
+  /** Set only locally: where the SES emulator listens. */
+  SES_ENDPOINT: z.url().optional(),
+  /** Set only locally: where the Step Functions emulator listens. */
+  STEP_FUNCTIONS_ENDPOINT: z.url().optional(),
+  /** The state machine that runs follow-up sequences (set on the function that starts runs). */
+  SEQUENCE_STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -3,7 +3,7 @@ import { keys } from '../shared/keys';
 import type { Item } from '../shared/table-port';
 import type { FieldChange } from '../records/field-changes';
 
-export const auditedTypes = ['contact', 'company', 'deal', 'activity', 'pipeline', 'property'] as const;
+export const auditedTypes = ['contact', 'company', 'deal', 'activity', 'pipeline', 'property', 'sequence', 'enrollment', 'suppression'] as const;
 export type AuditedType = (typeof auditedTypes)[number];
 
 export interface AuditEntry {

@@ -157,3 +157,25 @@ export class ContentionError extends CrmError {
     super(`Too many concurrent changes to ${resource} ${id}; retry the request.`, { resource, id });
   }
 }
+
+/** Why an email cannot go to a contact; fixing it takes a change of data, not a retry. */
+export type NotSendableReason = 'no-email-address' | 'suppressed' | 'rejected';
+
+export class EmailNotSendableError extends CrmError {
+  readonly status = 422;
+  readonly type = 'email-not-sendable';
+  readonly title = 'This email cannot be sent';
+  constructor(detail: string, readonly reason: NotSendableReason) {
+    super(detail, { reason });
+  }
+}
+
+/** A dependency (the mail service) is missing or refusing work for now; the same request may succeed later. */
+export class ServiceUnavailableError extends CrmError {
+  readonly status = 503;
+  readonly type = 'service-unavailable';
+  readonly title = 'A service the request needs is unavailable';
+  constructor(detail: string, options?: ErrorOptions) {
+    super(detail, {}, options);
+  }
+}

@@ -17,7 +17,7 @@ const partition = (type: string, id: string) => `${type.toUpperCase()}#${id}`;
 const listSortKey = (updatedAt: string, id: string) => `${updatedAt}#${id}`;
 
 export const keys = {
-  record: (type: RecordType | 'pipeline', id: string): ItemKey => ({ pk: partition(type, id), sk: RECORD_SK }),
+  record: (type: RecordType | 'pipeline' | 'sequence', id: string): ItemKey => ({ pk: partition(type, id), sk: RECORD_SK }),
 
   /** Guard item that makes a normalized value (email, domain) unique across a type. */
   uniqueGuard: (type: RecordType, field: string, normalizedValue: string): ItemKey => ({
@@ -56,10 +56,27 @@ export const keys = {
   }),
 
   /** gsi1: every live record of a type, by last update. */
-  typeListIndex: (type: RecordType | 'pipeline', updatedAt: string, id: string) => ({
+  typeListIndex: (type: RecordType | 'pipeline' | 'sequence', updatedAt: string, id: string) => ({
     gsi1pk: type.toUpperCase(),
     gsi1sk: listSortKey(updatedAt, id),
   }),
+  /** An email the CRM sent (or is sending): its status and what SES reported back. */
+  emailMessage: (messageId: string): ItemKey => ({ pk: `EMAIL#${messageId}`, sk: 'EMAIL' }),
+  /** gsi2: a contact's emails, newest first. */
+  emailsByContactIndex: (contactId: string, createdAt: string, messageId: string) => ({
+    gsi2pk: `EMAIL#CONTACT#${contactId}`,
+    gsi2sk: `${createdAt}#${messageId}`,
+  }),
+  /**
+   * An address the CRM must not email (hard bounce, complaint, unsubscribe). Keyed by the
+   * address, not a contact, so it outlives the contact and covers a re-created one.
+   */
+  emailSuppression: (normalizedEmail: string): ItemKey => ({ pk: `SUPPRESSION#${normalizedEmail}`, sk: 'SUPPRESSION' }),
+  /** gsi1: the suppression list, newest first. */
+  suppressionListIndex: (since: string, normalizedEmail: string) => ({ gsi1pk: 'SUPPRESSION', gsi1sk: `${since}#${normalizedEmail}` }),
+  /** A contact's place in a follow-up sequence; one per contact and sequence, in the sequence's partition. */
+  enrollment: (sequenceId: string, contactId: string): ItemKey => ({ pk: partition('sequence', sequenceId), sk: `ENROLLMENT#${contactId}` }),
+
   /** gsi2: records of a type by the user responsible (owner; for tasks, the assignee). */
   ownerIndex: (type: RecordType, ownerId: string, updatedAt: string, id: string) => ({
     gsi2pk: `${type.toUpperCase()}#OWNER#${ownerId}`,
@@ -94,7 +111,7 @@ const withSortKey = (query: Omit<KeyQuery, 'sortKey'>, sortKey: KeyQuery['sortKe
 
 /** The named access patterns. Each returns the exact Query to run. */
 export const accessPatterns = {
-  recordsByType: (type: RecordType | 'pipeline', updatedSince?: string): KeyQuery =>
+  recordsByType: (type: RecordType | 'pipeline' | 'sequence', updatedSince?: string): KeyQuery =>
     withSortKey({ pattern: 'recordsByType', index: 'gsi1', partitionKey: type.toUpperCase() }, updatedSinceRange('', updatedSince)),
 
   recordsByOwner: (type: RecordType, ownerId: string, updatedSince?: string): KeyQuery =>
@@ -141,6 +158,17 @@ export const accessPatterns = {
   recordPartition: (type: RecordType, id: string): KeyQuery => ({
     pattern: 'recordPartition',
     partitionKey: partition(type, id),
+    ascending: true,
+  }),
+
+  emailsByContact: (contactId: string): KeyQuery => ({ pattern: 'emailsByContact', index: 'gsi2', partitionKey: `EMAIL#CONTACT#${contactId}` }),
+
+  suppressions: (): KeyQuery => ({ pattern: 'suppressions', index: 'gsi1', partitionKey: 'SUPPRESSION' }),
+
+  enrollmentsOfSequence: (sequenceId: string): KeyQuery => ({
+    pattern: 'enrollmentsOfSequence',
+    partitionKey: partition('sequence', sequenceId),
+    sortKey: { kind: 'beginsWith', prefix: 'ENROLLMENT#' },
     ascending: true,
   }),
 

@@ -1,0 +1,46 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { EmailNotSendableError, ServiceUnavailableError } from '../../domain/shared/errors';
+import type { EmailSender, OutgoingEmail } from '../../domain/email/email-sender';
+import type { Config } from '../config';
+import { MESSAGE_ID_TAG } from './message-tag';
+
+
+/** SES refused this message for good: retrying sends nothing either. */
+const rejectedErrors = new Set(['MessageRejected', 'MailFromDomainNotVerifiedException', 'NotFoundException', 'BadRequestException']);
+/** SES took no message at all for now: throttled, sending paused, or the account is not ready. */
+const unavailableErrors = new Set(['TooManyRequestsException', 'LimitExceededException', 'SendingPausedException', 'AccountSuspendedException']);
+
+export class SesEmailSender implements EmailSender {
+  private readonly client: SESv2Client;
+
+  constructor(private readonly config: Pick<Config, 'AWS_REGION' | 'SES_ENDPOINT' | 'EMAIL_FROM_ADDRESS' | 'EMAIL_FROM_NAME' | 'SES_CONFIGURATION_SET_NAME'>) {
+    this.client = new SESv2Client({
+      region: config.AWS_REGION,
+      ...(config.SES_ENDPOINT ? { endpoint: config.SES_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    });
+  }
+
+  async send(email: OutgoingEmail): Promise<{ providerMessageId: string }> {
+    const from = this.config.EMAIL_FROM_ADDRESS;
+    if (!from) throw new ServiceUnavailableError('Email is not set up in this deployment: configure email.fromAddress (docs/deploy.md).');
+    const sender = this.config.EMAIL_FROM_NAME ? `"${this.config.EMAIL_FROM_NAME.replace(/["\\]/g, '')}" <${from}>` : from;
+    try {
+      const result = await this.client.send(
+        new SendEmailCommand({
+          FromEmailAddress: sender,
+          Destination: { ToAddresses: [email.to] },
+          Content: { Simple: { Subject: { Data: email.subject, Charset: 'UTF-8' }, Body: { Text: { Data: email.text, Charset: 'UTF-8' } } } },
+          EmailTags: [{ Name: MESSAGE_ID_TAG, Value: email.messageId }],
+          ...(this.config.SES_CONFIGURATION_SET_NAME ? { ConfigurationSetName: this.config.SES_CONFIGURATION_SET_NAME } : {}),
+        }),
+      );
+      if (!result.MessageId) throw new Error('SES accepted the email without returning a MessageId');
+      return { providerMessageId: result.MessageId };
+    } catch (error) {
+      const name = (error as Error).name;
+      if (rejectedErrors.has(name)) throw new EmailNotSendableError(`SES rejected the email: ${(error as Error).message}`, 'rejected');
+      if (unavailableErrors.has(name)) throw new ServiceUnavailableError('The mail service is not accepting email right now; retry later.', { cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { longText, recordId } from '../shared/common-fields';
+
+/**
+ * The life of one sent email. `sending` is claimed before the mail service is called and
+ * only ever moves forward, so a retried send finds the claim and does not mail twice.
+ */
+export const emailStatuses = ['sending', 'sent', 'delivered', 'bounced', 'rejected', 'complained', 'failed'] as const;
+export type EmailStatus = (typeof emailStatuses)[number];
+
+/**
+ * Later SES events never undo earlier, stronger ones: events can arrive out of order (a
+ * delivery after the complaint it caused) and more than once.
+ */
+const statusRank: Record<EmailStatus, number> = { sending: 0, failed: 1, sent: 1, delivered: 2, bounced: 3, rejected: 3, complained: 4 };
+export const outranks = (next: EmailStatus, current: EmailStatus) => statusRank[next] > statusRank[current];
+
+export type EmailSource =
+  | { readonly kind: 'api' }
+  | { readonly kind: 'sequence'; readonly sequenceId: string; readonly runId: string; readonly stepIndex: number };
+
+/** The email activity on the contact's timeline has the message's id. */
+export interface EmailMessage {
+  readonly id: string;
+  readonly contactId: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly status: EmailStatus;
+  /** Why the status is what it is: a bounce type, SES's rejection reason. */
+  readonly statusDetail?: string;
+  readonly source: EmailSource;
+  /** Who sent it: the user or client, or the sequence acting for whoever enrolled the contact. */
+  readonly sentBy: { readonly type: string; readonly id: string };
+  /** The id SES gave the message; SES events carry it. */
+  readonly providerMessageId?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+/** A subject is one header line: a line break in it could smuggle in headers. */
+const subject = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001F\u007F]*$/, 'one line, without control characters');
+
+export const sendEmailSchema = z
+  .strictObject({
+    subject,
+    text: longText.pipe(z.string().trim().min(1, 'text must not be empty')).meta({ description: 'Plain-text body; also stored as the email activity.' }),
+  })
+  .meta({ id: 'EmailSend' });
+export type SendEmailInput = z.infer<typeof sendEmailSchema>;
+
+export const emailMessageSchema = z
+  .object({
+    id: z.string(),
+    contactId: z.string(),
+    to: z.string(),
+    subject: z.string(),
+    text: z.string(),
+    status: z.enum(emailStatuses),
+    statusDetail: z.string().optional(),
+    source: z.union([
+      z.object({ kind: z.literal('api') }),
+      z.object({ kind: z.literal('sequence'), sequenceId: z.string(), runId: z.string(), stepIndex: z.number().int() }),
+    ]),
+    sentBy: z.object({ type: z.string(), id: z.string() }),
+    providerMessageId: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'EmailMessage' });
+
+export const emailMessageId = recordId;
+
+/** Addresses compare case-insensitively everywhere in the CRM (the contact email guard does the same). */
+export const normalizeEmail = (address: string) => address.trim().toLowerCase();

@@ -1,0 +1,24 @@
+import { requireCapability } from '../access/permissions';
+import type { Page } from '../records/list-records';
+import type { Actor } from '../shared/actor';
+import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
+import { NotFoundError } from '../shared/errors';
+import { accessPatterns } from '../shared/keys';
+import type { CrmTablePort } from '../shared/table-port';
+import type { EmailMessage } from './email-message';
+import { findEmailMessage, itemToEmailMessage } from './email-message-items';
+
+export async function getEmailMessage(deps: { readonly table: CrmTablePort }, id: string, actor: Actor): Promise<EmailMessage> {
+  requireCapability(actor, 'readRecords', 'read emails');
+  const message = await findEmailMessage(deps.table, id);
+  if (!message) throw new NotFoundError('email', id);
+  return message;
+}
+
+/** A contact's emails, newest first, with their delivery status. */
+export async function listContactEmails(deps: { readonly table: CrmTablePort }, contactId: string, page: PageRequest, actor: Actor): Promise<Page<EmailMessage>> {
+  requireCapability(actor, 'readRecords', 'read emails');
+  const query = accessPatterns.emailsByContact(contactId);
+  const result = await queryPage(deps.table, query, page);
+  return { items: result.items.map(itemToEmailMessage), nextCursor: nextCursorOf(query, result.lastKey) };
+}

@@ -1,0 +1,18 @@
+/**
+ * The port to the mail service. The adapter maps the service's refusals onto the domain's
+ * errors: EmailNotSendableError('rejected') when the service refused this message for good,
+ * ServiceUnavailableError when it refused to take any message right now (throttled, paused,
+ * not configured). In both cases nothing was sent. Anything else leaves it unknown whether
+ * the message went out.
+ */
+export interface OutgoingEmail {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  /** The CRM's id of the message; tagged onto it so the service's events find it again. */
+  readonly messageId: string;
+}
+
+export interface EmailSender {
+  send(email: OutgoingEmail): Promise<{ readonly providerMessageId: string }>;
+}

@@ -1,0 +1,99 @@
+import { requireCapability, requireMayChange } from '../access/permissions';
+import { auditOp } from '../audit/audit-entries';
+import { findSuppression } from '../email/suppression-list';
+import { contactModel } from '../records/contact';
+import { findRecord } from '../records/get-record';
+import type { Page } from '../records/list-records';
+import type { Actor } from '../shared/actor';
+import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
+import { ConflictError, EmailNotSendableError, NotFoundError, ValidationError } from '../shared/errors';
+import { accessPatterns, keys } from '../shared/keys';
+import type { Enrollment } from './sequence';
+import { enrollmentToItem, findEnrollment, itemToEnrollment, updateEnrollment } from './sequence-items';
+import { requireSequence, type SequenceDependencies } from './sequence-use-cases';
+
+/**
+ * Puts a contact into a sequence. The enrollment item is the whole commitment: the
+ * sequence run is started from the table's stream (functions/stream-consumers.ts), so an
+ * accepted enrollment runs even if this request dies right after the write.
+ * A contact is in a sequence at most once at a time; after a run ends it may enrol again.
+ */
+export async function enrollContact(deps: SequenceDependencies, sequenceId: string, contactId: string, actor: Actor): Promise<Enrollment> {
+  requireCapability(actor, 'createRecords', 'enroll contacts in sequences');
+  const sequence = await requireSequence(deps, sequenceId);
+  if (sequence.status !== 'active') throw new ConflictError(`Sequence ${sequenceId} is archived and takes no new enrollments.`);
+  const contact = await findRecord(deps, contactModel, contactId);
+  if (!contact) throw new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]);
+  requireMayChange(actor, contact, 'enroll contacts');
+  const email = contact.email as string | undefined;
+  if (!email) throw new EmailNotSendableError(`Contact ${contactId} has no email address.`, 'no-email-address');
+  if (await findSuppression(deps.table, email)) throw new EmailNotSendableError(`The address of contact ${contactId} is on the suppression list.`, 'suppressed');
+
+  const previous = await findEnrollment(deps.table, sequenceId, contactId);
+  if (previous?.status === 'active') throw new ConflictError(`Contact ${contactId} is already enrolled in sequence ${sequenceId}.`, { runId: previous.runId });
+  const now = deps.clock.now().toISOString();
+  const enrollment: Enrollment = {
+    sequenceId,
+    contactId,
+    runId: deps.ids.next(),
+    status: 'active',
+    nextStep: 0,
+    enrolledBy: actor.id,
+    enrolledAt: now,
+    updatedAt: now,
+    version: (previous?.version ?? 0) + 1,
+  };
+  await deps.table.transactWrite([
+    {
+      op: 'put',
+      item: enrollmentToItem(enrollment),
+      condition: previous ? { kind: 'liveAtVersion', version: previous.version } : { kind: 'absent' },
+      onConditionFailed: () => new ConflictError(`Contact ${contactId} was enrolled in sequence ${sequenceId} meanwhile.`),
+    },
+    {
+      op: 'check',
+      key: keys.record('contact', contactId),
+      condition: { kind: 'live' },
+      onConditionFailed: () => new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]),
+    },
+    auditOp({ recordType: 'enrollment', recordId: `${sequenceId}/${contactId}`, at: now, entryId: deps.ids.next(), actor, event: previous ? 'updated' : 'created', changes: [{ field: 'status', from: previous?.status ?? null, to: 'active' }] }),
+  ]);
+  return enrollment;
+}
+
+export async function getEnrollment(deps: SequenceDependencies, sequenceId: string, contactId: string, actor: Actor): Promise<Enrollment> {
+  requireCapability(actor, 'readRecords', 'read enrollments');
+  const enrollment = await findEnrollment(deps.table, sequenceId, contactId);
+  if (!enrollment) throw new NotFoundError('enrollment', `${sequenceId}/${contactId}`);
+  return enrollment;
+}
+
+export async function listEnrollments(deps: SequenceDependencies, sequenceId: string, page: PageRequest, actor: Actor): Promise<Page<Enrollment>> {
+  requireCapability(actor, 'readRecords', 'list enrollments');
+  await requireSequence(deps, sequenceId);
+  const query = accessPatterns.enrollmentsOfSequence(sequenceId);
+  const result = await queryPage(deps.table, query, page);
+  return { items: result.items.map(itemToEnrollment), nextCursor: nextCursorOf(query, result.lastKey) };
+}
+
+/**
+ * Stops a running enrollment. The run's next step sees it and ends without sending, so
+ * stopping needs no call to Step Functions (and cannot race one). Whoever enrolled the
+ * contact may stop it; anyone else needs the right to change any record.
+ */
+export async function stopEnrollment(deps: SequenceDependencies, sequenceId: string, contactId: string, actor: Actor): Promise<Enrollment> {
+  requireCapability(actor, 'createRecords', 'stop enrollments');
+  const current = await findEnrollment(deps.table, sequenceId, contactId);
+  if (!current) throw new NotFoundError('enrollment', `${sequenceId}/${contactId}`);
+  if (current.enrolledBy !== actor.id) requireCapability(actor, 'changeAnyRecord', 'stop enrollments made by others');
+  if (current.status !== 'active') return current;
+  const stopped = await updateEnrollment(
+    deps,
+    current,
+    (enrollment) => (enrollment.status === 'active' ? { status: 'stopped', stopReason: 'stopped-by-user' } : undefined),
+    (previous, next) => [
+      auditOp({ recordType: 'enrollment', recordId: `${sequenceId}/${contactId}`, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: [{ field: 'status', from: previous.status, to: next.status }] }),
+    ],
+  );
+  return stopped;
+}

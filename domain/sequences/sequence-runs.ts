@@ -1,0 +1,119 @@
+import { renderTemplate } from '../email/email-template';
+import { sendEmailToContact, type EmailDependencies } from '../email/send-email';
+import { findSuppression } from '../email/suppression-list';
+import { contactModel } from '../records/contact';
+import { findRecord } from '../records/get-record';
+import type { Actor } from '../shared/actor';
+import { EmailNotSendableError } from '../shared/errors';
+import type { CrmTablePort } from '../shared/table-port';
+import type { Enrollment, Sequence, StopReason } from './sequence';
+import { findEnrollment, findSequence, updateEnrollment } from './sequence-items';
+
+/** The state a sequence run carries between steps (infra/state-machines/sequence-run.ts). */
+export interface SequenceRunStep {
+  readonly sequenceId: string;
+  readonly contactId: string;
+  readonly runId: string;
+  /** The step to send next. */
+  readonly stepIndex: number;
+}
+
+export interface SequenceRunState extends SequenceRunStep {
+  /** How long to wait before sending `stepIndex`. */
+  readonly waitSeconds: number;
+  /** Nothing more to send: the run ends. */
+  readonly done: boolean;
+}
+
+/** Starts the workflow that runs one enrollment. Starting the same run twice must start it once. */
+export interface SequenceRunStarter {
+  start(run: SequenceRunState): Promise<void>;
+}
+
+export type StepOutcome = 'sent' | 'resumed' | 'completed' | 'stopped' | 'stale';
+
+const waitBefore = (sequence: Sequence, stepIndex: number) => (sequence.steps[stepIndex]?.delayMinutes ?? 0) * 60;
+
+const ended = (run: SequenceRunStep): SequenceRunState => ({ ...run, waitSeconds: 0, done: true });
+
+/** Called for each new run (from the stream): the run waits for the first step's delay, then sends it. */
+export async function startSequenceRun(deps: { readonly table: CrmTablePort; readonly runStarter: SequenceRunStarter }, enrollment: Enrollment): Promise<'started' | 'stale'> {
+  // The stream can deliver an old image late: only the enrollment's current run is started.
+  const current = await findEnrollment(deps.table, enrollment.sequenceId, enrollment.contactId);
+  if (!current || current.runId !== enrollment.runId || current.status !== 'active') return 'stale';
+  const sequence = await findSequence(deps.table, current.sequenceId);
+  const run = { sequenceId: current.sequenceId, contactId: current.contactId, runId: current.runId, stepIndex: current.nextStep };
+  await deps.runStarter.start({ ...run, waitSeconds: sequence ? waitBefore(sequence, current.nextStep) : 0, done: false });
+  return 'started';
+}
+
+/** Who sends a sequence's emails: the sequence, acting for whoever enrolled the contact. */
+const sequenceActor = (enrollment: Enrollment): Actor => ({ type: 'system', id: `sequence:${enrollment.sequenceId}`, role: 'member', onBehalfOf: enrollment.enrolledBy });
+
+/**
+ * One step of a run: re-check everything that may have changed during the wait, send the
+ * step's email, advance the enrollment and plan the next wait. Safe to run again for the
+ * same step (Step Functions retries): the email is sent at most once per run and step,
+ * and an enrollment already past the step just resumes from where it is.
+ */
+export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunStep): Promise<SequenceRunState & { readonly outcome: StepOutcome }> {
+  const enrollment = await findEnrollment(deps.table, run.sequenceId, run.contactId);
+  if (!enrollment || enrollment.runId !== run.runId || enrollment.status !== 'active') return { ...ended(run), outcome: 'stale' };
+  const sequence = await findSequence(deps.table, run.sequenceId);
+  if (enrollment.nextStep > run.stepIndex) {
+    // This step was done by an attempt whose answer was lost: carry on from the enrollment.
+    return { ...run, stepIndex: enrollment.nextStep, waitSeconds: sequence ? waitBefore(sequence, enrollment.nextStep) : 0, done: false, outcome: 'resumed' };
+  }
+  if (!sequence || sequence.status !== 'active') return stop(deps, enrollment, run, 'sequence-archived');
+  if (run.stepIndex >= sequence.steps.length) return complete(deps, enrollment, run);
+
+  const contact = await findRecord(deps, contactModel, run.contactId);
+  if (!contact) return stop(deps, enrollment, run, 'contact-deleted');
+  if (!contact.email) return stop(deps, enrollment, run, 'no-email-address');
+  if (await findSuppression(deps.table, contact.email as string)) return stop(deps, enrollment, run, 'suppressed');
+
+  const step = sequence.steps[run.stepIndex]!;
+  try {
+    await sendEmailToContact(
+      deps,
+      {
+        contactId: contact.id,
+        subject: renderTemplate(step.subject, contact),
+        text: renderTemplate(step.text, contact),
+        source: { kind: 'sequence', sequenceId: run.sequenceId, runId: run.runId, stepIndex: run.stepIndex },
+        messageId: `${run.runId}-${run.stepIndex}`,
+      },
+      sequenceActor(enrollment),
+    );
+  } catch (error) {
+    if (error instanceof EmailNotSendableError) return stop(deps, enrollment, run, error.reason);
+    throw error;
+  }
+
+  const nextStep = run.stepIndex + 1;
+  const last = nextStep >= sequence.steps.length;
+  const advanced = await updateEnrollment(deps, enrollment, (current) =>
+    current.runId === run.runId && current.status === 'active' && current.nextStep === run.stepIndex ? { nextStep, ...(last ? { status: 'completed' as const } : {}) } : undefined,
+  );
+  const stillRunning = advanced.runId === run.runId && advanced.status === 'active';
+  return { ...run, stepIndex: nextStep, waitSeconds: waitBefore(sequence, nextStep), done: !stillRunning, outcome: 'sent' };
+}
+
+async function stop(deps: EmailDependencies, enrollment: Enrollment, run: SequenceRunStep, reason: StopReason) {
+  await updateEnrollment(deps, enrollment, (current) => (current.runId === run.runId && current.status === 'active' ? { status: 'stopped', stopReason: reason } : undefined));
+  return { ...ended(run), outcome: 'stopped' as const };
+}
+
+async function complete(deps: EmailDependencies, enrollment: Enrollment, run: SequenceRunStep) {
+  await updateEnrollment(deps, enrollment, (current) => (current.runId === run.runId && current.status === 'active' ? { status: 'completed' } : undefined));
+  return { ...ended(run), outcome: 'completed' as const };
+}
+
+/** The run gave up after its retries: the enrollment says so, with the error, instead of staying active forever. */
+export async function recordRunFailure(deps: EmailDependencies, run: SequenceRunStep, error: string): Promise<void> {
+  const enrollment = await findEnrollment(deps.table, run.sequenceId, run.contactId);
+  if (!enrollment) return;
+  await updateEnrollment(deps, enrollment, (current) =>
+    current.runId === run.runId && current.status === 'active' ? { status: 'failed', lastError: error.slice(0, 1_000) } : undefined,
+  );
+}

@@ -1,0 +1,61 @@
+import { requireCapability } from '../access/permissions';
+import { auditOp } from '../audit/audit-entries';
+import { changedFields } from '../records/field-changes';
+import type { Page } from '../records/list-records';
+import type { Actor } from '../shared/actor';
+import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
+import { NotFoundError, PreconditionFailedError } from '../shared/errors';
+import { accessPatterns } from '../shared/keys';
+import type { Clock, CrmTablePort, IdGenerator } from '../shared/table-port';
+import type { Sequence, SequenceCreate, SequenceUpdate } from './sequence';
+import { findSequence, itemToSequence, sequenceToItem } from './sequence-items';
+
+export interface SequenceDependencies {
+  readonly table: CrmTablePort;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/** A sequence emails customers unattended, in the company's name: managers decide what it says. */
+const MANAGE = 'changeAnyRecord' as const;
+
+export async function createSequence(deps: SequenceDependencies, input: SequenceCreate, actor: Actor): Promise<Sequence> {
+  requireCapability(actor, MANAGE, 'create sequences');
+  const now = deps.clock.now().toISOString();
+  const sequence: Sequence = { id: deps.ids.next(), name: input.name, steps: input.steps, status: 'active', createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 };
+  await deps.table.transactWrite([
+    { op: 'put', item: sequenceToItem(sequence), condition: { kind: 'absent' } },
+    auditOp({ recordType: 'sequence', recordId: sequence.id, at: now, entryId: deps.ids.next(), actor, event: 'created', changes: changedFields<Partial<Sequence>>({}, sequence, ['name', 'steps', 'status']) }),
+  ]);
+  return sequence;
+}
+
+export async function requireSequence(deps: Pick<SequenceDependencies, 'table'>, id: string): Promise<Sequence> {
+  const sequence = await findSequence(deps.table, id);
+  if (!sequence) throw new NotFoundError('sequence', id);
+  return sequence;
+}
+
+export async function getSequence(deps: SequenceDependencies, id: string, actor: Actor): Promise<Sequence> {
+  requireCapability(actor, 'readRecords', 'read sequences');
+  return requireSequence(deps, id);
+}
+
+export async function listSequences(deps: SequenceDependencies, page: PageRequest, actor: Actor): Promise<Page<Sequence>> {
+  requireCapability(actor, 'readRecords', 'list sequences');
+  const query = accessPatterns.recordsByType('sequence');
+  const result = await queryPage(deps.table, query, page);
+  return { items: result.items.map(itemToSequence), nextCursor: nextCursorOf(query, result.lastKey) };
+}
+
+export async function updateSequence(deps: SequenceDependencies, id: string, patch: SequenceUpdate, actor: Actor, expectedVersion?: number): Promise<Sequence> {
+  requireCapability(actor, MANAGE, 'change sequences');
+  const current = await requireSequence(deps, id);
+  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
+  const next: Sequence = { ...current, ...patch, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
+  await deps.table.transactWrite([
+    { op: 'put', item: sequenceToItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+    auditOp({ recordType: 'sequence', recordId: id, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: changedFields(current, next, ['name', 'steps', 'status']) }),
+  ]);
+  return next;
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { longText, recordId, serverFields, shortText } from '../shared/common-fields';
+import { unknownPlaceholders, templateFields } from '../email/email-template';
+
+export const MAX_SEQUENCE_STEPS = 20;
+/** A Standard Step Functions execution lives at most a year; the whole sequence must fit with room for retries. */
+export const MAX_SEQUENCE_DAYS = 360;
+const MINUTES_PER_DAY = 24 * 60;
+
+const templateHelp = `Placeholders: ${templateFields.map((field) => `{{${field}}}`).join(', ')}; with a fallback: {{firstName | there}}.`;
+
+const oneLine = shortText(200).regex(/^[^\r\n]*$/, 'one line');
+
+export const sequenceStepSchema = z
+  .strictObject({
+    delayMinutes: z
+      .int()
+      .min(0)
+      .max(MAX_SEQUENCE_DAYS * MINUTES_PER_DAY)
+      .meta({ description: 'Wait before this step, after enrollment (first step) or after the previous step was sent.' }),
+    subject: oneLine.meta({ description: templateHelp }),
+    text: longText.pipe(z.string().trim().min(1, 'text must not be empty')).meta({ description: `Plain-text body. ${templateHelp}` }),
+  })
+  .meta({ id: 'SequenceStep' });
+export type SequenceStep = z.infer<typeof sequenceStepSchema>;
+
+const stepsSchema = z
+  .array(sequenceStepSchema)
+  .min(1)
+  .max(MAX_SEQUENCE_STEPS)
+  .superRefine((steps, context) => {
+    steps.forEach((step, index) => {
+      for (const field of ['subject', 'text'] as const) {
+        const unknown = unknownPlaceholders(step[field]);
+        if (unknown.length > 0) context.addIssue({ code: 'custom', path: [index, field], message: `unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(', ')}` });
+      }
+    });
+    const totalMinutes = steps.reduce((sum, step) => sum + step.delayMinutes, 0);
+    if (totalMinutes > MAX_SEQUENCE_DAYS * MINUTES_PER_DAY) context.addIssue({ code: 'custom', path: [], message: `all delays together are at most ${MAX_SEQUENCE_DAYS} days` });
+  });
+
+export const sequenceStatuses = ['active', 'archived'] as const;
+
+export const createSequenceSchema = z.strictObject({ name: shortText(200), steps: stepsSchema }).meta({ id: 'SequenceCreate' });
+export const updateSequenceSchema = z
+  .strictObject({
+    name: shortText(200),
+    steps: stepsSchema.meta({ description: 'The full list. Running enrollments continue with their next step number in the new list.' }),
+    status: z.enum(sequenceStatuses).meta({ description: 'Archived sequences take no new enrollments; running ones stop before their next step.' }),
+  })
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, 'send at least one field')
+  .meta({ id: 'SequenceUpdate' });
+
+export type SequenceCreate = z.infer<typeof createSequenceSchema>;
+export type SequenceUpdate = z.infer<typeof updateSequenceSchema>;
+
+export interface Sequence {
+  readonly id: string;
+  readonly name: string;
+  readonly steps: readonly SequenceStep[];
+  readonly status: (typeof sequenceStatuses)[number];
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+export const sequenceSchema = z
+  .object({ ...serverFields, name: z.string(), steps: z.array(sequenceStepSchema), status: z.enum(sequenceStatuses), createdBy: z.string() })
+  .meta({ id: 'Sequence' });
+
+export const enrollmentStatuses = ['active', 'completed', 'stopped', 'failed'] as const;
+export type EnrollmentStatus = (typeof enrollmentStatuses)[number];
+export const stopReasons = ['stopped-by-user', 'sequence-archived', 'contact-deleted', 'no-email-address', 'suppressed', 'rejected'] as const;
+export type StopReason = (typeof stopReasons)[number];
+
+/** A contact's place in a sequence. Re-enrolling after the run ended starts a new run (new runId). */
+export interface Enrollment {
+  readonly sequenceId: string;
+  readonly contactId: string;
+  readonly runId: string;
+  readonly status: EnrollmentStatus;
+  /** The step the run sends next (steps before it were sent or skipped). */
+  readonly nextStep: number;
+  readonly stopReason?: StopReason;
+  /** The error that made the run give up, for status `failed`. */
+  readonly lastError?: string;
+  readonly enrolledBy: string;
+  readonly enrolledAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+export const enrollmentSchema = z
+  .object({
+    sequenceId: z.string(),
+    contactId: z.string(),
+    runId: z.string(),
+    status: z.enum(enrollmentStatuses),
+    nextStep: z.number().int(),
+    stopReason: z.enum(stopReasons).optional(),
+    lastError: z.string().optional(),
+    enrolledBy: z.string(),
+    enrolledAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .meta({ id: 'Enrollment' });
+
+export const enrollSchema = z.strictObject({ contactId: recordId }).meta({ id: 'EnrollmentCreate' });

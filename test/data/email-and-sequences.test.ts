@@ -1,0 +1,262 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../adapters/config';
+import { createRuntime, type CrmRuntime } from '../../adapters/runtime';
+import type { EmailSender, OutgoingEmail } from '../../domain/email/email-sender';
+import { recordEmailEvent, type EmailEvent } from '../../domain/email/record-email-event';
+import { sendEmailToContact, type EmailDependencies } from '../../domain/email/send-email';
+import { findSuppression, addSuppression } from '../../domain/email/suppression-list';
+import { findEmailMessage } from '../../domain/email/email-message-items';
+import { createRecord } from '../../domain/records/create-record';
+import { contactModel } from '../../domain/records/contact';
+import { recordTimeline } from '../../domain/records/record-timeline';
+import { enrollContact, stopEnrollment } from '../../domain/sequences/enrollments';
+import { createSequence, updateSequence } from '../../domain/sequences/sequence-use-cases';
+import { findEnrollment } from '../../domain/sequences/sequence-items';
+import { recordRunFailure, runSequenceStep, startSequenceRun, type SequenceRunState } from '../../domain/sequences/sequence-runs';
+import type { Actor } from '../../domain/shared/actor';
+import { ConflictError, EmailNotSendableError, ServiceUnavailableError } from '../../domain/shared/errors';
+import { createTestTable } from '../support/local-dynamodb';
+
+/**
+ * The mail service port, recording what it was asked to send. It can be told to fail the
+ * next sends the ways the SES adapter reports failures, to test the at-most-once rules.
+ */
+class RecordingEmailSender implements EmailSender {
+  readonly sent: OutgoingEmail[] = [];
+  private failures: Error[] = [];
+  failNext(...errors: Error[]) {
+    this.failures.push(...errors);
+  }
+  async send(email: OutgoingEmail) {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.sent.push(email);
+    return { providerMessageId: `ses-${this.sent.length}` };
+  }
+  sentTo(address: string) {
+    return this.sent.filter((email) => email.to === address);
+  }
+}
+
+const manager: Actor = { type: 'user', id: 'manager-1', role: 'manager' };
+const member: Actor = { type: 'user', id: 'member-1', role: 'member' };
+
+let runtime: CrmRuntime;
+let sender: RecordingEmailSender;
+let deps: EmailDependencies;
+beforeAll(async () => {
+  const table = await createTestTable();
+  runtime = createRuntime(loadConfig({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, AWS_REGION: 'us-east-1' }));
+  sender = new RecordingEmailSender();
+  deps = { ...runtime, emailSender: sender };
+});
+
+let counter = 0;
+async function contact(fields: Record<string, unknown> = {}) {
+  counter += 1;
+  return createRecord(deps, contactModel, { firstName: `Ada${counter}`, email: `ada${counter}@example.com`, ...fields }, member);
+}
+
+const event = (kind: EmailEvent['kind'], messageId: string, recipients: string[], permanent = kind !== 'delivered'): EmailEvent => ({
+  kind,
+  messageId,
+  providerMessageId: `provider-${messageId}`,
+  recipients,
+  permanent,
+  at: new Date().toISOString(),
+});
+
+describe('sending an email to a contact', () => {
+  it('sends once, marks it sent and puts an email activity on the contact timeline', async () => {
+    const ada = await contact();
+    const message = await sendEmailToContact(deps, { contactId: ada.id, subject: 'Hello', text: 'Hi Ada', source: { kind: 'api' } }, member);
+    expect(message).toMatchObject({ status: 'sent', to: ada.email, providerMessageId: expect.stringMatching(/^ses-/), sentBy: { type: 'user', id: 'member-1' } });
+    expect(sender.sentTo(ada.email as string)).toEqual([{ to: ada.email, subject: 'Hello', text: 'Hi Ada', messageId: message.id }]);
+    const timeline = await recordTimeline(deps, contactModel, ada.id, { limit: 10 }, member);
+    expect(timeline.items.find((entry) => entry.kind === 'activity')).toMatchObject({ activity: { id: message.id, kind: 'email', direction: 'outbound', subject: 'Hello' } });
+  });
+
+  it('returns the first message when the same message id is sent again, without mailing twice', async () => {
+    const ada = await contact();
+    const request = { contactId: ada.id, subject: 'Once', text: 'only once', source: { kind: 'api' } as const, messageId: `once-${ada.id}` };
+    const [first, second] = await Promise.all([sendEmailToContact(deps, request, member), sendEmailToContact(deps, request, member)]);
+    const third = await sendEmailToContact(deps, request, member);
+    expect(sender.sentTo(ada.email as string)).toHaveLength(1);
+    expect(third.id).toBe(first.id);
+    expect(second.id).toBe(first.id);
+  });
+
+  it('refuses contacts without an address and suppressed addresses with 422', async () => {
+    const noEmail = await contact({ email: undefined, lastName: 'Lovelace' });
+    await expect(sendEmailToContact(deps, { contactId: noEmail.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member)).rejects.toMatchObject({ status: 422, reason: 'no-email-address' });
+    const unsubscribed = await contact();
+    await addSuppression(deps, (unsubscribed.email as string).toUpperCase(), 'unsubscribe', member);
+    await expect(sendEmailToContact(deps, { contactId: unsubscribed.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member)).rejects.toMatchObject({ status: 422, reason: 'suppressed' });
+    expect(sender.sentTo(unsubscribed.email as string)).toEqual([]);
+  });
+
+  it('releases the claim when the mail service sent nothing, so a retry sends', async () => {
+    const ada = await contact();
+    const request = { contactId: ada.id, subject: 'Retry', text: 'later', source: { kind: 'api' } as const, messageId: `retry-${ada.id}` };
+    sender.failNext(new ServiceUnavailableError('throttled'));
+    await expect(sendEmailToContact(deps, request, member)).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect(await findEmailMessage(deps.table, request.messageId)).toBeUndefined();
+    expect((await sendEmailToContact(deps, request, member)).status).toBe('sent');
+    expect(sender.sentTo(ada.email as string)).toHaveLength(1);
+  });
+
+  it('keeps a message whose outcome is unknown at sending, and never sends it again', async () => {
+    const ada = await contact();
+    const request = { contactId: ada.id, subject: 'Unknown', text: 'timeout', source: { kind: 'api' } as const, messageId: `unknown-${ada.id}` };
+    sender.failNext(new Error('socket hang up'));
+    await expect(sendEmailToContact(deps, request, member)).rejects.toThrow('socket hang up');
+    const retried = await sendEmailToContact(deps, request, member);
+    expect(retried.status).toBe('sending');
+    expect(sender.sentTo(ada.email as string)).toEqual([]);
+    // An SES event for it settles what happened.
+    await recordEmailEvent(deps, event('delivered', request.messageId, [ada.email as string]));
+    expect(await findEmailMessage(deps.table, request.messageId)).toMatchObject({ status: 'delivered', providerMessageId: `provider-${request.messageId}` });
+  });
+
+  it('marks a message the service rejected for good as rejected', async () => {
+    const ada = await contact();
+    sender.failNext(new EmailNotSendableError('Email address is not verified.', 'rejected'));
+    await expect(sendEmailToContact(deps, { contactId: ada.id, subject: 'x', text: 'y', source: { kind: 'api' }, messageId: `rejected-${ada.id}` }, member)).rejects.toMatchObject({ reason: 'rejected' });
+    expect(await findEmailMessage(deps.table, `rejected-${ada.id}`)).toMatchObject({ status: 'rejected', statusDetail: 'Email address is not verified.' });
+  });
+});
+
+describe('SES events', () => {
+  it('moves the status forward only, whatever order and however often events arrive', async () => {
+    const ada = await contact();
+    const message = await sendEmailToContact(deps, { contactId: ada.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member);
+    await recordEmailEvent(deps, event('complained', message.id, [ada.email as string]));
+    await recordEmailEvent(deps, event('delivered', message.id, [ada.email as string]));
+    await recordEmailEvent(deps, event('complained', message.id, [ada.email as string]));
+    expect(await findEmailMessage(deps.table, message.id)).toMatchObject({ status: 'complained', version: 3 });
+    expect(await findSuppression(deps.table, ada.email as string)).toMatchObject({ reason: 'complaint', detail: `message ${message.id}` });
+  });
+
+  it('suppresses hard bounces, not soft ones, and ignores messages the CRM did not send', async () => {
+    const soft = await contact();
+    const softMessage = await sendEmailToContact(deps, { contactId: soft.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member);
+    expect(await recordEmailEvent(deps, event('bounced', softMessage.id, [soft.email as string], false))).toEqual({ outcome: 'recorded', status: 'sent', suppressed: [] });
+    expect(await findSuppression(deps.table, soft.email as string)).toBeUndefined();
+
+    const hard = await contact();
+    const hardMessage = await sendEmailToContact(deps, { contactId: hard.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member);
+    expect(await recordEmailEvent(deps, event('bounced', hardMessage.id, [hard.email as string]))).toEqual({ outcome: 'recorded', status: 'bounced', suppressed: [hard.email] });
+    expect(await recordEmailEvent(deps, event('bounced', hardMessage.id, [hard.email as string]))).toEqual({ outcome: 'recorded', status: 'bounced', suppressed: [] });
+
+    expect(await recordEmailEvent(deps, event('bounced', 'not-ours', ['x@example.com']))).toEqual({ outcome: 'unknown-message' });
+    expect(await findSuppression(deps.table, 'x@example.com')).toBeUndefined();
+  });
+});
+
+describe('follow-up sequences', () => {
+  const twoSteps = {
+    name: 'Trial follow-up',
+    steps: [
+      { delayMinutes: 0, subject: 'Welcome {{firstName}}', text: 'Hi {{firstName | there}}, thanks for trying us.' },
+      { delayMinutes: 60 * 24 * 3, subject: 'How is it going?', text: 'Any questions, {{fullName}}?' },
+    ],
+  };
+
+  /** Runs a run the way the state machine does: start, then send steps until done. */
+  async function runToEnd(start: SequenceRunState) {
+    const outcomes: string[] = [];
+    let state = start;
+    while (!state.done) {
+      const next = await runSequenceStep(deps, state);
+      outcomes.push(next.outcome);
+      state = next;
+    }
+    return outcomes;
+  }
+
+  async function enrolledRun(sequenceId: string, contactId: string, actor: Actor = member): Promise<SequenceRunState> {
+    const enrollment = await enrollContact(deps, sequenceId, contactId, actor);
+    const started: SequenceRunState[] = [];
+    expect(await startSequenceRun({ table: deps.table, runStarter: { start: async (run) => void started.push(run) } }, enrollment)).toBe('started');
+    return started[0]!;
+  }
+
+  it('sends every step personalised, then completes the enrollment', async () => {
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const ada = await contact({ lastName: 'Lovelace' });
+    const start = await enrolledRun(sequence.id, ada.id);
+    expect(start).toMatchObject({ stepIndex: 0, waitSeconds: 0, done: false });
+    expect(await runToEnd(start)).toEqual(['sent', 'sent']);
+    expect(sender.sentTo(ada.email as string).map((email) => [email.subject, email.text])).toEqual([
+      [`Welcome ${ada.firstName}`, `Hi ${ada.firstName}, thanks for trying us.`],
+      ['How is it going?', `Any questions, ${ada.firstName} Lovelace?`],
+    ]);
+    expect(await findEnrollment(deps.table, sequence.id, ada.id)).toMatchObject({ status: 'completed', nextStep: 2 });
+  });
+
+  it('plans the wait before each step from the sequence', async () => {
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const ada = await contact();
+    const start = await enrolledRun(sequence.id, ada.id);
+    expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'sent', stepIndex: 1, waitSeconds: 3 * 24 * 3600, done: false });
+  });
+
+  it('does not send a step twice when Step Functions retries it after it succeeded', async () => {
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const ada = await contact();
+    const start = await enrolledRun(sequence.id, ada.id);
+    await runSequenceStep(deps, start);
+    expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'resumed', stepIndex: 1, done: false });
+    expect(sender.sentTo(ada.email as string)).toHaveLength(1);
+  });
+
+  it('stops before the next step when the enrollment is stopped, the address suppressed or the sequence archived', async () => {
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const [stopped, suppressed, archived] = [await contact(), await contact(), await contact()];
+    const runs = [await enrolledRun(sequence.id, stopped.id), await enrolledRun(sequence.id, suppressed.id), await enrolledRun(sequence.id, archived.id)];
+    const afterFirst = await Promise.all(runs.map((run) => runSequenceStep(deps, run)));
+
+    await stopEnrollment(deps, sequence.id, stopped.id, member);
+    expect(await runSequenceStep(deps, afterFirst[0]!)).toMatchObject({ outcome: 'stale', done: true });
+
+    await addSuppression(deps, suppressed.email as string, 'unsubscribe', member);
+    expect(await runSequenceStep(deps, afterFirst[1]!)).toMatchObject({ outcome: 'stopped', done: true });
+    expect(await findEnrollment(deps.table, sequence.id, suppressed.id)).toMatchObject({ status: 'stopped', stopReason: 'suppressed' });
+
+    const other = await createSequence(deps, twoSteps, manager);
+    const otherRun = await enrolledRun(other.id, archived.id);
+    await updateSequence(deps, other.id, { status: 'archived' }, manager);
+    expect(await runSequenceStep(deps, otherRun)).toMatchObject({ outcome: 'stopped', done: true });
+    expect(await findEnrollment(deps.table, other.id, archived.id)).toMatchObject({ status: 'stopped', stopReason: 'sequence-archived' });
+    for (const person of [stopped, suppressed]) expect(sender.sentTo(person.email as string)).toHaveLength(1);
+  });
+
+  it('allows one active enrollment per contact, and a new run after the last one ended', async () => {
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const ada = await contact();
+    const first = await enrollContact(deps, sequence.id, ada.id, member);
+    await expect(enrollContact(deps, sequence.id, ada.id, member)).rejects.toBeInstanceOf(ConflictError);
+    await stopEnrollment(deps, sequence.id, ada.id, member);
+    const second = await enrollContact(deps, sequence.id, ada.id, member);
+    expect(second.runId).not.toBe(first.runId);
+    // The old run's remaining steps find a newer run and end without sending.
+    expect(await runSequenceStep(deps, { sequenceId: sequence.id, contactId: ada.id, runId: first.runId, stepIndex: 0 })).toMatchObject({ outcome: 'stale' });
+    expect(await startSequenceRun({ table: deps.table, runStarter: { start: async () => {} } }, first)).toBe('stale');
+  });
+
+  it('records a run that gave up as failed, with the error', async () => {
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const ada = await contact();
+    const start = await enrolledRun(sequence.id, ada.id);
+    await recordRunFailure(deps, start, 'ServiceUnavailableError');
+    expect(await findEnrollment(deps.table, sequence.id, ada.id)).toMatchObject({ status: 'failed', lastError: 'ServiceUnavailableError' });
+  });
+
+  it('lets only managers write sequences, and members enroll only contacts they own', async () => {
+    await expect(createSequence(deps, twoSteps, member)).rejects.toMatchObject({ status: 403 });
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const someoneElses = await createRecord(deps, contactModel, { email: 'owned-by-other@example.com', ownerId: 'member-2' }, manager);
+    await expect(enrollContact(deps, sequence.id, someoneElses.id, member)).rejects.toMatchObject({ status: 403 });
+    await expect(enrollContact(deps, sequence.id, someoneElses.id, { type: 'user', id: 'viewer-1', role: 'viewer' })).rejects.toMatchObject({ status: 403 });
+  });
+});

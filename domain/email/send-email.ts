@@ -4,10 +4,12 @@ import { contactModel } from '../records/contact';
 import { findRecord } from '../records/get-record';
 import { prepareRecord } from '../records/prepare-record';
 import type { RecordDependencies } from '../records/record-dependencies';
+import type { CrmRecord } from '../records/record-model';
 import { planRecordWrite } from '../records/record-writes';
 import type { Actor } from '../shared/actor';
-import { ConflictError, EmailNotSendableError, NotFoundError, PreconditionFailedError, ServiceUnavailableError, ValidationError } from '../shared/errors';
+import { ConflictError, CrmError, EmailNotSendableError, NotFoundError, PreconditionFailedError, ServiceUnavailableError, ValidationError, type NotSendableReason } from '../shared/errors';
 import { keys } from '../shared/keys';
+import type { WriteOp } from '../shared/table-port';
 import { outranks, type EmailMessage, type EmailSource } from './email-message';
 import { emailMessageToItem, findEmailMessage, updateEmailMessage } from './email-message-items';
 import type { EmailSender } from './email-sender';
@@ -29,8 +31,38 @@ export interface EmailToContact {
   readonly messageId?: string;
 }
 
+/** A live contact with an address that is not suppressed. */
+export type SendableContact = CrmRecord & { readonly email: string };
+
+export type Sendability =
+  | { readonly sendable: true; readonly contact: SendableContact }
+  | { readonly sendable: false; readonly reason: NotSendableReason; readonly detail: string };
+
+/** Whether the contact can be emailed now; undefined when there is no such contact. */
+export async function findSendableContact(deps: EmailDependencies, contactId: string): Promise<Sendability | undefined> {
+  const contact = await findRecord(deps, contactModel, contactId);
+  if (!contact) return undefined;
+  if (typeof contact.email !== 'string') return { sendable: false, reason: 'no-email-address', detail: `Contact ${contactId} has no email address.` };
+  const suppression = await findSuppression(deps.table, contact.email);
+  if (suppression) return { sendable: false, reason: 'suppressed', detail: `The address of contact ${contactId} is on the suppression list (${suppression.reason}).` };
+  return { sendable: true, contact: contact as SendableContact };
+}
+
+/** Sends one email to a contact now (the API's send): checks the contact, then see `deliverEmail`. */
+export async function sendEmailToContact(deps: EmailDependencies, request: EmailToContact, actor: Actor): Promise<EmailMessage> {
+  requireCapability(actor, 'createRecords', 'send email');
+  if (request.messageId) {
+    const earlier = await findEmailMessage(deps.table, request.messageId);
+    if (earlier) return earlier;
+  }
+  const found = await findSendableContact(deps, request.contactId);
+  if (!found) throw new NotFoundError('contact', request.contactId);
+  if (!found.sendable) throw new EmailNotSendableError(found.detail, found.reason);
+  return deliverEmail(deps, found.contact, request, actor);
+}
+
 /**
- * Sends one email to a contact and records it on the contact's timeline.
+ * Sends one email to a contact already found sendable, and records it on the contact's timeline.
  *
  * Exactly-once is impossible with a mail service that has no idempotency key, so this is
  * at-most-once: the message is claimed (`sending`) before the service is called, and a
@@ -39,24 +71,12 @@ export interface EmailToContact {
  * call and the record leaves the message at `sending` (until an SES event for it arrives):
  * visible, never doubled.
  */
-export async function sendEmailToContact(deps: EmailDependencies, request: EmailToContact, actor: Actor): Promise<EmailMessage> {
-  requireCapability(actor, 'createRecords', 'send email');
-  if (request.messageId) {
-    const earlier = await findEmailMessage(deps.table, request.messageId);
-    if (earlier) return earlier;
-  }
-  const contact = await findRecord(deps, contactModel, request.contactId);
-  if (!contact) throw new NotFoundError('contact', request.contactId);
-  const to = contact.email as string | undefined;
-  if (!to) throw new EmailNotSendableError(`Contact ${contact.id} has no email address.`, 'no-email-address');
-  const suppression = await findSuppression(deps.table, to);
-  if (suppression) throw new EmailNotSendableError(`The address of contact ${contact.id} is on the suppression list (${suppression.reason}).`, 'suppressed');
-
+export async function deliverEmail(deps: EmailDependencies, contact: SendableContact, request: EmailToContact, actor: Actor): Promise<EmailMessage> {
   const now = deps.clock.now().toISOString();
   const claimed: EmailMessage = {
     id: request.messageId ?? deps.ids.next(),
     contactId: contact.id,
-    to,
+    to: contact.email,
     subject: request.subject,
     text: request.text,
     status: 'sending',
@@ -70,13 +90,13 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
     await deps.table.transactWrite([{ op: 'put', item: emailMessageToItem(claimed), condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('claimed') }]);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
-    // A concurrent call with the same id won the claim: its message is the answer.
+    // An earlier or concurrent call with the same id holds the claim: its message is the answer.
     return (await findEmailMessage(deps.table, claimed.id))!;
   }
 
   let providerMessageId: string;
   try {
-    ({ providerMessageId } = await deps.emailSender.send({ to, subject: claimed.subject, text: claimed.text, messageId: claimed.id }));
+    ({ providerMessageId } = await deps.emailSender.send({ to: claimed.to, subject: claimed.subject, text: claimed.text, messageId: claimed.id }));
   } catch (error) {
     if (error instanceof ServiceUnavailableError) {
       await deps.table.transactWrite([{ op: 'delete', key: keys.emailMessage(claimed.id), condition: { kind: 'liveAtVersion', version: claimed.version } }]);
@@ -85,26 +105,39 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
     }
     throw error;
   }
-
-  const sent = await updateEmailMessage(
-    deps,
-    claimed.id,
-    // An SES event may already have moved the message on (delivered within milliseconds).
-    (current) => ({ providerMessageId, ...(outranks('sent', current.status) ? { status: 'sent' as const } : {}) }),
-    claimed,
-  );
-  await recordEmailActivity(deps, claimed, contact.ownerId as string | undefined, actor);
-  return sent!;
+  return recordSent(deps, claimed, providerMessageId, contact, actor);
 }
 
 /**
- * The email as an activity on the contact's timeline, with the message's id, so a retry
- * writes it at most once. Skipped when the contact was deleted since the send began:
- * the message record keeps what was sent.
+ * Marks the message sent and puts the email activity (with the message's id) on the
+ * contact's timeline, in one transaction. When that fails on a condition (an SES event
+ * moved the message on first, or the contact was deleted meanwhile), the two are written
+ * apart: the message's outcome is kept in any case, the activity when it still can be.
  */
-async function recordEmailActivity(deps: EmailDependencies, message: EmailMessage, contactOwnerId: string | undefined, actor: Actor): Promise<void> {
+async function recordSent(deps: EmailDependencies, claimed: EmailMessage, providerMessageId: string, contact: SendableContact, actor: Actor): Promise<EmailMessage> {
+  const activityOps = await emailActivityOps(deps, claimed, contact, actor);
+  const sent: EmailMessage = { ...claimed, status: 'sent', providerMessageId, updatedAt: deps.clock.now().toISOString(), version: claimed.version + 1 };
+  try {
+    await deps.table.transactWrite([
+      { op: 'put', item: emailMessageToItem(sent), condition: { kind: 'liveAtVersion', version: claimed.version }, onConditionFailed: () => new ConflictError('moved on') },
+      ...activityOps,
+    ]);
+    return sent;
+  } catch (error) {
+    if (!(error instanceof CrmError)) throw error;
+  }
+  const settled = await updateEmailMessage(deps, claimed.id, (current) => ({ providerMessageId, ...(outranks('sent', current.status) ? { status: 'sent' as const } : {}) }));
+  try {
+    await deps.table.transactWrite(activityOps);
+  } catch (error) {
+    if (!(error instanceof ValidationError || error instanceof PreconditionFailedError)) throw error;
+  }
+  return settled!;
+}
+
+async function emailActivityOps(deps: EmailDependencies, message: EmailMessage, contact: SendableContact, actor: Actor): Promise<WriteOp[]> {
   const now = deps.clock.now().toISOString();
-  const ownerId = actor.type === 'user' ? actor.id : contactOwnerId;
+  const ownerId = actor.type === 'user' ? actor.id : (contact.ownerId as string | undefined);
   const { record: activity } = await prepareRecord(
     deps,
     activityModel,
@@ -112,10 +145,5 @@ async function recordEmailActivity(deps: EmailDependencies, message: EmailMessag
     { kind: 'email', direction: 'outbound', subject: message.subject, body: message.text, occurredAt: now, contactIds: [message.contactId], ...(ownerId ? { ownerId } : {}) },
     now,
   );
-  const { ops } = planRecordWrite({ model: activityModel, after: activity, actor, changeId: deps.ids.next() });
-  try {
-    await deps.table.transactWrite(ops);
-  } catch (error) {
-    if (!(error instanceof ValidationError || error instanceof PreconditionFailedError)) throw error;
-  }
+  return planRecordWrite({ model: activityModel, after: activity, actor, changeId: deps.ids.next() }).ops;
 }

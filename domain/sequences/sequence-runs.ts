@@ -1,8 +1,5 @@
 import { renderTemplate } from '../email/email-template';
-import { sendEmailToContact, type EmailDependencies } from '../email/send-email';
-import { findSuppression } from '../email/suppression-list';
-import { contactModel } from '../records/contact';
-import { findRecord } from '../records/get-record';
+import { deliverEmail, findSendableContact, type EmailDependencies } from '../email/send-email';
 import type { Actor } from '../shared/actor';
 import { EmailNotSendableError } from '../shared/errors';
 import type { CrmTablePort } from '../shared/table-port';
@@ -57,9 +54,8 @@ const sequenceActor = (enrollment: Enrollment): Actor => ({ type: 'system', id: 
  * and an enrollment already past the step just resumes from where it is.
  */
 export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunStep): Promise<SequenceRunState & { readonly outcome: StepOutcome }> {
-  const enrollment = await findEnrollment(deps.table, run.sequenceId, run.contactId);
+  const [enrollment, sequence] = await Promise.all([findEnrollment(deps.table, run.sequenceId, run.contactId), findSequence(deps.table, run.sequenceId)]);
   if (!enrollment || enrollment.runId !== run.runId || enrollment.status !== 'active') return { ...ended(run), outcome: 'stale' };
-  const sequence = await findSequence(deps.table, run.sequenceId);
   if (enrollment.nextStep > run.stepIndex) {
     // This step was done by an attempt whose answer was lost: carry on from the enrollment.
     return { ...run, stepIndex: enrollment.nextStep, waitSeconds: sequence ? waitBefore(sequence, enrollment.nextStep) : 0, done: false, outcome: 'resumed' };
@@ -67,15 +63,16 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
   if (!sequence || sequence.status !== 'active') return stop(deps, enrollment, run, 'sequence-archived');
   if (run.stepIndex >= sequence.steps.length) return complete(deps, enrollment, run);
 
-  const contact = await findRecord(deps, contactModel, run.contactId);
-  if (!contact) return stop(deps, enrollment, run, 'contact-deleted');
-  if (!contact.email) return stop(deps, enrollment, run, 'no-email-address');
-  if (await findSuppression(deps.table, contact.email as string)) return stop(deps, enrollment, run, 'suppressed');
+  const found = await findSendableContact(deps, run.contactId);
+  if (!found) return stop(deps, enrollment, run, 'contact-deleted');
+  if (!found.sendable) return stop(deps, enrollment, run, found.reason);
+  const { contact } = found;
 
   const step = sequence.steps[run.stepIndex]!;
   try {
-    await sendEmailToContact(
+    await deliverEmail(
       deps,
+      contact,
       {
         contactId: contact.id,
         subject: renderTemplate(step.subject, contact),

@@ -118,6 +118,20 @@ describe('sending an email to a contact', () => {
     expect(await findEmailMessage(deps.table, request.messageId)).toMatchObject({ status: 'delivered', providerMessageId: `provider-${request.messageId}` });
   });
 
+  it('keeps an SES event that arrives before the send is recorded, and still writes the activity', async () => {
+    const ada = await contact();
+    const racingSender: EmailSender = {
+      async send(email) {
+        await recordEmailEvent(deps, event('delivered', email.messageId, [email.to]));
+        return { providerMessageId: `provider-${email.messageId}` };
+      },
+    };
+    const message = await sendEmailToContact({ ...deps, emailSender: racingSender }, { contactId: ada.id, subject: 'Fast', text: 'delivered at once', source: { kind: 'api' } }, member);
+    expect(message).toMatchObject({ status: 'delivered', version: 3 });
+    const timeline = await recordTimeline(deps, contactModel, ada.id, { limit: 10 }, member);
+    expect(timeline.items.some((entry) => entry.kind === 'activity' && entry.activity?.id === message.id)).toBe(true);
+  });
+
   it('marks a message the service rejected for good as rejected', async () => {
     const ada = await contact();
     sender.failNext(new EmailNotSendableError('Email address is not verified.', 'rejected'));

@@ -13,6 +13,8 @@ export interface ApiFunction {
   readonly public?: boolean;
   /** What the function may do on the table; the stack grants exactly this. */
   readonly tableAccess: 'none' | 'read' | 'readWrite';
+  /** Sends email through SES: the stack grants ses:SendEmail on the sender identity and sets the sender. */
+  readonly sendsEmail?: boolean;
 }
 
 function recordRoutes(collection: string, extra: readonly string[] = []): string[] {
@@ -48,6 +50,38 @@ export const apiFunctions = {
       'GET /v1/properties/{objectType}/{name}',
       'PATCH /v1/properties/{objectType}/{name}',
       'DELETE /v1/properties/{objectType}/{name}',
+    ],
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    tableAccess: 'readWrite',
+  },
+  emails: {
+    entry: 'functions/emails.ts',
+    routes: [
+      'POST /v1/contacts/{id}/emails',
+      'GET /v1/contacts/{id}/emails',
+      'GET /v1/emails/{id}',
+      'POST /v1/email-suppressions',
+      'GET /v1/email-suppressions',
+      'GET /v1/email-suppressions/{email}',
+      'DELETE /v1/email-suppressions/{email}',
+    ],
+    memoryMb: 512,
+    timeoutSeconds: 15,
+    tableAccess: 'readWrite',
+    sendsEmail: true,
+  },
+  sequences: {
+    entry: 'functions/sequences.ts',
+    routes: [
+      'POST /v1/sequences',
+      'GET /v1/sequences',
+      'GET /v1/sequences/{id}',
+      'PATCH /v1/sequences/{id}',
+      'POST /v1/sequences/{id}/enrollments',
+      'GET /v1/sequences/{id}/enrollments',
+      'GET /v1/sequences/{id}/enrollments/{contactId}',
+      'DELETE /v1/sequences/{id}/enrollments/{contactId}',
     ],
     memoryMb: 512,
     timeoutSeconds: 10,

@@ -25,6 +25,23 @@ export const streamConsumers = {
     maxRetries: 8,
     filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['tombstone'] } } } },
   },
+  /**
+   * Starts the follow-up sequence run of every new enrollment (a fresh run is active at step 0).
+   * The enrollment is written first and the run started from the stream, so an accepted
+   * enrollment is never lost to a failed start; the execution is named after the run, so a
+   * redelivered record starts nothing twice.
+   */
+  sequenceStarter: {
+    entry: 'functions/sequence-starter.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    batchSize: 10,
+    maxRetries: 8,
+    filterPattern: {
+      eventName: ['INSERT', 'MODIFY'],
+      dynamodb: { NewImage: { entity: { S: ['enrollment'] }, status: { S: ['active'] }, nextStep: { N: ['0'] } } },
+    },
+  },
 } as const satisfies Record<string, StreamConsumer>;
 
 export type StreamConsumerName = keyof typeof streamConsumers;

@@ -124,6 +124,19 @@ const alarmsSchema = z
     tableThrottledRequests: eventCountSchema.default(1),
     /** Table requests that failed inside DynamoDB (HTTP 500). */
     tableSystemErrors: eventCountSchema.default(1),
+    /**
+     * SES bounce rate of the stack's configuration set, in percent. SES reviews an account
+     * from 5% and may pause its sending from 10%.
+     */
+    emailBounceRatePercent: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100').default(5),
+    /** SES complaint rate of the stack's configuration set, in percent. SES reviews from 0.1% and may pause from 0.5%. */
+    emailComplaintRatePercent: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100').default(0.1),
+    /** Per state machine: executions that failed, and executions that timed out, in a period. */
+    stateMachineFailedExecutions: eventCountSchema.default(1),
+    /** Per EventBridge rule: events it could not deliver to its function after its retries (FailedInvocations). */
+    eventRuleFailedInvocations: eventCountSchema.default(1),
+    /** Per EventBridge rule: messages waiting in its dead-letter queue, events the CRM gave up on. */
+    eventRuleDeadLetters: eventCountSchema.default(1),
   })
   .superRefine((alarms, context) => {
     if (alarms.email !== undefined && !alarms.enabled) {
@@ -155,6 +168,54 @@ const customDomainSchema = z.strictObject({
   certificateArn: certificateArnSchema,
 });
 
+/** What SES accepts as a configuration set name. */
+const configurationSetNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, underscores and hyphens, at most 64 characters');
+
+/** A display name that can sit in a From header as `"<name>" <address>` without escaping. */
+const fromNameSchema = z
+  .string()
+  .min(1, 'may not be empty')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[^"<>\\\r\n]+$/, 'may not contain quotes, angle brackets, backslashes or line breaks');
+
+/** The part of an address after the last `@`, lowercased: SES treats domains case-insensitively. */
+export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+const emailSchema = z
+  .strictObject({
+    /** The sender of every CRM email (EMAIL_FROM_ADDRESS); the only From address the functions may use. */
+    fromAddress: z.email('must be an email address'),
+    /** Shown with the address, e.g. "Acme Sales" (EMAIL_FROM_NAME). */
+    fromName: fromNameSchema.optional(),
+    /**
+     * The SES identity that authorizes the sender: its domain (the default) or the address
+     * itself. Only what this names is granted, so it must be exactly one of the two.
+     */
+    identity: z.union([domainNameSchema, z.email()], { error: 'must be a lowercase domain such as acme.example, or an email address' }).optional(),
+    /**
+     * Create the identity in this stack (Easy DKIM for a domain; SES mails a verification link
+     * to an address). `false` when it already exists in this account and region, for example
+     * because another stage or application created it.
+     */
+    createIdentity: z.boolean().default(true),
+    /** Name of the stack's SES configuration set; default: the stack name. */
+    configurationSetName: configurationSetNameSchema.optional(),
+  })
+  .superRefine((email, context) => {
+    const { fromAddress, identity } = email;
+    if (identity === undefined) return;
+    const fits = identity.includes('@') ? identity.toLowerCase() === fromAddress.toLowerCase() : identity === domainOf(fromAddress);
+    if (!fits) {
+      context.addIssue({
+        code: 'custom',
+        path: ['identity'],
+        message: `must be the domain of fromAddress (${domainOf(fromAddress)}) or fromAddress itself`,
+      });
+    }
+  });
+
 export const stackConfigSchema = z
   .strictObject({
     auth: z.discriminatedUnion('mode', [cognitoAuthSchema, oidcAuthSchema]).prefault({ mode: 'cognito' }),
@@ -182,6 +243,11 @@ export const stackConfigSchema = z
     dashboard: z.boolean().default(true),
     /** Serve the API at your own host name as well as the execute-api one. */
     customDomain: customDomainSchema.optional(),
+    /**
+     * Sending email through SES. Without it the stack has no SES resources, no function may
+     * send, and sending answers with an error saying that no sender is configured.
+     */
+    email: emailSchema.optional(),
   })
   .superRefine((config, context) => {
     if (config.tableKmsKeyArn && config.tableEncryption !== 'customer-managed') {
@@ -199,6 +265,12 @@ export type AuthConfig = StackConfig['auth'];
 export type CognitoAuthConfig = Extract<AuthConfig, { mode: 'cognito' }>;
 export type AlarmsConfig = StackConfig['alarms'];
 export type CustomDomainConfig = NonNullable<StackConfig['customDomain']>;
+export type EmailConfig = NonNullable<StackConfig['email']>;
+
+/** The SES identity the stack creates or uses for `email`: as configured, else the sender's domain. */
+export function sendingIdentityOf(email: EmailConfig): string {
+  return email.identity ?? domainOf(email.fromAddress);
+}
 
 /** A configuration the stack refuses to synthesize; the message names every bad key. */
 export class StackConfigError extends Error {

@@ -14,6 +14,9 @@ import {
 } from '../../domain/properties/property-definition';
 import { recordId } from '../../domain/shared/common-fields';
 import { auditedTypes } from '../../domain/audit/audit-entries';
+import { emailMessageSchema, sendEmailSchema } from '../../domain/email/email-message';
+import { addSuppressionSchema, emailSuppressionSchema, suppressedAddress } from '../../domain/email/suppression';
+import { createSequenceSchema, enrollmentSchema, enrollSchema, sequenceSchema, updateSequenceSchema } from '../../domain/sequences/sequence';
 import type { ApiOperation } from './api-operation';
 
 const idParams = z.object({ id: recordId });
@@ -143,6 +146,56 @@ export const auditOperations: ApiOperation[] = [
   },
 ];
 
+const contactParams = z.object({ id: recordId });
+const addressParams = z.object({ email: suppressedAddress });
+export const emailOperations: ApiOperation[] = [
+  {
+    routeKey: 'POST /v1/contacts/{id}/emails',
+    operationId: 'sendContactEmail',
+    summary: 'Email a contact now (plain text); it lands on the contact timeline as an email activity',
+    tag: 'Emails',
+    pathParams: contactParams,
+    body: sendEmailSchema,
+    success: { status: 201, description: 'Sent to the mail service; the status follows delivery, bounce and complaint events', schema: emailMessageSchema },
+    idempotent: true,
+  },
+  { routeKey: 'GET /v1/contacts/{id}/emails', operationId: 'listContactEmails', summary: "A contact's emails with their delivery status, newest first", tag: 'Emails', pathParams: contactParams, query: pageQuery, success: { status: 200, description: 'One page', schema: pageOf(emailMessageSchema, 'EmailMessagePage') } },
+  { routeKey: 'GET /v1/emails/{id}', operationId: 'getEmail', summary: 'One sent email and its delivery status', tag: 'Emails', pathParams: idParams, success: { status: 200, description: 'The email', schema: emailMessageSchema } },
+  {
+    routeKey: 'POST /v1/email-suppressions',
+    operationId: 'addEmailSuppression',
+    summary: 'Stop emailing an address (unsubscribe); hard bounces and complaints are added automatically',
+    tag: 'Emails',
+    body: addSuppressionSchema,
+    success: { status: 201, description: 'Suppressed (200 when it already was, with the first reason)', schema: emailSuppressionSchema },
+  },
+  { routeKey: 'GET /v1/email-suppressions', operationId: 'listEmailSuppressions', summary: 'Addresses the CRM does not email, newest first', tag: 'Emails', query: pageQuery, success: { status: 200, description: 'One page', schema: pageOf(emailSuppressionSchema, 'EmailSuppressionPage') } },
+  { routeKey: 'GET /v1/email-suppressions/{email}', operationId: 'getEmailSuppression', summary: 'Whether, and why, an address is suppressed', tag: 'Emails', pathParams: addressParams, success: { status: 200, description: 'The suppression', schema: emailSuppressionSchema } },
+  { routeKey: 'DELETE /v1/email-suppressions/{email}', operationId: 'removeEmailSuppression', summary: 'Allow emailing an address again (managers)', tag: 'Emails', pathParams: addressParams, success: { status: 204, description: 'Removed' } },
+];
+
+const sequenceParams = z.object({ id: recordId });
+const enrollmentParams = z.object({ id: recordId, contactId: recordId });
+export const sequenceOperations: ApiOperation[] = [
+  { routeKey: 'POST /v1/sequences', operationId: 'createSequence', summary: 'Create a follow-up sequence: timed emails sent to each enrolled contact (managers)', tag: 'Sequences', body: createSequenceSchema, success: { status: 201, description: 'Created', schema: sequenceSchema }, idempotent: true },
+  { routeKey: 'GET /v1/sequences', operationId: 'listSequences', summary: 'List sequences, newest first', tag: 'Sequences', query: pageQuery, success: { status: 200, description: 'One page', schema: pageOf(sequenceSchema, 'SequencePage') } },
+  { routeKey: 'GET /v1/sequences/{id}', operationId: 'getSequence', summary: 'Get a sequence', tag: 'Sequences', pathParams: sequenceParams, success: { status: 200, description: 'The sequence, with its ETag', schema: sequenceSchema } },
+  { routeKey: 'PATCH /v1/sequences/{id}', operationId: 'updateSequence', summary: 'Rename, change the steps, or archive (managers)', tag: 'Sequences', pathParams: sequenceParams, body: updateSequenceSchema, success: { status: 200, description: 'Updated', schema: sequenceSchema }, conditional: true },
+  {
+    routeKey: 'POST /v1/sequences/{id}/enrollments',
+    operationId: 'enrollContact',
+    summary: 'Enroll a contact: its run starts within seconds and sends each step after its delay',
+    tag: 'Sequences',
+    pathParams: sequenceParams,
+    body: enrollSchema,
+    success: { status: 201, description: 'Enrolled', schema: enrollmentSchema },
+    idempotent: true,
+  },
+  { routeKey: 'GET /v1/sequences/{id}/enrollments', operationId: 'listEnrollments', summary: 'Enrollments of a sequence, by contact id', tag: 'Sequences', pathParams: sequenceParams, query: pageQuery, success: { status: 200, description: 'One page', schema: pageOf(enrollmentSchema, 'EnrollmentPage') } },
+  { routeKey: 'GET /v1/sequences/{id}/enrollments/{contactId}', operationId: 'getEnrollment', summary: "A contact's enrollment: status, next step, why it stopped", tag: 'Sequences', pathParams: enrollmentParams, success: { status: 200, description: 'The enrollment', schema: enrollmentSchema } },
+  { routeKey: 'DELETE /v1/sequences/{id}/enrollments/{contactId}', operationId: 'stopEnrollment', summary: 'Stop a running enrollment before its next step', tag: 'Sequences', pathParams: enrollmentParams, success: { status: 200, description: 'The enrollment, stopped (or as it was, if it had already ended)', schema: enrollmentSchema } },
+];
+
 export const metaOperations: ApiOperation[] = [
   { routeKey: 'GET /health', operationId: 'health', summary: 'Liveness check', tag: 'Meta', public: true, success: { status: 200, description: 'Up', schema: z.object({ status: z.literal('ok') }) } },
   { routeKey: 'GET /openapi.json', operationId: 'openapi', summary: 'This API as OpenAPI 3.1', tag: 'Meta', public: true, success: { status: 200, description: 'The OpenAPI document' } },
@@ -153,6 +206,8 @@ export const apiContract: readonly ApiOperation[] = [
   ...recordModels.flatMap(recordOperations),
   ...pipelineOperations,
   ...propertyOperations,
+  ...emailOperations,
+  ...sequenceOperations,
   ...auditOperations,
   ...metaOperations,
 ];

@@ -17,6 +17,8 @@ export interface TableStreamConsumerProps {
   /** Directory that `definition.entry` and the lock file are relative to. */
   readonly projectRoot: string;
   readonly logRetention: RetentionDays;
+  /** Settings the handler reads besides the table name, e.g. SEQUENCE_STATE_MACHINE_ARN. */
+  readonly environment?: Record<string, string>;
 }
 
 /**
@@ -42,6 +44,7 @@ export class TableStreamConsumer extends Construct {
       tableAccess: props.tableAccess,
       projectRoot: props.projectRoot,
       logRetention: props.logRetention,
+      environment: props.environment,
     }).handler;
 
     // A message only says where in the stream a batch failed, no record data, so SQS's own

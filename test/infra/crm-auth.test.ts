@@ -233,6 +233,13 @@ describe('auth mode oidc', () => {
 
   it('outputs the issuer and nothing about Cognito', () => {
     template.hasOutput('Issuer', { Value: 'https://login.acme.example/' });
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['AlarmTopicArn', 'ApiUrl', 'DashboardName', 'Issuer', 'TableName']);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'AlarmTopicArn',
+      'ApiUrl',
+      'DashboardName',
+      'Issuer',
+      'SequenceStateMachineArn',
+      'TableName',
+    ]);
   });
 });

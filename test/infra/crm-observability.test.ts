@@ -1,13 +1,27 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { apiFunctions } from '../../functions/api-routes';
+import { eventRules } from '../../functions/event-rules';
+import { stateMachineTasks } from '../../functions/state-machine-tasks';
 import { streamConsumers } from '../../functions/stream-consumers';
 import { monitoredTableOperations } from '../../infra/constructs/crm-observability';
 import { resourcesOf, synthesize } from './stack-fixture';
 
-const functionNames = Object.keys(apiFunctions);
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/**
+ * Functions watched by monitorFunctions, by the name in their alarms, with the prefix of
+ * their logical id: API functions (`<name>Function`) and state machine tasks (`<name>Task`).
+ */
+const monitoredFunctions = [
+  ...Object.keys(apiFunctions).map((name) => [name, `${name}Function`] as const),
+  ...Object.keys(stateMachineTasks).map((name) => [kebab(name), `${name}Task`] as const),
+];
+const functionNames = monitoredFunctions.map(([name]) => name);
 /** Stream consumers by name, with the kebab-case name their alarms carry. */
-const consumerNames = Object.keys(streamConsumers).map((name) => [name, name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] as const);
+const consumerNames = Object.keys(streamConsumers).map((name) => [name, kebab(name)] as const);
+/** Event rules by name, with the kebab-case name their alarms carry. */
+const ruleNames = Object.keys(eventRules).map((name) => [name, kebab(name)] as const);
+const withEmail = { email: { fromAddress: 'crm@acme.example' } };
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type MetricQuery = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: Record<string, any>; Period: number; Stat: string } };
@@ -35,11 +49,29 @@ const idOfType = (template: Template, type: string) => {
   return ids[0]!;
 };
 
-/** The logical id of the Lambda function serving `name` (its id starts with `<name>Function`). */
+/** The logical id of the monitored function `name` (an API function or a state machine task). */
 function functionId(template: Template, name: string): string {
-  const ids = Object.keys(ofType(template, 'AWS::Lambda::Function')).filter((id) => id.startsWith(`${name}Function`));
+  const prefix = monitoredFunctions.find(([monitored]) => monitored === name)![1];
+  const ids = Object.keys(ofType(template, 'AWS::Lambda::Function')).filter((id) => id.startsWith(prefix));
   expect(ids, `function ${name}`).toHaveLength(1);
   return ids[0]!;
+}
+
+/** The logical id of a resource of `type` whose id starts with `prefix`. */
+function idWithPrefix(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(ofType(template, type)).filter((id) => id.startsWith(prefix));
+  expect(ids, `${type} ${prefix}…`).toHaveLength(1);
+  return ids[0]!;
+}
+
+/** The one metric an alarm reads, however CloudFormation spells it. */
+function metricStatOf(alarm: Record<string, any>) {
+  if (!alarm.Metrics) {
+    return { Metric: { Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions }, Period: alarm.Period, Stat: alarm.Statistic };
+  }
+  const metrics = alarm.Metrics as MetricQuery[];
+  expect(metrics).toHaveLength(1);
+  return metrics[0]!.MetricStat;
 }
 
 /** The logical id of stream consumer `name`'s function or queue (construct `<name>Consumer`). */
@@ -56,20 +88,35 @@ const expectedAlarmNames = [
   'table-throttled',
   'table-system-errors',
   ...consumerNames.flatMap(([, alarmName]) => ['errors', 'throttles', 'iterator-age', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
+  ...ruleNames.flatMap(([, alarmName]) => ['errors', 'throttles', 'failed-invocations', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
+  'sequence-run-failed',
+  'sequence-run-timed-out',
 ].sort();
+const emailAlarmNames = ['email-bounce-rate', 'email-complaint-rate'];
 
-/** Rates, latencies, lag and queue depth alarm above the threshold; counts from it. */
-const aboveThreshold = (name: string) => name.startsWith('api-') || name.endsWith('-iterator-age') || name.endsWith('-dead-letters');
+/**
+ * API rates and latencies, stream lag and any message in a stream consumer's dead-letter
+ * queue alarm above the threshold; counts (an event rule's dead letters included) and the
+ * SES reputation rates, whose limits SES states as "5% or more", from it.
+ */
+const aboveThreshold = (name: string) =>
+  name.startsWith('api-') ||
+  name.endsWith('-iterator-age') ||
+  consumerNames.some(([, alarmName]) => name === `${alarmName}-dead-letters`);
 
 describe('alarms, by default', () => {
-  const template = synthesize();
+  const template = synthesize(withEmail);
   const alarms = alarmsByName(template);
   const topicId = idOfType(template, 'AWS::SNS::Topic');
   const apiId = idOfType(template, 'AWS::ApiGatewayV2::Api');
   const tableId = idOfType(template, 'AWS::DynamoDB::GlobalTable');
 
-  it('cover the API, every function, the table and every stream consumer, named after the stack', () => {
-    expect(Object.keys(alarms).sort()).toEqual(expectedAlarmNames);
+  it('cover the API, every function, the table, every stream consumer and event rule, the state machine and SES sending, named after the stack', () => {
+    expect(Object.keys(alarms).sort()).toEqual([...expectedAlarmNames, ...emailAlarmNames].sort());
+  });
+
+  it('leave SES out when the stack sends no email', () => {
+    expect(Object.keys(alarmsByName(synthesize())).sort()).toEqual(expectedAlarmNames);
   });
 
   it('notify the alarm topic on ALARM and on OK, stay quiet while there is no data, and fire on rates above and counts from the threshold', () => {
@@ -175,6 +222,78 @@ describe('alarms, by default', () => {
     });
   });
 
+  describe.each(ruleNames)('of event rule %s', (name, alarmName) => {
+    const functionRef = { Ref: idWithPrefix(template, 'AWS::Lambda::Function', `${name}Rule`) };
+
+    it('alarm on its function\'s Errors and Throttles, from the function thresholds', () => {
+      for (const [suffix, metricName] of [
+        ['errors', 'Errors'],
+        ['throttles', 'Throttles'],
+      ] as const) {
+        expect(alarms[`${alarmName}-${suffix}`]!.Threshold).toBe(1);
+        expect(metricStatOf(alarms[`${alarmName}-${suffix}`]!)).toEqual({
+          Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: functionRef }] },
+          Period: 300,
+          Stat: 'Sum',
+        });
+      }
+    });
+
+    it('alarm from the first event the rule could not deliver (FailedInvocations of the rule)', () => {
+      const ruleId = idWithPrefix(template, 'AWS::Events::Rule', `${name}Rule`);
+      expect(alarms[`${alarmName}-failed-invocations`]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(metricStatOf(alarms[`${alarmName}-failed-invocations`]!)).toEqual({
+        Metric: { Namespace: 'AWS/Events', MetricName: 'FailedInvocations', Dimensions: [{ Name: 'RuleName', Value: { Ref: ruleId } }] },
+        Period: 300,
+        Stat: 'Sum',
+      });
+    });
+
+    it('alarm from the first message in its dead-letter queue', () => {
+      const queueId = idWithPrefix(template, 'AWS::SQS::Queue', `${name}Rule`);
+      expect(alarms[`${alarmName}-dead-letters`]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(metricStatOf(alarms[`${alarmName}-dead-letters`]!)).toEqual({
+        Metric: {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        },
+        Period: 300,
+        Stat: 'Maximum',
+      });
+    });
+  });
+
+  it.each([
+    ['sequence-run-failed', 'ExecutionsFailed'],
+    ['sequence-run-timed-out', 'ExecutionsTimedOut'],
+  ])('alarm %s from the first execution in a period on %s of the sequence state machine', (name, metricName) => {
+    const stateMachineId = idOfType(template, 'AWS::StepFunctions::StateMachine');
+    expect(alarms[name]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(metricStatOf(alarms[name]!)).toEqual({
+      Metric: { Namespace: 'AWS/States', MetricName: metricName, Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: stateMachineId } }] },
+      Period: 300,
+      Stat: 'Sum',
+    });
+  });
+
+  it.each([
+    ['email-bounce-rate', 'Reputation.BounceRate', 0.05],
+    ['email-complaint-rate', 'Reputation.ComplaintRate', 0.001],
+  ])('alarm %s on the hourly maximum of %s of the configuration set, from SES\'s own review level', (name, metricName, threshold) => {
+    const configurationSetId = idOfType(template, 'AWS::SES::ConfigurationSet');
+    expect(alarms[name]).toMatchObject({ Threshold: threshold, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(metricStatOf(alarms[name]!)).toEqual({
+      Metric: {
+        Namespace: 'AWS/SES',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'ses:configuration-set', Value: { Ref: configurationSetId } }],
+      },
+      Period: 3600,
+      Stat: 'Maximum',
+    });
+  });
+
   it.each([
     ['table-throttled', 'ThrottledRequests'],
     ['table-system-errors', 'SystemErrors'],
@@ -243,6 +362,7 @@ describe('alarms, by default', () => {
 
 describe('alarms, configured', () => {
   const template = synthesize({
+    ...withEmail,
     alarms: {
       email: 'ops@acme.example',
       periodMinutes: 1,
@@ -255,6 +375,11 @@ describe('alarms, configured', () => {
       tableThrottledRequests: 10,
       tableSystemErrors: 3,
       streamIteratorAgeMinutes: 30,
+      emailBounceRatePercent: 2,
+      emailComplaintRatePercent: 0.05,
+      stateMachineFailedExecutions: 4,
+      eventRuleFailedInvocations: 6,
+      eventRuleDeadLetters: 7,
     },
   });
   const alarms = alarmsByName(template);
@@ -275,6 +400,18 @@ describe('alarms, configured', () => {
           [`${alarmName}-dead-letters`, 0],
         ]),
       ),
+      ...Object.fromEntries(
+        ruleNames.flatMap(([, alarmName]) => [
+          [`${alarmName}-errors`, 5],
+          [`${alarmName}-throttles`, 2],
+          [`${alarmName}-failed-invocations`, 6],
+          [`${alarmName}-dead-letters`, 7],
+        ]),
+      ),
+      'sequence-run-failed': 4,
+      'sequence-run-timed-out': 4,
+      'email-bounce-rate': 0.02,
+      'email-complaint-rate': 0.0005,
     });
   });
 
@@ -284,7 +421,8 @@ describe('alarms, configured', () => {
       const periods = alarm.Metrics
         ? (alarm.Metrics as MetricQuery[]).flatMap((query) => (query.MetricStat ? [query.MetricStat.Period] : []))
         : [alarm.Period];
-      expect(new Set(periods), name).toEqual(new Set([60]));
+      // SES's reputation rates are rolling figures read per hour (crm-observability.ts).
+      expect(new Set(periods), name).toEqual(new Set([emailAlarmNames.includes(name) ? 3600 : 60]));
     }
     const expressionOf = (name: string) => (alarms[name]!.Metrics as MetricQuery[]).find((query) => query.ReturnData)?.Expression;
     expect(expressionOf('api-5xx-rate')).toBe('IF(requests >= 50, 100 * FILL(errors, 0) / requests, 0)');
@@ -317,7 +455,7 @@ describe('alarms disabled', () => {
 });
 
 describe('dashboard', () => {
-  const template = synthesize();
+  const template = synthesize(withEmail);
   const dashboard = Object.values(ofType(template, 'AWS::CloudWatch::Dashboard'))[0]!;
   /** The body with every token rendered as its JSON, which is enough to look for references. */
   const body = (dashboard.Properties.DashboardBody['Fn::Join'][1] as unknown[])
@@ -359,10 +497,54 @@ describe('dashboard', () => {
     expect(body).toContain(`"markdown":"## Stream consumer ${name}"`);
   });
 
-  it('graphs the handlers’ own metrics, whatever services emit them', () => {
-    for (const metricName of ['Requests', 'ClientErrors', 'ServerErrors']) {
+  it('graphs the handlers’ own metrics, whatever services emit them: requests, emails and automation steps', () => {
+    const metricNames = [
+      'Requests',
+      'ClientErrors',
+      'ServerErrors',
+      'EmailsSent',
+      'EmailsDelivered',
+      'EmailsBounced',
+      'EmailsComplained',
+      'EmailsRejected',
+      'SequenceEnrollments',
+      'AutomationStepsSucceeded',
+      'AutomationStepsFailed',
+    ];
+    for (const metricName of metricNames) {
       expect(body).toContain(`SEARCH('{CRM,service} MetricName=\\"${metricName}\\"', 'Sum', 300)`);
     }
+  });
+
+  it('graphs executions of the sequence state machine, failed ones against their alarm', () => {
+    const ref = JSON.stringify({ Ref: idOfType(template, 'AWS::StepFunctions::StateMachine') });
+    for (const metricName of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled']) {
+      expect(body).toContain(`"AWS/States","${metricName}","StateMachineArn","${ref}"`);
+    }
+    expect(body).toContain('"markdown":"## State machine sequence-run"');
+  });
+
+  it.each(ruleNames)('graphs invocations, failures, errors, duration and the dead-letter queue of event rule %s', (name) => {
+    const ruleRef = JSON.stringify({ Ref: idWithPrefix(template, 'AWS::Events::Rule', `${name}Rule`) });
+    for (const metricName of ['Invocations', 'FailedInvocations']) {
+      expect(body).toContain(`"AWS/Events","${metricName}","RuleName","${ruleRef}"`);
+    }
+    const functionRef = JSON.stringify({ Ref: idWithPrefix(template, 'AWS::Lambda::Function', `${name}Rule`) });
+    for (const metricName of ['Errors', 'Throttles', 'Duration']) {
+      expect(body).toContain(`"AWS/Lambda","${metricName}","FunctionName","${functionRef}"`);
+    }
+    const queueName = JSON.stringify({ 'Fn::GetAtt': [idWithPrefix(template, 'AWS::SQS::Queue', `${name}Rule`), 'QueueName'] });
+    expect(body).toContain(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName}"`);
+    expect(body).toContain(`"markdown":"## Event rule ${name}"`);
+  });
+
+  it('graphs the SES bounce and complaint rates of the configuration set against their alarms, only when sending', () => {
+    const setRef = JSON.stringify({ Ref: idOfType(template, 'AWS::SES::ConfigurationSet') });
+    for (const metricName of ['Reputation.BounceRate', 'Reputation.ComplaintRate']) {
+      expect(body).toContain(`"AWS/SES","${metricName}","ses:configuration-set","${setRef}"`);
+    }
+    expect(body).toContain('"value":0.05');
+    expect(JSON.stringify(synthesize().toJSON())).not.toContain('Reputation.BounceRate');
   });
 
   it('draws the alarm thresholds it has alarms for', () => {
@@ -378,5 +560,6 @@ describe('dashboard', () => {
     without.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(Object.keys(without.toJSON().Outputs)).not.toContain('DashboardName');
     expect(Object.keys(alarmsByName(without)).sort()).toEqual(expectedAlarmNames);
+    expect(Object.keys(alarmsByName(synthesize({ ...withEmail, dashboard: false }))).sort()).toEqual([...expectedAlarmNames, ...emailAlarmNames].sort());
   });
 });

@@ -10,6 +10,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { crmTable } from '../../adapters/dynamodb/table-definition';
 import { apiFunctions, type ApiFunction } from '../../functions/api-routes';
+import { eventRules, type EventRule } from '../../functions/event-rules';
+import { stateMachineTasks, type StateMachineTask } from '../../functions/state-machine-tasks';
 import { streamConsumers, type StreamConsumer, type StreamConsumerName } from '../../functions/stream-consumers';
 import type { TableAccess } from '../../infra/constructs/crm-table';
 import { CrmHttpApi } from '../../infra/constructs/http-api';
@@ -18,8 +20,10 @@ import { parseStackConfig } from '../../infra/stack-config';
 import {
   allStatements,
   appContext,
+  functionIdWithPrefix,
   resourcesOf,
   statementsForFunction,
+  statementsForStateMachine,
   synthesize,
   type Resource,
 } from './stack-fixture';
@@ -28,6 +32,16 @@ const definitions = Object.entries(apiFunctions) as [string, ApiFunction][];
 const allRouteKeys = definitions.flatMap(([, definition]) => definition.routes);
 const publicRouteKeys = definitions.flatMap(([, definition]) => (definition.public ? definition.routes : []));
 const consumers = Object.entries(streamConsumers) as [StreamConsumerName, StreamConsumer][];
+const tasks = Object.entries(stateMachineTasks) as [string, StateMachineTask][];
+const rules = Object.entries(eventRules) as [string, EventRule][];
+/** Every Lambda the stack deploys: API functions, stream consumers, state machine tasks, event rule functions. */
+const functionCount = definitions.length + consumers.length + tasks.length + rules.length;
+
+/** What a stream consumer may do besides its logs, its share of the table, the stream and its queue. */
+const consumerExtraActions: Record<StreamConsumerName, string[]> = {
+  recordSweeper: [],
+  sequenceStarter: ['states:StartExecution'],
+};
 
 const readActions = [
   'dynamodb:BatchGetItem',
@@ -81,14 +95,14 @@ describe('CrmStack', () => {
 
   /** The logical id of the function the table's stream feeds for consumer `name` (construct `<name>Consumer`). */
   function consumerFunctionId(name: string): string {
-    const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(`${name}Consumer`));
-    expect(ids, `function of stream consumer ${name}`).toHaveLength(1);
-    return ids[0]!;
+    return functionIdWithPrefix(template, `${name}Consumer`);
   }
 
   const allFunctionIds = () => [
     ...definitions.map(([, definition]) => functionIdFor(definition)),
     ...consumers.map(([name]) => consumerFunctionId(name)),
+    ...tasks.map(([name]) => functionIdWithPrefix(template, `${name}Task`)),
+    ...rules.map(([name]) => functionIdWithPrefix(template, `${name}Rule`)),
   ];
 
   describe('table', () => {
@@ -147,9 +161,9 @@ describe('CrmStack', () => {
   });
 
   describe('functions', () => {
-    it('has one Lambda per apiFunctions entry and one per streamConsumers entry, and no other', () => {
-      template.resourceCountIs('AWS::Lambda::Function', definitions.length + consumers.length);
-      expect(new Set(allFunctionIds()).size).toBe(definitions.length + consumers.length);
+    it('has one Lambda per apiFunctions, streamConsumers, stateMachineTasks and eventRules entry, and no other', () => {
+      template.resourceCountIs('AWS::Lambda::Function', functionCount);
+      expect(new Set(allFunctionIds()).size).toBe(functionCount);
     });
 
     it('runs every function on Node 24, arm64, with the table name and an explicit log group', () => {
@@ -176,9 +190,23 @@ describe('CrmStack', () => {
       for (const [, definition] of definitions) {
         expect(resources[functionIdFor(definition)]!.Properties!.Environment.Variables.AUTH_ROLE_CLAIM).toBe('cognito:groups');
       }
-      for (const [name] of consumers) {
-        expect(resources[consumerFunctionId(name)]!.Properties!.Environment.Variables).not.toHaveProperty('AUTH_ROLE_CLAIM');
+      const otherFunctionIds = allFunctionIds().slice(definitions.length);
+      expect(otherFunctionIds).toHaveLength(functionCount - definitions.length);
+      for (const functionId of otherFunctionIds) {
+        expect(resources[functionId]!.Properties!.Environment.Variables).not.toHaveProperty('AUTH_ROLE_CLAIM');
       }
+    });
+
+    it.each(tasks)('sizes state machine task %s from its definition', (name, definition) => {
+      const fn = resources[functionIdWithPrefix(template, `${name}Task`)]!.Properties;
+      expect(fn?.MemorySize).toBe(definition.memoryMb);
+      expect(fn?.Timeout).toBe(definition.timeoutSeconds);
+    });
+
+    it.each(rules)('sizes event rule function %s from its definition', (name, definition) => {
+      const fn = resources[functionIdWithPrefix(template, `${name}Rule`)]!.Properties;
+      expect(fn?.MemorySize).toBe(definition.memoryMb);
+      expect(fn?.Timeout).toBe(definition.timeoutSeconds);
     });
 
     it.each(definitions)('sizes %s from its definition', (_name, definition) => {
@@ -193,11 +221,12 @@ describe('CrmStack', () => {
       expect(fn?.Timeout).toBe(definition.timeoutSeconds);
     });
 
-    it('keeps function and access logs for a month unless logRetentionDays says otherwise', () => {
+    it('keeps function, access and state machine logs for a month unless logRetentionDays says otherwise', () => {
       const retentions = (t: Template) =>
         Object.values(t.findResources('AWS::Logs::LogGroup')).map((logGroup) => logGroup.Properties.RetentionInDays);
 
-      const logGroups = definitions.length + consumers.length + 1;
+      // One per function, the API access log and the sequence state machine's log.
+      const logGroups = functionCount + 2;
       expect(retentions(template)).toEqual(Array(logGroups).fill(30));
       expect(retentions(synthesize({ logRetentionDays: RetentionDays.ONE_YEAR }))).toEqual(Array(logGroups).fill(365));
     });
@@ -221,12 +250,12 @@ describe('CrmStack', () => {
   });
 
   describe('table permissions', () => {
-    it.each(definitions)('grants %s exactly its tableAccess', (_name, definition) => {
-      const statements = statementsForFunction(template, functionIdFor(definition));
+    function expectExactlyTableAccess(functionId: string, access: TableAccess) {
+      const statements = statementsForFunction(template, functionId);
       const dynamoStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
       const granted = dynamoStatements.flatMap((s) => s.actions).sort();
 
-      expect(granted).toEqual(expectedActions[definition.tableAccess]);
+      expect(granted).toEqual(expectedActions[access]);
       for (const statement of dynamoStatements) {
         expect(statement.resources).toEqual([
           { 'Fn::GetAtt': [tableId, 'Arn'] },
@@ -235,6 +264,18 @@ describe('CrmStack', () => {
           })),
         ]);
       }
+    }
+
+    it.each(definitions)('grants %s exactly its tableAccess', (_name, definition) => {
+      expectExactlyTableAccess(functionIdFor(definition), definition.tableAccess);
+    });
+
+    it.each(tasks)('grants state machine task %s exactly its tableAccess', (name, definition) => {
+      expectExactlyTableAccess(functionIdWithPrefix(template, `${name}Task`), definition.tableAccess);
+    });
+
+    it.each(rules)('grants event rule function %s exactly its tableAccess', (name, definition) => {
+      expectExactlyTableAccess(functionIdWithPrefix(template, `${name}Rule`), definition.tableAccess);
     });
 
     it('allows no Scan and no wildcard action anywhere', () => {
@@ -243,9 +284,27 @@ describe('CrmStack', () => {
       expect(actions.filter((action) => action === 'dynamodb:Scan' || action.includes('*'))).toEqual([]);
     });
 
-    it('grants nothing on every resource ("*") anywhere', () => {
-      const statements = allStatements(template);
-      expect(statements.filter((s) => s.resources.some((resource: unknown) => typeof resource === 'string' && resource.includes('*')))).toEqual([]);
+    it('grants nothing on every resource ("*") anywhere but the log delivery the state machine needs', () => {
+      const onEverything = allStatements(template).filter((s) =>
+        s.resources.some((resource: unknown) => typeof resource === 'string' && resource.includes('*')),
+      );
+      // CloudWatch Logs authorizes these only on "*"; they set up where logs go and read no log data.
+      expect(onEverything).toEqual([
+        expect.objectContaining({
+          actions: [
+            'logs:CreateLogDelivery',
+            'logs:DeleteLogDelivery',
+            'logs:DescribeLogGroups',
+            'logs:DescribeResourcePolicies',
+            'logs:GetLogDelivery',
+            'logs:ListLogDeliveries',
+            'logs:PutResourcePolicy',
+            'logs:UpdateLogDelivery',
+          ],
+          resources: ['*'],
+        }),
+      ]);
+      expect(statementsForStateMachine(template)).toContainEqual(onEverything[0]);
     });
   });
 
@@ -310,8 +369,10 @@ describe('CrmStack', () => {
       expect(queueStatements).toEqual([
         expect.objectContaining({ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [queueArn] }),
       ]);
-      // Logs, the table, the stream and the queue: nothing else.
-      expect(statements).toHaveLength(1 + itemStatements.length + streamStatements.length + queueStatements.length);
+      const extraStatements = statements.filter((s) => s.actions.some((a) => consumerExtraActions[name].includes(a)));
+      expect(extraStatements.flatMap((s) => s.actions).sort()).toEqual(consumerExtraActions[name]);
+      // Logs, the table, the stream, the queue and its extra grants: nothing else.
+      expect(statements).toHaveLength(1 + itemStatements.length + streamStatements.length + queueStatements.length + extraStatements.length);
       expect(statements.flatMap((s) => s.actions)).not.toContain('dynamodb:Scan');
     });
   });
@@ -404,9 +465,12 @@ describe('CrmStack', () => {
 describe('CrmStack table encryption', () => {
   const tableOf = (template: Template) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
   const kmsStatements = (template: Template) => allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('kms:')));
+  // Tasks and event rule functions always read the table ('read' or 'readWrite').
   const tableReaders =
     definitions.filter(([, definition]) => definition.tableAccess !== 'none').length +
-    consumers.filter(([name]) => streamConsumerTableAccess[name] !== 'none').length;
+    consumers.filter(([name]) => streamConsumerTableAccess[name] !== 'none').length +
+    tasks.length +
+    rules.length;
 
   it('uses the DynamoDB-owned key by default, with no KMS key and no KMS permission', () => {
     const template = synthesize();
@@ -501,7 +565,7 @@ describe('bundling', () => {
       path.join(assembly.directory, fn.Metadata['aws:asset:path'], 'index.mjs'),
     );
 
-    expect(bundles).toHaveLength(definitions.length + consumers.length);
+    expect(bundles).toHaveLength(functionCount);
     for (const bundle of bundles) {
       expect(existsSync(`${bundle}.map`), `${bundle}.map`).toBe(true);
       const opening = readFileSync(bundle, 'utf8').slice(0, 200);

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { buildStack, testApp } from './stack-fixture';
-import { loadStageConfig, parseStackConfig, StackConfigError } from '../../infra/stack-config';
+import { loadStageConfig, parseStackConfig, sendingIdentityOf, StackConfigError } from '../../infra/stack-config';
 
 const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -42,9 +42,15 @@ describe('parseStackConfig', () => {
         streamIteratorAgeMinutes: 5,
         tableThrottledRequests: 1,
         tableSystemErrors: 1,
+        emailBounceRatePercent: 5,
+        emailComplaintRatePercent: 0.1,
+        stateMachineFailedExecutions: 1,
+        eventRuleFailedInvocations: 1,
+        eventRuleDeadLetters: 1,
       },
       dashboard: true,
     });
+    expect(parseStackConfig({})).not.toHaveProperty('email');
   });
 
   it('accepts a full cognito configuration and a full oidc one', () => {
@@ -72,8 +78,20 @@ describe('parseStackConfig', () => {
       streamIteratorAgeMinutes: 60,
       tableThrottledRequests: 10,
       tableSystemErrors: 5,
+      emailBounceRatePercent: 2,
+      emailComplaintRatePercent: 0.05,
+      stateMachineFailedExecutions: 3,
+      eventRuleFailedInvocations: 2,
+      eventRuleDeadLetters: 10,
     };
     const customDomain = { domainName: 'crm.acme.example', certificateArn };
+    const email = {
+      fromAddress: 'sales@acme.example',
+      fromName: 'Acme Sales',
+      identity: 'acme.example',
+      createIdentity: false,
+      configurationSetName: 'acme_crm-prod',
+    };
     const full = {
       auth: cognito,
       tableEncryption: 'customer-managed',
@@ -83,6 +101,7 @@ describe('parseStackConfig', () => {
       alarms,
       dashboard: false,
       customDomain,
+      email,
     } as const;
     expect(parseStackConfig(full)).toEqual(full);
 
@@ -105,6 +124,17 @@ describe('parseStackConfig', () => {
       apiErrorRatePercent: 2,
     });
     expect(parseStackConfig({ alarms: { enabled: false } }).alarms.enabled).toBe(false);
+  });
+
+  it('takes the sender address alone as enough to send: the identity is its domain, created by the stack', () => {
+    const { email } = parseStackConfig({ email: { fromAddress: 'crm@Acme.Example' } });
+    expect(email).toEqual({ fromAddress: 'crm@Acme.Example', createIdentity: true });
+    expect(sendingIdentityOf(email!)).toBe('acme.example');
+  });
+
+  it('accepts the sender address itself as the identity, in any case', () => {
+    const { email } = parseStackConfig({ email: { fromAddress: 'crm@acme.example', identity: 'CRM@acme.example' } });
+    expect(sendingIdentityOf(email!)).toBe('CRM@acme.example');
   });
 
   it('fills in the throttle limit that is not given', () => {
@@ -153,6 +183,23 @@ describe('parseStackConfig', () => {
     ['a single-label custom domain', { customDomain: { domainName: 'crm', certificateArn } }, 'customDomain.domainName'],
     ['a custom domain without certificate', { customDomain: { domainName: 'crm.acme.example' } }, 'customDomain.certificateArn'],
     ['a certificate given by domain name', { customDomain: { domainName: 'crm.acme.example', certificateArn: 'crm.acme.example' } }, 'customDomain.certificateArn: must be an ACM certificate ARN'],
+    ['an email section without a sender', { email: { fromName: 'Acme' } }, 'email.fromAddress: must be an email address'],
+    ['a sender that is not an address', { email: { fromAddress: 'acme.example' } }, 'email.fromAddress: must be an email address'],
+    ['a sender name with angle brackets', { email: { fromAddress: 'crm@acme.example', fromName: 'Acme <Sales>' } }, 'email.fromName: may not contain quotes'],
+    ['a sender name with a line break', { email: { fromAddress: 'crm@acme.example', fromName: 'Acme\nBcc: x@evil.example' } }, 'email.fromName: may not contain'],
+    ['a sender name over 100 characters', { email: { fromAddress: 'crm@acme.example', fromName: 'a'.repeat(101) } }, 'email.fromName: must be at most 100 characters'],
+    ['an identity of another domain', { email: { fromAddress: 'crm@acme.example', identity: 'other.example' } }, 'email.identity: must be the domain of fromAddress (acme.example) or fromAddress itself'],
+    ['the parent domain as identity', { email: { fromAddress: 'crm@mail.acme.example', identity: 'acme.example' } }, 'email.identity: must be the domain of fromAddress (mail.acme.example)'],
+    ['another address as identity', { email: { fromAddress: 'crm@acme.example', identity: 'sales@acme.example' } }, 'email.identity: must be the domain of fromAddress'],
+    ['an identity that is a URL', { email: { fromAddress: 'crm@acme.example', identity: 'https://acme.example' } }, 'email.identity: must be a lowercase domain such as acme.example, or an email address'],
+    ['createIdentity given as a word', { email: { fromAddress: 'crm@acme.example', createIdentity: 'yes' } }, 'email.createIdentity: Invalid input: expected boolean'],
+    ['a configuration set name with dots', { email: { fromAddress: 'crm@acme.example', configurationSetName: 'crm.prod' } }, 'email.configurationSetName: letters, digits, underscores and hyphens'],
+    ['a misspelt email setting', { email: { from: 'crm@acme.example' } }, 'Unrecognized key: "from"'],
+    ['a bounce rate alarm at 0%', { alarms: { emailBounceRatePercent: 0 } }, 'alarms.emailBounceRatePercent: must be above 0'],
+    ['a complaint rate alarm over 100%', { alarms: { emailComplaintRatePercent: 150 } }, 'alarms.emailComplaintRatePercent: must be at most 100'],
+    ['no failed execution at all', { alarms: { stateMachineFailedExecutions: 0 } }, 'alarms.stateMachineFailedExecutions: must be at least 1'],
+    ['a fractional dead-letter count', { alarms: { eventRuleDeadLetters: 1.5 } }, 'alarms.eventRuleDeadLetters: must be a whole number'],
+    ['no failed invocation at all', { alarms: { eventRuleFailedInvocations: 0 } }, 'alarms.eventRuleFailedInvocations: must be at least 1'],
   ])('refuses %s, naming the key', (_case, input, expected) => {
     const message = failure(() => parseStackConfig(input));
     expect(message).toMatch(/^Invalid stack configuration:\n {2}- /);
@@ -196,6 +243,7 @@ describe('loadStageConfig', () => {
       throttle: '{"burstLimit":10}',
       alarms: '{"email":"ops@acme.example"}',
       dashboard: 'false',
+      email: '{"fromAddress":"crm@acme.example","createIdentity":false}',
     });
     expect(config).toMatchObject({
       logRetentionDays: 90,
@@ -204,6 +252,7 @@ describe('loadStageConfig', () => {
       throttle: { burstLimit: 10, rateLimit: 100 },
       alarms: { enabled: true, email: 'ops@acme.example', apiErrorRatePercent: 1 },
       dashboard: false,
+      email: { fromAddress: 'crm@acme.example', createIdentity: false },
     });
   });
 

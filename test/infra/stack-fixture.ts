@@ -59,3 +59,21 @@ export function statementsForFunction(template: Template, functionId: string) {
     .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles.some((role: any) => role.Ref === roleId))
     .flatMap((policy) => statementsOf(policy.Properties!.PolicyDocument));
 }
+
+/** The logical id of the one Lambda function whose id starts with `prefix` (its construct's id). */
+export function functionIdWithPrefix(template: Template, prefix: string): string {
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one function whose id starts with ${prefix}, found ${ids.length}`);
+  return ids[0]!;
+}
+
+/** Statements of the policies attached to the role of the (only) state machine. */
+export function statementsForStateMachine(template: Template) {
+  const resources = resourcesOf(template);
+  const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
+  const roleId = machines[0]!.Properties!.RoleArn['Fn::GetAtt'][0];
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles.some((role: any) => role.Ref === roleId))
+    .flatMap((policy) => statementsOf(policy.Properties!.PolicyDocument));
+}

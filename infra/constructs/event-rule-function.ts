@@ -1,0 +1,99 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { EventBus, Rule, type EventPattern } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EventRule } from '../../functions/event-rules';
+import { CrmFunction } from './crm-function';
+import type { CrmTable, TableAccess } from './crm-table';
+
+/**
+ * How often Lambda itself retries a failed asynchronous invocation: its maximum. EventBridge
+ * hands an event to Lambda asynchronously, so the rule's own retries (`maxRetries`) only
+ * cover getting the event to Lambda; a handler that throws is retried by Lambda.
+ */
+const handlerRetries = 2;
+
+export interface EventRuleFunctionProps {
+  readonly definition: EventRule;
+  readonly table: CrmTable;
+  readonly tableAccess: TableAccess;
+  /** Directory that `definition.entry` and the lock file are relative to. */
+  readonly projectRoot: string;
+  readonly logRetention: RetentionDays;
+  /** Settings the handler reads besides the table name. */
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * A Lambda invoked by an EventBridge rule with its definition's pattern, and the one
+ * dead-letter queue for every event it could not process: events EventBridge could not
+ * deliver after `maxRetries` (the rule target's DLQ) and events whose handler kept failing
+ * (the function's on-failure destination). Its grants are here: its share of the table
+ * (CrmFunction), sending to the queue (the destination), being invoked by the rule (the target).
+ */
+export class EventRuleFunction extends Construct {
+  readonly handler: NodejsFunction;
+  readonly rule: Rule;
+  /**
+   * Holds the event itself, in one of two shapes: an EventBridge dead letter (the event, with
+   * ERROR_CODE and ERROR_MESSAGE attributes) or a Lambda failure record (the event as
+   * `requestPayload`, the error as `responsePayload`).
+   */
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: EventRuleFunctionProps) {
+    super(scope, id);
+    const { definition } = props;
+
+    this.handler = new CrmFunction(this, 'Function', {
+      definition,
+      table: props.table,
+      tableAccess: props.tableAccess,
+      projectRoot: props.projectRoot,
+      logRetention: props.logRetention,
+      environment: props.environment,
+    }).handler;
+
+    // The messages are whole events (for SES events: recipient addresses and subjects), kept
+    // encrypted at rest and readable only over TLS. 14 days (the maximum) outlasts a long
+    // weekend and a slow investigation.
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of an EventBridge rule target and of its function\'s asynchronous ' +
+        'invocations. Nothing consumes it automatically: an operator reads its messages, fixes the cause and replays the ' +
+        'events, and an alarm fires as soon as it holds a message.',
+    });
+
+    this.handler.configureAsyncInvoke({
+      retryAttempts: handlerRetries,
+      // Lambda's maximum: an event that waited longer (throttling) still reaches the queue.
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(this.deadLetterQueue),
+    });
+
+    this.rule = new Rule(this, 'Rule', {
+      description: `Invokes ${definition.entry} (functions/event-rules.ts)`,
+      eventBus: EventBus.fromEventBusName(this, 'Bus', definition.bus),
+      // The definition's own object: the local event bus routes with this very pattern.
+      eventPattern: definition.eventPattern as EventPattern,
+      targets: [
+        new LambdaFunction(this.handler, {
+          retryAttempts: definition.maxRetries,
+          // EventBridge's maximum: keep retrying delivery through a day-long Lambda outage.
+          maxEventAge: Duration.hours(24),
+          deadLetterQueue: this.deadLetterQueue,
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,122 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { EmailSendingEvent } from 'aws-cdk-lib/aws-ses';
+import { describe, expect, it } from 'vitest';
+import { eventRules, type EventRule } from '../../functions/event-rules';
+import { publishedEmailEvents } from '../../infra/constructs/crm-email';
+import { functionIdWithPrefix, resourcesOf, statementsForFunction, synthesize } from './stack-fixture';
+
+const rules = Object.entries(eventRules) as [string, EventRule][];
+
+/**
+ * The detail-type SES gives each kind of event on EventBridge:
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-ses.html
+ */
+const sesDetailTypes: Record<EmailSendingEvent, string> = {
+  [EmailSendingEvent.SEND]: 'Email Sent',
+  [EmailSendingEvent.DELIVERY]: 'Email Delivered',
+  [EmailSendingEvent.BOUNCE]: 'Email Bounced',
+  [EmailSendingEvent.COMPLAINT]: 'Email Complaint Received',
+  [EmailSendingEvent.REJECT]: 'Email Rejected',
+  [EmailSendingEvent.RENDERING_FAILURE]: 'Email Rendering Failed',
+  [EmailSendingEvent.DELIVERY_DELAY]: 'Email Delivery Delayed',
+  [EmailSendingEvent.OPEN]: 'Email Opened',
+  [EmailSendingEvent.CLICK]: 'Email Clicked',
+  [EmailSendingEvent.SUBSCRIPTION]: 'Email Subscribed',
+};
+
+describe.each(rules)('event rule %s', (name, definition) => {
+  const template = synthesize({ email: { fromAddress: 'crm@acme.example' } });
+  const resources = resourcesOf(template);
+  const prefix = `${name}Rule`;
+  const idWithPrefix = (type: string) => {
+    const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+    expect(ids, `${type} of ${name}`).toHaveLength(1);
+    return ids[0]!;
+  };
+  const functionId = functionIdWithPrefix(template, prefix);
+  const ruleId = idWithPrefix('AWS::Events::Rule');
+  const queueId = idWithPrefix('AWS::SQS::Queue');
+  const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
+  const ruleArn = { 'Fn::GetAtt': [ruleId, 'Arn'] };
+
+  it(`listens on the ${definition.bus} bus with exactly the pattern functions/event-rules.ts declares`, () => {
+    const rule = resources[ruleId]!.Properties!;
+    expect(rule.EventBusName).toBe(definition.bus);
+    expect(rule.EventPattern).toEqual(definition.eventPattern);
+    expect(rule.State).toBe('ENABLED');
+  });
+
+  it('invokes its function, retrying delivery maxRetries times for up to a day, then dead-lettering into its queue', () => {
+    expect(resources[ruleId]!.Properties!.Targets).toEqual([
+      {
+        Id: 'Target0',
+        Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: definition.maxRetries, MaximumEventAgeInSeconds: 24 * 3600 },
+        DeadLetterConfig: { Arn: queueArn },
+      },
+    ]);
+  });
+
+  it('lets Lambda retry a failing handler twice within 6 hours, then put the event into the same queue', () => {
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).filter(
+      (config) => config.Properties.FunctionName.Ref === functionId,
+    );
+    expect(configs.map((config) => config.Properties)).toEqual([
+      {
+        FunctionName: { Ref: functionId },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 6 * 3600,
+        DestinationConfig: { OnFailure: { Destination: queueArn } },
+      },
+    ]);
+  });
+
+  it('may be invoked by its rule and nothing else', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (permission) => JSON.stringify(permission.Properties.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [functionId, 'Arn'] }),
+    );
+    expect(permissions.map((permission) => permission.Properties)).toEqual([
+      { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [functionId, 'Arn'] }, Principal: 'events.amazonaws.com', SourceArn: ruleArn },
+    ]);
+  });
+
+  it('keeps dead letters 14 days, encrypted, over TLS only, and takes them from its own rule only', () => {
+    expect(resources[queueId]!.Properties).toEqual({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: queueArn }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+            Resource: queueArn,
+          }),
+        ],
+      },
+    });
+  });
+
+  it('lets its function write its logs, use the table and send to its queue, nothing else', () => {
+    const statements = statementsForFunction(template, functionId);
+    const services = [...new Set(statements.flatMap((s) => s.actions.map((action) => action.split(':')[0])))].sort();
+    expect(services).toEqual(['dynamodb', 'logs', 'sqs']);
+    expect(statements.filter((s) => s.actions.some((action) => action.startsWith('sqs:')))).toEqual([
+      expect.objectContaining({ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [queueArn] }),
+    ]);
+  });
+});
+
+describe('the email events rule', () => {
+  it("asks only for detail types the CRM's configuration set publishes", () => {
+    const published = publishedEmailEvents.map((event) => sesDetailTypes[event]);
+    const pattern = eventRules.emailEvents.eventPattern;
+
+    expect(pattern.source).toEqual(['aws.ses']);
+    expect(pattern['detail-type'].length).toBeGreaterThan(0);
+    expect(pattern['detail-type'].filter((detailType) => !published.includes(detailType))).toEqual([]);
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { sequenceRunAsl } from '../../infra/state-machines/sequence-run';
+import { allStatements, functionIdWithPrefix, resourcesOf, statementsForFunction, statementsForStateMachine, synthesize } from './stack-fixture';
+
+/**
+ * The text of an Fn::Join whose only tokens are `Fn::GetAtt [<id>, "Arn"]` of the ids in
+ * `arns`, each replaced by its ARN. Any other token fails: the test must see all of it.
+ */
+function resolveJoin(value: unknown, arns: Record<string, string>): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) throw new Error(`not a string or Fn::Join: ${JSON.stringify(value)}`);
+  const [separator, parts] = join;
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const [id, attribute] = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'] ?? [];
+      const arn = id === undefined ? undefined : arns[id];
+      if (attribute !== 'Arn' || arn === undefined) throw new Error(`unexpected token in the definition: ${JSON.stringify(part)}`);
+      return arn;
+    })
+    .join(separator);
+}
+
+describe('sequence state machine', () => {
+  const template = synthesize();
+  const resources = resourcesOf(template);
+  const [stateMachineId, ...others] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+  const stateMachine = resources[stateMachineId!]!.Properties!;
+  const stepFunctionId = functionIdWithPrefix(template, 'sequenceStepTask');
+  const starterId = functionIdWithPrefix(template, 'sequenceStarterConsumer');
+
+  it('is the only state machine: a Standard workflow named after the stack, without X-Ray tracing', () => {
+    expect(others).toEqual([]);
+    expect(stateMachine.StateMachineName).toBe('crm-test-sequence-run');
+    expect(stateMachine.StateMachineType).toBe('STANDARD');
+    expect(stateMachine.TracingConfiguration).toEqual({ Enabled: false });
+  });
+
+  it('logs every event, without execution data (addresses can appear in errors), to a log group of its own', () => {
+    const logGroupId = stateMachine.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    expect(stateMachine.LoggingConfiguration).toEqual({
+      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
+      IncludeExecutionData: false,
+      Level: 'ALL',
+    });
+    expect(resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+    const functionLogGroups = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);
+    expect(functionLogGroups).not.toContain(logGroupId);
+  });
+
+  it('deploys exactly the definition the local emulator runs, sequenceRunAsl, once the step function ARN is filled in', () => {
+    const stepFunctionArn = 'arn:aws:lambda:eu-west-1:123456789012:function:crm-test-sequence-step';
+    const deployed = JSON.parse(resolveJoin(stateMachine.DefinitionString, { [stepFunctionId]: stepFunctionArn }));
+
+    expect(deployed).toEqual(sequenceRunAsl(stepFunctionArn));
+    // Guard against comparing two empty shells: the run has its Task states.
+    expect(Object.keys(deployed.States)).toEqual(expect.arrayContaining(['Wait for step', 'Send step', 'Record failure']));
+  });
+
+  it('may invoke the step function (and its versions and aliases) and set up its log delivery, nothing else', () => {
+    const stepFunctionArn = { 'Fn::GetAtt': [stepFunctionId, 'Arn'] };
+    const statements = statementsForStateMachine(template);
+    expect(statements.map(({ actions, resources }) => ({ actions, resources }))).toEqual([
+      { actions: ['lambda:InvokeFunction'], resources: [stepFunctionArn, { 'Fn::Join': ['', [stepFunctionArn, ':*']] }] },
+      { actions: expect.arrayContaining(['logs:CreateLogDelivery', 'logs:PutResourcePolicy']), resources: ['*'] },
+    ]);
+    expect(statements[1]!.actions.every((action: string) => action.startsWith('logs:'))).toBe(true);
+  });
+
+  it('is started by the sequence starter alone, which may do nothing else with it and learns its ARN', () => {
+    const onStates = allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('states:')));
+    expect(onStates).toEqual([expect.objectContaining({ actions: ['states:StartExecution'], resources: [{ Ref: stateMachineId }] })]);
+    expect(statementsForFunction(template, starterId)).toContainEqual(onStates[0]);
+
+    for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+      const arn = fn.Properties.Environment.Variables.SEQUENCE_STATE_MACHINE_ARN;
+      expect(arn, id).toEqual(id === starterId ? { Ref: stateMachineId } : undefined);
+    }
+  });
+
+  it('outputs its ARN', () => {
+    template.hasOutput('SequenceStateMachineArn', { Value: { Ref: stateMachineId } });
+  });
+});

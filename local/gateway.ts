@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { fileURLToPath } from 'node:url';
 import { apiFunctions, type ApiFunction } from '../functions/api-routes';
 import { splitRequestTarget, toHttpApiEvent } from './http-api-event';
 import { createRouter } from './http-api-routes';
 import { toHttpResponse } from './http-api-response';
 import { createLambdaContext } from './lambda-context';
+import { createHandlerLoader, withTimeout } from './lambda-handlers';
 import type { JwtAuthorizerContext, LocalJwtAuthorizer } from './local-jwt';
 
 /**
@@ -41,8 +40,6 @@ export interface Gateway {
   port: number;
   close(): Promise<void>;
 }
-
-type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => unknown;
 
 /** API Gateway's own request payload limit; the handlers enforce the app's smaller one. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -113,41 +110,6 @@ export async function startGateway({ port, host = '127.0.0.1', functions = apiFu
         server.closeAllConnections();
       }),
   };
-}
-
-/** Imports each handler module on its first request only, like a cold start, and keeps it warm. */
-function createHandlerLoader(rootDir: string): (entry: string) => Promise<LambdaHandler> {
-  const loaded = new Map<string, Promise<LambdaHandler>>();
-  return (entry) => {
-    let handler = loaded.get(entry);
-    if (!handler) {
-      handler = importHandler(resolve(rootDir, entry));
-      loaded.set(entry, handler);
-    }
-    return handler;
-  };
-}
-
-async function importHandler(path: string): Promise<LambdaHandler> {
-  const module: { handler?: unknown } = await import(pathToFileURL(path).href);
-  if (typeof module.handler !== 'function') throw new Error(`${path} does not export a handler function`);
-  return module.handler as LambdaHandler;
-}
-
-/**
- * Lambda ends an invocation at its timeout and API Gateway answers 500. Here the
- * handler cannot be stopped, only abandoned: it runs on in the background.
- */
-async function withTimeout<T>(timeoutSeconds: number, invoke: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)), timeoutSeconds * 1000);
-  });
-  try {
-    return await Promise.race([invoke(), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -1,12 +1,36 @@
+import { LOCAL_SEQUENCE_STATE_MACHINE_ARN, LOCAL_SES_CONFIGURATION_SET } from './local-arns';
+
+export interface LocalAwsEnvironment {
+  tableName: string;
+  dynamodbEndpoint: string;
+  /** The local SES; handlers then send through it, from EMAIL_FROM_ADDRESS, with the local configuration set. */
+  sesEndpoint?: string;
+  /** The local Step Functions endpoint; handlers then start the local state machines. */
+  stepFunctionsEndpoint?: string;
+}
+
+/** The sender locally, unless EMAIL_FROM_ADDRESS says otherwise (the local SES verifies nothing). */
+export const LOCAL_EMAIL_FROM_ADDRESS = 'crm@example.com';
+
 /**
  * Sets the environment the handler modules read through adapters/config.ts, as
  * Lambda would. Call it before the first request reaches the gateway: handlers
  * load (and cache) their config when they are first imported.
  */
-export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint }: { tableName: string; dynamodbEndpoint: string }): void {
+export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint }: LocalAwsEnvironment): void {
   process.env.TABLE_NAME = tableName;
   process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
   process.env.AWS_REGION = 'us-east-1';
+  if (sesEndpoint) {
+    process.env.SES_ENDPOINT = sesEndpoint;
+    process.env.EMAIL_FROM_ADDRESS ??= LOCAL_EMAIL_FROM_ADDRESS;
+    // Always this one: the local SES event source publishes events for this configuration set's mail only.
+    process.env.SES_CONFIGURATION_SET_NAME = LOCAL_SES_CONFIGURATION_SET;
+  }
+  if (stepFunctionsEndpoint) {
+    process.env.STEP_FUNCTIONS_ENDPOINT = stepFunctionsEndpoint;
+    process.env.SEQUENCE_STATE_MACHINE_ARN = LOCAL_SEQUENCE_STATE_MACHINE_ARN;
+  }
   // Embedded-metric-format lines are for CloudWatch; locally they would only bury the logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   // Dummy credentials so a developer's real AWS credentials are never picked up by a

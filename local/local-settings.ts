@@ -8,6 +8,12 @@ const localSettings = z.object({
   TABLE_NAME: z.string().min(3).default('crm-local'),
   /** Relative paths are taken from the repository root. */
   CRM_DATA_DIR: z.string().min(1).default('.crm-data'),
+  /**
+   * Caps every Step Functions Wait state and retry pause at this many seconds, so a
+   * follow-up sequence meant to span days runs in seconds (0: no waiting at all).
+   * Unset, waits last as long as deployed.
+   */
+  CRM_LOCAL_MAX_WAIT_SECONDS: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().min(0).optional()),
 });
 
 export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {

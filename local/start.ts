@@ -1,54 +1,86 @@
 import { loadConfig } from '../adapters/config';
 import { createDocumentClient, createDynamoDbClient } from '../adapters/dynamodb/document-client';
 import { ensureTable } from './create-table';
-import { startDynamoDbLocal } from './dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { createLocalEventBus } from './event-bus';
 import { startGateway, type Gateway } from './gateway';
+import { LOCAL_SES_CONFIGURATION_SET } from './local-arns';
 import { useLocalAwsEnvironment } from './local-environment';
 import { createLocalJwtAuthorizer, loadOrCreateSigningKey } from './local-jwt';
 import { loadLocalSettings } from './local-settings';
-import { startStreamPoller, type StreamPoller } from './stream-poller';
+import { localStateMachines } from './local-state-machines';
+import { startSesEventSource } from './ses-event-source';
+import { startLocalSes, type LocalSes } from './ses-local';
+import { startStepFunctionsLocal, type ExecutionDescription, type StepFunctionsLocal } from './step-functions-local';
+import { startStreamPoller } from './stream-poller';
 
 /**
- * `npm start`: the whole API on this machine, without an AWS account. DynamoDB Local
+ * `npm start`: the whole CRM on this machine, without an AWS account. DynamoDB Local
  * keeps its data in CRM_DATA_DIR between runs; the gateway serves the same handlers
- * and routes that deploy.
+ * and routes that deploy; SES, Step Functions and the EventBridge rules run as local
+ * emulators (mail and executions live only as long as this process).
  */
 
 const settings = loadLocalSettings();
 const { dataDir } = settings;
 const authorizer = await createLocalJwtAuthorizer(await loadOrCreateSigningKey(settings.signingKeyPath));
 
-const dynamodb = await startDynamoDbLocal({ dbPath: dataDir });
-useLocalAwsEnvironment({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint });
+/** Everything started so far, stopped in reverse order (consumers before what they consume). */
+const running: { stop(): Promise<void> }[] = [];
+const track = <T extends { stop(): Promise<void> }>(service: T): T => (running.push(service), service);
+async function stopAll(): Promise<void> {
+  for (const service of running.splice(0).reverse()) await service.stop();
+}
 
+let dynamodb: DynamoDbLocal;
+let ses: LocalSes;
+let stepFunctions: StepFunctionsLocal;
 let gateway: Gateway;
-let streams: StreamPoller;
 try {
+  dynamodb = track(await startDynamoDbLocal({ dbPath: dataDir }));
+  ses = track(await startLocalSes());
+  stepFunctions = track(
+    await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS, onExecutionEnd: reportFailure }),
+  );
+  useLocalAwsEnvironment({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint, sesEndpoint: ses.endpoint, stepFunctionsEndpoint: stepFunctions.endpoint });
   await ensureTable(createDocumentClient(loadConfig()), settings.TABLE_NAME);
   gateway = await startGateway({ port: settings.PORT, authorizer });
-  streams = await startStreamPoller({ client: createDynamoDbClient(loadConfig()), tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint });
+  track({ stop: () => gateway.close() });
+  track(await startStreamPoller({ client: createDynamoDbClient(loadConfig()), tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint }));
+  const eventBus = createLocalEventBus();
+  track(startSesEventSource({ storeUrl: ses.storeUrl, configurationSetName: LOCAL_SES_CONFIGURATION_SET, publish: (event) => eventBus.publish(event) }));
 } catch (error) {
-  await dynamodb.stop();
+  await stopAll();
   if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
   console.error(`Port ${settings.PORT} is already in use: stop what listens there, or pick another port (PORT=3001 npm start).`);
   process.exit(1);
 }
 
-console.log(`CRM API    ${gateway.url}
-Health     ${gateway.url}/health
-API docs   ${gateway.url}/docs
-Token      npm run --silent token -- --role admin   (send as Authorization: Bearer <token>)
-DynamoDB   ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir}; stream consumers running)
+const waits =
+  settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined
+    ? 'waits last as deployed; CRM_LOCAL_MAX_WAIT_SECONDS=5 caps them'
+    : `waits capped at ${settings.CRM_LOCAL_MAX_WAIT_SECONDS} s (CRM_LOCAL_MAX_WAIT_SECONDS)`;
+console.log(`CRM API         ${gateway.url}
+Health          ${gateway.url}/health
+API docs        ${gateway.url}/docs
+Token           npm run --silent token -- --role admin   (send as Authorization: Bearer <token>)
+DynamoDB        ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir}; stream consumers running)
+Mail viewer     ${ses.endpoint} (local SES; mail to bounce@ or complaint@simulator.amazonses.com bounces or complains)
+Step Functions  ${stepFunctions.endpoint} (follow-up sequences; ${waits})
 Press Ctrl+C to stop.`);
+
+/** Failed executions would otherwise go unnoticed: nothing else reports them locally. */
+function reportFailure(execution: ExecutionDescription): void {
+  if (execution.status !== 'FAILED' && execution.status !== 'TIMED_OUT') return;
+  console.error(`[states] ${execution.name} ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`);
+}
 
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${signal}: stopping the API and DynamoDB Local…`);
-  await gateway.close();
-  await streams.stop();
-  await dynamodb.stop();
+  console.log(`\n${signal}: stopping the API and the local AWS services…`);
+  await stopAll();
   // Handler modules may hold timers or keep-alive sockets that would keep Node running.
   process.exit(0);
 }

@@ -17,8 +17,9 @@ beforeAll(async () => {
   poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: config.TABLE_NAME, endpoint: api.table.endpoint });
 });
 afterAll(async () => {
-  await poller.stop();
-  await api.close();
+  // Guarded: when beforeAll failed, its own error is the one worth reading.
+  await poller?.stop();
+  await api?.close();
 });
 
 describe('the stream sweeper, fed by DynamoDB Local\'s stream', () => {

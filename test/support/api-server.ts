@@ -1,6 +1,15 @@
+import { inject } from 'vitest';
 import { startGateway } from '../../local/gateway';
 import { createLocalJwtAuthorizer, createSigningKey, mintToken, type TokenOptions, type TokenSubject } from '../../local/local-jwt';
+import { createDynamoDbClient } from '../../adapters/dynamodb/document-client';
+import { loadConfig } from '../../adapters/config';
+import { createLocalEventBus } from '../../local/event-bus';
+import { LOCAL_SES_CONFIGURATION_SET } from '../../local/local-arns';
 import { useLocalAwsEnvironment } from '../../local/local-environment';
+import { localStateMachines } from '../../local/local-state-machines';
+import { startSesEventSource } from '../../local/ses-event-source';
+import { startStepFunctionsLocal, type ExecutionDescription } from '../../local/step-functions-local';
+import { startStreamPoller, type StreamPoller } from '../../local/stream-poller';
 import { createTestTable, type TestTable } from './local-dynamodb';
 
 export interface ApiResponse<T> {
@@ -28,7 +37,18 @@ export interface TestApi {
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   /** A bearer token for the subject, signed with this API's key (valid unless the options say otherwise). */
   tokenFor(subject: TokenSubject, options?: TokenOptions): Promise<string>;
+  /** With `automations`: the stream consumers, Step Functions and SES events, as `npm start` runs them. */
+  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[] };
   close(): Promise<void>;
+}
+
+export interface TestApiOptions {
+  /**
+   * Also run what happens after a request: the table's stream consumers, the local Step
+   * Functions endpoint (waits and retry pauses capped at 0 s) and SES events through the
+   * local event bus. Off by default: most files test requests only, and stay fast.
+   */
+  readonly automations?: boolean;
 }
 
 /**
@@ -39,9 +59,20 @@ export interface TestApi {
  * module graph (pool 'forks', isolate true by default), so each file's handlers load
  * afresh with that file's TABLE_NAME.
  */
-export async function startTestApi(): Promise<TestApi> {
+export async function startTestApi({ automations = false }: TestApiOptions = {}): Promise<TestApi> {
   const table = await createTestTable();
-  useLocalAwsEnvironment({ tableName: table.tableName, dynamodbEndpoint: table.endpoint });
+  const endedExecutions: ExecutionDescription[] = [];
+  const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: 0, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
+  useLocalAwsEnvironment({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesEndpoint: inject('sesEndpoint'), ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint } : {}) });
+  const background: { stop(): Promise<void> }[] = [];
+  let streams: StreamPoller | undefined;
+  if (stepFunctions) {
+    background.push(stepFunctions);
+    streams = await startStreamPoller({ client: createDynamoDbClient(loadConfig()), tableName: table.tableName, endpoint: table.endpoint });
+    background.push(streams);
+    const eventBus = createLocalEventBus();
+    background.push(startSesEventSource({ storeUrl: `${inject('sesEndpoint')}/store`, configurationSetName: LOCAL_SES_CONFIGURATION_SET, publish: (event) => eventBus.publish(event) }));
+  }
   const signingKey = await createSigningKey();
   const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
   const tokens = new Map<string, Promise<string>>();
@@ -65,5 +96,15 @@ export async function startTestApi(): Promise<TestApi> {
     return { status: response.status, headers: response.headers, text, json: isJson ? (JSON.parse(text) as T) : undefined };
   }
 
-  return { url: gateway.url, table, request, tokenFor, close: () => gateway.close() };
+  return {
+    url: gateway.url,
+    table,
+    request,
+    tokenFor,
+    ...(streams ? { automations: { streams, endedExecutions } } : {}),
+    async close() {
+      await gateway.close();
+      for (const service of background.reverse()) await service.stop();
+    },
+  };
 }

@@ -1,0 +1,96 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { eventRules, type EventRule } from '../functions/event-rules';
+import { matchesEventPattern } from './event-pattern';
+import { createLambdaContext } from './lambda-context';
+import { createHandlerLoader, withTimeout } from './lambda-handlers';
+
+/**
+ * Locally, plays the account's default EventBridge bus: every published event goes to
+ * each rule of functions/event-rules.ts whose pattern (the very object the stack deploys)
+ * matches it, and the rule's handler module runs in this process with the event and a
+ * Lambda context. As with EventBridge's asynchronous invocations, `publish` returns once
+ * the event is routed and the handlers run in the background; a failing invocation is
+ * retried up to the rule's `maxRetries` (quickly), then the event is dead-lettered.
+ *
+ * Deployed, a handler's own errors are retried by Lambda's asynchronous invocation
+ * settings, not by the rule's retry policy (that one covers failed deliveries); locally
+ * both are the same retry loop.
+ */
+
+export type BusEvent = EventBridgeEvent<string, unknown>;
+
+export type EventRuleTarget = Pick<EventRule, 'entry' | 'eventPattern' | 'maxRetries' | 'memoryMb' | 'timeoutSeconds'>;
+
+export interface LocalEventBusOptions {
+  /** Which rules listen on the bus; defaults to the deployed `eventRules`. */
+  rules?: Readonly<Record<string, EventRuleTarget>>;
+  /** Folder the `entry` paths are relative to; defaults to the repository root. */
+  rootDir?: string;
+  /** The pause before retry n is n × this (default 100 ms), a fast stand-in for EventBridge's backoff. */
+  retryDelayMs?: number;
+  /** Where an event goes once its retries are used up (the rule's dead-letter queue); by default it is logged. */
+  onDeadLetter?: (rule: string, event: BusEvent, error: unknown) => void;
+}
+
+export interface LocalEventBus {
+  /** Routes the event and returns the names of the rules it matched; their handlers run in the background. */
+  publish(event: BusEvent): string[];
+  /** Resolves once every delivery of the events published so far has ended (handled or dead-lettered). */
+  drain(): Promise<void>;
+}
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export function createLocalEventBus({
+  rules = eventRules,
+  rootDir = REPOSITORY_ROOT,
+  retryDelayMs = 100,
+  onDeadLetter = logDeadLetter,
+}: LocalEventBusOptions = {}): LocalEventBus {
+  const loadHandler = createHandlerLoader(rootDir);
+  const deliveries = new Set<Promise<void>>();
+
+  async function deliver(name: string, rule: EventRuleTarget, event: BusEvent): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= rule.maxRetries; attempt++) {
+      if (attempt > 0) await sleep(retryDelayMs * attempt);
+      try {
+        const handler = await loadHandler(rule.entry);
+        const context = createLambdaContext({ functionName: name, memoryMb: rule.memoryMb, timeoutSeconds: rule.timeoutSeconds });
+        // A copy per invocation, as Lambda deserializes the payload afresh: a handler cannot change what a retry sees.
+        await withTimeout(rule.timeoutSeconds, async () => handler(structuredClone(event), context));
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    onDeadLetter(name, event, lastError);
+  }
+
+  return {
+    publish(event) {
+      assertEnvelope(event);
+      const matched = Object.entries(rules).filter(([, rule]) => matchesEventPattern(rule.eventPattern as never, event));
+      for (const [name, rule] of matched) {
+        const delivery = deliver(name, rule, event).finally(() => deliveries.delete(delivery));
+        deliveries.add(delivery);
+      }
+      return matched.map(([name]) => name);
+    },
+    async drain() {
+      while (deliveries.size > 0) await Promise.all(deliveries);
+    },
+  };
+}
+
+/** EventBridge refuses an entry without these (PutEvents requires Source, DetailType and Detail). */
+function assertEnvelope(event: BusEvent): void {
+  const missing = (['source', 'detail-type', 'detail'] as const).filter((field) => event[field] === undefined || event[field] === '');
+  if (missing.length > 0) throw new Error(`Event ${event.id ?? '(no id)'} lacks ${missing.join(', ')}: EventBridge would refuse it`);
+}
+
+function logDeadLetter(rule: string, event: BusEvent, error: unknown): void {
+  console.error(`[events] ${rule} gave up on ${event['detail-type']} event ${event.id} (dead-lettered): ${String(error)}\n${JSON.stringify(event)}`);
+}

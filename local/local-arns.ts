@@ -1,0 +1,17 @@
+import type { StateMachineTaskName } from '../functions/state-machine-tasks';
+import { LOCAL_ACCOUNT_ID } from './http-api-event';
+
+/** Names of the local stand-ins for deployed resources, shared by the emulators and the environment handlers see. */
+
+export const LOCAL_REGION = 'us-east-1';
+
+/** What SEQUENCE_STATE_MACHINE_ARN is locally. */
+export const LOCAL_SEQUENCE_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:crm-sequence-run`;
+
+/** The configuration set local mail is sent with (SES_CONFIGURATION_SET_NAME); only its mail gets SES events. */
+export const LOCAL_SES_CONFIGURATION_SET = 'crm-local';
+
+/** The ARN a Task state uses locally to call the function of that state machine task. */
+export function localTaskArn(task: StateMachineTaskName): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${task}`;
+}

@@ -44,6 +44,8 @@ export const contactModel: RecordModel = {
   }),
   uniqueField: { field: 'email', normalize: (email) => email.trim().toLowerCase() },
   references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
+  // Sent emails hold the address and the text: personal data that goes with the contact.
+  keptElsewhere: (id) => [accessPatterns.emailsByContact(id)],
 
   async derive(draft, { changedFields }) {
     if (!draft.firstName && !draft.lastName && !draft.email) {

@@ -132,6 +132,14 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
     } while (startKey);
   }
 
+  for (const query of model.keptElsewhere?.(id) ?? []) {
+    // Until a pass finds nothing: the index is eventually consistent, and a page's deletes shift the next.
+    for (let page = await deps.table.query(query, { limit: 100 }); page.items.length > 0; page = await deps.table.query(query, { limit: 100 })) {
+      if (!hasTimeLeft()) return 'pending';
+      await deps.table.deleteItems(page.items.map(({ pk, sk }) => ({ pk, sk })));
+    }
+  }
+
   await deps.table.deleteItems([keys.record(model.type, id)]);
   return 'deleted';
 }

@@ -67,6 +67,11 @@ export interface RecordModel {
   readonly listQuerySchema: z.ZodType<Record<string, unknown>>;
   readonly uniqueField?: UniqueField;
   readonly references: readonly RecordReference[];
+  /**
+   * Items about the record kept outside its partition (a contact's sent emails), which a
+   * delete must remove too: each query lists them, and the sweep deletes what it lists.
+   */
+  readonly keptElsewhere?: (id: string) => readonly KeyQuery[];
   /** Server-owned fields that follow from the others (a deal's status from its stage). */
   derive?(draft: Record<string, unknown>, context: DerivationContext): Promise<Record<string, unknown>>;
   indexKeys(record: CrmRecord): RecordIndexKeys;

@@ -7,6 +7,9 @@ import { sendEmailToContact, type EmailDependencies } from '../../domain/email/s
 import { findSuppression, addSuppression } from '../../domain/email/suppression-list';
 import { findEmailMessage } from '../../domain/email/email-message-items';
 import { createRecord } from '../../domain/records/create-record';
+import { deleteRecord } from '../../domain/records/delete-record';
+import { modelOf } from '../../domain/records/record-models';
+import { listContactEmails } from '../../domain/email/email-queries';
 import { contactModel } from '../../domain/records/contact';
 import { recordTimeline } from '../../domain/records/record-timeline';
 import { enrollContact, stopEnrollment } from '../../domain/sequences/enrollments';
@@ -137,6 +140,16 @@ describe('sending an email to a contact', () => {
     sender.failNext(new EmailNotSendableError('Email address is not verified.', 'rejected'));
     await expect(sendEmailToContact(deps, { contactId: ada.id, subject: 'x', text: 'y', source: { kind: 'api' }, messageId: `rejected-${ada.id}` }, member)).rejects.toMatchObject({ reason: 'rejected' });
     expect(await findEmailMessage(deps.table, `rejected-${ada.id}`)).toMatchObject({ status: 'rejected', statusDetail: 'Email address is not verified.' });
+  });
+
+  it("deletes a contact's emails with the contact: they hold its address and what it was told", async () => {
+    const ada = await contact();
+    const first = await sendEmailToContact(deps, { contactId: ada.id, subject: 'One', text: 'x', source: { kind: 'api' } }, member);
+    const second = await sendEmailToContact(deps, { contactId: ada.id, subject: 'Two', text: 'y', source: { kind: 'api' } }, member);
+    expect(await deleteRecord(deps, modelOf, contactModel, ada.id, { actor: manager })).toBe('deleted');
+    expect(await findEmailMessage(deps.table, first.id)).toBeUndefined();
+    expect(await findEmailMessage(deps.table, second.id)).toBeUndefined();
+    expect((await listContactEmails(deps, ada.id, { limit: 10 }, member)).items).toEqual([]);
   });
 });
 

@@ -252,11 +252,7 @@ export class CrmObservability extends Construct {
     const iteratorAge = metric('IteratorAge', 'Maximum', 'iterator age max (ms)');
     const errors = metric('Errors', 'Sum', 'errors');
     const throttles = metric('Throttles', 'Sum', 'throttles');
-    const deadLetters = deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-      period: this.period,
-      statistic: 'Maximum',
-      label: 'messages in the dead-letter queue',
-    });
+    const deadLetters = this.deadLetterDepth(deadLetterQueue);
 
     this.addAlarm(`${id}Errors`, `${alarmName}-errors`, {
       metric: errors,
@@ -323,11 +319,7 @@ export class CrmObservability extends Construct {
     const failedInvocations = ruleMetric('FailedInvocations', 'failed invocations');
     const errors = handler.metricErrors({ period: this.period, statistic: 'Sum', label: 'errors' });
     const throttles = handler.metricThrottles({ period: this.period, statistic: 'Sum', label: 'throttles' });
-    const deadLetters = deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-      period: this.period,
-      statistic: 'Maximum',
-      label: 'messages in the dead-letter queue',
-    });
+    const deadLetters = this.deadLetterDepth(deadLetterQueue);
 
     this.addAlarm(`${id}Errors`, `${alarmName}-errors`, {
       metric: errors,
@@ -476,6 +468,11 @@ export class CrmObservability extends Construct {
    * One alarm, wired to the topic for both ALARM and OK, named `<stack>-<name>` so a
    * notification says which stage it is about. Nothing when alarms are disabled.
    */
+  /** Messages waiting in a dead-letter queue, at the most in the period: any is work left undone. */
+  private deadLetterDepth(queue: MonitoredStreamConsumer['deadLetterQueue']) {
+    return queue.metricApproximateNumberOfMessagesVisible({ period: this.period, statistic: 'Maximum', label: 'messages in the dead-letter queue' });
+  }
+
   private addAlarm(id: string, name: string, spec: AlarmSpec): Alarm | undefined {
     if (!this.alarmTopic) return undefined;
     const alarm = new Alarm(this, id, {

@@ -1,13 +1,14 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { EventBus, Rule, type EventPattern } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EventRule } from '../../functions/event-rules';
 import { CrmFunction } from './crm-function';
+import { createDeadLetterQueue } from './dead-letter-queue';
 import type { CrmTable, TableAccess } from './crm-table';
 
 /**
@@ -58,21 +59,8 @@ export class EventRuleFunction extends Construct {
       environment: props.environment,
     }).handler;
 
-    // The messages are whole events (for SES events: recipient addresses and subjects), kept
-    // encrypted at rest and readable only over TLS. 14 days (the maximum) outlasts a long
-    // weekend and a slow investigation.
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of an EventBridge rule target and of its function\'s asynchronous ' +
-        'invocations. Nothing consumes it automatically: an operator reads its messages, fixes the cause and replays the ' +
-        'events, and an alarm fires as soon as it holds a message.',
-    });
+    // Its messages are whole events (for SES events: recipient addresses and subjects).
+    this.deadLetterQueue = createDeadLetterQueue(this, "an EventBridge rule target and of its function's asynchronous invocations");
 
     this.handler.configureAsyncInvoke({
       retryAttempts: handlerRetries,

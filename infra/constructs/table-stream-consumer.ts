@@ -1,12 +1,12 @@
-import { Duration, Validations } from 'aws-cdk-lib';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StreamConsumer } from '../../functions/stream-consumers';
 import { CrmFunction } from './crm-function';
+import { createDeadLetterQueue } from './dead-letter-queue';
 import type { CrmTable, TableAccess } from './crm-table';
 
 export interface TableStreamConsumerProps {
@@ -47,20 +47,8 @@ export class TableStreamConsumer extends Construct {
       environment: props.environment,
     }).handler;
 
-    // A message only says where in the stream a batch failed, no record data, so SQS's own
-    // key is enough. 14 days (the maximum) outlasts a long weekend and a slow investigation.
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue (the on-failure destination) of a stream event source mapping. Nothing ' +
-        'consumes it automatically: an operator reads its messages, fixes the cause and resumes the work, and an alarm fires ' +
-        'as soon as it holds a message.',
-    });
+    // A message only says where in the stream a batch failed, no record data.
+    this.deadLetterQueue = createDeadLetterQueue(this, 'a stream event source mapping (its on-failure destination)');
 
     this.handler.addEventSource(
       new DynamoEventSource(table.table, {

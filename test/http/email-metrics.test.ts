@@ -1,34 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../adapters/config';
 import { createRuntime } from '../../adapters/runtime';
 import { MESSAGE_ID_TAG } from '../../adapters/ses/message-tag';
 import { sendEmailToContact } from '../../domain/email/send-email';
 import { createRecord } from '../../domain/records/create-record';
 import { contactModel } from '../../domain/records/contact';
+import { emfDuring } from '../support/emf';
 import { createTestTable, type TestTable } from '../support/local-dynamodb';
-
-/**
- * The EMF lines printed while `work` ran. Metrics are switched on first and the modules
- * reloaded, since the metrics emitter reads its settings when it is created: `work`
- * must import the handler itself.
- */
-async function emfDuring(work: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-  vi.resetModules();
-  const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    await work();
-  } finally {
-    write.mockRestore();
-    vi.unstubAllEnvs();
-  }
-  return lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 const context = (functionName: string) => ({ functionName, awsRequestId: 'r1', getRemainingTimeInMillis: () => 10_000 }) as never;
 

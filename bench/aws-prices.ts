@@ -23,6 +23,10 @@ export const defaultPrices = {
   /** https://aws.amazon.com/cloudwatch/pricing/ — Standard log class. */
   cloudWatchLogsIngestionPerGb: 0.5,
   cloudWatchLogsStoragePerGbMonth: 0.03,
+  /** https://aws.amazon.com/ses/pricing/ — outbound email, per 1,000 messages (attachments and dedicated IPs not used). */
+  sesPerThousandEmails: 0.1,
+  /** https://aws.amazon.com/step-functions/pricing/ — Standard workflows, per 1,000 state transitions. */
+  stepFunctionsPerThousandTransitions: 0.025,
 } as const;
 
 export type Prices = { -readonly [name in keyof typeof defaultPrices]: number };

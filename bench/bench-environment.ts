@@ -8,6 +8,7 @@ import { ensureTable } from '../local/create-table';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { startGateway } from '../local/gateway';
 import { useLocalAwsEnvironment } from '../local/local-environment';
+import { startLocalSes } from '../local/ses-local';
 import { createLocalJwtAuthorizer, createSigningKey, mintToken } from '../local/local-jwt';
 
 export interface ApiResponse {
@@ -39,10 +40,13 @@ export interface BenchEnvironment {
  */
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   process.env.CRM_CAPACITY_METER = '1';
+  // The sequence step logs every step (as it should in Lambda); here that would bury the tables.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const dynamodb = await startDynamoDbLocal();
+  const ses = await startLocalSes();
   try {
     const tableName = `crm-bench-${randomUUID().slice(0, 8)}`;
-    useLocalAwsEnvironment({ tableName, dynamodbEndpoint: dynamodb.endpoint });
+    useLocalAwsEnvironment({ tableName, dynamodbEndpoint: dynamodb.endpoint, sesEndpoint: ses.endpoint });
     const config = loadConfig();
     const client = createDynamoDbClient(config);
     const documentClient = createDocumentClient(config, client);
@@ -78,10 +82,12 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
       async stop() {
         await gateway.close();
         client.destroy();
+        await ses.stop();
         await dynamodb.stop();
       },
     };
   } catch (error) {
+    await ses.stop();
     await dynamodb.stop();
     throw error;
   }

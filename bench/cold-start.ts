@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { apiFunctions, type ApiFunction } from '../functions/api-routes';
+import { eventRules } from '../functions/event-rules';
+import { stateMachineTasks } from '../functions/state-machine-tasks';
+import { streamConsumers } from '../functions/stream-consumers';
 import { fixed, table, times } from './report';
 import { median, ratio } from './stats';
 
@@ -103,11 +106,14 @@ const unusedParts = [
     packageName: 'zod JSON Schema conversion',
     files: /node_modules\/zod\/.*json-schema/,
     why: 'only the OpenAPI document converts schemas',
-    unless: (definition: ApiFunction | undefined) => servesOpenApi(definition),
+    unless: (definition: FunctionTraits | undefined) => servesOpenApi(definition),
   },
 ];
 
-const servesOpenApi = (definition: ApiFunction | undefined) => (definition?.routes as readonly string[] | undefined)?.includes('GET /openapi.json') ?? false;
+/** What a bundle's function is (api-routes.ts, stream-consumers.ts, state-machine-tasks.ts, event-rules.ts), for spotting code it never uses. */
+type FunctionTraits = Pick<ApiFunction, 'tableAccess'> & { readonly routes?: readonly string[]; readonly sendsEmail?: boolean; readonly startsExecutions?: boolean };
+
+const servesOpenApi = (definition: FunctionTraits | undefined) => (definition?.routes as readonly string[] | undefined)?.includes('GET /openapi.json') ?? false;
 
 /**
  * What a function's routes never use, by what the function is (api-routes.ts): its
@@ -116,7 +122,7 @@ const servesOpenApi = (definition: ApiFunction | undefined) => (definition?.rout
  * SSO, INI, process, web identity, container and instance metadata providers (and
  * the STS/SSO clients they need) ship in every bundle and never run.
  */
-function unusedCode(definition: ApiFunction | undefined, built: Bundle): PackageFlag[] {
+function unusedCode(definition: FunctionTraits | undefined, built: Bundle): PackageFlag[] {
   const { packages } = built;
   const kb = (packageName: string) => (packages.get(packageName) ?? 0) / 1024;
   const flags: PackageFlag[] = [];
@@ -130,6 +136,8 @@ function unusedCode(definition: ApiFunction | undefined, built: Bundle): Package
       flag('ulid', 'ids are made by writes; this function does not write');
     }
     if (!servesOpenApi(definition)) flag('zod-openapi', 'only the OpenAPI document needs it');
+    if (!definition.sendsEmail) flag('@aws-sdk/client-sesv2', 'the function sends no email');
+    if (!definition.startsExecutions) flag('@aws-sdk/client-sfn', 'the function starts no state machine executions');
   }
   for (const part of unusedParts) {
     if (part.unless(definition)) continue;
@@ -192,9 +200,14 @@ function loadOnce(file: string): Promise<{ loadMs: number; importMs: number }> {
 export async function measureColdStarts({ runs }: { runs: number }): Promise<BundleMeasurement[]> {
   const outDir = await mkdtemp(join(tmpdir(), 'crm-bench-bundles-'));
   try {
-    const entries: [string, string, ApiFunction | undefined][] = [
+    const entries: [string, string, FunctionTraits | undefined][] = [
       [MINIMAL, 'bench/minimal-handler.ts', undefined],
-      ...Object.entries(apiFunctions).map(([name, definition]): [string, string, ApiFunction] => [name, definition.entry, definition]),
+      ...Object.entries(apiFunctions).map(([name, definition]): [string, string, FunctionTraits] => [name, definition.entry, definition]),
+      ...Object.entries({ ...streamConsumers, ...stateMachineTasks, ...eventRules }).map(([name, definition]): [string, string, FunctionTraits] => [
+        name,
+        definition.entry,
+        { tableAccess: 'readWrite', sendsEmail: 'sendsEmail' in definition && definition.sendsEmail, startsExecutions: name === 'sequenceStarter' },
+      ]),
     ];
     const bundles = await Promise.all(entries.map(([name, entry]) => bundle(name, entry, outDir)));
     const samples = new Map(bundles.map((built) => [built.name, [] as { loadMs: number; importMs: number }[]]));

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultPrices, type PriceName, type Prices } from './aws-prices';
 import type { BenchResults } from './bench-results';
 import { fixed, table, thousands } from './report';
-import { usageProfiles, WORKING_DAYS_PER_MONTH, type UsageProfile } from './usage-profiles';
+import { TRANSITIONS_PER_SEQUENCE_STEP, usageProfiles, WORKING_DAYS_PER_MONTH, type UsageProfile } from './usage-profiles';
 
 /**
  * `npm run cost -- --users 25 --contacts 20000`: the monthly AWS bill of one CRM
@@ -49,6 +49,8 @@ export interface Company {
 
 interface Estimate {
   readonly requests: number;
+  readonly automationSteps: number;
+  readonly emails: number;
   readonly lambdaGbSeconds: number;
   readonly coldStarts: number;
   readonly initGbSeconds: number;
@@ -67,12 +69,22 @@ export function estimateMonth(results: BenchResults, prices: Prices, company: Co
   let lambdaGbSeconds = 0;
   let readUnits = 0;
   let writeUnits = 0;
+  let automationSteps = 0;
   const requestsByFunction = new Map<string, number>();
-  for (const [routeName, perUserDay] of Object.entries(profile.requestsPerUserDay)) {
-    const route = results.apiOverhead.find((measured) => measured.name === routeName);
-    if (!route) throw new Error(`${results.mode} results have no route "${routeName}": run npm run bench again.`);
+  const measured = (name: string) => {
+    const route = results.apiOverhead.find((candidate) => candidate.name === name);
+    if (!route) throw new Error(`${results.mode} results have no route "${name}": run npm run bench again.`);
+    return route;
+  };
+  const invocations = [
+    ...Object.entries(profile.requestsPerUserDay).map(([name, perUserDay]) => ({ name, perUserDay, viaApi: true })),
+    ...Object.entries(profile.automationStepsPerUserDay).map(([name, perUserDay]) => ({ name, perUserDay, viaApi: false })),
+  ];
+  for (const { name, perUserDay, viaApi } of invocations) {
+    const route = measured(name);
     const count = perUserDay * company.users * WORKING_DAYS_PER_MONTH;
-    requests += count;
+    if (viaApi) requests += count;
+    else automationSteps += count;
     // Lambda bills whole milliseconds; the mean through the local gateway is an upper bound of the handler's time.
     lambdaGbSeconds += count * (Math.ceil(route.route.mean) / 1000) * (route.memoryMb / 1024);
     readUnits += count * route.documented.read;
@@ -92,11 +104,13 @@ export function estimateMonth(results: BenchResults, prices: Prices, company: Co
     initGbSeconds += starts * ((bundle?.importMs ?? 0) / 1000) * (memoryMb / 1024);
   }
 
+  // Every sequence step and every "send email" request sends one email.
+  const emails = automationSteps + (profile.requestsPerUserDay['send email'] ?? 0) * company.users * WORKING_DAYS_PER_MONTH;
   const storedGb = (company.contacts * results.storage.bytesPerContact * company.storageFactor) / GB;
-  const logGb = (requests * company.logBytesPerRequest) / GB;
+  const logGb = ((requests + automationSteps) * company.logBytesPerRequest) / GB;
   const usd = {
     'API Gateway HTTP API': (requests / 1e6) * prices.httpApiPerMillionRequests,
-    'Lambda requests': (requests / 1e6) * prices.lambdaPerMillionRequests,
+    'Lambda requests': ((requests + automationSteps) / 1e6) * prices.lambdaPerMillionRequests,
     'Lambda duration (arm64)': lambdaGbSeconds * prices.lambdaArmPerGbSecond,
     'Lambda INIT (cold starts)': initGbSeconds * prices.lambdaArmPerGbSecond,
     'DynamoDB reads': (readUnits / 1e6) * prices.dynamoDbPerMillionReadUnits,
@@ -105,8 +119,10 @@ export function estimateMonth(results: BenchResults, prices: Prices, company: Co
     'DynamoDB PITR backups': storedGb * prices.dynamoDbPitrPerGbMonth,
     // Kept 30 days (the stack's default retention), so about one month's ingestion is stored at any time.
     'CloudWatch Logs': logGb * (prices.cloudWatchLogsIngestionPerGb + prices.cloudWatchLogsStoragePerGbMonth),
+    'SES emails': (emails / 1000) * prices.sesPerThousandEmails,
+    'Step Functions transitions': ((automationSteps * TRANSITIONS_PER_SEQUENCE_STEP) / 1000) * prices.stepFunctionsPerThousandTransitions,
   };
-  return { requests, lambdaGbSeconds, coldStarts, initGbSeconds, readUnits, writeUnits, storedGb, logGb, usd };
+  return { requests, automationSteps, emails, lambdaGbSeconds, coldStarts, initGbSeconds, readUnits, writeUnits, storedGb, logGb, usd };
 }
 
 async function loadPrices(): Promise<Prices> {
@@ -146,6 +162,8 @@ async function main(): Promise<void> {
   console.log(
     table('Usage per month', header, [
       row('API requests', (e) => thousands(e.requests)),
+      row('sequence steps (Step Functions)', (e) => thousands(e.automationSteps)),
+      row('emails sent', (e) => thousands(e.emails)),
       row('Lambda GB-seconds', (e) => thousands(e.lambdaGbSeconds)),
       row('cold starts', (e) => thousands(e.coldStarts)),
       row('DynamoDB read units (millions)', (e) => fixed(e.readUnits / 1e6, 3)),
@@ -163,7 +181,9 @@ async function main(): Promise<void> {
       row('per user', (e) => fixed(total(e) / Math.max(1, company.users), 3)),
     ], [
       `storage: ${fixed(results.storage.bytesPerContact, 0)} bytes per contact as stored (items + 100 B overhead, table and every index), x${company.storageFactor} for the other records (--storage-factor)`,
-      `logs: ${company.logBytesPerRequest} bytes per request (--log-bytes); free tiers not applied; DynamoDB Streams has no consumer yet, so it costs nothing`,
+      `logs: ${company.logBytesPerRequest} bytes per request (--log-bytes); free tiers not applied; DynamoDB Streams reads by Lambda consumers are free`,
+      `sequence steps: ${TRANSITIONS_PER_SEQUENCE_STEP} state transitions each, their Lambda time and DynamoDB units as measured ("sequence step"); each step and each "send email" request sends one email`,
+      'not included: handling SES events (about one Lambda invocation, one read and one write per email; SES events on the default bus are free), alarms, dashboard and custom metrics (docs/cost.md)',
       `prices: ${Object.entries(prices).map(([name, value]) => `${name}=${value}`).join(', ')}`,
     ]),
   );

@@ -26,6 +26,8 @@ export interface ScenarioContext {
 
 export interface PreparedScenario {
   request(i: number): ScenarioRequest;
+  /** Runs request i some other way than over HTTP (a state machine's Task invoking its Lambda). */
+  invoke?(i: number): Promise<ApiResponse>;
   /**
    * Strings to replace in the calls route request i made, so its raw replay writes
    * fresh items (same shape, same sizes) instead of colliding with the route's.
@@ -44,6 +46,8 @@ export interface RouteScenario {
   readonly name: string;
   /** As in functions/api-routes.ts: says which Lambda serves it. */
   readonly routeKey: string;
+  /** The Lambda and its memory, for what no HTTP route serves. */
+  readonly function?: { readonly name: string; readonly memoryMb: number };
   readonly minimum: Minimum;
   /** Creates what `count` requests need (not timed). */
   prepare(context: ScenarioContext, count: number): Promise<PreparedScenario>;
@@ -152,8 +156,29 @@ export const moveDealStage: RouteScenario = {
   },
 };
 
+export const sendEmail: RouteScenario = {
+  name: 'send email',
+  routeKey: 'POST /v1/contacts/{id}/emails',
+  minimum: {
+    calls: 4,
+    sequential: 4,
+    why: 'GetItem of the contact, GetItem of its address on the suppression list, the claim (TransactWriteItems), then, after SES, one TransactWriteItems marking it sent with the email activity; the route also waits for one SES SendEmail (local SES), the raw side does not',
+  },
+  async prepare({ contactIds }) {
+    return {
+      request: (i) => ({
+        method: 'POST',
+        path: `/v1/contacts/${contactIds[(i * 104_729) % contactIds.length]}/emails`,
+        body: { subject: `Following up ${i}`, text: 'Thanks for the call today. The proposal is attached as promised; let me know what you think.' },
+        status: 201,
+      }),
+      rawSubstitutions: (_, response) => new Map([[response.body.id as string, ulid()]]),
+    };
+  },
+};
+
 /** Every route of the API overhead section, writes and reads. */
-export const apiScenarios: readonly RouteScenario[] = [createContact, getContact, updateContact, listContacts, searchContacts, createDeal, moveDealStage, timelinePage];
+export const apiScenarios: readonly RouteScenario[] = [createContact, getContact, updateContact, listContacts, searchContacts, createDeal, moveDealStage, timelinePage, sendEmail];
 
 /** The read routes the growth section repeats at every table size. */
 export const growthScenarios: readonly RouteScenario[] = [getContact, listContacts, searchContacts, timelinePage];

@@ -11,7 +11,12 @@ export interface UsageProfile {
   readonly requestsPerUserDay: Readonly<Record<string, number>>;
   /** Per function and per 25 users, how many hours a working day it is busy enough to stay warm (each such hour starts one cold container). */
   readonly activeHoursPerDay: number;
+  /** Follow-up sequence steps sent per user per working day (each one email), by the benchmark's automation name. */
+  readonly automationStepsPerUserDay: Readonly<Record<string, number>>;
 }
+
+/** State transitions of one sequence step: "Wait for step", "Send step", "Finished?" (infra/state-machines/sequence-run.ts). */
+export const TRANSITIONS_PER_SEQUENCE_STEP = 3;
 
 export const WORKING_DAYS_PER_MONTH = 22;
 
@@ -28,8 +33,10 @@ export const usageProfiles: readonly UsageProfile[] = [
       'update contact': 0.5,
       'create deal': 0.05,
       'move deal stage': 0.1,
+      'send email': 0.2,
     },
     activeHoursPerDay: 2,
+    automationStepsPerUserDay: { 'sequence step': 1 },
   },
   {
     name: 'typical',
@@ -43,8 +50,10 @@ export const usageProfiles: readonly UsageProfile[] = [
       'update contact': 15,
       'create deal': 1,
       'move deal stage': 3,
+      'send email': 5,
     },
     activeHoursPerDay: 9,
+    automationStepsPerUserDay: { 'sequence step': 20 },
   },
   {
     name: 'heavy',
@@ -58,7 +67,9 @@ export const usageProfiles: readonly UsageProfile[] = [
       'update contact': 100,
       'create deal': 5,
       'move deal stage': 15,
+      'send email': 20,
     },
     activeHoursPerDay: 12,
+    automationStepsPerUserDay: { 'sequence step': 150 },
   },
 ];

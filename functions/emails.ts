@@ -7,15 +7,16 @@ import { sendEmailToContact } from '../domain/email/send-email';
 import { addSuppression, getSuppression, listSuppressions, removeSuppression } from '../domain/email/suppression-list';
 import { emailOperations } from './http/api-contract';
 import { createApiHandler } from './http/api-handler';
-import { idempotencyFor } from './http/idempotency';
+import { idempotencyFor, idOfIdempotentRequest } from './http/idempotency';
 
 const runtime = createEmailRuntime();
 
 export const handler = createApiHandler(
   emailOperations,
   {
-    sendContactEmail: async ({ params, body, actor }) => {
-      const message = await sendEmailToContact(runtime, { contactId: params.id!, ...(body as SendEmailInput), source: { kind: 'api' } }, actor);
+    sendContactEmail: async ({ params, body, actor, idempotencyKey }) => {
+      const messageId = idempotencyKey ? idOfIdempotentRequest(actor, idempotencyKey, 'email', params.id!) : undefined;
+      const message = await sendEmailToContact(runtime, { contactId: params.id!, ...(body as SendEmailInput), source: { kind: 'api' }, ...(messageId ? { messageId } : {}) }, actor);
       metrics.addMetric('EmailsSent', MetricUnit.Count, 1);
       return { status: 201, body: message };
     },

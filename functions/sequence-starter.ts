@@ -14,7 +14,7 @@ const base = createRuntime();
 const runtime = { ...base, runStarter: new StepFunctionsSequenceRunStarter(base.config) };
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
-/** Every new run on the stream (an enrollment, active at step 0): start its execution. */
+/** Every new or resumed run on the stream (an active enrollment marked `starting`): start its execution. */
 async function start(record: DynamoDBRecord): Promise<void> {
   const enrollment = itemToEnrollment(unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>) as never);
   const outcome = await startSequenceRun(runtime, enrollment);

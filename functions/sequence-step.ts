@@ -26,7 +26,8 @@ export const handler = middy()
     const { action, ...step } = input;
     logger.appendKeys({ sequenceId: step.sequenceId, contactId: step.contactId, runId: step.runId, stepIndex: step.stepIndex });
     if (action === 'fail') {
-      logger.error('sequence run gave up', { error: input.error, cause: input.cause });
+      // The cause is left out: it can quote a recipient's address (the state machine keeps it in the execution history).
+      logger.error('sequence run gave up', { error: input.error });
       await recordRunFailure(runtime, step, input.error ?? 'unknown error');
       metrics.addMetric('AutomationStepsFailed', MetricUnit.Count, 1);
       return { ...step, waitSeconds: 0, done: true, outcome: 'failed' };

@@ -26,7 +26,8 @@ export const streamConsumers = {
     filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['tombstone'] } } } },
   },
   /**
-   * Starts the follow-up sequence run of every new enrollment (a fresh run is active at step 0).
+   * Starts the follow-up sequence run of every new enrollment or resumed run (active and
+   * `starting`, until its first step is sent).
    * The enrollment is written first and the run started from the stream, so an accepted
    * enrollment is never lost to a failed start; the execution is named after the run, so a
    * redelivered record starts nothing twice.
@@ -39,7 +40,7 @@ export const streamConsumers = {
     maxRetries: 8,
     filterPattern: {
       eventName: ['INSERT', 'MODIFY'],
-      dynamodb: { NewImage: { entity: { S: ['enrollment'] }, status: { S: ['active'] }, nextStep: { N: ['0'] } } },
+      dynamodb: { NewImage: { entity: { S: ['enrollment'] }, status: { S: ['active'] }, starting: { BOOL: [true] } } },
     },
   },
 } as const satisfies Record<string, StreamConsumer>;

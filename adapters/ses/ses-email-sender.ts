@@ -5,10 +5,21 @@ import type { Config } from '../config';
 import { MESSAGE_ID_TAG } from './message-tag';
 
 
-/** SES refused this message for good: retrying sends nothing either. */
-const rejectedErrors = new Set(['MessageRejected', 'MailFromDomainNotVerifiedException', 'NotFoundException', 'BadRequestException']);
-/** SES took no message at all for now: throttled, sending paused, or the account is not ready. */
-const unavailableErrors = new Set(['TooManyRequestsException', 'LimitExceededException', 'SendingPausedException', 'AccountSuspendedException']);
+/** SES refused this message for good (an unverified recipient in the sandbox, a virus): retrying sends nothing either. */
+const rejectedErrors = new Set(['MessageRejected', 'BadRequestException']);
+/**
+ * SES took no message at all for now: throttled, sending paused, the account not ready, or
+ * the deployment's own setup broken (configuration set or MAIL FROM domain): every send
+ * fails alike until an operator acts, so runs wait and retry rather than stop for good.
+ */
+const unavailableErrors = new Set([
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'SendingPausedException',
+  'AccountSuspendedException',
+  'NotFoundException',
+  'MailFromDomainNotVerifiedException',
+]);
 
 export class SesEmailSender implements EmailSender {
   private readonly client: SESv2Client;
@@ -16,6 +27,10 @@ export class SesEmailSender implements EmailSender {
   constructor(private readonly config: Pick<Config, 'AWS_REGION' | 'SES_ENDPOINT' | 'EMAIL_FROM_ADDRESS' | 'EMAIL_FROM_NAME' | 'SES_CONFIGURATION_SET_NAME'>) {
     this.client = new SESv2Client({
       region: config.AWS_REGION,
+      // No SDK retries: a send that timed out after SES took it would go out twice. The
+      // callers retry instead (Step Functions, the API client), and a retry with the same
+      // message id finds the claim (domain/email/send-email.ts).
+      maxAttempts: 1,
       ...(config.SES_ENDPOINT ? { endpoint: config.SES_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     });
   }
@@ -38,8 +53,9 @@ export class SesEmailSender implements EmailSender {
       return { providerMessageId: result.MessageId };
     } catch (error) {
       const name = (error as Error).name;
-      if (rejectedErrors.has(name)) throw new EmailNotSendableError(`SES rejected the email: ${(error as Error).message}`, 'rejected');
-      if (unavailableErrors.has(name)) throw new ServiceUnavailableError('The mail service is not accepting email right now; retry later.', { cause: error });
+      // SES's own message can quote addresses and account settings: callers get the error's name only.
+      if (rejectedErrors.has(name)) throw new EmailNotSendableError(`SES rejected the email (${name}).`, 'rejected');
+      if (unavailableErrors.has(name)) throw new ServiceUnavailableError(`The mail service is not accepting email right now (${name}); retry later.`, { cause: error });
       throw error;
     }
   }

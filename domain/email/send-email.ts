@@ -53,7 +53,7 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
   requireCapability(actor, 'createRecords', 'send email');
   if (request.messageId) {
     const earlier = await findEmailMessage(deps.table, request.messageId);
-    if (earlier) return earlier;
+    if (earlier) return replayed(earlier);
   }
   const found = await findSendableContact(deps, request.contactId);
   if (!found) throw new NotFoundError('contact', request.contactId);
@@ -77,8 +77,9 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
     id: request.messageId ?? deps.ids.next(),
     contactId: contact.id,
     to: contact.email,
-    subject: request.subject,
-    text: request.text,
+    // Rendered templates can carry a line break from a name, or outgrow the limits of the email activity.
+    subject: fitSubject(request.subject),
+    text: fitText(request.text),
     status: 'sending',
     source: request.source,
     sentBy: { type: actor.type, id: actor.id },
@@ -86,27 +87,53 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
     updatedAt: now,
     version: 1,
   };
+  // Built (and validated) before the claim, so nothing can fail between SES taking the mail and recording it but storage itself.
+  const activityOps = await emailActivityOps(deps, claimed, contact, actor);
   try {
-    await deps.table.transactWrite([{ op: 'put', item: emailMessageToItem(claimed), condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('claimed') }]);
+    await deps.table.transactWrite([
+      { op: 'put', item: emailMessageToItem(claimed), condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('claimed') },
+      // A contact deleted meanwhile gets no new message: its sweep could no longer find it.
+      { op: 'check', key: keys.record('contact', contact.id), condition: { kind: 'live' }, onConditionFailed: () => new NotFoundError('contact', contact.id) },
+    ]);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     // An earlier or concurrent call with the same id holds the claim: its message is the answer.
-    return (await findEmailMessage(deps.table, claimed.id))!;
+    const earlier = await findEmailMessage(deps.table, claimed.id);
+    if (!earlier) throw error;
+    return replayed(earlier);
   }
 
   let providerMessageId: string;
   try {
     ({ providerMessageId } = await deps.emailSender.send({ to: claimed.to, subject: claimed.subject, text: claimed.text, messageId: claimed.id }));
   } catch (error) {
-    if (error instanceof ServiceUnavailableError) {
-      await deps.table.transactWrite([{ op: 'delete', key: keys.emailMessage(claimed.id), condition: { kind: 'liveAtVersion', version: claimed.version } }]);
-    } else if (error instanceof EmailNotSendableError) {
-      await updateEmailMessage(deps, claimed.id, () => ({ status: 'rejected', statusDetail: error.message }), claimed);
-    }
+    if (error instanceof ServiceUnavailableError) await releaseClaim(deps, claimed);
+    else if (error instanceof EmailNotSendableError) await updateEmailMessage(deps, claimed.id, () => ({ status: 'rejected', statusDetail: error.message }), claimed);
     throw error;
   }
-  return recordSent(deps, claimed, providerMessageId, contact, actor);
+  return recordSent(deps, claimed, providerMessageId, activityOps);
 }
+
+/** An earlier attempt's message is the answer to a retry, unless SES refused it: then the retry is refused too. */
+function replayed(message: EmailMessage): EmailMessage {
+  if (message.status === 'rejected') throw new EmailNotSendableError(message.statusDetail ?? 'The mail service rejected this email.', 'rejected');
+  return message;
+}
+
+/** The service took nothing: free the id, so a retry sends. If an SES event moved the message on meanwhile, it went out after all, and stays. */
+async function releaseClaim(deps: EmailDependencies, claimed: EmailMessage): Promise<void> {
+  try {
+    await deps.table.transactWrite([{ op: 'delete', key: keys.emailMessage(claimed.id), condition: { kind: 'liveAtVersion', version: claimed.version }, onConditionFailed: () => new ConflictError('moved on') }]);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+  }
+}
+
+const MAX_SUBJECT = 200;
+const MAX_TEXT = 20_000;
+const fitSubject = (subject: string) => clip(subject.replace(/[\u0000-\u001F\u007F]+/g, ' ').trim(), MAX_SUBJECT);
+const fitText = (text: string) => clip(text, MAX_TEXT);
+const clip = (value: string, max: number) => (value.length <= max ? value : `${value.slice(0, max - 1)}…`);
 
 /**
  * Marks the message sent and puts the email activity (with the message's id) on the
@@ -114,8 +141,7 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
  * moved the message on first, or the contact was deleted meanwhile), the two are written
  * apart: the message's outcome is kept in any case, the activity when it still can be.
  */
-async function recordSent(deps: EmailDependencies, claimed: EmailMessage, providerMessageId: string, contact: SendableContact, actor: Actor): Promise<EmailMessage> {
-  const activityOps = await emailActivityOps(deps, claimed, contact, actor);
+async function recordSent(deps: EmailDependencies, claimed: EmailMessage, providerMessageId: string, activityOps: readonly WriteOp[]): Promise<EmailMessage> {
   const sent: EmailMessage = { ...claimed, status: 'sent', providerMessageId, updatedAt: deps.clock.now().toISOString(), version: claimed.version + 1 };
   try {
     await deps.table.transactWrite([

@@ -44,8 +44,9 @@ export const contactModel: RecordModel = {
   }),
   uniqueField: { field: 'email', normalize: (email) => email.trim().toLowerCase() },
   references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
-  // Sent emails hold the address and the text: personal data that goes with the contact.
-  keptElsewhere: (id) => [accessPatterns.emailsByContact(id)],
+  // Sent emails hold the address and the text, and so does each one's email activity (it has
+  // the message's id): personal data that goes with the contact.
+  keptElsewhere: (id) => [{ query: accessPatterns.emailsByContact(id), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
 
   async derive(draft, { changedFields }) {
     if (!draft.firstName && !draft.lastName && !draft.email) {

@@ -132,10 +132,20 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
     } while (startKey);
   }
 
-  for (const query of model.keptElsewhere?.(id) ?? []) {
+  for (const { query, ownedRecord } of model.keptElsewhere?.(id) ?? []) {
     // Until a pass finds nothing: the index is eventually consistent, and a page's deletes shift the next.
-    for (let page = await deps.table.query(query, { limit: 100 }); page.items.length > 0; page = await deps.table.query(query, { limit: 100 })) {
+    for (let page = await deps.table.query(query, { limit: 25 }); page.items.length > 0; page = await deps.table.query(query, { limit: 25 })) {
       if (!hasTimeLeft()) return 'pending';
+      if (ownedRecord) {
+        await inParallel(page.items, DETACH_CONCURRENCY, async (item) => {
+          const owned = ownedRecord(item);
+          try {
+            await deleteRecord(deps, modelOf, modelOf(owned.type), owned.id, { actor: cascadeActor });
+          } catch (error) {
+            if (!(error instanceof NotFoundError)) throw error;
+          }
+        });
+      }
       await deps.table.deleteItems(page.items.map(({ pk, sk }) => ({ pk, sk })));
     }
   }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { KeyQuery, WriteOp } from '../shared/table-port';
+import type { Item, KeyQuery, WriteOp } from '../shared/table-port';
 import type { Pipeline } from '../pipelines/pipeline';
 
 export type RecordType = 'contact' | 'company' | 'deal' | 'activity';
@@ -54,6 +54,11 @@ export interface DerivationContext {
   getPipeline(id: string): Promise<Pipeline | undefined>;
 }
 
+export interface KeptElsewhere {
+  readonly query: KeyQuery;
+  readonly ownedRecord?: (item: Item) => { readonly type: RecordType; readonly id: string };
+}
+
 export interface RecordModel {
   readonly type: RecordType;
   readonly collection: RecordCollection;
@@ -69,9 +74,10 @@ export interface RecordModel {
   readonly references: readonly RecordReference[];
   /**
    * Items about the record kept outside its partition (a contact's sent emails), which a
-   * delete must remove too: each query lists them, and the sweep deletes what it lists.
+   * delete must remove too: each query lists them, and the sweep deletes what it lists,
+   * with the record each one names as its own (`ownedRecord`: the email's activity) first.
    */
-  readonly keptElsewhere?: (id: string) => readonly KeyQuery[];
+  readonly keptElsewhere?: (id: string) => readonly KeptElsewhere[];
   /** Server-owned fields that follow from the others (a deal's status from its stage). */
   derive?(draft: Record<string, unknown>, context: DerivationContext): Promise<Record<string, unknown>>;
   indexKeys(record: CrmRecord): RecordIndexKeys;

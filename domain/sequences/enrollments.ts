@@ -1,4 +1,4 @@
-import { requireCapability, requireMayChange } from '../access/permissions';
+import { requireCapability } from '../access/permissions';
 import { auditOp } from '../audit/audit-entries';
 import { findSuppression } from '../email/suppression-list';
 import { contactModel } from '../records/contact';
@@ -22,9 +22,10 @@ export async function enrollContact(deps: SequenceDependencies, sequenceId: stri
   requireCapability(actor, 'createRecords', 'enroll contacts in sequences');
   const sequence = await requireSequence(deps, sequenceId);
   if (sequence.status !== 'active') throw new ConflictError(`Sequence ${sequenceId} is archived and takes no new enrollments.`);
+  const noSuchContact = () => new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]);
   const contact = await findRecord(deps, contactModel, contactId);
-  if (!contact) throw new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]);
-  requireMayChange(actor, contact, 'enroll contacts');
+  // Like emailing a contact (or logging an activity on it), enrolling needs no ownership of it.
+  if (!contact) throw noSuchContact();
   const email = contact.email as string | undefined;
   if (!email) throw new EmailNotSendableError(`Contact ${contactId} has no email address.`, 'no-email-address');
   if (await findSuppression(deps.table, email)) throw new EmailNotSendableError(`The address of contact ${contactId} is on the suppression list.`, 'suppressed');
@@ -37,7 +38,9 @@ export async function enrollContact(deps: SequenceDependencies, sequenceId: stri
     contactId,
     runId: deps.ids.next(),
     status: 'active',
-    nextStep: 0,
+    // A failed run resumes where it failed; anything else starts over.
+    nextStep: previous?.status === 'failed' ? previous.nextStep : 0,
+    starting: true,
     enrolledBy: actor.id,
     enrolledAt: now,
     updatedAt: now,
@@ -54,7 +57,7 @@ export async function enrollContact(deps: SequenceDependencies, sequenceId: stri
       op: 'check',
       key: keys.record('contact', contactId),
       condition: { kind: 'live' },
-      onConditionFailed: () => new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]),
+      onConditionFailed: noSuchContact,
     },
     auditOp({ recordType: 'enrollment', recordId: `${sequenceId}/${contactId}`, at: now, entryId: deps.ids.next(), actor, event: previous ? 'updated' : 'created', changes: [{ field: 'status', from: previous?.status ?? null, to: 'active' }] }),
   ]);

@@ -33,14 +33,16 @@ const waitBefore = (sequence: Sequence, stepIndex: number) => (sequence.steps[st
 
 const ended = (run: SequenceRunStep): SequenceRunState => ({ ...run, waitSeconds: 0, done: true });
 
-/** Called for each new run (from the stream): the run waits for the first step's delay, then sends it. */
+/** Called for each new run (from the stream): the run waits for its first step's delay, then sends it. */
 export async function startSequenceRun(deps: { readonly table: CrmTablePort; readonly runStarter: SequenceRunStarter }, enrollment: Enrollment): Promise<'started' | 'stale'> {
   // The stream can deliver an old image late: only the enrollment's current run is started.
   const current = await findEnrollment(deps.table, enrollment.sequenceId, enrollment.contactId);
   if (!current || current.runId !== enrollment.runId || current.status !== 'active') return 'stale';
   const sequence = await findSequence(deps.table, current.sequenceId);
   const run = { sequenceId: current.sequenceId, contactId: current.contactId, runId: current.runId, stepIndex: current.nextStep };
-  await deps.runStarter.start({ ...run, waitSeconds: sequence ? waitBefore(sequence, current.nextStep) : 0, done: false });
+  // A resumed run already waited for the step it failed at: it sends it now.
+  const waitSeconds = sequence && current.nextStep === 0 ? waitBefore(sequence, 0) : 0;
+  await deps.runStarter.start({ ...run, waitSeconds, done: false });
   return 'started';
 }
 
@@ -90,7 +92,7 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
   const nextStep = run.stepIndex + 1;
   const last = nextStep >= sequence.steps.length;
   const advanced = await updateEnrollment(deps, enrollment, (current) =>
-    current.runId === run.runId && current.status === 'active' && current.nextStep === run.stepIndex ? { nextStep, ...(last ? { status: 'completed' as const } : {}) } : undefined,
+    current.runId === run.runId && current.status === 'active' && current.nextStep === run.stepIndex ? { nextStep, starting: false, ...(last ? { status: 'completed' as const } : {}) } : undefined,
   );
   const stillRunning = advanced.runId === run.runId && advanced.status === 'active';
   return { ...run, stepIndex: nextStep, waitSeconds: waitBefore(sequence, nextStep), done: !stillRunning, outcome: 'sent' };

@@ -75,7 +75,11 @@ export type EnrollmentStatus = (typeof enrollmentStatuses)[number];
 export const stopReasons = ['stopped-by-user', 'sequence-archived', 'contact-deleted', 'no-email-address', 'suppressed', 'rejected'] as const;
 export type StopReason = (typeof stopReasons)[number];
 
-/** A contact's place in a sequence. Re-enrolling after the run ended starts a new run (new runId). */
+/**
+ * A contact's place in a sequence. Enrolling again after a run ended starts a new run (new
+ * runId): from the first step after it completed or was stopped, from the step it failed
+ * at after it failed (so nothing already sent is sent again).
+ */
 export interface Enrollment {
   readonly sequenceId: string;
   readonly contactId: string;
@@ -83,6 +87,11 @@ export interface Enrollment {
   readonly status: EnrollmentStatus;
   /** The step the run sends next (steps before it were sent or skipped). */
   readonly nextStep: number;
+  /**
+   * True from the write that starts a run (enrolling, or resuming a failed run) until the
+   * run sends its first step: the stream filter that starts executions keys on it.
+   */
+  readonly starting: boolean;
   readonly stopReason?: StopReason;
   /** The error that made the run give up, for status `failed`. */
   readonly lastError?: string;
@@ -99,6 +108,7 @@ export const enrollmentSchema = z
     runId: z.string(),
     status: z.enum(enrollmentStatuses),
     nextStep: z.number().int(),
+    starting: z.boolean(),
     stopReason: z.enum(stopReasons).optional(),
     lastError: z.string().optional(),
     enrolledBy: z.string(),

@@ -50,6 +50,7 @@ export function createApiHandler(
     logger.appendKeys({ route: event.routeKey, ...(actor ? { actor: { type: actor.type, id: actor.id, role: actor.role } } : {}) });
     const { params, query, body } = parseRequest(operation, event);
     const expectedVersion = operation.conditional ? versionFromIfMatch(event.headers?.['if-match']) : undefined;
+    const idempotencyKey = operation.idempotent ? event.headers?.['idempotency-key'] : undefined;
     const request = {
       params,
       query,
@@ -60,6 +61,7 @@ export function createApiHandler(
       },
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+      ...(idempotencyKey ? { idempotencyKey } : {}),
     };
     const result = await implementation(request);
     const contentType: Record<string, string> = result.rawBody !== undefined ? {} : { 'content-type': 'application/json' };

@@ -31,6 +31,8 @@ export interface ApiRequest {
   readonly actor: Actor;
   /** Version named by If-Match; undefined when absent or `*`. */
   readonly expectedVersion?: number;
+  /** The Idempotency-Key header of an operation that accepts one. */
+  readonly idempotencyKey?: string;
   /** Milliseconds until the Lambda times out: long work stops early and leaves the rest to the background. */
   remainingTimeMs(): number;
 }

@@ -29,8 +29,11 @@ export function sequenceRunDefinition(scope: Construct, stepFunction: IFunction)
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
   });
-  // Sending is idempotent per run and step, so any failure may be retried; SES throttling
-  // and DynamoDB conflicts clear within minutes.
+  // Sending is idempotent per run and step, so any failure may be retried. The mail service
+  // refusing all mail (throttled, sending paused, setup broken) can take an operator hours
+  // to fix: those retries go on for about a day before the run gives up.
+  sendStep.addRetry({ errors: ['ServiceUnavailableError'], interval: Duration.minutes(1), backoffRate: 2, maxAttempts: 30, maxDelay: Duration.hours(1) });
+  // Anything else (a DynamoDB conflict, a Lambda hiccup) clears within minutes.
   sendStep.addRetry({ errors: [Errors.ALL], interval: Duration.seconds(10), backoffRate: 3, maxAttempts: 5, maxDelay: Duration.minutes(15) });
 
   const recordFailure = new LambdaInvoke(scope, 'Record failure', {

@@ -3,7 +3,9 @@ import { loadConfig } from '../../adapters/config';
 import { createRuntime, type CrmRuntime } from '../../adapters/runtime';
 import type { EmailSender, OutgoingEmail } from '../../domain/email/email-sender';
 import { recordEmailEvent, type EmailEvent } from '../../domain/email/record-email-event';
-import { sendEmailToContact, type EmailDependencies } from '../../domain/email/send-email';
+import { deliverEmail, findSendableContact, sendEmailToContact, type EmailDependencies, type SendableContact } from '../../domain/email/send-email';
+import { activityModel } from '../../domain/records/activity';
+import { findRecord } from '../../domain/records/get-record';
 import { findSuppression, addSuppression } from '../../domain/email/suppression-list';
 import { findEmailMessage } from '../../domain/email/email-message-items';
 import { createRecord } from '../../domain/records/create-record';
@@ -140,6 +142,8 @@ describe('sending an email to a contact', () => {
     sender.failNext(new EmailNotSendableError('Email address is not verified.', 'rejected'));
     await expect(sendEmailToContact(deps, { contactId: ada.id, subject: 'x', text: 'y', source: { kind: 'api' }, messageId: `rejected-${ada.id}` }, member)).rejects.toMatchObject({ reason: 'rejected' });
     expect(await findEmailMessage(deps.table, `rejected-${ada.id}`)).toMatchObject({ status: 'rejected', statusDetail: 'Email address is not verified.' });
+    // A retry of the same message is refused the same way, so a sequence step stops instead of moving on.
+    await expect(sendEmailToContact(deps, { contactId: ada.id, subject: 'x', text: 'y', source: { kind: 'api' }, messageId: `rejected-${ada.id}` }, member)).rejects.toMatchObject({ reason: 'rejected' });
   });
 
   it("deletes a contact's emails with the contact: they hold its address and what it was told", async () => {
@@ -150,6 +154,27 @@ describe('sending an email to a contact', () => {
     expect(await findEmailMessage(deps.table, first.id)).toBeUndefined();
     expect(await findEmailMessage(deps.table, second.id)).toBeUndefined();
     expect((await listContactEmails(deps, ada.id, { limit: 10 }, member)).items).toEqual([]);
+    // The email activities (same ids) held the subject and text too.
+    expect(await findRecord(deps, activityModel, first.id)).toBeUndefined();
+    expect(await findRecord(deps, activityModel, second.id)).toBeUndefined();
+  });
+
+  it('gets no message when the contact is deleted between the check and the claim', async () => {
+    const ada = await contact();
+    const found = await findSendableContact(deps, ada.id);
+    await deleteRecord(deps, modelOf, contactModel, ada.id, { actor: manager });
+    await expect(deliverEmail(deps, (found as { contact: SendableContact }).contact, { contactId: ada.id, subject: 'Late', text: 'x', source: { kind: 'api' }, messageId: `late-${ada.id}` }, member)).rejects.toMatchObject({ status: 404 });
+    expect(await findEmailMessage(deps.table, `late-${ada.id}`)).toBeUndefined();
+    expect(sender.sentTo(ada.email as string)).toEqual([]);
+  });
+
+  it('keeps a rendered subject on one line and the text within the limits of its activity', async () => {
+    const ada = await contact();
+    const message = await sendEmailToContact(deps, { contactId: ada.id, subject: `Hi\nthere ${'x'.repeat(300)}`, text: 'y'.repeat(25_000), source: { kind: 'api' } }, member);
+    expect(message.subject).toMatch(/^Hi there x+…$/);
+    expect(message.subject).toHaveLength(200);
+    expect(message.text).toHaveLength(20_000);
+    expect(message.status).toBe('sent');
   });
 });
 
@@ -279,11 +304,27 @@ describe('follow-up sequences', () => {
     expect(await findEnrollment(deps.table, sequence.id, ada.id)).toMatchObject({ status: 'failed', lastError: 'ServiceUnavailableError' });
   });
 
-  it('lets only managers write sequences, and members enroll only contacts they own', async () => {
+  it('lets only managers write sequences; members enroll any contact, as they may email it; viewers neither', async () => {
     await expect(createSequence(deps, twoSteps, member)).rejects.toMatchObject({ status: 403 });
     const sequence = await createSequence(deps, twoSteps, manager);
     const someoneElses = await createRecord(deps, contactModel, { email: 'owned-by-other@example.com', ownerId: 'member-2' }, manager);
-    await expect(enrollContact(deps, sequence.id, someoneElses.id, member)).rejects.toMatchObject({ status: 403 });
     await expect(enrollContact(deps, sequence.id, someoneElses.id, { type: 'user', id: 'viewer-1', role: 'viewer' })).rejects.toMatchObject({ status: 403 });
+    expect(await enrollContact(deps, sequence.id, someoneElses.id, member)).toMatchObject({ status: 'active', enrolledBy: member.id });
+    // Stopping what someone else started takes a manager.
+    await expect(stopEnrollment(deps, sequence.id, someoneElses.id, { type: 'user', id: 'member-2', role: 'member' })).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('resumes a failed run where it failed when the contact is enrolled again, so nothing is sent twice', async () => {
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const ada = await contact();
+    const start = await enrolledRun(sequence.id, ada.id);
+    const afterFirst = await runSequenceStep(deps, start);
+    await recordRunFailure(deps, afterFirst, 'ServiceUnavailableError');
+    const resumed = await enrolledRun(sequence.id, ada.id);
+    expect(resumed).toMatchObject({ stepIndex: 1, waitSeconds: 0, done: false });
+    expect(resumed.runId).not.toBe(start.runId);
+    expect(await runToEnd(resumed)).toEqual(['sent']);
+    expect(sender.sentTo(ada.email as string).map((email) => email.subject)).toEqual([`Welcome ${ada.firstName}`, 'How is it going?']);
+    expect(await findEnrollment(deps.table, sequence.id, ada.id)).toMatchObject({ status: 'completed', starting: false });
   });
 });

@@ -18,6 +18,21 @@ describe('event filter patterns, as the stack declares them', () => {
     expect(matchesEventPattern(pattern, { eventName: 'REMOVE', dynamodb: {} })).toBe(false);
   });
 
+  it('starts sequence runs only for active enrollments that are starting (new, or resumed after a failure)', () => {
+    const starter = streamConsumers.sequenceStarter.filterPattern;
+    const enrollment = (fields: Record<string, unknown>) => ({ eventName: 'MODIFY', dynamodb: { NewImage: { entity: { S: 'enrollment' }, status: { S: 'active' }, starting: { BOOL: true }, ...fields } } });
+    expect(matchesEventPattern(starter, enrollment({}))).toBe(true);
+    expect(matchesEventPattern(starter, enrollment({ starting: { BOOL: false } }))).toBe(false);
+    expect(matchesEventPattern(starter, enrollment({ status: { S: 'stopped' } }))).toBe(false);
+  });
+
+  it('matches an array in the event when any element matches, as EventBridge does', () => {
+    const pattern = { detail: { mail: { tags: { 'ses:configuration-set': ['crm-prod'] } } } };
+    expect(matchesEventPattern(pattern, { detail: { mail: { tags: { 'ses:configuration-set': ['crm-prod'] } } } })).toBe(true);
+    expect(matchesEventPattern(pattern, { detail: { mail: { tags: { 'ses:configuration-set': ['crm-dev'] } } } })).toBe(false);
+    expect(matchesEventPattern(pattern, { detail: { mail: { tags: {} } } })).toBe(false);
+  });
+
   it('refuses rules it does not implement instead of guessing', () => {
     expect(() => matchesEventPattern({ eventName: [{ prefix: 'IN' }] }, tombstoneInsert)).toThrow(/Unsupported/);
   });

@@ -27,7 +27,8 @@ export const handler = middy<EventBridgeEvent<string, unknown>>()
       return;
     }
     const result = await recordEmailEvent(runtime, emailEvent);
-    metrics.addMetric(metricOf[emailEvent.kind], MetricUnit.Count, 1);
+    // Counted once it is known to be this deployment's mail: what the alarms and dashboard read.
+    if (result.outcome === 'recorded') metrics.addMetric(metricOf[emailEvent.kind], MetricUnit.Count, 1);
     // Addresses are personal data: the log names the message, not the recipients.
     logger.info('email event', { kind: emailEvent.kind, messageId: emailEvent.messageId, ...result, ...('suppressed' in result ? { suppressed: result.suppressed.length } : {}) });
   });

@@ -14,6 +14,12 @@ export interface EventRule {
    */
   readonly bus: 'default';
   readonly eventPattern: Record<string, unknown>;
+  /**
+   * `emailConfigurationSet`: only the SES events of mail this deployment sent (its
+   * configuration set), so stages sharing an account do not see each other's mail. Such a
+   * rule exists only where email is configured. See deployedEventPattern.
+   */
+  readonly scope?: 'emailConfigurationSet';
   readonly tableAccess: 'read' | 'readWrite';
   /** Retries of a failing event before it goes to the rule's dead-letter queue. */
   readonly maxRetries: number;
@@ -30,9 +36,20 @@ export const eventRules = {
       source: ['aws.ses'],
       'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received', 'Email Rejected'],
     },
+    scope: 'emailConfigurationSet',
     tableAccess: 'readWrite',
     maxRetries: 8,
   },
 } as const satisfies Record<string, EventRule>;
 
 export type EventRuleName = keyof typeof eventRules;
+
+/**
+ * The pattern a rule is deployed with, and the local event bus matches with: the
+ * definition's, narrowed to the deployment's configuration set for an `emailConfigurationSet`
+ * rule (SES tags every event with it: `detail.mail.tags["ses:configuration-set"]`).
+ */
+export function deployedEventPattern(rule: Pick<EventRule, 'eventPattern' | 'scope'>, deployment: { readonly configurationSetName: string }): Record<string, unknown> {
+  if (rule.scope !== 'emailConfigurationSet') return rule.eventPattern;
+  return { ...rule.eventPattern, detail: { mail: { tags: { 'ses:configuration-set': [deployment.configurationSetName] } } } };
+}

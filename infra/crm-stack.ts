@@ -3,7 +3,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { apiFunctions, type ApiFunction } from '../functions/api-routes';
-import { eventRules, type EventRule, type EventRuleName } from '../functions/event-rules';
+import { deployedEventPattern, eventRules, type EventRule, type EventRuleName } from '../functions/event-rules';
 import { stateMachineTasks, type StateMachineTask, type StateMachineTaskName } from '../functions/state-machine-tasks';
 import { streamConsumers, type StreamConsumer, type StreamConsumerName } from '../functions/stream-consumers';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
@@ -126,21 +126,26 @@ export class CrmStack extends Stack {
     // StartExecution on this state machine only: no stop, no describe, no other state machine.
     sequenceRun.stateMachine.grantStartExecution(consumerByName.sequenceStarter.handler);
 
-    // Lambdas invoked by EventBridge rules (functions/event-rules.ts). The email events rule
-    // sees every SES event of the account; its handler keeps those carrying the CRM's message tag.
-    const rules = (Object.entries(eventRules) as [EventRuleName, EventRule][]).map(
-      ([name, definition]) =>
+    // Lambdas invoked by EventBridge rules (functions/event-rules.ts). A rule scoped to the
+    // email configuration set sees only the SES events of this stage's mail, and exists only
+    // where this stage sends email.
+    const rules = (Object.entries(eventRules) as [EventRuleName, EventRule][]).flatMap(([name, definition]) => {
+      if (definition.scope === 'emailConfigurationSet' && !email) return [];
+      const eventPattern = deployedEventPattern(definition, { configurationSetName: email?.configurationSet.configurationSetName ?? '' });
+      return [
         [
           name,
           new EventRuleFunction(this, `${name}Rule`, {
             definition,
+            eventPattern,
             table,
             tableAccess: definition.tableAccess,
             projectRoot: repoRoot,
             logRetention: config.logRetentionDays,
           }),
         ] as const,
-    );
+      ];
+    });
 
     const customDomain = config.customDomain
       ? new ApiCustomDomain(this, 'CustomDomain', { config: config.customDomain, api: httpApi.api, stage: httpApi.stage })

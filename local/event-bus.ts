@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { eventRules, type EventRule } from '../functions/event-rules';
+import { deployedEventPattern, eventRules, type EventRule } from '../functions/event-rules';
 import { matchesEventPattern } from './event-pattern';
+import { LOCAL_SES_CONFIGURATION_SET } from './local-arns';
 import { createLambdaContext } from './lambda-context';
 import { createHandlerLoader, withTimeout } from './lambda-handlers';
 
@@ -21,7 +22,7 @@ import { createHandlerLoader, withTimeout } from './lambda-handlers';
 
 export type BusEvent = EventBridgeEvent<string, unknown>;
 
-export type EventRuleTarget = Pick<EventRule, 'entry' | 'eventPattern' | 'maxRetries' | 'memoryMb' | 'timeoutSeconds'>;
+export type EventRuleTarget = Pick<EventRule, 'entry' | 'eventPattern' | 'scope' | 'maxRetries' | 'memoryMb' | 'timeoutSeconds'>;
 
 export interface LocalEventBusOptions {
   /** Which rules listen on the bus; defaults to the deployed `eventRules`. */
@@ -72,7 +73,7 @@ export function createLocalEventBus({
   return {
     publish(event) {
       assertEnvelope(event);
-      const matched = Object.entries(rules).filter(([, rule]) => matchesEventPattern(rule.eventPattern as never, event));
+      const matched = Object.entries(rules).filter(([, rule]) => matchesEventPattern(deployedEventPattern(rule, { configurationSetName: LOCAL_SES_CONFIGURATION_SET }) as never, event));
       for (const [name, rule] of matched) {
         const delivery = deliver(name, rule, event).finally(() => deliveries.delete(delivery));
         deliveries.add(delivery);

@@ -1,7 +1,7 @@
 /**
  * Matches an event against a Lambda/EventBridge event filter pattern, for the subset
  * of the syntax this project's patterns use: nested objects whose leaves are arrays of
- * literal values (match if the event's value equals one of them). Anything richer
+ * literal values (match if the event's value, or an element of it, equals one of them). Anything richer
  * (prefix, numeric, exists…) is refused loudly rather than matched wrongly.
  */
 type Pattern = { readonly [key: string]: Pattern | readonly unknown[] };
@@ -16,6 +16,7 @@ export function matchesEventPattern(pattern: Pattern, event: unknown): boolean {
         throw new Error(`Unsupported event filter rule ${JSON.stringify(literal)} in the local matcher: add it there before using it in a pattern.`);
       }
     }
-    return expected.some((literal) => literal === actual);
+    // As in EventBridge, an array in the event matches when any of its elements does.
+    return Array.isArray(actual) ? actual.some((element) => expected.includes(element)) : expected.some((literal) => literal === actual);
   });
 }

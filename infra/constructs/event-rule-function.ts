@@ -20,6 +20,8 @@ const handlerRetries = 2;
 
 export interface EventRuleFunctionProps {
   readonly definition: EventRule;
+  /** The pattern as deployed (functions/event-rules.ts deployedEventPattern), which the local event bus matches with too. */
+  readonly eventPattern: Record<string, unknown>;
   readonly table: CrmTable;
   readonly tableAccess: TableAccess;
   /** Directory that `definition.entry` and the lock file are relative to. */
@@ -72,8 +74,7 @@ export class EventRuleFunction extends Construct {
     this.rule = new Rule(this, 'Rule', {
       description: `Invokes ${definition.entry} (functions/event-rules.ts)`,
       eventBus: EventBus.fromEventBusName(this, 'Bus', definition.bus),
-      // The definition's own object: the local event bus routes with this very pattern.
-      eventPattern: definition.eventPattern as EventPattern,
+      eventPattern: props.eventPattern as EventPattern,
       targets: [
         new LambdaFunction(this.handler, {
           retryAttempts: definition.maxRetries,

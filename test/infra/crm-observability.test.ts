@@ -1,11 +1,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { apiFunctions } from '../../functions/api-routes';
-import { eventRules } from '../../functions/event-rules';
+import { eventRules, type EventRule } from '../../functions/event-rules';
 import { stateMachineTasks } from '../../functions/state-machine-tasks';
 import { streamConsumers } from '../../functions/stream-consumers';
 import { monitoredTableOperations } from '../../infra/constructs/crm-observability';
-import { resourcesOf, synthesize } from './stack-fixture';
+import { resourcesOf, synthesize, withEmail } from './stack-fixture';
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 /**
@@ -21,7 +21,8 @@ const functionNames = monitoredFunctions.map(([name]) => name);
 const consumerNames = Object.keys(streamConsumers).map((name) => [name, kebab(name)] as const);
 /** Event rules by name, with the kebab-case name their alarms carry. */
 const ruleNames = Object.keys(eventRules).map((name) => [name, kebab(name)] as const);
-const withEmail = { email: { fromAddress: 'crm@acme.example' } };
+/** Event rules deployed only where email is configured (scope `emailConfigurationSet`). */
+const isEmailScoped = (name: string) => (eventRules as Record<string, EventRule>)[name]!.scope === 'emailConfigurationSet';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type MetricQuery = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: Record<string, any>; Period: number; Stat: string } };
@@ -81,6 +82,9 @@ function consumerResourceId(template: Template, name: string, type: string): str
   return ids[0]!;
 }
 
+const ruleAlarmNames = (rules: (typeof ruleNames)[number][]) =>
+  rules.flatMap(([, alarmName]) => ['errors', 'throttles', 'failed-invocations', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`));
+/** The alarms of a stack without email. */
 const expectedAlarmNames = [
   'api-5xx-rate',
   'api-latency-p99',
@@ -88,11 +92,14 @@ const expectedAlarmNames = [
   'table-throttled',
   'table-system-errors',
   ...consumerNames.flatMap(([, alarmName]) => ['errors', 'throttles', 'iterator-age', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
-  ...ruleNames.flatMap(([, alarmName]) => ['errors', 'throttles', 'failed-invocations', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
+  ...ruleAlarmNames(ruleNames.filter(([name]) => !isEmailScoped(name))),
   'sequence-run-failed',
   'sequence-run-timed-out',
 ].sort();
+/** The SES reputation alarms of the configuration set. */
 const emailAlarmNames = ['email-bounce-rate', 'email-complaint-rate'];
+/** The alarms a stack with email adds: SES reputation, and the event rules scoped to its configuration set. */
+const alarmNamesOfEmail = [...emailAlarmNames, ...ruleAlarmNames(ruleNames.filter(([name]) => isEmailScoped(name)))];
 
 /**
  * API rates and latencies, stream lag and any message in a stream consumer's dead-letter
@@ -112,10 +119,10 @@ describe('alarms, by default', () => {
   const tableId = idOfType(template, 'AWS::DynamoDB::GlobalTable');
 
   it('cover the API, every function, the table, every stream consumer and event rule, the state machine and SES sending, named after the stack', () => {
-    expect(Object.keys(alarms).sort()).toEqual([...expectedAlarmNames, ...emailAlarmNames].sort());
+    expect(Object.keys(alarms).sort()).toEqual([...expectedAlarmNames, ...alarmNamesOfEmail].sort());
   });
 
-  it('leave SES out when the stack sends no email', () => {
+  it('leave SES, and the event rules scoped to its configuration set, out when the stack sends no email', () => {
     expect(Object.keys(alarmsByName(synthesize())).sort()).toEqual(expectedAlarmNames);
   });
 
@@ -544,7 +551,13 @@ describe('dashboard', () => {
       expect(body).toContain(`"AWS/SES","${metricName}","ses:configuration-set","${setRef}"`);
     }
     expect(body).toContain('"value":0.05');
-    expect(JSON.stringify(synthesize().toJSON())).not.toContain('Reputation.BounceRate');
+    const withoutEmail = JSON.stringify(synthesize().toJSON());
+    expect(withoutEmail).not.toContain('Reputation.BounceRate');
+    // Nor the event rules scoped to the configuration set, which exist only with it.
+    for (const [name] of ruleNames.filter(([ruleName]) => isEmailScoped(ruleName))) {
+      expect(body).toContain(`"markdown":"## Event rule ${name}"`);
+      expect(withoutEmail).not.toContain(`"markdown":"## Event rule ${name}"`);
+    }
   });
 
   it('draws the alarm thresholds it has alarms for', () => {
@@ -560,6 +573,6 @@ describe('dashboard', () => {
     without.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     expect(Object.keys(without.toJSON().Outputs)).not.toContain('DashboardName');
     expect(Object.keys(alarmsByName(without)).sort()).toEqual(expectedAlarmNames);
-    expect(Object.keys(alarmsByName(synthesize({ ...withEmail, dashboard: false }))).sort()).toEqual([...expectedAlarmNames, ...emailAlarmNames].sort());
+    expect(Object.keys(alarmsByName(synthesize({ ...withEmail, dashboard: false }))).sort()).toEqual([...expectedAlarmNames, ...alarmNamesOfEmail].sort());
   });
 });

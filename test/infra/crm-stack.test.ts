@@ -16,7 +16,7 @@ import { streamConsumers, type StreamConsumer, type StreamConsumerName } from '.
 import type { TableAccess } from '../../infra/constructs/crm-table';
 import { CrmHttpApi } from '../../infra/constructs/http-api';
 import { CrmStack, streamConsumerTableAccess } from '../../infra/crm-stack';
-import { parseStackConfig } from '../../infra/stack-config';
+import { parseStackConfig, type StackConfigInput } from '../../infra/stack-config';
 import {
   allStatements,
   appContext,
@@ -25,6 +25,7 @@ import {
   statementsForFunction,
   statementsForStateMachine,
   synthesize,
+  withEmail,
   type Resource,
 } from './stack-fixture';
 
@@ -34,7 +35,9 @@ const publicRouteKeys = definitions.flatMap(([, definition]) => (definition.publ
 const consumers = Object.entries(streamConsumers) as [StreamConsumerName, StreamConsumer][];
 const tasks = Object.entries(stateMachineTasks) as [string, StateMachineTask][];
 const rules = Object.entries(eventRules) as [string, EventRule][];
-/** Every Lambda the stack deploys: API functions, stream consumers, state machine tasks, event rule functions. */
+/** The event rules a stack with this config deploys: those scoped to the email configuration set only with `email`. */
+const rulesDeployedWith = (config: StackConfigInput) => rules.filter(([, definition]) => definition.scope !== 'emailConfigurationSet' || config.email !== undefined);
+/** Every Lambda the stack deploys with email: API functions, stream consumers, state machine tasks, event rule functions. */
 const functionCount = definitions.length + consumers.length + tasks.length + rules.length;
 
 /** What a stream consumer may do besides its logs, its share of the table, the stream and its queue. */
@@ -80,8 +83,18 @@ function functionIdByRouteKey(template: Template): Map<string, string> {
   );
 }
 
-describe('CrmStack', () => {
-  const template = synthesize();
+/** The default stack, and one with email, where every function and event rule of the definitions is deployed. */
+const stackConfigs: [string, StackConfigInput][] = [
+  ['without email', {}],
+  ['with email', withEmail],
+];
+
+describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
+  const template = synthesize(config);
+  const deployedRules = rulesDeployedWith(config);
+  /** Email-scoped rules, absent without `email`. */
+  const absentRules = rules.filter((rule) => !deployedRules.includes(rule));
+  const deployedFunctionCount = functionCount - absentRules.length;
   const resources: Record<string, Resource> = resourcesOf(template);
   const tableId = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
   const routeTargets = functionIdByRouteKey(template);
@@ -102,7 +115,7 @@ describe('CrmStack', () => {
     ...definitions.map(([, definition]) => functionIdFor(definition)),
     ...consumers.map(([name]) => consumerFunctionId(name)),
     ...tasks.map(([name]) => functionIdWithPrefix(template, `${name}Task`)),
-    ...rules.map(([name]) => functionIdWithPrefix(template, `${name}Rule`)),
+    ...deployedRules.map(([name]) => functionIdWithPrefix(template, `${name}Rule`)),
   ];
 
   describe('table', () => {
@@ -161,9 +174,13 @@ describe('CrmStack', () => {
   });
 
   describe('functions', () => {
-    it('has one Lambda per apiFunctions, streamConsumers, stateMachineTasks and eventRules entry, and no other', () => {
-      template.resourceCountIs('AWS::Lambda::Function', functionCount);
-      expect(new Set(allFunctionIds()).size).toBe(functionCount);
+    it('has one Lambda per apiFunctions, streamConsumers, stateMachineTasks and eventRules entry (email-scoped rules only with email), and no other', () => {
+      template.resourceCountIs('AWS::Lambda::Function', deployedFunctionCount);
+      expect(new Set(allFunctionIds()).size).toBe(deployedFunctionCount);
+      template.resourceCountIs('AWS::Events::Rule', deployedRules.length);
+      for (const [name] of absentRules) {
+        expect(Object.keys(resources).filter((id) => id.startsWith(`${name}Rule`)), `resources of event rule ${name}`).toEqual([]);
+      }
     });
 
     it('runs every function on Node 24, arm64, with the table name and an explicit log group', () => {
@@ -191,7 +208,7 @@ describe('CrmStack', () => {
         expect(resources[functionIdFor(definition)]!.Properties!.Environment.Variables.AUTH_ROLE_CLAIM).toBe('cognito:groups');
       }
       const otherFunctionIds = allFunctionIds().slice(definitions.length);
-      expect(otherFunctionIds).toHaveLength(functionCount - definitions.length);
+      expect(otherFunctionIds).toHaveLength(deployedFunctionCount - definitions.length);
       for (const functionId of otherFunctionIds) {
         expect(resources[functionId]!.Properties!.Environment.Variables).not.toHaveProperty('AUTH_ROLE_CLAIM');
       }
@@ -203,7 +220,7 @@ describe('CrmStack', () => {
       expect(fn?.Timeout).toBe(definition.timeoutSeconds);
     });
 
-    it.each(rules)('sizes event rule function %s from its definition', (name, definition) => {
+    it.each(deployedRules)('sizes event rule function %s from its definition', (name, definition) => {
       const fn = resources[functionIdWithPrefix(template, `${name}Rule`)]!.Properties;
       expect(fn?.MemorySize).toBe(definition.memoryMb);
       expect(fn?.Timeout).toBe(definition.timeoutSeconds);
@@ -226,9 +243,9 @@ describe('CrmStack', () => {
         Object.values(t.findResources('AWS::Logs::LogGroup')).map((logGroup) => logGroup.Properties.RetentionInDays);
 
       // One per function, the API access log and the sequence state machine's log.
-      const logGroups = functionCount + 2;
+      const logGroups = deployedFunctionCount + 2;
       expect(retentions(template)).toEqual(Array(logGroups).fill(30));
-      expect(retentions(synthesize({ logRetentionDays: RetentionDays.ONE_YEAR }))).toEqual(Array(logGroups).fill(365));
+      expect(retentions(synthesize({ ...config, logRetentionDays: RetentionDays.ONE_YEAR }))).toEqual(Array(logGroups).fill(365));
     });
 
     it('gives each function its own role, writing only to its own log group, with no managed policy', () => {
@@ -274,7 +291,7 @@ describe('CrmStack', () => {
       expectExactlyTableAccess(functionIdWithPrefix(template, `${name}Task`), definition.tableAccess);
     });
 
-    it.each(rules)('grants event rule function %s exactly its tableAccess', (name, definition) => {
+    it.each(deployedRules)('grants event rule function %s exactly its tableAccess', (name, definition) => {
       expectExactlyTableAccess(functionIdWithPrefix(template, `${name}Rule`), definition.tableAccess);
     });
 
@@ -450,7 +467,7 @@ describe('CrmStack', () => {
         DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
       });
 
-      synthesize({ throttle: { burstLimit: 20 } }).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      synthesize({ ...config, throttle: { burstLimit: 20 } }).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         DefaultRouteSettings: { ThrottlingBurstLimit: 20, ThrottlingRateLimit: 100 },
       });
     });
@@ -465,7 +482,8 @@ describe('CrmStack', () => {
 describe('CrmStack table encryption', () => {
   const tableOf = (template: Template) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
   const kmsStatements = (template: Template) => allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('kms:')));
-  // Tasks and event rule functions always read the table ('read' or 'readWrite').
+  // Tasks and event rule functions always read the table ('read' or 'readWrite'). With email,
+  // so that every event rule (the email-scoped ones too) has its function.
   const tableReaders =
     definitions.filter(([, definition]) => definition.tableAccess !== 'none').length +
     consumers.filter(([name]) => streamConsumerTableAccess[name] !== 'none').length +
@@ -481,7 +499,7 @@ describe('CrmStack table encryption', () => {
   });
 
   it('creates a retained, yearly rotated KMS key for customer-managed, and lets every table user decrypt with it', () => {
-    const template = synthesize({ tableEncryption: 'customer-managed' });
+    const template = synthesize({ ...withEmail, tableEncryption: 'customer-managed' });
     const keyId = Object.keys(template.findResources('AWS::KMS::Key'))[0]!;
 
     template.hasResource('AWS::KMS::Key', {
@@ -502,7 +520,7 @@ describe('CrmStack table encryption', () => {
 
   it('encrypts with an existing key when tableKmsKeyArn is given', () => {
     const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const template = synthesize({ tableEncryption: 'customer-managed', tableKmsKeyArn: keyArn });
+    const template = synthesize({ ...withEmail, tableEncryption: 'customer-managed', tableKmsKeyArn: keyArn });
 
     template.resourceCountIs('AWS::KMS::Key', 0);
     expect(tableOf(template).Properties.Replicas[0].SSESpecification).toEqual({ KMSMasterKeyId: keyArn });
@@ -555,7 +573,8 @@ describe('bundling', () => {
   it('builds every handler into an ESM bundle that loads on Node and exports `handler`', { timeout: 300_000 }, () => {
     // The CLI sets asset metadata too; it records where each function's bundle went.
     const app = new App({ context: { ...appContext(), 'aws:cdk:enable-asset-metadata': true } });
-    const stack = new CrmStack(app, 'crm-bundled', { stage: 'test', config: parseStackConfig({}) });
+    // With email, so that every handler (the email-scoped event rules' too) is deployed.
+    const stack = new CrmStack(app, 'crm-bundled', { stage: 'test', config: parseStackConfig(withEmail) });
     const assembly = app.synth();
 
     const functions = Template.fromJSON(assembly.getStackByName(stack.stackName).template).findResources(

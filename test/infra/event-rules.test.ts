@@ -1,11 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { EmailSendingEvent } from 'aws-cdk-lib/aws-ses';
 import { describe, expect, it } from 'vitest';
-import { eventRules, type EventRule } from '../../functions/event-rules';
+import { deployedEventPattern, eventRules, type EventRule } from '../../functions/event-rules';
 import { publishedEmailEvents } from '../../infra/constructs/crm-email';
-import { functionIdWithPrefix, resourcesOf, statementsForFunction, synthesize } from './stack-fixture';
+import type { StackConfigInput } from '../../infra/stack-config';
+import { functionIdWithPrefix, resourcesOf, statementsForFunction, synthesize, withConfigurationSetNames, withEmail } from './stack-fixture';
 
 const rules = Object.entries(eventRules) as [string, EventRule][];
+/** Rules that exist only where email is configured, narrowed to the stack's configuration set. */
+const emailScopedRules = rules.filter(([, definition]) => definition.scope === 'emailConfigurationSet');
 
 /**
  * The detail-type SES gives each kind of event on EventBridge:
@@ -24,8 +27,9 @@ const sesDetailTypes: Record<EmailSendingEvent, string> = {
   [EmailSendingEvent.SUBSCRIPTION]: 'Email Subscribed',
 };
 
+// With email configured, so that every rule (the email-scoped ones too) is deployed.
 describe.each(rules)('event rule %s', (name, definition) => {
-  const template = synthesize({ email: { fromAddress: 'crm@acme.example' } });
+  const template = synthesize(withEmail);
   const resources = resourcesOf(template);
   const prefix = `${name}Rule`;
   const idWithPrefix = (type: string) => {
@@ -39,10 +43,11 @@ describe.each(rules)('event rule %s', (name, definition) => {
   const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
   const ruleArn = { 'Fn::GetAtt': [ruleId, 'Arn'] };
 
-  it(`listens on the ${definition.bus} bus with exactly the pattern functions/event-rules.ts declares`, () => {
+  it(`listens on the ${definition.bus} bus with exactly the pattern functions/event-rules.ts deploys (deployedEventPattern)`, () => {
     const rule = resources[ruleId]!.Properties!;
     expect(rule.EventBusName).toBe(definition.bus);
-    expect(rule.EventPattern).toEqual(definition.eventPattern);
+    // The stack's configuration set is named after the stack (crm-email.test.ts).
+    expect(withConfigurationSetNames(template, rule.EventPattern)).toEqual(deployedEventPattern(definition, { configurationSetName: 'crm-test' }));
     expect(rule.State).toBe('ENABLED');
   });
 
@@ -110,7 +115,60 @@ describe.each(rules)('event rule %s', (name, definition) => {
   });
 });
 
+describe.each(emailScopedRules)('email-scoped event rule %s', (name, definition) => {
+  const prefix = `${name}Rule`;
+  /** What an event rule deploys, each under its construct (`<name>Rule`): one of each. */
+  const ruleResourceTypes = [
+    'AWS::Lambda::Function',
+    'AWS::IAM::Role',
+    'AWS::Logs::LogGroup',
+    'AWS::Lambda::EventInvokeConfig',
+    'AWS::Lambda::Permission',
+    'AWS::SQS::Queue',
+    'AWS::SQS::QueuePolicy',
+    'AWS::Events::Rule',
+  ];
+  const idsWithPrefix = (template: ReturnType<typeof synthesize>, type?: string) =>
+    Object.entries(resourcesOf(template))
+      .filter(([id, resource]) => id.startsWith(prefix) && (type === undefined || resource.Type === type))
+      .map(([id]) => id);
+  const alarmNamesOf = (template: ReturnType<typeof synthesize>) =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => String(alarm.Properties.AlarmName));
+  const alarmPrefix = `crm-test-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-`;
+
+  it('is not deployed without an email section: no function, rule, dead-letter queue or alarm, as no SES event can come', () => {
+    const template = synthesize();
+    expect(idsWithPrefix(template)).toEqual([]);
+    expect(alarmNamesOf(template).filter((alarmName) => alarmName.startsWith(alarmPrefix))).toEqual([]);
+    template.resourceCountIs('AWS::Events::Rule', rules.length - emailScopedRules.length);
+    template.resourceCountIs('AWS::SES::ConfigurationSet', 0);
+  });
+
+  it.each<[string, StackConfigInput, string]>([
+    ['named after the stack by default', withEmail, 'crm-test'],
+    ['named by email.configurationSetName', { email: { ...withEmail.email, configurationSetName: 'acme-crm-mail' } }, 'acme-crm-mail'],
+  ])('is deployed once with email, for the events of the stack\'s configuration set only (%s)', (_case, config, configurationSetName) => {
+    const template = synthesize(config);
+    const [configurationSetId] = Object.keys(template.findResources('AWS::SES::ConfigurationSet'));
+    expect(resourcesOf(template)[configurationSetId!]!.Properties!.Name).toBe(configurationSetName);
+
+    for (const type of ruleResourceTypes) expect(idsWithPrefix(template, type), type).toHaveLength(1);
+    expect(alarmNamesOf(template).filter((alarmName) => alarmName.startsWith(alarmPrefix))).toHaveLength(4);
+    const ruleIds = idsWithPrefix(template, 'AWS::Events::Rule');
+    const pattern = resourcesOf(template)[ruleIds[0]!]!.Properties!.EventPattern;
+    // A reference to the stack's own set, which resolves to its name.
+    expect(pattern.detail.mail.tags['ses:configuration-set']).toEqual([{ Ref: configurationSetId }]);
+    const expected = deployedEventPattern(definition, { configurationSetName });
+    expect(withConfigurationSetNames(template, pattern)).toEqual(expected);
+    expect(expected).toEqual({ ...definition.eventPattern, detail: { mail: { tags: { 'ses:configuration-set': [configurationSetName] } } } });
+  });
+});
+
 describe('the email events rule', () => {
+  it('is scoped to the email configuration set', () => {
+    expect(eventRules.emailEvents.scope).toBe('emailConfigurationSet');
+  });
+
   it("asks only for detail types the CRM's configuration set publishes", () => {
     const published = publishedEmailEvents.map((event) => sesDetailTypes[event]);
     const pattern = eventRules.emailEvents.eventPattern;

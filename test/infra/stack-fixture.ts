@@ -77,3 +77,26 @@ export function statementsForStateMachine(template: Template) {
     .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles.some((role: any) => role.Ref === roleId))
     .flatMap((policy) => statementsOf(policy.Properties!.PolicyDocument));
 }
+
+/** The smallest stage config that sends email: every event rule (the email-scoped ones too) is deployed. */
+export const withEmail = { email: { fromAddress: 'crm@acme.example' } } satisfies StackConfigInput;
+
+/**
+ * `value` with every `{ Ref }` to an SES configuration set replaced by the set's Name, as
+ * CloudFormation resolves it (Ref of AWS::SES::ConfigurationSet is its name).
+ */
+export function withConfigurationSetNames(template: Template, value: unknown): unknown {
+  const resources = resourcesOf(template);
+  const resolve = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(resolve);
+    if (node === null || typeof node !== 'object') return node;
+    const ref = (node as { Ref?: unknown }).Ref;
+    if (Object.keys(node).length === 1 && typeof ref === 'string' && resources[ref]?.Type === 'AWS::SES::ConfigurationSet') {
+      const name = resources[ref]!.Properties?.Name;
+      if (typeof name !== 'string') throw new Error(`configuration set ${ref} has no literal Name`);
+      return name;
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, resolve(child)]));
+  };
+  return resolve(value);
+}

@@ -3,13 +3,20 @@ import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventRules } from '../../functions/event-rules';
 import { createLocalEventBus, type BusEvent, type EventRuleTarget } from '../../local/event-bus';
+import { LOCAL_SES_CONFIGURATION_SET } from '../../local/local-arns';
 import { eventInvocations } from '../support/fixtures/recording-event-handler';
 
 const FIXTURES = fileURLToPath(new URL('../support/fixtures/', import.meta.url));
 /** The deployed rule, pattern and retries as the stack declares them, with a handler that records what it gets. */
 const emailEvents: EventRuleTarget = { ...eventRules.emailEvents, entry: 'recording-event-handler.ts' };
 
-const sample = (name: string): BusEvent => JSON.parse(readFileSync(new URL(`../support/events/${name}.json`, import.meta.url), 'utf8')) as BusEvent;
+const awsSample = (name: string): BusEvent => JSON.parse(readFileSync(new URL(`../support/events/${name}.json`, import.meta.url), 'utf8')) as BusEvent;
+/** A sample event as the local SES publishes it: for mail of the local configuration set. */
+const sample = (name: string): BusEvent => {
+  const event = awsSample(name) as BusEvent & { detail: { mail: { tags: Record<string, string[]> } } };
+  event.detail.mail.tags['ses:configuration-set'] = [LOCAL_SES_CONFIGURATION_SET];
+  return event;
+};
 const withDetail = (event: BusEvent, detail: Record<string, unknown>): BusEvent => ({ ...event, id: crypto.randomUUID(), detail: { ...(event.detail as object), ...detail } });
 
 beforeEach(() => {
@@ -35,16 +42,17 @@ describe('routing, with the rules the stack declares', () => {
     await bus.drain();
   });
 
-  it('keeps out events the pattern does not name: other SES events, other sources', async () => {
+  it('keeps out events the pattern does not name: other SES events, other sources, mail of another configuration set', async () => {
     const bus = createLocalEventBus({ rules: { emailEvents }, rootDir: FIXTURES });
 
     const matched = [
       bus.publish({ ...sample('ses-delivery'), 'detail-type': 'Email Opened' }),
       bus.publish({ ...sample('ses-delivery'), source: 'crm.sequences' }),
+      bus.publish(awsSample('ses-delivery')),
     ];
     await bus.drain();
 
-    expect(matched).toEqual([[], []]);
+    expect(matched).toEqual([[], [], []]);
     expect(eventInvocations()).toEqual([]);
   });
 

@@ -25,6 +25,8 @@ const configSchema = z.object({
   SES_ENDPOINT: z.url().optional(),
   /** Set only locally: where the Step Functions emulator listens. */
   STEP_FUNCTIONS_ENDPOINT: z.url().optional(),
+  /** Where recipients reach the API (custom domain or execute-api URL): unsubscribe links point there. */
+  PUBLIC_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The state machine that runs follow-up sequences (set on the function that starts runs). */
   SEQUENCE_STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
 });

@@ -1,6 +1,7 @@
 import type { EmailDependencies } from '../domain/email/send-email';
 import { createRuntime, type CrmRuntime } from './runtime';
 import { SesEmailSender } from './ses/ses-email-sender';
+import { SignedUnsubscribeLinks } from './unsubscribe/signed-unsubscribe-links';
 
 /**
  * The runtime of functions that send email. Kept apart from createRuntime so the SES
@@ -10,5 +11,6 @@ import { SesEmailSender } from './ses/ses-email-sender';
 export type EmailRuntime = CrmRuntime & EmailDependencies;
 
 export function createEmailRuntime(base: CrmRuntime = createRuntime()): EmailRuntime {
-  return { ...base, emailSender: new SesEmailSender(base.config) };
+  const { PUBLIC_API_URL } = base.config;
+  return { ...base, emailSender: new SesEmailSender(base.config), ...(PUBLIC_API_URL ? { unsubscribeLinks: new SignedUnsubscribeLinks(base.table, PUBLIC_API_URL) } : {}) };
 }

@@ -9,8 +9,9 @@ export interface ApiFunction {
   readonly routes: readonly string[];
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  /** Public routes skip authorization (health checks, API description). */
+  /** Public routes skip authorization; `publicBecause` says why that is safe (it is recorded with the cdk-nag finding). */
   readonly public?: boolean;
+  readonly publicBecause?: string;
   /** What the function may do on the table; the stack grants exactly this. */
   readonly tableAccess: 'none' | 'read' | 'readWrite';
   /** Sends email through SES: the stack grants ses:SendEmail on the sender identity and sets the sender. */
@@ -88,7 +89,24 @@ export const apiFunctions = {
     tableAccess: 'readWrite',
   },
   audit: { entry: 'functions/audit.ts', routes: ['GET /v1/audit'], memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read' },
-  meta: { entry: 'functions/meta.ts', routes: ['GET /health', 'GET /openapi.json', 'GET /docs'], memoryMb: 256, timeoutSeconds: 5, public: true, tableAccess: 'none' },
+  unsubscribe: {
+    entry: 'functions/unsubscribe.ts',
+    routes: ['GET /unsubscribe', 'POST /unsubscribe'],
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    public: true,
+    publicBecause: 'recipients of CRM email follow the link without an account: the signed token is the authorization, and all it can do is suppress the address of the message it names',
+    tableAccess: 'readWrite',
+  },
+  meta: {
+    entry: 'functions/meta.ts',
+    routes: ['GET /health', 'GET /openapi.json', 'GET /docs'],
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    public: true,
+    publicBecause: 'health checks and the API description carry no CRM data',
+    tableAccess: 'none',
+  },
 } as const satisfies Record<string, ApiFunction>;
 
 export type ApiFunctionName = keyof typeof apiFunctions;

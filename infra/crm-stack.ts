@@ -65,7 +65,9 @@ export class CrmStack extends Stack {
     // Without `email` in the stage config nothing may send: no identity, no grant, no sender
     // setting. With it, a function whose definition says `sendsEmail` gets both.
     const email = config.email ? new CrmEmail(this, 'Email', { config: config.email }) : undefined;
-    const senderEnvironment = email?.senderEnvironment ?? {};
+    // Unsubscribe links in automated mail point at the API's public address.
+    const publicApiUrl = config.customDomain ? `https://${config.customDomain.domainName}` : httpApi.url;
+    const senderEnvironment = email ? { ...email.senderEnvironment, PUBLIC_API_URL: publicApiUrl } : {};
 
     const functions: Record<string, IFunction> = {};
     for (const [name, definition] of Object.entries(apiFunctions) as [string, ApiFunction][]) {

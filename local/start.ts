@@ -43,10 +43,14 @@ try {
     await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS, onExecutionEnd: reportFailure }),
   );
   useLocalAwsEnvironment({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint, sesEndpoint: ses.endpoint, stepFunctionsEndpoint: stepFunctions.endpoint });
-  await ensureTable(createDocumentClient(loadConfig()), settings.TABLE_NAME);
+  // A copy of the environment: loadConfig caches what it reads from process.env itself, and
+  // PUBLIC_API_URL is only known once the gateway listens.
+  await ensureTable(createDocumentClient(loadConfig({ ...process.env })), settings.TABLE_NAME);
   gateway = await startGateway({ port: settings.PORT, authorizer });
+  // Unsubscribe links in sequence mail point here (handlers read it at their first request).
+  process.env.PUBLIC_API_URL ??= gateway.url;
   track({ stop: () => gateway.close() });
-  track(await startStreamPoller({ client: createDynamoDbClient(loadConfig()), tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint }));
+  track(await startStreamPoller({ client: createDynamoDbClient(loadConfig({ ...process.env })), tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint }));
   const eventBus = createLocalEventBus();
   track(startSesEventSource({ storeUrl: ses.storeUrl, configurationSetName: LOCAL_SES_CONFIGURATION_SET, publish: (event) => eventBus.publish(event) }));
 } catch (error) {

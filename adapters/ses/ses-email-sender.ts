@@ -44,7 +44,20 @@ export class SesEmailSender implements EmailSender {
         new SendEmailCommand({
           FromEmailAddress: sender,
           Destination: { ToAddresses: [email.to] },
-          Content: { Simple: { Subject: { Data: email.subject, Charset: 'UTF-8' }, Body: { Text: { Data: email.text, Charset: 'UTF-8' } } } },
+          Content: {
+            Simple: {
+              Subject: { Data: email.subject, Charset: 'UTF-8' },
+              Body: { Text: { Data: email.unsubscribeUrl ? `${email.text}\n\n--\nTo stop receiving these emails: ${email.unsubscribeUrl}` : email.text, Charset: 'UTF-8' } },
+              ...(email.unsubscribeUrl
+                ? {
+                    Headers: [
+                      { Name: 'List-Unsubscribe', Value: `<${email.unsubscribeUrl}>` },
+                      { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+                    ],
+                  }
+                : {}),
+            },
+          },
           EmailTags: [{ Name: MESSAGE_ID_TAG, Value: email.messageId }],
           ...(this.config.SES_CONFIGURATION_SET_NAME ? { ConfigurationSetName: this.config.SES_CONFIGURATION_SET_NAME } : {}),
         }),

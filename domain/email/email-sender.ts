@@ -11,6 +11,12 @@ export interface OutgoingEmail {
   readonly text: string;
   /** The CRM's id of the message; tagged onto it so the service's events find it again. */
   readonly messageId: string;
+  /**
+   * For automated mail (sequences): where the recipient unsubscribes. Sent as the
+   * List-Unsubscribe header with one-click unsubscribe (RFC 8058), which mailbox providers
+   * require of bulk senders, and as a line under the text.
+   */
+  readonly unsubscribeUrl?: string;
 }
 
 export interface EmailSender {

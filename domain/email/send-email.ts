@@ -14,9 +14,12 @@ import { outranks, type EmailMessage, type EmailSource } from './email-message';
 import { emailMessageToItem, findEmailMessage, updateEmailMessage } from './email-message-items';
 import type { EmailSender } from './email-sender';
 import { findSuppression } from './suppression-list';
+import type { UnsubscribeLinks } from './unsubscribe';
 
 export interface EmailDependencies extends RecordDependencies {
   readonly emailSender: EmailSender;
+  /** Where unsubscribe links point; without it, automated mail goes out without one (local runs without a public URL). */
+  readonly unsubscribeLinks?: Pick<UnsubscribeLinks, 'urlFor'>;
 }
 
 export interface EmailToContact {
@@ -87,8 +90,10 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
     updatedAt: now,
     version: 1,
   };
-  // Built (and validated) before the claim, so nothing can fail between SES taking the mail and recording it but storage itself.
+  // Built (and validated) before the claim, so nothing but storage can fail between claiming and sending, or sending and recording.
   const activityOps = await emailActivityOps(deps, claimed, contact, actor);
+  // Automated mail carries an unsubscribe link; a person's one-off email, like any email they write, does not.
+  const unsubscribeUrl = request.source.kind === 'sequence' ? await deps.unsubscribeLinks?.urlFor(claimed.id) : undefined;
   try {
     await deps.table.transactWrite([
       { op: 'put', item: emailMessageToItem(claimed), condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('claimed') },
@@ -105,7 +110,7 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
 
   let providerMessageId: string;
   try {
-    ({ providerMessageId } = await deps.emailSender.send({ to: claimed.to, subject: claimed.subject, text: claimed.text, messageId: claimed.id }));
+    ({ providerMessageId } = await deps.emailSender.send({ to: claimed.to, subject: claimed.subject, text: claimed.text, messageId: claimed.id, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) }));
   } catch (error) {
     if (error instanceof ServiceUnavailableError) await releaseClaim(deps, claimed);
     else if (error instanceof EmailNotSendableError) await updateEmailMessage(deps, claimed.id, () => ({ status: 'rejected', statusDetail: error.message }), claimed);

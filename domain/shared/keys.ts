@@ -194,5 +194,8 @@ export const migrationKeys = {
   lock: (): ItemKey => ({ pk: 'MIGRATION#LOCK', sk: 'MIGRATION' }),
 };
 
+/** A secret the deployment creates for itself on first use (the key that signs unsubscribe links). */
+export const secretKey = (name: string): ItemKey => ({ pk: `SECRET#${name.toUpperCase()}`, sk: 'SECRET' });
+
 /** Stored responses of requests sent with an Idempotency-Key (one partition per key). */
 export const idempotencyRecordKey = (hashedKey: string): ItemKey => ({ pk: `IDEMPOTENCY#${hashedKey}`, sk: 'IDEMPOTENCY' });

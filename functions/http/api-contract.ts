@@ -196,6 +196,28 @@ export const sequenceOperations: ApiOperation[] = [
   { routeKey: 'DELETE /v1/sequences/{id}/enrollments/{contactId}', operationId: 'stopEnrollment', summary: 'Stop a running enrollment before its next step', tag: 'Sequences', pathParams: enrollmentParams, success: { status: 200, description: 'The enrollment, stopped (or as it was, if it had already ended)', schema: enrollmentSchema } },
 ];
 
+const unsubscribeQuery = z.strictObject({ token: z.string().min(3).max(256).meta({ description: 'From the link in the email.' }) });
+export const unsubscribeOperations: ApiOperation[] = [
+  {
+    routeKey: 'GET /unsubscribe',
+    operationId: 'confirmUnsubscribe',
+    summary: 'The page an unsubscribe link opens: asks the recipient to confirm (a GET changes nothing)',
+    tag: 'Emails',
+    public: true,
+    query: unsubscribeQuery,
+    success: { status: 200, description: 'HTML page', contentType: 'text/html' },
+  },
+  {
+    routeKey: 'POST /unsubscribe',
+    operationId: 'unsubscribe',
+    summary: "Put the link's recipient on the suppression list (the confirmation form, or RFC 8058 one-click from the mail client)",
+    tag: 'Emails',
+    public: true,
+    query: unsubscribeQuery,
+    success: { status: 200, description: 'HTML page', contentType: 'text/html' },
+  },
+];
+
 export const metaOperations: ApiOperation[] = [
   { routeKey: 'GET /health', operationId: 'health', summary: 'Liveness check', tag: 'Meta', public: true, success: { status: 200, description: 'Up', schema: z.object({ status: z.literal('ok') }) } },
   { routeKey: 'GET /openapi.json', operationId: 'openapi', summary: 'This API as OpenAPI 3.1', tag: 'Meta', public: true, success: { status: 200, description: 'The OpenAPI document' } },
@@ -207,6 +229,7 @@ export const apiContract: readonly ApiOperation[] = [
   ...pipelineOperations,
   ...propertyOperations,
   ...emailOperations,
+  ...unsubscribeOperations,
   ...sequenceOperations,
   ...auditOperations,
   ...metaOperations,

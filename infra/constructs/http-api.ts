@@ -82,7 +82,7 @@ export class CrmHttpApi extends Construct {
   }
 
   /** Sends every route key of `definition` to `handler`. */
-  addLambdaRoutes(id: string, handler: IFunction, definition: Pick<ApiFunction, 'routes' | 'public'>): void {
+  addLambdaRoutes(id: string, handler: IFunction, definition: Pick<ApiFunction, 'routes' | 'public' | 'publicBecause'>): void {
     const integration = new HttpLambdaIntegration(`${id}Integration`, handler);
     const authorizer = definition.public ? new HttpNoneAuthorizer() : this.authorizer;
     for (const routeKey of definition.routes) {
@@ -92,7 +92,7 @@ export class CrmHttpApi extends Construct {
         for (const route of routes) {
           Validations.of(route).acknowledge({
             id: 'AwsSolutions-APIG4',
-            reason: `${routeKey} is public by design (marked so in functions/api-routes.ts): health checks and the API description carry no CRM data. Every other route requires a JWT.`,
+            reason: `${routeKey} is public by design (marked so in functions/api-routes.ts): ${definition.publicBecause ?? 'no reason given'}. Every other route requires a JWT.`,
           });
         }
       }

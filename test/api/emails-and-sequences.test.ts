@@ -5,7 +5,7 @@ import type { TokenSubject } from '../../local/local-jwt';
 type Message = { id: string; status: string; to: string; subject: string; text: string; providerMessageId?: string };
 type Enrollment = { status: string; nextStep: number; runId: string; stopReason?: string };
 type Page<T> = { items: T[]; nextCursor: string | null };
-type StoredEmail = { messageId: string; destination: { to: string[] }; subject: string; body: { text?: string } };
+type StoredEmail = { messageId: string; destination: { to: string[] }; subject: string; body: { text?: string }; headers?: { name: string; value: string }[] };
 
 const member: TokenSubject = { kind: 'user', id: 'member-7', role: 'member' };
 const manager: TokenSubject = { kind: 'user', id: 'manager-7', role: 'manager' };
@@ -122,7 +122,7 @@ describe('follow-up sequences, run by Step Functions (the synthesized definition
     );
     expect(done.json).toMatchObject({ status: 'completed', nextStep: 3 });
     const mails = await mailTo(address);
-    expect(mails.map((mail) => [mail.subject, mail.body.text])).toEqual([
+    expect(mails.map((mail) => [mail.subject, mail.body.text?.split('\n\n--\n')[0]])).toEqual([
       ['Welcome, Grace', 'Hi Grace!'],
       ['Day two', 'Still there, Grace Hopper?'],
       ['Last one', 'Bye Grace.'],
@@ -160,6 +160,34 @@ describe('follow-up sequences, run by Step Functions (the synthesized definition
     expect(stopped.json).toMatchObject({ status: 'stopped', stopReason: 'stopped-by-user' });
     const listed = await api.request<Page<Enrollment>>('GET', path);
     expect(listed.json!.items).toHaveLength(1);
+  });
+
+  it('carries a one-click unsubscribe link that suppresses the recipient, after a confirmation page that changes nothing', async () => {
+    const sequence = await api.request<{ id: string }>('POST', '/v1/sequences', { body: { name: 'News', steps: [steps[0]] }, as: manager });
+    const address = uniqueAddress('unsub');
+    const contactId = await contactWith(address);
+    await api.request('POST', `/v1/sequences/${sequence.json!.id}/enrollments`, { body: { contactId }, as: member });
+    const [mail] = await eventually(() => mailTo(address), (mails) => mails.length === 1, 'the sequence email');
+    const header = (name: string) => mail!.headers?.find((candidate) => candidate.name === name)?.value;
+    expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    const link = /^<(.+)>$/.exec(header('List-Unsubscribe') ?? '')![1]!;
+    expect(mail!.body.text).toContain(`To stop receiving these emails: ${link}`);
+    const path = link.slice(api.url.replace(/\/$/, '').length);
+
+    const page = await api.request('GET', path, { as: 'anonymous' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.text).toContain('<form method="post"');
+    expect((await api.request('GET', `/v1/email-suppressions/${encodeURIComponent(address)}`)).status).toBe(404);
+
+    // What a mail client sends for one-click unsubscribe (RFC 8058): a form POST, no credentials.
+    const oneClick = await api.request('POST', path, { as: 'anonymous', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(oneClick.status).toBe(200);
+    expect((await api.request('GET', `/v1/email-suppressions/${encodeURIComponent(address)}`)).json).toMatchObject({ reason: 'unsubscribe' });
+
+    const forged = await api.request<{ type: string }>('POST', `${path}x`, { as: 'anonymous' });
+    expect(forged.status).toBe(400);
+    expect(forged.json!.type).toBe('urn:crm:problem:validation-failed');
   });
 
   it('refuses sequences with unknown placeholders, and sequence writes by members', async () => {

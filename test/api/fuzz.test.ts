@@ -47,6 +47,10 @@ const sampleBody = () => fc.constantFrom<Record<string, unknown>>(
   { inputs: [{ email: 'i@j.co' }, 5, null] },
   { name: 'p', label: 'P', type: 'enum', options: [{ value: 'a', label: 'A' }] },
   { name: 'Pipe', stages: [{ name: 'S', probability: 0.5 }] },
+  { subject: 'Hello', text: 'A note.' },
+  { name: 'Seq', steps: [{ delayMinutes: 0, subject: 'Hi {{firstName}}', text: 'x' }] },
+  { contactId: knownIds[1] },
+  { email: 'opt.out@example.com' },
 );
 const body = () => fc.oneof(
   fc.tuple(sampleBody(), fc.dictionary(fc.string({ maxLength: 15 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 })).map(([sample, noise]) => JSON.stringify({ ...sample, ...noise })),

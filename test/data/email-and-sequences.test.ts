@@ -21,6 +21,8 @@ import { recordRunFailure, runSequenceStep, startSequenceRun, type SequenceRunSt
 import type { Actor } from '../../domain/shared/actor';
 import { ConflictError, EmailNotSendableError, ServiceUnavailableError } from '../../domain/shared/errors';
 import { createTestTable } from '../support/local-dynamodb';
+import { SignedUnsubscribeLinks } from '../../adapters/unsubscribe/signed-unsubscribe-links';
+import { unsubscribeByToken } from '../../domain/email/unsubscribe';
 
 /**
  * The mail service port, recording what it was asked to send. It can be told to fail the
@@ -202,6 +204,46 @@ describe('SES events', () => {
 
     expect(await recordEmailEvent(deps, event('bounced', 'not-ours', ['x@example.com']))).toEqual({ outcome: 'unknown-message' });
     expect(await findSuppression(deps.table, 'x@example.com')).toBeUndefined();
+  });
+});
+
+describe('unsubscribe links', () => {
+  it('sign a message id with a secret the deployment creates once, and refuse altered tokens', async () => {
+    // Two containers starting at once agree on one secret.
+    const [one, other] = [new SignedUnsubscribeLinks(deps.table, 'https://crm.example.com/'), new SignedUnsubscribeLinks(deps.table, 'https://crm.example.com')];
+    const [url, sameUrl] = await Promise.all([one.urlFor('MSG-1'), other.urlFor('MSG-1')]);
+    expect(url).toBe(sameUrl);
+    expect(url).toMatch(/^https:\/\/crm\.example\.com\/unsubscribe\?token=MSG-1\.[A-Za-z0-9_-]{32}$/);
+    const token = new URL(url).searchParams.get('token')!;
+    expect(await other.messageIdOf(token)).toBe('MSG-1');
+    expect(await other.messageIdOf(token.replace('MSG-1', 'MSG-2'))).toBeUndefined();
+    expect(await other.messageIdOf(`${token.slice(0, -1)}x`)).toBeUndefined();
+    expect(await other.messageIdOf('no-signature')).toBeUndefined();
+  });
+
+  it('put the recipient of the message on the suppression list, once, and stop the sequence before its next step', async () => {
+    const links = new SignedUnsubscribeLinks(deps.table, 'https://crm.example.com');
+    const linked = { ...deps, unsubscribeLinks: links };
+    const sequence = await createSequence(deps, { name: 'Newsletter', steps: [{ delayMinutes: 0, subject: 'One', text: 'x' }, { delayMinutes: 0, subject: 'Two', text: 'y' }] }, manager);
+    const ada = await contact();
+    const enrollment = await enrollContact(deps, sequence.id, ada.id, member);
+    const afterFirst = await runSequenceStep(linked, { sequenceId: sequence.id, contactId: ada.id, runId: enrollment.runId, stepIndex: 0 });
+    const [sent] = sender.sentTo(ada.email as string);
+    expect(sent!.unsubscribeUrl).toBe(await links.urlFor(sent!.messageId));
+
+    const token = new URL(sent!.unsubscribeUrl!).searchParams.get('token')!;
+    const context = { table: deps.table, clock: deps.clock, unsubscribeLinks: links };
+    expect(await unsubscribeByToken(context, token)).toEqual({ unsubscribed: true });
+    expect(await unsubscribeByToken(context, token)).toEqual({ unsubscribed: true });
+    expect(await findSuppression(deps.table, ada.email as string)).toMatchObject({ reason: 'unsubscribe', detail: `unsubscribe link of message ${sent!.messageId}` });
+    expect(await runSequenceStep(linked, afterFirst)).toMatchObject({ outcome: 'stopped', done: true });
+    await expect(unsubscribeByToken(context, `${token}x`)).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('are left out of email a person sends', async () => {
+    const ada = await contact();
+    await sendEmailToContact({ ...deps, unsubscribeLinks: new SignedUnsubscribeLinks(deps.table, 'https://crm.example.com') }, { contactId: ada.id, subject: 'Hi', text: 'x', source: { kind: 'api' } }, member);
+    expect(sender.sentTo(ada.email as string)[0]!.unsubscribeUrl).toBeUndefined();
   });
 });
 

@@ -95,6 +95,8 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--docs',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--health',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--openapi.json',
+      'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--unsubscribe',
+      'AwsSolutions-APIG4 crm-test/HttpApi/Api/POST--unsubscribe',
       'AwsSolutions-COG2 crm-test/Auth/UserPool/Pool',
       // Log delivery actions, which IAM only authorizes on "*" (the statement is pinned in crm-stack.test.ts).
       'AwsSolutions-IAM5[Resource::*] crm-test/SequenceRun/StateMachine/Role/DefaultPolicy',

@@ -98,6 +98,13 @@ describe('email sending, from a domain identity the stack creates', () => {
     }
   });
 
+  it('tells the senders where the API is, for unsubscribe links, and no other function', () => {
+    const senderIds = senderPrefixes.map((prefix) => functionIdWithPrefix(template, prefix));
+    for (const { id, variables } of functionEnvironments(template)) {
+      expect(variables.PUBLIC_API_URL !== undefined, id).toBe(senderIds.includes(id));
+    }
+  });
+
   it('tells the senders the address, the display name and the configuration set, and no other function', () => {
     const senderIds = senderPrefixes.map((prefix) => functionIdWithPrefix(template, prefix));
     for (const { id, variables } of functionEnvironments(template)) {

@@ -64,6 +64,10 @@ export async function startTestApi({ automations = false }: TestApiOptions = {})
   const endedExecutions: ExecutionDescription[] = [];
   const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: 0, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
   useLocalAwsEnvironment({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesEndpoint: inject('sesEndpoint'), ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint } : {}) });
+  const signingKey = await createSigningKey();
+  const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
+  // Unsubscribe links point at this gateway. Set before anything loads (and caches) the config.
+  process.env.PUBLIC_API_URL = gateway.url;
   const background: { stop(): Promise<void> }[] = [];
   let streams: StreamPoller | undefined;
   if (stepFunctions) {
@@ -73,8 +77,6 @@ export async function startTestApi({ automations = false }: TestApiOptions = {})
     const eventBus = createLocalEventBus();
     background.push(startSesEventSource({ storeUrl: `${inject('sesEndpoint')}/store`, configurationSetName: LOCAL_SES_CONFIGURATION_SET, publish: (event) => eventBus.publish(event) }));
   }
-  const signingKey = await createSigningKey();
-  const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
   const tokens = new Map<string, Promise<string>>();
   const tokenFor = (subject: TokenSubject, options?: TokenOptions) => {
     if (options) return mintToken(signingKey, subject, options);

@@ -1,3 +1,5 @@
+import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
+import { SignedUnsubscribeLinks } from '../adapters/unsubscribe/signed-unsubscribe-links';
 import { stateMachineTasks } from '../functions/state-machine-tasks';
 import { createLambdaContext } from '../local/lambda-context';
 import { contactInput } from './contact-items';
@@ -37,6 +39,8 @@ export const sequenceStep: RouteScenario = {
       routeRuns.push(await enroll(routeContacts[i]!));
       rawRuns.push(await enroll(rawContacts[i]!));
     }
+    // The deployment's unsubscribe key is written once, on first use: before any measured request, so none replays its creation.
+    await new SignedUnsubscribeLinks(new DynamoDbCrmTable(env.documentClient, env.tableName), 'https://crm.bench.example').urlFor('warm-up');
     const { handler } = (await import('../functions/sequence-step')) as unknown as { handler: StepHandler };
     const task = stateMachineTasks.sequenceStep;
     const input = (i: number) => ({ action: 'send', sequenceId: sequence.id as string, contactId: routeContacts[i]!, runId: routeRuns[i]!, stepIndex: 0 });

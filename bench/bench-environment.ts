@@ -47,6 +47,8 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   try {
     const tableName = `crm-bench-${randomUUID().slice(0, 8)}`;
     useLocalAwsEnvironment({ tableName, dynamodbEndpoint: dynamodb.endpoint, sesEndpoint: ses.endpoint });
+    // As deployed, sequence mail is signed with an unsubscribe link (nobody follows it here).
+    process.env.PUBLIC_API_URL = 'https://crm.bench.example';
     const config = loadConfig();
     const client = createDynamoDbClient(config);
     const documentClient = createDocumentClient(config, client);

@@ -2,9 +2,9 @@
  * A readable API reference rendered from the OpenAPI document on the server, with no
  * script or CDN, so it works offline and under a strict Content-Security-Policy.
  */
+import { escapeHtml } from './html';
 type Json = Record<string, unknown>;
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 function schemaText(schema: unknown): string {
   return escapeHtml(JSON.stringify(schema, null, 2) ?? '');

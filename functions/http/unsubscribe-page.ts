@@ -4,7 +4,7 @@
  * says the same of one-click unsubscribe, which POSTs instead). No script, no styles
  * from elsewhere, so a strict Content-Security-Policy holds.
  */
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+import { escapeHtml } from './html';
 
 const page = (title: string, body: string) => ({
   status: 200,

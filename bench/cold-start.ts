@@ -24,7 +24,7 @@ export const MINIMAL = 'minimal (DynamoDB client only)';
 
 /**
  * The esbuild options NodejsFunction derives from infra/constructs/crm-function.ts
- * (format ESM, target node24, main fields, the require banner, minify, source maps,
+ * (format ESM, target node24, main fields, the require banner, minify with names kept, source maps,
  * the AWS SDK bundled): keep the two in step.
  */
 const lambdaBuildOptions = {
@@ -35,6 +35,7 @@ const lambdaBuildOptions = {
   mainFields: ['module', 'main'] as string[],
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   minify: true,
+  keepNames: true,
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',
@@ -132,8 +133,8 @@ function unusedCode(definition: FunctionTraits | undefined, built: Bundle): Pack
       for (const name of packages.keys()) if (name.startsWith('@aws-sdk/') || name.startsWith('@smithy/')) flag(name, 'the function has no table access');
     }
     if (definition.tableAccess !== 'readWrite') {
-      flag('@aws-lambda-powertools/idempotency', 'Idempotency-Key applies to writes; this function does not write');
-      flag('ulid', 'ids are made by writes; this function does not write');
+      flag('@aws-lambda-powertools/idempotency', 'Idempotency-Key applies to API writes that create records; this function serves none');
+      flag('ulid', 'ids are made by writes that create records; this function creates none');
     }
     if (!servesOpenApi(definition)) flag('zod-openapi', 'only the OpenAPI document needs it');
     if (!definition.sendsEmail) flag('@aws-sdk/client-sesv2', 'the function sends no email');

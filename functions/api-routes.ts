@@ -12,8 +12,12 @@ export interface ApiFunction {
   /** Public routes skip authorization; `publicBecause` says why that is safe (it is recorded with the cdk-nag finding). */
   readonly public?: boolean;
   readonly publicBecause?: string;
-  /** What the function may do on the table; the stack grants exactly this. */
-  readonly tableAccess: 'none' | 'read' | 'readWrite';
+  /**
+   * What the function may do on the table; the stack grants exactly this. `suppressByLink`:
+   * only the items an unsubscribe link touches (the signing secret, email messages and the
+   * suppression list), for the one public function that writes.
+   */
+  readonly tableAccess: 'none' | 'read' | 'readWrite' | 'suppressByLink';
   /** Sends email through SES: the stack grants ses:SendEmail on the sender identity and sets the sender. */
   readonly sendsEmail?: boolean;
 }
@@ -96,7 +100,7 @@ export const apiFunctions = {
     timeoutSeconds: 10,
     public: true,
     publicBecause: 'recipients of CRM email follow the link without an account: the signed token is the authorization, and all it can do is suppress the address of the message it names',
-    tableAccess: 'readWrite',
+    tableAccess: 'suppressByLink',
   },
   meta: {
     entry: 'functions/meta.ts',

@@ -1,18 +1,29 @@
 import { createRuntime } from '../adapters/runtime';
 import { SignedUnsubscribeLinks } from '../adapters/unsubscribe/signed-unsubscribe-links';
 import { unsubscribeByToken } from '../domain/email/unsubscribe';
+import { ValidationError } from '../domain/shared/errors';
 import { unsubscribeOperations } from './http/api-contract';
 import { createApiHandler } from './http/api-handler';
-import { confirmUnsubscribePage, unsubscribedPage } from './http/unsubscribe-page';
+import { confirmUnsubscribePage, invalidLinkPage, unsubscribedPage } from './http/unsubscribe-page';
 
 const base = createRuntime();
 // Only verifies tokens here, so the public URL the links point at does not matter.
-const runtime = { ...base, unsubscribeLinks: new SignedUnsubscribeLinks(base.table, base.config.PUBLIC_API_URL ?? 'https://unused.invalid') };
+const unsubscribeLinks = new SignedUnsubscribeLinks(base.table, base.config.PUBLIC_API_URL ?? 'https://unused.invalid');
+const runtime = { ...base, unsubscribeLinks };
 
+/** People, not programs, read these answers: an invalid link gets a page, not problem+json. */
 export const handler = createApiHandler(unsubscribeOperations, {
-  confirmUnsubscribe: async ({ query }) => confirmUnsubscribePage(query.token as string),
+  confirmUnsubscribe: async ({ query }) => {
+    const token = query.token as string;
+    return (await unsubscribeLinks.messageIdOf(token)) ? confirmUnsubscribePage(token) : invalidLinkPage();
+  },
   unsubscribe: async ({ query }) => {
-    await unsubscribeByToken(runtime, query.token as string);
-    return unsubscribedPage();
+    try {
+      const { unsubscribed } = await unsubscribeByToken(runtime, query.token as string);
+      return unsubscribedPage(unsubscribed);
+    } catch (error) {
+      if (error instanceof ValidationError) return invalidLinkPage();
+      throw error;
+    }
   },
 });

@@ -7,7 +7,7 @@ import type { RecordDependencies } from '../records/record-dependencies';
 import type { CrmRecord } from '../records/record-model';
 import { planRecordWrite } from '../records/record-writes';
 import type { Actor } from '../shared/actor';
-import { ConflictError, CrmError, EmailNotSendableError, NotFoundError, PreconditionFailedError, ServiceUnavailableError, ValidationError, type NotSendableReason } from '../shared/errors';
+import { ConflictError, CrmError, EmailNotSendableError, IdempotencyKeyReusedError, NotFoundError, PreconditionFailedError, ServiceUnavailableError, ValidationError, type NotSendableReason } from '../shared/errors';
 import { keys } from '../shared/keys';
 import type { WriteOp } from '../shared/table-port';
 import { outranks, type EmailMessage, type EmailSource } from './email-message';
@@ -56,7 +56,12 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
   requireCapability(actor, 'createRecords', 'send email');
   if (request.messageId) {
     const earlier = await findEmailMessage(deps.table, request.messageId);
-    if (earlier) return replayed(earlier);
+    if (earlier) {
+      // The key outlives the stored response (which expires): a reused key must still name the same email.
+      const same = earlier.contactId === request.contactId && earlier.subject === fitSubject(request.subject) && earlier.text === fitText(request.text);
+      if (!same) throw new IdempotencyKeyReusedError();
+      return replayed(earlier);
+    }
   }
   const found = await findSendableContact(deps, request.contactId);
   if (!found) throw new NotFoundError('contact', request.contactId);

@@ -40,7 +40,8 @@ export async function startSequenceRun(deps: { readonly table: CrmTablePort; rea
   if (!current || current.runId !== enrollment.runId || current.status !== 'active') return 'stale';
   const sequence = await findSequence(deps.table, current.sequenceId);
   const run = { sequenceId: current.sequenceId, contactId: current.contactId, runId: current.runId, stepIndex: current.nextStep };
-  // A resumed run already waited for the step it failed at: it sends it now.
+  // A run resumed past its first step already waited for the step it failed at: it sends it
+  // now. (One that failed at the first step waits its delay again: a fresh run looks the same.)
   const waitSeconds = sequence && current.nextStep === 0 ? waitBefore(sequence, 0) : 0;
   await deps.runStarter.start({ ...run, waitSeconds, done: false });
   return 'started';

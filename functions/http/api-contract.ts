@@ -196,7 +196,8 @@ export const sequenceOperations: ApiOperation[] = [
   { routeKey: 'DELETE /v1/sequences/{id}/enrollments/{contactId}', operationId: 'stopEnrollment', summary: 'Stop a running enrollment before its next step', tag: 'Sequences', pathParams: enrollmentParams, success: { status: 200, description: 'The enrollment, stopped (or as it was, if it had already ended)', schema: enrollmentSchema } },
 ];
 
-const unsubscribeQuery = z.strictObject({ token: z.string().min(3).max(256).meta({ description: 'From the link in the email.' }) });
+// Not strict: link trackers and mail security gateways append their own parameters (utm_*, …).
+const unsubscribeQuery = z.object({ token: z.string().min(3).max(256).meta({ description: 'From the link in the email.' }) });
 export const unsubscribeOperations: ApiOperation[] = [
   {
     routeKey: 'GET /unsubscribe',

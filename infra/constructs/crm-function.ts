@@ -71,6 +71,9 @@ export class CrmFunction extends Construct {
         // Some dependencies are CommonJS and call `require`, which ES modules lack.
         banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
         minify: true,
+        // Error class names are what Step Functions retries on and what logs and problem
+        // types name (ServiceUnavailableError): minifying must not rename them.
+        keepNames: true,
         sourceMap: true,
         // Ship the SDK version from package-lock.json, the one the tests ran against,
         // rather than whatever version the Lambda runtime happens to provide.

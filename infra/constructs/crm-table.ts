@@ -8,7 +8,7 @@ import {
   TableEncryptionV2,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { crmTable } from '../../adapters/dynamodb/table-definition';
@@ -52,6 +52,16 @@ const actionsByAccess: Record<TableAccess, readonly string[]> = {
   read: readActions,
   readWrite: [...readActions, ...writeActions],
   sweep: sweepActions,
+  // Read the signing secret and the message, put the secret (once) and the suppression.
+  suppressByLink: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+};
+
+/**
+ * Partitions an access level is confined to (IAM's dynamodb:LeadingKeys), for the public
+ * unsubscribe function: a flaw in it could touch nothing but these (domain/shared/keys.ts).
+ */
+const leadingKeysByAccess: Partial<Record<TableAccess, readonly string[]>> = {
+  suppressByLink: ['SECRET#UNSUBSCRIBE', 'EMAIL#*', 'SUPPRESSION#*'],
 };
 
 /**
@@ -118,8 +128,20 @@ export class CrmTable extends Construct {
   grantAccess(grantee: IGrantable, access: TableAccess): void {
     const actions = actionsByAccess[access];
     if (actions.length === 0) return;
-    const indexArns = crmTable.globalIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`);
-    Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.table.tableArn, ...indexArns] });
+    const leadingKeys = leadingKeysByAccess[access];
+    if (leadingKeys) {
+      // Items only, no index: a confined function reads nothing by index.
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [...actions],
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } },
+        }),
+      );
+    } else {
+      const indexArns = crmTable.globalIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`);
+      Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [this.table.tableArn, ...indexArns] });
+    }
     this.encryptionKey?.grant(grantee, ...tableKeyActions);
   }
 

@@ -185,9 +185,13 @@ describe('follow-up sequences, run by Step Functions (the synthesized definition
     expect(oneClick.status).toBe(200);
     expect((await api.request('GET', `/v1/email-suppressions/${encodeURIComponent(address)}`)).json).toMatchObject({ reason: 'unsubscribe' });
 
-    const forged = await api.request<{ type: string }>('POST', `${path}x`, { as: 'anonymous' });
-    expect(forged.status).toBe(400);
-    expect(forged.json!.type).toBe('urn:crm:problem:validation-failed');
+    // A link tracker's parameters do not break it; an altered link gets a readable page, not problem+json.
+    expect((await api.request('GET', `${path}&utm_source=newsletter`, { as: 'anonymous' })).status).toBe(200);
+    for (const method of ['GET', 'POST']) {
+      const forged = await api.request(method, `${path}x`, { as: 'anonymous' });
+      expect(forged.status).toBe(400);
+      expect(forged.text).toContain('This link is not valid');
+    }
   });
 
   it('refuses sequences with unknown placeholders, and sequence writes by members', async () => {

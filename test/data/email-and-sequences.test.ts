@@ -93,6 +93,14 @@ describe('sending an email to a contact', () => {
     expect(second.id).toBe(first.id);
   });
 
+  it('refuses a message id reused for another email (an Idempotency-Key reused after its stored response expired)', async () => {
+    const ada = await contact();
+    const request = { contactId: ada.id, subject: 'First', text: 'x', source: { kind: 'api' } as const, messageId: `reuse-${ada.id}` };
+    await sendEmailToContact(deps, request, member);
+    await expect(sendEmailToContact(deps, { ...request, subject: 'Second' }, member)).rejects.toMatchObject({ status: 422, type: 'idempotency-key-reused' });
+    expect(sender.sentTo(ada.email as string)).toHaveLength(1);
+  });
+
   it('refuses contacts without an address and suppressed addresses with 422', async () => {
     const noEmail = await contact({ email: undefined, lastName: 'Lovelace' });
     await expect(sendEmailToContact(deps, { contactId: noEmail.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member)).rejects.toMatchObject({ status: 422, reason: 'no-email-address' });

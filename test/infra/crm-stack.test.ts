@@ -56,6 +56,7 @@ const readActions = [
 const writeActions = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 const expectedActions: Record<TableAccess, string[]> = {
   none: [],
+  suppressByLink: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   read: readActions,
   readWrite: [...readActions, ...writeActions].sort(),
   // What finishing a deletion does: reads, puts and deletes (also in transactions); no UpdateItem, no DescribeTable.
@@ -273,6 +274,13 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
       const granted = dynamoStatements.flatMap((s) => s.actions).sort();
 
       expect(granted).toEqual(expectedActions[access]);
+      if (access === 'suppressByLink') {
+        // The public unsubscribe function: items of its three partitions only, no index.
+        expect(dynamoStatements).toHaveLength(1);
+        expect(dynamoStatements[0]!.resources).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+        expect((dynamoStatements[0] as Record<string, unknown>).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SECRET#UNSUBSCRIBE', 'EMAIL#*', 'SUPPRESSION#*'] } });
+        return;
+      }
       for (const statement of dynamoStatements) {
         expect(statement.resources).toEqual([
           { 'Fn::GetAtt': [tableId, 'Arn'] },
@@ -602,5 +610,11 @@ describe('bundling', () => {
       );
       expect(load.status, `${bundle}: ${load.stderr}`).toBe(0);
     }
+
+    // Step Functions retries a sequence step on the error's name, which must survive minifying.
+    const [stepBundle] = Object.entries(functions)
+      .filter(([id]) => id.startsWith('sequenceStepTask'))
+      .map(([, fn]) => path.join(assembly.directory, fn.Metadata['aws:asset:path'], 'index.mjs'));
+    expect(readFileSync(stepBundle!, 'utf8')).toContain('"ServiceUnavailableError"');
   });
 });

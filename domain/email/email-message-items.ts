@@ -1,6 +1,6 @@
-import { ConflictError } from '../shared/errors';
 import { keys } from '../shared/keys';
 import type { Clock, CrmTablePort, Item } from '../shared/table-port';
+import { updateVersioned } from '../shared/versioned-update';
 import type { EmailMessage } from './email-message';
 
 export const emailMessageToItem = (message: EmailMessage): Item => ({
@@ -20,33 +20,14 @@ export async function findEmailMessage(table: CrmTablePort, id: string): Promise
   return item ? itemToEmailMessage(item) : undefined;
 }
 
-const MAX_ATTEMPTS = 5;
-
 /**
- * Applies `change` to the stored message under optimistic locking, re-reading and
- * re-applying when someone else (the sender, an SES event) wrote in between. `change`
- * returns undefined when there is nothing to write. `known` skips the first read.
+ * Applies `change` to the stored message under optimistic locking (updateVersioned), so the
+ * sender and SES events, writing at the same moment, each re-decide on what the other wrote.
+ * Undefined when the message does not exist.
  */
-export async function updateEmailMessage(
+export const updateEmailMessage = (
   deps: { readonly table: CrmTablePort; readonly clock: Clock },
   id: string,
   change: (current: EmailMessage) => Partial<EmailMessage> | undefined,
   known?: EmailMessage,
-): Promise<EmailMessage | undefined> {
-  let current = known ?? (await findEmailMessage(deps.table, id));
-  for (let attempt = 1; current; attempt++) {
-    const fields = change(current);
-    if (!fields) return current;
-    const next: EmailMessage = { ...current, ...fields, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
-    try {
-      await deps.table.transactWrite([
-        { op: 'put', item: emailMessageToItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new ConflictError(`Email ${id} changed meanwhile.`) },
-      ]);
-      return next;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      current = await findEmailMessage(deps.table, id);
-    }
-  }
-  return undefined;
-}
+) => updateVersioned(deps, { what: `Email ${id}`, ...(known ? { known } : {}), read: () => findEmailMessage(deps.table, id), toItem: emailMessageToItem, change });

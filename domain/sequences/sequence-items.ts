@@ -1,6 +1,7 @@
 import { ConflictError } from '../shared/errors';
 import { keys } from '../shared/keys';
 import type { Clock, CrmTablePort, Item, WriteOp } from '../shared/table-port';
+import { updateVersioned } from '../shared/versioned-update';
 import type { Enrollment, Sequence } from './sequence';
 
 export const sequenceToItem = (sequence: Sequence): Item => ({
@@ -32,40 +33,25 @@ export async function findEnrollment(table: CrmTablePort, sequenceId: string, co
   return item ? itemToEnrollment(item) : undefined;
 }
 
-/** The put of the next version of an enrollment, refused if someone else wrote it since `fromVersion`. */
-export const enrollmentWriteOp = (next: Enrollment, fromVersion: number): WriteOp => ({
-  op: 'put',
-  item: enrollmentToItem(next),
-  condition: { kind: 'liveAtVersion', version: fromVersion },
-  onConditionFailed: () => new ConflictError(`The enrollment of contact ${next.contactId} changed meanwhile.`),
-});
-
-const MAX_ATTEMPTS = 5;
-
 /**
- * Applies `change` to the stored enrollment under optimistic locking, re-reading and
- * re-deciding when a user stopped it (or a duplicate step advanced it) in between.
- * `change` returns undefined to leave it as it is.
+ * Applies `change` to the stored enrollment under optimistic locking (updateVersioned), so a
+ * step and a user stopping the enrollment, or two attempts of one step, each re-decide on
+ * what the other wrote. `alongside` goes into the same transaction (an audit entry).
  */
 export async function updateEnrollment(
   deps: { readonly table: CrmTablePort; readonly clock: Clock },
   current: Enrollment,
   change: (current: Enrollment) => Partial<Enrollment> | undefined,
-  /** Written in the same transaction, e.g. the audit entry of the change. */
-  alongside: (previous: Enrollment, next: Enrollment) => WriteOp[] = () => [],
+  alongside?: (previous: Enrollment, next: Enrollment) => WriteOp[],
 ): Promise<Enrollment> {
-  let enrollment: Enrollment | undefined = current;
-  for (let attempt = 1; enrollment; attempt++) {
-    const fields = change(enrollment);
-    if (!fields) return enrollment;
-    const next: Enrollment = { ...enrollment, ...fields, updatedAt: deps.clock.now().toISOString(), version: enrollment.version + 1 };
-    try {
-      await deps.table.transactWrite([enrollmentWriteOp(next, enrollment.version), ...alongside(enrollment, next)]);
-      return next;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      enrollment = await findEnrollment(deps.table, current.sequenceId, current.contactId);
-    }
-  }
-  throw new ConflictError(`The enrollment of contact ${current.contactId} no longer exists.`);
+  const updated = await updateVersioned(deps, {
+    what: `The enrollment of contact ${current.contactId}`,
+    known: current,
+    read: () => findEnrollment(deps.table, current.sequenceId, current.contactId),
+    toItem: enrollmentToItem,
+    change,
+    ...(alongside ? { alongside } : {}),
+  });
+  if (!updated) throw new ConflictError(`The enrollment of contact ${current.contactId} no longer exists.`);
+  return updated;
 }

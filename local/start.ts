@@ -1,18 +1,15 @@
 import { loadConfig } from '../adapters/config';
-import { createDocumentClient, createDynamoDbClient } from '../adapters/dynamodb/document-client';
+import { createDocumentClient } from '../adapters/dynamodb/document-client';
+import { startBackgroundWork } from './background-work';
 import { ensureTable } from './create-table';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { createLocalEventBus } from './event-bus';
 import { startGateway, type Gateway } from './gateway';
-import { LOCAL_SES_CONFIGURATION_SET } from './local-arns';
 import { useLocalAwsEnvironment } from './local-environment';
 import { createLocalJwtAuthorizer, loadOrCreateSigningKey } from './local-jwt';
 import { loadLocalSettings } from './local-settings';
 import { localStateMachines } from './local-state-machines';
-import { startSesEventSource } from './ses-event-source';
 import { startLocalSes, type LocalSes } from './ses-local';
 import { startStepFunctionsLocal, type ExecutionDescription, type StepFunctionsLocal } from './step-functions-local';
-import { startStreamPoller } from './stream-poller';
 
 /**
  * `npm start`: the whole CRM on this machine, without an AWS account. DynamoDB Local
@@ -50,9 +47,7 @@ try {
   // Unsubscribe links in sequence mail point here (handlers read it at their first request).
   process.env.PUBLIC_API_URL ??= gateway.url;
   track({ stop: () => gateway.close() });
-  track(await startStreamPoller({ client: createDynamoDbClient(loadConfig({ ...process.env })), tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint }));
-  const eventBus = createLocalEventBus();
-  track(startSesEventSource({ storeUrl: ses.storeUrl, configurationSetName: LOCAL_SES_CONFIGURATION_SET, publish: (event) => eventBus.publish(event) }));
+  track(await startBackgroundWork({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint, sesStoreUrl: ses.storeUrl }));
 } catch (error) {
   await stopAll();
   if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;

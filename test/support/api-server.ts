@@ -1,15 +1,11 @@
 import { inject } from 'vitest';
 import { startGateway } from '../../local/gateway';
 import { createLocalJwtAuthorizer, createSigningKey, mintToken, type TokenOptions, type TokenSubject } from '../../local/local-jwt';
-import { createDynamoDbClient } from '../../adapters/dynamodb/document-client';
-import { loadConfig } from '../../adapters/config';
-import { createLocalEventBus } from '../../local/event-bus';
-import { LOCAL_SES_CONFIGURATION_SET } from '../../local/local-arns';
 import { useLocalAwsEnvironment } from '../../local/local-environment';
 import { localStateMachines } from '../../local/local-state-machines';
-import { startSesEventSource } from '../../local/ses-event-source';
 import { startStepFunctionsLocal, type ExecutionDescription } from '../../local/step-functions-local';
-import { startStreamPoller, type StreamPoller } from '../../local/stream-poller';
+import type { StreamPoller } from '../../local/stream-poller';
+import { startBackgroundWork } from '../../local/background-work';
 import { createTestTable, type TestTable } from './local-dynamodb';
 
 export interface ApiResponse<T> {
@@ -72,10 +68,9 @@ export async function startTestApi({ automations = false }: TestApiOptions = {})
   let streams: StreamPoller | undefined;
   if (stepFunctions) {
     background.push(stepFunctions);
-    streams = await startStreamPoller({ client: createDynamoDbClient(loadConfig()), tableName: table.tableName, endpoint: table.endpoint });
-    background.push(streams);
-    const eventBus = createLocalEventBus();
-    background.push(startSesEventSource({ storeUrl: `${inject('sesEndpoint')}/store`, configurationSetName: LOCAL_SES_CONFIGURATION_SET, publish: (event) => eventBus.publish(event) }));
+    const work = await startBackgroundWork({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesStoreUrl: `${inject('sesEndpoint')}/store` });
+    background.push(work);
+    streams = work.streams;
   }
   const tokens = new Map<string, Promise<string>>();
   const tokenFor = (subject: TokenSubject, options?: TokenOptions) => {

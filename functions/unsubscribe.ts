@@ -7,8 +7,8 @@ import { createApiHandler } from './http/api-handler';
 import { confirmUnsubscribePage, invalidLinkPage, unsubscribedPage } from './http/unsubscribe-page';
 
 const base = createRuntime();
-// Only verifies tokens here, so the public URL the links point at does not matter.
-const unsubscribeLinks = new SignedUnsubscribeLinks(base.table, base.config.PUBLIC_API_URL ?? 'https://unused.invalid');
+// Only checks tokens here: it makes no links, so it needs no public URL.
+const unsubscribeLinks = new SignedUnsubscribeLinks(base.table);
 const runtime = { ...base, unsubscribeLinks };
 
 /** People, not programs, read these answers: an invalid link gets a page, not problem+json. */

@@ -16,12 +16,14 @@ const SIGNATURE_CHARS = 32; // 192 bits of HMAC-SHA256, base64url
 export class SignedUnsubscribeLinks implements UnsubscribeLinks {
   private key: Promise<Buffer> | undefined;
 
+  /** Without `publicApiUrl` it only checks tokens (the unsubscribe function itself). */
   constructor(
     private readonly table: CrmTablePort,
-    private readonly publicApiUrl: string,
+    private readonly publicApiUrl?: string,
   ) {}
 
   async urlFor(messageId: string): Promise<string> {
+    if (!this.publicApiUrl) throw new Error('PUBLIC_API_URL is not set: this function cannot make unsubscribe links.');
     const token = `${messageId}.${await this.signature(messageId)}`;
     return `${this.publicApiUrl.replace(/\/+$/, '')}/unsubscribe?token=${encodeURIComponent(token)}`;
   }

@@ -12,8 +12,8 @@ export const MAX_BATCH_INPUTS = 100;
 const PARALLEL_WRITES = 8;
 
 export type BatchResult =
-  | { readonly index: number; readonly status: 200 | 201; readonly record: CrmRecord }
-  | { readonly index: number; readonly status: number; readonly error: CrmError };
+  | { readonly index: number; readonly outcome: 'created' | 'updated'; readonly record: CrmRecord }
+  | { readonly index: number; readonly outcome: 'failed'; readonly error: CrmError };
 
 /**
  * Creates many records, each on its own (one bad input never blocks the others).
@@ -48,7 +48,7 @@ function uniqueValueOf(model: RecordModel, input: unknown): string | undefined {
 
 async function writeOne(deps: RecordDependencies, model: RecordModel, input: unknown, index: number, actor: Actor): Promise<BatchResult> {
   const parsed = model.createSchema.safeParse(input);
-  if (!parsed.success) return { index, status: 400, error: zodIssues(parsed.error, `inputs.${index}`) };
+  if (!parsed.success) return { index, outcome: 'failed', error: zodIssues(parsed.error, `inputs.${index}`) };
   // Only what the input sent may overwrite an existing record, not the create defaults.
   const sent = new Set(Object.keys(input as object));
   const provided = Object.fromEntries(Object.entries(parsed.data).filter(([field]) => sent.has(field)));
@@ -56,8 +56,7 @@ async function writeOne(deps: RecordDependencies, model: RecordModel, input: unk
     return await upsert(deps, model, parsed.data, provided, index, actor);
   } catch (error) {
     // An unexpected failure of one input must not abort the batch after others were written.
-    const failure = error instanceof CrmError ? error : new BatchItemFailedError(error);
-    return { index, status: failure.status, error: failure };
+    return { index, outcome: 'failed', error: error instanceof CrmError ? error : new BatchItemFailedError(error) };
   }
 }
 
@@ -76,13 +75,13 @@ async function upsert(
   attemptsLeft = 2,
 ): Promise<BatchResult> {
   try {
-    return { index, status: 201, record: await createRecord(deps, model, input, actor) };
+    return { index, outcome: 'created', record: await createRecord(deps, model, input, actor) };
   } catch (error) {
     const unique = model.uniqueField;
     const value = unique ? input[unique.field] : undefined;
     if (!(error instanceof UniqueValueTakenError) || typeof value !== 'string') throw error;
     const existing = await findByUniqueValue(deps, model, value);
-    if (existing) return { index, status: 200, record: await updateRecord(deps, model, existing.id, provided, { actor }) };
+    if (existing) return { index, outcome: 'updated', record: await updateRecord(deps, model, existing.id, provided, { actor }) };
     // The holder was deleted between our create and our lookup: the value is free again.
     if (attemptsLeft > 1) return upsert(deps, model, input, provided, index, actor, attemptsLeft - 1);
     throw error;

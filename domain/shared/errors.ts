@@ -1,158 +1,143 @@
 /**
- * The one error hierarchy. Every failure a client can cause is a CrmError with an
- * HTTP status and a stable problem type; the HTTP layer maps them to RFC 9457
- * problem+json in one place. Anything that is not a CrmError is a bug: a plain 500.
+ * The one error hierarchy. Every failure a client can cause is a CrmError with a stable
+ * code and the members that help to fix it. The domain says what went wrong, never how a
+ * protocol reports it: the HTTP layer maps each code to a status and an RFC 9457 problem
+ * type in one place (functions/http/problem-types.ts). Anything that is not a CrmError is
+ * a bug, reported as a plain 500.
  */
 export interface FieldIssue {
-  /** JSON pointer-like dotted path into the request, e.g. `body.email` or `query.limit`. */
+  /** Dotted path into what was sent, e.g. `body.email`, `query.limit` or `inputs.3.email`. */
   readonly field: string;
   readonly message: string;
 }
 
-export abstract class CrmError extends Error {
-  abstract readonly status: number;
-  /** Short kebab-case slug; becomes the problem `type` URI. */
-  abstract readonly type: string;
-  abstract readonly title: string;
-  readonly extensions: Record<string, unknown>;
+export abstract class CrmError<Extensions extends object = object> extends Error {
+  /** Stable, kebab-case; the problem `type` URI ends with it. */
+  abstract readonly code: string;
+  /** Members a client can act on (which field, which record holds the value, …). */
+  readonly extensions: Extensions;
 
-  constructor(detail: string, extensions: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(detail: string, extensions: Extensions, options?: ErrorOptions) {
     super(detail, options);
     this.name = new.target.name;
     this.extensions = extensions;
   }
 }
 
-export class ValidationError extends CrmError {
-  readonly status = 400;
-  readonly type = 'validation-failed';
-  readonly title = 'The request is not valid';
-  constructor(detail: string, readonly issues: readonly FieldIssue[] = []) {
+export class ValidationError extends CrmError<{ errors: readonly FieldIssue[] }> {
+  readonly code = 'validation-failed';
+  constructor(detail: string, issues: readonly FieldIssue[] = []) {
     super(detail, { errors: issues });
+  }
+  get issues(): readonly FieldIssue[] {
+    return this.extensions.errors;
   }
 }
 
 export class InvalidCursorError extends CrmError {
-  readonly status = 400;
-  readonly type = 'invalid-cursor';
-  readonly title = 'The pagination cursor is not valid';
+  readonly code = 'invalid-cursor';
   constructor() {
-    super('The cursor is malformed, was altered, or belongs to another query. Restart from the first page.');
+    super('The cursor is malformed, was altered, or belongs to another query. Restart from the first page.', {});
   }
 }
 
 export class UnauthorizedError extends CrmError {
-  readonly status = 401;
-  readonly type = 'unauthorized';
-  readonly title = 'Authentication required';
+  readonly code = 'unauthorized';
   constructor(detail = 'Send a valid bearer token in the Authorization header.') {
-    super(detail);
+    super(detail, {});
   }
 }
 
-export class ForbiddenError extends CrmError {
-  readonly status = 403;
-  readonly type = 'forbidden';
-  readonly title = 'Not allowed';
+export class ForbiddenError extends CrmError<{ required: string }> {
+  readonly code = 'forbidden';
   /** `required` names what the caller lacks: a role, a scope, or ownership of the record. */
   constructor(detail: string, required: string) {
     super(detail, { required });
   }
 }
 
-export class NotFoundError extends CrmError {
-  readonly status = 404;
-  readonly type = 'not-found';
-  readonly title = 'Not found';
-  constructor(readonly resource: string, readonly id: string) {
+export class NotFoundError extends CrmError<{ resource: string; id: string }> {
+  readonly code = 'not-found';
+  constructor(resource: string, id: string) {
     super(`No ${resource} with id ${id}.`, { resource, id });
   }
 }
 
-export class UniqueValueTakenError extends CrmError {
-  readonly status = 409;
-  readonly type = 'unique-value-taken';
-  readonly title = 'A unique value is already in use';
-  constructor(readonly field: string, value: string, existingId?: string) {
-    super(`${field} ${value} is already used by another record.`, { field, ...(existingId ? { existingId } : {}) });
+export class UniqueValueTakenError extends CrmError<{ field: string; existingId?: string }> {
+  readonly code = 'unique-value-taken';
+  /** `existingId`: the record that holds the value, so a client can fetch or update it instead. */
+  constructor(
+    readonly field: string,
+    readonly value: string,
+    existingId?: string,
+  ) {
+    super(
+      existingId ? `${field} ${value} is already used by record ${existingId}.` : `${field} ${value} is already used by another record.`,
+      existingId ? { field, existingId } : { field },
+    );
   }
 }
 
-export class ConflictError extends CrmError {
-  readonly status = 409;
-  readonly type = 'conflict';
-  readonly title = 'The request conflicts with the current state';
+/** The request conflicts with the state of something else (a stage that still has deals, an archived sequence). */
+export class ConflictError extends CrmError<Record<string, string>> {
+  readonly code = 'conflict';
+  constructor(detail: string, extensions: Record<string, string> = {}) {
+    super(detail, extensions);
+  }
 }
 
-export class PreconditionFailedError extends CrmError {
-  readonly status = 412;
-  readonly type = 'precondition-failed';
-  readonly title = 'The record has changed';
+/**
+ * The item is not at the version the write was based on: the If-Match a client sent is
+ * stale, or (without If-Match) a concurrent writer got there first, which the caller
+ * retries (domain/shared/optimistic-retry.ts) instead of reporting.
+ */
+export class PreconditionFailedError extends CrmError<{ currentVersion?: number }> {
+  readonly code = 'precondition-failed';
   constructor(currentVersion?: number) {
     super('If-Match does not match the current version of the record. Fetch it again and retry.', currentVersion === undefined ? {} : { currentVersion });
   }
 }
 
-export class PayloadTooLargeError extends CrmError {
-  readonly status = 413;
-  readonly type = 'payload-too-large';
-  readonly title = 'The request body is too large';
-  constructor(limitBytes: number) {
-    super(`Request bodies are limited to ${limitBytes} bytes.`, { limitBytes });
+/** A create found its id taken: only ids derived from an Idempotency-Key repeat, so it is a retry of a create that got through. */
+export class AlreadyExistsError extends CrmError<{ resource: string; id: string }> {
+  readonly code = 'already-exists';
+  constructor(resource: string, id: string) {
+    super(`A ${resource} with id ${id} exists already.`, { resource, id });
   }
 }
 
 export class RecordTooLargeError extends CrmError {
-  readonly status = 413;
-  readonly type = 'record-too-large';
-  readonly title = 'The record would be too large to store';
+  readonly code = 'record-too-large';
   constructor() {
-    super('With this change the record would pass the storage limit of 400 KB. Shorten long texts or custom properties.');
+    super('With this change the record would pass the storage limit of 400 KB. Shorten long texts or custom properties.', {});
   }
 }
 
 /** One input of a batch failed for a reason that is not the client's; the other inputs are unaffected. */
 export class BatchItemFailedError extends CrmError {
-  readonly status = 500;
-  readonly type = 'batch-item-failed';
-  readonly title = 'This input could not be processed';
+  readonly code = 'batch-item-failed';
   constructor(cause: unknown) {
     super('Processing this input failed on our side; retry it.', {}, { cause });
   }
 }
 
-export class UnsupportedMediaTypeError extends CrmError {
-  readonly status = 415;
-  readonly type = 'unsupported-media-type';
-  readonly title = 'The request body must be JSON';
-  constructor() {
-    super('Send the body as application/json.');
-  }
-}
-
 export class IdempotencyKeyReusedError extends CrmError {
-  readonly status = 422;
-  readonly type = 'idempotency-key-reused';
-  readonly title = 'The Idempotency-Key was used with a different request';
+  readonly code = 'idempotency-key-reused';
   constructor() {
-    super('This Idempotency-Key was already used with a different body. Use a new key for a new request.');
+    super('This Idempotency-Key was already used with a different body. Use a new key for a new request.', {});
   }
 }
 
 export class RequestInProgressError extends CrmError {
-  readonly status = 409;
-  readonly type = 'request-in-progress';
-  readonly title = 'A request with this Idempotency-Key is still being processed';
+  readonly code = 'request-in-progress';
   constructor() {
-    super('Retry after the first request has finished.');
+    super('A request with this Idempotency-Key is still being processed. Retry after it has finished.', {});
   }
 }
 
-/** The store could not apply a write after several attempts because of concurrent writers. */
-export class ContentionError extends CrmError {
-  readonly status = 409;
-  readonly type = 'write-contention';
-  readonly title = 'The record is being changed by others';
+/** The store could not apply a write within the request's time because of concurrent writers. */
+export class ContentionError extends CrmError<{ resource: string; id: string }> {
+  readonly code = 'write-contention';
   constructor(resource: string, id: string) {
     super(`Too many concurrent changes to ${resource} ${id}; retry the request.`, { resource, id });
   }
@@ -161,21 +146,39 @@ export class ContentionError extends CrmError {
 /** Why an email cannot go to a contact; fixing it takes a change of data, not a retry. */
 export type NotSendableReason = 'no-email-address' | 'suppressed' | 'rejected';
 
-export class EmailNotSendableError extends CrmError {
-  readonly status = 422;
-  readonly type = 'email-not-sendable';
-  readonly title = 'This email cannot be sent';
-  constructor(detail: string, readonly reason: NotSendableReason) {
+export class EmailNotSendableError extends CrmError<{ reason: NotSendableReason }> {
+  readonly code = 'email-not-sendable';
+  constructor(detail: string, reason: NotSendableReason) {
     super(detail, { reason });
+  }
+  get reason(): NotSendableReason {
+    return this.extensions.reason;
   }
 }
 
 /** A dependency (the mail service) is missing or refusing work for now; the same request may succeed later. */
 export class ServiceUnavailableError extends CrmError {
-  readonly status = 503;
-  readonly type = 'service-unavailable';
-  readonly title = 'A service the request needs is unavailable';
+  readonly code = 'service-unavailable';
   constructor(detail: string, options?: ErrorOptions) {
     super(detail, {}, options);
   }
 }
+
+/** Every code the domain raises; the HTTP layer must map each (a missing one does not compile). */
+export type DomainErrorCode =
+  | ValidationError['code']
+  | InvalidCursorError['code']
+  | UnauthorizedError['code']
+  | ForbiddenError['code']
+  | NotFoundError['code']
+  | UniqueValueTakenError['code']
+  | ConflictError['code']
+  | PreconditionFailedError['code']
+  | AlreadyExistsError['code']
+  | RecordTooLargeError['code']
+  | BatchItemFailedError['code']
+  | IdempotencyKeyReusedError['code']
+  | RequestInProgressError['code']
+  | ContentionError['code']
+  | EmailNotSendableError['code']
+  | ServiceUnavailableError['code'];

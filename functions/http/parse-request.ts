@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/shared/errors';
+import { ValidationError } from '../../domain/shared/errors';
+import { PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors';
 import { zodIssues } from '../../domain/shared/zod-issues';
 import type { ApiOperation } from './api-operation';
 

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CrmError, IdempotencyKeyReusedError, RequestInProgressError } from '../../domain/shared/errors';
 import { logger } from '../../adapters/logger';
+import { problemTypes, problemTypeUri, type ErrorCode } from './problem-types';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -17,9 +18,13 @@ function asCrmError(error: unknown): CrmError | undefined {
   return undefined;
 }
 
-/** The problem+json body of a client error (also used per item in batch results). */
+/** The HTTP status of a client-visible error. */
+export const statusOf = (error: CrmError): number => problemTypes[error.code as ErrorCode].status;
+
+/** The problem+json body of an error (also used per item in batch results). */
 export function problemOf(error: CrmError) {
-  return { type: `urn:crm:problem:${error.type}`, title: error.title, status: error.status, detail: error.message, ...error.extensions };
+  const type = problemTypes[error.code as ErrorCode];
+  return { type: problemTypeUri(error.code), title: type.title, status: type.status, detail: error.message, ...error.extensions };
 }
 
 /**
@@ -33,8 +38,8 @@ export function problemResponse(error: unknown, event: APIGatewayProxyEventV2): 
   const problem = known
     ? problemOf(known)
     : { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on our side. Quote the requestId if you report it.' };
-  // Type and fields only: details can quote personal data (an email) that must not outlive its record in the logs.
-  if (known) logger.info('request rejected', { status: known.status, problem: known.type, fields: (known.extensions.errors as { field: string }[] | undefined)?.map((issue) => issue.field) });
+  // Code and fields only: details can quote personal data (an email) that must not outlive its record in the logs.
+  if (known) logger.info('request rejected', { status: problem.status, problem: known.code, fields: (known.extensions as { errors?: { field: string }[] }).errors?.map((issue) => issue.field) });
   else logger.error('request failed', error as Error);
   return {
     statusCode: problem.status,

@@ -8,7 +8,7 @@ import type { RecordModel } from '../../domain/records/record-model';
 import { recordTimeline } from '../../domain/records/record-timeline';
 import { updateRecord } from '../../domain/records/update-record';
 import { logger } from '../../adapters/logger';
-import { problemOf } from './problem-details';
+import { problemOf, statusOf } from './problem-details';
 import type { Implementations } from './api-handler';
 import { withEtag } from './etag';
 
@@ -24,15 +24,15 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
     [`list${Names}`]: async ({ query, actor }) => ({ status: 200, body: await listRecords(deps, model, query, actor) }),
     [`batchCreate${Names}`]: async ({ body, actor }) => {
       const results = await batchWriteRecords(deps, model, (body as { inputs: unknown[] }).inputs, actor);
-      for (const result of results) if ('error' in result && result.status >= 500) logger.error('batch input failed', { index: result.index, error: result.error.cause as Error });
-      const failed = results.some((result) => 'error' in result);
+      for (const result of results) if (result.outcome === 'failed' && statusOf(result.error) >= 500) logger.error('batch input failed', { index: result.index, error: result.error.cause as Error });
+      const failed = results.some((result) => result.outcome === 'failed');
       return {
         status: failed ? 207 : 200,
         body: {
           results: results.map((result) =>
-            'error' in result
-              ? { index: result.index, status: result.status, error: problemOf(result.error) }
-              : { index: result.index, status: result.status, id: result.record.id, version: result.record.version },
+            result.outcome === 'failed'
+              ? { index: result.index, status: statusOf(result.error), error: problemOf(result.error) }
+              : { index: result.index, status: result.outcome === 'created' ? 201 : 200, id: result.record.id, version: result.record.version },
           ),
         },
       };

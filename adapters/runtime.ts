@@ -16,7 +16,7 @@ export interface CrmRuntime extends RecordDependencies {
   readonly dynamoDbClient: ReturnType<typeof createDynamoDbClient>;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 export const ulidGenerator: IdGenerator = { next: () => ulid() };
 
 export function createRuntime(config: Config = loadConfig()): CrmRuntime {

@@ -14,9 +14,9 @@ export const handler = createApiHandler(
     createPipeline: async ({ body, actor }) => withEtag(201, await createPipeline(runtime, body as PipelineCreate, actor)),
     listPipelines: async ({ query, actor }) => ({ status: 200, body: await listPipelines(runtime, query as { limit: number; cursor?: string }, actor) }),
     getPipeline: async ({ params, actor }) => withEtag(200, await getPipeline(runtime, params.id!, actor)),
-    updatePipeline: async ({ params, body, actor, expectedVersion }) => withEtag(200, await updatePipeline(runtime, params.id!, body as PipelineUpdate, actor, expectedVersion)),
-    deletePipeline: async ({ params, actor, expectedVersion }) => {
-      await deletePipeline(runtime, params.id!, actor, expectedVersion);
+    updatePipeline: async ({ params, body, actor, ifMatch }) => withEtag(200, await updatePipeline(runtime, params.id!, body as PipelineUpdate, actor, ifMatch)),
+    deletePipeline: async ({ params, actor, ifMatch }) => {
+      await deletePipeline(runtime, params.id!, actor, ifMatch);
       return { status: 204 };
     },
   },

@@ -21,10 +21,10 @@ export const handler = createApiHandler(
     createProperty: async ({ params, body, actor }) => withEtag(201, await createPropertyDefinition(runtime, objectType(params), body as PropertyCreate, actor)),
     listProperties: async ({ params, query, actor }) => ({ status: 200, body: await listPropertyDefinitions(runtime, objectType(params), query as { limit: number; cursor?: string }, actor) }),
     getProperty: async ({ params, actor }) => withEtag(200, await getPropertyDefinition(runtime, objectType(params), params.name!, actor)),
-    updateProperty: async ({ params, body, actor, expectedVersion }) =>
-      withEtag(200, await updatePropertyDefinition(runtime, objectType(params), params.name!, body as PropertyUpdate, actor, expectedVersion)),
-    deleteProperty: async ({ params, actor, expectedVersion }) => {
-      await deletePropertyDefinition(runtime, objectType(params), params.name!, actor, expectedVersion);
+    updateProperty: async ({ params, body, actor, ifMatch }) =>
+      withEtag(200, await updatePropertyDefinition(runtime, objectType(params), params.name!, body as PropertyUpdate, actor, ifMatch)),
+    deleteProperty: async ({ params, actor, ifMatch }) => {
+      await deletePropertyDefinition(runtime, objectType(params), params.name!, actor, ifMatch);
       return { status: 204 };
     },
   },

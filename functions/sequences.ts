@@ -17,7 +17,7 @@ export const handler = createApiHandler(
     createSequence: async ({ body, actor }) => withEtag(201, await createSequence(runtime, body as SequenceCreate, actor)),
     listSequences: async ({ query, actor }) => ({ status: 200, body: await listSequences(runtime, query as { limit: number; cursor?: string }, actor) }),
     getSequence: async ({ params, actor }) => withEtag(200, await getSequence(runtime, params.id!, actor)),
-    updateSequence: async ({ params, body, actor, expectedVersion }) => withEtag(200, await updateSequence(runtime, params.id!, body as SequenceUpdate, actor, expectedVersion)),
+    updateSequence: async ({ params, body, actor, ifMatch }) => withEtag(200, await updateSequence(runtime, params.id!, body as SequenceUpdate, actor, ifMatch)),
     enrollContact: async ({ params, body, actor }) => {
       const enrollment = await enrollContact(runtime, params.id!, (body as { contactId: string }).contactId, actor);
       metrics.addMetric('SequenceEnrollments', MetricUnit.Count, 1);

@@ -3,7 +3,7 @@ import type { Actor } from '../shared/actor';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { accessPatterns } from '../shared/keys';
 import type { CrmTablePort } from '../shared/table-port';
-import type { Page } from '../records/list-records';
+import type { Page } from '../shared/page';
 import type { AuditEntry } from './audit-entries';
 
 export type AuditView = Omit<AuditEntry, 'entryId'>;

@@ -30,4 +30,4 @@ export const updateEmailMessage = (
   id: string,
   change: (current: EmailMessage) => Partial<EmailMessage> | undefined,
   known?: EmailMessage,
-) => updateVersioned(deps, { what: `Email ${id}`, ...(known ? { known } : {}), read: () => findEmailMessage(deps.table, id), toItem: emailMessageToItem, change });
+) => updateVersioned(deps, { resource: 'email', id, ...(known ? { known } : {}), read: () => findEmailMessage(deps.table, id), toItem: emailMessageToItem, change });

@@ -1,5 +1,5 @@
 import { requireCapability } from '../access/permissions';
-import type { Page } from '../records/list-records';
+import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { NotFoundError } from '../shared/errors';

@@ -42,7 +42,7 @@ export type Sendability =
   | { readonly sendable: false; readonly reason: NotSendableReason; readonly detail: string };
 
 /** Whether the contact can be emailed now; undefined when there is no such contact. */
-export async function findSendableContact(deps: EmailDependencies, contactId: string): Promise<Sendability | undefined> {
+export async function findSendableContact(deps: Pick<RecordDependencies, 'table'>, contactId: string): Promise<Sendability | undefined> {
   const contact = await findRecord(deps, contactModel, contactId);
   if (!contact) return undefined;
   if (typeof contact.email !== 'string') return { sendable: false, reason: 'no-email-address', detail: `Contact ${contactId} has no email address.` };

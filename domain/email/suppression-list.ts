@@ -1,19 +1,16 @@
 import { requireCapability } from '../access/permissions';
 import { auditOp } from '../audit/audit-entries';
-import type { Page } from '../records/list-records';
+import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError } from '../shared/errors';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
-import type { Clock, CrmTablePort, IdGenerator, Item, WriteOp } from '../shared/table-port';
+import type { CoreDependencies } from '../shared/dependencies';
+import type { CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import { normalizeEmail } from './email-message';
 import type { EmailSuppression, SuppressionReason } from './suppression';
 
-interface SuppressionDependencies {
-  readonly table: CrmTablePort;
-  readonly clock: Clock;
-  readonly ids: IdGenerator;
-}
+type SuppressionDependencies = CoreDependencies;
 
 function toItem(suppression: EmailSuppression): Item {
   return { ...keys.emailSuppression(suppression.email), entity: 'emailSuppression', ...suppression, ...keys.suppressionListIndex(suppression.since, suppression.email) };

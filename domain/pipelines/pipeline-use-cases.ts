@@ -5,15 +5,13 @@ import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
-import type { Clock, CrmTablePort, IdGenerator, Item } from '../shared/table-port';
-import type { Page } from '../records/list-records';
+import type { CoreDependencies } from '../shared/dependencies';
+import type { Item } from '../shared/table-port';
+import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
+import type { Page } from '../shared/page';
 import { DEFAULT_PIPELINE_ID, defaultPipeline, type Pipeline, type PipelineCreate, type PipelineStage, type PipelineUpdate } from './pipeline';
 
-export interface PipelineDependencies {
-  readonly table: CrmTablePort;
-  readonly clock: Clock;
-  readonly ids: IdGenerator;
-}
+export type PipelineDependencies = CoreDependencies;
 
 function toItem(pipeline: Pipeline): Item {
   return { ...pipeline, ...keys.record('pipeline', pipeline.id), entity: 'pipeline', ...keys.typeListIndex('pipeline', pipeline.createdAt, pipeline.id) };
@@ -91,35 +89,39 @@ async function stageHasDeals(deps: PipelineDependencies, pipelineId: string, sta
  * are free; removing a stage, or changing whether it counts as won or lost, is only
  * allowed while no deal sits in it, because deals keep their status from their stage.
  */
-export async function updatePipeline(deps: PipelineDependencies, id: string, patch: PipelineUpdate, actor: Actor, expectedVersion?: number): Promise<Pipeline> {
+export async function updatePipeline(deps: PipelineDependencies, id: string, patch: PipelineUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Pipeline> {
   requireCapability(actor, 'manageSchema', 'change pipelines');
-  const current = await requirePipeline(deps, id);
-  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
-  const stages = patch.stages ? withStageIds(deps, patch.stages) : current.stages;
-  for (const stage of current.stages) {
-    const kept = stages.find((candidate) => candidate.id === stage.id);
-    const blocked = !kept || kept.kind !== stage.kind;
-    if (blocked && (await stageHasDeals(deps, id, stage.id))) {
-      throw new ConflictError(`Stage ${stage.id} has deals; move them before removing it or changing its kind.`, { stageId: stage.id });
+  return retryLostRaces(deps.clock, { resource: 'pipeline', id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
+    const current = await requirePipeline(deps, id);
+    requireIfMatch(ifMatch, current.version);
+    const stages = patch.stages ? withStageIds(deps, patch.stages) : current.stages;
+    for (const stage of current.stages) {
+      const kept = stages.find((candidate) => candidate.id === stage.id);
+      const blocked = !kept || kept.kind !== stage.kind;
+      if (blocked && (await stageHasDeals(deps, id, stage.id))) {
+        throw new ConflictError(`Stage ${stage.id} has deals; move them before removing it or changing its kind.`, { stageId: stage.id });
+      }
     }
-  }
-  const next: Pipeline = { ...current, name: patch.name ?? current.name, stages, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
-  const changes = changedFields(current, next, ['name', 'stages']);
-  await deps.table.transactWrite([
-    { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
-    audit(deps, actor, next, next.updatedAt, 'updated', changes),
-  ]);
-  return next;
+    const next: Pipeline = { ...current, name: patch.name ?? current.name, stages, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
+    const changes = changedFields(current, next, ['name', 'stages']);
+    await deps.table.transactWrite([
+      { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      audit(deps, actor, next, next.updatedAt, 'updated', changes),
+    ]);
+    return next;
+  });
 }
 
-export async function deletePipeline(deps: PipelineDependencies, id: string, actor: Actor, expectedVersion?: number): Promise<void> {
+export async function deletePipeline(deps: PipelineDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
   requireCapability(actor, 'manageSchema', 'delete pipelines');
-  const current = await requirePipeline(deps, id);
-  if (current.isDefault) throw new ValidationError('The default pipeline cannot be deleted.', [{ field: 'path.id', message: 'default pipeline' }]);
-  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
-  if (await stageHasDeals(deps, id)) throw new ConflictError(`Pipeline ${id} still has deals; move or delete them first.`);
-  await deps.table.transactWrite([
-    { op: 'delete', key: keys.record('pipeline', id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
-    audit(deps, actor, current, deps.clock.now().toISOString(), 'deleted'),
-  ]);
+  await retryLostRaces(deps.clock, { resource: 'pipeline', id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
+    const current = await requirePipeline(deps, id);
+    if (current.isDefault) throw new ValidationError('The default pipeline cannot be deleted.', [{ field: 'path.id', message: 'default pipeline' }]);
+    requireIfMatch(ifMatch, current.version);
+    if (await stageHasDeals(deps, id)) throw new ConflictError(`Pipeline ${id} still has deals; move or delete them first.`);
+    await deps.table.transactWrite([
+      { op: 'delete', key: keys.record('pipeline', id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      audit(deps, actor, current, deps.clock.now().toISOString(), 'deleted'),
+    ]);
+  });
 }

@@ -5,8 +5,10 @@ import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { accessPatterns, keys } from '../shared/keys';
-import type { Clock, CrmTablePort, IdGenerator, Item, PageKey } from '../shared/table-port';
-import type { Page } from '../records/list-records';
+import type { CoreDependencies } from '../shared/dependencies';
+import type { Item, PageKey } from '../shared/table-port';
+import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
+import type { Page } from '../shared/page';
 import {
   MAX_PROPERTIES_PER_TYPE,
   objectTypeOf,
@@ -17,11 +19,7 @@ import {
 } from './property-definition';
 import type { RecordType } from '../records/record-model';
 
-export interface PropertyDependencies {
-  readonly table: CrmTablePort;
-  readonly clock: Clock;
-  readonly ids: IdGenerator;
-}
+export type PropertyDependencies = CoreDependencies;
 
 const audit = (deps: PropertyDependencies, actor: Actor, definition: PropertyDefinition, at: string, event: AuditEntry['event'], changes: FieldChange[] = []) =>
   auditOp({ recordType: 'property', recordId: `${definition.objectType}/${definition.name}`, at, entryId: deps.ids.next(), actor, event, changes });
@@ -93,40 +91,44 @@ export async function updatePropertyDefinition(
   name: string,
   patch: PropertyUpdate,
   actor: Actor,
-  expectedVersion?: number,
+  ifMatch?: IfMatch,
 ): Promise<PropertyDefinition> {
   requireCapability(actor, 'manageSchema', 'change properties');
-  const current = await requireDefinition(deps, objectType, name);
-  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
-  if (patch.options && current.type !== 'enum') {
-    throw new ValidationError('Only enum properties have options.', [{ field: 'body.options', message: `property type is ${current.type}` }]);
-  }
-  const { description, ...rest } = patch;
-  const next: PropertyDefinition = {
-    ...current,
-    ...rest,
-    ...(description === null ? { description: undefined } : description !== undefined ? { description } : {}),
-    updatedAt: deps.clock.now().toISOString(),
-    version: current.version + 1,
-  };
-  const changes = changedFields(current, next, ['label', 'description', 'options']);
-  await deps.table.transactWrite([
-    { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
-    audit(deps, actor, next, next.updatedAt, 'updated', changes),
-  ]);
-  return next;
+  return retryLostRaces(deps.clock, { resource: 'property', id: `${objectType}/${name}`, ...(ifMatch ? { ifMatch } : {}) }, async () => {
+    const current = await requireDefinition(deps, objectType, name);
+    requireIfMatch(ifMatch, current.version);
+    if (patch.options && current.type !== 'enum') {
+      throw new ValidationError('Only enum properties have options.', [{ field: 'body.options', message: `property type is ${current.type}` }]);
+    }
+    const { description, ...rest } = patch;
+    const next: PropertyDefinition = {
+      ...current,
+      ...rest,
+      ...(description === null ? { description: undefined } : description !== undefined ? { description } : {}),
+      updatedAt: deps.clock.now().toISOString(),
+      version: current.version + 1,
+    };
+    const changes = changedFields(current, next, ['label', 'description', 'options']);
+    await deps.table.transactWrite([
+      { op: 'put', item: toItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      audit(deps, actor, next, next.updatedAt, 'updated', changes),
+    ]);
+    return next;
+  });
 }
 
 /**
  * Removes the definition. Values already stored on records stay until a write clears
  * them (set the property to null): rewriting every record of a type would be a scan.
  */
-export async function deletePropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, actor: Actor, expectedVersion?: number): Promise<void> {
+export async function deletePropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
   requireCapability(actor, 'manageSchema', 'delete properties');
-  const current = await requireDefinition(deps, objectType, name);
-  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
-  await deps.table.transactWrite([
-    { op: 'delete', key: keys.propertyDefinition(objectTypeOf[objectType], name), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
-    audit(deps, actor, current, deps.clock.now().toISOString(), 'deleted'),
-  ]);
+  await retryLostRaces(deps.clock, { resource: 'property', id: `${objectType}/${name}`, ...(ifMatch ? { ifMatch } : {}) }, async () => {
+    const current = await requireDefinition(deps, objectType, name);
+    requireIfMatch(ifMatch, current.version);
+    await deps.table.transactWrite([
+      { op: 'delete', key: keys.propertyDefinition(objectTypeOf[objectType], name), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      audit(deps, actor, current, deps.clock.now().toISOString(), 'deleted'),
+    ]);
+  });
 }

@@ -2,7 +2,8 @@ import { requireCapability, requireMayChange } from '../access/permissions';
 import { auditOp, valueFreeCopy } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
 import { systemActor } from '../shared/actor';
-import { ContentionError, NotFoundError, PreconditionFailedError } from '../shared/errors';
+import { NotFoundError, PreconditionFailedError } from '../shared/errors';
+import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import { accessPatterns, keys } from '../shared/keys';
 import type { Item, ItemKey, PageKey, WriteOp } from '../shared/table-port';
 import type { RecordDependencies } from './record-dependencies';
@@ -12,7 +13,8 @@ import { changeRecord } from './update-record';
 
 export interface DeleteOptions {
   readonly actor: Actor;
-  readonly expectedVersion?: number;
+  /** The versions the client's If-Match names. */
+  readonly ifMatch?: IfMatch;
   /**
    * Whether there is time left to keep sweeping in this request. When it says no, the
    * delete is already irrevocable (tombstoned) and the stream sweeper finishes it.
@@ -52,33 +54,26 @@ export async function finishDeletion(deps: RecordDependencies, modelOf: ModelLoo
   await sweepDeletedRecord(deps, modelOf, model, tombstone, () => true);
 }
 
-const MAX_ATTEMPTS = 5;
-
 /**
  * Step 1, returning the tombstone (written now, or found from an earlier attempt).
  * Without If-Match, losing a race to a concurrent update just means: read again and delete that.
  */
 async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id: string, options: DeleteOptions): Promise<Item> {
-  for (let attempt = 1; ; attempt++) {
+  return retryLostRaces(deps.clock, { resource: model.type, id, ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}) }, async () => {
     const item = await deps.table.getItem(keys.record(model.type, id));
     if (!item) throw new NotFoundError(model.type, id);
     if (item.deletedAt !== undefined) {
       // Resuming an interrupted sweep only finishes a delete someone was allowed to start.
       requireCapability(options.actor, 'changeOwnRecords', `delete ${model.collection}`);
-      if (options.expectedVersion !== undefined) throw new NotFoundError(model.type, id);
+      if (options.ifMatch !== undefined) throw new NotFoundError(model.type, id);
       return item;
     }
     requireMayChange(options.actor, item, `delete ${model.collection}`);
-    if (options.expectedVersion !== undefined && options.expectedVersion !== item.version) throw new PreconditionFailedError(item.version as number);
+    requireIfMatch(options.ifMatch, item.version as number);
     const { ops, tombstone } = tombstoneOps(deps, model, item as unknown as CrmRecord & Item, options);
-    try {
-      await deps.table.transactWrite(ops);
-      return tombstone;
-    } catch (error) {
-      if (!(error instanceof PreconditionFailedError) || options.expectedVersion !== undefined) throw error;
-      if (attempt >= MAX_ATTEMPTS) throw new ContentionError(model.type, id);
-    }
-  }
+    await deps.table.transactWrite(ops);
+    return tombstone;
+  });
 }
 
 function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): { ops: WriteOp[]; tombstone: Item } {

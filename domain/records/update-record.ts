@@ -1,18 +1,17 @@
 import { requireMayAssignOwner, requireMayChange, requireMayReassign } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { ContentionError, NotFoundError, PreconditionFailedError } from '../shared/errors';
+import { NotFoundError } from '../shared/errors';
+import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import type { RecordDependencies } from './record-dependencies';
 import { findRecord } from './get-record';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planRecordWrite } from './record-writes';
 import { prepareRecord } from './prepare-record';
 
-const MAX_ATTEMPTS = 5;
-
 export interface ChangeOptions {
   readonly actor: Actor;
-  /** The version the client last saw (If-Match). When given, a newer version is a 412, not a retry. */
-  readonly expectedVersion?: number;
+  /** The versions the client's If-Match names. When given, any other version is a 412, not a retry. */
+  readonly ifMatch?: IfMatch;
 }
 
 /**
@@ -28,12 +27,10 @@ export async function changeRecord(
   patchFor: (current: CrmRecord) => Record<string, unknown> | undefined,
   options: ChangeOptions,
 ): Promise<CrmRecord> {
-  for (let attempt = 1; ; attempt++) {
+  return retryLostRaces(deps.clock, { resource: model.type, id, ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}) }, async () => {
     const current = await findRecord(deps, model, id);
     if (!current) throw new NotFoundError(model.type, id);
-    if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
-      throw new PreconditionFailedError(current.version);
-    }
+    requireIfMatch(options.ifMatch, current.version);
     requireMayChange(options.actor, current, `change ${model.collection}`);
     const patch = patchFor(current);
     if (!patch) return current;
@@ -44,15 +41,9 @@ export async function changeRecord(
     const { record: next, guards } = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now, strict);
     const { ops, changes } = planRecordWrite({ model, before: current, after: next, actor: options.actor, changeId: deps.ids.next() });
     if (changes.length === 0) return current;
-    try {
-      await deps.table.transactWrite([...ops, ...guards]);
-      return next;
-    } catch (error) {
-      const lostRace = error instanceof PreconditionFailedError;
-      if (!lostRace || options.expectedVersion !== undefined) throw error;
-      if (attempt >= MAX_ATTEMPTS) throw new ContentionError(model.type, id);
-    }
-  }
+    await deps.table.transactWrite([...ops, ...guards]);
+    return next;
+  });
 }
 
 export function updateRecord(deps: RecordDependencies, model: RecordModel, id: string, patch: Record<string, unknown>, options: ChangeOptions) {

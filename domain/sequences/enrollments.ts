@@ -1,9 +1,7 @@
 import { requireCapability } from '../access/permissions';
 import { auditOp } from '../audit/audit-entries';
-import { findSuppression } from '../email/suppression-list';
-import { contactModel } from '../records/contact';
-import { findRecord } from '../records/get-record';
-import type { Page } from '../records/list-records';
+import { findSendableContact } from '../email/send-email';
+import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { ConflictError, EmailNotSendableError, NotFoundError, ValidationError } from '../shared/errors';
@@ -23,12 +21,10 @@ export async function enrollContact(deps: SequenceDependencies, sequenceId: stri
   const sequence = await requireSequence(deps, sequenceId);
   if (sequence.status !== 'active') throw new ConflictError(`Sequence ${sequenceId} is archived and takes no new enrollments.`);
   const noSuchContact = () => new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]);
-  const contact = await findRecord(deps, contactModel, contactId);
   // Like emailing a contact (or logging an activity on it), enrolling needs no ownership of it.
-  if (!contact) throw noSuchContact();
-  const email = contact.email as string | undefined;
-  if (!email) throw new EmailNotSendableError(`Contact ${contactId} has no email address.`, 'no-email-address');
-  if (await findSuppression(deps.table, email)) throw new EmailNotSendableError(`The address of contact ${contactId} is on the suppression list.`, 'suppressed');
+  const found = await findSendableContact(deps, contactId);
+  if (!found) throw noSuchContact();
+  if (!found.sendable) throw new EmailNotSendableError(found.detail, found.reason);
 
   const previous = await findEnrollment(deps.table, sequenceId, contactId);
   if (previous?.status === 'active') throw new ConflictError(`Contact ${contactId} is already enrolled in sequence ${sequenceId}.`, { runId: previous.runId });

@@ -45,7 +45,8 @@ export async function updateEnrollment(
   alongside?: (previous: Enrollment, next: Enrollment) => WriteOp[],
 ): Promise<Enrollment> {
   const updated = await updateVersioned(deps, {
-    what: `The enrollment of contact ${current.contactId}`,
+    resource: 'enrollment',
+    id: `${current.sequenceId}/${current.contactId}`,
     known: current,
     read: () => findEnrollment(deps.table, current.sequenceId, current.contactId),
     toItem: enrollmentToItem,

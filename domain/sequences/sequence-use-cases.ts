@@ -1,20 +1,17 @@
 import { requireCapability } from '../access/permissions';
 import { auditOp } from '../audit/audit-entries';
 import { changedFields } from '../records/field-changes';
-import type { Page } from '../records/list-records';
+import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
 import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { NotFoundError, PreconditionFailedError } from '../shared/errors';
 import { accessPatterns } from '../shared/keys';
-import type { Clock, CrmTablePort, IdGenerator } from '../shared/table-port';
+import type { CoreDependencies } from '../shared/dependencies';
+import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import type { Sequence, SequenceCreate, SequenceUpdate } from './sequence';
 import { findSequence, itemToSequence, sequenceToItem } from './sequence-items';
 
-export interface SequenceDependencies {
-  readonly table: CrmTablePort;
-  readonly clock: Clock;
-  readonly ids: IdGenerator;
-}
+export type SequenceDependencies = CoreDependencies;
 
 /** A sequence emails customers unattended, in the company's name: managers decide what it says. */
 const MANAGE = 'changeAnyRecord' as const;
@@ -48,14 +45,16 @@ export async function listSequences(deps: SequenceDependencies, page: PageReques
   return { items: result.items.map(itemToSequence), nextCursor: nextCursorOf(query, result.lastKey) };
 }
 
-export async function updateSequence(deps: SequenceDependencies, id: string, patch: SequenceUpdate, actor: Actor, expectedVersion?: number): Promise<Sequence> {
+export async function updateSequence(deps: SequenceDependencies, id: string, patch: SequenceUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Sequence> {
   requireCapability(actor, MANAGE, 'change sequences');
-  const current = await requireSequence(deps, id);
-  if (expectedVersion !== undefined && expectedVersion !== current.version) throw new PreconditionFailedError(current.version);
-  const next: Sequence = { ...current, ...patch, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
-  await deps.table.transactWrite([
-    { op: 'put', item: sequenceToItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
-    auditOp({ recordType: 'sequence', recordId: id, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: changedFields(current, next, ['name', 'steps', 'status']) }),
-  ]);
-  return next;
+  return retryLostRaces(deps.clock, { resource: 'sequence', id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
+    const current = await requireSequence(deps, id);
+    requireIfMatch(ifMatch, current.version);
+    const next: Sequence = { ...current, ...patch, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
+    await deps.table.transactWrite([
+      { op: 'put', item: sequenceToItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      auditOp({ recordType: 'sequence', recordId: id, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: changedFields(current, next, ['name', 'steps', 'status']) }),
+    ]);
+    return next;
+  });
 }

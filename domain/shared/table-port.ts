@@ -67,6 +67,8 @@ export interface CrmTablePort {
 
 export interface Clock {
   now(): Date;
+  /** Waits, e.g. before retrying a write that lost a race. */
+  sleep(ms: number): Promise<void>;
 }
 
 export interface IdGenerator {

@@ -11,7 +11,7 @@ import { logger } from '../../adapters/logger';
 import { metrics } from '../../adapters/metrics';
 import { actorFromClaims } from './actor-from-claims';
 import type { ApiOperation, OperationImplementation } from './api-operation';
-import { versionFromIfMatch } from './etag';
+import { ifMatchOf } from './etag';
 import { parseRequest } from './parse-request';
 import { problemResponse } from './problem-details';
 
@@ -49,7 +49,7 @@ export function createApiHandler(
     const actor = operation.public ? undefined : actorFromClaims(event, AUTH_ROLE_CLAIM);
     logger.appendKeys({ route: event.routeKey, ...(actor ? { actor: { type: actor.type, id: actor.id, role: actor.role } } : {}) });
     const { params, query, body } = parseRequest(operation, event);
-    const expectedVersion = operation.conditional ? versionFromIfMatch(event.headers?.['if-match']) : undefined;
+    const ifMatch = operation.conditional ? ifMatchOf(event.headers?.['if-match']) : undefined;
     const idempotencyKey = operation.idempotent ? event.headers?.['idempotency-key'] : undefined;
     const request = {
       params,
@@ -60,7 +60,7 @@ export function createApiHandler(
         return actor;
       },
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+      ...(ifMatch !== undefined ? { ifMatch } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
     };
     const result = await implementation(request);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Actor } from '../../domain/shared/actor';
+import type { IfMatch } from '../../domain/shared/optimistic-retry';
 
 /**
  * One HTTP operation of the public contract: its route, schemas and success shape.
@@ -29,8 +30,8 @@ export interface ApiRequest {
   readonly query: Record<string, unknown>;
   readonly body: unknown;
   readonly actor: Actor;
-  /** Version named by If-Match; undefined when absent or `*`. */
-  readonly expectedVersion?: number;
+  /** Versions named by If-Match; undefined when absent or `*`. */
+  readonly ifMatch?: IfMatch;
   /** The Idempotency-Key header of an operation that accepts one. */
   readonly idempotencyKey?: string;
   /** Milliseconds until the Lambda times out: long work stops early and leaves the rest to the background. */

@@ -1,4 +1,4 @@
-import { PreconditionFailedError } from '../../domain/shared/errors';
+import type { IfMatch } from '../../domain/shared/optimistic-retry';
 
 /** Strong ETags carry the record version: `"7"`. */
 export const etagOf = (version: number) => `"${version}"`;
@@ -6,13 +6,24 @@ export const etagOf = (version: number) => `"${version}"`;
 /** A response carrying a versioned resource (record, pipeline, property) with its ETag. */
 export const withEtag = <T extends { version: number }>(status: number, body: T) => ({ status, body, headers: { etag: etagOf(body.version) } });
 
+/** `[W/]"…"`, each entity-tag of an If-Match list (RFC 9110 §8.8.3; etagc allows commas). */
+const ENTITY_TAG = /\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/gy;
+
 /**
- * The version an If-Match header names. `*` and an absent header impose no version.
- * A value that names no version of ours can never match, so it is a 412, as RFC 9110 says.
+ * The versions an If-Match header names (RFC 9110 §13.1.1). Absent or `*` imposes none
+ * (`*` only asks that the record exist, which every conditional route checks anyway). The
+ * comparison is strong: a weak tag never matches, and neither does a tag that is not one
+ * of ours; a header that parses to no version at all is a list nothing can match: a 412.
  */
-export function versionFromIfMatch(header: string | undefined): number | undefined {
+export function ifMatchOf(header: string | undefined): IfMatch | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
-  if (!match) throw new PreconditionFailedError();
-  return Number(match[1]);
+  const versions: number[] = [];
+  ENTITY_TAG.lastIndex = 0;
+  let consumed = 0;
+  for (let match = ENTITY_TAG.exec(header); match; match = ENTITY_TAG.exec(header)) {
+    consumed = ENTITY_TAG.lastIndex;
+    if (!match[1] && /^\d{1,15}$/.test(match[2]!)) versions.push(Number(match[2]));
+    if (consumed >= header.length) break;
+  }
+  return versions;
 }

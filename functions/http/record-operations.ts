@@ -38,12 +38,12 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
       };
     },
     [`get${Name}`]: async ({ params, actor }) => withEtag(200, await getRecord(deps, model, params.id!, actor)),
-    [`update${Name}`]: async ({ params, body, actor, expectedVersion }) =>
-      withEtag(200, await updateRecord(deps, model, params.id!, body as Record<string, unknown>, { actor, ...(expectedVersion !== undefined ? { expectedVersion } : {}) })),
-    [`delete${Name}`]: async ({ params, actor, expectedVersion, remainingTimeMs }) => {
+    [`update${Name}`]: async ({ params, body, actor, ifMatch }) =>
+      withEtag(200, await updateRecord(deps, model, params.id!, body as Record<string, unknown>, { actor, ...(ifMatch !== undefined ? { ifMatch } : {}) })),
+    [`delete${Name}`]: async ({ params, actor, ifMatch, remainingTimeMs }) => {
       const outcome = await deleteRecord(deps, modelOf, model, params.id!, {
         actor,
-        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
         // Stop sweeping well before the API's 30 s limit; the stream sweeper takes over.
         hasTimeLeft: () => remainingTimeMs() > SWEEP_RESERVE_MS,
       });

@@ -97,16 +97,16 @@ describe('sending an email to a contact', () => {
     const ada = await contact();
     const request = { contactId: ada.id, subject: 'First', text: 'x', source: { kind: 'api' } as const, messageId: `reuse-${ada.id}` };
     await sendEmailToContact(deps, request, member);
-    await expect(sendEmailToContact(deps, { ...request, subject: 'Second' }, member)).rejects.toMatchObject({ status: 422, type: 'idempotency-key-reused' });
+    await expect(sendEmailToContact(deps, { ...request, subject: 'Second' }, member)).rejects.toMatchObject({ code: 'idempotency-key-reused' });
     expect(sender.sentTo(ada.email as string)).toHaveLength(1);
   });
 
   it('refuses contacts without an address and suppressed addresses with 422', async () => {
     const noEmail = await contact({ email: undefined, lastName: 'Lovelace' });
-    await expect(sendEmailToContact(deps, { contactId: noEmail.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member)).rejects.toMatchObject({ status: 422, reason: 'no-email-address' });
+    await expect(sendEmailToContact(deps, { contactId: noEmail.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member)).rejects.toMatchObject({ code: 'email-not-sendable', reason: 'no-email-address' });
     const unsubscribed = await contact();
     await addSuppression(deps, (unsubscribed.email as string).toUpperCase(), 'unsubscribe', member);
-    await expect(sendEmailToContact(deps, { contactId: unsubscribed.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member)).rejects.toMatchObject({ status: 422, reason: 'suppressed' });
+    await expect(sendEmailToContact(deps, { contactId: unsubscribed.id, subject: 'x', text: 'y', source: { kind: 'api' } }, member)).rejects.toMatchObject({ code: 'email-not-sendable', reason: 'suppressed' });
     expect(sender.sentTo(unsubscribed.email as string)).toEqual([]);
   });
 
@@ -173,7 +173,7 @@ describe('sending an email to a contact', () => {
     const ada = await contact();
     const found = await findSendableContact(deps, ada.id);
     await deleteRecord(deps, modelOf, contactModel, ada.id, { actor: manager });
-    await expect(deliverEmail(deps, (found as { contact: SendableContact }).contact, { contactId: ada.id, subject: 'Late', text: 'x', source: { kind: 'api' }, messageId: `late-${ada.id}` }, member)).rejects.toMatchObject({ status: 404 });
+    await expect(deliverEmail(deps, (found as { contact: SendableContact }).contact, { contactId: ada.id, subject: 'Late', text: 'x', source: { kind: 'api' }, messageId: `late-${ada.id}` }, member)).rejects.toMatchObject({ code: 'not-found' });
     expect(await findEmailMessage(deps.table, `late-${ada.id}`)).toBeUndefined();
     expect(sender.sentTo(ada.email as string)).toEqual([]);
   });
@@ -245,7 +245,7 @@ describe('unsubscribe links', () => {
     expect(await unsubscribeByToken(context, token)).toEqual({ unsubscribed: true });
     expect(await findSuppression(deps.table, ada.email as string)).toMatchObject({ reason: 'unsubscribe', detail: `unsubscribe link of message ${sent!.messageId}` });
     expect(await runSequenceStep(linked, afterFirst)).toMatchObject({ outcome: 'stopped', done: true });
-    await expect(unsubscribeByToken(context, `${token}x`)).rejects.toMatchObject({ status: 400 });
+    await expect(unsubscribeByToken(context, `${token}x`)).rejects.toMatchObject({ code: 'validation-failed' });
   });
 
   it('are left out of email a person sends', async () => {
@@ -355,13 +355,13 @@ describe('follow-up sequences', () => {
   });
 
   it('lets only managers write sequences; members enroll any contact, as they may email it; viewers neither', async () => {
-    await expect(createSequence(deps, twoSteps, member)).rejects.toMatchObject({ status: 403 });
+    await expect(createSequence(deps, twoSteps, member)).rejects.toMatchObject({ code: 'forbidden' });
     const sequence = await createSequence(deps, twoSteps, manager);
     const someoneElses = await createRecord(deps, contactModel, { email: 'owned-by-other@example.com', ownerId: 'member-2' }, manager);
-    await expect(enrollContact(deps, sequence.id, someoneElses.id, { type: 'user', id: 'viewer-1', role: 'viewer' })).rejects.toMatchObject({ status: 403 });
+    await expect(enrollContact(deps, sequence.id, someoneElses.id, { type: 'user', id: 'viewer-1', role: 'viewer' })).rejects.toMatchObject({ code: 'forbidden' });
     expect(await enrollContact(deps, sequence.id, someoneElses.id, member)).toMatchObject({ status: 'active', enrolledBy: member.id });
     // Stopping what someone else started takes a manager.
-    await expect(stopEnrollment(deps, sequence.id, someoneElses.id, { type: 'user', id: 'member-2', role: 'member' })).rejects.toMatchObject({ status: 403 });
+    await expect(stopEnrollment(deps, sequence.id, someoneElses.id, { type: 'user', id: 'member-2', role: 'member' })).rejects.toMatchObject({ code: 'forbidden' });
   });
 
   it('resumes a failed run where it failed when the contact is enrolled again, so nothing is sent twice', async () => {

@@ -10,7 +10,7 @@ import { runMigrations } from '../../migrations/run-migrations';
 import { createTestTable } from '../support/local-dynamodb';
 
 let table: DynamoDbCrmTable;
-const clock = { now: () => new Date() };
+const clock = { now: () => new Date(), sleep: async () => {} };
 const quiet = () => undefined;
 
 beforeAll(async () => {

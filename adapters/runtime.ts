@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import { findPipeline } from '../domain/pipelines/pipeline-use-cases';
 import { propertyDefinitionsFor } from '../domain/properties/property-use-cases';
 import type { RecordDependencies } from '../domain/records/record-dependencies';
+import { keyLayoutOf } from '../domain/shared/key-layout';
 import type { Clock, IdGenerator } from '../domain/shared/table-port';
 import { loadConfig, type Config } from './config';
 import { createDocumentClient, createDynamoDbClient } from './dynamodb/document-client';
@@ -22,7 +23,7 @@ export const ulidGenerator: IdGenerator = { next: () => ulid() };
 export function createRuntime(config: Config = loadConfig()): CrmRuntime {
   const dynamoDbClient = createDynamoDbClient(config);
   const table = new DynamoDbCrmTable(createDocumentClient(config, dynamoDbClient), config.TABLE_NAME);
-  const base = { table, clock: systemClock, ids: ulidGenerator };
+  const base = { table, clock: systemClock, ids: ulidGenerator, layout: keyLayoutOf(table) };
   return {
     ...base,
     config,

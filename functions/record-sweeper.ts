@@ -2,6 +2,7 @@ import { logger } from '../adapters/logger';
 import { createRuntime } from '../adapters/runtime';
 import { finishDeletion } from '../domain/records/delete-record';
 import { modelOf } from '../domain/records/record-models';
+import { recordKeys } from '../domain/shared/keys';
 import type { RecordType } from '../domain/records/record-model';
 import { createStreamHandler } from './stream/stream-handler';
 
@@ -9,8 +10,7 @@ const runtime = createRuntime();
 
 /** Every tombstone on the stream: finish that deletion. A failure retries just that record, then goes to the DLQ. */
 export const handler = createStreamHandler(async (image, record) => {
-  const type = image.pk.slice(0, image.pk.indexOf('#')).toLowerCase() as RecordType;
-  const id = image.id as string;
+  const { type, id } = recordKeys.parse(image.pk) as { type: RecordType; id: string };
   logger.info('finishing deletion', { type, id });
   try {
     await finishDeletion(runtime, modelOf, type, id);

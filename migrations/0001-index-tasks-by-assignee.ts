@@ -1,7 +1,8 @@
 import { activityModel } from '../domain/records/activity';
 import { recordToItem, itemToRecord } from '../domain/records/record-items';
 import { PreconditionFailedError } from '../domain/shared/errors';
-import { accessPatterns } from '../domain/shared/keys';
+import { partitionQueries } from '../domain/shared/key-design';
+import { recordsByFacet } from '../domain/shared/keys';
 import type { PageKey } from '../domain/shared/table-port';
 import type { Migration } from './migration';
 
@@ -15,24 +16,27 @@ export const indexTasksByAssignee: Migration = {
   description: 'Add assignee index keys (gsi4) to tasks written before the index existed',
   async run({ table, log }) {
     let changed = 0;
-    let startKey: PageKey | undefined;
-    do {
-      const page = await table.query(accessPatterns.recordsByFacet('activity', 'kind', 'task'), { limit: 100, ...(startKey ? { startKey } : {}) });
-      for (const item of page.items) {
-        const task = itemToRecord(item);
-        if (!task?.assigneeId || item.gsi4pk) continue;
-        try {
-          await table.transactWrite([
-            { op: 'put', item: recordToItem(activityModel, task), condition: { kind: 'liveAtVersion', version: task.version }, onConditionFailed: () => new PreconditionFailedError() },
-          ]);
-          changed++;
-        } catch (error) {
-          // Changed or deleted since we read it: the write that did so set the keys itself.
-          if (!(error instanceof PreconditionFailedError)) throw error;
+    // Every partition the tasks list may have, before and after its index was sharded.
+    for (const query of partitionQueries(recordsByFacet.query({ type: 'activity', facet: 'kind', value: 'task' }))) {
+      let startKey: PageKey | undefined;
+      do {
+        const page = await table.query(query, { limit: 100, ...(startKey ? { startKey } : {}) });
+        for (const item of page.items) {
+          const task = itemToRecord(item);
+          if (!task?.assigneeId || item.gsi4pk) continue;
+          try {
+            await table.transactWrite([
+              { op: 'put', item: recordToItem(activityModel, task), condition: { kind: 'liveAtVersion', version: task.version }, onConditionFailed: () => new PreconditionFailedError() },
+            ]);
+            changed++;
+          } catch (error) {
+            // Changed or deleted since we read it: the write that did so set the keys itself.
+            if (!(error instanceof PreconditionFailedError)) throw error;
+          }
         }
-      }
-      startKey = page.lastKey;
-    } while (startKey);
+        startKey = page.lastKey;
+      } while (startKey);
+    }
     log(`indexed ${changed} task(s) by assignee`);
     return { changed };
   },

@@ -24,6 +24,24 @@ describe('architecture rules', () => {
     expect(offenders.map((file) => relative(root, join(root, file)))).toEqual([]);
   });
 
+  it('builds every key of the table in domain/shared/keys.ts: no key prefix string anywhere else', () => {
+    const keyModules = new Set([join('domain', 'shared', 'keys.ts'), join('domain', 'shared', 'key-design.ts')]);
+    // A quoted upper-case word followed by # is the start of a key (`CONTACT#`, 'UNIQUE#…').
+    const keyPrefix = /['`"][A-Z]{3,}#/;
+    const offenders = ['domain', 'adapters', 'functions', 'infra', 'local', 'migrations']
+      .flatMap(sourceFiles)
+      .filter((file) => !keyModules.has(file) && keyPrefix.test(readFileSync(join(root, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it('lists every named access pattern in docs/data-model.md', () => {
+    const keys = readFileSync(join(root, 'domain', 'shared', 'keys.ts'), 'utf8');
+    const patterns = [...keys.matchAll(/pattern: '(\w+)'/g)].map((match) => match[1]!);
+    const documented = readFileSync(join(root, 'docs', 'data-model.md'), 'utf8');
+    expect(patterns.length).toBeGreaterThan(10);
+    expect(patterns.filter((pattern) => !documented.includes(`| ${pattern} |`))).toEqual([]);
+  });
+
   it('routes every deployed route to exactly one contract operation, and back', () => {
     const deployed = Object.values(apiFunctions).flatMap((fn) => fn.routes).sort();
     expect(deployed).toEqual(apiContract.map((operation) => operation.routeKey).sort());

@@ -1,5 +1,5 @@
 import type { Actor } from '../shared/actor';
-import { keys } from '../shared/keys';
+import { auditByActor, auditByRecord, auditEntryKey, recordKeys } from '../shared/keys';
 import type { Item } from '../shared/table-port';
 import type { FieldChange } from '../records/field-changes';
 
@@ -27,7 +27,7 @@ export interface ErasedFieldChange {
  * which request, without the values (which can be personal data that must be gone).
  */
 export function valueFreeCopy(change: Item, recordType: AuditedType, recordId: string): Item {
-  const entryId = String(change.sk).slice(String(change.sk).lastIndexOf('#') + 1);
+  const entryId = recordKeys.changeIdOf(String(change.sk));
   return auditEntryItem({
     recordType,
     recordId,
@@ -49,8 +49,8 @@ export function auditAttributes(entry: AuditEntry) {
     at: entry.at,
     actor: { type: actor.type, id: actor.id, role: actor.role, ...(actor.requestId ? { requestId: actor.requestId } : {}), ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}) },
     changes: entry.changes,
-    ...keys.auditByActorIndex(actor.id, entry.at, entry.entryId),
-    ...keys.auditByRecordIndex(entry.recordType, entry.recordId, entry.at, entry.entryId),
+    ...auditByActor.attributes({ actorId: actor.id }, entry),
+    ...auditByRecord.attributes({ recordType: entry.recordType, recordId: entry.recordId }, entry),
   };
 }
 
@@ -59,5 +59,5 @@ export const auditOp = (entry: AuditEntry) => ({ op: 'put', item: auditEntryItem
 
 /** A stand-alone audit entry, for writes whose subject has no timeline partition of its own. */
 export function auditEntryItem(entry: AuditEntry): Item {
-  return { ...keys.auditEntry(entry.recordType, entry.recordId, entry.at, entry.entryId), entity: 'auditEntry', ...auditAttributes(entry) };
+  return { ...auditEntryKey(entry.recordType, entry.recordId, entry.at, entry.entryId), entity: 'auditEntry', ...auditAttributes(entry) };
 }

@@ -1,8 +1,9 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
-import { accessPatterns } from '../shared/keys';
-import type { CrmTablePort } from '../shared/table-port';
+import { auditByActor, auditByRecord } from '../shared/keys';
+import type { PageRequest } from '../shared/page';
+import { listPage } from '../shared/pagination';
+import type { CoreDependencies } from '../shared/dependencies';
 import type { Page } from '../shared/page';
 import type { AuditEntry } from './audit-entries';
 
@@ -14,19 +15,21 @@ export type AuditFilter = { readonly actorId: string } | { readonly recordType: 
  * construction: no route or use case writes an entry except as part of the change
  * it records, in the same transaction.
  */
-export async function readAuditLog(deps: { table: CrmTablePort }, filter: AuditFilter, page: PageRequest, actor: Actor): Promise<Page<AuditView>> {
+export async function readAuditLog(deps: Pick<CoreDependencies, 'table' | 'layout'>, filter: AuditFilter, page: PageRequest, actor: Actor): Promise<Page<AuditView>> {
   requireCapability(actor, 'readAudit', 'read the audit log');
-  const query = 'actorId' in filter ? accessPatterns.auditByActor(filter.actorId) : accessPatterns.auditByRecord(filter.recordType, filter.recordId);
-  const result = await queryPage(deps.table, query, page);
-  return {
-    items: result.items.map((item) => ({
+  const query = 'actorId' in filter ? auditByActor.query({ actorId: filter.actorId }) : auditByRecord.query(filter);
+  return listPage(
+    deps.table,
+    query,
+    page,
+    (item): AuditView => ({
       recordType: item.recordType as AuditView['recordType'],
       recordId: item.recordId as string,
       at: item.at as string,
       event: item.event as AuditView['event'],
       actor: item.actor as Actor,
       changes: item.changes as AuditView['changes'],
-    })),
-    nextCursor: nextCursorOf(query, result.lastKey),
-  };
+    }),
+    { readLegacy: await deps.layout.readsLegacyPartitions() },
+  );
 }

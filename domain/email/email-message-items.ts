@@ -1,13 +1,13 @@
-import { keys } from '../shared/keys';
+import { emailMessageKey, emailsByContact } from '../shared/keys';
 import type { Clock, CrmTablePort, Item } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { EmailMessage } from './email-message';
 
 export const emailMessageToItem = (message: EmailMessage): Item => ({
-  ...keys.emailMessage(message.id),
+  ...emailMessageKey(message.id),
   entity: 'emailMessage',
   ...message,
-  ...keys.emailsByContactIndex(message.contactId, message.createdAt, message.id),
+  ...emailsByContact.attributes({ contactId: message.contactId }, { createdAt: message.createdAt, messageId: message.id }),
 });
 
 export function itemToEmailMessage(item: Item): EmailMessage {
@@ -16,7 +16,7 @@ export function itemToEmailMessage(item: Item): EmailMessage {
 }
 
 export async function findEmailMessage(table: CrmTablePort, id: string): Promise<EmailMessage | undefined> {
-  const item = await table.getItem(keys.emailMessage(id));
+  const item = await table.getItem(emailMessageKey(id));
   return item ? itemToEmailMessage(item) : undefined;
 }
 

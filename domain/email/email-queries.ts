@@ -1,9 +1,10 @@
 import { requireCapability } from '../access/permissions';
 import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
-import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { NotFoundError } from '../shared/errors';
-import { accessPatterns } from '../shared/keys';
+import { emailsByContact } from '../shared/keys';
+import type { PageRequest } from '../shared/page';
+import { listPage } from '../shared/pagination';
 import type { CrmTablePort } from '../shared/table-port';
 import type { EmailMessage } from './email-message';
 import { findEmailMessage, itemToEmailMessage } from './email-message-items';
@@ -18,7 +19,5 @@ export async function getEmailMessage(deps: { readonly table: CrmTablePort }, id
 /** A contact's emails, newest first, with their delivery status. */
 export async function listContactEmails(deps: { readonly table: CrmTablePort }, contactId: string, page: PageRequest, actor: Actor): Promise<Page<EmailMessage>> {
   requireCapability(actor, 'readRecords', 'read emails');
-  const query = accessPatterns.emailsByContact(contactId);
-  const result = await queryPage(deps.table, query, page);
-  return { items: result.items.map(itemToEmailMessage), nextCursor: nextCursorOf(query, result.lastKey) };
+  return listPage(deps.table, emailsByContact.query({ contactId }), page, itemToEmailMessage);
 }

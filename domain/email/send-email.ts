@@ -8,7 +8,7 @@ import type { CrmRecord } from '../records/record-model';
 import { planRecordWrite } from '../records/record-writes';
 import type { Actor } from '../shared/actor';
 import { ConflictError, CrmError, EmailNotSendableError, IdempotencyKeyReusedError, NotFoundError, PreconditionFailedError, ServiceUnavailableError, ValidationError, type NotSendableReason } from '../shared/errors';
-import { keys } from '../shared/keys';
+import { emailMessageKey, recordKeys } from '../shared/keys';
 import type { WriteOp } from '../shared/table-port';
 import { outranks, type EmailMessage, type EmailSource } from './email-message';
 import { emailMessageToItem, findEmailMessage, updateEmailMessage } from './email-message-items';
@@ -103,7 +103,7 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
     await deps.table.transactWrite([
       { op: 'put', item: emailMessageToItem(claimed), condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('claimed') },
       // A contact deleted meanwhile gets no new message: its sweep could no longer find it.
-      { op: 'check', key: keys.record('contact', contact.id), condition: { kind: 'live' }, onConditionFailed: () => new NotFoundError('contact', contact.id) },
+      { op: 'check', key: recordKeys.record('contact', contact.id), condition: { kind: 'live' }, onConditionFailed: () => new NotFoundError('contact', contact.id) },
     ]);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
@@ -133,7 +133,7 @@ function replayed(message: EmailMessage): EmailMessage {
 /** The service took nothing: free the id, so a retry sends. If an SES event moved the message on meanwhile, it went out after all, and stays. */
 async function releaseClaim(deps: EmailDependencies, claimed: EmailMessage): Promise<void> {
   try {
-    await deps.table.transactWrite([{ op: 'delete', key: keys.emailMessage(claimed.id), condition: { kind: 'liveAtVersion', version: claimed.version }, onConditionFailed: () => new ConflictError('moved on') }]);
+    await deps.table.transactWrite([{ op: 'delete', key: emailMessageKey(claimed.id), condition: { kind: 'liveAtVersion', version: claimed.version }, onConditionFailed: () => new ConflictError('moved on') }]);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
   }

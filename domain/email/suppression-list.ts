@@ -3,8 +3,9 @@ import { auditOp } from '../audit/audit-entries';
 import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError } from '../shared/errors';
-import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
-import { accessPatterns, keys } from '../shared/keys';
+import { emailSuppressionKey, suppressions } from '../shared/keys';
+import type { PageRequest } from '../shared/page';
+import { listPage } from '../shared/pagination';
 import type { CoreDependencies } from '../shared/dependencies';
 import type { CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import { normalizeEmail } from './email-message';
@@ -13,7 +14,7 @@ import type { EmailSuppression, SuppressionReason } from './suppression';
 type SuppressionDependencies = CoreDependencies;
 
 function toItem(suppression: EmailSuppression): Item {
-  return { ...keys.emailSuppression(suppression.email), entity: 'emailSuppression', ...suppression, ...keys.suppressionListIndex(suppression.since, suppression.email) };
+  return { ...emailSuppressionKey(suppression.email), entity: 'emailSuppression', ...suppression, ...suppressions.attributes(undefined, suppression) };
 }
 
 function fromItem(item: Item): EmailSuppression {
@@ -22,7 +23,7 @@ function fromItem(item: Item): EmailSuppression {
 }
 
 export async function findSuppression(table: CrmTablePort, address: string): Promise<EmailSuppression | undefined> {
-  const item = await table.getItem(keys.emailSuppression(normalizeEmail(address)));
+  const item = await table.getItem(emailSuppressionKey(normalizeEmail(address)));
   return item ? fromItem(item) : undefined;
 }
 
@@ -51,9 +52,7 @@ export async function suppressAddresses(deps: Pick<SuppressionDependencies, 'tab
 
 export async function listSuppressions(deps: SuppressionDependencies, page: PageRequest, actor: Actor): Promise<Page<EmailSuppression>> {
   requireCapability(actor, 'readRecords', 'read the email suppression list');
-  const query = accessPatterns.suppressions();
-  const result = await queryPage(deps.table, query, page);
-  return { items: result.items.map(fromItem), nextCursor: nextCursorOf(query, result.lastKey) };
+  return listPage(deps.table, suppressions.query(undefined), page, fromItem, { readLegacy: await deps.layout.readsLegacyPartitions() });
 }
 
 export async function getSuppression(deps: SuppressionDependencies, address: string, actor: Actor): Promise<EmailSuppression> {
@@ -87,7 +86,7 @@ export async function removeSuppression(deps: SuppressionDependencies, address: 
   if (!current) throw new NotFoundError('suppressed address', normalizeEmail(address));
   const now = deps.clock.now().toISOString();
   await deps.table.transactWrite([
-    { op: 'delete', key: keys.emailSuppression(current.email) },
+    { op: 'delete', key: emailSuppressionKey(current.email) },
     auditOp({ recordType: 'suppression', recordId: current.email, at: now, entryId: deps.ids.next(), actor, event: 'deleted', changes: [{ field: 'reason', from: current.reason, to: null }] }),
   ]);
 }

@@ -3,8 +3,10 @@ import { auditOp, type AuditEntry } from '../audit/audit-entries';
 import { changedFields, type FieldChange } from '../records/field-changes';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
-import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
-import { accessPatterns, keys } from '../shared/keys';
+import { partitionQueries } from '../shared/key-design';
+import { dealsByPipeline, recordKeys, recordsByType } from '../shared/keys';
+import type { PageRequest } from '../shared/page';
+import { listPage } from '../shared/pagination';
 import type { CoreDependencies } from '../shared/dependencies';
 import type { Item } from '../shared/table-port';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
@@ -14,7 +16,7 @@ import { DEFAULT_PIPELINE_ID, defaultPipeline, type Pipeline, type PipelineCreat
 export type PipelineDependencies = CoreDependencies;
 
 function toItem(pipeline: Pipeline): Item {
-  return { ...pipeline, ...keys.record('pipeline', pipeline.id), entity: 'pipeline', ...keys.typeListIndex('pipeline', pipeline.createdAt, pipeline.id) };
+  return { ...pipeline, ...recordKeys.record('pipeline', pipeline.id), entity: 'pipeline', ...recordsByType.attributes({ type: 'pipeline' }, { at: pipeline.createdAt, id: pipeline.id }) };
 }
 
 function fromItem(item: Item): Pipeline {
@@ -34,13 +36,13 @@ async function ensureDefaultPipeline(deps: PipelineDependencies): Promise<Pipeli
     return pipeline;
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
-    const existing = await deps.table.getItem(keys.record('pipeline', DEFAULT_PIPELINE_ID));
+    const existing = await deps.table.getItem(recordKeys.record('pipeline', DEFAULT_PIPELINE_ID));
     return fromItem(existing!);
   }
 }
 
 export async function findPipeline(deps: PipelineDependencies, id: string): Promise<Pipeline | undefined> {
-  const item = await deps.table.getItem(keys.record('pipeline', id));
+  const item = await deps.table.getItem(recordKeys.record('pipeline', id));
   if (item) return fromItem(item);
   return id === DEFAULT_PIPELINE_ID ? ensureDefaultPipeline(deps) : undefined;
 }
@@ -58,10 +60,8 @@ async function requirePipeline(deps: PipelineDependencies, id: string): Promise<
 
 export async function listPipelines(deps: PipelineDependencies, page: PageRequest, actor: Actor): Promise<Page<Pipeline>> {
   requireCapability(actor, 'readRecords', 'list pipelines');
-  const query = accessPatterns.recordsByType('pipeline');
   if (!page.cursor) await findPipeline(deps, DEFAULT_PIPELINE_ID);
-  const result = await queryPage(deps.table, query, page);
-  return { items: result.items.map(fromItem), nextCursor: nextCursorOf(query, result.lastKey) };
+  return listPage(deps.table, recordsByType.query({ type: 'pipeline' }), page, fromItem);
 }
 
 function withStageIds(deps: PipelineDependencies, stages: PipelineCreate['stages']): PipelineStage[] {
@@ -80,8 +80,9 @@ export async function createPipeline(deps: PipelineDependencies, input: Pipeline
 }
 
 async function stageHasDeals(deps: PipelineDependencies, pipelineId: string, stageId?: string): Promise<boolean> {
-  const page = await deps.table.query(accessPatterns.dealsByPipeline(pipelineId, stageId), { limit: 1 });
-  return page.items.length > 0;
+  // Any shard holding one deal is enough; the shards are asked together.
+  const pages = await Promise.all(partitionQueries(dealsByPipeline.query({ pipelineId }, { stageId })).map((query) => deps.table.query(query, { limit: 1 })));
+  return pages.some((page) => page.items.length > 0);
 }
 
 /**
@@ -120,7 +121,7 @@ export async function deletePipeline(deps: PipelineDependencies, id: string, act
     requireIfMatch(ifMatch, current.version);
     if (await stageHasDeals(deps, id)) throw new ConflictError(`Pipeline ${id} still has deals; move or delete them first.`);
     await deps.table.transactWrite([
-      { op: 'delete', key: keys.record('pipeline', id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      { op: 'delete', key: recordKeys.record('pipeline', id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
       audit(deps, actor, current, deps.clock.now().toISOString(), 'deleted'),
     ]);
   });

@@ -3,8 +3,10 @@ import { auditOp, type AuditEntry } from '../audit/audit-entries';
 import { changedFields, type FieldChange } from '../records/field-changes';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
-import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
-import { accessPatterns, keys } from '../shared/keys';
+import { singlePartition } from '../shared/key-design';
+import { propertyDefinitionKeys } from '../shared/keys';
+import type { PageRequest } from '../shared/page';
+import { listPage } from '../shared/pagination';
 import type { CoreDependencies } from '../shared/dependencies';
 import type { Item, PageKey } from '../shared/table-port';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
@@ -26,7 +28,7 @@ const audit = (deps: PropertyDependencies, actor: Actor, definition: PropertyDef
 
 const toItem = (definition: PropertyDefinition): Item => ({
   ...definition,
-  ...keys.propertyDefinition(objectTypeOf[definition.objectType], definition.name),
+  ...propertyDefinitionKeys.definition(objectTypeOf[definition.objectType], definition.name),
   entity: 'propertyDefinition',
 });
 
@@ -40,7 +42,7 @@ export async function propertyDefinitionsFor(deps: PropertyDependencies, type: R
   const definitions: PropertyDefinition[] = [];
   let startKey: PageKey | undefined;
   do {
-    const page = await deps.table.query(accessPatterns.propertyDefinitions(type), { limit: MAX_PROPERTIES_PER_TYPE, ...(startKey ? { startKey } : {}) });
+    const page = await deps.table.query(propertyDefinitionKeys.definitionsOf(type), { limit: MAX_PROPERTIES_PER_TYPE, ...(startKey ? { startKey } : {}) });
     definitions.push(...page.items.map(fromItem));
     startKey = page.lastKey;
   } while (startKey);
@@ -49,9 +51,7 @@ export async function propertyDefinitionsFor(deps: PropertyDependencies, type: R
 
 export async function listPropertyDefinitions(deps: PropertyDependencies, objectType: ObjectTypeParam, page: PageRequest, actor: Actor): Promise<Page<PropertyDefinition>> {
   requireCapability(actor, 'readRecords', 'list properties');
-  const query = accessPatterns.propertyDefinitions(objectTypeOf[objectType]);
-  const result = await queryPage(deps.table, query, page);
-  return { items: result.items.map(fromItem), nextCursor: nextCursorOf(query, result.lastKey) };
+  return listPage(deps.table, singlePartition(propertyDefinitionKeys.definitionsOf(objectTypeOf[objectType])), page, fromItem);
 }
 
 export async function getPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, actor: Actor): Promise<PropertyDefinition> {
@@ -60,7 +60,7 @@ export async function getPropertyDefinition(deps: PropertyDependencies, objectTy
 }
 
 async function requireDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string): Promise<PropertyDefinition> {
-  const item = await deps.table.getItem(keys.propertyDefinition(objectTypeOf[objectType], name));
+  const item = await deps.table.getItem(propertyDefinitionKeys.definition(objectTypeOf[objectType], name));
   if (!item) throw new NotFoundError('property', `${objectType}/${name}`);
   return fromItem(item);
 }
@@ -127,7 +127,7 @@ export async function deletePropertyDefinition(deps: PropertyDependencies, objec
     const current = await requireDefinition(deps, objectType, name);
     requireIfMatch(ifMatch, current.version);
     await deps.table.transactWrite([
-      { op: 'delete', key: keys.propertyDefinition(objectTypeOf[objectType], name), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      { op: 'delete', key: propertyDefinitionKeys.definition(objectTypeOf[objectType], name), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
       audit(deps, actor, current, deps.clock.now().toISOString(), 'deleted'),
     ]);
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { customProperties, idList, isoDateTime, longText, shortText, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
-import { accessPatterns, keys } from '../shared/keys';
+import { byLastUpdate, recordsByFacet, recordsByOwner, tasksByAssignee } from '../shared/keys';
 import type { CrmRecord, RecordModel } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
 
@@ -74,10 +74,10 @@ export const activityModel: RecordModel = {
   },
 
   indexKeys: (record: CrmRecord) => ({
-    ...(record.ownerId ? keys.ownerIndex('activity', record.ownerId as string, record.updatedAt, record.id) : {}),
-    ...keys.facetIndex('activity', 'kind', record.kind as string, record.updatedAt, record.id),
+    ...(record.ownerId ? recordsByOwner.attributes({ type: 'activity', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
+    ...recordsByFacet.attributes({ type: 'activity', facet: 'kind', value: record.kind as string }, byLastUpdate(record)),
     ...(record.kind === 'task' && record.assigneeId
-      ? keys.taskAssigneeIndex(record.assigneeId as string, record.taskStatus as string, record.dueAt as string | undefined, record.id)
+      ? tasksByAssignee.attributes({ assigneeId: record.assigneeId as string }, { taskStatus: record.taskStatus as string, dueAt: record.dueAt as string | undefined, id: record.id })
       : {}),
   }),
 
@@ -88,12 +88,12 @@ export const activityModel: RecordModel = {
     }
     switch (onlyOneFilter(filters, ['ownerId', 'assigneeId', 'kind'])) {
       case 'ownerId':
-        return accessPatterns.recordsByOwner('activity', filters.ownerId as string, updatedSince);
+        return recordsByOwner.query({ type: 'activity', ownerId: filters.ownerId as string }, { updatedSince });
       case 'assigneeId':
         if (updatedSince) throw new ValidationError('assigneeId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with assigneeId' }]);
-        return accessPatterns.tasksByAssignee(filters.assigneeId as string, filters.taskStatus as string | undefined);
+        return tasksByAssignee.query({ assigneeId: filters.assigneeId as string }, { taskStatus: filters.taskStatus as string | undefined });
       case 'kind':
-        return accessPatterns.recordsByFacet('activity', 'kind', filters.kind as string, updatedSince);
+        return recordsByFacet.query({ type: 'activity', facet: 'kind', value: filters.kind as string }, { updatedSince });
       default:
         return undefined;
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { customProperties, shortText, tags, userId } from '../shared/common-fields';
-import { accessPatterns, keys } from '../shared/keys';
+import { byLastUpdate, recordsByFacet, recordsByOwner } from '../shared/keys';
 import type { CrmRecord, RecordModel } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
 
@@ -59,17 +59,17 @@ export const companyModel: RecordModel = {
   references: [],
 
   indexKeys: (record: CrmRecord) => ({
-    ...(record.ownerId ? keys.ownerIndex('company', record.ownerId as string, record.updatedAt, record.id) : {}),
-    ...(record.industry ? keys.facetIndex('company', 'industry', (record.industry as string).toLowerCase(), record.updatedAt, record.id) : {}),
+    ...(record.ownerId ? recordsByOwner.attributes({ type: 'company', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
+    ...(record.industry ? recordsByFacet.attributes({ type: 'company', facet: 'industry', value: (record.industry as string).toLowerCase() }, byLastUpdate(record)) : {}),
   }),
 
   listPattern(filters) {
     const updatedSince = filters.updatedSince as string | undefined;
     switch (onlyOneFilter(filters, ['ownerId', 'industry'])) {
       case 'ownerId':
-        return accessPatterns.recordsByOwner('company', filters.ownerId as string, updatedSince);
+        return recordsByOwner.query({ type: 'company', ownerId: filters.ownerId as string }, { updatedSince });
       case 'industry':
-        return accessPatterns.recordsByFacet('company', 'industry', (filters.industry as string).toLowerCase(), updatedSince);
+        return recordsByFacet.query({ type: 'company', facet: 'industry', value: (filters.industry as string).toLowerCase() }, { updatedSince });
       default:
         return undefined;
     }

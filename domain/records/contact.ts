@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { customProperties, idList, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
-import { accessPatterns, keys } from '../shared/keys';
+import { singlePartition } from '../shared/key-design';
+import { byLastUpdate, emailsByContact, recordQueries, recordsByFacet, recordsByOwner } from '../shared/keys';
 import type { CrmRecord, RecordModel } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
 
@@ -46,7 +47,7 @@ export const contactModel: RecordModel = {
   references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
   // Sent emails hold the address and the text, and so does each one's email activity (it has
   // the message's id): personal data that goes with the contact.
-  keptElsewhere: (id) => [{ query: accessPatterns.emailsByContact(id), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
+  keptElsewhere: (id) => [{ query: emailsByContact.query({ contactId: id }), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
 
   async derive(draft, { changedFields }) {
     if (!draft.firstName && !draft.lastName && !draft.email) {
@@ -64,20 +65,20 @@ export const contactModel: RecordModel = {
   },
 
   indexKeys: (record: CrmRecord) => ({
-    ...(record.ownerId ? keys.ownerIndex('contact', record.ownerId as string, record.updatedAt, record.id) : {}),
-    ...keys.facetIndex('contact', 'lifecycle', record.lifecycleStage as string, record.updatedAt, record.id),
+    ...(record.ownerId ? recordsByOwner.attributes({ type: 'contact', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
+    ...recordsByFacet.attributes({ type: 'contact', facet: 'lifecycle', value: record.lifecycleStage as string }, byLastUpdate(record)),
   }),
 
   listPattern(filters) {
     const updatedSince = filters.updatedSince as string | undefined;
     switch (onlyOneFilter(filters, ['ownerId', 'lifecycleStage', 'companyId'])) {
       case 'ownerId':
-        return accessPatterns.recordsByOwner('contact', filters.ownerId as string, updatedSince);
+        return recordsByOwner.query({ type: 'contact', ownerId: filters.ownerId as string }, { updatedSince });
       case 'lifecycleStage':
-        return accessPatterns.recordsByFacet('contact', 'lifecycle', filters.lifecycleStage as string, updatedSince);
+        return recordsByFacet.query({ type: 'contact', facet: 'lifecycle', value: filters.lifecycleStage as string }, { updatedSince });
       case 'companyId':
         if (updatedSince) throw new ValidationError('companyId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with companyId' }]);
-        return accessPatterns.linkedRecords('company', filters.companyId as string, 'contact');
+        return singlePartition(recordQueries.linkedRecords('company', filters.companyId as string, 'contact'));
       default:
         return undefined;
     }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ConflictError, ValidationError } from '../shared/errors';
-import { accessPatterns, keys } from '../shared/keys';
+import { singlePartition } from '../shared/key-design';
+import { byLastUpdate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner } from '../shared/keys';
 import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
 import type { CrmRecord, RecordModel } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
@@ -66,7 +67,7 @@ export const dealModel: RecordModel = {
       // the stage (or the pipeline) makes this write fail instead of stranding the deal there.
       context.guard({
         op: 'check',
-        key: keys.record('pipeline', pipeline.id),
+        key: recordKeys.record('pipeline', pipeline.id),
         condition: { kind: 'liveAtVersion', version: pipeline.version },
         onConditionFailed: () => new ConflictError(`Pipeline ${pipeline.id} changed while the deal was being saved; retry.`),
       });
@@ -83,8 +84,8 @@ export const dealModel: RecordModel = {
   },
 
   indexKeys: (record: CrmRecord) => ({
-    ...(record.ownerId ? keys.ownerIndex('deal', record.ownerId as string, record.updatedAt, record.id) : {}),
-    ...keys.dealPipelineIndex(record.pipelineId as string, record.stageId as string, record.updatedAt, record.id),
+    ...(record.ownerId ? recordsByOwner.attributes({ type: 'deal', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
+    ...dealsByPipeline.attributes({ pipelineId: record.pipelineId as string }, { stageId: record.stageId as string, ...byLastUpdate(record) }),
   }),
 
   listPattern(filters) {
@@ -97,18 +98,18 @@ export const dealModel: RecordModel = {
     };
     switch (onlyOneFilter(filters, ['ownerId', 'pipelineId', 'companyId', 'contactId'])) {
       case 'ownerId':
-        return accessPatterns.recordsByOwner('deal', filters.ownerId as string, updatedSince);
+        return recordsByOwner.query({ type: 'deal', ownerId: filters.ownerId as string }, { updatedSince });
       case 'pipelineId':
         if (updatedSince && !filters.stageId) {
           throw new ValidationError('updatedSince with pipelineId needs stageId.', [{ field: 'query.updatedSince', message: 'send stageId too' }]);
         }
-        return accessPatterns.dealsByPipeline(filters.pipelineId as string, filters.stageId as string | undefined, updatedSince);
+        return dealsByPipeline.query({ pipelineId: filters.pipelineId as string }, { stageId: filters.stageId as string | undefined, updatedSince });
       case 'companyId':
         linked('companyId');
-        return accessPatterns.linkedRecords('company', filters.companyId as string, 'deal');
+        return singlePartition(recordQueries.linkedRecords('company', filters.companyId as string, 'deal'));
       case 'contactId':
         linked('contactId');
-        return accessPatterns.linkedRecords('contact', filters.contactId as string, 'deal');
+        return singlePartition(recordQueries.linkedRecords('contact', filters.contactId as string, 'deal'));
       default:
         return undefined;
     }

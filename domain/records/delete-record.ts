@@ -4,7 +4,8 @@ import type { Actor } from '../shared/actor';
 import { systemActor } from '../shared/actor';
 import { NotFoundError, PreconditionFailedError } from '../shared/errors';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
-import { accessPatterns, keys } from '../shared/keys';
+import { partitionQueries } from '../shared/key-design';
+import { recordKeys, recordQueries, uniqueGuardKey } from '../shared/keys';
 import type { Item, ItemKey, PageKey, WriteOp } from '../shared/table-port';
 import type { RecordDependencies } from './record-dependencies';
 import { linkKey, referencedIds } from './record-items';
@@ -48,7 +49,7 @@ export async function deleteRecord(deps: RecordDependencies, modelOf: ModelLooku
  */
 export async function finishDeletion(deps: RecordDependencies, modelOf: ModelLookup, type: RecordType, id: string): Promise<void> {
   const model = modelOf(type);
-  const tombstone = await deps.table.getItem(keys.record(type, id));
+  const tombstone = await deps.table.getItem(recordKeys.record(type, id));
   // Gone already, or a live record (a stray stream event): nothing to finish.
   if (!tombstone || tombstone.deletedAt === undefined) return;
   await sweepDeletedRecord(deps, modelOf, model, tombstone, () => true);
@@ -60,7 +61,7 @@ export async function finishDeletion(deps: RecordDependencies, modelOf: ModelLoo
  */
 async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id: string, options: DeleteOptions): Promise<Item> {
   return retryLostRaces(deps.clock, { resource: model.type, id, ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}) }, async () => {
-    const item = await deps.table.getItem(keys.record(model.type, id));
+    const item = await deps.table.getItem(recordKeys.record(model.type, id));
     if (!item) throw new NotFoundError(model.type, id);
     if (item.deletedAt !== undefined) {
       // Resuming an interrupted sweep only finishes a delete someone was allowed to start.
@@ -79,7 +80,7 @@ async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id:
 function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): { ops: WriteOp[]; tombstone: Item } {
   const at = deps.clock.now().toISOString();
   const tombstone: Item = {
-    ...keys.record(model.type, record.id),
+    ...recordKeys.record(model.type, record.id),
     entity: 'tombstone',
     id: record.id,
     deletedAt: at,
@@ -97,7 +98,7 @@ function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmR
   const unique = model.uniqueField;
   const uniqueValue = unique ? record[unique.field] : undefined;
   if (unique && typeof uniqueValue === 'string') {
-    ops.push({ op: 'delete', key: keys.uniqueGuard(model.type, unique.field, unique.normalize(uniqueValue)) });
+    ops.push({ op: 'delete', key: uniqueGuardKey(model.type, unique.field, unique.normalize(uniqueValue)) });
   }
   return { ops, tombstone };
 }
@@ -115,7 +116,7 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
     let startKey: PageKey | undefined;
     do {
       if (!hasTimeLeft()) return 'pending';
-      const page = await deps.table.query(accessPatterns.recordPartition(model.type, id), { limit: 100, ...(startKey ? { startKey } : {}) });
+      const page = await deps.table.query(recordQueries.recordPartition(model.type, id), { limit: 100, ...(startKey ? { startKey } : {}) });
       const links = page.items.filter((item) => item.entity === 'link');
       await inParallel(links, DETACH_CONCURRENCY, (link) => detachFrom(deps, modelOf(link.sourceType as RecordType), link.sourceId as string, id, cascadeActor));
       const hanging = page.items.filter((item) => item.sk !== 'RECORD');
@@ -127,25 +128,27 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
     } while (startKey);
   }
 
-  for (const { query, ownedRecord } of model.keptElsewhere?.(id) ?? []) {
-    // Until a pass finds nothing: the index is eventually consistent, and a page's deletes shift the next.
-    for (let page = await deps.table.query(query, { limit: 25 }); page.items.length > 0; page = await deps.table.query(query, { limit: 25 })) {
-      if (!hasTimeLeft()) return 'pending';
-      if (ownedRecord) {
-        await inParallel(page.items, DETACH_CONCURRENCY, async (item) => {
-          const owned = ownedRecord(item);
-          try {
-            await deleteRecord(deps, modelOf, modelOf(owned.type), owned.id, { actor: cascadeActor });
-          } catch (error) {
-            if (!(error instanceof NotFoundError)) throw error;
-          }
-        });
+  for (const { query: list, ownedRecord } of model.keptElsewhere?.(id) ?? []) {
+    for (const query of partitionQueries(list)) {
+      // Until a pass finds nothing: the index is eventually consistent, and a page's deletes shift the next.
+      for (let page = await deps.table.query(query, { limit: 25 }); page.items.length > 0; page = await deps.table.query(query, { limit: 25 })) {
+        if (!hasTimeLeft()) return 'pending';
+        if (ownedRecord) {
+          await inParallel(page.items, DETACH_CONCURRENCY, async (item) => {
+            const owned = ownedRecord(item);
+            try {
+              await deleteRecord(deps, modelOf, modelOf(owned.type), owned.id, { actor: cascadeActor });
+            } catch (error) {
+              if (!(error instanceof NotFoundError)) throw error;
+            }
+          });
+        }
+        await deps.table.deleteItems(page.items.map(({ pk, sk }) => ({ pk, sk })));
       }
-      await deps.table.deleteItems(page.items.map(({ pk, sk }) => ({ pk, sk })));
     }
   }
 
-  await deps.table.deleteItems([keys.record(model.type, id)]);
+  await deps.table.deleteItems([recordKeys.record(model.type, id)]);
   return 'deleted';
 }
 

@@ -1,13 +1,13 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { NotFoundError } from '../shared/errors';
-import { keys } from '../shared/keys';
+import { recordKeys, uniqueGuardKey } from '../shared/keys';
 import type { RecordDependencies } from './record-dependencies';
 import { itemToRecord } from './record-items';
 import type { CrmRecord, RecordModel } from './record-model';
 
 export async function findRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string): Promise<CrmRecord | undefined> {
-  return itemToRecord(await deps.table.getItem(keys.record(model.type, id)));
+  return itemToRecord(await deps.table.getItem(recordKeys.record(model.type, id)));
 }
 
 export async function getRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string, actor: Actor): Promise<CrmRecord> {
@@ -21,6 +21,6 @@ export async function getRecord(deps: Pick<RecordDependencies, 'table'>, model: 
 export async function findByUniqueValue(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, value: string): Promise<CrmRecord | undefined> {
   const unique = model.uniqueField;
   if (!unique) return undefined;
-  const guard = await deps.table.getItem(keys.uniqueGuard(model.type, unique.field, unique.normalize(value)));
+  const guard = await deps.table.getItem(uniqueGuardKey(model.type, unique.field, unique.normalize(value)));
   return guard ? findRecord(deps, model, guard.recordId as string) : undefined;
 }

@@ -1,23 +1,18 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { nextCursorOf, queryPage } from '../shared/cursor';
 import { ValidationError } from '../shared/errors';
-import { accessPatterns, keys } from '../shared/keys';
-import { fitPage } from '../shared/page-budget';
+import { recordKeys, recordsByType } from '../shared/keys';
+import type { Page } from '../shared/page';
+import { listPage, pageOf, queryList } from '../shared/pagination';
 import type { RecordDependencies } from './record-dependencies';
 import { findByUniqueValue } from './get-record';
 import { itemToRecord } from './record-items';
 import type { CrmRecord, RecordModel } from './record-model';
 
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor: string | null;
-}
-
 /**
- * One page of a list. Every filter maps to exactly one Query of a named access
- * pattern (never a Scan, never a filter expression), so a page costs the same at
- * any table size. Lists read from indexes, which are eventually consistent.
+ * One page of a list. Every filter maps to exactly one list of a named access pattern
+ * (never a Scan, never a filter expression), so a page costs the same at any table size.
+ * Lists read from indexes, which are eventually consistent.
  */
 export async function listRecords(deps: RecordDependencies, model: RecordModel, filters: Record<string, unknown>, actor: Actor): Promise<Page<CrmRecord>> {
   requireCapability(actor, 'readRecords', `list ${model.collection}`);
@@ -32,20 +27,15 @@ export async function listRecords(deps: RecordDependencies, model: RecordModel, 
     return { items: record ? [record] : [], nextCursor: null };
   }
 
-  const query = model.listPattern(filters) ?? accessPatterns.recordsByType(model.type, filters.updatedSince as string | undefined);
-  const page = await queryPage(deps.table, query, { limit: filters.limit as number, ...(typeof filters.cursor === 'string' ? { cursor: filters.cursor } : {}) });
+  const query = model.listPattern(filters) ?? recordsByType.query({ type: model.type }, { updatedSince: filters.updatedSince as string | undefined });
+  const page = { limit: filters.limit as number, ...(typeof filters.cursor === 'string' ? { cursor: filters.cursor } : {}) };
+  const readLegacy = await deps.layout.readsLegacyPartitions();
+  if (query.pattern !== 'linkedRecords') return listPage(deps.table, query, page, itemToRecord, { readLegacy });
 
-  if (query.pattern !== 'linkedRecords') {
-    return { items: page.items.map(itemToRecord).filter((record): record is CrmRecord => record !== undefined), nextCursor: nextCursorOf(query, page.lastKey) };
-  }
   // Link items name the records; fetch them in one batch and keep the link order.
-  const ids = page.items.map((link) => link.sourceId as string);
-  const records = (await deps.table.getItems(ids.map((id) => keys.record(model.type, id)))).map(itemToRecord);
-  const byId = new Map(records.filter((record): record is CrmRecord => record !== undefined).map((record) => [record.id, record]));
-  const entries = page.items.flatMap((link) => {
-    const record = byId.get(link.sourceId as string);
-    return record ? [{ value: record, key: { pk: link.pk, sk: link.sk } }] : [];
+  return pageOf(await queryList(deps.table, query, page), async (links) => {
+    const records = (await deps.table.getItems(links.map((link) => recordKeys.record(model.type, link.sourceId as string)))).map(itemToRecord);
+    const byId = new Map(records.filter((record): record is CrmRecord => record !== undefined).map((record) => [record.id, record]));
+    return links.map((link) => byId.get(link.sourceId as string));
   });
-  const fitted = fitPage(entries, page.lastKey);
-  return { items: fitted.items, nextCursor: nextCursorOf(query, fitted.lastKey) };
 }

@@ -1,4 +1,4 @@
-import { keys } from '../shared/keys';
+import { byLastUpdate, recordKeys, recordsByType } from '../shared/keys';
 import type { Item } from '../shared/table-port';
 import type { CrmRecord, RecordModel, RecordReference } from './record-model';
 
@@ -8,9 +8,9 @@ const storageAttributes = new Set(['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gs
 export function recordToItem(model: RecordModel, record: CrmRecord): Item {
   return {
     ...record,
-    ...keys.record(model.type, record.id),
+    ...recordKeys.record(model.type, record.id),
     entity: model.type,
-    ...keys.typeListIndex(model.type, record.updatedAt, record.id),
+    ...recordsByType.attributes({ type: model.type }, byLastUpdate(record)),
     ...model.indexKeys(record),
   };
 }
@@ -41,6 +41,6 @@ export function referencedIds(record: Record<string, unknown> | undefined, refer
 /** The key of the link item a record keeps in a referenced record's partition. */
 export function linkKey(model: RecordModel, record: Record<string, unknown> & { id: string }, reference: RecordReference, targetId: string) {
   return reference.linkKind === 'timeline'
-    ? keys.timelineActivityLink(reference.target, targetId, record.occurredAt as string, record.id)
-    : keys.associationLink(reference.target, targetId, model.type, record.id);
+    ? recordKeys.timelineActivityLink(reference.target, targetId, record.occurredAt as string, record.id)
+    : recordKeys.associationLink(reference.target, targetId, model.type, record.id);
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { Item, KeyQuery, WriteOp } from '../shared/table-port';
+import type { ListQuery } from '../shared/key-design';
+import type { Item, WriteOp } from '../shared/table-port';
 import type { Pipeline } from '../pipelines/pipeline';
 
 export type RecordType = 'contact' | 'company' | 'deal' | 'activity';
@@ -28,14 +29,7 @@ export interface UniqueField {
 }
 
 /** Secondary index keys a record is listed under, besides the per-type list (gsi1). */
-export interface RecordIndexKeys {
-  readonly gsi2pk?: string;
-  readonly gsi2sk?: string;
-  readonly gsi3pk?: string;
-  readonly gsi3sk?: string;
-  readonly gsi4pk?: string;
-  readonly gsi4sk?: string;
-}
+export type RecordIndexKeys = Readonly<Record<string, string>>;
 
 export interface DerivationContext {
   readonly now: string;
@@ -55,7 +49,7 @@ export interface DerivationContext {
 }
 
 export interface KeptElsewhere {
-  readonly query: KeyQuery;
+  readonly query: ListQuery;
   readonly ownedRecord?: (item: Item) => { readonly type: RecordType; readonly id: string };
 }
 
@@ -85,5 +79,5 @@ export interface RecordModel {
    * The access pattern answering a list request with these filters, or undefined for
    * the default per-type list. Throws ValidationError for combinations no index serves.
    */
-  listPattern(filters: Record<string, unknown>): KeyQuery | undefined;
+  listPattern(filters: Record<string, unknown>): ListQuery | undefined;
 }

@@ -1,7 +1,7 @@
 import type { Actor } from '../shared/actor';
 import { auditAttributes } from '../audit/audit-entries';
 import { PreconditionFailedError, UniqueValueTakenError, ValidationError } from '../shared/errors';
-import { keys } from '../shared/keys';
+import { recordKeys, uniqueGuardKey } from '../shared/keys';
 import type { WriteOp } from '../shared/table-port';
 import { diffRecords, type FieldChange } from './field-changes';
 import { linkKey, recordToItem, referencedIds } from './record-items';
@@ -39,7 +39,7 @@ export function planRecordWrite(write: RecordWrite): { ops: WriteOp[]; changes: 
       // The timeline entry is also the audit entry: its index keys list it by actor and by record.
       op: 'put',
       item: {
-        ...keys.timelineChange(model.type, after.id, after.updatedAt, write.changeId),
+        ...recordKeys.timelineChange(model.type, after.id, after.updatedAt, write.changeId),
         entity: 'timelineChange',
         ...auditAttributes({
           recordType: model.type,
@@ -67,11 +67,11 @@ function uniqueGuardOps({ model, before, after }: RecordWrite): WriteOp[] {
   const newValue = normalized(after);
   if (oldValue === newValue) return [];
   const ops: WriteOp[] = [];
-  if (oldValue) ops.push({ op: 'delete', key: keys.uniqueGuard(model.type, unique.field, oldValue) });
+  if (oldValue) ops.push({ op: 'delete', key: uniqueGuardKey(model.type, unique.field, oldValue) });
   if (newValue) {
     ops.push({
       op: 'put',
-      item: { ...keys.uniqueGuard(model.type, unique.field, newValue), entity: 'uniqueGuard', recordId: after.id },
+      item: { ...uniqueGuardKey(model.type, unique.field, newValue), entity: 'uniqueGuard', recordId: after.id },
       condition: { kind: 'absent' },
       onConditionFailed: () => new UniqueValueTakenError(unique.field, newValue),
     });
@@ -94,7 +94,7 @@ function linkOps({ model, before, after }: RecordWrite): WriteOp[] {
       // Moved links are checked too: a link re-keyed into a record being deleted could land behind its sweep.
       ops.push({
         op: 'check',
-        key: keys.record(reference.target, id),
+        key: recordKeys.record(reference.target, id),
         condition: { kind: 'live' },
         onConditionFailed: () =>
           new ValidationError(`No ${reference.target} with id ${id}.`, [{ field: `body.${reference.field}`, message: `${reference.target} ${id} does not exist` }]),

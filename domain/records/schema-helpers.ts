@@ -25,7 +25,7 @@ export const pageLimit = z.coerce.number().int().min(1).max(100).default(25).met
 /** Query parameters every list accepts. */
 export const commonListQuery = {
   limit: pageLimit,
-  cursor: z.string().min(1).max(2_048).optional().meta({ description: 'Opaque; pass `nextCursor` of the previous page.' }),
+  cursor: z.string().min(1).max(4_096).optional().meta({ description: 'Opaque; pass `nextCursor` of the previous page.' }),
   updatedSince: isoDateTime.optional().meta({ description: 'Only records updated at or after this instant.' }),
   ownerId: userId.optional(),
 };

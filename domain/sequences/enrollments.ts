@@ -3,9 +3,11 @@ import { auditOp } from '../audit/audit-entries';
 import { findSendableContact } from '../email/send-email';
 import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
-import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { ConflictError, EmailNotSendableError, NotFoundError, ValidationError } from '../shared/errors';
-import { accessPatterns, keys } from '../shared/keys';
+import { singlePartition } from '../shared/key-design';
+import { enrollmentKeys, recordKeys } from '../shared/keys';
+import type { PageRequest } from '../shared/page';
+import { listPage } from '../shared/pagination';
 import type { Enrollment } from './sequence';
 import { enrollmentToItem, findEnrollment, itemToEnrollment, updateEnrollment } from './sequence-items';
 import { requireSequence, type SequenceDependencies } from './sequence-use-cases';
@@ -51,7 +53,7 @@ export async function enrollContact(deps: SequenceDependencies, sequenceId: stri
     },
     {
       op: 'check',
-      key: keys.record('contact', contactId),
+      key: recordKeys.record('contact', contactId),
       condition: { kind: 'live' },
       onConditionFailed: noSuchContact,
     },
@@ -70,9 +72,7 @@ export async function getEnrollment(deps: SequenceDependencies, sequenceId: stri
 export async function listEnrollments(deps: SequenceDependencies, sequenceId: string, page: PageRequest, actor: Actor): Promise<Page<Enrollment>> {
   requireCapability(actor, 'readRecords', 'list enrollments');
   await requireSequence(deps, sequenceId);
-  const query = accessPatterns.enrollmentsOfSequence(sequenceId);
-  const result = await queryPage(deps.table, query, page);
-  return { items: result.items.map(itemToEnrollment), nextCursor: nextCursorOf(query, result.lastKey) };
+  return listPage(deps.table, singlePartition(enrollmentKeys.ofSequence(sequenceId)), page, itemToEnrollment);
 }
 
 /**

@@ -1,14 +1,14 @@
 import { ConflictError } from '../shared/errors';
-import { keys } from '../shared/keys';
+import { enrollmentKeys, recordKeys, recordsByType } from '../shared/keys';
 import type { Clock, CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { Enrollment, Sequence } from './sequence';
 
 export const sequenceToItem = (sequence: Sequence): Item => ({
-  ...keys.record('sequence', sequence.id),
+  ...recordKeys.record('sequence', sequence.id),
   entity: 'sequence',
   ...sequence,
-  ...keys.typeListIndex('sequence', sequence.createdAt, sequence.id),
+  ...recordsByType.attributes({ type: 'sequence' }, { at: sequence.createdAt, id: sequence.id }),
 });
 
 export function itemToSequence(item: Item): Sequence {
@@ -17,11 +17,11 @@ export function itemToSequence(item: Item): Sequence {
 }
 
 export async function findSequence(table: CrmTablePort, id: string): Promise<Sequence | undefined> {
-  const item = await table.getItem(keys.record('sequence', id));
+  const item = await table.getItem(recordKeys.record('sequence', id));
   return item ? itemToSequence(item) : undefined;
 }
 
-export const enrollmentToItem = (enrollment: Enrollment): Item => ({ ...keys.enrollment(enrollment.sequenceId, enrollment.contactId), entity: 'enrollment', ...enrollment });
+export const enrollmentToItem = (enrollment: Enrollment): Item => ({ ...enrollmentKeys.enrollment(enrollment.sequenceId, enrollment.contactId), entity: 'enrollment', ...enrollment });
 
 export function itemToEnrollment(item: Item): Enrollment {
   const { pk: _pk, sk: _sk, entity: _entity, ...enrollment } = item;
@@ -29,7 +29,7 @@ export function itemToEnrollment(item: Item): Enrollment {
 }
 
 export async function findEnrollment(table: CrmTablePort, sequenceId: string, contactId: string): Promise<Enrollment | undefined> {
-  const item = await table.getItem(keys.enrollment(sequenceId, contactId));
+  const item = await table.getItem(enrollmentKeys.enrollment(sequenceId, contactId));
   return item ? itemToEnrollment(item) : undefined;
 }
 

@@ -3,9 +3,10 @@ import { auditOp } from '../audit/audit-entries';
 import { changedFields } from '../records/field-changes';
 import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
-import { nextCursorOf, queryPage, type PageRequest } from '../shared/cursor';
 import { NotFoundError, PreconditionFailedError } from '../shared/errors';
-import { accessPatterns } from '../shared/keys';
+import { recordsByType } from '../shared/keys';
+import type { PageRequest } from '../shared/page';
+import { listPage } from '../shared/pagination';
 import type { CoreDependencies } from '../shared/dependencies';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import type { Sequence, SequenceCreate, SequenceUpdate } from './sequence';
@@ -40,9 +41,7 @@ export async function getSequence(deps: SequenceDependencies, id: string, actor:
 
 export async function listSequences(deps: SequenceDependencies, page: PageRequest, actor: Actor): Promise<Page<Sequence>> {
   requireCapability(actor, 'readRecords', 'list sequences');
-  const query = accessPatterns.recordsByType('sequence');
-  const result = await queryPage(deps.table, query, page);
-  return { items: result.items.map(itemToSequence), nextCursor: nextCursorOf(query, result.lastKey) };
+  return listPage(deps.table, recordsByType.query({ type: 'sequence' }), page, itemToSequence);
 }
 
 export async function updateSequence(deps: SequenceDependencies, id: string, patch: SequenceUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Sequence> {

@@ -1,201 +1,279 @@
-import type { ItemKey, KeyQuery } from './table-port';
 import type { RecordType } from '../records/record-model';
+import { beginsWith, defineIndex, HIGHEST, joinKey, since } from './key-design';
+import type { ItemKey, KeyQuery } from './table-port';
 
 /**
- * Every key string of the CRM table is built here and nowhere else. Each access
- * pattern has a name, which docs/data-model.md lists with its key condition and index.
+ * Every key of the CRM table, each declared once: the keys an item is stored under, the
+ * index attributes it carries, the Query of each named access pattern (docs/data-model.md
+ * lists them all), and the parsers of keys that consumers read back. No key string is
+ * assembled anywhere else (test/architecture.test.ts looks for prefixes outside this file).
  *
  * Partition layout: a record and everything hanging off it share one partition
  * (`CONTACT#<id>`): the record item (sk RECORD), its timeline (sk TL#…) and the links
  * other records keep to it (sk LINK#…). One Query returns any of these collections.
  */
-const RECORD_SK = 'RECORD';
-/** Sorts after any ISO timestamp, closing open-ended ranges. */
-const HIGH = '~';
 
-const partition = (type: string, id: string) => `${type.toUpperCase()}#${id}`;
-const listSortKey = (updatedAt: string, id: string) => `${updatedAt}#${id}`;
+/** Types whose items live in a `<TYPE>#<id>` partition with a RECORD item. */
+export type PartitionedType = RecordType | 'pipeline' | 'sequence';
 
-export const keys = {
-  record: (type: RecordType | 'pipeline' | 'sequence', id: string): ItemKey => ({ pk: partition(type, id), sk: RECORD_SK }),
+const RECORD = 'RECORD';
+const LINK = 'LINK';
+const TIMELINE = 'TL';
+const upper = (value: string) => value.toUpperCase();
 
-  /** Guard item that makes a normalized value (email, domain) unique across a type. */
-  uniqueGuard: (type: RecordType, field: string, normalizedValue: string): ItemKey => ({
-    pk: `UNIQUE#${type.toUpperCase()}#${field.toUpperCase()}#${normalizedValue}`,
-    sk: 'UNIQUE',
-  }),
-
-  associationLink: (target: RecordType, targetId: string, source: RecordType, sourceId: string): ItemKey => ({
-    pk: partition(target, targetId),
-    sk: `LINK#${source}#${sourceId}`,
-  }),
-
-  timelineActivityLink: (target: RecordType, targetId: string, occurredAt: string, activityId: string): ItemKey => ({
-    pk: partition(target, targetId),
-    sk: `TL#${occurredAt}#activity#${activityId}`,
-  }),
-
-  timelineChange: (type: RecordType, id: string, at: string, changeId: string): ItemKey => ({
-    pk: partition(type, id),
-    sk: `TL#${at}#change#${changeId}`,
-  }),
-
-  propertyDefinition: (objectType: RecordType, name: string): ItemKey => ({ pk: `PROPDEF#${objectType}`, sk: `PROPDEF#${name}` }),
-
-  /** Audit entries that do not live in a record's partition: deletions, pipeline and property changes. */
-  auditEntry: (recordType: string, recordId: string, at: string, entryId: string): ItemKey => ({
-    pk: `AUDIT#${recordType}#${recordId}`,
-    sk: `${at}#${entryId}`,
-  }),
-  /** gsi2: every audit entry by who made it. */
-  auditByActorIndex: (actorId: string, at: string, entryId: string) => ({ gsi2pk: `AUDIT#ACTOR#${actorId}`, gsi2sk: `${at}#${entryId}` }),
-  /** gsi3: every audit entry of one record, pipeline or property. */
-  auditByRecordIndex: (recordType: string, recordId: string, at: string, entryId: string) => ({
-    gsi3pk: `AUDIT#RECORD#${recordType}#${recordId}`,
-    gsi3sk: `${at}#${entryId}`,
-  }),
-
-  /** gsi1: every live record of a type, by last update. */
-  typeListIndex: (type: RecordType | 'pipeline' | 'sequence', updatedAt: string, id: string) => ({
-    gsi1pk: type.toUpperCase(),
-    gsi1sk: listSortKey(updatedAt, id),
-  }),
-  /** An email the CRM sent (or is sending): its status and what SES reported back. */
-  emailMessage: (messageId: string): ItemKey => ({ pk: `EMAIL#${messageId}`, sk: 'EMAIL' }),
-  /** gsi2: a contact's emails, newest first. */
-  emailsByContactIndex: (contactId: string, createdAt: string, messageId: string) => ({
-    gsi2pk: `EMAIL#CONTACT#${contactId}`,
-    gsi2sk: `${createdAt}#${messageId}`,
-  }),
-  /**
-   * An address the CRM must not email (hard bounce, complaint, unsubscribe). Keyed by the
-   * address, not a contact, so it outlives the contact and covers a re-created one.
-   */
-  emailSuppression: (normalizedEmail: string): ItemKey => ({ pk: `SUPPRESSION#${normalizedEmail}`, sk: 'SUPPRESSION' }),
-  /** gsi1: the suppression list, newest first. */
-  suppressionListIndex: (since: string, normalizedEmail: string) => ({ gsi1pk: 'SUPPRESSION', gsi1sk: `${since}#${normalizedEmail}` }),
-  /** A contact's place in a follow-up sequence; one per contact and sequence, in the sequence's partition. */
-  enrollment: (sequenceId: string, contactId: string): ItemKey => ({ pk: partition('sequence', sequenceId), sk: `ENROLLMENT#${contactId}` }),
-
-  /** gsi2: records of a type by the user responsible (owner; for tasks, the assignee). */
-  ownerIndex: (type: RecordType, ownerId: string, updatedAt: string, id: string) => ({
-    gsi2pk: `${type.toUpperCase()}#OWNER#${ownerId}`,
-    gsi2sk: listSortKey(updatedAt, id),
-  }),
-  /** gsi3: records of a type by one categorical facet (lifecycle stage, industry, activity kind). */
-  facetIndex: (type: RecordType, facet: string, value: string, updatedAt: string, id: string) => ({
-    gsi3pk: `${type.toUpperCase()}#${facet.toUpperCase()}#${value}`,
-    gsi3sk: listSortKey(updatedAt, id),
-  }),
-  /** gsi4: tasks by assignee, open before done, each by due date (undated last): "my open tasks". */
-  taskAssigneeIndex: (assigneeId: string, taskStatus: string, dueAt: string | undefined, id: string) => ({
-    gsi4pk: `ACTIVITY#ASSIGNEE#${assigneeId}`,
-    gsi4sk: `${taskStatus}#${dueAt ?? HIGH}#${id}`,
-  }),
-  /** gsi3 for deals: by pipeline, sorted by stage then update, so one partition also answers "by stage". */
-  dealPipelineIndex: (pipelineId: string, stageId: string, updatedAt: string, id: string) => ({
-    gsi3pk: `DEAL#PIPELINE#${pipelineId}`,
-    gsi3sk: `${stageId}#${listSortKey(updatedAt, id)}`,
-  }),
+/**
+ * Shards per sharded list (key-design.ts), from the partition-heat model in `npm run bench`
+ * (bench/partition-heat.ts): enough that the model's default workloads keep every partition
+ * key under 80 % of DynamoDB's per-partition write limit. docs/data-model.md (Limits and
+ * heat) explains each number.
+ */
+export const listShards = {
+  recordsByType: { contact: 1, company: 1, deal: 1, activity: 1, pipeline: 1, sequence: 1 } satisfies Record<PartitionedType, number>,
+  recordsByOwner: 1,
+  recordsByFacet: 1,
+  dealsByPipeline: 1,
+  auditByActor: 1,
+  suppressions: 1,
 };
 
-const updatedSinceRange = (prefix: string, updatedSince?: string) =>
-  updatedSince
-    ? ({ kind: 'between', from: `${prefix}${updatedSince}`, to: `${prefix}${HIGH}` } as const)
-    : prefix
-      ? ({ kind: 'beginsWith', prefix } as const)
-      : undefined;
+// ---------------------------------------------------------------------------------------
+// A record's partition: the record, its timeline and the links other records keep to it.
 
-const withSortKey = (query: Omit<KeyQuery, 'sortKey'>, sortKey: KeyQuery['sortKey']): KeyQuery =>
-  sortKey ? { ...query, sortKey } : query;
+const recordPk = (type: PartitionedType, id: string) => joinKey(upper(type), id);
 
-/** The named access patterns. Each returns the exact Query to run. */
-export const accessPatterns = {
-  recordsByType: (type: RecordType | 'pipeline' | 'sequence', updatedSince?: string): KeyQuery =>
-    withSortKey({ pattern: 'recordsByType', index: 'gsi1', partitionKey: type.toUpperCase() }, updatedSinceRange('', updatedSince)),
+export const recordKeys = {
+  record: (type: PartitionedType, id: string): ItemKey => ({ pk: recordPk(type, id), sk: RECORD }),
+  /** The type and id a record partition key names (a stream consumer reads them from an image's pk). */
+  parse(pk: string): { readonly type: PartitionedType; readonly id: string } {
+    const separator = pk.indexOf('#');
+    return { type: pk.slice(0, separator).toLowerCase() as PartitionedType, id: pk.slice(separator + 1) };
+  },
+  isRecord: (key: ItemKey) => key.sk === RECORD,
 
-  recordsByOwner: (type: RecordType, ownerId: string, updatedSince?: string): KeyQuery =>
-    withSortKey(
-      { pattern: 'recordsByOwner', index: 'gsi2', partitionKey: `${type.toUpperCase()}#OWNER#${ownerId}` },
-      updatedSinceRange('', updatedSince),
-    ),
-
-  recordsByFacet: (type: RecordType, facet: string, value: string, updatedSince?: string): KeyQuery =>
-    withSortKey(
-      { pattern: 'recordsByFacet', index: 'gsi3', partitionKey: `${type.toUpperCase()}#${facet.toUpperCase()}#${value}` },
-      updatedSinceRange('', updatedSince),
-    ),
-
-  dealsByPipeline: (pipelineId: string, stageId?: string, updatedSince?: string): KeyQuery =>
-    withSortKey(
-      { pattern: 'dealsByPipeline', index: 'gsi3', partitionKey: `DEAL#PIPELINE#${pipelineId}` },
-      stageId ? updatedSinceRange(`${stageId}#`, updatedSince) : undefined,
-    ),
-
-  tasksByAssignee: (assigneeId: string, taskStatus?: string): KeyQuery => ({
-    pattern: 'tasksByAssignee',
-    index: 'gsi4',
-    partitionKey: `ACTIVITY#ASSIGNEE#${assigneeId}`,
-    ...(taskStatus ? { sortKey: { kind: 'beginsWith', prefix: `${taskStatus}#` } as const } : {}),
-    ascending: true,
+  /** Another record references this one (a contact's company, a deal's contacts). */
+  associationLink: (target: RecordType, targetId: string, source: RecordType, sourceId: string): ItemKey => ({
+    pk: recordPk(target, targetId),
+    sk: joinKey(LINK, source, sourceId),
   }),
+  /** An activity linked to this record; sorts into its timeline by when it happened. */
+  timelineActivityLink: (target: RecordType, targetId: string, occurredAt: string, activityId: string): ItemKey => ({
+    pk: recordPk(target, targetId),
+    sk: joinKey(TIMELINE, occurredAt, 'activity', activityId),
+  }),
+  /** One change of the record (who, when, old → new); also its audit entry. */
+  timelineChange: (type: RecordType, id: string, at: string, changeId: string): ItemKey => ({
+    pk: recordPk(type, id),
+    sk: joinKey(TIMELINE, at, 'change', changeId),
+  }),
+  /** The change id a timeline change's sort key ends with. */
+  changeIdOf: (sk: string) => sk.slice(sk.lastIndexOf('#') + 1),
+};
 
+export const recordQueries = {
   /** Records of `source` type that reference the record (e.g. contacts of a company). */
   linkedRecords: (target: RecordType, targetId: string, source: RecordType): KeyQuery => ({
     pattern: 'linkedRecords',
-    partitionKey: partition(target, targetId),
-    sortKey: { kind: 'beginsWith', prefix: `LINK#${source}#` },
+    partitionKey: recordPk(target, targetId),
+    sortKey: beginsWith(joinKey(LINK, source, '')),
     ascending: true,
   }),
-
-  timeline: (type: RecordType, id: string): KeyQuery => ({
-    pattern: 'timeline',
-    partitionKey: partition(type, id),
-    sortKey: { kind: 'beginsWith', prefix: 'TL#' },
-  }),
-
+  timeline: (type: RecordType, id: string): KeyQuery => ({ pattern: 'timeline', partitionKey: recordPk(type, id), sortKey: beginsWith(joinKey(TIMELINE, '')) }),
   /** Everything in a record's partition: what a delete must clean up. */
-  recordPartition: (type: RecordType, id: string): KeyQuery => ({
-    pattern: 'recordPartition',
-    partitionKey: partition(type, id),
-    ascending: true,
-  }),
+  recordPartition: (type: RecordType, id: string): KeyQuery => ({ pattern: 'recordPartition', partitionKey: recordPk(type, id), ascending: true }),
+};
 
-  emailsByContact: (contactId: string): KeyQuery => ({ pattern: 'emailsByContact', index: 'gsi2', partitionKey: `EMAIL#CONTACT#${contactId}` }),
+/** Guard item that makes a normalized value (email, domain) unique across a type. */
+export const uniqueGuardKey = (type: RecordType, field: string, normalizedValue: string): ItemKey => ({
+  pk: joinKey('UNIQUE', upper(type), upper(field), normalizedValue),
+  sk: 'UNIQUE',
+});
 
-  suppressions: (): KeyQuery => ({ pattern: 'suppressions', index: 'gsi1', partitionKey: 'SUPPRESSION' }),
+// ---------------------------------------------------------------------------------------
+// Lists of records (gsi1 to gsi4). Their sort keys end with the id, so no two items tie.
 
-  enrollmentsOfSequence: (sequenceId: string): KeyQuery => ({
-    pattern: 'enrollmentsOfSequence',
-    partitionKey: partition('sequence', sequenceId),
-    sortKey: { kind: 'beginsWith', prefix: 'ENROLLMENT#' },
-    ascending: true,
-  }),
+/** Where an item sorts in a list by time: its last update (pipelines and sequences: creation), then its id. */
+export interface ListPosition {
+  readonly at: string;
+  readonly id: string;
+}
+/** A record's place in the lists sorted by last update. */
+export const byLastUpdate = (record: { readonly updatedAt: string; readonly id: string }): ListPosition => ({ at: record.updatedAt, id: record.id });
+const byUpdate = {
+  sort: ({ at, id }: ListPosition) => joinKey(at, id),
+  shardBy: ({ id }: ListPosition) => id,
+  range: ({ updatedSince }: { readonly updatedSince?: string }) => (updatedSince ? since('', updatedSince) : undefined),
+};
 
-  auditByActor: (actorId: string): KeyQuery => ({ pattern: 'auditByActor', index: 'gsi2', partitionKey: `AUDIT#ACTOR#${actorId}` }),
+/** gsi1: every live record of a type, by last update (pipelines and sequences: by creation). */
+export const recordsByType = defineIndex({
+  pattern: 'recordsByType',
+  index: 'gsi1',
+  partition: ({ type }: { readonly type: PartitionedType }) => [upper(type)],
+  shards: ({ type }) => listShards.recordsByType[type],
+  ...byUpdate,
+});
 
-  auditByRecord: (recordType: string, recordId: string): KeyQuery => ({
-    pattern: 'auditByRecord',
-    index: 'gsi3',
-    partitionKey: `AUDIT#RECORD#${recordType}#${recordId}`,
-  }),
+/** gsi2: records of a type by the user responsible (owner). */
+export const recordsByOwner = defineIndex({
+  pattern: 'recordsByOwner',
+  index: 'gsi2',
+  partition: ({ type, ownerId }: { readonly type: RecordType; readonly ownerId: string }) => [upper(type), 'OWNER', ownerId],
+  shards: listShards.recordsByOwner,
+  ...byUpdate,
+});
 
-  propertyDefinitions: (objectType: RecordType): KeyQuery => ({
+/** gsi3: records of a type by one categorical facet (lifecycle stage, industry, activity kind). */
+export const recordsByFacet = defineIndex({
+  pattern: 'recordsByFacet',
+  index: 'gsi3',
+  partition: ({ type, facet, value }: { readonly type: RecordType; readonly facet: string; readonly value: string }) => [upper(type), upper(facet), value],
+  shards: listShards.recordsByFacet,
+  ...byUpdate,
+});
+
+/** gsi3 for deals: by pipeline, sorted by stage then update, so one partition also answers "by stage". */
+export const dealsByPipeline = defineIndex({
+  pattern: 'dealsByPipeline',
+  index: 'gsi3',
+  partition: ({ pipelineId }: { readonly pipelineId: string }) => ['DEAL', 'PIPELINE', pipelineId],
+  shards: listShards.dealsByPipeline,
+  sort: ({ stageId, at, id }: ListPosition & { readonly stageId: string }) => joinKey(stageId, at, id),
+  shardBy: ({ id }) => id,
+  range: ({ stageId, updatedSince }: { readonly stageId?: string; readonly updatedSince?: string }) =>
+    stageId ? (updatedSince ? since(joinKey(stageId, ''), updatedSince) : beginsWith(joinKey(stageId, ''))) : undefined,
+});
+
+/** gsi4: tasks by assignee, open before done, each by due date (undated last): "my open tasks". */
+export const tasksByAssignee = defineIndex({
+  pattern: 'tasksByAssignee',
+  index: 'gsi4',
+  partition: ({ assigneeId }: { readonly assigneeId: string }) => ['ACTIVITY', 'ASSIGNEE', assigneeId],
+  shards: 1,
+  sort: ({ taskStatus, dueAt, id }: { readonly taskStatus: string; readonly dueAt?: string; readonly id: string }) => joinKey(taskStatus, dueAt ?? HIGHEST, id),
+  shardBy: ({ id }) => id,
+  range: ({ taskStatus }: { readonly taskStatus?: string }) => (taskStatus ? beginsWith(joinKey(taskStatus, '')) : undefined),
+  ascending: true,
+});
+
+// ---------------------------------------------------------------------------------------
+// Custom property definitions: one partition per record type.
+
+const PROPDEF = 'PROPDEF';
+export const propertyDefinitionKeys = {
+  definition: (objectType: RecordType, name: string): ItemKey => ({ pk: joinKey(PROPDEF, objectType), sk: joinKey(PROPDEF, name) }),
+  /** Every definition of a type, by name. */
+  definitionsOf: (objectType: RecordType): KeyQuery => ({
     pattern: 'propertyDefinitions',
-    partitionKey: `PROPDEF#${objectType}`,
-    sortKey: { kind: 'beginsWith', prefix: 'PROPDEF#' },
+    partitionKey: joinKey(PROPDEF, objectType),
+    sortKey: beginsWith(joinKey(PROPDEF, '')),
     ascending: true,
   }),
 };
+
+// ---------------------------------------------------------------------------------------
+// Audit entries: in a record's timeline (timelineChange) or, for what has none, on their own.
+
+/** The record, pipeline, property, … an audit entry is about, and when and by which entry. */
+interface AuditPosition {
+  readonly at: string;
+  readonly entryId: string;
+}
+const byAuditTime = {
+  sort: ({ at, entryId }: AuditPosition) => joinKey(at, entryId),
+  shardBy: ({ entryId }: AuditPosition) => entryId,
+};
+
+export const auditEntryKey = (recordType: string, recordId: string, at: string, entryId: string): ItemKey => ({
+  pk: joinKey('AUDIT', recordType, recordId),
+  sk: joinKey(at, entryId),
+});
+
+/** gsi2: every audit entry by who made it. */
+export const auditByActor = defineIndex({
+  pattern: 'auditByActor',
+  index: 'gsi2',
+  partition: ({ actorId }: { readonly actorId: string }) => ['AUDIT', 'ACTOR', actorId],
+  shards: listShards.auditByActor,
+  ...byAuditTime,
+});
+
+/** gsi3: every audit entry of one record, pipeline or property. */
+export const auditByRecord = defineIndex({
+  pattern: 'auditByRecord',
+  index: 'gsi3',
+  partition: ({ recordType, recordId }: { readonly recordType: string; readonly recordId: string }) => ['AUDIT', 'RECORD', recordType, recordId],
+  shards: 1,
+  ...byAuditTime,
+});
+
+// ---------------------------------------------------------------------------------------
+// Email: sent messages, the suppression list, the unsubscribe signing secret.
+
+const EMAIL = 'EMAIL';
+const SUPPRESSION = 'SUPPRESSION';
+const SECRET = 'SECRET';
+
+/** An email the CRM sent (or is sending): its status and what SES reported back. */
+export const emailMessageKey = (messageId: string): ItemKey => ({ pk: joinKey(EMAIL, messageId), sk: EMAIL });
+
+/** gsi2: a contact's emails, newest first. */
+export const emailsByContact = defineIndex({
+  pattern: 'emailsByContact',
+  index: 'gsi2',
+  partition: ({ contactId }: { readonly contactId: string }) => [EMAIL, 'CONTACT', contactId],
+  shards: 1,
+  sort: ({ createdAt, messageId }: { readonly createdAt: string; readonly messageId: string }) => joinKey(createdAt, messageId),
+  shardBy: ({ messageId }) => messageId,
+});
+
+/**
+ * An address the CRM must not email (hard bounce, complaint, unsubscribe). Keyed by the
+ * address, not a contact, so it outlives the contact and covers a re-created one.
+ */
+export const emailSuppressionKey = (normalizedEmail: string): ItemKey => ({ pk: joinKey(SUPPRESSION, normalizedEmail), sk: SUPPRESSION });
+
+/** gsi1: the suppression list, newest first. */
+export const suppressions = defineIndex({
+  pattern: 'suppressions',
+  index: 'gsi1',
+  partition: () => [SUPPRESSION],
+  shards: listShards.suppressions,
+  sort: ({ since: suppressedSince, email }: { readonly since: string; readonly email: string }) => joinKey(suppressedSince, email),
+  shardBy: ({ email }) => email,
+});
+
+/** A secret the deployment creates for itself on first use (the key that signs unsubscribe links). */
+export const secretKey = (name: string): ItemKey => ({ pk: joinKey(SECRET, upper(name)), sk: SECRET });
+
+/**
+ * The partitions the public unsubscribe function may touch, as IAM `dynamodb:LeadingKeys`
+ * patterns (infra/constructs/crm-table.ts): its signing secret, email messages, suppressions.
+ */
+export const unsubscribeLeadingKeys = [secretKey('unsubscribe').pk, joinKey(EMAIL, '*'), joinKey(SUPPRESSION, '*')] as const;
+
+// ---------------------------------------------------------------------------------------
+// Follow-up sequences: a contact's place in one lives in the sequence's partition.
+
+const ENROLLMENT = 'ENROLLMENT';
+export const enrollmentKeys = {
+  enrollment: (sequenceId: string, contactId: string): ItemKey => ({ pk: recordPk('sequence', sequenceId), sk: joinKey(ENROLLMENT, contactId) }),
+  /** A sequence's enrollments, by contact id. */
+  ofSequence: (sequenceId: string): KeyQuery => ({
+    pattern: 'enrollmentsOfSequence',
+    partitionKey: recordPk('sequence', sequenceId),
+    sortKey: beginsWith(joinKey(ENROLLMENT, '')),
+    ascending: true,
+  }),
+};
+
+// ---------------------------------------------------------------------------------------
+// Bookkeeping.
 
 /** Which data migrations ran on this table (migrations/), and the lock that keeps two runs apart. */
 export const migrationKeys = {
-  applied: (id: string): ItemKey => ({ pk: `MIGRATION#${id}`, sk: 'MIGRATION' }),
-  lock: (): ItemKey => ({ pk: 'MIGRATION#LOCK', sk: 'MIGRATION' }),
+  applied: (id: string): ItemKey => ({ pk: joinKey('MIGRATION', id), sk: 'MIGRATION' }),
+  lock: (): ItemKey => ({ pk: joinKey('MIGRATION', 'LOCK'), sk: 'MIGRATION' }),
 };
 
-/** A secret the deployment creates for itself on first use (the key that signs unsubscribe links). */
-export const secretKey = (name: string): ItemKey => ({ pk: `SECRET#${name.toUpperCase()}`, sk: 'SECRET' });
-
 /** Stored responses of requests sent with an Idempotency-Key (one partition per key). */
-export const idempotencyRecordKey = (hashedKey: string): ItemKey => ({ pk: `IDEMPOTENCY#${hashedKey}`, sk: 'IDEMPOTENCY' });
+export const idempotencyRecordKey = (hashedKey: string): ItemKey => ({ pk: joinKey('IDEMPOTENCY', hashedKey), sk: 'IDEMPOTENCY' });

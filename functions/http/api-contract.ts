@@ -20,7 +20,7 @@ import { createSequenceSchema, enrollmentSchema, enrollSchema, sequenceSchema, u
 import type { ApiOperation } from './api-operation';
 
 const idParams = z.object({ id: recordId });
-const pageQuery = z.strictObject({ limit: pageLimit, cursor: z.string().min(1).max(2_048).optional() });
+const pageQuery = z.strictObject({ limit: pageLimit, cursor: z.string().min(1).max(4_096).optional() });
 const pageOf = (item: z.ZodType, id: string) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last.' }) }).meta({ id });
 
@@ -130,7 +130,7 @@ export const auditQuerySchema = z
     recordType: z.enum(auditedTypes).optional(),
     recordId: z.string().min(1).max(200).optional().meta({ description: 'With recordType: entries about this record (for a property: `<objectType>/<name>`).' }),
     limit: pageLimit,
-    cursor: z.string().min(1).max(2_048).optional(),
+    cursor: z.string().min(1).max(4_096).optional(),
   })
   .refine((query) => (query.actorId !== undefined) !== (query.recordType !== undefined && query.recordId !== undefined), {
     message: 'send either actorId, or recordType with recordId',

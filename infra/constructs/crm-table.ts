@@ -12,6 +12,7 @@ import { Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { crmTable } from '../../adapters/dynamodb/table-definition';
+import { unsubscribeLeadingKeys } from '../../domain/shared/keys';
 import type { ApiFunction } from '../../functions/api-routes';
 import type { StackConfig } from '../stack-config';
 
@@ -61,7 +62,7 @@ const actionsByAccess: Record<TableAccess, readonly string[]> = {
  * unsubscribe function: a flaw in it could touch nothing but these (domain/shared/keys.ts).
  */
 const leadingKeysByAccess: Partial<Record<TableAccess, readonly string[]>> = {
-  suppressByLink: ['SECRET#UNSUBSCRIBE', 'EMAIL#*', 'SUPPRESSION#*'],
+  suppressByLink: unsubscribeLeadingKeys,
 };
 
 /**

@@ -86,9 +86,10 @@ describe('contacts over HTTP', () => {
 
     const first = await api.request<Page<Contact>>('GET', '/v1/contacts?ownerId=owner-pages&limit=2');
     const decoded = JSON.parse(Buffer.from(first.json!.nextCursor!, 'base64url').toString());
-    decoded.k.gsi2pk = 'CONTACT#OWNER#someone-else';
-    const forged = Buffer.from(JSON.stringify(decoded)).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...decoded, s: { 0: ['2026-01-01T00:00:00.000Z#x', 'CONTACT#x'] } })).toString('base64url');
     expect((await api.request('GET', `/v1/contacts?ownerId=owner-pages&cursor=${forged}`)).status).toBe(400);
+    // A cursor of one owner's list is not a cursor of another's.
+    expect((await api.request('GET', `/v1/contacts?ownerId=someone-else&cursor=${first.json!.nextCursor}`)).status).toBe(400);
     expect((await api.request('GET', '/v1/contacts?cursor=%%%garbage')).status).toBe(400);
     expect((await api.request('GET', `/v1/contacts?lifecycleStage=lead&cursor=${first.json!.nextCursor}`)).status).toBe(400);
   });

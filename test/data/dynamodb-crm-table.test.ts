@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCrmTable } from '../../adapters/dynamodb/dynamodb-crm-table';
 import { ConflictError, InvalidCursorError, UniqueValueTakenError } from '../../domain/shared/errors';
-import { accessPatterns } from '../../domain/shared/keys';
+import { recordQueries } from '../../domain/shared/keys';
 import type { Item } from '../../domain/shared/table-port';
 import { createTestTable } from '../support/local-dynamodb';
 
@@ -39,7 +39,7 @@ describe('DynamoDbCrmTable on DynamoDB Local', () => {
     const seen: string[] = [];
     let startKey: Record<string, string> | undefined;
     do {
-      const page = await table.query(accessPatterns.timeline('contact', 'P'), { limit: 3, ...(startKey ? { startKey } : {}) });
+      const page = await table.query(recordQueries.timeline('contact', 'P'), { limit: 3, ...(startKey ? { startKey } : {}) });
       seen.push(...page.items.map((item) => item.sk));
       startKey = page.lastKey;
     } while (startKey);
@@ -47,7 +47,7 @@ describe('DynamoDbCrmTable on DynamoDB Local', () => {
   });
 
   it('turns a start key DynamoDB refuses into an invalid cursor', async () => {
-    await expect(table.query(accessPatterns.timeline('contact', 'P'), { limit: 3, startKey: { pk: 'CONTACT#OTHER', sk: 'TL#x' } })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(table.query(recordQueries.timeline('contact', 'P'), { limit: 3, startKey: { pk: 'CONTACT#OTHER', sk: 'TL#x' } })).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
   it('reads and deletes more items than one batch call takes', async () => {

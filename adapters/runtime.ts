@@ -1,7 +1,5 @@
 import { ulid } from 'ulid';
-import { findPipeline } from '../domain/pipelines/pipeline-use-cases';
-import { propertyDefinitionsFor } from '../domain/properties/property-use-cases';
-import type { RecordDependencies } from '../domain/records/record-dependencies';
+import { recordDependenciesOf, type RecordDependencies } from '../domain/records/record-dependencies';
 import { keyLayoutOf } from '../domain/shared/key-layout';
 import type { Clock, IdGenerator } from '../domain/shared/table-port';
 import { loadConfig, type Config } from './config';
@@ -23,12 +21,5 @@ export const ulidGenerator: IdGenerator = { next: () => ulid() };
 export function createRuntime(config: Config = loadConfig()): CrmRuntime {
   const dynamoDbClient = createDynamoDbClient(config);
   const table = new DynamoDbCrmTable(createDocumentClient(config, dynamoDbClient), config.TABLE_NAME);
-  const base = { table, clock: systemClock, ids: ulidGenerator, layout: keyLayoutOf(table) };
-  return {
-    ...base,
-    config,
-    dynamoDbClient,
-    getPipeline: (id) => findPipeline(base, id),
-    propertyDefinitions: (type) => propertyDefinitionsFor(base, type),
-  };
+  return { ...recordDependenciesOf({ table, clock: systemClock, ids: ulidGenerator, layout: keyLayoutOf(table) }), config, dynamoDbClient };
 }

@@ -4,7 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../adapters/config';
 import { takeMeteredCalls } from '../adapters/dynamodb/capacity-meter';
 import { createDocumentClient, createDynamoDbClient } from '../adapters/dynamodb/document-client';
-import { ensureTable } from '../local/create-table';
+import { prepareTable } from '../local/prepare-table';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { startGateway } from '../local/gateway';
 import { useLocalAwsEnvironment } from '../local/local-environment';
@@ -52,7 +52,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     const config = loadConfig();
     const client = createDynamoDbClient(config);
     const documentClient = createDocumentClient(config, client);
-    await ensureTable(documentClient, tableName);
+    await prepareTable({ tableName, endpoint: dynamodb.endpoint });
     const signingKey = await createSigningKey();
     const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
     // Every request is sent as one manager: it may create and change any record, so ownership rules never get in the way.

@@ -1,13 +1,11 @@
-import { loadConfig } from '../adapters/config';
-import { createDocumentClient } from '../adapters/dynamodb/document-client';
 import { startBackgroundWork } from './background-work';
-import { ensureTable } from './create-table';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startGateway, type Gateway } from './gateway';
 import { useLocalAwsEnvironment } from './local-environment';
 import { createLocalJwtAuthorizer, loadOrCreateSigningKey } from './local-jwt';
 import { loadLocalSettings } from './local-settings';
 import { localStateMachines } from './local-state-machines';
+import { prepareTable } from './prepare-table';
 import { startLocalSes, type LocalSes } from './ses-local';
 import { startStepFunctionsLocal, type ExecutionDescription, type StepFunctionsLocal } from './step-functions-local';
 
@@ -40,9 +38,9 @@ try {
     await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS, onExecutionEnd: reportFailure }),
   );
   useLocalAwsEnvironment({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint, sesEndpoint: ses.endpoint, stepFunctionsEndpoint: stepFunctions.endpoint });
-  // A copy of the environment: loadConfig caches what it reads from process.env itself, and
-  // PUBLIC_API_URL is only known once the gateway listens.
-  await ensureTable(createDocumentClient(loadConfig({ ...process.env })), settings.TABLE_NAME);
+  // As after a deploy: the table as the stack describes it, every data migration applied.
+  const prepared = await prepareTable({ tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint, log: (message) => console.log(`[migrate] ${message}`) });
+  if (prepared.applied.length > 0) console.log(`[migrate] applied ${prepared.applied.join(', ')}`);
   gateway = await startGateway({ port: settings.PORT, authorizer });
   // Unsubscribe links in sequence mail point here (handlers read it at their first request).
   process.env.PUBLIC_API_URL ??= gateway.url;

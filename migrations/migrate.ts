@@ -3,6 +3,7 @@ import { loadConfig } from '../adapters/config';
 import { createRuntime } from '../adapters/runtime';
 import { migrations } from './migrations';
 import { runMigrations } from './run-migrations';
+import { scanningClient, tableScan } from './table-scan';
 
 /**
  * `npm run migrate -- --table <TableName output of the stack>` applies pending data
@@ -16,5 +17,5 @@ if (!values.table) {
 }
 const config = loadConfig({ ...process.env, TABLE_NAME: values.table, ...(values.endpoint ? { DYNAMODB_ENDPOINT: values.endpoint } : {}) });
 const runtime = createRuntime(config);
-const run = await runMigrations(runtime, migrations, (message) => console.log(message));
+const run = await runMigrations({ ...runtime, scan: tableScan(scanningClient(config), config.TABLE_NAME) }, migrations, (message) => console.log(message));
 console.log(`applied: ${run.applied.join(', ') || 'none'}; already applied: ${run.skipped.length}`);

@@ -1,4 +1,5 @@
 import type { CrmTablePort } from '../domain/shared/table-port';
+import type { TableScan } from './table-scan';
 
 /**
  * A versioned data migration. `run` must be safe to run again from the start: the
@@ -14,5 +15,7 @@ export interface Migration {
 
 export interface MigrationContext {
   readonly table: CrmTablePort;
+  /** Every item of the table, for backfills of items no list reaches (table-scan.ts says when that is allowed). */
+  readonly scan: TableScan;
   log(message: string): void;
 }

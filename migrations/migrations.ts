@@ -1,5 +1,6 @@
 import { indexTasksByAssignee } from './0001-index-tasks-by-assignee';
+import { shardLists } from './0002-shard-lists';
 import type { Migration } from './migration';
 
 /** Every data migration, oldest first. Append; never reorder or remove. */
-export const migrations: readonly Migration[] = [indexTasksByAssignee];
+export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists];

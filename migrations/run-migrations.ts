@@ -2,6 +2,7 @@ import { ConflictError } from '../domain/shared/errors';
 import { migrationKeys } from '../domain/shared/keys';
 import type { Clock, CrmTablePort } from '../domain/shared/table-port';
 import type { Migration } from './migration';
+import type { TableScan } from './table-scan';
 
 /** A lock older than this belongs to a run that died; the next run may take it over. */
 const LOCK_TTL_MS = 15 * 60 * 1000;
@@ -16,7 +17,7 @@ export interface MigrationRun {
  * applied ones are skipped, and a lock item keeps two concurrent runs (two deploy
  * pipelines, say) from working at once.
  */
-export async function runMigrations(deps: { table: CrmTablePort; clock: Clock }, migrations: readonly Migration[], log: (message: string) => void): Promise<MigrationRun> {
+export async function runMigrations(deps: { table: CrmTablePort; clock: Clock; scan: TableScan }, migrations: readonly Migration[], log: (message: string) => void): Promise<MigrationRun> {
   const runId = `${deps.clock.now().toISOString()}-${Math.random().toString(36).slice(2)}`;
   await takeLock(deps, runId);
   try {
@@ -27,7 +28,7 @@ export async function runMigrations(deps: { table: CrmTablePort; clock: Clock },
         continue;
       }
       log(`${migration.id}: ${migration.description}`);
-      const { changed } = await migration.run({ table: deps.table, log: (message) => log(`  ${message}`) });
+      const { changed } = await migration.run({ table: deps.table, scan: deps.scan, log: (message) => log(`  ${message}`) });
       await deps.table.transactWrite([
         { op: 'put', item: { ...migrationKeys.applied(migration.id), entity: 'migration', appliedAt: deps.clock.now().toISOString(), changed } },
       ]);

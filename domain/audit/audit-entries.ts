@@ -54,6 +54,15 @@ export function auditAttributes(entry: AuditEntry) {
   };
 }
 
+/** The index keys of a stored audit entry (or timeline change), as today's declarations make them. */
+export function auditIndexAttributes(item: Item) {
+  const entry = { at: item.at as string, entryId: recordKeys.changeIdOf(String(item.sk)) };
+  return {
+    ...auditByActor.attributes({ actorId: (item.actor as Actor).id }, entry),
+    ...auditByRecord.attributes({ recordType: item.recordType as string, recordId: item.recordId as string }, entry),
+  };
+}
+
 /** The transaction operation that writes a stand-alone audit entry alongside the change it records. */
 export const auditOp = (entry: AuditEntry) => ({ op: 'put', item: auditEntryItem(entry) }) as const;
 

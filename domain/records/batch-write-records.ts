@@ -4,7 +4,7 @@ import { BatchItemFailedError, CrmError, UniqueValueTakenError } from '../shared
 import { zodIssues } from '../shared/zod-issues';
 import { createRecord } from './create-record';
 import { findByUniqueValue } from './get-record';
-import type { RecordDependencies } from './record-dependencies';
+import { readingOnce, type RecordDependencies } from './record-dependencies';
 import type { CrmRecord, RecordModel } from './record-model';
 import { updateRecord } from './update-record';
 
@@ -21,8 +21,9 @@ export type BatchResult =
  * duplicates: an existing email or domain updates that record instead. Inputs that
  * share a unique value run one after another, so they cannot race each other.
  */
-export async function batchWriteRecords(deps: RecordDependencies, model: RecordModel, inputs: readonly unknown[], actor: Actor): Promise<BatchResult[]> {
+export async function batchWriteRecords(requestDeps: RecordDependencies, model: RecordModel, inputs: readonly unknown[], actor: Actor): Promise<BatchResult[]> {
   requireCapability(actor, 'createRecords', `import ${model.collection}`);
+  const deps = readingOnce(requestDeps);
   const lanes = new Map<string, number[]>();
   inputs.forEach((input, index) => {
     const lane = uniqueValueOf(model, input) ?? `#${index}`;

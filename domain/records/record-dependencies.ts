@@ -1,5 +1,7 @@
+import { findPipeline } from '../pipelines/pipeline-use-cases';
 import type { Pipeline } from '../pipelines/pipeline';
 import type { PropertyDefinition } from '../properties/property-definition';
+import { propertyDefinitionsFor } from '../properties/property-use-cases';
 import type { CoreDependencies } from '../shared/dependencies';
 import type { RecordType } from './record-model';
 
@@ -7,4 +9,33 @@ import type { RecordType } from './record-model';
 export interface RecordDependencies extends CoreDependencies {
   getPipeline(id: string): Promise<Pipeline | undefined>;
   propertyDefinitions(type: RecordType): Promise<PropertyDefinition[]>;
+}
+
+/** The record dependencies over a table: pipelines and property definitions are read from it. */
+export function recordDependenciesOf(core: CoreDependencies): RecordDependencies {
+  return { ...core, getPipeline: (id) => findPipeline(core, id), propertyDefinitions: (type) => propertyDefinitionsFor(core, type) };
+}
+
+/**
+ * The same dependencies with pipelines and property definitions read at most once: for
+ * one request that writes many records (a batch), so a 100-row import reads the property
+ * definitions once, not 100 times from one partition (the partition-heat model's hot key).
+ */
+export function readingOnce(deps: RecordDependencies): RecordDependencies {
+  const pipelines = new Map<string, Promise<Pipeline | undefined>>();
+  const definitions = new Map<RecordType, Promise<PropertyDefinition[]>>();
+  const once = <K, V>(cache: Map<K, Promise<V>>, key: K, read: () => Promise<V>) => {
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const reading = read();
+    cache.set(key, reading);
+    // A failed read is not remembered: the next input tries again.
+    reading.catch(() => cache.delete(key));
+    return reading;
+  };
+  return {
+    ...deps,
+    getPipeline: (id) => once(pipelines, id, () => deps.getPipeline(id)),
+    propertyDefinitions: (type) => once(definitions, type, () => deps.propertyDefinitions(type)),
+  };
 }

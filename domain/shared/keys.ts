@@ -28,11 +28,11 @@ const upper = (value: string) => value.toUpperCase();
  * heat) explains each number.
  */
 export const listShards = {
-  recordsByType: { contact: 1, company: 1, deal: 1, activity: 1, pipeline: 1, sequence: 1 } satisfies Record<PartitionedType, number>,
-  recordsByOwner: 1,
-  recordsByFacet: 1,
-  dealsByPipeline: 1,
-  auditByActor: 1,
+  recordsByType: { contact: 8, company: 8, deal: 8, activity: 8, pipeline: 1, sequence: 1 } satisfies Record<PartitionedType, number>,
+  recordsByOwner: 8,
+  recordsByFacet: 8,
+  dealsByPipeline: 8,
+  auditByActor: 8,
   suppressions: 1,
 };
 
@@ -118,7 +118,7 @@ export const recordsByOwner = defineIndex({
   pattern: 'recordsByOwner',
   index: 'gsi2',
   partition: ({ type, ownerId }: { readonly type: RecordType; readonly ownerId: string }) => [upper(type), 'OWNER', ownerId],
-  shards: listShards.recordsByOwner,
+  shards: () => listShards.recordsByOwner,
   ...byUpdate,
 });
 
@@ -127,7 +127,7 @@ export const recordsByFacet = defineIndex({
   pattern: 'recordsByFacet',
   index: 'gsi3',
   partition: ({ type, facet, value }: { readonly type: RecordType; readonly facet: string; readonly value: string }) => [upper(type), upper(facet), value],
-  shards: listShards.recordsByFacet,
+  shards: () => listShards.recordsByFacet,
   ...byUpdate,
 });
 
@@ -136,7 +136,7 @@ export const dealsByPipeline = defineIndex({
   pattern: 'dealsByPipeline',
   index: 'gsi3',
   partition: ({ pipelineId }: { readonly pipelineId: string }) => ['DEAL', 'PIPELINE', pipelineId],
-  shards: listShards.dealsByPipeline,
+  shards: () => listShards.dealsByPipeline,
   sort: ({ stageId, at, id }: ListPosition & { readonly stageId: string }) => joinKey(stageId, at, id),
   shardBy: ({ id }) => id,
   range: ({ stageId, updatedSince }: { readonly stageId?: string; readonly updatedSince?: string }) =>
@@ -193,7 +193,7 @@ export const auditByActor = defineIndex({
   pattern: 'auditByActor',
   index: 'gsi2',
   partition: ({ actorId }: { readonly actorId: string }) => ['AUDIT', 'ACTOR', actorId],
-  shards: listShards.auditByActor,
+  shards: () => listShards.auditByActor,
   ...byAuditTime,
 });
 
@@ -237,7 +237,7 @@ export const suppressions = defineIndex({
   pattern: 'suppressions',
   index: 'gsi1',
   partition: () => [SUPPRESSION],
-  shards: listShards.suppressions,
+  shards: () => listShards.suppressions,
   sort: ({ since: suppressedSince, email }: { readonly since: string; readonly email: string }) => joinKey(suppressedSince, email),
   shardBy: ({ email }) => email,
 });

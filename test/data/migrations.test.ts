@@ -1,22 +1,40 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../adapters/config';
 import { DynamoDbCrmTable } from '../../adapters/dynamodb/dynamodb-crm-table';
+import { createRuntime } from '../../adapters/runtime';
 import { activityModel } from '../../domain/records/activity';
+import { contactModel } from '../../domain/records/contact';
+import { createRecord } from '../../domain/records/create-record';
+import { listRecords } from '../../domain/records/list-records';
 import { recordToItem } from '../../domain/records/record-items';
+import type { CrmRecord } from '../../domain/records/record-model';
+import { updateRecord } from '../../domain/records/update-record';
+import { readAuditLog } from '../../domain/audit/read-audit-log';
+import type { Actor } from '../../domain/shared/actor';
 import { ConflictError } from '../../domain/shared/errors';
 import { partitionQueries } from '../../domain/shared/key-design';
 import { migrationKeys, tasksByAssignee } from '../../domain/shared/keys';
+import type { Page } from '../../domain/shared/page';
 import { indexTasksByAssignee } from '../../migrations/0001-index-tasks-by-assignee';
+import { shardLists } from '../../migrations/0002-shard-lists';
+import { inLegacyLayout } from '../../migrations/legacy-layout';
 import type { Migration } from '../../migrations/migration';
+import { migrations } from '../../migrations/migrations';
 import { runMigrations } from '../../migrations/run-migrations';
-import { createTestTable } from '../support/local-dynamodb';
+import { scanningClient, tableScan, type TableScan } from '../../migrations/table-scan';
+import { createTestTable, type TestTable } from '../support/local-dynamodb';
 
+let test: TestTable;
 let table: DynamoDbCrmTable;
+let scan: TableScan;
 const clock = { now: () => new Date(), sleep: async () => {} };
 const quiet = () => undefined;
 
 beforeAll(async () => {
-  const test = await createTestTable();
+  // Migrations pending, as on a table written by an older version.
+  test = await createTestTable({ migrated: false });
   table = new DynamoDbCrmTable(test.client, test.tableName);
+  scan = tableScan(scanningClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: test.endpoint }), test.tableName);
 });
 
 describe('data migrations on DynamoDB Local', () => {
@@ -24,21 +42,21 @@ describe('data migrations on DynamoDB Local', () => {
     const ran: string[] = [];
     const migration = (id: string): Migration => ({ id, description: id, run: async () => (ran.push(id), { changed: 0 }) });
     const list = [migration('t-0001'), migration('t-0002')];
-    expect(await runMigrations({ table, clock }, list, quiet)).toEqual({ applied: ['t-0001', 't-0002'], skipped: [] });
-    expect(await runMigrations({ table, clock }, list, quiet)).toEqual({ applied: [], skipped: ['t-0001', 't-0002'] });
+    expect(await runMigrations({ table, clock, scan }, list, quiet)).toEqual({ applied: ['t-0001', 't-0002'], skipped: [] });
+    expect(await runMigrations({ table, clock, scan }, list, quiet)).toEqual({ applied: [], skipped: ['t-0001', 't-0002'] });
     expect(ran).toEqual(['t-0001', 't-0002']);
   });
 
   it('records nothing for a migration that fails, so the next run retries it, and releases the lock', async () => {
     let attempts = 0;
     const flaky: Migration = { id: 't-flaky', description: 'fails once', run: async () => { attempts++; if (attempts === 1) throw new Error('boom'); return { changed: 1 }; } };
-    await expect(runMigrations({ table, clock }, [flaky], quiet)).rejects.toThrow('boom');
-    expect(await runMigrations({ table, clock }, [flaky], quiet)).toEqual({ applied: ['t-flaky'], skipped: [] });
+    await expect(runMigrations({ table, clock, scan }, [flaky], quiet)).rejects.toThrow('boom');
+    expect(await runMigrations({ table, clock, scan }, [flaky], quiet)).toEqual({ applied: ['t-flaky'], skipped: [] });
   });
 
   it('refuses to run while another run holds a fresh lock', async () => {
     await table.transactWrite([{ op: 'put', item: { ...migrationKeys.lock(), runId: 'other', takenAt: Date.now(), version: 1 } }]);
-    await expect(runMigrations({ table, clock }, [], quiet)).rejects.toBeInstanceOf(ConflictError);
+    await expect(runMigrations({ table, clock, scan }, [], quiet)).rejects.toBeInstanceOf(ConflictError);
     await table.deleteItems([migrationKeys.lock()]);
   });
 
@@ -49,8 +67,56 @@ describe('data migrations on DynamoDB Local', () => {
     const [bobsTasks] = partitionQueries(tasksByAssignee.query({ assigneeId: 'bob' }));
     expect((await table.query(bobsTasks!, { limit: 10 })).items).toEqual([]);
 
-    expect(await indexTasksByAssignee.run({ table, log: quiet })).toEqual({ changed: 1 });
+    expect(await indexTasksByAssignee.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
     expect((await table.query(bobsTasks!, { limit: 10 })).items.map((item) => item.id)).toEqual(['OLDTASK']);
-    expect(await indexTasksByAssignee.run({ table, log: quiet })).toEqual({ changed: 0 });
+    expect(await indexTasksByAssignee.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
+  });
+});
+
+describe('0002: lists move to sharded partition keys', () => {
+  const importer: Actor = { type: 'client', id: 'old-importer', role: 'manager' };
+
+  async function everyPage<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
+    const all: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await read(cursor);
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+
+  it('keeps every list complete before, during and after the move, and moves nothing twice', async () => {
+    const runtime = createRuntime(loadConfig({ TABLE_NAME: test.tableName, DYNAMODB_ENDPOINT: test.endpoint, AWS_REGION: 'us-east-1' }));
+    const contactsOf = (cursor?: string) => listRecords(runtime, contactModel, { limit: 7, ownerId: 'old-owner', ...(cursor ? { cursor } : {}) }, importer);
+    // Written by the version before sharding: every list entry under one partition key.
+    const old: CrmRecord[] = await inLegacyLayout(async () => {
+      const written: CrmRecord[] = [];
+      for (let n = 0; n < 30; n++) written.push(await createRecord(runtime, contactModel, contactModel.createSchema.parse({ firstName: `Old${n}`, ownerId: 'old-owner' }), importer));
+      return written;
+    });
+    const expected = [...old].reverse().map((contact) => contact.id);
+    // Today's code, migration pending: the old partitions are read too.
+    expect((await everyPage(contactsOf)).map((contact) => contact.id)).toEqual(expected);
+
+    // One contact changes while the migration has not run: its writer puts it under the new keys.
+    await updateRecord(runtime, contactModel, old[3]!.id, { title: 'Moved by its own update' }, { actor: importer });
+    const run = await runMigrations({ table, clock, scan }, migrations, quiet);
+    expect(run.applied).toContain('0002-shard-lists');
+
+    // Migrated: lists read the shards alone, and see everything.
+    const fresh = createRuntime(loadConfig({ TABLE_NAME: test.tableName, DYNAMODB_ENDPOINT: test.endpoint, AWS_REGION: 'us-east-1' }));
+    expect(await fresh.layout.readsLegacyPartitions()).toBe(false);
+    const after = await everyPage((cursor) => listRecords(fresh, contactModel, { limit: 7, ownerId: 'old-owner', ...(cursor ? { cursor } : {}) }, importer));
+    expect(new Set(after.map((contact) => contact.id))).toEqual(new Set(expected));
+    expect(after[0]!.id).toBe(old[3]!.id);
+    const audit = await everyPage((cursor) => readAuditLog(fresh, { actorId: importer.id }, { limit: 10, ...(cursor ? { cursor } : {}) }, { type: 'user', id: 'admin', role: 'admin' }));
+    expect(audit).toHaveLength(31);
+
+    // Nothing is left under the old keys, and a second run moves nothing.
+    const oldPartition = contactModel.listPattern({ ownerId: 'old-owner' })!.legacyPartitionKey!;
+    expect((await table.query({ pattern: 'legacy', index: 'gsi2', partitionKey: oldPartition }, { limit: 10 })).items).toEqual([]);
+    expect(await shardLists.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
   });
 });

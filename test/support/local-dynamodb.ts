@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDocumentClient } from '../../adapters/dynamodb/document-client';
 import { ensureTable } from '../../local/create-table';
+import { prepareTable } from '../../local/prepare-table';
 
 export interface TestTable {
   tableName: string;
@@ -12,12 +13,14 @@ export interface TestTable {
 
 /**
  * A fresh CRM table in the run's DynamoDB Local, named uniquely so test files never
- * see each other's items, even when they run in parallel. Call it once per file.
+ * see each other's items, even when they run in parallel. Call it once per file. Data
+ * migrations are applied, as on a deployed table; `migrated: false` leaves them pending.
  */
-export async function createTestTable(): Promise<TestTable> {
+export async function createTestTable({ migrated = true }: { migrated?: boolean } = {}): Promise<TestTable> {
   const endpoint = inject('dynamodbEndpoint');
   const tableName = `crm-test-${randomUUID()}`;
   const client = createDocumentClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpoint });
-  await ensureTable(client, tableName);
+  if (migrated) await prepareTable({ tableName, endpoint });
+  else await ensureTable(client, tableName);
   return { tableName, endpoint, client };
 }

@@ -1,0 +1,25 @@
+import { createDocumentClient } from '../adapters/dynamodb/document-client';
+import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
+import { systemClock } from '../adapters/runtime';
+import { migrations } from '../migrations/migrations';
+import { runMigrations } from '../migrations/run-migrations';
+import { scanningClient, tableScan } from '../migrations/table-scan';
+import { ensureTable } from './create-table';
+
+export interface PreparedTable {
+  /** Migrations this call applied (none when the table was up to date). */
+  readonly applied: readonly string[];
+}
+
+/**
+ * A local CRM table ready for the handlers, as a deployment is after `cdk deploy` and
+ * `npm run migrate`: created (or given missing indexes) from the stack's description,
+ * and with every data migration applied. Safe on every start.
+ */
+export async function prepareTable({ tableName, endpoint, log = () => undefined }: { tableName: string; endpoint: string; log?: (message: string) => void }): Promise<PreparedTable> {
+  const settings = { AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpoint };
+  const client = createDocumentClient(settings);
+  await ensureTable(client, tableName);
+  const run = await runMigrations({ table: new DynamoDbCrmTable(client, tableName), clock: systemClock, scan: tableScan(scanningClient(settings), tableName) }, migrations, log);
+  return { applied: run.applied };
+}

@@ -1,0 +1,76 @@
+import { auditIndexAttributes } from '../domain/audit/audit-entries';
+import { recordToItem, itemToRecord } from '../domain/records/record-items';
+import { modelOf } from '../domain/records/record-models';
+import type { RecordType } from '../domain/records/record-model';
+import { PreconditionFailedError } from '../domain/shared/errors';
+import { SHARD_LISTS_MIGRATION } from '../domain/shared/key-layout';
+import type { CrmTablePort, Item } from '../domain/shared/table-port';
+import type { Migration } from './migration';
+
+const recordTypes = new Set<string>(['contact', 'company', 'deal', 'activity']);
+const indexAttributes = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk'] as const;
+const sameIndexKeys = (a: Item, b: Item) => indexAttributes.every((name) => a[name] === b[name]);
+
+/** The item as today's code writes it, or undefined when it already is (or is nothing this migration moves). */
+function withCurrentKeys(item: Item): Item | undefined {
+  if (recordTypes.has(String(item.entity)) && item.deletedAt === undefined) {
+    const record = itemToRecord(item);
+    const rewritten = record ? recordToItem(modelOf(item.entity as RecordType), record) : undefined;
+    return rewritten && !sameIndexKeys(item, rewritten) ? rewritten : undefined;
+  }
+  if (item.entity === 'timelineChange' || item.entity === 'auditEntry') {
+    const rewritten = { ...item, ...auditIndexAttributes(item) };
+    return sameIndexKeys(item, rewritten) ? undefined : rewritten;
+  }
+  return undefined;
+}
+
+/**
+ * Moves every list entry from the one partition key its list had to the shards that
+ * domain/shared/keys.ts now declares (records by type, owner, facet and pipeline; audit
+ * entries by actor). Each item is rewritten as is, with new index keys only: a record on
+ * condition that it is still at the version read (a concurrent write wrote the new keys
+ * itself), an audit entry on condition that it still exists (a delete's sweep may have
+ * taken it). Until this has run, lists read the old partitions too (key-layout.ts), so no
+ * entry is missing from a list at any point. Safe to run again: moved items are skipped.
+ *
+ * Audit entries of records deleted long ago are on no list but the actor's own, so the
+ * migration visits the whole table once (a Scan, offline): its cost is one read of the
+ * table (0.5 RCU per 4 KB) and one write per moved item.
+ */
+export const shardLists: Migration = {
+  id: SHARD_LISTS_MIGRATION,
+  description: 'Move list entries to sharded partition keys (records by type, owner, facet, pipeline; audit by actor)',
+  async run({ table, scan, log }) {
+    let moved = 0;
+    let skipped = 0;
+    await scan.forEachPage(async (items) => {
+      for (const item of items) {
+        const rewritten = withCurrentKeys(item);
+        if (!rewritten) continue;
+        if (await rewrite(table, item, rewritten)) moved++;
+        else skipped++;
+      }
+    });
+    log(`moved ${moved} item(s) to sharded list keys; ${skipped} changed or deleted meanwhile (their writers set the new keys)`);
+    return { changed: moved };
+  },
+};
+
+async function rewrite(table: CrmTablePort, item: Item, rewritten: Item): Promise<boolean> {
+  const isRecord = item.entity !== 'timelineChange' && item.entity !== 'auditEntry';
+  try {
+    await table.transactWrite([
+      {
+        op: 'put',
+        item: rewritten,
+        condition: isRecord ? { kind: 'liveAtVersion', version: item.version as number } : { kind: 'live' },
+        onConditionFailed: () => new PreconditionFailedError(),
+      },
+    ]);
+    return true;
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+    return false;
+  }
+}

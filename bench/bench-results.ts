@@ -2,6 +2,8 @@ import type { RouteMeasurement } from './api-overhead';
 import type { BulkResult } from './bulk';
 import type { BundleMeasurement } from './cold-start';
 import type { GrowthPoint } from './growth';
+import type { ListShardingRow } from './list-sharding';
+import type { HeatModel } from './partition-heat';
 
 /** What `npm run bench` writes to bench/results/*.json, and `npm run cost` reads back. */
 export interface BenchResults {
@@ -15,6 +17,10 @@ export interface BenchResults {
   readonly growth: readonly GrowthPoint[];
   readonly apiOverhead: readonly RouteMeasurement[];
   readonly bulk: BulkResult;
+  /** A list page from one partition and from its shards, same code, same run. */
+  readonly listSharding: readonly ListShardingRow[];
+  /** The partition-heat model: per workload, the hottest partition key of the table and of each index. */
+  readonly partitionHeat: HeatModel;
   /** What one contact occupies once created: its items, each with DynamoDB's 100 bytes overhead, in the table and every GSI it is in. */
   readonly storage: { readonly bytesPerContact: number };
   /** Powertools Metrics' "no application metrics" warning: how often the handlers printed it, for how many API requests. */

@@ -1,4 +1,5 @@
 import { ulid } from 'ulid';
+import { listShards } from '../domain/shared/keys';
 import type { ApiResponse, BenchEnvironment } from './bench-environment';
 import { contactInput } from './contact-items';
 import { createThroughBatch } from './fixtures';
@@ -69,7 +70,7 @@ export const getContact: RouteScenario = {
 export const listContacts: RouteScenario = {
   name: 'list contacts (25)',
   routeKey: 'GET /v1/contacts',
-  minimum: { calls: 1, sequential: 1, why: 'one Query page of gsi1 (recordsByType)' },
+  minimum: { calls: listShards.recordsByType.contact, sequential: 1, why: `one wave of ${listShards.recordsByType.contact} parallel Queries of gsi1 (recordsByType, one per shard)` },
   async prepare() {
     return readOnly(() => ({ method: 'GET', path: '/v1/contacts?limit=25', status: 200 }));
   },
@@ -78,7 +79,7 @@ export const listContacts: RouteScenario = {
 export const searchContacts: RouteScenario = {
   name: 'search page (stage, 25)',
   routeKey: 'GET /v1/contacts',
-  minimum: { calls: 1, sequential: 1, why: 'one Query page of gsi3 (recordsByFacet), no filter expression' },
+  minimum: { calls: listShards.recordsByFacet, sequential: 1, why: `one wave of ${listShards.recordsByFacet} parallel Queries of gsi3 (recordsByFacet, one per shard), no filter expression` },
   async prepare() {
     return readOnly(() => ({ method: 'GET', path: '/v1/contacts?lifecycleStage=customer&limit=25', status: 200 }));
   },

@@ -13,6 +13,9 @@ import { growthTable, measureGrowth } from './growth';
 import { sequenceStep } from './automation-scenarios';
 import { apiScenarios, growthScenarios } from './route-scenarios';
 import { filterStderr } from './stderr-filter';
+import { heatParametersFrom } from './heat';
+import { listShardingTable, measureListSharding } from './list-sharding';
+import { measurePartitionHeat, partitionHeatTable } from './partition-heat';
 
 /**
  * `npm run bench`: how fast and how costly the API is, as ratios against baselines
@@ -45,7 +48,11 @@ console.log(`# CRM benchmarks (${quick ? 'quick' : 'full'}), ${startedAt.toISOSt
 console.log(`Node ${machine.node}, ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, ${machine.platform}`);
 if (!machine.node.startsWith('24.')) console.warn('! Not Node 24 (the Lambda runtime): run through `npm run bench` so node_modules/.bin/node is used.');
 
-// First, before Java runs: the cold-start processes get the machine to themselves.
+// The partition-heat model needs no DynamoDB; its workload's parameters are flags (npm run bench -- --import-owners 20).
+const partitionHeat = await measurePartitionHeat(heatParametersFrom(process.argv.slice(2)));
+console.log(partitionHeatTable(partitionHeat));
+
+// Before Java runs: the cold-start processes get the machine to themselves.
 const coldStart = await measureColdStarts({ runs: settings.coldStartRuns });
 console.log(coldStartTable(coldStart, settings.coldStartRuns));
 
@@ -68,6 +75,9 @@ try {
   const bulk = await measureBulk(env, { contacts: settings.bulkContacts, clients: settings.bulkClients });
   console.log(bulkTable(bulk));
 
+  const listSharding = await measureListSharding(env, { warmup: settings.apiWarmup, iterations: settings.apiIterations });
+  console.log(listShardingTable(listSharding));
+
   const bytesPerContact = (await contactWriteItems(0)).reduce((sum, item) => sum + storedBytes(item), 0);
   const emptyMetricsWarnings = { printed: emptyMetricsWarning.dropped(), requests: env.api.requestsSent() };
   if (emptyMetricsWarnings.printed > 0) {
@@ -85,6 +95,8 @@ try {
     growth,
     apiOverhead,
     bulk,
+    listSharding,
+    partitionHeat,
     storage: { bytesPerContact },
     emptyMetricsWarnings,
   };

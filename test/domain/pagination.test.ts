@@ -89,7 +89,7 @@ describe('sharded list cursors', () => {
 
   it('returns a shorter page, never a gap, when one shard holds more than its share', async () => {
     // Every item in shard 0: each shard is asked for its share plus a margin, so pages come back short.
-    const crowded = things(30).map((item) => ({ ...item, gsi2pk: 'THING#S0#OWNER#u1' }));
+    const crowded: Item[] = things(30).map((item) => ({ ...item, gsi2pk: 'THING#S0#OWNER#u1' }));
     const ids: string[] = [];
     let cursor: string | undefined;
     let pages = 0;

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { takeMeteredCalls, type MeteredCall } from '../adapters/dynamodb/capacity-meter';
-import { apiFunctions } from '../functions/api-routes';
+import { functionsTriggeredBy, routeKeysOf } from '../functions/manifest';
 import { documentedCapacity, reportedCapacity, unreadTargets, type CapacityUnits } from './capacity-rules';
 import type { ApiResponse } from './bench-environment';
 import { fixed, table, times } from './report';
@@ -41,8 +41,8 @@ export interface OverheadOptions {
 }
 
 export function functionServing(routeKey: string): { name: string; memoryMb: number } {
-  const found = Object.entries(apiFunctions).find(([, fn]) => (fn.routes as readonly string[]).includes(routeKey));
-  if (!found) throw new Error(`No function serves ${routeKey} (functions/api-routes.ts)`);
+  const found = functionsTriggeredBy('http').find(([, declaration]) => routeKeysOf(declaration).includes(routeKey));
+  if (!found) throw new Error(`No function serves ${routeKey} (functions/manifest.ts)`);
   return { name: found[0], memoryMb: found[1].memoryMb };
 }
 

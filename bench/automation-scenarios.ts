@@ -1,6 +1,6 @@
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
 import { SignedUnsubscribeLinks } from '../adapters/unsubscribe/signed-unsubscribe-links';
-import { stateMachineTasks } from '../functions/state-machine-tasks';
+import { functionManifest } from '../functions/manifest';
 import { createLambdaContext } from '../local/lambda-context';
 import { contactInput } from './contact-items';
 import { createThroughBatch } from './fixtures';
@@ -16,7 +16,7 @@ type StepHandler = (event: unknown, context: ReturnType<typeof createLambdaConte
 export const sequenceStep: RouteScenario = {
   name: 'sequence step',
   routeKey: 'Task sequence-run/Send step',
-  function: { name: 'sequenceStep', memoryMb: stateMachineTasks.sequenceStep.memoryMb },
+  function: { name: 'sequenceStep', memoryMb: functionManifest.sequenceStep.memoryMb },
   minimum: {
     calls: 7,
     sequential: 6,
@@ -42,7 +42,7 @@ export const sequenceStep: RouteScenario = {
     // The deployment's unsubscribe key is written once, on first use: before any measured request, so none replays its creation.
     await new SignedUnsubscribeLinks(new DynamoDbCrmTable(env.documentClient, env.tableName), 'https://crm.bench.example').urlFor('warm-up');
     const { handler } = (await import('../functions/sequence-step')) as unknown as { handler: StepHandler };
-    const task = stateMachineTasks.sequenceStep;
+    const task = functionManifest.sequenceStep;
     const input = (i: number) => ({ action: 'send', sequenceId: sequence.id as string, contactId: routeContacts[i]!, runId: routeRuns[i]!, stepIndex: 0 });
     return {
       request: (i): ScenarioRequest => ({ method: 'INVOKE', path: 'sequenceStep', body: input(i), status: 200 }),

@@ -4,10 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { apiFunctions, type ApiFunction } from '../functions/api-routes';
-import { eventRules } from '../functions/event-rules';
-import { stateMachineTasks } from '../functions/state-machine-tasks';
-import { streamConsumers } from '../functions/stream-consumers';
+import { functionManifest, routeKeysOf, type FunctionDeclaration, type TriggeredBy } from '../functions/manifest';
 import { fixed, table, times } from './report';
 import { median, ratio } from './stats';
 
@@ -111,13 +108,13 @@ const unusedParts = [
   },
 ];
 
-/** What a bundle's function is (api-routes.ts, stream-consumers.ts, state-machine-tasks.ts, event-rules.ts), for spotting code it never uses. */
-type FunctionTraits = Pick<ApiFunction, 'tableAccess'> & { readonly routes?: readonly string[]; readonly sendsEmail?: boolean; readonly startsExecutions?: boolean };
+/** What a bundle's function is (functions/manifest.ts), for spotting code it never uses. */
+type FunctionTraits = Pick<FunctionDeclaration, 'tableAccess'> & { readonly routes?: readonly string[]; readonly sendsEmail?: boolean; readonly startsExecutions?: boolean };
 
 const servesOpenApi = (definition: FunctionTraits | undefined) => (definition?.routes as readonly string[] | undefined)?.includes('GET /openapi.json') ?? false;
 
 /**
- * What a function's routes never use, by what the function is (api-routes.ts): its
+ * What a function's routes never use, by what the function is (functions/manifest.ts): its
  * table access and the routes it serves. The SDK's default credential chain is
  * flagged everywhere: on Lambda, credentials come from environment variables, so the
  * SSO, INI, process, web identity, container and instance metadata providers (and
@@ -203,11 +200,15 @@ export async function measureColdStarts({ runs }: { runs: number }): Promise<Bun
   try {
     const entries: [string, string, FunctionTraits | undefined][] = [
       [MINIMAL, 'bench/minimal-handler.ts', undefined],
-      ...Object.entries(apiFunctions).map(([name, definition]): [string, string, FunctionTraits] => [name, definition.entry, definition]),
-      ...Object.entries({ ...streamConsumers, ...stateMachineTasks, ...eventRules }).map(([name, definition]): [string, string, FunctionTraits] => [
+      ...(Object.entries(functionManifest) as [string, FunctionDeclaration][]).map(([name, declaration]): [string, string, FunctionTraits] => [
         name,
-        definition.entry,
-        { tableAccess: 'readWrite', sendsEmail: 'sendsEmail' in definition && definition.sendsEmail, startsExecutions: name === 'sequenceStarter' },
+        declaration.entry,
+        {
+          tableAccess: declaration.tableAccess,
+          ...(declaration.trigger.kind === 'http' ? { routes: routeKeysOf(declaration as TriggeredBy<'http'>) } : {}),
+          sendsEmail: declaration.sendsEmail ?? false,
+          startsExecutions: declaration.startsExecutionsOf !== undefined,
+        },
       ]),
     ];
     const bundles = await Promise.all(entries.map(([name, entry]) => bundle(name, entry, outDir)));

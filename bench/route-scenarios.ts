@@ -45,7 +45,7 @@ export interface Minimum {
 
 export interface RouteScenario {
   readonly name: string;
-  /** As in functions/api-routes.ts: says which Lambda serves it. */
+  /** As in functions/manifest.ts: says which Lambda serves it. */
   readonly routeKey: string;
   /** The Lambda and its memory, for what no HTTP route serves. */
   readonly function?: { readonly name: string; readonly memoryMb: number };

@@ -1,5 +1,4 @@
 import { createRuntime } from '../adapters/runtime';
-import type { ObjectTypeParam, PropertyCreate, PropertyUpdate } from '../domain/properties/property-definition';
 import {
   createPropertyDefinition,
   deletePropertyDefinition,
@@ -7,26 +6,27 @@ import {
   listPropertyDefinitions,
   updatePropertyDefinition,
 } from '../domain/properties/property-use-cases';
-import { propertyOperations } from './http/api-contract';
-import { createApiHandler } from './http/api-handler';
-import { withEtag } from './http/etag';
-import { idempotencyFor } from './http/idempotency';
+import { apiHandler } from './http/api-handler';
+import { propertyOperations } from './http/contract/properties';
+import { idempotencyFor } from './http/idempotency-store';
+import { created, withEtag } from './http/responses';
 
 const runtime = createRuntime();
-const objectType = (params: Record<string, string>) => params.objectType as ObjectTypeParam;
 
-export const handler = createApiHandler(
+export const handler = apiHandler(
   propertyOperations,
   {
-    createProperty: async ({ params, body, actor }) => withEtag(201, await createPropertyDefinition(runtime, objectType(params), body as PropertyCreate, actor)),
-    listProperties: async ({ params, query, actor }) => ({ status: 200, body: await listPropertyDefinitions(runtime, objectType(params), query as { limit: number; cursor?: string }, actor) }),
-    getProperty: async ({ params, actor }) => withEtag(200, await getPropertyDefinition(runtime, objectType(params), params.name!, actor)),
-    updateProperty: async ({ params, body, actor, ifMatch }) =>
-      withEtag(200, await updatePropertyDefinition(runtime, objectType(params), params.name!, body as PropertyUpdate, actor, ifMatch)),
+    createProperty: async ({ params, body, actor }) => {
+      const definition = await createPropertyDefinition(runtime, params.objectType, body, actor);
+      return created(`/v1/properties/${params.objectType}/${definition.name}`, definition);
+    },
+    listProperties: async ({ params, query, actor }) => ({ status: 200, body: await listPropertyDefinitions(runtime, params.objectType, query, actor) }),
+    getProperty: async ({ params, actor }) => withEtag(200, await getPropertyDefinition(runtime, params.objectType, params.name, actor)),
+    updateProperty: async ({ params, body, actor, ifMatch }) => withEtag(200, await updatePropertyDefinition(runtime, params.objectType, params.name, body, actor, ifMatch)),
     deleteProperty: async ({ params, actor, ifMatch }) => {
-      await deletePropertyDefinition(runtime, objectType(params), params.name!, actor, ifMatch);
+      await deletePropertyDefinition(runtime, params.objectType, params.name, actor, ifMatch);
       return { status: 204 };
     },
   },
-  [idempotencyFor(runtime, propertyOperations)],
+  { idempotency: idempotencyFor(runtime) },
 );

@@ -2,30 +2,34 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createRuntime } from '../adapters/runtime';
 import { metrics } from '../adapters/metrics';
 import { enrollContact, getEnrollment, listEnrollments, stopEnrollment } from '../domain/sequences/enrollments';
-import type { SequenceCreate, SequenceUpdate } from '../domain/sequences/sequence';
 import { createSequence, getSequence, listSequences, updateSequence } from '../domain/sequences/sequence-use-cases';
-import { sequenceOperations } from './http/api-contract';
-import { createApiHandler } from './http/api-handler';
-import { withEtag } from './http/etag';
-import { idempotencyFor } from './http/idempotency';
+import { apiHandler } from './http/api-handler';
+import { sequenceOperations } from './http/contract/sequences';
+import { idempotentIds } from './http/idempotency';
+import { idempotencyFor } from './http/idempotency-store';
+import { created, withEtag } from './http/responses';
 
 const runtime = createRuntime();
 
-export const handler = createApiHandler(
+export const handler = apiHandler(
   sequenceOperations,
   {
-    createSequence: async ({ body, actor }) => withEtag(201, await createSequence(runtime, body as SequenceCreate, actor)),
-    listSequences: async ({ query, actor }) => ({ status: 200, body: await listSequences(runtime, query as { limit: number; cursor?: string }, actor) }),
-    getSequence: async ({ params, actor }) => withEtag(200, await getSequence(runtime, params.id!, actor)),
-    updateSequence: async ({ params, body, actor, ifMatch }) => withEtag(200, await updateSequence(runtime, params.id!, body as SequenceUpdate, actor, ifMatch)),
-    enrollContact: async ({ params, body, actor }) => {
-      const enrollment = await enrollContact(runtime, params.id!, (body as { contactId: string }).contactId, actor);
-      metrics.addMetric('SequenceEnrollments', MetricUnit.Count, 1);
-      return { status: 201, body: enrollment };
+    createSequence: async ({ body, actor, idempotencyKey }) => {
+      const sequence = await createSequence(idempotencyKey ? { ...runtime, ids: idempotentIds(actor, idempotencyKey, 'sequence') } : runtime, body, actor);
+      return created(`/v1/sequences/${sequence.id}`, sequence);
     },
-    listEnrollments: async ({ params, query, actor }) => ({ status: 200, body: await listEnrollments(runtime, params.id!, query as { limit: number; cursor?: string }, actor) }),
-    getEnrollment: async ({ params, actor }) => ({ status: 200, body: await getEnrollment(runtime, params.id!, params.contactId!, actor) }),
-    stopEnrollment: async ({ params, actor }) => ({ status: 200, body: await stopEnrollment(runtime, params.id!, params.contactId!, actor) }),
+    listSequences: async ({ query, actor }) => ({ status: 200, body: await listSequences(runtime, query, actor) }),
+    getSequence: async ({ params, actor }) => withEtag(200, await getSequence(runtime, params.id, actor)),
+    updateSequence: async ({ params, body, actor, ifMatch }) => withEtag(200, await updateSequence(runtime, params.id, body, actor, ifMatch)),
+    enrollContact: async ({ params, body, actor, idempotencyKey }) => {
+      const deps = idempotencyKey ? { ...runtime, ids: idempotentIds(actor, idempotencyKey, 'enrollment', params.id) } : runtime;
+      const enrollment = await enrollContact(deps, params.id, body.contactId, actor);
+      metrics.addMetric('SequenceEnrollments', MetricUnit.Count, 1);
+      return created(`/v1/sequences/${params.id}/enrollments/${body.contactId}`, enrollment);
+    },
+    listEnrollments: async ({ params, query, actor }) => ({ status: 200, body: await listEnrollments(runtime, params.id, query, actor) }),
+    getEnrollment: async ({ params, actor }) => ({ status: 200, body: await getEnrollment(runtime, params.id, params.contactId, actor) }),
+    stopEnrollment: async ({ params, actor }) => ({ status: 200, body: await stopEnrollment(runtime, params.id, params.contactId, actor) }),
   },
-  [idempotencyFor(runtime, sequenceOperations)],
+  { idempotency: idempotencyFor(runtime) },
 );

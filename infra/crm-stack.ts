@@ -2,17 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { apiFunctions, type ApiFunction } from '../functions/api-routes';
-import { deployedEventPattern, eventRules, type EventRule, type EventRuleName } from '../functions/event-rules';
-import { stateMachineTasks, type StateMachineTask, type StateMachineTaskName } from '../functions/state-machine-tasks';
-import { streamConsumers, type StreamConsumer, type StreamConsumerName } from '../functions/stream-consumers';
+import { deployedEventPattern, functionManifest, isPublic, routeKeysOf, type FunctionDeclaration, type FunctionName, type StateMachineName, type TriggeredBy } from '../functions/manifest';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { CrmAuth } from './constructs/crm-auth';
 import { CrmEmail } from './constructs/crm-email';
 import { CrmFunction } from './constructs/crm-function';
 import { CrmHttpApi } from './constructs/http-api';
-import { CrmObservability, kebabCase } from './constructs/crm-observability';
-import { CrmTable, type TableAccess } from './constructs/crm-table';
+import { CrmObservability } from './constructs/crm-observability';
+import { CrmTable } from './constructs/crm-table';
 import { EventRuleFunction } from './constructs/event-rule-function';
 import { SequenceStateMachine } from './constructs/sequence-state-machine';
 import { TableStreamConsumer } from './constructs/table-stream-consumer';
@@ -20,16 +17,8 @@ import type { StackConfig } from './stack-config';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * What each consumer of the table's stream may do on the table (an API function's access
- * is in its definition). A new consumer does not compile until it is given one here.
- */
-export const streamConsumerTableAccess: Record<StreamConsumerName, TableAccess> = {
-  recordSweeper: 'sweep',
-  // Re-reads the enrollment and its sequence (domain/sequences/sequence-runs.ts
-  // startSequenceRun) and writes nothing: Step Functions keeps the run.
-  sequenceStarter: 'read',
-};
+/** The setting that tells a function which execution of a state machine to start. */
+const stateMachineArnSetting: Record<StateMachineName, string> = { sequenceRun: 'SEQUENCE_STATE_MACHINE_ARN' };
 
 export interface CrmStackProps extends StackProps {
   /** Deployment stage, e.g. `dev` or `prod`; names the API. */
@@ -39,9 +28,10 @@ export interface CrmStackProps extends StackProps {
 }
 
 /**
- * The whole CRM backend: one table, one Lambda per route family, one HTTP API behind a
- * JWT authorizer, the Lambdas fed by the table's stream, SES sending and its events, the
- * follow-up sequence state machine, and the alarms and dashboard that watch them.
+ * The whole CRM backend: one table, the Lambdas of functions/manifest.ts with what triggers
+ * each (an HTTP API behind a JWT authorizer, the table's stream, EventBridge rules, the
+ * follow-up sequence state machine), SES sending and its events, and the alarms and
+ * dashboard that watch them.
  */
 export class CrmStack extends Stack {
   constructor(scope: Construct, id: string, props: CrmStackProps) {
@@ -54,7 +44,7 @@ export class CrmStack extends Stack {
     });
     const auth = new CrmAuth(this, 'Auth', { config: config.auth });
 
-    // Every route that functions/api-routes.ts does not mark `public` needs a valid token.
+    // Every route whose operations are not all public needs a valid token.
     const httpApi = new CrmHttpApi(this, 'HttpApi', {
       apiName: `crm-${props.stage}`,
       throttle: config.throttle,
@@ -63,97 +53,79 @@ export class CrmStack extends Stack {
     });
 
     // Without `email` in the stage config nothing may send: no identity, no grant, no sender
-    // setting. With it, a function whose definition says `sendsEmail` gets both.
+    // setting. With it, a function whose declaration says `sendsEmail` gets both.
     const email = config.email ? new CrmEmail(this, 'Email', { config: config.email }) : undefined;
     // Unsubscribe links in automated mail point at the API's public address.
     const publicApiUrl = config.customDomain ? `https://${config.customDomain.domainName}` : httpApi.url;
     const senderEnvironment = email ? { ...email.senderEnvironment, PUBLIC_API_URL: publicApiUrl } : {};
 
-    const functions: Record<string, IFunction> = {};
-    for (const [name, definition] of Object.entries(apiFunctions) as [string, ApiFunction][]) {
-      const apiLambda = new CrmFunction(this, `${name}Function`, {
-        definition,
+    const observability = new CrmObservability(this, 'Observability', { alarms: config.alarms, dashboard: config.dashboard });
+    const stateMachines = new Map<StateMachineName, SequenceStateMachine>();
+    const functions: Partial<Record<FunctionName, IFunction>> = {};
+    const consumers: [FunctionName, TableStreamConsumer][] = [];
+    const rules: [FunctionName, EventRuleFunction][] = [];
+
+    // State machine tasks first: the state machines are built around them, and other functions start those.
+    const declared = (Object.entries(functionManifest) as [FunctionName, FunctionDeclaration][]).sort(
+      ([, a], [, b]) => Number(b.trigger.kind === 'stateMachineTask') - Number(a.trigger.kind === 'stateMachineTask'),
+    );
+    for (const [name, declaration] of declared) {
+      const { trigger } = declaration;
+      // A rule for this stage's SES events exists only where this stage sends email.
+      if (trigger.kind === 'eventRule' && trigger.scope === 'emailConfigurationSet' && !email) continue;
+      const startsExecutions = declaration.startsExecutionsOf ? stateMachines.get(declaration.startsExecutionsOf) : undefined;
+      const common = {
+        declaration,
         table,
-        tableAccess: definition.tableAccess,
         projectRoot: repoRoot,
         logRetention: config.logRetentionDays,
-        environment: { AUTH_ROLE_CLAIM: auth.roleClaim, ...(definition.sendsEmail ? senderEnvironment : {}) },
-      });
-      if (definition.sendsEmail) email?.grantSend(apiLambda.handler);
-      httpApi.addLambdaRoutes(name, apiLambda.handler, definition);
-      functions[name] = apiLambda.handler;
+        environment: {
+          ...(trigger.kind === 'http' ? { AUTH_ROLE_CLAIM: auth.roleClaim } : {}),
+          ...(declaration.sendsEmail ? senderEnvironment : {}),
+          ...(startsExecutions ? { [stateMachineArnSetting[declaration.startsExecutionsOf!]]: startsExecutions.stateMachine.stateMachineArn } : {}),
+        },
+      };
+      let handler: IFunction;
+      switch (trigger.kind) {
+        case 'http': {
+          handler = new CrmFunction(this, `${name}Function`, common).handler;
+          const http = declaration as TriggeredBy<'http'>;
+          httpApi.addLambdaRoutes(name, handler, { routeKeys: routeKeysOf(http), public: isPublic(http), ...(trigger.publicBecause ? { publicBecause: trigger.publicBecause } : {}) });
+          break;
+        }
+        case 'stream': {
+          // Work that must finish even when the request that started it did not.
+          const consumer = new TableStreamConsumer(this, `${name}Consumer`, { ...common, trigger });
+          handler = consumer.handler;
+          consumers.push([name, consumer]);
+          break;
+        }
+        case 'eventRule': {
+          const eventPattern = deployedEventPattern(trigger, { configurationSetName: email?.configurationSet.configurationSetName ?? '' });
+          const rule = new EventRuleFunction(this, `${name}Rule`, { ...common, trigger, eventPattern });
+          handler = rule.handler;
+          rules.push([name, rule]);
+          break;
+        }
+        case 'stateMachineTask': {
+          const task = new CrmFunction(this, `${name}Task`, common).handler;
+          handler = task;
+          // Its Task states give it invoke on the step function, and nothing else.
+          stateMachines.set(trigger.stateMachine, new SequenceStateMachine(this, 'SequenceRun', { stepFunction: task, logRetention: config.logRetentionDays }));
+          break;
+        }
+      }
+      if (declaration.sendsEmail) email?.grantSend(handler);
+      // StartExecution on this state machine only: no stop, no describe, no other state machine.
+      startsExecutions?.stateMachine.grantStartExecution(handler);
+      functions[name] = handler;
     }
-
-    // The Lambdas state machines call (functions/state-machine-tasks.ts), then the state machine.
-    const tasks = Object.fromEntries(
-      (Object.entries(stateMachineTasks) as [StateMachineTaskName, StateMachineTask][]).map(([name, definition]) => {
-        const task = new CrmFunction(this, `${name}Task`, {
-          definition,
-          table,
-          tableAccess: definition.tableAccess,
-          projectRoot: repoRoot,
-          logRetention: config.logRetentionDays,
-          environment: definition.sendsEmail ? senderEnvironment : {},
-        });
-        if (definition.sendsEmail) email?.grantSend(task.handler);
-        functions[kebabCase(name)] = task.handler;
-        return [name, task];
-      }),
-    ) as Record<StateMachineTaskName, CrmFunction>;
-    // Its Task states give it invoke on the step function, and nothing else.
-    const sequenceRun = new SequenceStateMachine(this, 'SequenceRun', {
-      stepFunction: tasks.sequenceStep.handler,
-      logRetention: config.logRetentionDays,
-    });
-
-    // Work that must finish even when the request that started it did not (functions/stream-consumers.ts).
-    const consumerEnvironment: Partial<Record<StreamConsumerName, Record<string, string>>> = {
-      sequenceStarter: { SEQUENCE_STATE_MACHINE_ARN: sequenceRun.stateMachine.stateMachineArn },
-    };
-    const consumers = (Object.entries(streamConsumers) as [StreamConsumerName, StreamConsumer][]).map(
-      ([name, definition]) =>
-        [
-          name,
-          new TableStreamConsumer(this, `${name}Consumer`, {
-            definition,
-            table,
-            tableAccess: streamConsumerTableAccess[name],
-            projectRoot: repoRoot,
-            logRetention: config.logRetentionDays,
-            environment: consumerEnvironment[name],
-          }),
-        ] as const,
-    );
-    const consumerByName = Object.fromEntries(consumers) as Record<StreamConsumerName, TableStreamConsumer>;
-    // StartExecution on this state machine only: no stop, no describe, no other state machine.
-    sequenceRun.stateMachine.grantStartExecution(consumerByName.sequenceStarter.handler);
-
-    // Lambdas invoked by EventBridge rules (functions/event-rules.ts). A rule scoped to the
-    // email configuration set sees only the SES events of this stage's mail, and exists only
-    // where this stage sends email.
-    const rules = (Object.entries(eventRules) as [EventRuleName, EventRule][]).flatMap(([name, definition]) => {
-      if (definition.scope === 'emailConfigurationSet' && !email) return [];
-      const eventPattern = deployedEventPattern(definition, { configurationSetName: email?.configurationSet.configurationSetName ?? '' });
-      return [
-        [
-          name,
-          new EventRuleFunction(this, `${name}Rule`, {
-            definition,
-            eventPattern,
-            table,
-            tableAccess: definition.tableAccess,
-            projectRoot: repoRoot,
-            logRetention: config.logRetentionDays,
-          }),
-        ] as const,
-      ];
-    });
+    const sequenceRun = stateMachines.get('sequenceRun')!;
 
     const customDomain = config.customDomain
       ? new ApiCustomDomain(this, 'CustomDomain', { config: config.customDomain, api: httpApi.api, stage: httpApi.stage })
       : undefined;
 
-    const observability = new CrmObservability(this, 'Observability', { alarms: config.alarms, dashboard: config.dashboard });
     observability.monitorHttpApi(httpApi.api);
     observability.monitorFunctions(functions);
     observability.monitorTable(table.table);

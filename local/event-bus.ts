@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { deployedEventPattern, eventRules, type EventRule } from '../functions/event-rules';
+import { deployedEventPattern, functionsTriggeredBy, type FunctionDeclaration, type Trigger } from '../functions/manifest';
 import { matchesEventPattern } from './event-pattern';
 import { LOCAL_SES_CONFIGURATION_SET } from './local-arns';
 import { createLambdaContext } from './lambda-context';
@@ -9,7 +9,7 @@ import { createHandlerLoader, withTimeout } from './lambda-handlers';
 
 /**
  * Locally, plays the account's default EventBridge bus: every published event goes to
- * each rule of functions/event-rules.ts whose pattern (the very object the stack deploys)
+ * each rule of functions/manifest.ts whose pattern (the very object the stack deploys)
  * matches it, and the rule's handler module runs in this process with the event and a
  * Lambda context. As with EventBridge's asynchronous invocations, `publish` returns once
  * the event is routed and the handlers run in the background; a failing invocation is
@@ -22,10 +22,19 @@ import { createHandlerLoader, withTimeout } from './lambda-handlers';
 
 export type BusEvent = EventBridgeEvent<string, unknown>;
 
-export type EventRuleTarget = Pick<EventRule, 'entry' | 'eventPattern' | 'scope' | 'maxRetries' | 'memoryMb' | 'timeoutSeconds'>;
+export type EventRuleTarget = Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds'> & Pick<Extract<Trigger, { kind: 'eventRule' }>, 'eventPattern' | 'scope' | 'maxRetries'>;
+
+/** The deployed event rules of functions/manifest.ts. */
+export const deployedEventRules = (): Record<string, EventRuleTarget> =>
+  Object.fromEntries(
+    functionsTriggeredBy('eventRule').map(([name, { entry, memoryMb, timeoutSeconds, trigger }]) => [
+      name,
+      { entry, memoryMb, timeoutSeconds, eventPattern: trigger.eventPattern, maxRetries: trigger.maxRetries, ...(trigger.scope ? { scope: trigger.scope } : {}) },
+    ]),
+  );
 
 export interface LocalEventBusOptions {
-  /** Which rules listen on the bus; defaults to the deployed `eventRules`. */
+  /** Which rules listen on the bus; defaults to the deployed ones (functions/manifest.ts). */
   rules?: Readonly<Record<string, EventRuleTarget>>;
   /** Folder the `entry` paths are relative to; defaults to the repository root. */
   rootDir?: string;
@@ -45,7 +54,7 @@ export interface LocalEventBus {
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export function createLocalEventBus({
-  rules = eventRules,
+  rules = deployedEventRules(),
   rootDir = REPOSITORY_ROOT,
   retryDelayMs = 100,
   onDeadLetter = logDeadLetter,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { apiFunctions, type ApiFunction } from '../functions/api-routes';
+import { functionsTriggeredBy, isPublic, routeKeysOf, type FunctionDeclaration } from '../functions/manifest';
 import { splitRequestTarget, toHttpApiEvent } from './http-api-event';
 import { createRouter } from './http-api-routes';
 import { toHttpResponse } from './http-api-response';
@@ -17,14 +17,23 @@ import type { JwtAuthorizerContext, LocalJwtAuthorizer } from './local-jwt';
  * configuration from the environment, which the caller sets (useLocalAwsEnvironment).
  */
 
-export type GatewayFunction = Pick<ApiFunction, 'entry' | 'routes' | 'memoryMb' | 'timeoutSeconds'> & { readonly public?: boolean };
+export type GatewayFunction = Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds'> & { readonly routes: readonly string[]; readonly public?: boolean };
+
+/** The deployed HTTP functions of functions/manifest.ts, with their route keys. */
+export const deployedHttpFunctions = (): Record<string, GatewayFunction> =>
+  Object.fromEntries(
+    functionsTriggeredBy('http').map(([name, declaration]) => [
+      name,
+      { entry: declaration.entry, memoryMb: declaration.memoryMb, timeoutSeconds: declaration.timeoutSeconds, routes: routeKeysOf(declaration), public: isPublic(declaration) },
+    ]),
+  );
 
 export interface GatewayOptions {
   /** 0 picks a free port. */
   port: number;
   /** Defaults to 127.0.0.1: the local API is not meant to be reachable from the network. */
   host?: string;
-  /** Which function serves which routes; defaults to the deployed `apiFunctions`. */
+  /** Which function serves which routes; defaults to the deployed ones (functions/manifest.ts). */
   functions?: Readonly<Record<string, GatewayFunction>>;
   /** Folder the `entry` paths are relative to; defaults to the repository root. */
   rootDir?: string;
@@ -47,7 +56,7 @@ const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const MAX_LAMBDA_RESPONSE_BYTES = 6 * 1024 * 1024;
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export async function startGateway({ port, host = '127.0.0.1', functions = apiFunctions, rootDir = REPOSITORY_ROOT, authorizer }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ port, host = '127.0.0.1', functions = deployedHttpFunctions(), rootDir = REPOSITORY_ROOT, authorizer }: GatewayOptions): Promise<Gateway> {
   const route = createRouter(
     Object.entries(functions).flatMap(([name, fn]) => fn.routes.map((routeKey) => ({ routeKey, target: { name, ...fn } }))),
   );

@@ -1,4 +1,4 @@
-import type { StateMachineTaskName } from '../functions/state-machine-tasks';
+import type { FunctionName } from '../functions/manifest';
 import { LOCAL_ACCOUNT_ID } from './http-api-event';
 
 /** Names of the local stand-ins for deployed resources, shared by the emulators and the environment handlers see. */
@@ -12,6 +12,6 @@ export const LOCAL_SEQUENCE_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:
 export const LOCAL_SES_CONFIGURATION_SET = 'crm-local';
 
 /** The ARN a Task state uses locally to call the function of that state machine task. */
-export function localTaskArn(task: StateMachineTaskName): string {
+export function localTaskArn(task: FunctionName): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${task}`;
 }

@@ -1,22 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { stateMachineTasks, type StateMachineTask } from '../functions/state-machine-tasks';
+import { functionsTriggeredBy, type FunctionDeclaration } from '../functions/manifest';
 import { createLambdaContext } from './lambda-context';
 import { createHandlerLoader, type LambdaHandler, withTimeout } from './lambda-handlers';
 
 /**
  * One state machine, from the Amazon States Language definition the stack deploys, made
  * runnable here with aws-local-stepfunctions: each Task state whose Resource is a Lambda
- * function ARN runs the handler module of that function in `stateMachineTasks`, the
+ * function ARN runs the handler module of that function in functions/manifest.ts, the
  * way Lambda would (JSON payload, Lambda context, timeout, and a thrown error surfacing
  * to Retry/Catch with the error's name as Error and Lambda's error payload as Cause).
  */
 
-export type TaskFunction = Pick<StateMachineTask, 'entry' | 'memoryMb' | 'timeoutSeconds'>;
+export type TaskFunction = Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds'>;
+
+/** The deployed state machine tasks of functions/manifest.ts, by function name. */
+const deployedTasks = (): Record<string, TaskFunction> => Object.fromEntries(functionsTriggeredBy('stateMachineTask'));
 
 export interface LocalStateMachineOptions {
-  /** Lambda function name → handler module; defaults to the deployed `stateMachineTasks`. */
+  /** Lambda function name → handler module; defaults to the deployed state machine tasks. */
   tasks?: Readonly<Record<string, TaskFunction>>;
   /** Folder the `entry` paths are relative to; defaults to the repository root. */
   rootDir?: string;
@@ -64,7 +67,7 @@ export class LocalStateMachineError extends Error {
 }
 
 export function createLocalStateMachine(definition: Json, options: LocalStateMachineOptions = {}): LocalStateMachine {
-  const { tasks = stateMachineTasks as Readonly<Record<string, TaskFunction>>, rootDir = REPOSITORY_ROOT, maxWaitSeconds } = options;
+  const { tasks = deployedTasks(), rootDir = REPOSITORY_ROOT, maxWaitSeconds } = options;
   const capped = maxWaitSeconds !== undefined;
   const runnable = capped ? capWaits(definition) : definition;
   const states = allStates(runnable);

@@ -9,7 +9,7 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { streamConsumers, type StreamConsumer } from '../functions/stream-consumers';
+import { functionsTriggeredBy, type FunctionDeclaration, type Trigger } from '../functions/manifest';
 import { matchesEventPattern } from './event-pattern';
 import { createLambdaContext } from './lambda-context';
 
@@ -20,6 +20,13 @@ import { createLambdaContext } from './lambda-context';
  * consumer's handler module in batches. Records a handler reports as failed are
  * retried up to the consumer's limit, then reported as dead-lettered.
  */
+/** A stream consumer as the poller runs it: its function and its stream trigger, flattened. */
+export type StreamConsumer = Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds'> & Omit<Extract<Trigger, { kind: 'stream' }>, 'kind'>;
+
+/** The deployed stream consumers of functions/manifest.ts. */
+export const deployedStreamConsumers = (): Record<string, StreamConsumer> =>
+  Object.fromEntries(functionsTriggeredBy('stream').map(([name, { entry, memoryMb, timeoutSeconds, trigger }]) => [name, { entry, memoryMb, timeoutSeconds, batchSize: trigger.batchSize, maxRetries: trigger.maxRetries, filterPattern: trigger.filterPattern }]));
+
 type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
 
 export interface StreamPoller {
@@ -38,7 +45,7 @@ export async function startStreamPoller(options: {
   consumers?: Readonly<Record<string, StreamConsumer>>;
   onDeadLetter?: (consumer: string, record: DynamoDBRecord, error: string) => void;
 }): Promise<StreamPoller> {
-  const consumers = Object.entries(options.consumers ?? streamConsumers);
+  const consumers = Object.entries(options.consumers ?? deployedStreamConsumers());
   const handlers = new Map<string, StreamHandler>();
   for (const [name, consumer] of consumers) {
     const module: { handler?: StreamHandler } = await import(pathToFileURL(resolve(REPOSITORY_ROOT, consumer.entry)).href);

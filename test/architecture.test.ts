@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apiFunctions } from '../functions/api-routes';
-import { apiContract } from '../functions/http/api-contract';
+import { allOperations } from '../functions/http/contract';
+import { functionsTriggeredBy, routeKeysOf } from '../functions/manifest';
 
 const root = join(import.meta.dirname, '..');
 const sourceFiles = (folder: string): string[] =>
@@ -42,9 +42,14 @@ describe('architecture rules', () => {
     expect(patterns.filter((pattern) => !documented.includes(`| ${pattern} |`))).toEqual([]);
   });
 
+  it('builds every Lambda in the one middy stack of functions/lambda-handler.ts', () => {
+    const offenders = ['functions', 'adapters'].flatMap(sourceFiles).filter((file) => file !== join('functions', 'lambda-handler.ts') && /from '@middy\/core'/.test(readFileSync(join(root, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
   it('routes every deployed route to exactly one contract operation, and back', () => {
-    const deployed = Object.values(apiFunctions).flatMap((fn) => fn.routes).sort();
-    expect(deployed).toEqual(apiContract.map((operation) => operation.routeKey).sort());
+    const deployed = functionsTriggeredBy('http').flatMap(([, declaration]) => routeKeysOf(declaration)).sort();
+    expect(deployed).toEqual(allOperations.map((operation) => operation.routeKey).sort());
     expect(new Set(deployed).size).toBe(deployed.length);
   });
 });

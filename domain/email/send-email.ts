@@ -7,7 +7,7 @@ import type { RecordDependencies } from '../records/record-dependencies';
 import type { CrmRecord } from '../records/record-model';
 import { planRecordWrite } from '../records/record-writes';
 import type { Actor } from '../shared/actor';
-import { ConflictError, CrmError, EmailNotSendableError, IdempotencyKeyReusedError, NotFoundError, PreconditionFailedError, ServiceUnavailableError, ValidationError, type NotSendableReason } from '../shared/errors';
+import { AlreadyExistsError, ConflictError, CrmError, EmailNotSendableError, IdempotencyKeyReusedError, NotFoundError, PreconditionFailedError, ServiceUnavailableError, ValidationError, type NotSendableReason } from '../shared/errors';
 import { emailMessageKey, recordKeys } from '../shared/keys';
 import type { WriteOp } from '../shared/table-port';
 import { outranks, type EmailMessage, type EmailSource } from './email-message';
@@ -166,7 +166,7 @@ async function recordSent(deps: EmailDependencies, claimed: EmailMessage, provid
   try {
     await deps.table.transactWrite(activityOps);
   } catch (error) {
-    if (!(error instanceof ValidationError || error instanceof PreconditionFailedError)) throw error;
+    if (!(error instanceof ValidationError || error instanceof PreconditionFailedError || error instanceof AlreadyExistsError)) throw error;
   }
   return settled!;
 }

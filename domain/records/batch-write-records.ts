@@ -1,6 +1,6 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { BatchItemFailedError, CrmError, UniqueValueTakenError } from '../shared/errors';
+import { BatchItemFailedError, CrmError, UniqueValueTakenError, ValidationError } from '../shared/errors';
 import { zodIssues } from '../shared/zod-issues';
 import { createRecord } from './create-record';
 import { findByUniqueValue } from './get-record';
@@ -21,9 +21,15 @@ export type BatchResult =
  * duplicates: an existing email or domain updates that record instead. Inputs that
  * share a unique value run one after another, so they cannot race each other.
  */
-export async function batchWriteRecords(requestDeps: RecordDependencies, model: RecordModel, inputs: readonly unknown[], actor: Actor): Promise<BatchResult[]> {
+export interface BatchOptions {
+  /** The dependencies of one input: an idempotent request gives each input ids derived from its key and position. */
+  readonly depsFor?: (index: number) => RecordDependencies;
+}
+
+export async function batchWriteRecords(requestDeps: RecordDependencies, model: RecordModel, inputs: readonly unknown[], actor: Actor, options: BatchOptions = {}): Promise<BatchResult[]> {
   requireCapability(actor, 'createRecords', `import ${model.collection}`);
-  const deps = readingOnce(requestDeps);
+  const shared = readingOnce(requestDeps);
+  const depsOf = (index: number): RecordDependencies => (options.depsFor ? { ...shared, ids: options.depsFor(index).ids } : shared);
   const lanes = new Map<string, number[]>();
   inputs.forEach((input, index) => {
     const lane = uniqueValueOf(model, input) ?? `#${index}`;
@@ -34,7 +40,7 @@ export async function batchWriteRecords(requestDeps: RecordDependencies, model: 
   const queue = [...lanes.values()];
   const worker = async () => {
     for (let lane = queue.shift(); lane; lane = queue.shift()) {
-      for (const index of lane) results.push(await writeOne(deps, model, inputs[index], index, actor));
+      for (const index of lane) results.push(await writeOne(depsOf(index), model, inputs[index], index, actor));
     }
   };
   await Promise.all(Array.from({ length: PARALLEL_WRITES }, worker));
@@ -57,8 +63,14 @@ async function writeOne(deps: RecordDependencies, model: RecordModel, input: unk
     return await upsert(deps, model, parsed.data, provided, index, actor);
   } catch (error) {
     // An unexpected failure of one input must not abort the batch after others were written.
-    return { index, outcome: 'failed', error: error instanceof CrmError ? error : new BatchItemFailedError(error) };
+    if (!(error instanceof CrmError)) return { index, outcome: 'failed', error: new BatchItemFailedError(error) };
+    return { index, outcome: 'failed', error: error instanceof ValidationError ? namingTheInput(error, index) : error };
   }
+}
+
+/** The use cases name fields of the body they were given (`body.companyIds`); in a batch that body is `inputs.<index>`. */
+function namingTheInput(error: ValidationError, index: number): ValidationError {
+  return new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, field: issue.field.replace(/^body(?=\.|$)/, `inputs.${index}`) })));
 }
 
 /**

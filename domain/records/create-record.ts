@@ -1,5 +1,7 @@
 import { requireCapability, requireMayAssignOwner } from '../access/permissions';
 import type { Actor } from '../shared/actor';
+import { AlreadyExistsError } from '../shared/errors';
+import { findRecord } from './get-record';
 import type { RecordDependencies } from './record-dependencies';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planRecordWrite } from './record-writes';
@@ -8,6 +10,8 @@ import { prepareRecord } from './prepare-record';
 /**
  * Creates a record from a validated POST body, with its guards, links and first
  * timeline entry in one transaction. A user who names no owner owns what they create.
+ * Run again with the same ids (an idempotent request retried after a crash), it returns
+ * the record the first run created.
  */
 export async function createRecord(deps: RecordDependencies, model: RecordModel, input: Record<string, unknown>, actor: Actor): Promise<CrmRecord> {
   requireCapability(actor, 'createRecords', `create ${model.collection}`);
@@ -16,6 +20,14 @@ export async function createRecord(deps: RecordDependencies, model: RecordModel,
   const now = deps.clock.now().toISOString();
   const { record, guards } = await prepareRecord(deps, model, { id: deps.ids.next(), createdAt: now, version: 1 }, owned, now);
   const { ops } = planRecordWrite({ model, after: record, actor, changeId: deps.ids.next() });
-  await deps.table.transactWrite([...ops, ...guards]);
-  return record;
+  try {
+    await deps.table.transactWrite([...ops, ...guards]);
+    return record;
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+    // Only ids derived from an Idempotency-Key repeat: this retries a create that got through, whose record is the answer.
+    const existing = await findRecord(deps, model, record.id);
+    if (!existing) throw error;
+    return existing;
+  }
 }

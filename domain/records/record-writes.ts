@@ -1,6 +1,6 @@
 import type { Actor } from '../shared/actor';
 import { auditAttributes } from '../audit/audit-entries';
-import { PreconditionFailedError, UniqueValueTakenError, ValidationError } from '../shared/errors';
+import { AlreadyExistsError, PreconditionFailedError, UniqueValueTakenError, ValidationError } from '../shared/errors';
 import { recordKeys, uniqueGuardKey } from '../shared/keys';
 import type { WriteOp } from '../shared/table-port';
 import { diffRecords, type FieldChange } from './field-changes';
@@ -31,7 +31,7 @@ export function planRecordWrite(write: RecordWrite): { ops: WriteOp[]; changes: 
       op: 'put',
       item: recordToItem(model, after),
       condition: before ? { kind: 'liveAtVersion', version: before.version } : { kind: 'absent' },
-      onConditionFailed: () => new PreconditionFailedError(),
+      onConditionFailed: () => (before ? new PreconditionFailedError() : new AlreadyExistsError(model.type, after.id)),
     },
     ...uniqueGuardOps(write),
     ...linkOps(write),

@@ -21,11 +21,12 @@ export function patchSchemaOf(shape: z.ZodRawShape, requiredFields: readonly str
 }
 
 export const pageLimit = z.coerce.number().int().min(1).max(100).default(25).meta({ description: 'Page size, 1 to 100.' });
+export const pageCursor = z.string().min(1).max(4_096).meta({ description: 'Opaque; pass `nextCursor` of the previous page.' });
 
 /** Query parameters every list accepts. */
 export const commonListQuery = {
   limit: pageLimit,
-  cursor: z.string().min(1).max(4_096).optional().meta({ description: 'Opaque; pass `nextCursor` of the previous page.' }),
+  cursor: pageCursor.optional(),
   updatedSince: isoDateTime.optional().meta({ description: 'Only records updated at or after this instant.' }),
   ownerId: userId.optional(),
 };

@@ -14,7 +14,7 @@ import { requireSequence, type SequenceDependencies } from './sequence-use-cases
 
 /**
  * Puts a contact into a sequence. The enrollment item is the whole commitment: the
- * sequence run is started from the table's stream (functions/stream-consumers.ts), so an
+ * sequence run is started from the table's stream (functions/manifest.ts), so an
  * accepted enrollment runs even if this request dies right after the write.
  * A contact is in a sequence at most once at a time; after a run ends it may enrol again.
  */

@@ -1,48 +1,173 @@
-import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
-import type { ZodObject } from 'zod';
+import { createDocument, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { z } from 'zod';
 import type { ApiOperation } from './api-operation';
-import { problemSchema } from './api-contract';
+import { REPLAYED_HEADER } from './api-core';
+import { problemsWithStatus, problemVariants } from './problem-schemas';
+import { PROBLEM_CONTENT_TYPE } from './problem-details';
+import type { ErrorCode } from './problem-types';
 
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+/**
+ * API Gateway answers some requests itself, before any Lambda runs, with a body of its
+ * own that cannot be changed on an HTTP API: its JWT authorizer's 401, throttling (429),
+ * a body over its 10 MB limit (413), and a Lambda that failed or timed out (500, 503).
+ */
+const gatewayMessage = z
+  .object({ message: z.string().meta({ examples: ['Unauthorized'] }) })
+  .meta({ id: 'GatewayMessage', description: 'An answer of API Gateway itself (not of the CRM): only a message.' });
 
-/** OpenAPI 3.1, generated from the very zod schemas the handlers validate with. */
-export function openApiDocument(operations: readonly ApiOperation[], version: string) {
+const SCOPES = {
+  read: 'crm/read',
+  write: 'crm/write',
+  admin: 'crm/admin',
+} as const;
+
+/** The scope (and for users, the role) an operation needs, for its security requirement. */
+function scopeOf(operation: ApiOperation): string {
+  if (/\(admins\)/.test(operation.summary)) return SCOPES.admin;
+  return operation.routeKey.startsWith('GET ') ? SCOPES.read : SCOPES.write;
+}
+
+const isWrite = (operation: ApiOperation) => !operation.routeKey.startsWith('GET ');
+const listsPages = (operation: ApiOperation) => operation.query instanceof z.ZodObject && 'cursor' in operation.query.shape;
+
+/** The problem types each operation can answer with, by what it does (and what it names in `problems`). */
+function problemCodesOf(operation: ApiOperation): ErrorCode[] {
+  const codes: ErrorCode[] = ['validation-failed', 'forbidden', 'unauthorized'];
+  if (listsPages(operation) || operation.query) codes.push('invalid-cursor');
+  if (operation.pathParams || isWrite(operation)) codes.push('not-found');
+  if (operation.body) codes.push('payload-too-large', 'unsupported-media-type', 'record-too-large');
+  if (isWrite(operation)) codes.push('unique-value-taken', 'conflict', 'already-exists', 'write-contention', 'email-not-sendable', 'service-unavailable');
+  if (operation.conditional) codes.push('precondition-failed');
+  if (operation.idempotent) codes.push('request-in-progress', 'idempotency-key-reused');
+  return codes;
+}
+
+const gatewayStatuses: Record<number, string> = {
+  401: 'No valid bearer token (API Gateway\'s JWT authorizer answers this, as `{"message":"Unauthorized"}`)',
+  413: 'The body is over 1 MB (problem), or over API Gateway\'s 10 MB limit (its own message)',
+  429: 'Throttled by API Gateway (the stage allows a burst of 200 and 100 requests per second by default)',
+  500: 'An error on our side; nothing about it is exposed. Quote the requestId.',
+  503: 'A service the request needs is unavailable, or the Lambda was throttled or timed out (API Gateway\'s message)',
+};
+
+const statusDescriptions: Record<number, string> = {
+  400: 'The request is not valid: `errors` names each field (`body.email`, `query.limit`, `path.id`)',
+  403: 'The caller may not do this: `required` says what is missing (a role, a scope, or ownership)',
+  404: 'No such record (or resource)',
+  409: 'A conflict: a unique value in use (`existingId` names the holder), a concurrent request with the same Idempotency-Key, or a state that forbids the change',
+  412: 'If-Match names none of the versions the record is at: `currentVersion` is its ETag now',
+  415: 'The body is not JSON',
+  422: 'The Idempotency-Key was used with a different body, or the email cannot be sent',
+};
+
+function errorResponses(operation: ApiOperation): ZodOpenApiResponsesObject {
+  const codes = new Set(problemCodesOf(operation));
+  const byStatus = new Map<number, z.ZodType[]>();
+  for (const code of codes) {
+    const variant = problemVariants[code];
+    const status = (variant.shape.status as z.ZodLiteral<number>).value;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), variant]);
+  }
+  const responses: ZodOpenApiResponsesObject = {};
+  const statuses = new Set([...byStatus.keys(), 401, 429, 500, 503]);
+  for (const status of [...statuses].sort()) {
+    const problems = status === 500 ? problemsWithStatus(500).filter((schema) => schema !== problemVariants['batch-item-failed']) : (byStatus.get(status) ?? []);
+    const viaGateway = status in gatewayStatuses;
+    const content: Record<string, { schema: z.ZodType }> = {};
+    if (problems.length > 0 && !(status === 401)) content[PROBLEM_CONTENT_TYPE] = { schema: problems.length === 1 ? problems[0]! : z.union(problems as [z.ZodType, z.ZodType, ...z.ZodType[]]) };
+    if (viaGateway) content['application/json'] = { schema: gatewayMessage };
+    responses[String(status) as `${1 | 2 | 3 | 4 | 5}${string}`] = { description: gatewayStatuses[status] ?? statusDescriptions[status] ?? 'Error', content };
+  }
+  return responses;
+}
+
+function successHeaders(operation: ApiOperation) {
+  const shape: Record<string, z.ZodType> = {};
+  if (operation.success.etag) shape.etag = z.string().meta({ description: 'The version, for If-Match: `"7"`.', examples: ['"1"'] });
+  if (operation.success.location) shape.location = z.string().meta({ description: 'Where the created resource lives.' });
+  if (operation.idempotent) shape[REPLAYED_HEADER] = z.literal('true').optional().meta({ description: 'Present on the answer to a repeated Idempotency-Key: the first status, the resource as it is now.' });
+  return Object.keys(shape).length > 0 ? { headers: z.object(shape) } : {};
+}
+
+const content = (schema: z.ZodType | undefined, contentType = 'application/json') => (schema ? { content: { [contentType]: { schema } } } : {});
+
+/**
+ * OpenAPI 3.1, generated from the very zod schemas the handlers validate with: security
+ * (bearer JWT, the scope each operation needs), every response an operation can give
+ * (its own and API Gateway's), each problem type with its members, request examples.
+ */
+export function openApiDocument(operations: readonly ApiOperation[], version: string, serverUrl = '/') {
   const paths: ZodOpenApiPathsObject = {};
   for (const operation of operations) {
     const [method, path] = operation.routeKey.split(' ') as [string, string];
     const success = operation.success;
     const headers = [
-      ...(operation.idempotent ? [{ name: 'Idempotency-Key', in: 'header' as const, required: false, schema: { type: 'string' as const, maxLength: 255 }, description: 'Retries with the same key return the first response.' }] : []),
-      ...(operation.conditional ? [{ name: 'If-Match', in: 'header' as const, required: false, schema: { type: 'string' as const }, description: 'ETag of the version you changed; 412 if it is stale.' }] : []),
+      ...(operation.idempotent
+        ? [{ name: 'Idempotency-Key', in: 'header' as const, required: false, schema: { type: 'string' as const, maxLength: 255 }, description: 'Run the request once: a retry with the same key gets the first answer (with `idempotent-replayed: true`); the same key with another body is a 422. Kept 24 hours.' }]
+        : []),
+      ...(operation.conditional ? [{ name: 'If-Match', in: 'header' as const, required: false, schema: { type: 'string' as const }, description: 'The ETag (or a list of ETags) of the version you changed; any other version is a 412.' }] : []),
     ];
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[method.toLowerCase()] = {
       operationId: operation.operationId,
       summary: operation.summary,
+      ...(operation.description ? { description: operation.description } : {}),
       tags: [operation.tag],
-      ...(operation.public ? { security: [] } : {}),
+      security: operation.public ? [] : [{ bearerAuth: [scopeOf(operation)] }],
       requestParams: {
         ...(operation.pathParams ? { path: operation.pathParams } : {}),
-        ...(operation.query ? { query: operation.query as unknown as ZodObject } : {}),
+        ...(operation.query ? { query: operation.query as unknown as z.ZodObject } : {}),
       },
       ...(headers.length > 0 ? { parameters: headers } : {}),
-      ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } } : {}),
+      ...(operation.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body, ...(operation.bodyExample !== undefined ? { example: operation.bodyExample } : {}) } } } }
+        : {}),
       responses: {
-        [success.status]: {
-          description: success.description,
-          ...(success.schema ? { content: { [success.contentType ?? 'application/json']: { schema: success.schema } } } : {}),
-        },
-        ...(operation.public ? {} : { '4XX': problemResponse('Client error: invalid input (400), unknown id (404), conflict (409), stale If-Match (412), body over 1 MB (413)') }),
+        [success.status]: { description: success.description, ...content(success.schema, success.contentType), ...successHeaders(operation) },
+        ...Object.fromEntries((operation.otherResponses ?? []).map((other) => [other.status, { description: other.description, ...content(other.schema, other.contentType) }])),
+        ...(operation.public ? { 429: { description: gatewayStatuses[429], content: { 'application/json': { schema: gatewayMessage } } } } : errorResponses(operation)),
       },
     };
   }
-  return createDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Serverless CRM API',
-      version,
-      description: 'Contacts, companies, deals, pipelines, activities and custom properties. Errors are RFC 9457 problem+json; lists are cursor-paginated.',
+  return createDocument(
+    {
+      openapi: '3.1.0',
+      info: {
+        title: 'Serverless CRM API',
+        version,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+        description: [
+          'Contacts, companies, deals, activities, pipelines, custom properties, email and follow-up sequences.',
+          '',
+          '**Authentication**: a bearer JWT from the deployment\'s identity provider (Cognito or your OIDC issuer). Users act by the role their groups give (viewer, member, manager, admin); machine clients by scope: `crm/read`, `crm/write`, `crm/admin`.',
+          '',
+          '**Errors** are RFC 9457 `application/problem+json`; each problem type and its members is a schema below. API Gateway itself answers a missing or invalid token (401), throttling (429) and a failed or timed-out function (500, 503) with `{"message": …}`, and a path no route matches with 404 `{"message":"Not Found"}`.',
+          '',
+          '**Lists** are cursor-paginated: pass `nextCursor` as `cursor`. **Writes** take `If-Match` (ETags are versions) and POSTs an `Idempotency-Key`.',
+        ].join('\n'),
+      },
+      servers: [{ url: serverUrl, description: 'This deployment' }],
+      security: [{ bearerAuth: [] }],
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An access or ID token of the deployment\'s issuer (the stack output `Issuer`). Machine clients use the client-credentials grant at `TokenEndpoint` with scopes crm/read, crm/write, crm/admin.',
+          },
+        },
+      },
+      paths,
     },
-    paths,
-  });
+    {
+      // Unions of problem types are exactly one of them (their `type` differs).
+      override: ({ jsonSchema, zodSchema }) => {
+        if (zodSchema._zod.def.type === 'union' && Array.isArray(jsonSchema.anyOf)) {
+          jsonSchema.oneOf = jsonSchema.anyOf;
+          delete jsonSchema.anyOf;
+        }
+      },
+    },
+  );
 }

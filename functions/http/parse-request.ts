@@ -14,7 +14,7 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   return result.data;
 }
 
-function jsonBody(event: APIGatewayProxyEventV2): unknown {
+function jsonBody(event: RequestParts): unknown {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
@@ -28,11 +28,14 @@ function jsonBody(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
+/** What parsing reads of a request: API Gateway's event has these, and so does an internal read-back. */
+export type RequestParts = Pick<APIGatewayProxyEventV2, 'pathParameters' | 'queryStringParameters' | 'body' | 'isBase64Encoded' | 'headers'>;
+
 /** The one validation path for requests: path parameters, query string and body, each through its zod schema. */
-export function parseRequest(operation: ApiOperation, event: APIGatewayProxyEventV2) {
+export function parseRequest(operation: ApiOperation, request: RequestParts) {
   return {
-    params: (parse(operation.pathParams, event.pathParameters ?? {}, 'path') ?? {}) as Record<string, string>,
-    query: parse(operation.query, event.queryStringParameters ?? {}, 'query') ?? {},
-    body: operation.body ? parse(operation.body, jsonBody(event), 'body') : undefined,
+    params: parse(operation.pathParams, request.pathParameters ?? {}, 'path') ?? {},
+    query: parse(operation.query, request.queryStringParameters ?? {}, 'query') ?? {},
+    body: operation.body ? parse(operation.body, jsonBody(request), 'body') : undefined,
   };
 }

@@ -1,14 +1,13 @@
 import { createRuntime } from '../../adapters/runtime';
 import { modelOf } from '../../domain/records/record-models';
 import type { RecordModel } from '../../domain/records/record-model';
-import { createApiHandler } from './api-handler';
-import { recordOperations } from './api-contract';
-import { idempotencyFor } from './idempotency';
+import { apiHandler } from './api-handler';
+import { recordOperations } from './contract/records';
+import { idempotencyFor } from './idempotency-store';
 import { recordImplementations } from './record-operations';
 
 /** The Lambda handler for one record type's routes. */
 export function recordHandler(model: RecordModel) {
   const runtime = createRuntime();
-  const operations = recordOperations(model);
-  return createApiHandler(operations, recordImplementations(runtime, model, modelOf), [idempotencyFor(runtime, operations)]);
+  return apiHandler(recordOperations(model), recordImplementations(runtime, model, modelOf), { idempotency: idempotencyFor(runtime) });
 }

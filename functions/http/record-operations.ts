@@ -8,22 +8,30 @@ import type { RecordModel } from '../../domain/records/record-model';
 import { recordTimeline } from '../../domain/records/record-timeline';
 import { updateRecord } from '../../domain/records/update-record';
 import { logger } from '../../adapters/logger';
+import type { ApiRequest, Implementations } from './api-operation';
+import type { RecordOperations } from './contract/records';
+import { idempotentIds } from './idempotency';
 import { problemOf, statusOf } from './problem-details';
-import type { Implementations } from './api-handler';
-import { withEtag } from './etag';
+import { created, withEtag } from './responses';
 
 const SWEEP_RESERVE_MS = 8_000;
 
-
 /** The record use cases behind the seven record operations of one type. */
-export function recordImplementations(deps: RecordDependencies, model: RecordModel, modelOf: ModelLookup): Implementations {
-  const Name = model.type[0]!.toUpperCase() + model.type.slice(1);
-  const Names = model.collection[0]!.toUpperCase() + model.collection.slice(1);
+export function recordImplementations(deps: RecordDependencies, model: RecordModel, modelOf: ModelLookup): Implementations<RecordOperations> {
+  const location = (id: string) => `/v1/${model.collection}/${id}`;
+  /** With an Idempotency-Key, what the request creates gets ids derived from it: a retry finds its own records. */
+  const depsFor = (request: ApiRequest, ...scope: string[]): RecordDependencies =>
+    request.idempotencyKey ? { ...deps, ids: idempotentIds(request.actor, request.idempotencyKey, model.type, ...scope) } : deps;
   return {
-    [`create${Name}`]: async ({ body, actor }) => withEtag(201, await createRecord(deps, model, body as Record<string, unknown>, actor)),
-    [`list${Names}`]: async ({ query, actor }) => ({ status: 200, body: await listRecords(deps, model, query, actor) }),
-    [`batchCreate${Names}`]: async ({ body, actor }) => {
-      const results = await batchWriteRecords(deps, model, (body as { inputs: unknown[] }).inputs, actor);
+    create: async (request) => {
+      const record = await createRecord(depsFor(request, 'create'), model, request.body, request.actor);
+      return created(location(record.id), record);
+    },
+    list: async ({ query, actor }) => ({ status: 200, body: await listRecords(deps, model, query, actor) }),
+    batchCreate: async (request) => {
+      const results = await batchWriteRecords(deps, model, request.body.inputs, request.actor, {
+        ...(request.idempotencyKey ? { depsFor: (index: number) => depsFor(request, 'batch', String(index)) } : {}),
+      });
       for (const result of results) if (result.outcome === 'failed' && statusOf(result.error) >= 500) logger.error('batch input failed', { index: result.index, error: result.error.cause as Error });
       const failed = results.some((result) => result.outcome === 'failed');
       return {
@@ -32,16 +40,15 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
           results: results.map((result) =>
             result.outcome === 'failed'
               ? { index: result.index, status: statusOf(result.error), error: problemOf(result.error) }
-              : { index: result.index, status: result.outcome === 'created' ? 201 : 200, id: result.record.id, version: result.record.version },
+              : { index: result.index, status: result.outcome === 'created' ? 201 : 200, record: result.record },
           ),
         },
       };
     },
-    [`get${Name}`]: async ({ params, actor }) => withEtag(200, await getRecord(deps, model, params.id!, actor)),
-    [`update${Name}`]: async ({ params, body, actor, ifMatch }) =>
-      withEtag(200, await updateRecord(deps, model, params.id!, body as Record<string, unknown>, { actor, ...(ifMatch !== undefined ? { ifMatch } : {}) })),
-    [`delete${Name}`]: async ({ params, actor, ifMatch, remainingTimeMs }) => {
-      const outcome = await deleteRecord(deps, modelOf, model, params.id!, {
+    get: async ({ params, actor }) => withEtag(200, await getRecord(deps, model, params.id, actor)),
+    update: async ({ params, body, actor, ifMatch }) => withEtag(200, await updateRecord(deps, model, params.id, body, { actor, ...(ifMatch !== undefined ? { ifMatch } : {}) })),
+    remove: async ({ params, actor, ifMatch, remainingTimeMs }) => {
+      const outcome = await deleteRecord(deps, modelOf, model, params.id, {
         actor,
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         // Stop sweeping well before the API's 30 s limit; the stream sweeper takes over.
@@ -51,9 +58,6 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
         ? { status: 204 }
         : { status: 202, body: { id: params.id, status: 'deleting', detail: 'The record is gone; links to it are being removed in the background.' } };
     },
-    [`get${Name}Timeline`]: async ({ params, query, actor }) => ({
-      status: 200,
-      body: await recordTimeline(deps, model, params.id!, query as { limit: number; cursor?: string }, actor),
-    }),
+    timeline: async ({ params, query, actor }) => ({ status: 200, body: await recordTimeline(deps, model, params.id, query, actor) }),
   };
 }

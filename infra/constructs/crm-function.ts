@@ -5,21 +5,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { CrmTable, TableAccess } from './crm-table';
-
-/** What an API function (functions/api-routes.ts) and a stream consumer (functions/stream-consumers.ts) both declare. */
-export interface FunctionDefinition {
-  /** Handler module, relative to `projectRoot`; it exports `handler`. */
-  readonly entry: string;
-  readonly memoryMb: number;
-  readonly timeoutSeconds: number;
-}
+import type { FunctionDeclaration } from '../../functions/manifest';
+import type { CrmTable } from './crm-table';
 
 export interface CrmFunctionProps {
-  readonly definition: FunctionDefinition;
+  /** Its entry in functions/manifest.ts: module, memory, timeout, and its share of the table (granted here and nowhere else). */
+  readonly declaration: Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds' | 'tableAccess'>;
   readonly table: CrmTable;
-  /** What the function may do on the table; granted here and nowhere else. */
-  readonly tableAccess: TableAccess;
   /** Directory that `definition.entry` and the lock file are relative to. */
   readonly projectRoot: string;
   readonly logRetention: RetentionDays;
@@ -37,7 +29,7 @@ export class CrmFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: CrmFunctionProps) {
     super(scope, id);
-    const { definition, table, projectRoot } = props;
+    const { declaration: definition, table, projectRoot } = props;
 
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
 
@@ -81,6 +73,6 @@ export class CrmFunction extends Construct {
       },
     });
 
-    table.grantAccess(this.handler, props.tableAccess);
+    table.grantAccess(this.handler, definition.tableAccess);
   }
 }

@@ -56,8 +56,8 @@ const applicationMetrics = [
   'EmailsComplained',
   'EmailsRejected',
   'SequenceEnrollments',
-  'AutomationStepsSucceeded',
-  'AutomationStepsFailed',
+  'SequenceStepsSucceeded',
+  'SequenceStepsFailed',
 ] as const;
 
 /**
@@ -176,28 +176,17 @@ export class CrmObservability extends Construct {
     );
   }
 
-  /** Per function: Errors and Throttles alarms; duration, errors, throttles and concurrency graphs. */
-  monitorFunctions(functions: Readonly<Record<string, IFunction>>): void {
-    const named = Object.entries(functions);
-    for (const [name, fn] of named) {
-      this.addAlarm(`${pascalCase(name)}FunctionErrors`, `${name}-errors`, {
-        metric: fn.metricErrors({ period: this.period, statistic: 'Sum' }),
-        threshold: this.config.functionErrors,
-        description:
-          `Function ${name} failed at least ${this.config.functionErrors} time(s): an uncaught error, a timeout or running ` +
-          'out of memory. Its log group has the stack trace.',
-      });
-      this.addAlarm(`${pascalCase(name)}FunctionThrottles`, `${name}-throttles`, {
-        metric: fn.metricThrottles({ period: this.period, statistic: 'Sum' }),
-        threshold: this.config.functionThrottles,
-        description:
-          `Function ${name} was throttled at least ${this.config.functionThrottles} time(s): the account's Lambda ` +
-          'concurrency in this region is used up, and its callers got 5xx responses.',
-      });
-    }
+  /**
+   * Every function of the manifest: its health (Errors and Throttles alarms, one pair per
+   * function, named after it), and the Functions row of the dashboard. Stream consumers
+   * and event rules add what only they have (monitorStreamConsumer, monitorEventRule).
+   */
+  monitorFunctions(functions: Readonly<Partial<Record<string, IFunction>>>): void {
+    const named = Object.entries(functions).filter((entry): entry is [string, IFunction] => entry[1] !== undefined);
+    for (const [name, fn] of named) this.monitorFunctionHealth(name, fn);
 
     const perFunction = (metric: (fn: IFunction, options: MetricOptions) => IMetric, statistic: string) =>
-      named.map(([name, fn]) => metric(fn, { period: this.period, statistic, label: name }));
+      named.map(([name, fn]) => metric(fn, { period: this.period, statistic, label: kebabCase(name) }));
     this.addDashboardRow(
       '## Functions',
       graph('Duration p99 (ms)', perFunction((fn, options) => fn.metricDuration(options), 'p99')),
@@ -205,6 +194,28 @@ export class CrmObservability extends Construct {
       graph('Throttles', perFunction((fn, options) => fn.metricThrottles(options), 'Sum')),
       graph('Concurrent executions (max)', perFunction((fn, options) => fn.metric('ConcurrentExecutions', options), 'Maximum')),
     );
+  }
+
+  /** One function's Errors and Throttles alarms: what fails or is refused, wherever it is triggered from. */
+  private monitorFunctionHealth(name: string, fn: IFunction): void {
+    const alarmName = kebabCase(name);
+    const id = pascalCase(alarmName);
+    this.addAlarm(`${id}Errors`, `${alarmName}-errors`, {
+      metric: fn.metricErrors({ period: this.period, statistic: 'Sum' }),
+      threshold: this.config.functionErrors,
+      description:
+        `Function ${name} failed at least ${this.config.functionErrors} time(s): an uncaught error, a timeout or running ` +
+        'out of memory. Its log group has the stack trace. A stream consumer or event rule function retries (see its ' +
+        'own dashboard row); an API function answered 5xx.',
+    });
+    this.addAlarm(`${id}Throttles`, `${alarmName}-throttles`, {
+      metric: fn.metricThrottles({ period: this.period, statistic: 'Sum' }),
+      threshold: this.config.functionThrottles,
+      description:
+        `Function ${name} was throttled at least ${this.config.functionThrottles} time(s): the account's Lambda ` +
+        'concurrency in this region is used up. API callers got 5xx; stream records wait in the stream (24 hours), ' +
+        'events are retried for up to 6 hours.',
+    });
   }
 
   /** The CRM table: throttled requests and system errors across the operations the CRM uses; capacity graphs. */
@@ -239,8 +250,9 @@ export class CrmObservability extends Construct {
   }
 
   /**
-   * A consumer of the table's stream: its Errors, Throttles and IteratorAge, and its
-   * dead-letter queue, where Lambda puts a batch it gave up on after the consumer's retries.
+   * A consumer of the table's stream, besides its function's health: how far it is behind
+   * the stream (IteratorAge), and its dead-letter queue, where Lambda puts a batch it gave
+   * up on after the consumer's retries.
    */
   monitorStreamConsumer(name: string, consumer: MonitoredStreamConsumer): void {
     const { handler, deadLetterQueue } = consumer;
@@ -254,21 +266,6 @@ export class CrmObservability extends Construct {
     const throttles = metric('Throttles', 'Sum', 'throttles');
     const deadLetters = this.deadLetterDepth(deadLetterQueue);
 
-    this.addAlarm(`${id}Errors`, `${alarmName}-errors`, {
-      metric: errors,
-      threshold: this.config.functionErrors,
-      description:
-        `Stream consumer ${name} failed at least ${this.config.functionErrors} time(s): an uncaught error, a timeout or ` +
-        'running out of memory. Lambda retries the batch (halving it) and moves on only when the retries are used up; ' +
-        'its log group has the stack trace.',
-    });
-    this.addAlarm(`${id}Throttles`, `${alarmName}-throttles`, {
-      metric: throttles,
-      threshold: this.config.functionThrottles,
-      description:
-        `Stream consumer ${name} was throttled at least ${this.config.functionThrottles} time(s): the account's Lambda ` +
-        'concurrency in this region is used up. Its work waits in the stream, which keeps records for 24 hours.',
-    });
     const iteratorAgeAlarm = this.addAlarm(`${id}IteratorAge`, `${alarmName}-iterator-age`, {
       metric: iteratorAge,
       threshold: iteratorAgeMinutes * 60_000,
@@ -297,7 +294,7 @@ export class CrmObservability extends Construct {
   }
 
   /**
-   * A Lambda invoked by an EventBridge rule: its Errors and Throttles, the rule's
+   * A Lambda invoked by an EventBridge rule, besides its function's health: the rule's
    * FailedInvocations (events EventBridge could not hand to Lambda after its retries), and the
    * dead-letter queue both those and the handler's own failures end up in.
    */
@@ -321,20 +318,6 @@ export class CrmObservability extends Construct {
     const throttles = handler.metricThrottles({ period: this.period, statistic: 'Sum', label: 'throttles' });
     const deadLetters = this.deadLetterDepth(deadLetterQueue);
 
-    this.addAlarm(`${id}Errors`, `${alarmName}-errors`, {
-      metric: errors,
-      threshold: this.config.functionErrors,
-      description:
-        `Function ${name} (invoked by an EventBridge rule) failed at least ${this.config.functionErrors} time(s). Lambda ` +
-        'retries an event twice, then puts it in the dead-letter queue; its log group has the stack trace.',
-    });
-    this.addAlarm(`${id}Throttles`, `${alarmName}-throttles`, {
-      metric: throttles,
-      threshold: this.config.functionThrottles,
-      description:
-        `Function ${name} was throttled at least ${this.config.functionThrottles} time(s): the account's Lambda ` +
-        'concurrency in this region is used up. Lambda keeps throttled events queued for up to 6 hours.',
-    });
     const failedInvocationsAlarm = this.addAlarm(`${id}FailedInvocations`, `${alarmName}-failed-invocations`, {
       metric: failedInvocations,
       threshold: this.config.eventRuleFailedInvocations,

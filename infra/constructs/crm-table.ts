@@ -13,11 +13,8 @@ import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { crmTable } from '../../adapters/dynamodb/table-definition';
 import { unsubscribeLeadingKeys } from '../../domain/shared/keys';
-import type { ApiFunction } from '../../functions/api-routes';
+import type { TableAccess } from '../../functions/manifest';
 import type { StackConfig } from '../stack-config';
-
-/** An API function's access (functions/api-routes.ts), or a stream consumer's (crm-stack.ts). */
-export type TableAccess = ApiFunction['tableAccess'] | 'sweep';
 
 /**
  * Spelled out instead of `grantReadData`, which also grants Scan: request paths

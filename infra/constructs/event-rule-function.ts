@@ -6,10 +6,10 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { EventRule } from '../../functions/event-rules';
+import type { FunctionDeclaration, Trigger } from '../../functions/manifest';
 import { CrmFunction } from './crm-function';
 import { createDeadLetterQueue } from './dead-letter-queue';
-import type { CrmTable, TableAccess } from './crm-table';
+import type { CrmTable } from './crm-table';
 
 /**
  * How often Lambda itself retries a failed asynchronous invocation: its maximum. EventBridge
@@ -19,11 +19,12 @@ import type { CrmTable, TableAccess } from './crm-table';
 const handlerRetries = 2;
 
 export interface EventRuleFunctionProps {
-  readonly definition: EventRule;
-  /** The pattern as deployed (functions/event-rules.ts deployedEventPattern), which the local event bus matches with too. */
+  /** Its entry in functions/manifest.ts. */
+  readonly declaration: FunctionDeclaration;
+  readonly trigger: Extract<Trigger, { kind: 'eventRule' }>;
+  /** The pattern as deployed (functions/manifest.ts deployedEventPattern), which the local event bus matches with too. */
   readonly eventPattern: Record<string, unknown>;
   readonly table: CrmTable;
-  readonly tableAccess: TableAccess;
   /** Directory that `definition.entry` and the lock file are relative to. */
   readonly projectRoot: string;
   readonly logRetention: RetentionDays;
@@ -50,12 +51,11 @@ export class EventRuleFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: EventRuleFunctionProps) {
     super(scope, id);
-    const { definition } = props;
+    const { declaration, trigger } = props;
 
     this.handler = new CrmFunction(this, 'Function', {
-      definition,
+      declaration,
       table: props.table,
-      tableAccess: props.tableAccess,
       projectRoot: props.projectRoot,
       logRetention: props.logRetention,
       environment: props.environment,
@@ -72,12 +72,12 @@ export class EventRuleFunction extends Construct {
     });
 
     this.rule = new Rule(this, 'Rule', {
-      description: `Invokes ${definition.entry} (functions/event-rules.ts)`,
-      eventBus: EventBus.fromEventBusName(this, 'Bus', definition.bus),
+      description: `Invokes ${declaration.entry} (functions/manifest.ts)`,
+      eventBus: EventBus.fromEventBusName(this, 'Bus', trigger.bus),
       eventPattern: props.eventPattern as EventPattern,
       targets: [
         new LambdaFunction(this.handler, {
-          retryAttempts: definition.maxRetries,
+          retryAttempts: trigger.maxRetries,
           // EventBridge's maximum: keep retrying delivery through a day-long Lambda outage.
           maxEventAge: Duration.hours(24),
           deadLetterQueue: this.deadLetterQueue,

@@ -13,7 +13,6 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ApiFunction } from '../../functions/api-routes';
 
 export interface CrmHttpApiProps {
   readonly apiName: string;
@@ -81,18 +80,18 @@ export class CrmHttpApi extends Construct {
     return this.stage.url;
   }
 
-  /** Sends every route key of `definition` to `handler`. */
-  addLambdaRoutes(id: string, handler: IFunction, definition: Pick<ApiFunction, 'routes' | 'public' | 'publicBecause'>): void {
+  /** Sends every route key to `handler`; public routes skip the authorizer, and say why that is safe. */
+  addLambdaRoutes(id: string, handler: IFunction, definition: { readonly routeKeys: readonly string[]; readonly public: boolean; readonly publicBecause?: string }): void {
     const integration = new HttpLambdaIntegration(`${id}Integration`, handler);
     const authorizer = definition.public ? new HttpNoneAuthorizer() : this.authorizer;
-    for (const routeKey of definition.routes) {
+    for (const routeKey of definition.routeKeys) {
       const { method, path } = parseRouteKey(routeKey);
       const routes = this.api.addRoutes({ path, methods: [method], integration, authorizer });
       if (definition.public) {
         for (const route of routes) {
           Validations.of(route).acknowledge({
             id: 'AwsSolutions-APIG4',
-            reason: `${routeKey} is public by design (marked so in functions/api-routes.ts): ${definition.publicBecause ?? 'no reason given'}. Every other route requires a JWT.`,
+            reason: `${routeKey} is public by design (functions/manifest.ts): ${definition.publicBecause ?? 'no reason given'}. Every other route requires a JWT.`,
           });
         }
       }

@@ -4,16 +4,16 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { StreamConsumer } from '../../functions/stream-consumers';
+import type { FunctionDeclaration, Trigger } from '../../functions/manifest';
 import { CrmFunction } from './crm-function';
 import { createDeadLetterQueue } from './dead-letter-queue';
-import type { CrmTable, TableAccess } from './crm-table';
+import type { CrmTable } from './crm-table';
 
 export interface TableStreamConsumerProps {
-  readonly definition: StreamConsumer;
+  /** Its entry in functions/manifest.ts; its table access is besides reading the stream. */
+  readonly declaration: FunctionDeclaration;
+  readonly trigger: Extract<Trigger, { kind: 'stream' }>;
   readonly table: CrmTable;
-  /** What the consumer may do on the table, besides reading the stream. */
-  readonly tableAccess: TableAccess;
   /** Directory that `definition.entry` and the lock file are relative to. */
   readonly projectRoot: string;
   readonly logRetention: RetentionDays;
@@ -36,12 +36,11 @@ export class TableStreamConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: TableStreamConsumerProps) {
     super(scope, id);
-    const { definition, table } = props;
+    const { declaration, trigger, table } = props;
 
     this.handler = new CrmFunction(this, 'Function', {
-      definition,
+      declaration,
       table,
-      tableAccess: props.tableAccess,
       projectRoot: props.projectRoot,
       logRetention: props.logRetention,
       environment: props.environment,
@@ -55,13 +54,13 @@ export class TableStreamConsumer extends Construct {
         // From the oldest record the stream still holds: a consumer created, or re-created,
         // after a write still sees it.
         startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: definition.batchSize,
-        retryAttempts: definition.maxRetries,
+        batchSize: trigger.batchSize,
+        retryAttempts: trigger.maxRetries,
         // A failing record is retried alone (the handler reports it) or isolated by halving
         // the batch (a crash or timeout), so it cannot hold up the records around it for long.
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
-        filters: [FilterCriteria.filter(definition.filterPattern)],
+        filters: [FilterCriteria.filter(trigger.filterPattern)],
         onFailure: new SqsDlq(this.deadLetterQueue),
       }),
     );

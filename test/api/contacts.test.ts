@@ -109,9 +109,15 @@ describe('contacts over HTTP', () => {
     const retry = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers });
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
-    expect(retry.json).toEqual({ id: first.json!.id });
+    // The first answer's status and Location, with the record as it is now.
+    expect(retry.json).toEqual(first.json);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.headers.get('etag')).toBe('"1"');
+    expect(retry.headers.get('location')).toBe(`/v1/contacts/${first.json!.id}`);
+    // The same body written differently (key order, spacing) is the same request.
+    const reordered = await api.request<Contact>('POST', '/v1/contacts', { body: '{ "email" :  "once@example.com" }', headers: { ...headers, 'content-type': 'application/json' } });
+    expect(reordered.status).toBe(201);
+    expect(reordered.headers.get('idempotent-replayed')).toBe('true');
     const reused = await api.request<Problem>('POST', '/v1/contacts', { body: { email: 'other@example.com' }, headers });
     expect(reused.status).toBe(422);
     // The refused request must not have destroyed the stored response.
@@ -147,15 +153,18 @@ describe('contacts over HTTP', () => {
   });
 
   it('upserts a batch by email and reports per-item results', async () => {
-    const inputs = [{ email: 'batch1@example.com', firstName: 'One' }, { email: 'batch2@example.com' }, { email: 'broken' }];
-    const first = await api.request<{ results: { index: number; status: number; id?: string }[] }>('POST', '/v1/contacts/batch', { body: { inputs } });
+    const inputs = [{ email: 'batch1@example.com', firstName: 'One' }, { email: 'batch2@example.com' }, { email: 'broken' }, { email: 'batch4@example.com', companyIds: ['NO-SUCH-COMPANY'] }];
+    type BatchResults = { results: { index: number; status: number; record?: Contact; error?: Problem }[] };
+    const first = await api.request<BatchResults>('POST', '/v1/contacts/batch', { body: { inputs } });
     expect(first.status).toBe(207);
-    expect(first.json!.results.map((result) => result.status)).toEqual([201, 201, 400]);
+    expect(first.json!.results.map((result) => result.status)).toEqual([201, 201, 400, 400]);
+    // A failed input's problem names the input, not the request body: as the schema finds it, and as the use case does.
+    expect(first.json!.results[2]!.error!.errors![0]!.field).toBe('inputs.2.email');
+    expect(first.json!.results[3]!.error!.errors![0]!.field).toBe('inputs.3.companyIds');
 
-    const again = await api.request<{ results: { status: number; id?: string; version?: number }[] }>('POST', '/v1/contacts/batch', { body: { inputs: [{ email: 'BATCH1@example.com', title: 'CTO' }] } });
+    const again = await api.request<BatchResults>('POST', '/v1/contacts/batch', { body: { inputs: [{ email: 'BATCH1@example.com', title: 'CTO' }] } });
     expect(again.status).toBe(200);
-    expect(again.json!.results[0]).toEqual({ index: 0, status: 200, id: first.json!.results[0]!.id, version: 2 });
-    expect((await api.request<Contact>('GET', `/v1/contacts/${first.json!.results[0]!.id}`)).json).toMatchObject({ firstName: 'One', title: 'CTO' });
+    expect(again.json!.results[0]).toMatchObject({ index: 0, status: 200, record: { id: first.json!.results[0]!.record!.id, firstName: 'One', title: 'CTO', version: 2 } });
 
     const tooMany = await api.request('POST', '/v1/contacts/batch', { body: { inputs: Array.from({ length: 101 }, (_, index) => ({ email: `n${index}@example.com` })) } });
     expect(tooMany.status).toBe(400);

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiContract } from '../../functions/http/api-contract';
+import { allOperations } from '../../functions/http/contract';
 import { modelOf } from '../../domain/records/record-models';
 import type { RecordType } from '../../domain/records/record-model';
 import { roles } from '../../domain/shared/actor';
@@ -68,7 +68,7 @@ const headers = fc.record(
 );
 
 const request = () => fc.record({
-  operation: fc.constantFrom(...apiContract),
+  operation: fc.constantFrom(...allOperations),
   segments: fc.array(pathSegment(), { minLength: 2, maxLength: 2 }),
   query: queryString,
   body: body(),

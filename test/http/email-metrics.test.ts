@@ -36,7 +36,7 @@ describe('email and automation metrics (embedded metric format)', () => {
   it('counts a sequence run that gave up', async () => {
     const failed = { action: 'fail', sequenceId: 'S1', contactId: 'C1', runId: 'R1', stepIndex: 0, error: 'States.TaskFailed', cause: '{}' };
     const emf = await emfDuring(async () => (await import('../../functions/sequence-step')).handler(failed, context('sequenceStep')));
-    expect(emf.find((entry) => entry.AutomationStepsFailed !== undefined)).toMatchObject({ AutomationStepsFailed: 1 });
+    expect(emf.find((entry) => entry.SequenceStepsFailed !== undefined)).toMatchObject({ SequenceStepsFailed: 1 });
   });
 
   it('refuses a Task input that is not a sequence step', async () => {

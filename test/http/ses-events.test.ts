@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matchesEventPattern } from '../../local/event-pattern';
-import { deployedEventPattern, eventRules } from '../../functions/event-rules';
+import { deployedEventPattern, functionManifest } from '../../functions/manifest';
 import { emailEventFromSes } from '../../adapters/ses/ses-events';
 import { MESSAGE_ID_TAG } from '../../adapters/ses/message-tag';
 
@@ -15,8 +15,8 @@ const tagged = (name: string, messageId = 'MSG1') => {
 
 describe('SES events (versioned samples in test/support/events)', () => {
   it.each(['ses-bounce', 'ses-complaint', 'ses-delivery'])('%s matches the emailEvents rule as deployed for its configuration set, and no other set', (name) => {
-    expect(matchesEventPattern(deployedEventPattern(eventRules.emailEvents, { configurationSetName: 'ConfigSet' }) as never, sample(name))).toBe(true);
-    expect(matchesEventPattern(deployedEventPattern(eventRules.emailEvents, { configurationSetName: 'crm-other-stage' }) as never, sample(name))).toBe(false);
+    expect(matchesEventPattern(deployedEventPattern(functionManifest.emailEvents.trigger, { configurationSetName: 'ConfigSet' }) as never, sample(name))).toBe(true);
+    expect(matchesEventPattern(deployedEventPattern(functionManifest.emailEvents.trigger, { configurationSetName: 'crm-other-stage' }) as never, sample(name))).toBe(false);
   });
 
   it('reads a permanent bounce with its recipients and type', () => {

@@ -1,9 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { apiFunctions } from '../../functions/api-routes';
+import { functionsTriggeredBy, isPublic, routeKeysOf } from '../../functions/manifest';
 import { synthesize } from './stack-fixture';
 
-const publicRouteKeys = Object.values(apiFunctions).flatMap((fn) => ('public' in fn && fn.public ? fn.routes : []));
+const httpFunctions = functionsTriggeredBy('http');
+const publicRouteKeys = httpFunctions.flatMap(([, declaration]) => (isPublic(declaration) ? routeKeysOf(declaration) : []));
 
 const idOf = (template: Template, type: string, properties: Record<string, unknown> = {}) => {
   const ids = Object.keys(template.findResources(type, { Properties: Match.objectLike(properties) }));
@@ -29,7 +30,7 @@ function roleClaimsOf(template: Template): string[] {
       (integration) => integration.Properties.IntegrationUri['Fn::GetAtt'][0] as string,
     ),
   );
-  expect(apiFunctionIds.size).toBe(Object.keys(apiFunctions).length);
+  expect(apiFunctionIds.size).toBe(httpFunctions.length);
   return [...apiFunctionIds].map((id) => functions[id]!.Properties.Environment.Variables.AUTH_ROLE_CLAIM);
 }
 

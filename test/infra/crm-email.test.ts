@@ -1,14 +1,13 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { apiFunctions, type ApiFunction } from '../../functions/api-routes';
-import { stateMachineTasks, type StateMachineTask } from '../../functions/state-machine-tasks';
+import { functionsTriggeredBy } from '../../functions/manifest';
 import type { StackConfigInput } from '../../infra/stack-config';
 import { functionIdWithPrefix, resourcesOf, statementsForFunction, synthesize } from './stack-fixture';
 
 /** Construct-id prefixes of the functions whose definitions say `sendsEmail`. */
 const senderPrefixes = [
-  ...(Object.entries(apiFunctions) as [string, ApiFunction][]).filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Function`),
-  ...(Object.entries(stateMachineTasks) as [string, StateMachineTask][]).filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Task`),
+  ...functionsTriggeredBy('http').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Function`),
+  ...functionsTriggeredBy('stateMachineTask').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Task`),
 ];
 
 const sesArn = (resource: unknown) => ({

@@ -1,28 +1,25 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { apiFunctions } from '../../functions/api-routes';
-import { eventRules, type EventRule } from '../../functions/event-rules';
-import { stateMachineTasks } from '../../functions/state-machine-tasks';
-import { streamConsumers } from '../../functions/stream-consumers';
+import { functionManifest, functionsTriggeredBy } from '../../functions/manifest';
 import { monitoredTableOperations } from '../../infra/constructs/crm-observability';
 import { resourcesOf, synthesize, withEmail } from './stack-fixture';
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 /**
- * Functions watched by monitorFunctions, by the name in their alarms, with the prefix of
- * their logical id: API functions (`<name>Function`) and state machine tasks (`<name>Task`).
+ * Every function's health is watched by monitorFunctions, by the kebab-case name in its
+ * alarms, with the prefix of its logical id: API functions (`<name>Function`), state machine
+ * tasks (`<name>Task`), stream consumers (`<name>Consumer`), event rule functions (`<name>Rule`).
  */
-const monitoredFunctions = [
-  ...Object.keys(apiFunctions).map((name) => [name, `${name}Function`] as const),
-  ...Object.keys(stateMachineTasks).map((name) => [kebab(name), `${name}Task`] as const),
-];
-const functionNames = monitoredFunctions.map(([name]) => name);
+const idPrefix = { http: 'Function', stateMachineTask: 'Task', stream: 'Consumer', eventRule: 'Rule' } as const;
+const monitoredFunctions = Object.entries(functionManifest).map(([name, declaration]) => [kebab(name), `${name}${idPrefix[declaration.trigger.kind]}`] as const);
 /** Stream consumers by name, with the kebab-case name their alarms carry. */
-const consumerNames = Object.keys(streamConsumers).map((name) => [name, kebab(name)] as const);
+const consumerNames = functionsTriggeredBy('stream').map(([name]) => [name, kebab(name)] as const);
 /** Event rules by name, with the kebab-case name their alarms carry. */
-const ruleNames = Object.keys(eventRules).map((name) => [name, kebab(name)] as const);
+const ruleNames = functionsTriggeredBy('eventRule').map(([name]) => [name, kebab(name)] as const);
 /** Event rules deployed only where email is configured (scope `emailConfigurationSet`). */
-const isEmailScoped = (name: string) => (eventRules as Record<string, EventRule>)[name]!.scope === 'emailConfigurationSet';
+const isEmailScoped = (name: string) => functionsTriggeredBy('eventRule').some(([rule, declaration]) => rule === name && declaration.trigger.scope === 'emailConfigurationSet');
+/** Functions deployed without email: all but the email-scoped rules' functions. */
+const functionNames = monitoredFunctions.map(([name]) => name).filter((name) => !ruleNames.some(([rule, alarmName]) => alarmName === name && isEmailScoped(rule)));
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type MetricQuery = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: Record<string, any>; Period: number; Stat: string } };
@@ -82,8 +79,7 @@ function consumerResourceId(template: Template, name: string, type: string): str
   return ids[0]!;
 }
 
-const ruleAlarmNames = (rules: (typeof ruleNames)[number][]) =>
-  rules.flatMap(([, alarmName]) => ['errors', 'throttles', 'failed-invocations', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`));
+const ruleAlarmNames = (rules: (typeof ruleNames)[number][]) => rules.flatMap(([, alarmName]) => ['failed-invocations', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`));
 /** The alarms of a stack without email. */
 const expectedAlarmNames = [
   'api-5xx-rate',
@@ -91,7 +87,7 @@ const expectedAlarmNames = [
   ...functionNames.flatMap((name) => [`${name}-errors`, `${name}-throttles`]),
   'table-throttled',
   'table-system-errors',
-  ...consumerNames.flatMap(([, alarmName]) => ['errors', 'throttles', 'iterator-age', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
+  ...consumerNames.flatMap(([, alarmName]) => ['iterator-age', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
   ...ruleAlarmNames(ruleNames.filter(([name]) => !isEmailScoped(name))),
   'sequence-run-failed',
   'sequence-run-timed-out',
@@ -99,7 +95,11 @@ const expectedAlarmNames = [
 /** The SES reputation alarms of the configuration set. */
 const emailAlarmNames = ['email-bounce-rate', 'email-complaint-rate'];
 /** The alarms a stack with email adds: SES reputation, and the event rules scoped to its configuration set. */
-const alarmNamesOfEmail = [...emailAlarmNames, ...ruleAlarmNames(ruleNames.filter(([name]) => isEmailScoped(name)))];
+const alarmNamesOfEmail = [
+  ...emailAlarmNames,
+  ...ruleNames.filter(([name]) => isEmailScoped(name)).flatMap(([, alarmName]) => [`${alarmName}-errors`, `${alarmName}-throttles`]),
+  ...ruleAlarmNames(ruleNames.filter(([name]) => isEmailScoped(name))),
+];
 
 /**
  * API rates and latencies, stream lag and any message in a stream consumer's dead-letter
@@ -185,11 +185,7 @@ describe('alarms, by default', () => {
 
   describe.each(consumerNames)('of stream consumer %s', (name, alarmName) => {
     const functionRef = { Ref: consumerResourceId(template, name, 'AWS::Lambda::Function') };
-    const metricStat = (suffix: string) => {
-      const metrics = alarms[`${alarmName}-${suffix}`]!.Metrics as MetricQuery[];
-      expect(metrics).toHaveLength(1);
-      return metrics[0]!.MetricStat;
-    };
+    const metricStat = (suffix: string) => metricStatOf(alarms[`${alarmName}-${suffix}`]!);
 
     it('alarm on its Errors and Throttles, from the function thresholds', () => {
       for (const [suffix, metricName] of [
@@ -515,8 +511,8 @@ describe('dashboard', () => {
       'EmailsComplained',
       'EmailsRejected',
       'SequenceEnrollments',
-      'AutomationStepsSucceeded',
-      'AutomationStepsFailed',
+      'SequenceStepsSucceeded',
+      'SequenceStepsFailed',
     ];
     for (const metricName of metricNames) {
       expect(body).toContain(`SEARCH('{CRM,service} MetricName=\\"${metricName}\\"', 'Sum', 300)`);

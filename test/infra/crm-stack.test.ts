@@ -9,13 +9,9 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { crmTable } from '../../adapters/dynamodb/table-definition';
-import { apiFunctions, type ApiFunction } from '../../functions/api-routes';
-import { eventRules, type EventRule } from '../../functions/event-rules';
-import { stateMachineTasks, type StateMachineTask } from '../../functions/state-machine-tasks';
-import { streamConsumers, type StreamConsumer, type StreamConsumerName } from '../../functions/stream-consumers';
-import type { TableAccess } from '../../infra/constructs/crm-table';
+import { functionsTriggeredBy, isPublic, routeKeysOf, type TableAccess } from '../../functions/manifest';
 import { CrmHttpApi } from '../../infra/constructs/http-api';
-import { CrmStack, streamConsumerTableAccess } from '../../infra/crm-stack';
+import { CrmStack } from '../../infra/crm-stack';
 import { parseStackConfig, type StackConfigInput } from '../../infra/stack-config';
 import {
   allStatements,
@@ -29,19 +25,21 @@ import {
   type Resource,
 } from './stack-fixture';
 
-const definitions = Object.entries(apiFunctions) as [string, ApiFunction][];
+// The manifest's functions by trigger, flattened the way these checks read them.
+const definitions = functionsTriggeredBy('http').map(([name, declaration]) => [name, { ...declaration, routes: routeKeysOf(declaration), public: isPublic(declaration) }] as const);
 const allRouteKeys = definitions.flatMap(([, definition]) => definition.routes);
 const publicRouteKeys = definitions.flatMap(([, definition]) => (definition.public ? definition.routes : []));
-const consumers = Object.entries(streamConsumers) as [StreamConsumerName, StreamConsumer][];
-const tasks = Object.entries(stateMachineTasks) as [string, StateMachineTask][];
-const rules = Object.entries(eventRules) as [string, EventRule][];
+const consumers = functionsTriggeredBy('stream').map(([name, declaration]) => [name, { ...declaration, ...declaration.trigger }] as const);
+const tasks = functionsTriggeredBy('stateMachineTask');
+const rules = functionsTriggeredBy('eventRule').map(([name, declaration]) => [name, { ...declaration, scope: declaration.trigger.scope }] as const);
+const streamConsumerTableAccess: Record<string, TableAccess> = Object.fromEntries(consumers.map(([name, declaration]) => [name, declaration.tableAccess]));
 /** The event rules a stack with this config deploys: those scoped to the email configuration set only with `email`. */
 const rulesDeployedWith = (config: StackConfigInput) => rules.filter(([, definition]) => definition.scope !== 'emailConfigurationSet' || config.email !== undefined);
 /** Every Lambda the stack deploys with email: API functions, stream consumers, state machine tasks, event rule functions. */
 const functionCount = definitions.length + consumers.length + tasks.length + rules.length;
 
 /** What a stream consumer may do besides its logs, its share of the table, the stream and its queue. */
-const consumerExtraActions: Record<StreamConsumerName, string[]> = {
+const consumerExtraActions: Record<string, string[]> = {
   recordSweeper: [],
   sequenceStarter: ['states:StartExecution'],
 };
@@ -101,7 +99,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
   const routeTargets = functionIdByRouteKey(template);
 
   /** The logical id of the one function every route of `definition` goes to. */
-  function functionIdFor(definition: ApiFunction): string {
+  function functionIdFor(definition: { readonly entry: string; readonly routes: readonly string[] }): string {
     const functionIds = [...new Set(definition.routes.map((routeKey) => routeTargets.get(routeKey)))];
     expect(functionIds, `functions behind ${definition.entry}`).toEqual([expect.any(String)]);
     return functionIds[0]!;
@@ -175,7 +173,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
   });
 
   describe('functions', () => {
-    it('has one Lambda per apiFunctions, streamConsumers, stateMachineTasks and eventRules entry (email-scoped rules only with email), and no other', () => {
+    it('has one Lambda per entry of the function manifest (email-scoped rules only with email), and no other', () => {
       template.resourceCountIs('AWS::Lambda::Function', deployedFunctionCount);
       expect(new Set(allFunctionIds()).size).toBe(deployedFunctionCount);
       template.resourceCountIs('AWS::Events::Rule', deployedRules.length);
@@ -376,7 +374,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
       const streamStatements = statements.filter(onStream);
       const queueStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
 
-      expect(itemStatements.flatMap((s) => s.actions).sort()).toEqual(expectedActions[streamConsumerTableAccess[name]]);
+      expect(itemStatements.flatMap((s) => s.actions).sort()).toEqual(expectedActions[streamConsumerTableAccess[name]!]);
       for (const statement of itemStatements) {
         expect(statement.resources).toEqual([
           { 'Fn::GetAtt': [tableId, 'Arn'] },
@@ -394,7 +392,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
       expect(queueStatements).toEqual([
         expect.objectContaining({ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [queueArn] }),
       ]);
-      const extraStatements = statements.filter((s) => s.actions.some((a) => consumerExtraActions[name].includes(a)));
+      const extraStatements = statements.filter((s) => s.actions.some((a) => consumerExtraActions[name]!.includes(a)));
       expect(extraStatements.flatMap((s) => s.actions).sort()).toEqual(consumerExtraActions[name]);
       // Logs, the table, the stream, the queue and its extra grants: nothing else.
       expect(statements).toHaveLength(1 + itemStatements.length + streamStatements.length + queueStatements.length + extraStatements.length);
@@ -563,8 +561,8 @@ describe('CrmHttpApi', () => {
   it('guards non-public routes with the authorizer it is given, and leaves public ones open', () => {
     const { stack, handler, api } = apiWithHandler(new HttpJwtAuthorizer('Jwt', 'https://issuer.example.com', { jwtAudience: ['crm'] }));
 
-    api.addLambdaRoutes('private', handler, { routes: ['GET /v1/contacts'] });
-    api.addLambdaRoutes('public', handler, { routes: ['GET /health'], public: true });
+    api.addLambdaRoutes('private', handler, { routeKeys: ['GET /v1/contacts'], public: false });
+    api.addLambdaRoutes('public', handler, { routeKeys: ['GET /health'], public: true });
 
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/contacts', AuthorizationType: 'JWT' });
@@ -573,7 +571,7 @@ describe('CrmHttpApi', () => {
 
   it('rejects a malformed route key', () => {
     const { handler, api } = apiWithHandler();
-    expect(() => api.addLambdaRoutes('bad', handler, { routes: ['FETCH /v1/contacts'] })).toThrow(/Invalid route key/);
+    expect(() => api.addLambdaRoutes('bad', handler, { routeKeys: ['FETCH /v1/contacts'], public: false })).toThrow(/Invalid route key/);
   });
 });
 

@@ -1,12 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { EmailSendingEvent } from 'aws-cdk-lib/aws-ses';
 import { describe, expect, it } from 'vitest';
-import { deployedEventPattern, eventRules, type EventRule } from '../../functions/event-rules';
+import { deployedEventPattern, functionManifest, functionsTriggeredBy } from '../../functions/manifest';
 import { publishedEmailEvents } from '../../infra/constructs/crm-email';
 import type { StackConfigInput } from '../../infra/stack-config';
 import { functionIdWithPrefix, resourcesOf, statementsForFunction, synthesize, withConfigurationSetNames, withEmail } from './stack-fixture';
 
-const rules = Object.entries(eventRules) as [string, EventRule][];
+const rules = functionsTriggeredBy('eventRule').map(([name, declaration]) => [name, { ...declaration, ...declaration.trigger }] as const);
 /** Rules that exist only where email is configured, narrowed to the stack's configuration set. */
 const emailScopedRules = rules.filter(([, definition]) => definition.scope === 'emailConfigurationSet');
 
@@ -43,7 +43,7 @@ describe.each(rules)('event rule %s', (name, definition) => {
   const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
   const ruleArn = { 'Fn::GetAtt': [ruleId, 'Arn'] };
 
-  it(`listens on the ${definition.bus} bus with exactly the pattern functions/event-rules.ts deploys (deployedEventPattern)`, () => {
+  it(`listens on the ${definition.bus} bus with exactly the pattern functions/manifest.ts deploys (deployedEventPattern)`, () => {
     const rule = resources[ruleId]!.Properties!;
     expect(rule.EventBusName).toBe(definition.bus);
     // The stack's configuration set is named after the stack (crm-email.test.ts).
@@ -166,12 +166,12 @@ describe.each(emailScopedRules)('email-scoped event rule %s', (name, definition)
 
 describe('the email events rule', () => {
   it('is scoped to the email configuration set', () => {
-    expect(eventRules.emailEvents.scope).toBe('emailConfigurationSet');
+    expect(functionManifest.emailEvents.trigger.scope).toBe('emailConfigurationSet');
   });
 
   it("asks only for detail types the CRM's configuration set publishes", () => {
     const published = publishedEmailEvents.map((event) => sesDetailTypes[event]);
-    const pattern = eventRules.emailEvents.eventPattern;
+    const pattern = functionManifest.emailEvents.trigger.eventPattern;
 
     expect(pattern.source).toEqual(['aws.ses']);
     expect(pattern['detail-type'].length).toBeGreaterThan(0);

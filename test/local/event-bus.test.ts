@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { eventRules } from '../../functions/event-rules';
-import { createLocalEventBus, type BusEvent, type EventRuleTarget } from '../../local/event-bus';
+import { createLocalEventBus, deployedEventRules, type BusEvent, type EventRuleTarget } from '../../local/event-bus';
 import { LOCAL_SES_CONFIGURATION_SET } from '../../local/local-arns';
 import { eventInvocations } from '../support/fixtures/recording-event-handler';
 
 const FIXTURES = fileURLToPath(new URL('../support/fixtures/', import.meta.url));
 /** The deployed rule, pattern and retries as the stack declares them, with a handler that records what it gets. */
-const emailEvents: EventRuleTarget = { ...eventRules.emailEvents, entry: 'recording-event-handler.ts' };
+const emailEvents: EventRuleTarget = { ...deployedEventRules().emailEvents!, entry: 'recording-event-handler.ts' };
 
 const awsSample = (name: string): BusEvent => JSON.parse(readFileSync(new URL(`../support/events/${name}.json`, import.meta.url), 'utf8')) as BusEvent;
 /** A sample event as the local SES publishes it: for mail of the local configuration set. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { etagOf, ifMatchOf } from '../../functions/http/etag';
+import { ifMatchOf } from '../../functions/http/if-match';
+import { etagOf } from '../../functions/http/responses';
 
 describe('ETag and If-Match (RFC 9110)', () => {
   it('reads a strong tag and imposes nothing for a wildcard or no header', () => {

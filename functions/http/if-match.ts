@@ -1,11 +1,5 @@
 import type { IfMatch } from '../../domain/shared/optimistic-retry';
 
-/** Strong ETags carry the record version: `"7"`. */
-export const etagOf = (version: number) => `"${version}"`;
-
-/** A response carrying a versioned resource (record, pipeline, property) with its ETag. */
-export const withEtag = <T extends { version: number }>(status: number, body: T) => ({ status, body, headers: { etag: etagOf(body.version) } });
-
 /** `[W/]"…"`, each entity-tag of an If-Match list (RFC 9110 §8.8.3; etagc allows commas). */
 const ENTITY_TAG = /\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/gy;
 

@@ -1,0 +1,37 @@
+import { activityModel } from '../../../domain/records/activity';
+import { companyModel } from '../../../domain/records/company';
+import { contactModel } from '../../../domain/records/contact';
+import { dealModel } from '../../../domain/records/deal';
+import type { ApiOperation, OperationGroup } from '../api-operation';
+import { auditOperations } from './audit';
+import { emailOperations } from './emails';
+import { metaOperations } from './meta';
+import { pipelineOperations } from './pipelines';
+import { propertyOperations } from './properties';
+import { recordOperations } from './records';
+import { sequenceOperations } from './sequences';
+import { unsubscribeOperations } from './unsubscribe';
+
+/**
+ * The whole public contract, by group. Each group is what one Lambda serves
+ * (functions/manifest.ts); handler modules import their own group's file only, so a
+ * bundle carries its own schemas, not every group's.
+ */
+export const apiContract = {
+  contacts: recordOperations(contactModel),
+  companies: recordOperations(companyModel),
+  deals: recordOperations(dealModel),
+  activities: recordOperations(activityModel),
+  pipelines: pipelineOperations,
+  properties: propertyOperations,
+  emails: emailOperations,
+  sequences: sequenceOperations,
+  audit: auditOperations,
+  unsubscribe: unsubscribeOperations,
+  meta: metaOperations,
+} satisfies Record<string, OperationGroup>;
+
+export type ContractGroup = keyof typeof apiContract;
+
+/** Every operation, in contract order. */
+export const allOperations: readonly ApiOperation[] = Object.values(apiContract).flatMap((group) => Object.values(group));

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { operation } from '../api-operation';
+
+export const metaOperations = {
+  health: operation({
+    routeKey: 'GET /health',
+    operationId: 'health',
+    summary: 'Liveness check',
+    tag: 'Meta',
+    public: true,
+    success: { status: 200, description: 'Up', schema: z.object({ status: z.literal('ok') }).meta({ id: 'Health' }) },
+  }),
+  openapi: operation({
+    routeKey: 'GET /openapi.json',
+    operationId: 'openapi',
+    summary: 'This API as OpenAPI 3.1',
+    tag: 'Meta',
+    public: true,
+    success: { status: 200, description: 'The OpenAPI document', schema: z.record(z.string(), z.unknown()).meta({ description: 'An OpenAPI 3.1 document.' }) },
+  }),
+  docs: operation({
+    routeKey: 'GET /docs',
+    operationId: 'docs',
+    summary: 'Readable API reference, with a console to try requests',
+    tag: 'Meta',
+    public: true,
+    success: { status: 200, description: 'HTML page', schema: z.string(), contentType: 'text/html' },
+  }),
+};

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { createPropertySchema, objectTypeParam, propertyDefinitionSchema, propertyName, updatePropertySchema } from '../../../domain/properties/property-definition';
+import { operation } from '../api-operation';
+import { pageOf, pageQuery } from './common';
+
+const typeParams = z.object({ objectType: objectTypeParam });
+const propertyParams = z.object({ objectType: objectTypeParam, name: propertyName });
+
+export const propertyOperations = {
+  createProperty: operation({
+    routeKey: 'POST /v1/properties/{objectType}',
+    operationId: 'createProperty',
+    summary: 'Define a custom property (admins)',
+    tag: 'Properties',
+    pathParams: typeParams,
+    body: createPropertySchema,
+    bodyExample: { name: 'annual_revenue', label: 'Annual revenue', type: 'number', description: 'Last fiscal year, in USD' },
+    success: { status: 201, description: 'Created, with its ETag and Location', schema: propertyDefinitionSchema, location: true, etag: true },
+    idempotent: true,
+  }),
+  listProperties: operation({
+    routeKey: 'GET /v1/properties/{objectType}',
+    operationId: 'listProperties',
+    summary: 'List custom properties of a record type',
+    tag: 'Properties',
+    pathParams: typeParams,
+    query: pageQuery,
+    success: { status: 200, description: 'One page', schema: pageOf(propertyDefinitionSchema, 'PropertyPage') },
+  }),
+  getProperty: operation({
+    routeKey: 'GET /v1/properties/{objectType}/{name}',
+    operationId: 'getProperty',
+    summary: 'Get a custom property',
+    tag: 'Properties',
+    pathParams: propertyParams,
+    success: { status: 200, description: 'The definition, with its ETag', schema: propertyDefinitionSchema, etag: true },
+  }),
+  updateProperty: operation({
+    routeKey: 'PATCH /v1/properties/{objectType}/{name}',
+    operationId: 'updateProperty',
+    summary: 'Change label, description or enum options (admins)',
+    tag: 'Properties',
+    pathParams: propertyParams,
+    body: updatePropertySchema,
+    bodyExample: { label: 'Annual revenue (USD)' },
+    success: { status: 200, description: 'Updated, with its new ETag', schema: propertyDefinitionSchema, etag: true },
+    conditional: true,
+  }),
+  deleteProperty: operation({
+    routeKey: 'DELETE /v1/properties/{objectType}/{name}',
+    operationId: 'deleteProperty',
+    summary: 'Delete a custom property definition (admins)',
+    tag: 'Properties',
+    pathParams: propertyParams,
+    success: { status: 204, description: 'Deleted' },
+    conditional: true,
+  }),
+};

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { activityModel } from '../../../domain/records/activity';
+import { MAX_BATCH_INPUTS } from '../../../domain/records/batch-write-records';
+import type { RecordModel, RecordType } from '../../../domain/records/record-model';
+import { operation } from '../api-operation';
+import { problemSchema } from '../problem-schemas';
+import { exampleId, idParams, pageOf, pageQuery } from './common';
+
+const timelineEntry = z
+  .object({
+    kind: z.enum(['created', 'updated', 'activity']),
+    at: z.string(),
+    actor: z.object({ type: z.string(), id: z.string() }).optional().meta({ description: 'Who made the change (created, updated).' }),
+    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })).optional().meta({ description: 'Old and new value of each field (created, updated).' }),
+    activity: activityModel.recordSchema.optional().meta({ description: 'The linked activity (activity).' }),
+  })
+  .meta({ id: 'TimelineEntry' });
+const timelinePage = pageOf(timelineEntry, 'TimelinePage');
+const deletionInProgress = z
+  .object({ id: z.string(), status: z.literal('deleting'), detail: z.string() })
+  .meta({ id: 'DeletionInProgress', description: 'The record is gone; links to it are removed in the background.' });
+
+/** What a client would send, per type: shown in the reference and checked against the schemas by the tests. */
+export const recordExamples: Record<RecordType, { readonly create: Record<string, unknown>; readonly update: Record<string, unknown> }> = {
+  contact: { create: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', title: 'CTO', lifecycleStage: 'lead' }, update: { lifecycleStage: 'customer' } },
+  company: { create: { name: 'Acme', domain: 'acme.example', industry: 'Manufacturing', size: '51-200' }, update: { size: '201-500' } },
+  deal: { create: { name: 'Acme renewal', amount: 12000, currency: 'USD', companyId: exampleId(1), contactIds: [exampleId(2)] }, update: { stageId: 'contract_sent' } },
+  activity: {
+    create: { kind: 'task', subject: 'Send the proposal', dueAt: '2026-12-01T09:00:00Z', assigneeId: 'user-1', contactIds: [exampleId(2)] },
+    update: { taskStatus: 'done' },
+  },
+};
+
+const titleCase = (word: string) => word[0]!.toUpperCase() + word.slice(1);
+
+/** The seven operations every record type has, by what they do. */
+export function recordOperations(model: RecordModel) {
+  const base = `/v1/${model.collection}`;
+  const Name = titleCase(model.type);
+  const Names = titleCase(model.collection);
+  const example = recordExamples[model.type];
+  const batchResult = z
+    .object({
+      results: z.array(
+        z.object({
+          index: z.number().int().meta({ description: 'Position of the input.' }),
+          status: z.number().int().meta({ description: '201 created, 200 updated (upsert), or the status of the problem.' }),
+          record: model.recordSchema.optional().meta({ description: 'The record as stored, for 200 and 201.' }),
+          error: problemSchema.optional().meta({ description: 'What went wrong with this input; its errors name the input (`inputs.3.email`).' }),
+        }),
+      ),
+    })
+    .meta({ id: `${Name}BatchResult` });
+  return {
+    create: operation({
+      routeKey: `POST ${base}`,
+      operationId: `create${Name}`,
+      summary: `Create a ${model.type}`,
+      tag: Names,
+      body: model.createSchema,
+      bodyExample: example.create,
+      success: { status: 201, description: 'Created, with its ETag and Location', schema: model.recordSchema, location: true, etag: true },
+      idempotent: true,
+    }),
+    list: operation({
+      routeKey: `GET ${base}`,
+      operationId: `list${Names}`,
+      summary: `List ${model.collection}, newest change first`,
+      tag: Names,
+      query: model.listQuerySchema,
+      success: { status: 200, description: 'One page', schema: pageOf(model.recordSchema, `${Name}Page`) },
+    }),
+    batchCreate: operation({
+      routeKey: `POST ${base}/batch`,
+      operationId: `batchCreate${Names}`,
+      summary: model.uniqueField ? `Create or update up to ${MAX_BATCH_INPUTS} ${model.collection}, matched by ${model.uniqueField.field}` : `Create up to ${MAX_BATCH_INPUTS} ${model.collection}`,
+      tag: Names,
+      body: z
+        .strictObject({ inputs: z.array(z.unknown()).min(1).max(MAX_BATCH_INPUTS).meta({ description: `Each as for POST ${base}; checked one by one.` }) })
+        .meta({ id: `${Name}BatchInput` }),
+      bodyExample: { inputs: [example.create] },
+      success: { status: 200, description: 'Every input succeeded', schema: batchResult },
+      otherResponses: [{ status: 207, description: 'Some inputs failed: each result has its own status', schema: batchResult }],
+      idempotent: true,
+    }),
+    get: operation({
+      routeKey: `GET ${base}/{id}`,
+      operationId: `get${Name}`,
+      summary: `Get a ${model.type}`,
+      tag: Names,
+      pathParams: idParams,
+      success: { status: 200, description: 'The record, with its ETag', schema: model.recordSchema, etag: true },
+    }),
+    update: operation({
+      routeKey: `PATCH ${base}/{id}`,
+      operationId: `update${Name}`,
+      summary: `Change fields of a ${model.type}`,
+      tag: Names,
+      pathParams: idParams,
+      body: model.updateSchema,
+      bodyExample: example.update,
+      success: { status: 200, description: 'Updated, with its new ETag', schema: model.recordSchema, etag: true },
+      conditional: true,
+    }),
+    remove: operation({
+      routeKey: `DELETE ${base}/{id}`,
+      operationId: `delete${Name}`,
+      summary: `Delete a ${model.type} and what hangs off it`,
+      tag: Names,
+      pathParams: idParams,
+      success: { status: 204, description: 'Deleted, with everything that hung off it' },
+      otherResponses: [
+        {
+          status: 202,
+          description: 'Deleted; links to it are still being removed in the background',
+          schema: deletionInProgress,
+        },
+      ],
+      conditional: true,
+    }),
+    timeline: operation({
+      routeKey: `GET ${base}/{id}/timeline`,
+      operationId: `get${Name}Timeline`,
+      summary: `History of a ${model.type}: changes and linked activities, newest first`,
+      tag: Names,
+      pathParams: idParams,
+      query: pageQuery,
+      success: { status: 200, description: 'One page', schema: timelinePage },
+    }),
+  };
+}
+
+export type RecordOperations = ReturnType<typeof recordOperations>;

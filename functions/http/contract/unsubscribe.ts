@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { operation } from '../api-operation';
+
+// Not strict: link trackers and mail security gateways append their own parameters (utm_*, …).
+const unsubscribeQuery = z.object({ token: z.string().min(3).max(256).meta({ description: 'From the link in the email.' }) });
+const htmlPage = z.string().meta({ description: 'An HTML page for the recipient.' });
+
+export const unsubscribeOperations = {
+  confirmUnsubscribe: operation({
+    routeKey: 'GET /unsubscribe',
+    operationId: 'confirmUnsubscribe',
+    summary: 'The page an unsubscribe link opens: asks the recipient to confirm (a GET changes nothing)',
+    tag: 'Emails',
+    public: true,
+    query: unsubscribeQuery,
+    success: { status: 200, description: 'The confirmation page', schema: htmlPage, contentType: 'text/html' },
+    otherResponses: [{ status: 400, description: 'A page saying the link is not valid (cut short or altered)', schema: htmlPage, contentType: 'text/html' }],
+  }),
+  unsubscribe: operation({
+    routeKey: 'POST /unsubscribe',
+    operationId: 'unsubscribe',
+    summary: "Put the link's recipient on the suppression list (the confirmation form, or RFC 8058 one-click from the mail client)",
+    tag: 'Emails',
+    public: true,
+    query: unsubscribeQuery,
+    success: { status: 200, description: 'A page saying the address is unsubscribed', schema: htmlPage, contentType: 'text/html' },
+    otherResponses: [{ status: 400, description: 'A page saying the link is not valid (cut short or altered)', schema: htmlPage, contentType: 'text/html' }],
+  }),
+};

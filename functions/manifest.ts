@@ -1,0 +1,151 @@
+import { apiContract } from './http/contract';
+import type { OperationGroup } from './http/api-operation';
+
+/**
+ * Every Lambda of the CRM, declared once: its handler module, memory, timeout, what it may
+ * do on the table, and what triggers it. The CDK stack deploys exactly this, the local
+ * runtime routes requests, stream records, events and state machine tasks from it, and the
+ * benchmarks bundle and measure each entry: what runs locally is what deploys.
+ */
+
+/**
+ * What a function may do on the table; infra/constructs/crm-table.ts grants exactly this.
+ * `sweep`: finish deletions (read, rewrite referencing records, delete). `suppressByLink`:
+ * only the items an unsubscribe link touches, for the one public function that writes.
+ */
+export type TableAccess = 'none' | 'read' | 'readWrite' | 'sweep' | 'suppressByLink';
+
+/** The state machines functions start or serve as a task of (infra/state-machines/). */
+export type StateMachineName = 'sequenceRun';
+
+export type Trigger =
+  /** API Gateway routes: one per operation of the group (functions/http/contract/). */
+  | { readonly kind: 'http'; readonly operations: OperationGroup; readonly publicBecause?: string }
+  /** The table's stream, through a Lambda event filter (the local stream poller applies the same one). */
+  | { readonly kind: 'stream'; readonly batchSize: number; readonly maxRetries: number; readonly filterPattern: Record<string, unknown> }
+  /**
+   * An EventBridge rule. `bus: 'default'`: SES publishes its sending events only to the
+   * account's default bus. `scope: 'emailConfigurationSet'`: only the events of this stage's
+   * configuration set, and only where the stage sends email (deployedEventPattern).
+   */
+  | {
+      readonly kind: 'eventRule';
+      readonly bus: 'default';
+      readonly eventPattern: Record<string, unknown>;
+      readonly scope?: 'emailConfigurationSet';
+      /** Retries of a failing event before it goes to the rule's dead-letter queue. */
+      readonly maxRetries: number;
+    }
+  /** A Task state of a state machine, which the stack builds around it. */
+  | { readonly kind: 'stateMachineTask'; readonly stateMachine: StateMachineName };
+
+export interface FunctionDeclaration {
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly tableAccess: TableAccess;
+  /** Sends email through SES: the stack grants ses:SendEmail on the sender identity and sets the sender. */
+  readonly sendsEmail?: boolean;
+  /** Starts executions of this state machine: the stack grants StartExecution on it and passes its ARN. */
+  readonly startsExecutionsOf?: StateMachineName;
+  readonly trigger: Trigger;
+}
+
+const http = (operations: OperationGroup, publicBecause?: string) => ({ kind: 'http', operations, ...(publicBecause ? { publicBecause } : {}) }) as const;
+
+export const functionManifest = {
+  contacts: { entry: 'functions/contacts.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.contacts) },
+  companies: { entry: 'functions/companies.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.companies) },
+  deals: { entry: 'functions/deals.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.deals) },
+  activities: { entry: 'functions/activities.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.activities) },
+  pipelines: { entry: 'functions/pipelines.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'readWrite', trigger: http(apiContract.pipelines) },
+  properties: { entry: 'functions/properties.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'readWrite', trigger: http(apiContract.properties) },
+  emails: { entry: 'functions/emails.ts', memoryMb: 512, timeoutSeconds: 15, tableAccess: 'readWrite', sendsEmail: true, trigger: http(apiContract.emails) },
+  sequences: { entry: 'functions/sequences.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'readWrite', trigger: http(apiContract.sequences) },
+  audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
+  unsubscribe: {
+    entry: 'functions/unsubscribe.ts',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    tableAccess: 'suppressByLink',
+    trigger: http(
+      apiContract.unsubscribe,
+      'recipients of CRM email follow the link without an account: the signed token is the authorization, and all it can do is suppress the address of the message it names',
+    ),
+  },
+  meta: { entry: 'functions/meta.ts', memoryMb: 256, timeoutSeconds: 5, tableAccess: 'none', trigger: http(apiContract.meta, 'health checks and the API description carry no CRM data') },
+
+  /** Finishes deletions: every record that becomes a tombstone is swept until nothing of it is left. */
+  recordSweeper: {
+    entry: 'functions/record-sweeper.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    tableAccess: 'sweep',
+    trigger: { kind: 'stream', batchSize: 10, maxRetries: 8, filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['tombstone'] } } } } },
+  },
+  /**
+   * Starts the follow-up sequence run of every new enrollment or resumed run (active and
+   * `starting`, until its first step is sent). The enrollment is written first and the run
+   * started from the stream, so an accepted enrollment is never lost to a failed start; the
+   * execution is named after the run, so a redelivered record starts nothing twice. It
+   * re-reads the enrollment and its sequence and writes nothing: Step Functions keeps the run.
+   */
+  sequenceStarter: {
+    entry: 'functions/sequence-starter.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tableAccess: 'read',
+    startsExecutionsOf: 'sequenceRun',
+    trigger: {
+      kind: 'stream',
+      batchSize: 10,
+      maxRetries: 8,
+      filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['enrollment'] }, status: { S: ['active'] }, starting: { BOOL: [true] } } } },
+    },
+  },
+
+  /** SES delivery, bounce and complaint events of the CRM's configuration set: message status and the suppression list. */
+  emailEvents: {
+    entry: 'functions/email-events.ts',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    tableAccess: 'readWrite',
+    trigger: {
+      kind: 'eventRule',
+      bus: 'default',
+      eventPattern: { source: ['aws.ses'], 'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received', 'Email Rejected'] },
+      scope: 'emailConfigurationSet',
+      maxRetries: 8,
+    },
+  },
+
+  /** One step of a follow-up sequence run: send that step's email, advance the enrollment, plan the next wait. */
+  sequenceStep: { entry: 'functions/sequence-step.ts', memoryMb: 512, timeoutSeconds: 30, tableAccess: 'readWrite', sendsEmail: true, trigger: { kind: 'stateMachineTask', stateMachine: 'sequenceRun' } },
+} as const satisfies Record<string, FunctionDeclaration>;
+
+export type FunctionName = keyof typeof functionManifest;
+
+type Declared = (typeof functionManifest)[FunctionName];
+export type TriggeredBy<K extends Trigger['kind']> = FunctionDeclaration & { readonly trigger: Extract<Trigger, { kind: K }> };
+
+/** The functions a kind of trigger invokes, by name. */
+export function functionsTriggeredBy<K extends Trigger['kind']>(kind: K): [FunctionName, TriggeredBy<K>][] {
+  return (Object.entries(functionManifest) as [FunctionName, Declared][]).filter(([, declaration]) => declaration.trigger.kind === kind) as unknown as [FunctionName, TriggeredBy<K>][];
+}
+
+/** An HTTP function's API Gateway route keys, from its contract group. */
+export const routeKeysOf = (declaration: TriggeredBy<'http'>): string[] => Object.values(declaration.trigger.operations).map((operation) => operation.routeKey);
+
+/** Whether an HTTP function's routes skip authorization (every operation of its group is public). */
+export const isPublic = (declaration: TriggeredBy<'http'>): boolean => Object.values(declaration.trigger.operations).every((operation) => operation.public === true);
+
+/**
+ * The pattern an event rule is deployed with, and the local event bus matches with: the
+ * declaration's, narrowed to the deployment's configuration set for an `emailConfigurationSet`
+ * rule (SES tags every event with it: `detail.mail.tags["ses:configuration-set"]`).
+ */
+export function deployedEventPattern(trigger: Pick<Extract<Trigger, { kind: 'eventRule' }>, 'eventPattern' | 'scope'>, deployment: { readonly configurationSetName: string }): Record<string, unknown> {
+  if (trigger.scope !== 'emailConfigurationSet') return trigger.eventPattern;
+  return { ...trigger.eventPattern, detail: { mail: { tags: { 'ses:configuration-set': [deployment.configurationSetName] } } } };
+}

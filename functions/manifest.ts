@@ -49,6 +49,8 @@ export interface FunctionDeclaration {
   readonly sendsEmail?: boolean;
   /** Starts executions of this state machine: the stack grants StartExecution on it and passes its ARN. */
   readonly startsExecutionsOf?: StateMachineName;
+  /** Files of the repository shipped beside the bundle at the same relative path (the reference page's script and stylesheet). */
+  readonly assets?: readonly string[];
   readonly trigger: Trigger;
 }
 
@@ -74,7 +76,14 @@ export const functionManifest = {
       'recipients of CRM email follow the link without an account: the signed token is the authorization, and all it can do is suppress the address of the message it names',
     ),
   },
-  meta: { entry: 'functions/meta.ts', memoryMb: 256, timeoutSeconds: 5, tableAccess: 'none', trigger: http(apiContract.meta, 'health checks and the API description carry no CRM data') },
+  meta: {
+    entry: 'functions/meta.ts',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    tableAccess: 'none',
+    assets: ['node_modules/swagger-ui-dist/package.json', 'node_modules/swagger-ui-dist/swagger-ui-bundle.js', 'node_modules/swagger-ui-dist/swagger-ui.css'],
+    trigger: http(apiContract.meta, 'health checks and the API description carry no CRM data'),
+  },
 
   /** Finishes deletions: every record that becomes a tombstone is swept until nothing of it is left. */
   recordSweeper: {

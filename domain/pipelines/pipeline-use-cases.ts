@@ -2,7 +2,7 @@ import { requireCapability } from '../access/permissions';
 import { auditOp, type AuditEntry } from '../audit/audit-entries';
 import { changedFields, type FieldChange } from '../records/field-changes';
 import type { Actor } from '../shared/actor';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
+import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { partitionQueries } from '../shared/key-design';
 import { dealsByPipeline, recordKeys, recordsByType } from '../shared/keys';
 import type { PageRequest } from '../shared/page';
@@ -75,8 +75,18 @@ export async function createPipeline(deps: PipelineDependencies, input: Pipeline
   requireCapability(actor, 'manageSchema', 'create pipelines');
   const now = deps.clock.now().toISOString();
   const pipeline: Pipeline = { id: deps.ids.next(), name: input.name, stages: withStageIds(deps, input.stages), isDefault: false, createdAt: now, updatedAt: now, version: 1 };
-  await deps.table.transactWrite([{ op: 'put', item: toItem(pipeline), condition: { kind: 'absent' } }, audit(deps, actor, pipeline, now, 'created')]);
-  return pipeline;
+  try {
+    await deps.table.transactWrite([
+      { op: 'put', item: toItem(pipeline), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('pipeline', pipeline.id) },
+      audit(deps, actor, pipeline, now, 'created'),
+    ]);
+    return pipeline;
+  } catch (error) {
+    // Only ids derived from an Idempotency-Key repeat: a retried create finds the pipeline it made.
+    const existing = error instanceof AlreadyExistsError ? await findPipeline(deps, pipeline.id) : undefined;
+    if (!existing) throw error;
+    return existing;
+  }
 }
 
 async function stageHasDeals(deps: PipelineDependencies, pipelineId: string, stageId?: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { requireCapability, requireMayAssignOwner } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { AlreadyExistsError } from '../shared/errors';
-import { findRecord } from './get-record';
+import { AlreadyExistsError, UniqueValueTakenError } from '../shared/errors';
+import { findRecord, namingTheHolder } from './get-record';
 import type { RecordDependencies } from './record-dependencies';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planRecordWrite } from './record-writes';
@@ -24,6 +24,7 @@ export async function createRecord(deps: RecordDependencies, model: RecordModel,
     await deps.table.transactWrite([...ops, ...guards]);
     return record;
   } catch (error) {
+    if (error instanceof UniqueValueTakenError) throw await namingTheHolder(deps, model, error);
     if (!(error instanceof AlreadyExistsError)) throw error;
     // Only ids derived from an Idempotency-Key repeat: this retries a create that got through, whose record is the answer.
     const existing = await findRecord(deps, model, record.id);

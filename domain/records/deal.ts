@@ -38,7 +38,7 @@ export const dealModel: RecordModel = {
     contactIds: z.array(z.string()),
     status: z.enum(stageKinds).meta({ description: 'Follows the kind of the stage: open, won or lost.' }),
     probability: z.number().meta({ description: 'Win probability of the current stage.' }),
-    closedAt: z.string().nullable().meta({ description: 'When the deal entered a won or lost stage.' }),
+    closedAt: z.string().optional().meta({ description: 'When the deal entered a won or lost stage; absent while it is open.' }),
   }),
   listQuerySchema: z.strictObject({
     ...commonListQuery,

@@ -1,6 +1,6 @@
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { NotFoundError } from '../shared/errors';
+import { NotFoundError, UniqueValueTakenError } from '../shared/errors';
 import { recordKeys, uniqueGuardKey } from '../shared/keys';
 import type { RecordDependencies } from './record-dependencies';
 import { itemToRecord } from './record-items';
@@ -15,6 +15,12 @@ export async function getRecord(deps: Pick<RecordDependencies, 'table'>, model: 
   const record = await findRecord(deps, model, id);
   if (!record) throw new NotFoundError(model.type, id);
   return record;
+}
+
+/** A taken unique value's error, naming the record that holds it, so the client can fetch or update that one instead. */
+export async function namingTheHolder(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, error: UniqueValueTakenError): Promise<UniqueValueTakenError> {
+  const holder = await findByUniqueValue(deps, model, error.value);
+  return holder ? new UniqueValueTakenError(error.field, error.value, holder.id) : error;
 }
 
 /** Lookup by a unique value (contact email, company domain) through its guard item. */

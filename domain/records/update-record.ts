@@ -1,9 +1,9 @@
 import { requireMayAssignOwner, requireMayChange, requireMayReassign } from '../access/permissions';
 import type { Actor } from '../shared/actor';
-import { NotFoundError } from '../shared/errors';
+import { NotFoundError, UniqueValueTakenError } from '../shared/errors';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import type { RecordDependencies } from './record-dependencies';
-import { findRecord } from './get-record';
+import { findRecord, namingTheHolder } from './get-record';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planRecordWrite } from './record-writes';
 import { prepareRecord } from './prepare-record';
@@ -41,7 +41,11 @@ export async function changeRecord(
     const { record: next, guards } = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now, strict);
     const { ops, changes } = planRecordWrite({ model, before: current, after: next, actor: options.actor, changeId: deps.ids.next() });
     if (changes.length === 0) return current;
-    await deps.table.transactWrite([...ops, ...guards]);
+    try {
+      await deps.table.transactWrite([...ops, ...guards]);
+    } catch (error) {
+      throw error instanceof UniqueValueTakenError ? await namingTheHolder(deps, model, error) : error;
+    }
     return next;
   });
 }

@@ -29,12 +29,15 @@ export async function enrollContact(deps: SequenceDependencies, sequenceId: stri
   if (!found.sendable) throw new EmailNotSendableError(found.detail, found.reason);
 
   const previous = await findEnrollment(deps.table, sequenceId, contactId);
+  const runId = deps.ids.next();
+  // A run id derived from an Idempotency-Key repeats only when this very request is retried: its enrollment is the answer.
+  if (previous?.runId === runId) return previous;
   if (previous?.status === 'active') throw new ConflictError(`Contact ${contactId} is already enrolled in sequence ${sequenceId}.`, { runId: previous.runId });
   const now = deps.clock.now().toISOString();
   const enrollment: Enrollment = {
     sequenceId,
     contactId,
-    runId: deps.ids.next(),
+    runId,
     status: 'active',
     // A failed run resumes where it failed; anything else starts over.
     nextStep: previous?.status === 'failed' ? previous.nextStep : 0,

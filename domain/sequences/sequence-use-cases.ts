@@ -3,7 +3,7 @@ import { auditOp } from '../audit/audit-entries';
 import { changedFields } from '../records/field-changes';
 import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
-import { NotFoundError, PreconditionFailedError } from '../shared/errors';
+import { AlreadyExistsError, NotFoundError, PreconditionFailedError } from '../shared/errors';
 import { recordsByType } from '../shared/keys';
 import type { PageRequest } from '../shared/page';
 import { listPage } from '../shared/pagination';
@@ -21,11 +21,18 @@ export async function createSequence(deps: SequenceDependencies, input: Sequence
   requireCapability(actor, MANAGE, 'create sequences');
   const now = deps.clock.now().toISOString();
   const sequence: Sequence = { id: deps.ids.next(), name: input.name, steps: input.steps, status: 'active', createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 };
-  await deps.table.transactWrite([
-    { op: 'put', item: sequenceToItem(sequence), condition: { kind: 'absent' } },
-    auditOp({ recordType: 'sequence', recordId: sequence.id, at: now, entryId: deps.ids.next(), actor, event: 'created', changes: changedFields<Partial<Sequence>>({}, sequence, ['name', 'steps', 'status']) }),
-  ]);
-  return sequence;
+  try {
+    await deps.table.transactWrite([
+      { op: 'put', item: sequenceToItem(sequence), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('sequence', sequence.id) },
+      auditOp({ recordType: 'sequence', recordId: sequence.id, at: now, entryId: deps.ids.next(), actor, event: 'created', changes: changedFields<Partial<Sequence>>({}, sequence, ['name', 'steps', 'status']) }),
+    ]);
+    return sequence;
+  } catch (error) {
+    // Only ids derived from an Idempotency-Key repeat: a retried create finds the sequence it made.
+    const existing = error instanceof AlreadyExistsError ? await findSequence(deps.table, sequence.id) : undefined;
+    if (!existing) throw error;
+    return existing;
+  }
 }
 
 export async function requireSequence(deps: Pick<SequenceDependencies, 'table'>, id: string): Promise<Sequence> {

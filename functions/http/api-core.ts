@@ -40,6 +40,7 @@ function toResponse(result: ApiResult): APIGatewayProxyStructuredResultV2 {
     statusCode: result.status,
     headers: { ...contentType, ...result.headers },
     ...(result.rawBody !== undefined ? { body: result.rawBody } : result.body !== undefined ? { body: JSON.stringify(result.body) } : {}),
+    ...(result.base64 ? { isBase64Encoded: true } : {}),
   };
 }
 
@@ -118,6 +119,7 @@ export function apiCore<G extends OperationGroup>(group: G, implementations: Imp
           return actor;
         },
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        header: (name: string) => headers[name],
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         ...(idempotencyKey ? { idempotencyKey } : {}),
       } as ApiRequest;

@@ -40,7 +40,8 @@ export interface SuccessResponse {
   readonly status: number;
   readonly description: string;
   readonly schema?: z.ZodType;
-  readonly contentType?: string;
+  /** One, or any of several; application/json when absent. */
+  readonly contentType?: string | readonly string[];
 }
 
 /** The operations one Lambda serves, by name; implementations are keyed the same way. */
@@ -62,6 +63,8 @@ export interface ApiRequest<O extends ApiOperation = ApiOperation> {
   readonly idempotencyKey?: string;
   /** Milliseconds until the Lambda times out: long work stops early and leaves the rest to the background. */
   remainingTimeMs(): number;
+  /** A request header, by lower-case name. */
+  header(name: string): string | undefined;
 }
 
 export interface ApiResult {
@@ -70,6 +73,8 @@ export interface ApiResult {
   readonly headers?: Record<string, string>;
   /** Sent as is instead of JSON (HTML pages). */
   readonly rawBody?: string;
+  /** `rawBody` is base64 of bytes (a gzipped script). */
+  readonly base64?: boolean;
 }
 
 export type OperationImplementation<O extends ApiOperation = ApiOperation> = (request: ApiRequest<O>) => Promise<ApiResult>;

@@ -2,7 +2,7 @@ import { createDocument, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObj
 import { z } from 'zod';
 import type { ApiOperation } from './api-operation';
 import { REPLAYED_HEADER } from './api-core';
-import { problemsWithStatus, problemVariants } from './problem-schemas';
+import { internalErrorSchema, problemsWithStatus, problemVariants } from './problem-schemas';
 import { PROBLEM_CONTENT_TYPE } from './problem-details';
 import type { ErrorCode } from './problem-types';
 
@@ -89,7 +89,34 @@ function successHeaders(operation: ApiOperation) {
   return Object.keys(shape).length > 0 ? { headers: z.object(shape) } : {};
 }
 
-const content = (schema: z.ZodType | undefined, contentType = 'application/json') => (schema ? { content: { [contentType]: { schema } } } : {});
+type ResponseObject = { description: string; content?: Record<string, { schema: z.ZodType }>; headers?: z.ZodObject };
+
+/** Merges answers of one status: their content types side by side, their descriptions joined. */
+function merge(into: Record<string, ResponseObject>, status: number, response: ResponseObject): void {
+  const existing = into[status];
+  into[status] = existing
+    ? { ...existing, description: `${existing.description}; or: ${response.description}`, content: { ...existing.content, ...response.content } }
+    : response;
+}
+
+/** Every answer an operation gives: its successes, its other answers, its problems and API Gateway's. */
+function responsesOf(operation: ApiOperation): Record<string, ResponseObject> {
+  const responses: Record<string, ResponseObject> = {};
+  const success = operation.success;
+  merge(responses, success.status, { description: success.description, ...content(success.schema, success.contentType), ...successHeaders(operation) });
+  for (const other of operation.otherResponses ?? []) merge(responses, other.status, { description: other.description, ...content(other.schema, other.contentType) });
+  if (operation.public) {
+    // A public operation checks its parameters like any other; API Gateway may still throttle it or lose its function.
+    if (operation.query || operation.pathParams) merge(responses, 400, { description: statusDescriptions[400]!, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemVariants['validation-failed'] } } });
+    for (const status of [429, 500, 503]) merge(responses, status, { description: gatewayStatuses[status]!, content: { 'application/json': { schema: gatewayMessage }, ...(status === 500 ? { [PROBLEM_CONTENT_TYPE]: { schema: internalErrorSchema } } : {}) } });
+    return responses;
+  }
+  for (const [status, response] of Object.entries(errorResponses(operation))) merge(responses, Number(status), response as ResponseObject);
+  return responses;
+}
+
+const content = (schema: z.ZodType | undefined, contentType: string | readonly string[] = 'application/json') =>
+  schema ? { content: Object.fromEntries([contentType].flat().map((type) => [type, { schema }])) } : {};
 
 /**
  * OpenAPI 3.1, generated from the very zod schemas the handlers validate with: security
@@ -122,11 +149,7 @@ export function openApiDocument(operations: readonly ApiOperation[], version: st
       ...(operation.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body, ...(operation.bodyExample !== undefined ? { example: operation.bodyExample } : {}) } } } }
         : {}),
-      responses: {
-        [success.status]: { description: success.description, ...content(success.schema, success.contentType), ...successHeaders(operation) },
-        ...Object.fromEntries((operation.otherResponses ?? []).map((other) => [other.status, { description: other.description, ...content(other.schema, other.contentType) }])),
-        ...(operation.public ? { 429: { description: gatewayStatuses[429], content: { 'application/json': { schema: gatewayMessage } } } } : errorResponses(operation)),
-      },
+      responses: responsesOf(operation),
     };
   }
   return createDocument(

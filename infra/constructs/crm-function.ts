@@ -10,7 +10,7 @@ import type { CrmTable } from './crm-table';
 
 export interface CrmFunctionProps {
   /** Its entry in functions/manifest.ts: module, memory, timeout, and its share of the table (granted here and nowhere else). */
-  readonly declaration: Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds' | 'tableAccess'>;
+  readonly declaration: Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds' | 'tableAccess' | 'assets'>;
   readonly table: CrmTable;
   /** Directory that `definition.entry` and the lock file are relative to. */
   readonly projectRoot: string;
@@ -70,6 +70,17 @@ export class CrmFunction extends Construct {
         // Ship the SDK version from package-lock.json, the one the tests ran against,
         // rather than whatever version the Lambda runtime happens to provide.
         bundleAwsSDK: true,
+        // Files the handler reads at run time, at the path they have in the repository (Node resolves node_modules/… from the bundle).
+        ...(definition.assets?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  definition.assets!.map((asset) => `mkdir -p "${path.posix.join(outputDir, path.posix.dirname(asset))}" && cp "${path.posix.join(inputDir, asset)}" "${path.posix.join(outputDir, asset)}"`),
+              },
+            }
+          : {}),
       },
     });
 

@@ -213,6 +213,15 @@ describe('meta', () => {
     expect(Object.keys(document.json!.paths)).toEqual(expect.arrayContaining(['/v1/contacts', '/v1/contacts/{id}', '/v1/deals/{id}/timeline', '/v1/properties/{objectType}/{name}']));
     const page = await api.request('GET', '/docs');
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(page.text).toContain('/v1/contacts/{id}');
+    // The page loads its script and stylesheet from this API, and nothing from elsewhere.
+    const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.length).toBe(3);
+    for (const asset of assets) {
+      expect(asset).toMatch(/^docs\//);
+      const file = await api.request('GET', `/${asset}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(file.status).toBe(200);
+      expect(file.headers.get('content-type')).toMatch(/text\/(javascript|css)/);
+    }
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
   });
 });

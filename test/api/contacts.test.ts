@@ -38,9 +38,11 @@ describe('contacts over HTTP', () => {
 
   it('keeps emails unique case-insensitively and frees them on delete', async () => {
     const first = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'grace@navy.mil' } });
-    const clash = await api.request<Problem>('POST', '/v1/contacts', { body: { email: 'GRACE@navy.mil' } });
+    const clash = await api.request<Problem & { field: string; existingId: string }>('POST', '/v1/contacts', { body: { email: 'GRACE@navy.mil' } });
     expect(clash.status).toBe(409);
     expect(clash.json!.type).toContain('unique-value-taken');
+    // It says which record holds the value.
+    expect(clash.json).toMatchObject({ field: 'email', existingId: first.json!.id });
 
     const found = await api.request<Page<Contact>>('GET', '/v1/contacts?email=Grace%40Navy.mil');
     expect(found.json!.items.map((contact) => contact.id)).toEqual([first.json!.id]);

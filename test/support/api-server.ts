@@ -7,6 +7,7 @@ import { startStepFunctionsLocal, type ExecutionDescription } from '../../local/
 import type { StreamPoller } from '../../local/stream-poller';
 import { startBackgroundWork } from '../../local/background-work';
 import { createTestTable, type TestTable } from './local-dynamodb';
+import { responseViolations } from './openapi-responses';
 
 export interface ApiResponse<T> {
   status: number;
@@ -89,8 +90,12 @@ export async function startTestApi({ automations = false }: TestApiOptions = {})
       body: sendsJson ? JSON.stringify(body) : (body as string | undefined),
     });
     const text = await response.text();
-    const isJson = /\bjson\b/.test(response.headers.get('content-type') ?? '') && text !== '';
-    return { status: response.status, headers: response.headers, text, json: isJson ? (JSON.parse(text) as T) : undefined };
+    const contentType = response.headers.get('content-type');
+    const isJson = /\bjson\b/.test(contentType ?? '') && text !== '';
+    const json = isJson ? (JSON.parse(text) as T) : undefined;
+    const violations = responseViolations(method, path, response.status, contentType, isJson ? json : text === '' ? undefined : text);
+    if (violations.length > 0) throw new Error(`${method} ${path} answered ${response.status} out of contract (docs: /openapi.json):\n  ${violations.join('\n  ')}\n${text.slice(0, 1_000)}`);
+    return { status: response.status, headers: response.headers, text, json };
   }
 
   return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { operation } from '../api-operation';
+import { docsAssets } from '../reference-page';
 
 export const metaOperations = {
   health: operation({
@@ -25,5 +26,14 @@ export const metaOperations = {
     tag: 'Meta',
     public: true,
     success: { status: 200, description: 'HTML page', schema: z.string(), contentType: 'text/html' },
+  }),
+  docsAsset: operation({
+    routeKey: 'GET /docs/{asset}',
+    operationId: 'docsAsset',
+    summary: 'A script or stylesheet of the reference page',
+    tag: 'Meta',
+    public: true,
+    pathParams: z.object({ asset: z.enum(docsAssets) }),
+    success: { status: 200, description: 'The file (gzipped when the request accepts it)', schema: z.string(), contentType: ['text/javascript', 'text/css'] },
   }),
 };

@@ -8,7 +8,11 @@ export const companySizes = ['1-10', '11-50', '51-200', '201-500', '501-1000', '
 
 const hostname = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-/** `https://www.Example.com/about` and `example.com.` are the same company domain. */
+/**
+ * `https://www.Example.com/about` and `example.com.` are the same company domain. Applying it
+ * twice changes nothing (every leading `www.` goes), so the stored domain, its uniqueness
+ * guard and a lookup all agree.
+ */
 export function normalizeDomain(input: string): string {
   return input
     .trim()
@@ -16,7 +20,7 @@ export function normalizeDomain(input: string): string {
     .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
     .replace(/[/?#].*$/, '')
     .replace(/:\d+$/, '')
-    .replace(/^www\./, '')
+    .replace(/^(www\.)+/, '')
     .replace(/\.$/, '');
 }
 

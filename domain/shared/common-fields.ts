@@ -28,7 +28,15 @@ export const tags = z
   .meta({ description: 'Free labels; duplicates are removed.' });
 
 export const isoDate = z.iso.date().meta({ description: 'Calendar date, YYYY-MM-DD.' });
-export const isoDateTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+/**
+ * An instant, with or without an offset, stored as UTC. Only instants whose UTC form keeps
+ * a four-digit year from 0001 to 9999: `9999-12-31T23:59:59-14:00` is in year 10000 in UTC,
+ * and would sort before every other timestamp (`+010000-…`) and break `updatedSince`.
+ */
+export const isoDateTime = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value).toISOString())
+  .refine((utc) => /^(?!0000)\d{4}-/.test(utc), 'a time from year 0001 to 9999 in UTC');
 
 /** Values of custom properties; checked against their definitions on every write. */
 export const propertyValue = z.union([noControlCharacters(z.string().max(5_000)), z.number(), z.boolean(), z.null()]);

@@ -7,8 +7,27 @@ import type { ApiOperation } from './api-operation';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * The first string in `value` that is not well-formed Unicode (a lone UTF-16 surrogate,
+ * which JSON allows as \ud800), by its path. Stored, such text becomes six bytes of
+ * escaped JSON per character wherever it is sent back: it has no place in a CRM.
+ */
+function malformedText(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (Array.isArray(value)) return value.map((entry, index) => malformedText(entry, `${path}.${index}`)).find(Boolean);
+  if (value && typeof value === 'object') {
+    for (const [key, entry] of Object.entries(value)) {
+      const found = key.isWellFormed() ? malformedText(entry, `${path}.${key}`) : `${path}.${key}`;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T | undefined {
   if (!schema) return undefined;
+  const malformed = malformedText(value, where);
+  if (malformed) throw new ValidationError(`${malformed} is not well-formed Unicode text.`, [{ field: malformed, message: 'contains a lone UTF-16 surrogate; send well-formed text' }]);
   const result = schema.safeParse(value);
   if (!result.success) throw zodIssues(result.error, where);
   return result.data;

@@ -114,6 +114,25 @@ export const functionManifest = {
     },
   },
 
+  /**
+   * Records follow the schema they depend on: a re-weighted stage re-weights its deals, a
+   * deleted property (or removed option, or a re-created property of another type) takes
+   * its values from every record of the type. Through indexes, in the background: a type's
+   * records are read once, those with a value the definition no longer allows rewritten.
+   */
+  schemaFollowUp: {
+    entry: 'functions/schema-follow-up.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    tableAccess: 'sweep',
+    trigger: {
+      kind: 'stream',
+      batchSize: 1,
+      maxRetries: 8,
+      filterPattern: { eventName: ['MODIFY', 'REMOVE'], dynamodb: { OldImage: { entity: { S: ['pipeline', 'propertyDefinition'] } } } },
+    },
+  },
+
   /** SES delivery, bounce and complaint events of the CRM's configuration set: message status and the suppression list. */
   emailEvents: {
     entry: 'functions/email-events.ts',

@@ -9,8 +9,9 @@ const base = createRuntime();
 const runtime = { ...base, runStarter: new StepFunctionsSequenceRunStarter(base.config) };
 
 /** Every new or resumed run on the stream (an active enrollment marked `starting`): start its execution. */
-export const handler = createStreamHandler(async (image) => {
-  const enrollment = itemToEnrollment(image);
+export const handler = createStreamHandler(async (change) => {
+  if (change.entity !== 'enrollment' || !change.after) return;
+  const enrollment = itemToEnrollment(change.after);
   const outcome = await startSequenceRun(runtime, enrollment);
   logger.info('sequence run', { outcome, sequenceId: enrollment.sequenceId, contactId: enrollment.contactId, runId: enrollment.runId });
 });

@@ -19,7 +19,8 @@ function toItem(pipeline: Pipeline): Item {
   return { ...pipeline, ...recordKeys.record('pipeline', pipeline.id), entity: 'pipeline', ...recordsByType.attributes({ type: 'pipeline' }, { at: pipeline.createdAt, id: pipeline.id }) };
 }
 
-function fromItem(item: Item): Pipeline {
+/** The pipeline an item holds (as stored, or as the stream reports it). */
+export function pipelineOfItem(item: Item): Pipeline {
   const { id, name, stages, isDefault, createdAt, updatedAt, version } = item as unknown as Pipeline;
   return { id, name, stages, isDefault, createdAt, updatedAt, version };
 }
@@ -37,13 +38,13 @@ async function ensureDefaultPipeline(deps: PipelineDependencies): Promise<Pipeli
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     const existing = await deps.table.getItem(recordKeys.record('pipeline', DEFAULT_PIPELINE_ID));
-    return fromItem(existing!);
+    return pipelineOfItem(existing!);
   }
 }
 
 export async function findPipeline(deps: PipelineDependencies, id: string): Promise<Pipeline | undefined> {
   const item = await deps.table.getItem(recordKeys.record('pipeline', id));
-  if (item) return fromItem(item);
+  if (item) return pipelineOfItem(item);
   return id === DEFAULT_PIPELINE_ID ? ensureDefaultPipeline(deps) : undefined;
 }
 
@@ -61,7 +62,7 @@ async function requirePipeline(deps: PipelineDependencies, id: string): Promise<
 export async function listPipelines(deps: PipelineDependencies, page: PageRequest, actor: Actor): Promise<Page<Pipeline>> {
   requireCapability(actor, 'readRecords', 'list pipelines');
   if (!page.cursor) await findPipeline(deps, DEFAULT_PIPELINE_ID);
-  return listPage(deps.table, recordsByType.query({ type: 'pipeline' }), page, fromItem);
+  return listPage(deps.table, recordsByType.query({ type: 'pipeline' }), page, pipelineOfItem);
 }
 
 function withStageIds(deps: PipelineDependencies, stages: PipelineCreate['stages']): PipelineStage[] {

@@ -32,7 +32,8 @@ const toItem = (definition: PropertyDefinition): Item => ({
   entity: 'propertyDefinition',
 });
 
-function fromItem(item: Item): PropertyDefinition {
+/** The definition an item holds (as stored, or as the stream reports it). */
+export function propertyDefinitionOfItem(item: Item): PropertyDefinition {
   const { pk: _pk, sk: _sk, entity: _entity, ...definition } = item;
   return definition as unknown as PropertyDefinition;
 }
@@ -43,7 +44,7 @@ export async function propertyDefinitionsFor(deps: PropertyDependencies, type: R
   let startKey: PageKey | undefined;
   do {
     const page = await deps.table.query(propertyDefinitionKeys.definitionsOf(type), { limit: MAX_PROPERTIES_PER_TYPE, ...(startKey ? { startKey } : {}) });
-    definitions.push(...page.items.map(fromItem));
+    definitions.push(...page.items.map(propertyDefinitionOfItem));
     startKey = page.lastKey;
   } while (startKey);
   return definitions;
@@ -51,7 +52,7 @@ export async function propertyDefinitionsFor(deps: PropertyDependencies, type: R
 
 export async function listPropertyDefinitions(deps: PropertyDependencies, objectType: ObjectTypeParam, page: PageRequest, actor: Actor): Promise<Page<PropertyDefinition>> {
   requireCapability(actor, 'readRecords', 'list properties');
-  return listPage(deps.table, singlePartition(propertyDefinitionKeys.definitionsOf(objectTypeOf[objectType])), page, fromItem);
+  return listPage(deps.table, singlePartition(propertyDefinitionKeys.definitionsOf(objectTypeOf[objectType])), page, propertyDefinitionOfItem);
 }
 
 export async function getPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, actor: Actor): Promise<PropertyDefinition> {
@@ -62,7 +63,7 @@ export async function getPropertyDefinition(deps: PropertyDependencies, objectTy
 async function requireDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string): Promise<PropertyDefinition> {
   const item = await deps.table.getItem(propertyDefinitionKeys.definition(objectTypeOf[objectType], name));
   if (!item) throw new NotFoundError('property', `${objectType}/${name}`);
-  return fromItem(item);
+  return propertyDefinitionOfItem(item);
 }
 
 export async function createPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, input: PropertyCreate, actor: Actor): Promise<PropertyDefinition> {
@@ -118,8 +119,9 @@ export async function updatePropertyDefinition(
 }
 
 /**
- * Removes the definition. Values already stored on records stay until a write clears
- * them (set the property to null): rewriting every record of a type would be a scan.
+ * Removes the definition. Its values leave every record of the type in the background
+ * (domain/records/schema-follow-up.ts, from the table's stream): seconds to minutes,
+ * depending on how many records the type has.
  */
 export async function deletePropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, name: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
   requireCapability(actor, 'manageSchema', 'delete properties');

@@ -29,7 +29,8 @@ export function planRecordWrite(write: RecordWrite): { ops: WriteOp[]; changes: 
   const ops: WriteOp[] = [
     {
       op: 'put',
-      item: recordToItem(model, after),
+      // Who wrote this version, for the record's change on the stream (record-change.ts); never returned to clients.
+      item: { ...recordToItem(model, after), changedBy: { type: write.actor.type, id: write.actor.id, ...(write.actor.onBehalfOf ? { onBehalfOf: write.actor.onBehalfOf } : {}) } },
       condition: before ? { kind: 'liveAtVersion', version: before.version } : { kind: 'absent' },
       onConditionFailed: () => (before ? new PreconditionFailedError() : new AlreadyExistsError(model.type, after.id)),
     },

@@ -2,16 +2,36 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { TableChange } from '../../domain/shared/table-change';
 import type { Item } from '../../domain/shared/table-port';
 import { lambdaHandler } from '../lambda-handler';
 
+const kinds = { INSERT: 'inserted', MODIFY: 'modified', REMOVE: 'removed' } as const;
+const image = (raw: Record<string, AttributeValue> | undefined) => (raw ? (unmarshall(raw) as Item) : undefined);
+
+/** A stream record as the domain reads it: decoded once, here, and nowhere else. */
+export function tableChangeOf(record: DynamoDBRecord): TableChange {
+  const stream = record.dynamodb!;
+  const before = image(stream.OldImage as Record<string, AttributeValue> | undefined);
+  const after = image(stream.NewImage as Record<string, AttributeValue> | undefined);
+  const key = unmarshall(stream.Keys as Record<string, AttributeValue>) as { pk: string; sk: string };
+  return {
+    kind: kinds[record.eventName!],
+    key: { pk: key.pk, sk: key.sk },
+    entity: String((after ?? before)?.entity ?? ''),
+    ...(before ? { before } : {}),
+    ...(after ? { after } : {}),
+    sequence: stream.SequenceNumber ?? '',
+  };
+}
+
 /**
- * A consumer of the table's stream (functions/manifest.ts): each record's new
- * image goes to `processImage`. A record that throws is reported alone (partial batch
+ * A consumer of the table's stream (functions/manifest.ts): each record, decoded into a
+ * TableChange, goes to `process`. A record that throws is reported alone (partial batch
  * response), so Lambda retries just that one, then sends it to the dead-letter queue.
  */
-export function createStreamHandler(processImage: (image: Item, record: DynamoDBRecord) => Promise<void>) {
+export function createStreamHandler(process: (change: TableChange) => Promise<void>) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  const processRecord = (record: DynamoDBRecord) => processImage(unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>) as Item, record);
+  const processRecord = (record: DynamoDBRecord) => process(tableChangeOf(record));
   return lambdaHandler((event: DynamoDBStreamEvent, context) => processPartialResponse(event, processRecord, processor, { context }));
 }

@@ -106,6 +106,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-SF2 crm-test/SequenceRun/StateMachine',
       'AwsSolutions-SQS3 crm-test/emailEventsRule/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/recordSweeperConsumer/DeadLetterQueue',
+      'AwsSolutions-SQS3 crm-test/schemaFollowUpConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStarterConsumer/DeadLetterQueue',
     ]);
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);

@@ -41,6 +41,7 @@ const functionCount = definitions.length + consumers.length + tasks.length + rul
 /** What a stream consumer may do besides its logs, its share of the table, the stream and its queue. */
 const consumerExtraActions: Record<string, string[]> = {
   recordSweeper: [],
+  schemaFollowUp: [],
   sequenceStarter: ['states:StartExecution'],
 };
 

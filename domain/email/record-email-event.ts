@@ -1,7 +1,8 @@
+import type { RecordDependencies } from '../records/record-dependencies';
 import { outranks, type EmailMessage, type EmailStatus } from './email-message';
 import { updateEmailMessage } from './email-message-items';
+import { completeUnrecordedSend } from './send-email';
 import { suppressAddresses } from './suppression-list';
-import type { Clock, CrmTablePort } from '../shared/table-port';
 
 /** What the mail service reported about one message, independent of its wire format. */
 export interface EmailEvent {
@@ -28,10 +29,14 @@ const statusOf: Record<EmailEvent['kind'], EmailStatus> = { delivered: 'delivere
  * addresses on the suppression list so nothing emails them again. Safe to receive twice
  * and in any order: statuses only move up (email-message.ts), suppressions are put once.
  * Events about messages the CRM did not send (another app on the same account) are ignored.
+ * An event for a message still at `sending` means the send went out but never recorded
+ * itself: the event completes it (its email activity).
  */
-export async function recordEmailEvent(deps: { readonly table: CrmTablePort; readonly clock: Clock }, event: EmailEvent): Promise<EmailEventOutcome> {
+export async function recordEmailEvent(deps: RecordDependencies, event: EmailEvent): Promise<EmailEventOutcome> {
   const status = event.kind === 'bounced' && !event.permanent ? undefined : statusOf[event.kind];
+  let unrecorded = false;
   const updated = await updateEmailMessage(deps, event.messageId, (current: EmailMessage) => {
+    unrecorded = current.status === 'sending';
     const fields: Partial<EmailMessage> = {
       ...(current.providerMessageId ? {} : { providerMessageId: event.providerMessageId }),
       ...(status && outranks(status, current.status) ? { status, ...(event.detail ? { statusDetail: event.detail } : {}) } : {}),
@@ -39,6 +44,7 @@ export async function recordEmailEvent(deps: { readonly table: CrmTablePort; rea
     return Object.keys(fields).length > 0 ? fields : undefined;
   });
   if (!updated) return { outcome: 'unknown-message' };
+  if (unrecorded) await completeUnrecordedSend(deps, updated);
 
   const suppressFor = event.kind === 'complained' ? 'complaint' : event.kind === 'bounced' && event.permanent ? 'bounce' : undefined;
   const suppressed = suppressFor ? await suppressAddresses(deps, event.recipients, suppressFor, event.at, `message ${event.messageId}`) : [];

@@ -171,15 +171,39 @@ async function recordSent(deps: EmailDependencies, claimed: EmailMessage, provid
   return settled!;
 }
 
-async function emailActivityOps(deps: EmailDependencies, message: EmailMessage, contact: SendableContact, actor: Actor): Promise<WriteOp[]> {
+/**
+ * The email activity of a message (it has the message's id, so writing it twice fails the
+ * second time), owned by the user who sent it, or else by the contact's owner.
+ */
+async function emailActivityOps(deps: RecordDependencies, message: EmailMessage, contact: CrmRecord, actor: Actor): Promise<WriteOp[]> {
   const now = deps.clock.now().toISOString();
-  const ownerId = actor.type === 'user' ? actor.id : (contact.ownerId as string | undefined);
+  const ownerId = message.sentBy.type === 'user' ? message.sentBy.id : (contact.ownerId as string | undefined);
   const { record: activity } = await prepareRecord(
     deps,
     activityModel,
     { id: message.id, createdAt: now, version: 1 },
-    { kind: 'email', direction: 'outbound', subject: message.subject, body: message.text, occurredAt: now, contactIds: [message.contactId], ...(ownerId ? { ownerId } : {}) },
+    { kind: 'email', direction: 'outbound', subject: message.subject, body: message.text, occurredAt: message.createdAt, contactIds: [message.contactId], ...(ownerId ? { ownerId } : {}) },
     now,
   );
   return planRecordWrite({ model: activityModel, after: activity, actor, changeId: deps.ids.next() }).ops;
+}
+
+/**
+ * Finishes a send that never recorded its outcome (the function died between SES taking
+ * the mail and the record): the email activity goes on the contact's timeline now, when an
+ * SES event proves the mail went out. Writing it is idempotent (it has the message's id),
+ * and a contact deleted meanwhile gets none (its sweep removed the message with it).
+ */
+export async function completeUnrecordedSend(deps: RecordDependencies, message: EmailMessage): Promise<boolean> {
+  const contact = await findRecord(deps, contactModel, message.contactId);
+  if (!contact) return false;
+  // The system finishes what the sender started: its entry says so, on the sender's behalf.
+  const actor: Actor = { type: 'system', id: 'email-events', role: 'member', onBehalfOf: message.sentBy.id };
+  try {
+    await deps.table.transactWrite(await emailActivityOps(deps, message, contact, actor));
+    return true;
+  } catch (error) {
+    if (error instanceof AlreadyExistsError || error instanceof ValidationError) return false;
+    throw error;
+  }
 }

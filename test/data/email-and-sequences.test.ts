@@ -128,9 +128,15 @@ describe('sending an email to a contact', () => {
     const retried = await sendEmailToContact(deps, request, member);
     expect(retried.status).toBe('sending');
     expect(sender.sentTo(ada.email as string)).toEqual([]);
-    // An SES event for it settles what happened.
+    // An SES event for it settles what happened, and completes what the send could not: the email activity.
     await recordEmailEvent(deps, event('delivered', request.messageId, [ada.email as string]));
     expect(await findEmailMessage(deps.table, request.messageId)).toMatchObject({ status: 'delivered', providerMessageId: `provider-${request.messageId}` });
+    const timeline = await recordTimeline(deps, contactModel, ada.id, { limit: 10 }, member);
+    expect(timeline.items.filter((entry) => entry.kind === 'activity' && entry.activity?.id === request.messageId)).toHaveLength(1);
+    expect(timeline.items.find((entry) => entry.kind === 'activity')).toMatchObject({ activity: { kind: 'email', subject: 'Unknown', ownerId: member.id } });
+    // A second event changes nothing more.
+    await recordEmailEvent(deps, event('delivered', request.messageId, [ada.email as string]));
+    expect((await recordTimeline(deps, contactModel, ada.id, { limit: 10 }, member)).items.filter((entry) => entry.kind === 'activity')).toHaveLength(1);
   });
 
   it('keeps an SES event that arrives before the send is recorded, and still writes the activity', async () => {

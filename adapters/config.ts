@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one config loader. Every setting a Lambda or the local runtime reads comes

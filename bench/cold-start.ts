@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { functionManifest, routeKeysOf, type FunctionDeclaration, type TriggeredBy } from '../functions/manifest';
+import { lambdaBundleAliases } from '../infra/constructs/crm-function';
 import { fixed, table, times } from './report';
 import { median, ratio } from './stats';
 
@@ -22,7 +23,7 @@ export const MINIMAL = 'minimal (DynamoDB client only)';
 /**
  * The esbuild options NodejsFunction derives from infra/constructs/crm-function.ts
  * (format ESM, target node24, main fields, the require banner, minify with names kept, source maps,
- * the AWS SDK bundled): keep the two in step.
+ * the AWS SDK bundled, the same module aliases): keep the two in step.
  */
 const lambdaBuildOptions = {
   bundle: true,
@@ -34,6 +35,7 @@ const lambdaBuildOptions = {
   minify: true,
   keepNames: true,
   sourcemap: true,
+  alias: lambdaBundleAliases,
   metafile: true,
   logLevel: 'warning',
 } as const;
@@ -82,7 +84,7 @@ const packageOf = (input: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec
 
 async function bundle(name: string, entry: string, outDir: string): Promise<Bundle> {
   const file = join(outDir, name.replace(/\W+/g, '-'), 'index.mjs');
-  const result = await build({ ...lambdaBuildOptions, entryPoints: [join(REPOSITORY_ROOT, entry)], outfile: file });
+  const result = await build({ ...lambdaBuildOptions, absWorkingDir: REPOSITORY_ROOT, entryPoints: [join(REPOSITORY_ROOT, entry)], outfile: file });
   const outputs = (result.metafile as Metafile).outputs;
   const main = Object.values(outputs).find((output) => output.entryPoint)!;
   const map = Object.entries(outputs).find(([path]) => path.endsWith('.map'))?.[1];

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createEmailRuntime } from '../adapters/email-runtime';
 import { logger } from '../adapters/logger';
 import { metrics } from '../adapters/metrics';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Settings of the local runtime (npm start, seed, token), read once from the environment. */
 const localSettings = z.object({

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { roles } from '../domain/shared/actor';
 import { loadOrCreateSigningKey, mintToken, type TokenSubject } from './local-jwt';
 import { loadLocalSettings } from './local-settings';

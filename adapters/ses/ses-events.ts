@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EmailEvent } from '../../domain/email/record-email-event';
 import { MESSAGE_ID_TAG } from './message-tag';
 

@@ -1,48 +1,54 @@
-import { z } from 'zod';
+import * as z from 'zod';
+import { once } from '../shared/built-on-first-use';
 import { recordId, serverFields, shortText } from '../shared/common-fields';
 
 export const stageKinds = ['open', 'won', 'lost'] as const;
 export type StageKind = (typeof stageKinds)[number];
 
-const stageInput = z
-  .strictObject({
-    id: recordId.optional().meta({ description: 'Keep an existing stage by sending its id; omit to add a new stage.' }),
-    name: shortText(100),
-    probability: z.number().min(0).max(1).meta({ description: 'Win probability between 0 and 1.' }),
-    kind: z.enum(stageKinds).default('open'),
-  })
-  .meta({ id: 'PipelineStageInput' });
+/** Request and response schemas of pipelines, built on first use (shared/built-on-first-use.ts). */
+export const pipelineSchemas = once(() => {
+  const stageInput = z
+    .strictObject({
+      id: recordId.optional().meta({ description: 'Keep an existing stage by sending its id; omit to add a new stage.' }),
+      name: shortText(100),
+      probability: z.number().min(0).max(1).meta({ description: 'Win probability between 0 and 1.' }),
+      kind: z.enum(stageKinds).default('open'),
+    })
+    .meta({ id: 'PipelineStageInput' });
 
-const stagesInput = z
-  .array(stageInput)
-  .min(1)
-  .max(50)
-  .superRefine((stages, ctx) => {
-    if (!stages.some((stage) => stage.kind === 'open')) {
-      ctx.addIssue({ code: 'custom', message: 'a pipeline needs at least one open stage' });
-    }
-    const ids = stages.flatMap((stage) => (stage.id ? [stage.id] : []));
-    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'stage ids must be unique' });
-  });
+  const stagesInput = z
+    .array(stageInput)
+    .min(1)
+    .max(50)
+    .superRefine((stages, ctx) => {
+      if (!stages.some((stage) => stage.kind === 'open')) {
+        ctx.addIssue({ code: 'custom', message: 'a pipeline needs at least one open stage' });
+      }
+      const ids = stages.flatMap((stage) => (stage.id ? [stage.id] : []));
+      if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'stage ids must be unique' });
+    });
 
-export const createPipelineSchema = z.strictObject({ name: shortText(100), stages: stagesInput }).meta({ id: 'PipelineCreate' });
-export const updatePipelineSchema = z
-  .strictObject({
-    name: shortText(100).optional(),
-    stages: stagesInput.optional().meta({ description: 'The full ordered list of stages: rename, reorder, add, or remove (only stages without deals).' }),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
-  .meta({ id: 'PipelineUpdate' });
+  const create = z.strictObject({ name: shortText(100), stages: stagesInput }).meta({ id: 'PipelineCreate' });
+  const update = z
+    .strictObject({
+      name: shortText(100).optional(),
+      stages: stagesInput.optional().meta({ description: 'The full ordered list of stages: rename, reorder, add, or remove (only stages without deals).' }),
+    })
+    .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
+    .meta({ id: 'PipelineUpdate' });
 
-export const pipelineStageSchema = z.object({ id: z.string(), name: z.string(), probability: z.number(), kind: z.enum(stageKinds) }).meta({ id: 'PipelineStage' });
-export const pipelineSchema = z
-  .object({ ...serverFields, name: z.string(), stages: z.array(pipelineStageSchema), isDefault: z.boolean() })
-  .meta({ id: 'Pipeline' });
+  const stage = z.object({ id: z.string(), name: z.string(), probability: z.number(), kind: z.enum(stageKinds) }).meta({ id: 'PipelineStage' });
+  const pipeline = z
+    .object({ ...serverFields, name: z.string(), stages: z.array(stage), isDefault: z.boolean() })
+    .meta({ id: 'Pipeline' });
+  return { create, update, stage, pipeline };
+});
+type PipelineSchemas = ReturnType<typeof pipelineSchemas>;
 
-export type PipelineStage = z.infer<typeof pipelineStageSchema>;
-export type Pipeline = z.infer<typeof pipelineSchema>;
-export type PipelineCreate = z.infer<typeof createPipelineSchema>;
-export type PipelineUpdate = z.infer<typeof updatePipelineSchema>;
+export type PipelineStage = z.infer<PipelineSchemas['stage']>;
+export type Pipeline = z.infer<PipelineSchemas['pipeline']>;
+export type PipelineCreate = z.infer<PipelineSchemas['create']>;
+export type PipelineUpdate = z.infer<PipelineSchemas['update']>;
 
 export const DEFAULT_PIPELINE_ID = 'default';
 

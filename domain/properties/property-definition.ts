@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod';
+import { once } from '../shared/built-on-first-use';
 import { serverFields, shortText } from '../shared/common-fields';
 import type { RecordType } from '../records/record-model';
 
@@ -10,50 +11,55 @@ export const objectTypeOf: Record<ObjectTypeParam, RecordType> = { contacts: 'co
 
 export const propertyName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower_snake_case, up to 64 characters');
 
-const enumOptions = z
-  .array(z.strictObject({ value: z.string().trim().min(1).max(100), label: shortText(200) }))
-  .min(1)
-  .max(200)
-  .refine((options) => new Set(options.map((option) => option.value)).size === options.length, 'option values must be unique');
+/** Request and response schemas of property definitions, built on first use (shared/built-on-first-use.ts). */
+export const propertySchemas = once(() => {
+  const enumOptions = z
+    .array(z.strictObject({ value: z.string().trim().min(1).max(100), label: shortText(200) }))
+    .min(1)
+    .max(200)
+    .refine((options) => new Set(options.map((option) => option.value)).size === options.length, 'option values must be unique');
 
-export const createPropertySchema = z
-  .strictObject({
-    name: propertyName,
-    label: shortText(200),
-    type: z.enum(propertyTypes),
-    description: z.string().max(1_000).optional(),
-    options: enumOptions.optional().meta({ description: 'Required for enum properties, not allowed otherwise.' }),
-  })
-  .superRefine((definition, ctx) => {
-    if (definition.type === 'enum' && !definition.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'enum properties need options' });
-    if (definition.type !== 'enum' && definition.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'only enum properties have options' });
-  })
-  .meta({ id: 'PropertyCreate' });
+  const create = z
+    .strictObject({
+      name: propertyName,
+      label: shortText(200),
+      type: z.enum(propertyTypes),
+      description: z.string().max(1_000).optional(),
+      options: enumOptions.optional().meta({ description: 'Required for enum properties, not allowed otherwise.' }),
+    })
+    .superRefine((definition, ctx) => {
+      if (definition.type === 'enum' && !definition.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'enum properties need options' });
+      if (definition.type !== 'enum' && definition.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'only enum properties have options' });
+    })
+    .meta({ id: 'PropertyCreate' });
 
-export const updatePropertySchema = z
-  .strictObject({
-    label: shortText(200).optional(),
-    description: z.string().max(1_000).nullable().optional(),
-    options: enumOptions.optional().meta({ description: 'Enum properties only: the full new list of options.' }),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
-  .meta({ id: 'PropertyUpdate' });
+  const update = z
+    .strictObject({
+      label: shortText(200).optional(),
+      description: z.string().max(1_000).nullable().optional(),
+      options: enumOptions.optional().meta({ description: 'Enum properties only: the full new list of options.' }),
+    })
+    .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
+    .meta({ id: 'PropertyUpdate' });
 
-export const propertyDefinitionSchema = z
-  .object({
-    ...serverFields,
-    objectType: objectTypeParam,
-    name: z.string(),
-    label: z.string(),
-    type: z.enum(propertyTypes),
-    description: z.string().optional(),
-    options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
-  })
-  .omit({ id: true })
-  .meta({ id: 'PropertyDefinition' });
+  const definition = z
+    .object({
+      ...serverFields,
+      objectType: objectTypeParam,
+      name: z.string(),
+      label: z.string(),
+      type: z.enum(propertyTypes),
+      description: z.string().optional(),
+      options: z.array(z.object({ value: z.string(), label: z.string() })).optional(),
+    })
+    .omit({ id: true })
+    .meta({ id: 'PropertyDefinition' });
+  return { create, update, definition };
+});
+type PropertySchemas = ReturnType<typeof propertySchemas>;
 
-export type PropertyCreate = z.infer<typeof createPropertySchema>;
-export type PropertyUpdate = z.infer<typeof updatePropertySchema>;
-export type PropertyDefinition = z.infer<typeof propertyDefinitionSchema>;
+export type PropertyCreate = z.infer<PropertySchemas['create']>;
+export type PropertyUpdate = z.infer<PropertySchemas['update']>;
+export type PropertyDefinition = z.infer<PropertySchemas['definition']>;
 /** Upper bound on definitions per object type: validation loads them all in one Query page. */
 export const MAX_PROPERTIES_PER_TYPE = 500;

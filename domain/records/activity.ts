@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { customProperties, idList, isoDateTime, longText, shortText, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
 import { byLastUpdate, recordsByFacet, recordsByOwner, tasksByAssignee } from '../shared/keys';
-import type { CrmRecord, RecordModel } from './record-model';
+import { once } from '../shared/built-on-first-use';
+import { recordModel, type CrmRecord } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
 
 export const activityKinds = ['note', 'task', 'call', 'meeting', 'email'] as const;
@@ -10,7 +11,7 @@ const taskOnlyFields = ['dueAt', 'taskStatus', 'assigneeId'] as const;
 /** Keeps every activity write, with all its timeline links, inside one 100-item transaction. */
 export const MAX_ACTIVITY_LINKS = 30;
 
-const activityShape = {
+const activityShape = once(() => ({
   subject: shortText(300),
   body: longText,
   occurredAt: isoDateTime.meta({ description: 'When it happened (for tasks: when created); orders the timelines. Defaults to now.' }),
@@ -24,78 +25,85 @@ const activityShape = {
   companyIds: idList(MAX_ACTIVITY_LINKS),
   dealIds: idList(MAX_ACTIVITY_LINKS),
   properties: customProperties,
-};
+}));
 
-export const activityModel: RecordModel = {
-  type: 'activity',
-  collection: 'activities',
-  createSchema: z
-    .strictObject({ kind: z.enum(activityKinds), ...activityShape })
-    .partial(Object.fromEntries(Object.keys(activityShape).map((name) => [name, true])) as Record<keyof typeof activityShape, true>)
-    .meta({ id: 'ActivityCreate' }),
-  updateSchema: patchSchemaOf(activityShape, ['occurredAt'], 'ActivityUpdate'),
-  recordSchema: serverRecordSchema('Activity', {
-    kind: z.enum(activityKinds),
-    ...Object.fromEntries(Object.entries(activityShape).map(([name, schema]) => [name, schema.optional()])),
-    occurredAt: z.string(),
-    contactIds: z.array(z.string()),
-    companyIds: z.array(z.string()),
-    dealIds: z.array(z.string()),
-  }),
-  listQuerySchema: z.strictObject({
-    ...commonListQuery,
-    kind: z.enum(activityKinds).optional(),
-    assigneeId: userId.optional().meta({ description: 'Tasks assigned to this user, earliest due first.' }),
-    taskStatus: z.enum(['open', 'done']).optional().meta({ description: 'With assigneeId: only open or only done tasks.' }),
-  }),
-  references: [
-    { field: 'contactIds', target: 'contact', many: true, linkKind: 'timeline' },
-    { field: 'companyIds', target: 'company', many: true, linkKind: 'timeline' },
-    { field: 'dealIds', target: 'deal', many: true, linkKind: 'timeline' },
-  ],
+export const activityModel = recordModel(
+  {
+    type: 'activity',
+    collection: 'activities',
+    references: [
+      { field: 'contactIds', target: 'contact', many: true, linkKind: 'timeline' },
+      { field: 'companyIds', target: 'company', many: true, linkKind: 'timeline' },
+      { field: 'dealIds', target: 'deal', many: true, linkKind: 'timeline' },
+    ],
 
-  async derive(draft, context) {
-    const isTask = draft.kind === 'task';
-    const misplaced = isTask ? [] : taskOnlyFields.filter((field) => draft[field] !== undefined && draft[field] !== null);
-    if (misplaced.length > 0) {
-      throw new ValidationError(`${misplaced.join(', ')} apply to tasks only.`, misplaced.map((field) => ({ field: `body.${field}`, message: 'tasks only' })));
-    }
-    const links = ['contactIds', 'companyIds', 'dealIds'].map((field) => (draft[field] as string[] | undefined) ?? []);
-    if (links.flat().length > MAX_ACTIVITY_LINKS) {
-      throw new ValidationError(`An activity links to at most ${MAX_ACTIVITY_LINKS} records.`, [{ field: 'body', message: `at most ${MAX_ACTIVITY_LINKS} links in all` }]);
-    }
-    return {
-      occurredAt: (draft.occurredAt as string | undefined) ?? context.now,
-      ...(isTask ? { taskStatus: (draft.taskStatus as string | undefined) ?? 'open' } : {}),
-      contactIds: links[0],
-      companyIds: links[1],
-      dealIds: links[2],
-    };
+    async derive(draft, context) {
+      const isTask = draft.kind === 'task';
+      const misplaced = isTask ? [] : taskOnlyFields.filter((field) => draft[field] !== undefined && draft[field] !== null);
+      if (misplaced.length > 0) {
+        throw new ValidationError(`${misplaced.join(', ')} apply to tasks only.`, misplaced.map((field) => ({ field: `body.${field}`, message: 'tasks only' })));
+      }
+      const links = ['contactIds', 'companyIds', 'dealIds'].map((field) => (draft[field] as string[] | undefined) ?? []);
+      if (links.flat().length > MAX_ACTIVITY_LINKS) {
+        throw new ValidationError(`An activity links to at most ${MAX_ACTIVITY_LINKS} records.`, [{ field: 'body', message: `at most ${MAX_ACTIVITY_LINKS} links in all` }]);
+      }
+      return {
+        occurredAt: (draft.occurredAt as string | undefined) ?? context.now,
+        ...(isTask ? { taskStatus: (draft.taskStatus as string | undefined) ?? 'open' } : {}),
+        contactIds: links[0],
+        companyIds: links[1],
+        dealIds: links[2],
+      };
+    },
+
+    indexKeys: (record: CrmRecord) => ({
+      ...(record.ownerId ? recordsByOwner.attributes({ type: 'activity', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
+      ...recordsByFacet.attributes({ type: 'activity', facet: 'kind', value: record.kind as string }, byLastUpdate(record)),
+      ...(record.kind === 'task' && record.assigneeId
+        ? tasksByAssignee.attributes({ assigneeId: record.assigneeId as string }, { taskStatus: record.taskStatus as string, dueAt: record.dueAt as string | undefined, id: record.id })
+        : {}),
+    }),
+
+    listPattern(filters) {
+      const updatedSince = filters.updatedSince as string | undefined;
+      if (filters.taskStatus && !filters.assigneeId) {
+        throw new ValidationError('taskStatus needs assigneeId.', [{ field: 'query.taskStatus', message: 'send assigneeId too' }]);
+      }
+      switch (onlyOneFilter(filters, ['ownerId', 'assigneeId', 'kind'])) {
+        case 'ownerId':
+          return recordsByOwner.query({ type: 'activity', ownerId: filters.ownerId as string }, { updatedSince });
+        case 'assigneeId':
+          if (updatedSince) throw new ValidationError('assigneeId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with assigneeId' }]);
+          return tasksByAssignee.query({ assigneeId: filters.assigneeId as string }, { taskStatus: filters.taskStatus as string | undefined });
+        case 'kind':
+          return recordsByFacet.query({ type: 'activity', facet: 'kind', value: filters.kind as string }, { updatedSince });
+        default:
+          return undefined;
+      }
+    },
   },
-
-  indexKeys: (record: CrmRecord) => ({
-    ...(record.ownerId ? recordsByOwner.attributes({ type: 'activity', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
-    ...recordsByFacet.attributes({ type: 'activity', facet: 'kind', value: record.kind as string }, byLastUpdate(record)),
-    ...(record.kind === 'task' && record.assigneeId
-      ? tasksByAssignee.attributes({ assigneeId: record.assigneeId as string }, { taskStatus: record.taskStatus as string, dueAt: record.dueAt as string | undefined, id: record.id })
-      : {}),
-  }),
-
-  listPattern(filters) {
-    const updatedSince = filters.updatedSince as string | undefined;
-    if (filters.taskStatus && !filters.assigneeId) {
-      throw new ValidationError('taskStatus needs assigneeId.', [{ field: 'query.taskStatus', message: 'send assigneeId too' }]);
-    }
-    switch (onlyOneFilter(filters, ['ownerId', 'assigneeId', 'kind'])) {
-      case 'ownerId':
-        return recordsByOwner.query({ type: 'activity', ownerId: filters.ownerId as string }, { updatedSince });
-      case 'assigneeId':
-        if (updatedSince) throw new ValidationError('assigneeId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with assigneeId' }]);
-        return tasksByAssignee.query({ assigneeId: filters.assigneeId as string }, { taskStatus: filters.taskStatus as string | undefined });
-      case 'kind':
-        return recordsByFacet.query({ type: 'activity', facet: 'kind', value: filters.kind as string }, { updatedSince });
-      default:
-        return undefined;
-    }
+  {
+    createSchema: () =>
+      z
+        .strictObject({ kind: z.enum(activityKinds), ...activityShape() })
+        .partial(Object.fromEntries(Object.keys(activityShape()).map((name) => [name, true])) as Record<keyof ReturnType<typeof activityShape>, true>)
+        .meta({ id: 'ActivityCreate' }),
+    updateSchema: () => patchSchemaOf(activityShape(), ['occurredAt'], 'ActivityUpdate'),
+    recordSchema: () =>
+      serverRecordSchema('Activity', {
+        kind: z.enum(activityKinds),
+        ...Object.fromEntries(Object.entries(activityShape()).map(([name, schema]) => [name, schema.optional()])),
+        occurredAt: z.string(),
+        contactIds: z.array(z.string()),
+        companyIds: z.array(z.string()),
+        dealIds: z.array(z.string()),
+      }),
+    listQuerySchema: () =>
+      z.strictObject({
+        ...commonListQuery,
+        kind: z.enum(activityKinds).optional(),
+        assigneeId: userId.optional().meta({ description: 'Tasks assigned to this user, earliest due first.' }),
+        taskStatus: z.enum(['open', 'done']).optional().meta({ description: 'With assigneeId: only open or only done tasks.' }),
+      }),
   },
-};
+);

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { customProperties, shortText, tags, userId } from '../shared/common-fields';
 import { byLastUpdate, recordsByFacet, recordsByOwner } from '../shared/keys';
-import type { CrmRecord, RecordModel } from './record-model';
+import { once } from '../shared/built-on-first-use';
+import { recordModel, type CrmRecord } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
 
 export const companySizes = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001-5000', '5001+'] as const;
@@ -24,58 +25,63 @@ export function normalizeDomain(input: string): string {
     .replace(/\.$/, '');
 }
 
-const domain = z
-  .string()
-  .max(300)
-  .transform(normalizeDomain)
-  .pipe(z.string().regex(hostname, 'a domain like example.com'))
-  .meta({ description: 'Normalized (lower case, no scheme, www. or path) and unique per deployment.' });
-
-const companyShape = {
+const companyShape = once(() => ({
   name: shortText(200),
-  domain,
+  domain: z
+    .string()
+    .max(300)
+    .transform(normalizeDomain)
+    .pipe(z.string().regex(hostname, 'a domain like example.com'))
+    .meta({ description: 'Normalized (lower case, no scheme, www. or path) and unique per deployment.' }),
   industry: shortText(100),
   size: z.enum(companySizes).meta({ description: 'Employee count band.' }),
   ownerId: userId,
   tags,
   properties: customProperties,
-};
+}));
 
-export const companyModel: RecordModel = {
-  type: 'company',
-  collection: 'companies',
-  createSchema: z
-    .strictObject(companyShape)
-    .partial({ domain: true, industry: true, size: true, ownerId: true, tags: true, properties: true })
-    .meta({ id: 'CompanyCreate' }),
-  updateSchema: patchSchemaOf(companyShape, ['name'], 'CompanyUpdate'),
-  recordSchema: serverRecordSchema('Company', {
-    ...Object.fromEntries(Object.entries(companyShape).map(([name, schema]) => [name, schema.optional()])),
-    name: z.string(),
-    domain: z.string().optional(),
-  }),
-  listQuerySchema: z.strictObject({
-    ...commonListQuery,
-    industry: shortText(100).optional(),
-    domain: z.string().max(300).optional().meta({ description: 'Look a company up by domain (normalized the same way).' }),
-  }),
-  uniqueField: { field: 'domain', normalize: normalizeDomain },
-  references: [],
+export const companyModel = recordModel(
+  {
+    type: 'company',
+    collection: 'companies',
+    uniqueField: { field: 'domain', normalize: normalizeDomain },
+    references: [],
 
-  indexKeys: (record: CrmRecord) => ({
-    ...(record.ownerId ? recordsByOwner.attributes({ type: 'company', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
-    ...(record.industry ? recordsByFacet.attributes({ type: 'company', facet: 'industry', value: (record.industry as string).toLowerCase() }, byLastUpdate(record)) : {}),
-  }),
+    indexKeys: (record: CrmRecord) => ({
+      ...(record.ownerId ? recordsByOwner.attributes({ type: 'company', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
+      ...(record.industry ? recordsByFacet.attributes({ type: 'company', facet: 'industry', value: (record.industry as string).toLowerCase() }, byLastUpdate(record)) : {}),
+    }),
 
-  listPattern(filters) {
-    const updatedSince = filters.updatedSince as string | undefined;
-    switch (onlyOneFilter(filters, ['ownerId', 'industry'])) {
-      case 'ownerId':
-        return recordsByOwner.query({ type: 'company', ownerId: filters.ownerId as string }, { updatedSince });
-      case 'industry':
-        return recordsByFacet.query({ type: 'company', facet: 'industry', value: (filters.industry as string).toLowerCase() }, { updatedSince });
-      default:
-        return undefined;
-    }
+    listPattern(filters) {
+      const updatedSince = filters.updatedSince as string | undefined;
+      switch (onlyOneFilter(filters, ['ownerId', 'industry'])) {
+        case 'ownerId':
+          return recordsByOwner.query({ type: 'company', ownerId: filters.ownerId as string }, { updatedSince });
+        case 'industry':
+          return recordsByFacet.query({ type: 'company', facet: 'industry', value: (filters.industry as string).toLowerCase() }, { updatedSince });
+        default:
+          return undefined;
+      }
+    },
   },
-};
+  {
+    createSchema: () =>
+      z
+        .strictObject(companyShape())
+        .partial({ domain: true, industry: true, size: true, ownerId: true, tags: true, properties: true })
+        .meta({ id: 'CompanyCreate' }),
+    updateSchema: () => patchSchemaOf(companyShape(), ['name'], 'CompanyUpdate'),
+    recordSchema: () =>
+      serverRecordSchema('Company', {
+        ...Object.fromEntries(Object.entries(companyShape()).map(([name, schema]) => [name, schema.optional()])),
+        name: z.string(),
+        domain: z.string().optional(),
+      }),
+    listQuerySchema: () =>
+      z.strictObject({
+        ...commonListQuery,
+        industry: shortText(100).optional(),
+        domain: z.string().max(300).optional().meta({ description: 'Look a company up by domain (normalized the same way).' }),
+      }),
+  },
+);

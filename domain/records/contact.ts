@@ -1,14 +1,15 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { customProperties, idList, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
 import { singlePartition } from '../shared/key-design';
 import { byLastUpdate, emailsByContact, recordQueries, recordsByFacet, recordsByOwner } from '../shared/keys';
-import type { CrmRecord, RecordModel } from './record-model';
+import { once } from '../shared/built-on-first-use';
+import { recordModel, type CrmRecord } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
 
 export const lifecycleStages = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'evangelist', 'other'] as const;
 
-const contactShape = {
+const contactShape = once(() => ({
   firstName: shortText(100),
   lastName: shortText(100),
   email: z.string().trim().max(254).pipe(z.email()).meta({ description: 'Unique per deployment, compared case-insensitively.' }),
@@ -20,67 +21,72 @@ const contactShape = {
   companyIds: idList(10).meta({ description: 'Companies the contact is associated with (at most 10).' }),
   tags,
   properties: customProperties,
-};
+}));
 
-const createSchema = z
-  .strictObject({ ...contactShape, lifecycleStage: contactShape.lifecycleStage.default('lead') })
-  .partial({ firstName: true, lastName: true, email: true, phone: true, title: true, ownerId: true, primaryCompanyId: true, companyIds: true, tags: true, properties: true })
-  .meta({ id: 'ContactCreate' });
+export const contactModel = recordModel(
+  {
+    type: 'contact',
+    collection: 'contacts',
+    uniqueField: { field: 'email', normalize: (email) => email.trim().toLowerCase() },
+    references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
+    // Sent emails hold the address and the text, and so does each one's email activity (it has
+    // the message's id): personal data that goes with the contact.
+    keptElsewhere: (id) => [{ query: emailsByContact.query({ contactId: id }), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
 
-export const contactModel: RecordModel = {
-  type: 'contact',
-  collection: 'contacts',
-  createSchema,
-  updateSchema: patchSchemaOf(contactShape, ['lifecycleStage'], 'ContactUpdate'),
-  recordSchema: serverRecordSchema('Contact', {
-    ...Object.fromEntries(Object.entries(contactShape).map(([name, schema]) => [name, schema.optional()])),
-    lifecycleStage: z.enum(lifecycleStages),
-    companyIds: z.array(z.string()),
-  }),
-  listQuerySchema: z.strictObject({
-    ...commonListQuery,
-    lifecycleStage: z.enum(lifecycleStages).optional(),
-    companyId: recordId.optional().meta({ description: 'Contacts associated with this company.' }),
-    email: z.string().trim().max(254).optional().meta({ description: 'Look a contact up by email (case-insensitive).' }),
-  }),
-  uniqueField: { field: 'email', normalize: (email) => email.trim().toLowerCase() },
-  references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
-  // Sent emails hold the address and the text, and so does each one's email activity (it has
-  // the message's id): personal data that goes with the contact.
-  keptElsewhere: (id) => [{ query: emailsByContact.query({ contactId: id }), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
+    async derive(draft, { changedFields }) {
+      if (!draft.firstName && !draft.lastName && !draft.email) {
+        throw new ValidationError('A contact needs a first name, a last name or an email.', [{ field: 'body', message: 'firstName, lastName or email is required' }]);
+      }
+      const companyIds = (draft.companyIds as string[] | undefined) ?? [];
+      const primary = draft.primaryCompanyId as string | undefined | null;
+      if (primary && !companyIds.includes(primary) && changedFields.has('primaryCompanyId')) {
+        if (companyIds.length >= 10) throw new ValidationError('A contact has at most 10 companies.', [{ field: 'body.companyIds', message: 'at most 10' }]);
+        return { companyIds: [primary, ...companyIds], primaryCompanyId: primary };
+      }
+      // A primary company dropped from companyIds gives way to the first remaining one.
+      const keptPrimary = primary && companyIds.includes(primary) ? primary : undefined;
+      return { companyIds, primaryCompanyId: keptPrimary ?? companyIds[0] ?? null };
+    },
 
-  async derive(draft, { changedFields }) {
-    if (!draft.firstName && !draft.lastName && !draft.email) {
-      throw new ValidationError('A contact needs a first name, a last name or an email.', [{ field: 'body', message: 'firstName, lastName or email is required' }]);
-    }
-    const companyIds = (draft.companyIds as string[] | undefined) ?? [];
-    const primary = draft.primaryCompanyId as string | undefined | null;
-    if (primary && !companyIds.includes(primary) && changedFields.has('primaryCompanyId')) {
-      if (companyIds.length >= 10) throw new ValidationError('A contact has at most 10 companies.', [{ field: 'body.companyIds', message: 'at most 10' }]);
-      return { companyIds: [primary, ...companyIds], primaryCompanyId: primary };
-    }
-    // A primary company dropped from companyIds gives way to the first remaining one.
-    const keptPrimary = primary && companyIds.includes(primary) ? primary : undefined;
-    return { companyIds, primaryCompanyId: keptPrimary ?? companyIds[0] ?? null };
+    indexKeys: (record: CrmRecord) => ({
+      ...(record.ownerId ? recordsByOwner.attributes({ type: 'contact', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
+      ...recordsByFacet.attributes({ type: 'contact', facet: 'lifecycle', value: record.lifecycleStage as string }, byLastUpdate(record)),
+    }),
+
+    listPattern(filters) {
+      const updatedSince = filters.updatedSince as string | undefined;
+      switch (onlyOneFilter(filters, ['ownerId', 'lifecycleStage', 'companyId'])) {
+        case 'ownerId':
+          return recordsByOwner.query({ type: 'contact', ownerId: filters.ownerId as string }, { updatedSince });
+        case 'lifecycleStage':
+          return recordsByFacet.query({ type: 'contact', facet: 'lifecycle', value: filters.lifecycleStage as string }, { updatedSince });
+        case 'companyId':
+          if (updatedSince) throw new ValidationError('companyId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with companyId' }]);
+          return singlePartition(recordQueries.linkedRecords('company', filters.companyId as string, 'contact'));
+        default:
+          return undefined;
+      }
+    },
   },
-
-  indexKeys: (record: CrmRecord) => ({
-    ...(record.ownerId ? recordsByOwner.attributes({ type: 'contact', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
-    ...recordsByFacet.attributes({ type: 'contact', facet: 'lifecycle', value: record.lifecycleStage as string }, byLastUpdate(record)),
-  }),
-
-  listPattern(filters) {
-    const updatedSince = filters.updatedSince as string | undefined;
-    switch (onlyOneFilter(filters, ['ownerId', 'lifecycleStage', 'companyId'])) {
-      case 'ownerId':
-        return recordsByOwner.query({ type: 'contact', ownerId: filters.ownerId as string }, { updatedSince });
-      case 'lifecycleStage':
-        return recordsByFacet.query({ type: 'contact', facet: 'lifecycle', value: filters.lifecycleStage as string }, { updatedSince });
-      case 'companyId':
-        if (updatedSince) throw new ValidationError('companyId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with companyId' }]);
-        return singlePartition(recordQueries.linkedRecords('company', filters.companyId as string, 'contact'));
-      default:
-        return undefined;
-    }
+  {
+    createSchema: () =>
+      z
+        .strictObject({ ...contactShape(), lifecycleStage: contactShape().lifecycleStage.default('lead') })
+        .partial({ firstName: true, lastName: true, email: true, phone: true, title: true, ownerId: true, primaryCompanyId: true, companyIds: true, tags: true, properties: true })
+        .meta({ id: 'ContactCreate' }),
+    updateSchema: () => patchSchemaOf(contactShape(), ['lifecycleStage'], 'ContactUpdate'),
+    recordSchema: () =>
+      serverRecordSchema('Contact', {
+        ...Object.fromEntries(Object.entries(contactShape()).map(([name, schema]) => [name, schema.optional()])),
+        lifecycleStage: z.enum(lifecycleStages),
+        companyIds: z.array(z.string()),
+      }),
+    listQuerySchema: () =>
+      z.strictObject({
+        ...commonListQuery,
+        lifecycleStage: z.enum(lifecycleStages).optional(),
+        companyId: recordId.optional().meta({ description: 'Contacts associated with this company.' }),
+        email: z.string().trim().max(254).optional().meta({ description: 'Look a contact up by email (case-insensitive).' }),
+      }),
   },
-};
+);

@@ -1,13 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ConflictError, ValidationError } from '../shared/errors';
 import { singlePartition } from '../shared/key-design';
 import { byLastUpdate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner } from '../shared/keys';
 import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
-import type { CrmRecord, RecordModel } from './record-model';
+import { once } from '../shared/built-on-first-use';
+import { recordModel, type CrmRecord } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
 
-const dealShape = {
+const dealShape = once(() => ({
   name: shortText(200),
   amount: z.number().min(0).max(1e15).multipleOf(0.01).meta({ description: 'In major units of `currency`, two decimals at most.' }),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
@@ -19,99 +20,106 @@ const dealShape = {
   contactIds: idList(30).meta({ description: 'Contacts on the deal (at most 30).' }),
   tags,
   properties: customProperties,
-};
+}));
 
-export const dealModel: RecordModel = {
-  type: 'deal',
-  collection: 'deals',
-  createSchema: z
-    .strictObject({ ...dealShape, currency: dealShape.currency.default('USD'), pipelineId: dealShape.pipelineId.default(DEFAULT_PIPELINE_ID) })
-    .partial({ amount: true, stageId: true, expectedCloseDate: true, ownerId: true, companyId: true, contactIds: true, tags: true, properties: true })
-    .meta({ id: 'DealCreate' }),
-  updateSchema: patchSchemaOf(dealShape, ['name', 'currency', 'pipelineId', 'stageId'], 'DealUpdate'),
-  recordSchema: serverRecordSchema('Deal', {
-    ...Object.fromEntries(Object.entries(dealShape).map(([name, schema]) => [name, schema.optional()])),
-    name: z.string(),
-    currency: z.string(),
-    pipelineId: z.string(),
-    stageId: z.string(),
-    contactIds: z.array(z.string()),
-    status: z.enum(stageKinds).meta({ description: 'Follows the kind of the stage: open, won or lost.' }),
-    probability: z.number().meta({ description: 'Win probability of the current stage.' }),
-    closedAt: z.string().optional().meta({ description: 'When the deal entered a won or lost stage; absent while it is open.' }),
-  }),
-  listQuerySchema: z.strictObject({
-    ...commonListQuery,
-    pipelineId: recordId.optional(),
-    stageId: recordId.optional().meta({ description: 'Requires pipelineId.' }),
-    companyId: recordId.optional(),
-    contactId: recordId.optional(),
-  }),
-  references: [
-    { field: 'companyId', target: 'company', many: false, linkKind: 'association' },
-    { field: 'contactIds', target: 'contact', many: true, linkKind: 'association' },
-  ],
+export const dealModel = recordModel(
+  {
+    type: 'deal',
+    collection: 'deals',
+    references: [
+      { field: 'companyId', target: 'company', many: false, linkKind: 'association' },
+      { field: 'contactIds', target: 'contact', many: true, linkKind: 'association' },
+    ],
 
-  async derive(draft, context) {
-    const placementChanged = context.isNew || context.changedFields.has('pipelineId') || context.changedFields.has('stageId');
-    // A cascade that only drops a reference leaves the deal where it is, even if its stage is gone.
-    if (!context.strict && !placementChanged) return { contactIds: (draft.contactIds as string[] | undefined) ?? [] };
-    const pipelineId = (draft.pipelineId as string | undefined) ?? DEFAULT_PIPELINE_ID;
-    const pipeline = await context.getPipeline(pipelineId);
-    if (!pipeline) throw new ValidationError(`No pipeline ${pipelineId}: move the deal to an existing pipeline.`, [{ field: 'body.pipelineId', message: 'unknown pipeline' }]);
-    const stageId = draft.stageId as string | undefined;
-    const stage = stageId ? pipeline.stages.find((candidate) => candidate.id === stageId) : entryStage(pipeline);
-    if (!stage) throw new ValidationError(`Pipeline ${pipelineId} has no stage ${stageId}.`, [{ field: 'body.stageId', message: 'not a stage of the pipeline' }]);
-    if (placementChanged) {
-      // The pipeline must still be the one we read when the deal lands: a concurrent removal of
-      // the stage (or the pipeline) makes this write fail instead of stranding the deal there.
-      context.guard({
-        op: 'check',
-        key: recordKeys.record('pipeline', pipeline.id),
-        condition: { kind: 'liveAtVersion', version: pipeline.version },
-        onConditionFailed: () => new ConflictError(`Pipeline ${pipeline.id} changed while the deal was being saved; retry.`),
-      });
-    }
-    const closed = stage.kind !== 'open';
-    return {
-      pipelineId,
-      stageId: stage.id,
-      status: stage.kind,
-      probability: stage.probability,
-      closedAt: closed ? ((draft.closedAt as string | null | undefined) ?? context.now) : null,
-      contactIds: (draft.contactIds as string[] | undefined) ?? [],
-    };
+    async derive(draft, context) {
+      const placementChanged = context.isNew || context.changedFields.has('pipelineId') || context.changedFields.has('stageId');
+      // A cascade that only drops a reference leaves the deal where it is, even if its stage is gone.
+      if (!context.strict && !placementChanged) return { contactIds: (draft.contactIds as string[] | undefined) ?? [] };
+      const pipelineId = (draft.pipelineId as string | undefined) ?? DEFAULT_PIPELINE_ID;
+      const pipeline = await context.getPipeline(pipelineId);
+      if (!pipeline) throw new ValidationError(`No pipeline ${pipelineId}: move the deal to an existing pipeline.`, [{ field: 'body.pipelineId', message: 'unknown pipeline' }]);
+      const stageId = draft.stageId as string | undefined;
+      const stage = stageId ? pipeline.stages.find((candidate) => candidate.id === stageId) : entryStage(pipeline);
+      if (!stage) throw new ValidationError(`Pipeline ${pipelineId} has no stage ${stageId}.`, [{ field: 'body.stageId', message: 'not a stage of the pipeline' }]);
+      if (placementChanged) {
+        // The pipeline must still be the one we read when the deal lands: a concurrent removal of
+        // the stage (or the pipeline) makes this write fail instead of stranding the deal there.
+        context.guard({
+          op: 'check',
+          key: recordKeys.record('pipeline', pipeline.id),
+          condition: { kind: 'liveAtVersion', version: pipeline.version },
+          onConditionFailed: () => new ConflictError(`Pipeline ${pipeline.id} changed while the deal was being saved; retry.`),
+        });
+      }
+      const closed = stage.kind !== 'open';
+      return {
+        pipelineId,
+        stageId: stage.id,
+        status: stage.kind,
+        probability: stage.probability,
+        closedAt: closed ? ((draft.closedAt as string | null | undefined) ?? context.now) : null,
+        contactIds: (draft.contactIds as string[] | undefined) ?? [],
+      };
+    },
+
+    indexKeys: (record: CrmRecord) => ({
+      ...(record.ownerId ? recordsByOwner.attributes({ type: 'deal', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
+      ...dealsByPipeline.attributes({ pipelineId: record.pipelineId as string }, { stageId: record.stageId as string, ...byLastUpdate(record) }),
+    }),
+
+    listPattern(filters) {
+      const updatedSince = filters.updatedSince as string | undefined;
+      if (filters.stageId && !filters.pipelineId) {
+        throw new ValidationError('stageId needs pipelineId.', [{ field: 'query.stageId', message: 'send pipelineId too' }]);
+      }
+      const linked = (filter: string) => {
+        if (updatedSince) throw new ValidationError(`${filter} cannot be combined with updatedSince.`, [{ field: 'query.updatedSince', message: `not supported with ${filter}` }]);
+      };
+      switch (onlyOneFilter(filters, ['ownerId', 'pipelineId', 'companyId', 'contactId'])) {
+        case 'ownerId':
+          return recordsByOwner.query({ type: 'deal', ownerId: filters.ownerId as string }, { updatedSince });
+        case 'pipelineId':
+          if (updatedSince && !filters.stageId) {
+            throw new ValidationError('updatedSince with pipelineId needs stageId.', [{ field: 'query.updatedSince', message: 'send stageId too' }]);
+          }
+          return dealsByPipeline.query({ pipelineId: filters.pipelineId as string }, { stageId: filters.stageId as string | undefined, updatedSince });
+        case 'companyId':
+          linked('companyId');
+          return singlePartition(recordQueries.linkedRecords('company', filters.companyId as string, 'deal'));
+        case 'contactId':
+          linked('contactId');
+          return singlePartition(recordQueries.linkedRecords('contact', filters.contactId as string, 'deal'));
+        default:
+          return undefined;
+      }
+    },
   },
-
-  indexKeys: (record: CrmRecord) => ({
-    ...(record.ownerId ? recordsByOwner.attributes({ type: 'deal', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
-    ...dealsByPipeline.attributes({ pipelineId: record.pipelineId as string }, { stageId: record.stageId as string, ...byLastUpdate(record) }),
-  }),
-
-  listPattern(filters) {
-    const updatedSince = filters.updatedSince as string | undefined;
-    if (filters.stageId && !filters.pipelineId) {
-      throw new ValidationError('stageId needs pipelineId.', [{ field: 'query.stageId', message: 'send pipelineId too' }]);
-    }
-    const linked = (filter: string) => {
-      if (updatedSince) throw new ValidationError(`${filter} cannot be combined with updatedSince.`, [{ field: 'query.updatedSince', message: `not supported with ${filter}` }]);
-    };
-    switch (onlyOneFilter(filters, ['ownerId', 'pipelineId', 'companyId', 'contactId'])) {
-      case 'ownerId':
-        return recordsByOwner.query({ type: 'deal', ownerId: filters.ownerId as string }, { updatedSince });
-      case 'pipelineId':
-        if (updatedSince && !filters.stageId) {
-          throw new ValidationError('updatedSince with pipelineId needs stageId.', [{ field: 'query.updatedSince', message: 'send stageId too' }]);
-        }
-        return dealsByPipeline.query({ pipelineId: filters.pipelineId as string }, { stageId: filters.stageId as string | undefined, updatedSince });
-      case 'companyId':
-        linked('companyId');
-        return singlePartition(recordQueries.linkedRecords('company', filters.companyId as string, 'deal'));
-      case 'contactId':
-        linked('contactId');
-        return singlePartition(recordQueries.linkedRecords('contact', filters.contactId as string, 'deal'));
-      default:
-        return undefined;
-    }
+  {
+    createSchema: () =>
+      z
+        .strictObject({ ...dealShape(), currency: dealShape().currency.default('USD'), pipelineId: dealShape().pipelineId.default(DEFAULT_PIPELINE_ID) })
+        .partial({ amount: true, stageId: true, expectedCloseDate: true, ownerId: true, companyId: true, contactIds: true, tags: true, properties: true })
+        .meta({ id: 'DealCreate' }),
+    updateSchema: () => patchSchemaOf(dealShape(), ['name', 'currency', 'pipelineId', 'stageId'], 'DealUpdate'),
+    recordSchema: () =>
+      serverRecordSchema('Deal', {
+        ...Object.fromEntries(Object.entries(dealShape()).map(([name, schema]) => [name, schema.optional()])),
+        name: z.string(),
+        currency: z.string(),
+        pipelineId: z.string(),
+        stageId: z.string(),
+        contactIds: z.array(z.string()),
+        status: z.enum(stageKinds).meta({ description: 'Follows the kind of the stage: open, won or lost.' }),
+        probability: z.number().meta({ description: 'Win probability of the current stage.' }),
+        closedAt: z.string().optional().meta({ description: 'When the deal entered a won or lost stage; absent while it is open.' }),
+      }),
+    listQuerySchema: () =>
+      z.strictObject({
+        ...commonListQuery,
+        pipelineId: recordId.optional(),
+        stageId: recordId.optional().meta({ description: 'Requires pipelineId.' }),
+        companyId: recordId.optional(),
+        contactId: recordId.optional(),
+      }),
   },
-};
+);

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ListQuery } from '../shared/key-design';
 import type { Item, WriteOp } from '../shared/table-port';
 import type { Pipeline } from '../pipelines/pipeline';
+import { withLazyProperties } from '../shared/built-on-first-use';
 
 export type RecordType = 'contact' | 'company' | 'deal' | 'activity';
 export type RecordCollection = 'contacts' | 'companies' | 'deals' | 'activities';
@@ -80,4 +81,11 @@ export interface RecordModel {
    * the default per-type list. Throws ValidationError for combinations no index serves.
    */
   listPattern(filters: Record<string, unknown>): ListQuery | undefined;
+}
+
+export type RecordSchemas = Pick<RecordModel, 'createSchema' | 'updateSchema' | 'recordSchema' | 'listQuerySchema'>;
+
+/** A record model whose schemas are built when first used (shared/built-on-first-use.ts says why). */
+export function recordModel(model: Omit<RecordModel, keyof RecordSchemas>, schemas: { readonly [K in keyof RecordSchemas]: () => RecordSchemas[K] }): RecordModel {
+  return withLazyProperties({ ...model }, schemas);
 }

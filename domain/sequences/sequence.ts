@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { longText, recordId, serverFields, shortText } from '../shared/common-fields';
 import { unknownPlaceholders, templateFields } from '../email/email-template';
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Actor } from '../../domain/shared/actor';
 import type { IfMatch } from '../../domain/shared/optimistic-retry';
+import { withLazyProperties } from '../../domain/shared/built-on-first-use';
 
 /**
  * One HTTP operation of the public contract: its route, schemas and responses. Requests
@@ -47,8 +48,48 @@ export interface SuccessResponse {
 /** The operations one Lambda serves, by name; implementations are keyed the same way. */
 export type OperationGroup = Readonly<Record<string, ApiOperation>>;
 
-/** Keeps each operation's schema types, so implementations see exactly what was validated. */
-export const operation = <const O extends ApiOperation>(spec: O): O => spec;
+/** A schema, or a function that builds it when first used (domain/shared/built-on-first-use.ts). */
+type SchemaSpec<S extends z.ZodType = z.ZodType> = S | (() => S);
+type Built<T> = T extends () => infer S ? S : T;
+type ResponseSpec = Omit<SuccessResponse, 'schema'> & { readonly schema?: SchemaSpec };
+type BuiltResponse<R> = { readonly [K in keyof R]: K extends 'schema' ? Built<R[K]> : R[K] };
+type BuiltResponses<T> = { readonly [I in keyof T]: BuiltResponse<T[I]> };
+
+/** An operation as declared: its schemas may be given as functions that build them. */
+export interface OperationSpec extends Omit<ApiOperation, 'pathParams' | 'query' | 'body' | 'success' | 'otherResponses'> {
+  readonly pathParams?: SchemaSpec<z.ZodObject>;
+  readonly query?: SchemaSpec;
+  readonly body?: SchemaSpec;
+  readonly success: ResponseSpec & Pick<ApiOperation['success'], 'location' | 'etag'>;
+  readonly otherResponses?: readonly ResponseSpec[];
+}
+
+export type OperationOf<S extends OperationSpec> = {
+  readonly [K in keyof S]: K extends 'pathParams' | 'query' | 'body' ? Built<S[K]> : K extends 'success' ? BuiltResponse<S[K]> : K extends 'otherResponses' ? BuiltResponses<S[K]> : S[K];
+};
+
+/** `holder`, with each schema given as a function turned into a property built on first read. */
+function withSchemasBuiltOnFirstRead<T extends object>(holder: T, names: readonly string[]): T {
+  const builders = Object.fromEntries(names.flatMap((name) => (typeof (holder as Record<string, unknown>)[name] === 'function' ? [[name, (holder as Record<string, () => unknown>)[name]!]] : [])));
+  const rest = Object.fromEntries(Object.entries(holder).filter(([name]) => !(name in builders)));
+  return withLazyProperties(rest, builders) as T;
+}
+
+/**
+ * An operation of the contract, keeping each schema's type so implementations see exactly
+ * what was validated. Schemas given as functions are built when a request (or the OpenAPI
+ * document) first reads them, so a Lambda builds the schemas of the operations it serves.
+ */
+export function operation<const S extends OperationSpec>(spec: S): OperationOf<S> {
+  return withSchemasBuiltOnFirstRead(
+    {
+      ...spec,
+      success: withSchemasBuiltOnFirstRead(spec.success, ['schema']),
+      ...(spec.otherResponses ? { otherResponses: spec.otherResponses.map((response) => withSchemasBuiltOnFirstRead(response, ['schema'])) } : {}),
+    },
+    ['pathParams', 'query', 'body'],
+  ) as unknown as OperationOf<S>;
+}
 
 type Parsed<S, Otherwise> = S extends z.ZodType ? z.output<S> : Otherwise;
 

@@ -1,8 +1,8 @@
 import { createDocument, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiOperation } from './api-operation';
 import { REPLAYED_HEADER } from './api-core';
-import { internalErrorSchema, problemsWithStatus, problemVariants } from './problem-schemas';
+import { problemSchemas } from './problem-schemas';
 import { PROBLEM_CONTENT_TYPE } from './problem-details';
 import type { ErrorCode } from './problem-types';
 
@@ -61,6 +61,7 @@ const statusDescriptions: Record<number, string> = {
 };
 
 function errorResponses(operation: ApiOperation): ZodOpenApiResponsesObject {
+  const { variants: problemVariants, withStatus: problemsWithStatus } = problemSchemas();
   const codes = new Set(problemCodesOf(operation));
   const byStatus = new Map<number, z.ZodType[]>();
   for (const code of codes) {
@@ -107,8 +108,8 @@ function responsesOf(operation: ApiOperation): Record<string, ResponseObject> {
   for (const other of operation.otherResponses ?? []) merge(responses, other.status, { description: other.description, ...content(other.schema, other.contentType) });
   if (operation.public) {
     // A public operation checks its parameters like any other; API Gateway may still throttle it or lose its function.
-    if (operation.query || operation.pathParams) merge(responses, 400, { description: statusDescriptions[400]!, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemVariants['validation-failed'] } } });
-    for (const status of [429, 500, 503]) merge(responses, status, { description: gatewayStatuses[status]!, content: { 'application/json': { schema: gatewayMessage }, ...(status === 500 ? { [PROBLEM_CONTENT_TYPE]: { schema: internalErrorSchema } } : {}) } });
+    if (operation.query || operation.pathParams) merge(responses, 400, { description: statusDescriptions[400]!, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchemas().variants['validation-failed'] } } });
+    for (const status of [429, 500, 503]) merge(responses, status, { description: gatewayStatuses[status]!, content: { 'application/json': { schema: gatewayMessage }, ...(status === 500 ? { [PROBLEM_CONTENT_TYPE]: { schema: problemSchemas().internalError } } : {}) } });
     return responses;
   }
   for (const [status, response] of Object.entries(errorResponses(operation))) merge(responses, Number(status), response as ResponseObject);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DomainErrorCode } from '../../domain/shared/errors';
 import type { HttpErrorCode } from './http-errors';
 

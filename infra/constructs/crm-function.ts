@@ -8,6 +8,13 @@ import { Construct } from 'constructs';
 import type { FunctionDeclaration } from '../../functions/manifest';
 import type { CrmTable } from './crm-table';
 
+/**
+ * Modules each bundle takes from elsewhere, relative to the project root. The SDK's default
+ * credential chain becomes the environment provider alone (adapters/aws/lambda-credentials.ts),
+ * the only one that runs in Lambda. bench/cold-start.ts bundles with the same aliases.
+ */
+export const lambdaBundleAliases = { '@aws-sdk/credential-provider-node': './adapters/aws/lambda-credentials.ts' } as const;
+
 export interface CrmFunctionProps {
   /** Its entry in functions/manifest.ts: module, memory, timeout, and its share of the table (granted here and nowhere else). */
   readonly declaration: Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds' | 'tableAccess' | 'assets'>;
@@ -70,6 +77,7 @@ export class CrmFunction extends Construct {
         // Ship the SDK version from package-lock.json, the one the tests ran against,
         // rather than whatever version the Lambda runtime happens to provide.
         bundleAwsSDK: true,
+        esbuildArgs: Object.fromEntries(Object.entries(lambdaBundleAliases).map(([module, replacement]) => [`--alias:${module}`, replacement])),
         // Files the handler reads at run time, at the path they have in the repository (Node resolves node_modules/… from the bundle).
         ...(definition.assets?.length
           ? {

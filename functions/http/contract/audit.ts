@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditedTypes } from '../../../domain/audit/audit-entries';
 import { pageLimit } from '../../../domain/records/schema-helpers';
 import { operation } from '../api-operation';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordId } from '../../../domain/shared/common-fields';
 import { pageCursor, pageLimit } from '../../../domain/records/schema-helpers';
 

@@ -1,4 +1,5 @@
-import { createPipelineSchema, pipelineSchema, updatePipelineSchema } from '../../../domain/pipelines/pipeline';
+import { once } from '../../../domain/shared/built-on-first-use';
+import { pipelineSchemas } from '../../../domain/pipelines/pipeline';
 import { operation } from '../api-operation';
 import { idParams, pageOf, pageQuery } from './common';
 
@@ -9,15 +10,17 @@ const stagesExample = [
   { name: 'Lost', probability: 0, kind: 'lost' },
 ];
 
+const pipelinePage = once(() => pageOf(pipelineSchemas().pipeline, 'PipelinePage'));
+
 export const pipelineOperations = {
   createPipeline: operation({
     routeKey: 'POST /v1/pipelines',
     operationId: 'createPipeline',
     summary: 'Create a deal pipeline (admins)',
     tag: 'Pipelines',
-    body: createPipelineSchema,
+    body: () => pipelineSchemas().create,
     bodyExample: { name: 'Renewals', stages: stagesExample },
-    success: { status: 201, description: 'Created, with its ETag and Location', schema: pipelineSchema, location: true, etag: true },
+    success: { status: 201, description: 'Created, with its ETag and Location', schema: () => pipelineSchemas().pipeline, location: true, etag: true },
     idempotent: true,
   }),
   listPipelines: operation({
@@ -26,7 +29,7 @@ export const pipelineOperations = {
     summary: 'List pipelines (the default one always exists)',
     tag: 'Pipelines',
     query: pageQuery,
-    success: { status: 200, description: 'One page', schema: pageOf(pipelineSchema, 'PipelinePage') },
+    success: { status: 200, description: 'One page', schema: pipelinePage },
   }),
   getPipeline: operation({
     routeKey: 'GET /v1/pipelines/{id}',
@@ -34,7 +37,7 @@ export const pipelineOperations = {
     summary: 'Get a pipeline',
     tag: 'Pipelines',
     pathParams: idParams,
-    success: { status: 200, description: 'The pipeline, with its ETag', schema: pipelineSchema, etag: true },
+    success: { status: 200, description: 'The pipeline, with its ETag', schema: () => pipelineSchemas().pipeline, etag: true },
   }),
   updatePipeline: operation({
     routeKey: 'PATCH /v1/pipelines/{id}',
@@ -42,9 +45,9 @@ export const pipelineOperations = {
     summary: 'Rename, or add, rename, reorder and remove stages (admins)',
     tag: 'Pipelines',
     pathParams: idParams,
-    body: updatePipelineSchema,
+    body: () => pipelineSchemas().update,
     bodyExample: { name: 'Renewals 2027' },
-    success: { status: 200, description: 'Updated, with its new ETag', schema: pipelineSchema, etag: true },
+    success: { status: 200, description: 'Updated, with its new ETag', schema: () => pipelineSchemas().pipeline, etag: true },
     conditional: true,
   }),
   deletePipeline: operation({

@@ -1,10 +1,13 @@
-import { z } from 'zod';
-import { createPropertySchema, objectTypeParam, propertyDefinitionSchema, propertyName, updatePropertySchema } from '../../../domain/properties/property-definition';
+import * as z from 'zod';
+import { once } from '../../../domain/shared/built-on-first-use';
+import { objectTypeParam, propertyName, propertySchemas } from '../../../domain/properties/property-definition';
 import { operation } from '../api-operation';
 import { pageOf, pageQuery } from './common';
 
 const typeParams = z.object({ objectType: objectTypeParam });
 const propertyParams = z.object({ objectType: objectTypeParam, name: propertyName });
+
+const propertyPage = once(() => pageOf(propertySchemas().definition, 'PropertyPage'));
 
 export const propertyOperations = {
   createProperty: operation({
@@ -13,9 +16,9 @@ export const propertyOperations = {
     summary: 'Define a custom property (admins)',
     tag: 'Properties',
     pathParams: typeParams,
-    body: createPropertySchema,
+    body: () => propertySchemas().create,
     bodyExample: { name: 'annual_revenue', label: 'Annual revenue', type: 'number', description: 'Last fiscal year, in USD' },
-    success: { status: 201, description: 'Created, with its ETag and Location', schema: propertyDefinitionSchema, location: true, etag: true },
+    success: { status: 201, description: 'Created, with its ETag and Location', schema: () => propertySchemas().definition, location: true, etag: true },
     idempotent: true,
   }),
   listProperties: operation({
@@ -25,7 +28,7 @@ export const propertyOperations = {
     tag: 'Properties',
     pathParams: typeParams,
     query: pageQuery,
-    success: { status: 200, description: 'One page', schema: pageOf(propertyDefinitionSchema, 'PropertyPage') },
+    success: { status: 200, description: 'One page', schema: propertyPage },
   }),
   getProperty: operation({
     routeKey: 'GET /v1/properties/{objectType}/{name}',
@@ -33,7 +36,7 @@ export const propertyOperations = {
     summary: 'Get a custom property',
     tag: 'Properties',
     pathParams: propertyParams,
-    success: { status: 200, description: 'The definition, with its ETag', schema: propertyDefinitionSchema, etag: true },
+    success: { status: 200, description: 'The definition, with its ETag', schema: () => propertySchemas().definition, etag: true },
   }),
   updateProperty: operation({
     routeKey: 'PATCH /v1/properties/{objectType}/{name}',
@@ -41,9 +44,9 @@ export const propertyOperations = {
     summary: 'Change label, description or enum options (admins)',
     tag: 'Properties',
     pathParams: propertyParams,
-    body: updatePropertySchema,
+    body: () => propertySchemas().update,
     bodyExample: { label: 'Annual revenue (USD)' },
-    success: { status: 200, description: 'Updated, with its new ETag', schema: propertyDefinitionSchema, etag: true },
+    success: { status: 200, description: 'Updated, with its new ETag', schema: () => propertySchemas().definition, etag: true },
     conditional: true,
   }),
   deleteProperty: operation({

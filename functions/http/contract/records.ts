@@ -1,24 +1,31 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { activityModel } from '../../../domain/records/activity';
 import { MAX_BATCH_INPUTS } from '../../../domain/records/batch-write-records';
 import type { RecordModel, RecordType } from '../../../domain/records/record-model';
 import { operation } from '../api-operation';
-import { problemSchema } from '../problem-schemas';
+import { once } from '../../../domain/shared/built-on-first-use';
+import { problemSchemas } from '../problem-schemas';
 import { exampleId, idParams, pageOf, pageQuery } from './common';
 
-const timelineEntry = z
-  .object({
-    kind: z.enum(['created', 'updated', 'activity']),
-    at: z.string(),
-    actor: z.object({ type: z.string(), id: z.string() }).optional().meta({ description: 'Who made the change (created, updated).' }),
-    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })).optional().meta({ description: 'Old and new value of each field (created, updated).' }),
-    activity: activityModel.recordSchema.optional().meta({ description: 'The linked activity (activity).' }),
-  })
-  .meta({ id: 'TimelineEntry' });
-const timelinePage = pageOf(timelineEntry, 'TimelinePage');
-const deletionInProgress = z
-  .object({ id: z.string(), status: z.literal('deleting'), detail: z.string() })
-  .meta({ id: 'DeletionInProgress', description: 'The record is gone; links to it are removed in the background.' });
+const timelinePage = once(() =>
+  pageOf(
+    z
+      .object({
+        kind: z.enum(['created', 'updated', 'activity']),
+        at: z.string(),
+        actor: z.object({ type: z.string(), id: z.string() }).optional().meta({ description: 'Who made the change (created, updated).' }),
+        changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })).optional().meta({ description: 'Old and new value of each field (created, updated).' }),
+        activity: activityModel.recordSchema.optional().meta({ description: 'The linked activity (activity).' }),
+      })
+      .meta({ id: 'TimelineEntry' }),
+    'TimelinePage',
+  ),
+);
+const deletionInProgress = once(() =>
+  z
+    .object({ id: z.string(), status: z.literal('deleting'), detail: z.string() })
+    .meta({ id: 'DeletionInProgress', description: 'The record is gone; links to it are removed in the background.' }),
+);
 
 /** What a client would send, per type: shown in the reference and checked against the schemas by the tests. */
 export const recordExamples: Record<RecordType, { readonly create: Record<string, unknown>; readonly update: Record<string, unknown> }> = {
@@ -39,27 +46,34 @@ export function recordOperations(model: RecordModel) {
   const Name = titleCase(model.type);
   const Names = titleCase(model.collection);
   const example = recordExamples[model.type];
-  const batchResult = z
-    .object({
-      results: z.array(
-        z.object({
-          index: z.number().int().meta({ description: 'Position of the input.' }),
-          status: z.number().int().meta({ description: '201 created, 200 updated (upsert), or the status of the problem.' }),
-          record: model.recordSchema.optional().meta({ description: 'The record as stored, for 200 and 201.' }),
-          error: problemSchema.optional().meta({ description: 'What went wrong with this input; its errors name the input (`inputs.3.email`).' }),
-        }),
-      ),
-    })
-    .meta({ id: `${Name}BatchResult` });
+  const batchResult = once(() =>
+    z
+      .object({
+        results: z.array(
+          z.object({
+            index: z.number().int().meta({ description: 'Position of the input.' }),
+            status: z.number().int().meta({ description: '201 created, 200 updated (upsert), or the status of the problem.' }),
+            record: model.recordSchema.optional().meta({ description: 'The record as stored, for 200 and 201.' }),
+            error: problemSchemas().problem.optional().meta({ description: 'What went wrong with this input; its errors name the input (`inputs.3.email`).' }),
+          }),
+        ),
+      })
+      .meta({ id: `${Name}BatchResult` }),
+  );
+  const recordPage = once(() => pageOf(model.recordSchema, `${Name}Page`));
+  const batchInput = once(() =>
+    z.strictObject({ inputs: z.array(z.unknown()).min(1).max(MAX_BATCH_INPUTS).meta({ description: `Each as for POST ${base}; checked one by one.` }) }).meta({ id: `${Name}BatchInput` }),
+  );
+  // Schemas are declared as functions, so a request builds only its own operation's (built-on-first-use.ts).
   return {
     create: operation({
       routeKey: `POST ${base}`,
       operationId: `create${Name}`,
       summary: `Create a ${model.type}`,
       tag: Names,
-      body: model.createSchema,
+      body: () => model.createSchema,
       bodyExample: example.create,
-      success: { status: 201, description: 'Created, with its ETag and Location', schema: model.recordSchema, location: true, etag: true },
+      success: { status: 201, description: 'Created, with its ETag and Location', schema: () => model.recordSchema, location: true, etag: true },
       idempotent: true,
     }),
     list: operation({
@@ -67,17 +81,15 @@ export function recordOperations(model: RecordModel) {
       operationId: `list${Names}`,
       summary: `List ${model.collection}, newest change first`,
       tag: Names,
-      query: model.listQuerySchema,
-      success: { status: 200, description: 'One page', schema: pageOf(model.recordSchema, `${Name}Page`) },
+      query: () => model.listQuerySchema,
+      success: { status: 200, description: 'One page', schema: recordPage },
     }),
     batchCreate: operation({
       routeKey: `POST ${base}/batch`,
       operationId: `batchCreate${Names}`,
       summary: model.uniqueField ? `Create or update up to ${MAX_BATCH_INPUTS} ${model.collection}, matched by ${model.uniqueField.field}` : `Create up to ${MAX_BATCH_INPUTS} ${model.collection}`,
       tag: Names,
-      body: z
-        .strictObject({ inputs: z.array(z.unknown()).min(1).max(MAX_BATCH_INPUTS).meta({ description: `Each as for POST ${base}; checked one by one.` }) })
-        .meta({ id: `${Name}BatchInput` }),
+      body: batchInput,
       bodyExample: { inputs: [example.create] },
       success: { status: 200, description: 'Every input succeeded', schema: batchResult },
       otherResponses: [{ status: 207, description: 'Some inputs failed: each result has its own status', schema: batchResult }],
@@ -89,7 +101,7 @@ export function recordOperations(model: RecordModel) {
       summary: `Get a ${model.type}`,
       tag: Names,
       pathParams: idParams,
-      success: { status: 200, description: 'The record, with its ETag', schema: model.recordSchema, etag: true },
+      success: { status: 200, description: 'The record, with its ETag', schema: () => model.recordSchema, etag: true },
     }),
     update: operation({
       routeKey: `PATCH ${base}/{id}`,
@@ -97,9 +109,9 @@ export function recordOperations(model: RecordModel) {
       summary: `Change fields of a ${model.type}`,
       tag: Names,
       pathParams: idParams,
-      body: model.updateSchema,
+      body: () => model.updateSchema,
       bodyExample: example.update,
-      success: { status: 200, description: 'Updated, with its new ETag', schema: model.recordSchema, etag: true },
+      success: { status: 200, description: 'Updated, with its new ETag', schema: () => model.recordSchema, etag: true },
       conditional: true,
     }),
     remove: operation({
@@ -109,13 +121,7 @@ export function recordOperations(model: RecordModel) {
       tag: Names,
       pathParams: idParams,
       success: { status: 204, description: 'Deleted, with everything that hung off it' },
-      otherResponses: [
-        {
-          status: 202,
-          description: 'Deleted; links to it are still being removed in the background',
-          schema: deletionInProgress,
-        },
-      ],
+      otherResponses: [{ status: 202, description: 'Deleted; links to it are still being removed in the background', schema: deletionInProgress }],
       conditional: true,
     }),
     timeline: operation({

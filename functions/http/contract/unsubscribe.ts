@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { operation } from '../api-operation';
 
 // Not strict: link trackers and mail security gateways append their own parameters (utm_*, …).

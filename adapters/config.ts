@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/shared/zod';
 
 /**
  * The one config loader. Every setting a Lambda or the local runtime reads comes
@@ -6,29 +6,29 @@ import * as z from 'zod';
  * at cold start with a clear message instead of at the first request.
  */
 const configSchema = z.object({
-  TABLE_NAME: z.string().min(3),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
+  TABLE_NAME: z.string().check(z.minLength(3)),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
   /** Set only locally: where DynamoDB Local listens. Unset in AWS. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
   /** How long a stored Idempotency-Key response is replayed. */
-  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
-  POWERTOOLS_SERVICE_NAME: z.string().default('crm'),
+  IDEMPOTENCY_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 86_400),
+  POWERTOOLS_SERVICE_NAME: z._default(z.string(), 'crm'),
   /** JWT claim holding the user's CRM roles: Cognito groups, or a claim of an external OIDC issuer. */
-  AUTH_ROLE_CLAIM: z.string().min(1).default('cognito:groups'),
+  AUTH_ROLE_CLAIM: z._default(z.string().check(z.minLength(1)), 'cognito:groups'),
   /** The verified SES sender. Unset, the functions still start, and sending answers with a clear error. */
-  EMAIL_FROM_ADDRESS: z.email().optional(),
+  EMAIL_FROM_ADDRESS: z.optional(z.email()),
   /** Display name shown with the sender address. */
-  EMAIL_FROM_NAME: z.string().min(1).max(100).optional(),
+  EMAIL_FROM_NAME: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
   /** SES configuration set: routes delivery, bounce and complaint events back to the CRM. */
-  SES_CONFIGURATION_SET_NAME: z.string().min(1).optional(),
+  SES_CONFIGURATION_SET_NAME: z.optional(z.string().check(z.minLength(1))),
   /** Set only locally: where the SES emulator listens. */
-  SES_ENDPOINT: z.url().optional(),
+  SES_ENDPOINT: z.optional(z.url()),
   /** Set only locally: where the Step Functions emulator listens. */
-  STEP_FUNCTIONS_ENDPOINT: z.url().optional(),
+  STEP_FUNCTIONS_ENDPOINT: z.optional(z.url()),
   /** Where recipients reach the API (custom domain or execute-api URL): unsubscribe links point there. */
-  PUBLIC_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PUBLIC_API_URL: z.optional(z.url({ protocol: /^https?$/ })),
   /** The state machine that runs follow-up sequences (set on the function that starts runs). */
-  SEQUENCE_STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
+  SEQUENCE_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from '../domain/shared/zod';
 import { createEmailRuntime } from '../adapters/email-runtime';
 import { logger } from '../adapters/logger';
 import { metrics } from '../adapters/metrics';
@@ -8,11 +8,11 @@ import { lambdaHandler } from './lambda-handler';
 
 const runtime = createEmailRuntime();
 
-const run = { sequenceId: z.string().min(1), contactId: z.string().min(1), runId: z.string().min(1), stepIndex: z.int().min(0) };
+const run = { sequenceId: z.string().check(z.minLength(1)), contactId: z.string().check(z.minLength(1)), runId: z.string().check(z.minLength(1)), stepIndex: z.int().check(z.gte(0)) };
 /** What the sequence-run state machine passes (infra/state-machines/sequence-run.ts). */
 const stepEvent = z.discriminatedUnion('action', [
   z.object({ action: z.literal('send'), ...run }),
-  z.object({ action: z.literal('fail'), ...run, error: z.string().nullish(), cause: z.string().nullish() }),
+  z.object({ action: z.literal('fail'), ...run, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
 ]);
 
 /** The Task behind the sequence-run state machine: send one step, or record that the run gave up. */

@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import * as z from 'zod';
+import * as z from '../domain/shared/zod';
 
 /**
  * What a deployment of the CRM stack may vary, per stage. Read from CDK context:
@@ -19,48 +19,41 @@ export const defaultRoleClaim = 'cognito:groups';
 const defaultCallbackUrl = 'http://localhost:3000/callback';
 
 /** Every retention CloudWatch Logs accepts, except "never expire": logs must age out. */
-const logRetentionValues = Object.values(RetentionDays).filter(
-  (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
-);
+const logRetentionValues = Object.values(RetentionDays).filter((days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE);
 
 /** Cognito's rules for a prefix domain: https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-assign-domain-prefix.html */
 export const reservedInDomainPrefix = /aws|amazon|cognito/;
-const domainPrefixSchema = z
-  .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens, at most 63 characters')
-  .refine((prefix) => !reservedInDomainPrefix.test(prefix), 'may not contain "aws", "amazon" or "cognito"');
+const domainPrefixSchema = z.string().check(
+  z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens, at most 63 characters'),
+  z.refine((prefix) => !reservedInDomainPrefix.test(prefix), 'may not contain "aws", "amazon" or "cognito"'),
+);
 
 /** Cognito accepts plain http only for localhost. */
-const callbackUrlSchema = z
-  .url()
-  .refine((url) => url.startsWith('https://') || /^http:\/\/localhost(:\d+)?(\/|$)/.test(url), 'must be https (plain http only for localhost)');
+const callbackUrlSchema = z.url().check(z.refine((url) => url.startsWith('https://') || /^http:\/\/localhost(:\d+)?(\/|$)/.test(url), 'must be https (plain http only for localhost)'));
 
 const machineClientSchema = z.strictObject({
   /** Names the app client `<stack>-<name>`; renaming one replaces it (and its secret). */
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,47}$/, 'lowercase letters, digits and hyphens, starting with a letter')
-    .refine((name) => name !== 'users', '"users" names the client people sign in with'),
-  scopes: z.array(z.enum(crmScopes)).min(1, 'a machine client needs at least one scope'),
+  name: z.string().check(
+    z.regex(/^[a-z][a-z0-9-]{0,47}$/, 'lowercase letters, digits and hyphens, starting with a letter'),
+    z.refine((name) => name !== 'users', '"users" names the client people sign in with'),
+  ),
+  scopes: z.array(z.enum(crmScopes)).check(z.minLength(1, 'a machine client needs at least one scope')),
 });
 
 const cognitoAuthSchema = z.strictObject({
   mode: z.literal('cognito'),
   /** Hosted UI and token endpoint at https://<prefix>.auth.<region>.amazoncognito.com; default `<stack name>-<account id>`. */
-  domainPrefix: domainPrefixSchema.optional(),
-  machineClients: z
-    .array(machineClientSchema)
-    .default([])
-    .refine((clients) => new Set(clients.map((c) => c.name)).size === clients.length, 'machine client names must be unique'),
+  domainPrefix: z.optional(domainPrefixSchema),
+  machineClients: z._default(z.array(machineClientSchema), []).check(z.refine((clients) => new Set(clients.map((c) => c.name)).size === clients.length, 'machine client names must be unique')),
   /** Where the hosted UI may send users back with an authorization code. */
-  callbackUrls: z.array(callbackUrlSchema).min(1).default([defaultCallbackUrl]),
+  callbackUrls: z._default(z.array(callbackUrlSchema).check(z.minLength(1)), [defaultCallbackUrl]),
   /** `required` makes every user enrol a TOTP app at first sign-in. */
-  mfa: z.enum(['optional', 'required']).default('optional'),
+  mfa: z._default(z.enum(['optional', 'required']), 'optional'),
   /**
    * Cognito threat protection (compromised credentials, adaptive authentication) needs the
    * Plus feature plan, billed per monthly active user; `off` keeps the Essentials plan.
    */
-  threatProtection: z.enum(['enforced', 'audit', 'off']).default('enforced'),
+  threatProtection: z._default(z.enum(['enforced', 'audit', 'off']), 'enforced'),
 });
 
 const oidcAuthSchema = z.strictObject({
@@ -68,97 +61,99 @@ const oidcAuthSchema = z.strictObject({
   /** The `iss` of the provider's tokens; API Gateway fetches its keys from `<issuer>/.well-known/openid-configuration`. */
   issuer: z.url({ protocol: /^https$/, error: 'must be an https URL' }),
   /** Accepted `aud` (or, for tokens without one, `client_id`) values. */
-  audience: z.array(z.string().min(1)).min(1, 'at least one audience is needed'),
-  roleClaim: z.string().min(1).default(defaultRoleClaim),
+  audience: z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'at least one audience is needed')),
+  roleClaim: z._default(z.string().check(z.minLength(1)), defaultRoleClaim),
 });
 
 /** A key ARN, single- or multi-Region (`mrk-…`); an alias would not pin the key. */
 const kmsKeyArnSchema = z
   .string()
-  .regex(
-    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})$/,
-    'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)',
+  .check(
+    z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)'),
   );
 
 /** The alarm periods offered: whole minutes that divide an hour. */
 export const alarmPeriodMinutes = [1, 5, 10, 15, 30, 60] as const;
 
 /** A count of events in one period at or above which an alarm fires. */
-const eventCountSchema = z.int('must be a whole number').min(1, 'must be at least 1');
+const eventCountSchema = z.int('must be a whole number').check(z.gte(1, 'must be at least 1'));
 
 const alarmsSchema = z
   .strictObject({
     /** `false` creates no alarms and no topic (the dashboard is separate: `dashboard`). */
-    enabled: z.boolean().default(true),
+    enabled: z._default(z.boolean(), true),
     /** Subscribed to the alarm topic; AWS mails a confirmation link first, and nothing arrives until it is clicked. */
-    email: z.email('must be an email address').optional(),
+    email: z.optional(z.email('must be an email address')),
     /** The window every alarm sums or aggregates over. */
-    periodMinutes: z
-      .number()
-      .refine((minutes) => (alarmPeriodMinutes as readonly number[]).includes(minutes), {
-        error: `must be one of ${alarmPeriodMinutes.join(', ')}`,
-      })
-      .default(5),
+    periodMinutes: z._default(
+      z.number().check(
+        z.refine((minutes) => (alarmPeriodMinutes as readonly number[]).includes(minutes), {
+          error: `must be one of ${alarmPeriodMinutes.join(', ')}`,
+        }),
+      ),
+      5,
+    ),
     /** How many periods in a row must breach before an alarm fires. */
-    evaluationPeriods: z.int('must be a whole number').min(1, 'must be at least 1').max(24, 'must be at most 24').default(1),
+    evaluationPeriods: z._default(z.int('must be a whole number').check(z.gte(1, 'must be at least 1'), z.lte(24, 'must be at most 24')), 1),
     /** API 5xx responses as a percentage of all requests in a period. */
-    apiErrorRatePercent: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100').default(1),
+    apiErrorRatePercent: z._default(z.number().check(z.gt(0, 'must be above 0'), z.lte(100, 'must be at most 100')), 1),
     /** 99th percentile of API latency, in milliseconds (API Gateway gives up on an integration after 30 s). */
-    apiLatencyP99Ms: z.int('must be a whole number of milliseconds').min(10, 'must be at least 10').max(30_000, 'must be at most 30000').default(3000),
+    apiLatencyP99Ms: z._default(z.int('must be a whole number of milliseconds').check(z.gte(10, 'must be at least 10'), z.lte(30_000, 'must be at most 30000')), 3000),
     /** Below this many requests in a period the API alarms stay quiet: 1 error in 3 requests is no outage. */
-    apiMinRequests: eventCountSchema.default(20),
+    apiMinRequests: z._default(eventCountSchema, 20),
     /** Per function: invocations that failed (uncaught errors, timeouts, out of memory). */
-    functionErrors: eventCountSchema.default(1),
+    functionErrors: z._default(eventCountSchema, 1),
     /** Per function: invocations refused for lack of concurrency. */
-    functionThrottles: eventCountSchema.default(1),
+    functionThrottles: z._default(eventCountSchema, 1),
     /**
      * Per stream consumer: how far behind the table's stream it may fall, in minutes (the age
      * of the newest record it has read). The stream keeps a record for 24 hours, then drops it.
      */
-    streamIteratorAgeMinutes: z
-      .int('must be a whole number of minutes')
-      .min(1, 'must be at least 1')
-      .max(720, 'must be at most 720: the stream drops records after 24 hours, and the alarm must leave time to act')
-      .default(5),
+    streamIteratorAgeMinutes: z._default(
+      z
+        .int('must be a whole number of minutes')
+        .check(z.gte(1, 'must be at least 1'), z.lte(720, 'must be at most 720: the stream drops records after 24 hours, and the alarm must leave time to act')),
+      5,
+    ),
     /** Table requests DynamoDB throttled. */
-    tableThrottledRequests: eventCountSchema.default(1),
+    tableThrottledRequests: z._default(eventCountSchema, 1),
     /** Table requests that failed inside DynamoDB (HTTP 500). */
-    tableSystemErrors: eventCountSchema.default(1),
+    tableSystemErrors: z._default(eventCountSchema, 1),
     /**
      * SES bounce rate of the stack's configuration set, in percent. SES reviews an account
      * from 5% and may pause its sending from 10%.
      */
-    emailBounceRatePercent: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100').default(5),
+    emailBounceRatePercent: z._default(z.number().check(z.gt(0, 'must be above 0'), z.lte(100, 'must be at most 100')), 5),
     /** SES complaint rate of the stack's configuration set, in percent. SES reviews from 0.1% and may pause from 0.5%. */
-    emailComplaintRatePercent: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100').default(0.1),
+    emailComplaintRatePercent: z._default(z.number().check(z.gt(0, 'must be above 0'), z.lte(100, 'must be at most 100')), 0.1),
     /** Per state machine: executions that failed, and executions that timed out, in a period. */
-    stateMachineFailedExecutions: eventCountSchema.default(1),
+    stateMachineFailedExecutions: z._default(eventCountSchema, 1),
     /** Per EventBridge rule: events it could not deliver to its function after its retries (FailedInvocations). */
-    eventRuleFailedInvocations: eventCountSchema.default(1),
+    eventRuleFailedInvocations: z._default(eventCountSchema, 1),
     /** Per EventBridge rule: messages waiting in its dead-letter queue, events the CRM gave up on. */
-    eventRuleDeadLetters: eventCountSchema.default(1),
+    eventRuleDeadLetters: z._default(eventCountSchema, 1),
   })
-  .superRefine((alarms, context) => {
-    if (alarms.email !== undefined && !alarms.enabled) {
-      context.addIssue({ code: 'custom', path: ['email'], message: 'is only used when alarms.enabled is true' });
-    }
-  });
+  .check(
+    z.superRefine((alarms, context) => {
+      if (alarms.email !== undefined && !alarms.enabled) {
+        context.addIssue({ code: 'custom', path: ['email'], message: 'is only used when alarms.enabled is true' });
+      }
+    }),
+  );
 
 /** A fully qualified host name; API Gateway custom domains are matched case-insensitively, so lowercase only. */
 const domainNameSchema = z
   .string()
-  .max(253, 'must be at most 253 characters')
-  .regex(
-    /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
-    'must be a lowercase domain name such as crm.example.com (no scheme, path or wildcard)',
+  .check(
+    z.maxLength(253, 'must be at most 253 characters'),
+    z.regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, 'must be a lowercase domain name such as crm.example.com (no scheme, path or wildcard)'),
   );
 
 /** An ACM certificate ARN; it must be in the deployment region (regional endpoint), which only the deploy can check. */
 const certificateArnSchema = z
   .string()
-  .regex(
-    /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$/,
-    'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
+  .check(
+    z.regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$/, 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)'),
   );
 
 const customDomainSchema = z.strictObject({
@@ -169,16 +164,12 @@ const customDomainSchema = z.strictObject({
 });
 
 /** What SES accepts as a configuration set name. */
-const configurationSetNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, underscores and hyphens, at most 64 characters');
+const configurationSetNameSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, underscores and hyphens, at most 64 characters'));
 
 /** A display name that can sit in a From header as `"<name>" <address>` without escaping. */
 const fromNameSchema = z
   .string()
-  .min(1, 'may not be empty')
-  .max(100, 'must be at most 100 characters')
-  .regex(/^[^"<>\\\r\n]+$/, 'may not contain quotes, angle brackets, backslashes or line breaks');
+  .check(z.minLength(1, 'may not be empty'), z.maxLength(100, 'must be at most 100 characters'), z.regex(/^[^"<>\\\r\n]+$/, 'may not contain quotes, angle brackets, backslashes or line breaks'));
 
 /** The part of an address after the last `@`, lowercased: SES treats domains case-insensitively. */
 export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
@@ -188,76 +179,85 @@ const emailSchema = z
     /** The sender of every CRM email (EMAIL_FROM_ADDRESS); the only From address the functions may use. */
     fromAddress: z.email('must be an email address'),
     /** Shown with the address, e.g. "Acme Sales" (EMAIL_FROM_NAME). */
-    fromName: fromNameSchema.optional(),
+    fromName: z.optional(fromNameSchema),
     /**
      * The SES identity that authorizes the sender: its domain (the default) or the address
      * itself. Only what this names is granted, so it must be exactly one of the two.
      */
-    identity: z.union([domainNameSchema, z.email()], { error: 'must be a lowercase domain such as acme.example, or an email address' }).optional(),
+    identity: z.optional(z.union([domainNameSchema, z.email()], { error: 'must be a lowercase domain such as acme.example, or an email address' })),
     /**
      * Create the identity in this stack (Easy DKIM for a domain; SES mails a verification link
      * to an address). `false` when it already exists in this account and region, for example
      * because another stage or application created it.
      */
-    createIdentity: z.boolean().default(true),
+    createIdentity: z._default(z.boolean(), true),
     /** Name of the stack's SES configuration set; default: the stack name. */
-    configurationSetName: configurationSetNameSchema.optional(),
+    configurationSetName: z.optional(configurationSetNameSchema),
   })
-  .superRefine((email, context) => {
-    const { fromAddress, identity } = email;
-    if (identity === undefined) return;
-    const fits = identity.includes('@') ? identity.toLowerCase() === fromAddress.toLowerCase() : identity === domainOf(fromAddress);
-    if (!fits) {
-      context.addIssue({
-        code: 'custom',
-        path: ['identity'],
-        message: `must be the domain of fromAddress (${domainOf(fromAddress)}) or fromAddress itself`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((email, context) => {
+      const { fromAddress, identity } = email;
+      if (identity === undefined) return;
+      const fits = identity.includes('@') ? identity.toLowerCase() === fromAddress.toLowerCase() : identity === domainOf(fromAddress);
+      if (!fits) {
+        context.addIssue({
+          code: 'custom',
+          path: ['identity'],
+          message: `must be the domain of fromAddress (${domainOf(fromAddress)}) or fromAddress itself`,
+        });
+      }
+    }),
+  );
 
 export const stackConfigSchema = z
   .strictObject({
-    auth: z.discriminatedUnion('mode', [cognitoAuthSchema, oidcAuthSchema]).prefault({ mode: 'cognito' }),
+    auth: z.prefault(z.discriminatedUnion('mode', [cognitoAuthSchema, oidcAuthSchema]), { mode: 'cognito' }),
     /** `aws-owned`: DynamoDB's own key, no charge. `customer-managed`: a KMS key you control and audit. */
-    tableEncryption: z.enum(['aws-owned', 'customer-managed']).default('aws-owned'),
+    tableEncryption: z._default(z.enum(['aws-owned', 'customer-managed']), 'aws-owned'),
     /** An existing key for `customer-managed`; without one the stack creates a key with yearly rotation. */
-    tableKmsKeyArn: kmsKeyArnSchema.optional(),
+    tableKmsKeyArn: z.optional(kmsKeyArnSchema),
     /** Default-stage limits for every route, up to API Gateway's default account quota. */
-    throttle: z
-      .strictObject({
-        burstLimit: z.int().min(1).max(5000).default(200),
-        rateLimit: z.number().positive().max(10_000).default(100),
-      })
-      .prefault({}),
-    logRetentionDays: z
-      .number()
-      .refine((days) => (logRetentionValues as number[]).includes(days), {
-        error: `must be one of ${logRetentionValues.join(', ')}`,
-      })
-      .transform((days) => days as RetentionDays)
-      .default(RetentionDays.ONE_MONTH),
+    throttle: z.prefault(
+      z.strictObject({
+        burstLimit: z._default(z.int().check(z.gte(1), z.lte(5000)), 200),
+        rateLimit: z._default(z.number().check(z.positive(), z.lte(10_000)), 100),
+      }),
+      {},
+    ),
+    logRetentionDays: z._default(
+      z.pipe(
+        z.number().check(
+          z.refine((days) => (logRetentionValues as number[]).includes(days), {
+            error: `must be one of ${logRetentionValues.join(', ')}`,
+          }),
+        ),
+        z.transform((days) => days as RetentionDays),
+      ),
+      RetentionDays.ONE_MONTH,
+    ),
     /** CloudWatch alarms on the API, the functions and the table, sent to one SNS topic. */
-    alarms: alarmsSchema.prefault({}),
+    alarms: z.prefault(alarmsSchema, {}),
     /** One CloudWatch dashboard for the stage: API, functions, table and the handlers' own metrics. */
-    dashboard: z.boolean().default(true),
+    dashboard: z._default(z.boolean(), true),
     /** Serve the API at your own host name as well as the execute-api one. */
-    customDomain: customDomainSchema.optional(),
+    customDomain: z.optional(customDomainSchema),
     /**
      * Sending email through SES. Without it the stack has no SES resources, no function may
      * send, and sending answers with an error saying that no sender is configured.
      */
-    email: emailSchema.optional(),
+    email: z.optional(emailSchema),
   })
-  .superRefine((config, context) => {
-    if (config.tableKmsKeyArn && config.tableEncryption !== 'customer-managed') {
-      context.addIssue({
-        code: 'custom',
-        path: ['tableKmsKeyArn'],
-        message: 'is only used with tableEncryption "customer-managed"',
-      });
-    }
-  });
+  .check(
+    z.superRefine((config, context) => {
+      if (config.tableKmsKeyArn && config.tableEncryption !== 'customer-managed') {
+        context.addIssue({
+          code: 'custom',
+          path: ['tableKmsKeyArn'],
+          message: 'is only used with tableEncryption "customer-managed"',
+        });
+      }
+    }),
+  );
 
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type StackConfig = z.output<typeof stackConfigSchema>;
@@ -285,9 +285,7 @@ export function parseStackConfig(input: unknown, source = 'stack configuration')
   throw new StackConfigError(`Invalid ${source}:\n${problems.join('\n')}`);
 }
 
-const stageNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lowercase letters, digits and hyphens, starting with a letter, at most 20 characters');
+const stageNameSchema = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lowercase letters, digits and hyphens, starting with a letter, at most 20 characters'));
 
 const configKeys = Object.keys(stackConfigSchema.shape) as (keyof StackConfig)[];
 
@@ -328,8 +326,7 @@ export function loadStageConfig(node: Node, env: NodeJS.ProcessEnv = process.env
   const declared = Object.keys(stages);
   if (!declared.includes(stage.data)) {
     throw new StackConfigError(
-      `Unknown stage "${stage.data}": cdk.json context.stages declares ${declared.join(', ') || 'none'}. ` +
-        `Add "stages": { "${stage.data}": {} } to deploy it with the defaults.`,
+      `Unknown stage "${stage.data}": cdk.json context.stages declares ${declared.join(', ') || 'none'}. ` + `Add "stages": { "${stage.data}": {} } to deploy it with the defaults.`,
     );
   }
 
@@ -344,8 +341,6 @@ export function loadStageConfig(node: Node, env: NodeJS.ProcessEnv = process.env
     }),
   );
   const overridden = Object.keys(overrides);
-  const source =
-    `configuration for stage "${stage.data}" (cdk.json context.stages.${stage.data}` +
-    (overridden.length > 0 ? `, with -c ${overridden.join(', ')})` : ')');
+  const source = `configuration for stage "${stage.data}" (cdk.json context.stages.${stage.data}` + (overridden.length > 0 ? `, with -c ${overridden.join(', ')})` : ')');
   return { stage: stage.data, config: parseStackConfig({ ...stageSettings, ...overrides }, source) };
 }

@@ -1,19 +1,19 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
+import * as z from '../domain/shared/zod';
 
 /** Settings of the local runtime (npm start, seed, token), read once from the environment. */
 const localSettings = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  TABLE_NAME: z.string().min(3).default('crm-local'),
+  PORT: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(65_535)), 3000),
+  TABLE_NAME: z._default(z.string().check(z.minLength(3)), 'crm-local'),
   /** Relative paths are taken from the repository root. */
-  CRM_DATA_DIR: z.string().min(1).default('.crm-data'),
+  CRM_DATA_DIR: z._default(z.string().check(z.minLength(1)), '.crm-data'),
   /**
    * Caps every Step Functions Wait state and retry pause at this many seconds, so a
    * follow-up sequence meant to span days runs in seconds (0: no waiting at all).
    * Unset, waits last as long as deployed.
    */
-  CRM_LOCAL_MAX_WAIT_SECONDS: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().min(0).optional()),
+  CRM_LOCAL_MAX_WAIT_SECONDS: z.pipe(z.transform((value: unknown) => (value === '' ? undefined : value)), z.optional(z.coerce.number().check(z.gte(0)))),
 });
 
 export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {

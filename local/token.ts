@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import * as z from 'zod';
+import * as z from '../domain/shared/zod';
 import { roles } from '../domain/shared/actor';
 import { loadOrCreateSigningKey, mintToken, type TokenSubject } from './local-jwt';
 import { loadLocalSettings } from './local-settings';
@@ -9,7 +9,8 @@ import { loadLocalSettings } from './local-settings';
  * local API, and nothing else, so `TOKEN=$(npm run --silent token -- --role member)` works.
  * `--client <id> --scopes crm/read,crm/write` mints a machine client's token instead.
  */
-const usage = 'usage: npm run --silent token -- --role admin|manager|member|viewer [--user <id>] [--expires <seconds>]\n       npm run --silent token -- --client <id> --scopes crm/read,crm/write,crm/admin [--expires <seconds>]';
+const usage =
+  'usage: npm run --silent token -- --role admin|manager|member|viewer [--user <id>] [--expires <seconds>]\n       npm run --silent token -- --client <id> --scopes crm/read,crm/write,crm/admin [--expires <seconds>]';
 
 const { values } = parseArgs({
   options: { role: { type: 'string' }, user: { type: 'string' }, client: { type: 'string' }, scopes: { type: 'string' }, expires: { type: 'string' } },
@@ -18,11 +19,11 @@ const { values } = parseArgs({
 
 const args = z
   .object({
-    role: z.enum(roles).optional(),
-    user: z.string().min(1).max(128).optional(),
-    client: z.string().min(1).max(128).optional(),
-    scopes: z.string().optional(),
-    expires: z.coerce.number().int().positive().max(86_400 * 30).default(3600),
+    role: z.optional(z.enum(roles)),
+    user: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    client: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    scopes: z.optional(z.string()),
+    expires: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(86_400 * 30)), 3600),
   })
   .safeParse(values);
 if (!args.success || (!args.data.role && !args.data.client) || (args.data.role && args.data.client)) {
@@ -30,9 +31,7 @@ if (!args.success || (!args.data.role && !args.data.client) || (args.data.role &
   process.exit(2);
 }
 const { role, user, client, scopes, expires } = args.data;
-const subject: TokenSubject = role
-  ? { kind: 'user', role, id: user ?? `local-${role}` }
-  : { kind: 'client', id: client!, scopes: (scopes ?? 'crm/read').split(',').map((scope) => scope.trim()) };
+const subject: TokenSubject = role ? { kind: 'user', role, id: user ?? `local-${role}` } : { kind: 'client', id: client!, scopes: (scopes ?? 'crm/read').split(',').map((scope) => scope.trim()) };
 
 const key = await loadOrCreateSigningKey(loadLocalSettings().signingKeyPath);
 process.stdout.write(`${await mintToken(key, subject, { expiresInSeconds: expires })}\n`);

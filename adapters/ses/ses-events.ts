@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../domain/shared/zod';
 import type { EmailEvent } from '../../domain/email/record-email-event';
 import { MESSAGE_ID_TAG } from './message-tag';
 
@@ -10,11 +10,11 @@ import { MESSAGE_ID_TAG } from './message-tag';
 const recipient = z.object({ emailAddress: z.string() });
 const sesEventDetail = z.object({
   eventType: z.string(),
-  mail: z.object({ messageId: z.string(), timestamp: z.string(), tags: z.record(z.string(), z.array(z.string())).optional() }),
-  bounce: z.object({ bounceType: z.string(), bounceSubType: z.string().optional(), bouncedRecipients: z.array(recipient), timestamp: z.string() }).optional(),
-  complaint: z.object({ complainedRecipients: z.array(recipient), timestamp: z.string(), complaintFeedbackType: z.string().optional() }).optional(),
-  delivery: z.object({ recipients: z.array(z.string()), timestamp: z.string() }).optional(),
-  reject: z.object({ reason: z.string() }).optional(),
+  mail: z.object({ messageId: z.string(), timestamp: z.string(), tags: z.optional(z.record(z.string(), z.array(z.string()))) }),
+  bounce: z.optional(z.object({ bounceType: z.string(), bounceSubType: z.optional(z.string()), bouncedRecipients: z.array(recipient), timestamp: z.string() })),
+  complaint: z.optional(z.object({ complainedRecipients: z.array(recipient), timestamp: z.string(), complaintFeedbackType: z.optional(z.string()) })),
+  delivery: z.optional(z.object({ recipients: z.array(z.string()), timestamp: z.string() })),
+  reject: z.optional(z.object({ reason: z.string() })),
 });
 const sesEvent = z.object({ 'detail-type': z.string(), detail: sesEventDetail });
 
@@ -40,7 +40,14 @@ export function emailEventFromSes(event: unknown): EmailEvent | undefined {
     }
     case 'Complaint': {
       const complaint = detail.complaint!;
-      return { ...common, kind: 'complained', recipients: complaint.complainedRecipients.map((r) => r.emailAddress), permanent: true, at: complaint.timestamp, ...(complaint.complaintFeedbackType ? { detail: complaint.complaintFeedbackType } : {}) };
+      return {
+        ...common,
+        kind: 'complained',
+        recipients: complaint.complainedRecipients.map((r) => r.emailAddress),
+        permanent: true,
+        at: complaint.timestamp,
+        ...(complaint.complaintFeedbackType ? { detail: complaint.complaintFeedbackType } : {}),
+      };
     }
     case 'Reject':
       return { ...common, kind: 'rejected', recipients: [], permanent: true, at: detail.mail.timestamp, ...(detail.reject ? { detail: detail.reject.reason } : {}) };

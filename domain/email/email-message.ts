@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { longText, recordId } from '../shared/common-fields';
 
 /**
@@ -16,9 +16,7 @@ export type EmailStatus = (typeof emailStatuses)[number];
 const statusRank: Record<EmailStatus, number> = { sending: 0, sent: 1, delivered: 2, bounced: 3, rejected: 3, complained: 4 };
 export const outranks = (next: EmailStatus, current: EmailStatus) => statusRank[next] > statusRank[current];
 
-export type EmailSource =
-  | { readonly kind: 'api' }
-  | { readonly kind: 'sequence'; readonly sequenceId: string; readonly runId: string; readonly stepIndex: number };
+export type EmailSource = { readonly kind: 'api' } | { readonly kind: 'sequence'; readonly sequenceId: string; readonly runId: string; readonly stepIndex: number };
 
 /** The email activity on the contact's timeline has the message's id. */
 export interface EmailMessage {
@@ -41,19 +39,14 @@ export interface EmailMessage {
 }
 
 /** A subject is one header line: a line break in it could smuggle in headers. */
-const subject = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[^\u0000-\u001F\u007F]*$/, 'one line, without control characters');
+const subject = z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.regex(/^[^\u0000-\u001F\u007F]*$/, 'one line, without control characters'));
 
 export const sendEmailSchema = z
   .strictObject({
     subject,
-    text: longText.pipe(z.string().trim().min(1, 'text must not be empty')).meta({ description: 'Plain-text body; also stored as the email activity.' }),
+    text: z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'))).check(z.meta({ description: 'Plain-text body; also stored as the email activity.' })),
   })
-  .meta({ id: 'EmailSend' });
+  .check(z.meta({ id: 'EmailSend' }));
 export type SendEmailInput = z.infer<typeof sendEmailSchema>;
 
 export const emailMessageSchema = z
@@ -64,18 +57,15 @@ export const emailMessageSchema = z
     subject: z.string(),
     text: z.string(),
     status: z.enum(emailStatuses),
-    statusDetail: z.string().optional(),
-    source: z.union([
-      z.object({ kind: z.literal('api') }),
-      z.object({ kind: z.literal('sequence'), sequenceId: z.string(), runId: z.string(), stepIndex: z.number().int() }),
-    ]),
+    statusDetail: z.optional(z.string()),
+    source: z.union([z.object({ kind: z.literal('api') }), z.object({ kind: z.literal('sequence'), sequenceId: z.string(), runId: z.string(), stepIndex: z.int() })]),
     sentBy: z.object({ type: z.string(), id: z.string() }),
-    providerMessageId: z.string().optional(),
+    providerMessageId: z.optional(z.string()),
     createdAt: z.string(),
     updatedAt: z.string(),
-    version: z.number().int(),
+    version: z.int(),
   })
-  .meta({ id: 'EmailMessage' });
+  .check(z.meta({ id: 'EmailMessage' }));
 
 export const emailMessageId = recordId;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { once } from '../shared/built-on-first-use';
 import { recordId, serverFields, shortText } from '../shared/common-fields';
 
@@ -9,38 +9,38 @@ export type StageKind = (typeof stageKinds)[number];
 export const pipelineSchemas = once(() => {
   const stageInput = z
     .strictObject({
-      id: recordId.optional().meta({ description: 'Keep an existing stage by sending its id; omit to add a new stage.' }),
+      id: z.optional(recordId).check(z.meta({ description: 'Keep an existing stage by sending its id; omit to add a new stage.' })),
       name: shortText(100),
-      probability: z.number().min(0).max(1).meta({ description: 'Win probability between 0 and 1.' }),
-      kind: z.enum(stageKinds).default('open'),
+      probability: z.number().check(z.gte(0), z.lte(1), z.meta({ description: 'Win probability between 0 and 1.' })),
+      kind: z._default(z.enum(stageKinds), 'open'),
     })
-    .meta({ id: 'PipelineStageInput' });
+    .check(z.meta({ id: 'PipelineStageInput' }));
 
-  const stagesInput = z
-    .array(stageInput)
-    .min(1)
-    .max(50)
-    .superRefine((stages, ctx) => {
+  const stagesInput = z.array(stageInput).check(
+    z.minLength(1),
+    z.maxLength(50),
+    z.superRefine((stages, ctx) => {
       if (!stages.some((stage) => stage.kind === 'open')) {
         ctx.addIssue({ code: 'custom', message: 'a pipeline needs at least one open stage' });
       }
       const ids = stages.flatMap((stage) => (stage.id ? [stage.id] : []));
       if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', message: 'stage ids must be unique' });
-    });
+    }),
+  );
 
-  const create = z.strictObject({ name: shortText(100), stages: stagesInput }).meta({ id: 'PipelineCreate' });
+  const create = z.strictObject({ name: shortText(100), stages: stagesInput }).check(z.meta({ id: 'PipelineCreate' }));
   const update = z
     .strictObject({
-      name: shortText(100).optional(),
-      stages: stagesInput.optional().meta({ description: 'The full ordered list of stages: rename, reorder, add, or remove (only stages without deals).' }),
+      name: z.optional(shortText(100)),
+      stages: z.optional(stagesInput).check(z.meta({ description: 'The full ordered list of stages: rename, reorder, add, or remove (only stages without deals).' })),
     })
-    .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
-    .meta({ id: 'PipelineUpdate' });
+    .check(
+      z.refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' }),
+      z.meta({ id: 'PipelineUpdate' }),
+    );
 
-  const stage = z.object({ id: z.string(), name: z.string(), probability: z.number(), kind: z.enum(stageKinds) }).meta({ id: 'PipelineStage' });
-  const pipeline = z
-    .object({ ...serverFields, name: z.string(), stages: z.array(stage), isDefault: z.boolean() })
-    .meta({ id: 'Pipeline' });
+  const stage = z.object({ id: z.string(), name: z.string(), probability: z.number(), kind: z.enum(stageKinds) }).check(z.meta({ id: 'PipelineStage' }));
+  const pipeline = z.object({ ...serverFields, name: z.string(), stages: z.array(stage), isDefault: z.boolean() }).check(z.meta({ id: 'Pipeline' }));
   return { create, update, stage, pipeline };
 });
 type PipelineSchemas = ReturnType<typeof pipelineSchemas>;

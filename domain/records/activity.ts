@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { customProperties, idList, isoDateTime, longText, shortText, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
 import { byLastUpdate, recordsByFacet, recordsByOwner, tasksByAssignee } from '../shared/keys';
@@ -14,11 +14,11 @@ export const MAX_ACTIVITY_LINKS = 30;
 const activityShape = once(() => ({
   subject: shortText(300),
   body: longText,
-  occurredAt: isoDateTime.meta({ description: 'When it happened (for tasks: when created); orders the timelines. Defaults to now.' }),
-  dueAt: isoDateTime.meta({ description: 'Tasks only.' }),
-  taskStatus: z.enum(['open', 'done']).meta({ description: 'Tasks only; defaults to open.' }),
-  assigneeId: userId.meta({ description: 'Tasks only: who has to do it.' }),
-  durationMinutes: z.number().int().min(0).max(1_440),
+  occurredAt: isoDateTime.check(z.meta({ description: 'When it happened (for tasks: when created); orders the timelines. Defaults to now.' })),
+  dueAt: isoDateTime.check(z.meta({ description: 'Tasks only.' })),
+  taskStatus: z.enum(['open', 'done']).check(z.meta({ description: 'Tasks only; defaults to open.' })),
+  assigneeId: userId.check(z.meta({ description: 'Tasks only: who has to do it.' })),
+  durationMinutes: z.int().check(z.gte(0), z.lte(1_440)),
   direction: z.enum(['inbound', 'outbound']),
   ownerId: userId,
   contactIds: idList(MAX_ACTIVITY_LINKS),
@@ -41,7 +41,10 @@ export const activityModel = recordModel(
       const isTask = draft.kind === 'task';
       const misplaced = isTask ? [] : taskOnlyFields.filter((field) => draft[field] !== undefined && draft[field] !== null);
       if (misplaced.length > 0) {
-        throw new ValidationError(`${misplaced.join(', ')} apply to tasks only.`, misplaced.map((field) => ({ field: `body.${field}`, message: 'tasks only' })));
+        throw new ValidationError(
+          `${misplaced.join(', ')} apply to tasks only.`,
+          misplaced.map((field) => ({ field: `body.${field}`, message: 'tasks only' })),
+        );
       }
       const links = ['contactIds', 'companyIds', 'dealIds'].map((field) => (draft[field] as string[] | undefined) ?? []);
       if (links.flat().length > MAX_ACTIVITY_LINKS) {
@@ -85,14 +88,16 @@ export const activityModel = recordModel(
   {
     createSchema: () =>
       z
-        .strictObject({ kind: z.enum(activityKinds), ...activityShape() })
-        .partial(Object.fromEntries(Object.keys(activityShape()).map((name) => [name, true])) as Record<keyof ReturnType<typeof activityShape>, true>)
-        .meta({ id: 'ActivityCreate' }),
+        .partial(
+          z.strictObject({ kind: z.enum(activityKinds), ...activityShape() }),
+          Object.fromEntries(Object.keys(activityShape()).map((name) => [name, true])) as Record<keyof ReturnType<typeof activityShape>, true>,
+        )
+        .check(z.meta({ id: 'ActivityCreate' })),
     updateSchema: () => patchSchemaOf(activityShape(), ['occurredAt'], 'ActivityUpdate'),
     recordSchema: () =>
       serverRecordSchema('Activity', {
         kind: z.enum(activityKinds),
-        ...Object.fromEntries(Object.entries(activityShape()).map(([name, schema]) => [name, schema.optional()])),
+        ...Object.fromEntries(Object.entries(activityShape()).map(([name, schema]) => [name, z.optional(schema)])),
         occurredAt: z.string(),
         contactIds: z.array(z.string()),
         companyIds: z.array(z.string()),
@@ -101,9 +106,9 @@ export const activityModel = recordModel(
     listQuerySchema: () =>
       z.strictObject({
         ...commonListQuery,
-        kind: z.enum(activityKinds).optional(),
-        assigneeId: userId.optional().meta({ description: 'Tasks assigned to this user, earliest due first.' }),
-        taskStatus: z.enum(['open', 'done']).optional().meta({ description: 'With assigneeId: only open or only done tasks.' }),
+        kind: z.optional(z.enum(activityKinds)),
+        assigneeId: z.optional(userId).check(z.meta({ description: 'Tasks assigned to this user, earliest due first.' })),
+        taskStatus: z.optional(z.enum(['open', 'done'])).check(z.meta({ description: 'With assigneeId: only open or only done tasks.' })),
       }),
   },
 );

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { customProperties, shortText, tags, userId } from '../shared/common-fields';
 import { byLastUpdate, recordsByFacet, recordsByOwner } from '../shared/keys';
 import { once } from '../shared/built-on-first-use';
@@ -28,13 +28,10 @@ export function normalizeDomain(input: string): string {
 const companyShape = once(() => ({
   name: shortText(200),
   domain: z
-    .string()
-    .max(300)
-    .transform(normalizeDomain)
-    .pipe(z.string().regex(hostname, 'a domain like example.com'))
-    .meta({ description: 'Normalized (lower case, no scheme, www. or path) and unique per deployment.' }),
+    .pipe(z.pipe(z.string().check(z.maxLength(300)), z.transform(normalizeDomain)), z.string().check(z.regex(hostname, 'a domain like example.com')))
+    .check(z.meta({ description: 'Normalized (lower case, no scheme, www. or path) and unique per deployment.' })),
   industry: shortText(100),
-  size: z.enum(companySizes).meta({ description: 'Employee count band.' }),
+  size: z.enum(companySizes).check(z.meta({ description: 'Employee count band.' })),
   ownerId: userId,
   tags,
   properties: customProperties,
@@ -65,23 +62,19 @@ export const companyModel = recordModel(
     },
   },
   {
-    createSchema: () =>
-      z
-        .strictObject(companyShape())
-        .partial({ domain: true, industry: true, size: true, ownerId: true, tags: true, properties: true })
-        .meta({ id: 'CompanyCreate' }),
+    createSchema: () => z.partial(z.strictObject(companyShape()), { domain: true, industry: true, size: true, ownerId: true, tags: true, properties: true }).check(z.meta({ id: 'CompanyCreate' })),
     updateSchema: () => patchSchemaOf(companyShape(), ['name'], 'CompanyUpdate'),
     recordSchema: () =>
       serverRecordSchema('Company', {
-        ...Object.fromEntries(Object.entries(companyShape()).map(([name, schema]) => [name, schema.optional()])),
+        ...Object.fromEntries(Object.entries(companyShape()).map(([name, schema]) => [name, z.optional(schema)])),
         name: z.string(),
-        domain: z.string().optional(),
+        domain: z.optional(z.string()),
       }),
     listQuerySchema: () =>
       z.strictObject({
         ...commonListQuery,
-        industry: shortText(100).optional(),
-        domain: z.string().max(300).optional().meta({ description: 'Look a company up by domain (normalized the same way).' }),
+        industry: z.optional(shortText(100)),
+        domain: z.optional(z.string().check(z.maxLength(300))).check(z.meta({ description: 'Look a company up by domain (normalized the same way).' })),
       }),
   },
 );

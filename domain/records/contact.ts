@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { customProperties, idList, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
 import { singlePartition } from '../shared/key-design';
@@ -12,13 +12,13 @@ export const lifecycleStages = ['subscriber', 'lead', 'mql', 'sql', 'opportunity
 const contactShape = once(() => ({
   firstName: shortText(100),
   lastName: shortText(100),
-  email: z.string().trim().max(254).pipe(z.email()).meta({ description: 'Unique per deployment, compared case-insensitively.' }),
-  phone: z.string().trim().min(3).max(50).regex(/^[0-9+()\-. x]+$/, 'digits, spaces and + ( ) - . x only'),
+  email: z.pipe(z.string().check(z.trim(), z.maxLength(254)), z.email()).check(z.meta({ description: 'Unique per deployment, compared case-insensitively.' })),
+  phone: z.string().check(z.trim(), z.minLength(3), z.maxLength(50), z.regex(/^[0-9+()\-. x]+$/, 'digits, spaces and + ( ) - . x only')),
   title: shortText(200),
   lifecycleStage: z.enum(lifecycleStages),
   ownerId: userId,
-  primaryCompanyId: recordId.meta({ description: 'One of companyIds; added to it if missing.' }),
-  companyIds: idList(10).meta({ description: 'Companies the contact is associated with (at most 10).' }),
+  primaryCompanyId: recordId.check(z.meta({ description: 'One of companyIds; added to it if missing.' })),
+  companyIds: idList(10).check(z.meta({ description: 'Companies the contact is associated with (at most 10).' })),
   tags,
   properties: customProperties,
 }));
@@ -71,22 +71,32 @@ export const contactModel = recordModel(
   {
     createSchema: () =>
       z
-        .strictObject({ ...contactShape(), lifecycleStage: contactShape().lifecycleStage.default('lead') })
-        .partial({ firstName: true, lastName: true, email: true, phone: true, title: true, ownerId: true, primaryCompanyId: true, companyIds: true, tags: true, properties: true })
-        .meta({ id: 'ContactCreate' }),
+        .partial(z.strictObject({ ...contactShape(), lifecycleStage: z._default(contactShape().lifecycleStage, 'lead') }), {
+          firstName: true,
+          lastName: true,
+          email: true,
+          phone: true,
+          title: true,
+          ownerId: true,
+          primaryCompanyId: true,
+          companyIds: true,
+          tags: true,
+          properties: true,
+        })
+        .check(z.meta({ id: 'ContactCreate' })),
     updateSchema: () => patchSchemaOf(contactShape(), ['lifecycleStage'], 'ContactUpdate'),
     recordSchema: () =>
       serverRecordSchema('Contact', {
-        ...Object.fromEntries(Object.entries(contactShape()).map(([name, schema]) => [name, schema.optional()])),
+        ...Object.fromEntries(Object.entries(contactShape()).map(([name, schema]) => [name, z.optional(schema)])),
         lifecycleStage: z.enum(lifecycleStages),
         companyIds: z.array(z.string()),
       }),
     listQuerySchema: () =>
       z.strictObject({
         ...commonListQuery,
-        lifecycleStage: z.enum(lifecycleStages).optional(),
-        companyId: recordId.optional().meta({ description: 'Contacts associated with this company.' }),
-        email: z.string().trim().max(254).optional().meta({ description: 'Look a contact up by email (case-insensitive).' }),
+        lifecycleStage: z.optional(z.enum(lifecycleStages)),
+        companyId: z.optional(recordId).check(z.meta({ description: 'Contacts associated with this company.' })),
+        email: z.optional(z.string().check(z.trim(), z.maxLength(254))).check(z.meta({ description: 'Look a contact up by email (case-insensitive).' })),
       }),
   },
 );

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ConflictError, ValidationError } from '../shared/errors';
 import { singlePartition } from '../shared/key-design';
@@ -10,14 +10,14 @@ import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } fro
 
 const dealShape = once(() => ({
   name: shortText(200),
-  amount: z.number().min(0).max(1e15).multipleOf(0.01).meta({ description: 'In major units of `currency`, two decimals at most.' }),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
+  amount: z.number().check(z.gte(0), z.lte(1e15), z.multipleOf(0.01), z.meta({ description: 'In major units of `currency`, two decimals at most.' })),
+  currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')),
   pipelineId: recordId,
-  stageId: recordId.meta({ description: 'A stage of the pipeline; defaults to its first open stage.' }),
+  stageId: recordId.check(z.meta({ description: 'A stage of the pipeline; defaults to its first open stage.' })),
   expectedCloseDate: isoDate,
   ownerId: userId,
   companyId: recordId,
-  contactIds: idList(30).meta({ description: 'Contacts on the deal (at most 30).' }),
+  contactIds: idList(30).check(z.meta({ description: 'Contacts on the deal (at most 30).' })),
   tags,
   properties: customProperties,
 }));
@@ -97,29 +97,37 @@ export const dealModel = recordModel(
   {
     createSchema: () =>
       z
-        .strictObject({ ...dealShape(), currency: dealShape().currency.default('USD'), pipelineId: dealShape().pipelineId.default(DEFAULT_PIPELINE_ID) })
-        .partial({ amount: true, stageId: true, expectedCloseDate: true, ownerId: true, companyId: true, contactIds: true, tags: true, properties: true })
-        .meta({ id: 'DealCreate' }),
+        .partial(z.strictObject({ ...dealShape(), currency: z._default(dealShape().currency, 'USD'), pipelineId: z._default(dealShape().pipelineId, DEFAULT_PIPELINE_ID) }), {
+          amount: true,
+          stageId: true,
+          expectedCloseDate: true,
+          ownerId: true,
+          companyId: true,
+          contactIds: true,
+          tags: true,
+          properties: true,
+        })
+        .check(z.meta({ id: 'DealCreate' })),
     updateSchema: () => patchSchemaOf(dealShape(), ['name', 'currency', 'pipelineId', 'stageId'], 'DealUpdate'),
     recordSchema: () =>
       serverRecordSchema('Deal', {
-        ...Object.fromEntries(Object.entries(dealShape()).map(([name, schema]) => [name, schema.optional()])),
+        ...Object.fromEntries(Object.entries(dealShape()).map(([name, schema]) => [name, z.optional(schema)])),
         name: z.string(),
         currency: z.string(),
         pipelineId: z.string(),
         stageId: z.string(),
         contactIds: z.array(z.string()),
-        status: z.enum(stageKinds).meta({ description: 'Follows the kind of the stage: open, won or lost.' }),
-        probability: z.number().meta({ description: 'Win probability of the current stage.' }),
-        closedAt: z.string().optional().meta({ description: 'When the deal entered a won or lost stage; absent while it is open.' }),
+        status: z.enum(stageKinds).check(z.meta({ description: 'Follows the kind of the stage: open, won or lost.' })),
+        probability: z.number().check(z.meta({ description: 'Win probability of the current stage.' })),
+        closedAt: z.optional(z.string()).check(z.meta({ description: 'When the deal entered a won or lost stage; absent while it is open.' })),
       }),
     listQuerySchema: () =>
       z.strictObject({
         ...commonListQuery,
-        pipelineId: recordId.optional(),
-        stageId: recordId.optional().meta({ description: 'Requires pipelineId.' }),
-        companyId: recordId.optional(),
-        contactId: recordId.optional(),
+        pipelineId: z.optional(recordId),
+        stageId: z.optional(recordId).check(z.meta({ description: 'Requires pipelineId.' })),
+        companyId: z.optional(recordId),
+        contactId: z.optional(recordId),
       }),
   },
 );

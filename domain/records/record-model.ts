@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../shared/zod';
 import type { ListQuery } from '../shared/key-design';
 import type { Item, WriteOp } from '../shared/table-port';
 import type { Pipeline } from '../pipelines/pipeline';
@@ -58,13 +58,13 @@ export interface RecordModel {
   readonly type: RecordType;
   readonly collection: RecordCollection;
   /** Request body of POST: strict, so unknown and server fields are rejected. */
-  readonly createSchema: z.ZodType<Record<string, unknown>>;
+  readonly createSchema: z.ZodMiniType<Record<string, unknown>>;
   /** Request body of PATCH: every field optional, `null` clears an optional field. */
-  readonly updateSchema: z.ZodType<Record<string, unknown>>;
+  readonly updateSchema: z.ZodMiniType<Record<string, unknown>>;
   /** A record as returned by the API (for the OpenAPI document). */
-  readonly recordSchema: z.ZodType;
+  readonly recordSchema: z.ZodMiniType;
   /** Query string of GET list: filters this type supports. */
-  readonly listQuerySchema: z.ZodType<Record<string, unknown>>;
+  readonly listQuerySchema: z.ZodMiniType<Record<string, unknown>>;
   readonly uniqueField?: UniqueField;
   readonly references: readonly RecordReference[];
   /**

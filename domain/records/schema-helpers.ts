@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { ValidationError } from '../shared/errors';
 import { isoDateTime, recordId, userId } from '../shared/common-fields';
 
@@ -7,28 +7,25 @@ import { isoDateTime, recordId, userId } from '../shared/common-fields';
  * on a record also accept null, which clears them. Derived from the same shape as
  * the POST body so the two can never disagree.
  */
-export function patchSchemaOf(shape: z.ZodRawShape, requiredFields: readonly string[], id: string) {
+export function patchSchemaOf(shape: z.core.$ZodShape, requiredFields: readonly string[], id: string) {
   const patchShape = Object.fromEntries(
-    Object.entries(shape).map(([name, field]) => [
-      name,
-      requiredFields.includes(name) ? (field as z.ZodType).optional() : (field as z.ZodType).nullable().optional(),
-    ]),
+    Object.entries(shape).map(([name, field]) => [name, requiredFields.includes(name) ? z.optional(field as z.ZodMiniType) : z.optional(z.nullable(field as z.ZodMiniType))]),
   );
-  return z
-    .strictObject(patchShape)
-    .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
-    .meta({ id });
+  return z.strictObject(patchShape).check(
+    z.refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' }),
+    z.meta({ id }),
+  );
 }
 
-export const pageLimit = z.coerce.number().int().min(1).max(100).default(25).meta({ description: 'Page size, 1 to 100.' });
-export const pageCursor = z.string().min(1).max(4_096).meta({ description: 'Opaque; pass `nextCursor` of the previous page.' });
+export const pageLimit = z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25).check(z.meta({ description: 'Page size, 1 to 100.' }));
+export const pageCursor = z.string().check(z.minLength(1), z.maxLength(4_096), z.meta({ description: 'Opaque; pass `nextCursor` of the previous page.' }));
 
 /** Query parameters every list accepts. */
 export const commonListQuery = {
   limit: pageLimit,
-  cursor: pageCursor.optional(),
-  updatedSince: isoDateTime.optional().meta({ description: 'Only records updated at or after this instant.' }),
-  ownerId: userId.optional(),
+  cursor: z.optional(pageCursor),
+  updatedSince: z.optional(isoDateTime).check(z.meta({ description: 'Only records updated at or after this instant.' })),
+  ownerId: z.optional(userId),
 };
 
 export const recordIdFilter = recordId;
@@ -37,19 +34,22 @@ export const recordIdFilter = recordId;
 export function onlyOneFilter(filters: Record<string, unknown>, names: readonly string[]): string | undefined {
   const present = names.filter((name) => filters[name] !== undefined);
   if (present.length > 1) {
-    throw new ValidationError(`Filter by one of ${names.join(', ')} at a time.`, present.map((name) => ({ field: `query.${name}`, message: 'cannot be combined with ' + present.filter((other) => other !== name).join(', ') })));
+    throw new ValidationError(
+      `Filter by one of ${names.join(', ')} at a time.`,
+      present.map((name) => ({ field: `query.${name}`, message: 'cannot be combined with ' + present.filter((other) => other !== name).join(', ') })),
+    );
   }
   return present[0];
 }
 
-export function serverRecordSchema(id: string, shape: z.ZodRawShape) {
+export function serverRecordSchema(id: string, shape: z.core.$ZodShape) {
   return z
     .object({
       id: z.string(),
       ...shape,
       createdAt: z.string(),
       updatedAt: z.string(),
-      version: z.number().int().meta({ description: 'Increments on every change; the ETag carries it.' }),
+      version: z.int().check(z.meta({ description: 'Increments on every change; the ETag carries it.' })),
     })
-    .meta({ id });
+    .check(z.meta({ id }));
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { longText, recordId, serverFields, shortText } from '../shared/common-fields';
 import { unknownPlaceholders, templateFields } from '../email/email-template';
 
@@ -9,26 +9,23 @@ const MINUTES_PER_DAY = 24 * 60;
 
 const templateHelp = `Placeholders: ${templateFields.map((field) => `{{${field}}}`).join(', ')}; with a fallback: {{firstName | there}}.`;
 
-const oneLine = shortText(200).regex(/^[^\r\n]*$/, 'one line');
+const oneLine = shortText(200).check(z.regex(/^[^\r\n]*$/, 'one line'));
 
 export const sequenceStepSchema = z
   .strictObject({
     delayMinutes: z
       .int()
-      .min(0)
-      .max(MAX_SEQUENCE_DAYS * MINUTES_PER_DAY)
-      .meta({ description: 'Wait before this step, after enrollment (first step) or after the previous step was sent.' }),
-    subject: oneLine.meta({ description: templateHelp }),
-    text: longText.pipe(z.string().trim().min(1, 'text must not be empty')).meta({ description: `Plain-text body. ${templateHelp}` }),
+      .check(z.gte(0), z.lte(MAX_SEQUENCE_DAYS * MINUTES_PER_DAY), z.meta({ description: 'Wait before this step, after enrollment (first step) or after the previous step was sent.' })),
+    subject: oneLine.check(z.meta({ description: templateHelp })),
+    text: z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'))).check(z.meta({ description: `Plain-text body. ${templateHelp}` })),
   })
-  .meta({ id: 'SequenceStep' });
+  .check(z.meta({ id: 'SequenceStep' }));
 export type SequenceStep = z.infer<typeof sequenceStepSchema>;
 
-const stepsSchema = z
-  .array(sequenceStepSchema)
-  .min(1)
-  .max(MAX_SEQUENCE_STEPS)
-  .superRefine((steps, context) => {
+const stepsSchema = z.array(sequenceStepSchema).check(
+  z.minLength(1),
+  z.maxLength(MAX_SEQUENCE_STEPS),
+  z.superRefine((steps, context) => {
     steps.forEach((step, index) => {
       for (const field of ['subject', 'text'] as const) {
         const unknown = unknownPlaceholders(step[field]);
@@ -37,20 +34,24 @@ const stepsSchema = z
     });
     const totalMinutes = steps.reduce((sum, step) => sum + step.delayMinutes, 0);
     if (totalMinutes > MAX_SEQUENCE_DAYS * MINUTES_PER_DAY) context.addIssue({ code: 'custom', path: [], message: `all delays together are at most ${MAX_SEQUENCE_DAYS} days` });
-  });
+  }),
+);
 
 export const sequenceStatuses = ['active', 'archived'] as const;
 
-export const createSequenceSchema = z.strictObject({ name: shortText(200), steps: stepsSchema }).meta({ id: 'SequenceCreate' });
+export const createSequenceSchema = z.strictObject({ name: shortText(200), steps: stepsSchema }).check(z.meta({ id: 'SequenceCreate' }));
 export const updateSequenceSchema = z
-  .strictObject({
-    name: shortText(200),
-    steps: stepsSchema.meta({ description: 'The full list. Running enrollments continue with their next step number in the new list.' }),
-    status: z.enum(sequenceStatuses).meta({ description: 'Archived sequences take no new enrollments; running ones stop before their next step.' }),
-  })
-  .partial()
-  .refine((patch) => Object.keys(patch).length > 0, 'send at least one field')
-  .meta({ id: 'SequenceUpdate' });
+  .partial(
+    z.strictObject({
+      name: shortText(200),
+      steps: stepsSchema.check(z.meta({ description: 'The full list. Running enrollments continue with their next step number in the new list.' })),
+      status: z.enum(sequenceStatuses).check(z.meta({ description: 'Archived sequences take no new enrollments; running ones stop before their next step.' })),
+    }),
+  )
+  .check(
+    z.refine((patch) => Object.keys(patch).length > 0, 'send at least one field'),
+    z.meta({ id: 'SequenceUpdate' }),
+  );
 
 export type SequenceCreate = z.infer<typeof createSequenceSchema>;
 export type SequenceUpdate = z.infer<typeof updateSequenceSchema>;
@@ -68,7 +69,7 @@ export interface Sequence {
 
 export const sequenceSchema = z
   .object({ ...serverFields, name: z.string(), steps: z.array(sequenceStepSchema), status: z.enum(sequenceStatuses), createdBy: z.string() })
-  .meta({ id: 'Sequence' });
+  .check(z.meta({ id: 'Sequence' }));
 
 export const enrollmentStatuses = ['active', 'completed', 'stopped', 'failed'] as const;
 export type EnrollmentStatus = (typeof enrollmentStatuses)[number];
@@ -107,15 +108,15 @@ export const enrollmentSchema = z
     contactId: z.string(),
     runId: z.string(),
     status: z.enum(enrollmentStatuses),
-    nextStep: z.number().int(),
+    nextStep: z.int(),
     starting: z.boolean(),
-    stopReason: z.enum(stopReasons).optional(),
-    lastError: z.string().optional(),
+    stopReason: z.optional(z.enum(stopReasons)),
+    lastError: z.optional(z.string()),
     enrolledBy: z.string(),
     enrolledAt: z.string(),
     updatedAt: z.string(),
-    version: z.number().int(),
+    version: z.int(),
   })
-  .meta({ id: 'Enrollment' });
+  .check(z.meta({ id: 'Enrollment' }));
 
-export const enrollSchema = z.strictObject({ contactId: recordId }).meta({ id: 'EnrollmentCreate' });
+export const enrollSchema = z.strictObject({ contactId: recordId }).check(z.meta({ id: 'EnrollmentCreate' }));

@@ -1,16 +1,17 @@
-import type { z } from 'zod';
+import type * as z from './zod';
 import { ValidationError } from './errors';
 
 /** The one translation from zod's issues to the API's field-level problem detail. */
-export function zodIssues(error: z.ZodError, prefix: string): ValidationError {
+export function zodIssues(error: z.core.$ZodError, prefix: string): ValidationError {
   const issues = error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    return unknownKeys.length > 0
-      ? unknownKeys.map((key) => ({ field: `${path}.${key}`, message: 'unknown field (server-owned or misspelled)' }))
-      : [{ field: path, message: issue.message }];
+    return unknownKeys.length > 0 ? unknownKeys.map((key) => ({ field: `${path}.${key}`, message: 'unknown field (server-owned or misspelled)' })) : [{ field: path, message: issue.message }];
   });
   const flat = issues.flat();
-  const summary = flat.slice(0, 3).map((issue) => `${issue.field}: ${issue.message}`).join('; ');
+  const summary = flat
+    .slice(0, 3)
+    .map((issue) => `${issue.field}: ${issue.message}`)
+    .join('; ');
   return new ValidationError(`Invalid ${prefix.split('.')[0] || 'input'}: ${summary}${flat.length > 3 ? '; …' : ''}`, flat);
 }

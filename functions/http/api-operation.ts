@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../../domain/shared/zod';
 import type { Actor } from '../../domain/shared/actor';
 import type { IfMatch } from '../../domain/shared/optimistic-retry';
 import { withLazyProperties } from '../../domain/shared/built-on-first-use';
@@ -16,9 +16,9 @@ export interface ApiOperation {
   readonly summary: string;
   readonly description?: string;
   readonly tag: string;
-  readonly pathParams?: z.ZodObject;
-  readonly query?: z.ZodType;
-  readonly body?: z.ZodType;
+  readonly pathParams?: z.ZodMiniObject;
+  readonly query?: z.ZodMiniType;
+  readonly body?: z.ZodMiniType;
   /** An example request body, for the reference page and code generators. */
   readonly bodyExample?: unknown;
   readonly success: SuccessResponse & {
@@ -40,7 +40,7 @@ export interface ApiOperation {
 export interface SuccessResponse {
   readonly status: number;
   readonly description: string;
-  readonly schema?: z.ZodType;
+  readonly schema?: z.ZodMiniType;
   /** One, or any of several; application/json when absent. */
   readonly contentType?: string | readonly string[];
 }
@@ -49,7 +49,7 @@ export interface SuccessResponse {
 export type OperationGroup = Readonly<Record<string, ApiOperation>>;
 
 /** A schema, or a function that builds it when first used (domain/shared/built-on-first-use.ts). */
-type SchemaSpec<S extends z.ZodType = z.ZodType> = S | (() => S);
+type SchemaSpec<S extends z.ZodMiniType = z.ZodMiniType> = S | (() => S);
 type Built<T> = T extends () => infer S ? S : T;
 type ResponseSpec = Omit<SuccessResponse, 'schema'> & { readonly schema?: SchemaSpec };
 type BuiltResponse<R> = { readonly [K in keyof R]: K extends 'schema' ? Built<R[K]> : R[K] };
@@ -57,7 +57,7 @@ type BuiltResponses<T> = { readonly [I in keyof T]: BuiltResponse<T[I]> };
 
 /** An operation as declared: its schemas may be given as functions that build them. */
 export interface OperationSpec extends Omit<ApiOperation, 'pathParams' | 'query' | 'body' | 'success' | 'otherResponses'> {
-  readonly pathParams?: SchemaSpec<z.ZodObject>;
+  readonly pathParams?: SchemaSpec<z.ZodMiniObject>;
   readonly query?: SchemaSpec;
   readonly body?: SchemaSpec;
   readonly success: ResponseSpec & Pick<ApiOperation['success'], 'location' | 'etag'>;
@@ -91,7 +91,7 @@ export function operation<const S extends OperationSpec>(spec: S): OperationOf<S
   ) as unknown as OperationOf<S>;
 }
 
-type Parsed<S, Otherwise> = S extends z.ZodType ? z.output<S> : Otherwise;
+type Parsed<S, Otherwise> = S extends z.ZodMiniType ? z.output<S> : Otherwise;
 
 export interface ApiRequest<O extends ApiOperation = ApiOperation> {
   readonly params: Parsed<O['pathParams'], Record<string, never>>;

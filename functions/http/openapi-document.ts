@@ -1,10 +1,10 @@
 import { createDocument, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
-import * as z from 'zod';
+import * as z from '../../domain/shared/zod';
 import type { ApiOperation } from './api-operation';
 import { REPLAYED_HEADER } from './api-core';
 import { problemSchemas } from './problem-schemas';
 import { PROBLEM_CONTENT_TYPE } from './problem-details';
-import type { ErrorCode } from './problem-types';
+import { problemTypes, type ErrorCode } from './problem-types';
 
 /**
  * API Gateway answers some requests itself, before any Lambda runs, with a body of its
@@ -12,8 +12,8 @@ import type { ErrorCode } from './problem-types';
  * a body over its 10 MB limit (413), and a Lambda that failed or timed out (500, 503).
  */
 const gatewayMessage = z
-  .object({ message: z.string().meta({ examples: ['Unauthorized'] }) })
-  .meta({ id: 'GatewayMessage', description: 'An answer of API Gateway itself (not of the CRM): only a message.' });
+  .object({ message: z.string().check(z.meta({ examples: ['Unauthorized'] })) })
+  .check(z.meta({ id: 'GatewayMessage', description: 'An answer of API Gateway itself (not of the CRM): only a message.' }));
 
 const SCOPES = {
   read: 'crm/read',
@@ -28,7 +28,7 @@ function scopeOf(operation: ApiOperation): string {
 }
 
 const isWrite = (operation: ApiOperation) => !operation.routeKey.startsWith('GET ');
-const listsPages = (operation: ApiOperation) => operation.query instanceof z.ZodObject && 'cursor' in operation.query.shape;
+const listsPages = (operation: ApiOperation) => operation.query instanceof z.ZodMiniObject && 'cursor' in operation.query.shape;
 
 /** The problem types each operation can answer with, by what it does (and what it names in `problems`). */
 function problemCodesOf(operation: ApiOperation): ErrorCode[] {
@@ -44,10 +44,10 @@ function problemCodesOf(operation: ApiOperation): ErrorCode[] {
 
 const gatewayStatuses: Record<number, string> = {
   401: 'No valid bearer token (API Gateway\'s JWT authorizer answers this, as `{"message":"Unauthorized"}`)',
-  413: 'The body is over 1 MB (problem), or over API Gateway\'s 10 MB limit (its own message)',
+  413: "The body is over 1 MB (problem), or over API Gateway's 10 MB limit (its own message)",
   429: 'Throttled by API Gateway (the stage allows a burst of 200 and 100 requests per second by default)',
   500: 'An error on our side; nothing about it is exposed. Quote the requestId.',
-  503: 'A service the request needs is unavailable, or the Lambda was throttled or timed out (API Gateway\'s message)',
+  503: "A service the request needs is unavailable, or the Lambda was throttled or timed out (API Gateway's message)",
 };
 
 const statusDescriptions: Record<number, string> = {
@@ -63,10 +63,10 @@ const statusDescriptions: Record<number, string> = {
 function errorResponses(operation: ApiOperation): ZodOpenApiResponsesObject {
   const { variants: problemVariants, withStatus: problemsWithStatus } = problemSchemas();
   const codes = new Set(problemCodesOf(operation));
-  const byStatus = new Map<number, z.ZodType[]>();
+  const byStatus = new Map<number, z.ZodMiniType[]>();
   for (const code of codes) {
     const variant = problemVariants[code];
-    const status = (variant.shape.status as z.ZodLiteral<number>).value;
+    const status = problemTypes[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), variant]);
   }
   const responses: ZodOpenApiResponsesObject = {};
@@ -74,8 +74,9 @@ function errorResponses(operation: ApiOperation): ZodOpenApiResponsesObject {
   for (const status of [...statuses].sort()) {
     const problems = status === 500 ? problemsWithStatus(500).filter((schema) => schema !== problemVariants['batch-item-failed']) : (byStatus.get(status) ?? []);
     const viaGateway = status in gatewayStatuses;
-    const content: Record<string, { schema: z.ZodType }> = {};
-    if (problems.length > 0 && !(status === 401)) content[PROBLEM_CONTENT_TYPE] = { schema: problems.length === 1 ? problems[0]! : z.union(problems as [z.ZodType, z.ZodType, ...z.ZodType[]]) };
+    const content: Record<string, { schema: z.ZodMiniType }> = {};
+    if (problems.length > 0 && !(status === 401))
+      content[PROBLEM_CONTENT_TYPE] = { schema: problems.length === 1 ? problems[0]! : z.union(problems as [z.ZodMiniType, z.ZodMiniType, ...z.ZodMiniType[]]) };
     if (viaGateway) content['application/json'] = { schema: gatewayMessage };
     responses[String(status) as `${1 | 2 | 3 | 4 | 5}${string}`] = { description: gatewayStatuses[status] ?? statusDescriptions[status] ?? 'Error', content };
   }
@@ -83,21 +84,20 @@ function errorResponses(operation: ApiOperation): ZodOpenApiResponsesObject {
 }
 
 function successHeaders(operation: ApiOperation) {
-  const shape: Record<string, z.ZodType> = {};
-  if (operation.success.etag) shape.etag = z.string().meta({ description: 'The version, for If-Match: `"7"`.', examples: ['"1"'] });
-  if (operation.success.location) shape.location = z.string().meta({ description: 'Where the created resource lives.' });
-  if (operation.idempotent) shape[REPLAYED_HEADER] = z.literal('true').optional().meta({ description: 'Present on the answer to a repeated Idempotency-Key: the first status, the resource as it is now.' });
+  const shape: Record<string, z.ZodMiniType> = {};
+  if (operation.success.etag) shape.etag = z.string().check(z.meta({ description: 'The version, for If-Match: `"7"`.', examples: ['"1"'] }));
+  if (operation.success.location) shape.location = z.string().check(z.meta({ description: 'Where the created resource lives.' }));
+  if (operation.idempotent)
+    shape[REPLAYED_HEADER] = z.optional(z.literal('true')).check(z.meta({ description: 'Present on the answer to a repeated Idempotency-Key: the first status, the resource as it is now.' }));
   return Object.keys(shape).length > 0 ? { headers: z.object(shape) } : {};
 }
 
-type ResponseObject = { description: string; content?: Record<string, { schema: z.ZodType }>; headers?: z.ZodObject };
+type ResponseObject = { description: string; content?: Record<string, { schema: z.ZodMiniType }>; headers?: z.ZodMiniObject };
 
 /** Merges answers of one status: their content types side by side, their descriptions joined. */
 function merge(into: Record<string, ResponseObject>, status: number, response: ResponseObject): void {
   const existing = into[status];
-  into[status] = existing
-    ? { ...existing, description: `${existing.description}; or: ${response.description}`, content: { ...existing.content, ...response.content } }
-    : response;
+  into[status] = existing ? { ...existing, description: `${existing.description}; or: ${response.description}`, content: { ...existing.content, ...response.content } } : response;
 }
 
 /** Every answer an operation gives: its successes, its other answers, its problems and API Gateway's. */
@@ -108,15 +108,20 @@ function responsesOf(operation: ApiOperation): Record<string, ResponseObject> {
   for (const other of operation.otherResponses ?? []) merge(responses, other.status, { description: other.description, ...content(other.schema, other.contentType) });
   if (operation.public) {
     // A public operation checks its parameters like any other; API Gateway may still throttle it or lose its function.
-    if (operation.query || operation.pathParams) merge(responses, 400, { description: statusDescriptions[400]!, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchemas().variants['validation-failed'] } } });
-    for (const status of [429, 500, 503]) merge(responses, status, { description: gatewayStatuses[status]!, content: { 'application/json': { schema: gatewayMessage }, ...(status === 500 ? { [PROBLEM_CONTENT_TYPE]: { schema: problemSchemas().internalError } } : {}) } });
+    if (operation.query || operation.pathParams)
+      merge(responses, 400, { description: statusDescriptions[400]!, content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchemas().variants['validation-failed'] } } });
+    for (const status of [429, 500, 503])
+      merge(responses, status, {
+        description: gatewayStatuses[status]!,
+        content: { 'application/json': { schema: gatewayMessage }, ...(status === 500 ? { [PROBLEM_CONTENT_TYPE]: { schema: problemSchemas().internalError } } : {}) },
+      });
     return responses;
   }
   for (const [status, response] of Object.entries(errorResponses(operation))) merge(responses, Number(status), response as ResponseObject);
   return responses;
 }
 
-const content = (schema: z.ZodType | undefined, contentType: string | readonly string[] = 'application/json') =>
+const content = (schema: z.ZodMiniType | undefined, contentType: string | readonly string[] = 'application/json') =>
   schema ? { content: Object.fromEntries([contentType].flat().map((type) => [type, { schema }])) } : {};
 
 /**
@@ -131,9 +136,27 @@ export function openApiDocument(operations: readonly ApiOperation[], version: st
     const success = operation.success;
     const headers = [
       ...(operation.idempotent
-        ? [{ name: 'Idempotency-Key', in: 'header' as const, required: false, schema: { type: 'string' as const, maxLength: 255 }, description: 'Run the request once: a retry with the same key gets the first answer (with `idempotent-replayed: true`); the same key with another body is a 422. Kept 24 hours.' }]
+        ? [
+            {
+              name: 'Idempotency-Key',
+              in: 'header' as const,
+              required: false,
+              schema: { type: 'string' as const, maxLength: 255 },
+              description: 'Run the request once: a retry with the same key gets the first answer (with `idempotent-replayed: true`); the same key with another body is a 422. Kept 24 hours.',
+            },
+          ]
         : []),
-      ...(operation.conditional ? [{ name: 'If-Match', in: 'header' as const, required: false, schema: { type: 'string' as const }, description: 'The ETag (or a list of ETags) of the version you changed; any other version is a 412.' }] : []),
+      ...(operation.conditional
+        ? [
+            {
+              name: 'If-Match',
+              in: 'header' as const,
+              required: false,
+              schema: { type: 'string' as const },
+              description: 'The ETag (or a list of ETags) of the version you changed; any other version is a 412.',
+            },
+          ]
+        : []),
     ];
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[method.toLowerCase()] = {
@@ -144,7 +167,7 @@ export function openApiDocument(operations: readonly ApiOperation[], version: st
       security: operation.public ? [] : [{ bearerAuth: [scopeOf(operation)] }],
       requestParams: {
         ...(operation.pathParams ? { path: operation.pathParams } : {}),
-        ...(operation.query ? { query: operation.query as unknown as z.ZodObject } : {}),
+        ...(operation.query ? { query: operation.query as unknown as z.ZodMiniObject } : {}),
       },
       ...(headers.length > 0 ? { parameters: headers } : {}),
       ...(operation.body
@@ -163,7 +186,7 @@ export function openApiDocument(operations: readonly ApiOperation[], version: st
         description: [
           'Contacts, companies, deals, activities, pipelines, custom properties, email and follow-up sequences.',
           '',
-          '**Authentication**: a bearer JWT from the deployment\'s identity provider (Cognito or your OIDC issuer). Users act by the role their groups give (viewer, member, manager, admin); machine clients by scope: `crm/read`, `crm/write`, `crm/admin`.',
+          "**Authentication**: a bearer JWT from the deployment's identity provider (Cognito or your OIDC issuer). Users act by the role their groups give (viewer, member, manager, admin); machine clients by scope: `crm/read`, `crm/write`, `crm/admin`.",
           '',
           '**Errors** are RFC 9457 `application/problem+json`; each problem type and its members is a schema below. API Gateway itself answers a missing or invalid token (401), throttling (429) and a failed or timed-out function (500, 503) with `{"message": …}`, and a path no route matches with 404 `{"message":"Not Found"}`.',
           '',
@@ -178,7 +201,8 @@ export function openApiDocument(operations: readonly ApiOperation[], version: st
             type: 'http',
             scheme: 'bearer',
             bearerFormat: 'JWT',
-            description: 'An access or ID token of the deployment\'s issuer (the stack output `Issuer`). Machine clients use the client-credentials grant at `TokenEndpoint` with scopes crm/read, crm/write, crm/admin.',
+            description:
+              "An access or ID token of the deployment's issuer (the stack output `Issuer`). Machine clients use the client-credentials grant at `TokenEndpoint` with scopes crm/read, crm/write, crm/admin.",
           },
         },
       },

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../../domain/shared/zod';
 import { ValidationError } from '../../domain/shared/errors';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors';
 import { zodIssues } from '../../domain/shared/zod-issues';
@@ -24,7 +24,7 @@ function malformedText(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T | undefined {
+function parse<T>(schema: z.ZodMiniType<T> | undefined, value: unknown, where: string): T | undefined {
   if (!schema) return undefined;
   const malformed = malformedText(value, where);
   if (malformed) throw new ValidationError(`${malformed} is not well-formed Unicode text.`, [{ field: malformed, message: 'contains a lone UTF-16 surrogate; send well-formed text' }]);

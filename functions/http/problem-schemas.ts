@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../domain/shared/zod';
 import { once } from '../../domain/shared/built-on-first-use';
 import { problemTypes, problemTypeUri, type ErrorCode } from './problem-types';
 
@@ -13,28 +13,28 @@ const pascal = (code: string) => code.replace(/(^|-)(\w)/g, (_match, _dash, lett
 export const problemSchemas = once(() => {
   const base = {
     title: z.string(),
-    status: z.number().int(),
-    detail: z.string().meta({ description: 'What went wrong and what to do about it, for a person.' }),
-    instance: z.string().optional().meta({ description: 'The path of the request.' }),
-    requestId: z.string().optional().meta({ description: 'Quote it when reporting a problem.' }),
+    status: z.int(),
+    detail: z.string().check(z.meta({ description: 'What went wrong and what to do about it, for a person.' })),
+    instance: z.optional(z.string()).check(z.meta({ description: 'The path of the request.' })),
+    requestId: z.optional(z.string()).check(z.meta({ description: 'Quote it when reporting a problem.' })),
   };
   const variants = Object.fromEntries(
     (Object.entries(problemTypes) as [ErrorCode, (typeof problemTypes)[ErrorCode]][]).map(([code, type]) => [
       code,
-      z
-        .object({ type: z.literal(problemTypeUri(code)), ...base, status: z.literal(type.status), ...type.extensions })
-        .meta({ id: `${pascal(code)}Problem`, description: type.title }),
+      z.object({ type: z.literal(problemTypeUri(code)), ...base, status: z.literal(type.status), ...type.extensions }).check(z.meta({ id: `${pascal(code)}Problem`, description: type.title })),
     ]),
-  ) as unknown as Record<ErrorCode, z.ZodObject>;
+  ) as unknown as Record<ErrorCode, z.ZodMiniObject>;
   /** The plain 500 (`about:blank`) that exposes nothing. */
   const internalError = z
     .object({ type: z.literal('about:blank'), ...base, status: z.literal(500) })
-    .meta({ id: 'InternalErrorProblem', description: 'An error on our side; nothing about it is exposed.' });
+    .check(z.meta({ id: 'InternalErrorProblem', description: 'An error on our side; nothing about it is exposed.' }));
   /** Any problem of ours. */
-  const problem = z.union([...Object.values(variants), internalError] as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]).meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
+  const problem = z
+    .union([...Object.values(variants), internalError] as unknown as [z.ZodMiniObject, z.ZodMiniObject, ...z.ZodMiniObject[]])
+    .check(z.meta({ id: 'Problem', description: 'RFC 9457 problem details.' }));
   /** The problem types a status carries. */
-  const withStatus = (status: number): z.ZodType[] => {
-    const carried: z.ZodType[] = (Object.keys(problemTypes) as ErrorCode[]).filter((code) => problemTypes[code].status === status).map((code) => variants[code]);
+  const withStatus = (status: number): z.ZodMiniType[] => {
+    const carried: z.ZodMiniType[] = (Object.keys(problemTypes) as ErrorCode[]).filter((code) => problemTypes[code].status === status).map((code) => variants[code]);
     return status === 500 ? [...carried, internalError] : carried;
   };
   return { variants, internalError, problem, withStatus };

@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from '../../domain/shared/zod';
 import type { DomainErrorCode } from '../../domain/shared/errors';
 import type { HttpErrorCode } from './http-errors';
 
 export type ErrorCode = DomainErrorCode | HttpErrorCode;
 
 const fieldIssue = z.object({
-  field: z.string().meta({ description: 'Where in the request: `body.email`, `query.limit`, `path.id`, or `inputs.3.email` for a batch input.' }),
+  field: z.string().check(z.meta({ description: 'Where in the request: `body.email`, `query.limit`, `path.id`, or `inputs.3.email` for a batch input.' })),
   message: z.string(),
 });
 
@@ -13,7 +13,7 @@ export interface ProblemType {
   readonly status: number;
   readonly title: string;
   /** The problem's extension members (RFC 9457 §3.2), as sent. */
-  readonly extensions: z.ZodRawShape;
+  readonly extensions: z.core.$ZodShape;
 }
 
 /**
@@ -28,18 +28,18 @@ export const problemTypes: Record<ErrorCode, ProblemType> = {
   forbidden: {
     status: 403,
     title: 'Not allowed',
-    extensions: { required: z.string().meta({ description: 'What the caller lacks: a role, a scope, or ownership of the record.' }) },
+    extensions: { required: z.string().check(z.meta({ description: 'What the caller lacks: a role, a scope, or ownership of the record.' })) },
   },
   'not-found': { status: 404, title: 'Not found', extensions: { resource: z.string(), id: z.string() } },
   'unique-value-taken': {
     status: 409,
     title: 'A unique value is already in use',
-    extensions: { field: z.string(), existingId: z.string().optional().meta({ description: 'The record that holds the value.' }) },
+    extensions: { field: z.string(), existingId: z.optional(z.string()).check(z.meta({ description: 'The record that holds the value.' })) },
   },
   conflict: {
     status: 409,
     title: 'The request conflicts with the current state',
-    extensions: { stageId: z.string().optional(), runId: z.string().optional(), field: z.string().optional() },
+    extensions: { stageId: z.optional(z.string()), runId: z.optional(z.string()), field: z.optional(z.string()) },
   },
   'already-exists': { status: 409, title: 'It exists already', extensions: { resource: z.string(), id: z.string() } },
   'request-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still being processed', extensions: {} },
@@ -47,9 +47,9 @@ export const problemTypes: Record<ErrorCode, ProblemType> = {
   'precondition-failed': {
     status: 412,
     title: 'The record has changed',
-    extensions: { currentVersion: z.number().int().optional().meta({ description: 'The version the record is at now (its ETag).' }) },
+    extensions: { currentVersion: z.optional(z.int()).check(z.meta({ description: 'The version the record is at now (its ETag).' })) },
   },
-  'payload-too-large': { status: 413, title: 'The request body is too large', extensions: { limitBytes: z.number().int() } },
+  'payload-too-large': { status: 413, title: 'The request body is too large', extensions: { limitBytes: z.int() } },
   'record-too-large': { status: 413, title: 'The record would be too large to store', extensions: {} },
   'unsupported-media-type': { status: 415, title: 'The request body must be JSON', extensions: {} },
   'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was used with a different request', extensions: {} },

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../domain/shared/zod';
 import { auditedTypes } from '../../../domain/audit/audit-entries';
 import { pageLimit } from '../../../domain/records/schema-helpers';
 import { operation } from '../api-operation';
@@ -11,27 +11,29 @@ const auditEntry = z
     recordId: z.string(),
     at: z.string(),
     event: z.enum(['created', 'updated', 'deleted']),
-    actor: z.object({ type: z.enum(['user', 'client', 'system']), id: z.string(), role: z.string(), requestId: z.string().optional(), onBehalfOf: z.string().optional() }),
+    actor: z.object({ type: z.enum(['user', 'client', 'system']), id: z.string(), role: z.string(), requestId: z.optional(z.string()), onBehalfOf: z.optional(z.string()) }),
     changes: z.array(
       z.union([
         z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }),
-        z.object({ field: z.string(), erased: z.literal(true) }).meta({ description: 'A change of a record deleted since: which field, not its values.' }),
+        z.object({ field: z.string(), erased: z.literal(true) }).check(z.meta({ description: 'A change of a record deleted since: which field, not its values.' })),
       ]),
     ),
   })
-  .meta({ id: 'AuditEntry' });
+  .check(z.meta({ id: 'AuditEntry' }));
 
 export const auditQuerySchema = z
   .strictObject({
-    actorId: z.string().min(1).max(128).optional().meta({ description: 'Entries made by this user or client.' }),
-    recordType: z.enum(auditedTypes).optional(),
-    recordId: z.string().min(1).max(200).optional().meta({ description: 'With recordType: entries about this record (for a property: `<objectType>/<name>`).' }),
+    actorId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))).check(z.meta({ description: 'Entries made by this user or client.' })),
+    recordType: z.optional(z.enum(auditedTypes)),
+    recordId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))).check(z.meta({ description: 'With recordType: entries about this record (for a property: `<objectType>/<name>`).' })),
     limit: pageLimit,
-    cursor: pageCursor.optional(),
+    cursor: z.optional(pageCursor),
   })
-  .refine((query) => (query.actorId !== undefined) !== (query.recordType !== undefined && query.recordId !== undefined), {
-    message: 'send either actorId, or recordType with recordId',
-  });
+  .check(
+    z.refine((query) => (query.actorId !== undefined) !== (query.recordType !== undefined && query.recordId !== undefined), {
+      message: 'send either actorId, or recordType with recordId',
+    }),
+  );
 
 export const auditOperations = {
   readAuditLog: operation({

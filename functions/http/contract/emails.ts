@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../domain/shared/zod';
 import { recordId } from '../../../domain/shared/common-fields';
 import { emailMessageSchema, sendEmailSchema } from '../../../domain/email/email-message';
 import { addSuppressionSchema, emailSuppressionSchema, suppressedAddress } from '../../../domain/email/suppression';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../domain/shared/zod';
 import { operation } from '../api-operation';
 import { docsAssets } from '../reference-page';
 
@@ -9,7 +9,7 @@ export const metaOperations = {
     summary: 'Liveness check',
     tag: 'Meta',
     public: true,
-    success: { status: 200, description: 'Up', schema: z.object({ status: z.literal('ok') }).meta({ id: 'Health' }) },
+    success: { status: 200, description: 'Up', schema: z.object({ status: z.literal('ok') }).check(z.meta({ id: 'Health' })) },
   }),
   openapi: operation({
     routeKey: 'GET /openapi.json',
@@ -17,7 +17,7 @@ export const metaOperations = {
     summary: 'This API as OpenAPI 3.1',
     tag: 'Meta',
     public: true,
-    success: { status: 200, description: 'The OpenAPI document', schema: z.record(z.string(), z.unknown()).meta({ description: 'An OpenAPI 3.1 document.' }) },
+    success: { status: 200, description: 'The OpenAPI document', schema: z.record(z.string(), z.unknown()).check(z.meta({ description: 'An OpenAPI 3.1 document.' })) },
   }),
   docs: operation({
     routeKey: 'GET /docs',

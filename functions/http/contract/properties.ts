@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../domain/shared/zod';
 import { once } from '../../../domain/shared/built-on-first-use';
 import { objectTypeParam, propertyName, propertySchemas } from '../../../domain/properties/property-definition';
 import { operation } from '../api-operation';

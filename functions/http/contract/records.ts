@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../domain/shared/zod';
 import { activityModel } from '../../../domain/records/activity';
 import { MAX_BATCH_INPUTS } from '../../../domain/records/batch-write-records';
 import type { RecordModel, RecordType } from '../../../domain/records/record-model';
@@ -13,18 +13,18 @@ const timelinePage = once(() =>
       .object({
         kind: z.enum(['created', 'updated', 'activity']),
         at: z.string(),
-        actor: z.object({ type: z.string(), id: z.string() }).optional().meta({ description: 'Who made the change (created, updated).' }),
-        changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })).optional().meta({ description: 'Old and new value of each field (created, updated).' }),
-        activity: activityModel.recordSchema.optional().meta({ description: 'The linked activity (activity).' }),
+        actor: z.optional(z.object({ type: z.string(), id: z.string() })).check(z.meta({ description: 'Who made the change (created, updated).' })),
+        changes: z.optional(z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }))).check(z.meta({ description: 'Old and new value of each field (created, updated).' })),
+        activity: z.optional(activityModel.recordSchema).check(z.meta({ description: 'The linked activity (activity).' })),
       })
-      .meta({ id: 'TimelineEntry' }),
+      .check(z.meta({ id: 'TimelineEntry' })),
     'TimelinePage',
   ),
 );
 const deletionInProgress = once(() =>
   z
     .object({ id: z.string(), status: z.literal('deleting'), detail: z.string() })
-    .meta({ id: 'DeletionInProgress', description: 'The record is gone; links to it are removed in the background.' }),
+    .check(z.meta({ id: 'DeletionInProgress', description: 'The record is gone; links to it are removed in the background.' })),
 );
 
 /** What a client would send, per type: shown in the reference and checked against the schemas by the tests. */
@@ -51,18 +51,20 @@ export function recordOperations(model: RecordModel) {
       .object({
         results: z.array(
           z.object({
-            index: z.number().int().meta({ description: 'Position of the input.' }),
-            status: z.number().int().meta({ description: '201 created, 200 updated (upsert), or the status of the problem.' }),
-            record: model.recordSchema.optional().meta({ description: 'The record as stored, for 200 and 201.' }),
-            error: problemSchemas().problem.optional().meta({ description: 'What went wrong with this input; its errors name the input (`inputs.3.email`).' }),
+            index: z.int().check(z.meta({ description: 'Position of the input.' })),
+            status: z.int().check(z.meta({ description: '201 created, 200 updated (upsert), or the status of the problem.' })),
+            record: z.optional(model.recordSchema).check(z.meta({ description: 'The record as stored, for 200 and 201.' })),
+            error: z.optional(problemSchemas().problem).check(z.meta({ description: 'What went wrong with this input; its errors name the input (`inputs.3.email`).' })),
           }),
         ),
       })
-      .meta({ id: `${Name}BatchResult` }),
+      .check(z.meta({ id: `${Name}BatchResult` })),
   );
   const recordPage = once(() => pageOf(model.recordSchema, `${Name}Page`));
   const batchInput = once(() =>
-    z.strictObject({ inputs: z.array(z.unknown()).min(1).max(MAX_BATCH_INPUTS).meta({ description: `Each as for POST ${base}; checked one by one.` }) }).meta({ id: `${Name}BatchInput` }),
+    z
+      .strictObject({ inputs: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_BATCH_INPUTS), z.meta({ description: `Each as for POST ${base}; checked one by one.` })) })
+      .check(z.meta({ id: `${Name}BatchInput` })),
   );
   // Schemas are declared as functions, so a request builds only its own operation's (built-on-first-use.ts).
   return {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../../domain/shared/zod';
 import { recordId } from '../../../domain/shared/common-fields';
 import { createSequenceSchema, enrollmentSchema, enrollSchema, sequenceSchema, updateSequenceSchema } from '../../../domain/sequences/sequence';
 import { operation } from '../api-operation';

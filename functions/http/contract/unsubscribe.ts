@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from '../../../domain/shared/zod';
 import { operation } from '../api-operation';
 
 // Not strict: link trackers and mail security gateways append their own parameters (utm_*, …).
-const unsubscribeQuery = z.object({ token: z.string().min(3).max(256).meta({ description: 'From the link in the email.' }) });
-const htmlPage = z.string().meta({ description: 'An HTML page for the recipient.' });
+const unsubscribeQuery = z.object({ token: z.string().check(z.minLength(3), z.maxLength(256), z.meta({ description: 'From the link in the email.' })) });
+const htmlPage = z.string().check(z.meta({ description: 'An HTML page for the recipient.' }));
 
 export const unsubscribeOperations = {
   confirmUnsubscribe: operation({

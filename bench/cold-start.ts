@@ -19,6 +19,7 @@ import { median, ratio } from './stats';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MINIMAL = 'minimal (DynamoDB client only)';
+export const SCAFFOLD = 'minimal + middy, Powertools logger and metrics';
 
 /**
  * The esbuild options NodejsFunction derives from infra/constructs/crm-function.ts
@@ -202,6 +203,7 @@ export async function measureColdStarts({ runs }: { runs: number }): Promise<Bun
   try {
     const entries: [string, string, FunctionTraits | undefined][] = [
       [MINIMAL, 'bench/minimal-handler.ts', undefined],
+      [SCAFFOLD, 'bench/scaffold-handler.ts', undefined],
       ...(Object.entries(functionManifest) as [string, FunctionDeclaration][]).map(([name, declaration]): [string, string, FunctionTraits] => [
         name,
         declaration.entry,
@@ -240,13 +242,14 @@ export async function measureColdStarts({ runs }: { runs: number }): Promise<Bun
 
 export function coldStartTable(results: readonly BundleMeasurement[], runs: number): string {
   const minimal = results.find((result) => result.name === MINIMAL)!;
+  const scaffold = results.find((result) => result.name === SCAFFOLD);
   // One line per finding, naming every bundle it applies to.
   const findings = new Map<string, { bundles: string[]; kb: number[] }>();
   for (const result of results) {
     for (const flag of result.flags) {
       const key = `${flag.packageName}: ${flag.why}`;
       const finding = findings.get(key) ?? { bundles: [], kb: [] };
-      finding.bundles.push(result.name === MINIMAL ? 'minimal' : result.name);
+      finding.bundles.push(result.name === MINIMAL ? 'minimal' : result.name === SCAFFOLD ? 'scaffold' : result.name);
       finding.kb.push(flag.kb);
       findings.set(key, finding);
     }
@@ -267,6 +270,7 @@ export function coldStartTable(results: readonly BundleMeasurement[], runs: numb
     [
       'Built with the esbuild options of infra/constructs/crm-function.ts; loaded with the environment it sets (NODE_OPTIONS=--enable-source-maps included).',
       'spawn→handler: Node start-up + module load + top-level init; import: load + init only, as measured inside the process.',
+      ...(scaffold ? [`The stack every function runs in (middy, Powertools logger and metrics) is ${times(scaffold.loadVsMinimal)} of minimal on its own: the rest of a function's ratio is its own code and Powertools idempotency.`] : []),
       ...(findings.size === 0
         ? ['no bundle carries code its routes do not use']
         : [...findings].map(([finding, { bundles, kb }]) => `UNUSED ${finding} [${fixed(Math.max(...kb), 0)} KB in ${bundles.join(', ')}]`)),

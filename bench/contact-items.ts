@@ -5,7 +5,7 @@ import type { RecordDependencies } from '../domain/records/record-dependencies';
 import { prepareRecord } from '../domain/records/prepare-record';
 import { recordToItem } from '../domain/records/record-items';
 import { planRecordWrite } from '../domain/records/record-writes';
-import type { Item } from '../domain/shared/table-port';
+import type { Item, WriteOp } from '../domain/shared/table-port';
 
 /**
  * Synthetic contacts, and the exact items the API stores for each: the domain's own
@@ -56,11 +56,16 @@ export async function contactRecordItem(n: number, emailTag = 'load'): Promise<I
   return recordToItem(contactModel, (await contactRecord(n, emailTag)).record);
 }
 
-/** Every item a create of contact `n` writes: record, email guard, first timeline (audit) entry. */
-export async function contactWriteItems(n: number, emailTag = 'load'): Promise<Item[]> {
+/** Every operation a create of contact `n` writes, conditions included: record, email guard, first timeline (audit) entry. */
+export async function contactWriteOps(n: number, emailTag = 'load'): Promise<WriteOp[]> {
   const { record, guards } = await contactRecord(n, emailTag);
   const { ops } = planRecordWrite({ model: contactModel, after: record, actor: loader, changeId: ulid() });
-  return [...ops, ...guards].flatMap((op) => (op.op === 'put' ? [op.item] : []));
+  return [...ops, ...guards];
+}
+
+/** Every item a create of contact `n` writes: record, email guard, first timeline (audit) entry. */
+export async function contactWriteItems(n: number, emailTag = 'load'): Promise<Item[]> {
+  return (await contactWriteOps(n, emailTag)).flatMap((op) => (op.op === 'put' ? [op.item] : []));
 }
 
 const BATCH_WRITE_LIMIT = 25;

@@ -104,6 +104,11 @@ export class DynamoDbCrmTable implements CrmTablePort {
   }
 
   async transactWrite(ops: readonly WriteOp[]): Promise<void> {
+    const failed = await this.tryTransactWrite(ops);
+    if (failed.length > 0) throw ops[failed[0]!]?.onConditionFailed?.() ?? new ConflictError('A concurrent change was detected; retry the request.');
+  }
+
+  async tryTransactWrite(ops: readonly WriteOp[]): Promise<readonly number[]> {
     const TransactItems = ops.map((op) => {
       const condition = conditionExpression(op.condition);
       switch (op.op) {
@@ -118,13 +123,14 @@ export class DynamoDbCrmTable implements CrmTablePort {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems }));
-        return;
+        return [];
       } catch (error) {
         if ((error as Error).name === 'ValidationException' && /item size/i.test((error as Error).message)) throw new RecordTooLargeError();
         if (!(error instanceof TransactionCanceledException)) throw error;
+        // One reason per operation, in order: every condition that failed is named.
         const reasons = error.CancellationReasons ?? [];
-        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
-        if (failed >= 0) throw ops[failed]?.onConditionFailed?.() ?? new ConflictError('A concurrent change was detected; retry the request.');
+        const failed = reasons.flatMap((reason, position) => (reason.Code === 'ConditionalCheckFailed' ? [position] : []));
+        if (failed.length > 0) return failed;
         // TransactionConflict: another transaction held one of the items. Safe to retry as is.
         const conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
         if (!conflicted) throw error;

@@ -142,10 +142,13 @@ export class CapacityLedgerTable implements CrmTablePort {
   }
 
   async transactWrite(ops: readonly WriteOp[]): Promise<void> {
-    ops.forEach((op) => {
-      const key = op.op === 'put' ? op.item : op.key;
-      if (!satisfies(op.condition, this.items.get(identity(key)))) throw op.onConditionFailed?.() ?? new ConflictError('A condition failed.');
-    });
+    const failed = await this.tryTransactWrite(ops);
+    if (failed.length > 0) throw ops[failed[0]!]!.onConditionFailed?.() ?? new ConflictError('A condition failed.');
+  }
+
+  async tryTransactWrite(ops: readonly WriteOp[]): Promise<readonly number[]> {
+    const failed = ops.flatMap((op, position) => (satisfies(op.condition, this.items.get(identity(op.op === 'put' ? op.item : op.key))) ? [] : [position]));
+    if (failed.length > 0) return failed;
     for (const op of ops) {
       const key = op.op === 'put' ? op.item : op.key;
       const before = this.items.get(identity(key));
@@ -159,6 +162,7 @@ export class CapacityLedgerTable implements CrmTablePort {
         this.unstore(key);
       }
     }
+    return [];
   }
 
   async deleteItems(keys: readonly ItemKey[]): Promise<void> {

@@ -2,70 +2,163 @@ import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { BatchItemFailedError, CrmError, UniqueValueTakenError, ValidationError } from '../shared/errors';
 import { zodIssues } from '../shared/zod-issues';
-import { createRecord } from './create-record';
+import { packTransactions } from '../shared/transactions';
+import { createRecord, planCreate, type PlannedCreate } from './create-record';
 import { findByUniqueValue } from './get-record';
 import { readingOnce, type RecordDependencies } from './record-dependencies';
 import type { CrmRecord, RecordModel } from './record-model';
 import { updateRecord } from './update-record';
 
 export const MAX_BATCH_INPUTS = 100;
+/** Transactions (or, for inputs written alone, records) in flight at once. */
 const PARALLEL_WRITES = 8;
+/** Times a transaction is written again without the inputs whose conditions failed, before the rest go one by one. */
+const TRANSACTION_ROUNDS = 3;
 
 export type BatchResult =
   | { readonly index: number; readonly outcome: 'created' | 'updated'; readonly record: CrmRecord }
   | { readonly index: number; readonly outcome: 'failed'; readonly error: CrmError };
 
-/**
- * Creates many records, each on its own (one bad input never blocks the others).
- * Types with a unique field upsert on it, so re-running an import creates no
- * duplicates: an existing email or domain updates that record instead. Inputs that
- * share a unique value run one after another, so they cannot race each other.
- */
 export interface BatchOptions {
   /** The dependencies of one input: an idempotent request gives each input ids derived from its key and position. */
   readonly depsFor?: (index: number) => RecordDependencies;
 }
 
+interface ValidInput {
+  readonly index: number;
+  readonly data: Record<string, unknown>;
+  /** The fields the input sent: only these overwrite a record an upsert finds, not the create defaults. */
+  readonly provided: Record<string, unknown>;
+}
+
+type PlannedInput = ValidInput & PlannedCreate;
+
+/**
+ * Creates many records, each on its own: one bad input never blocks the others, and there
+ * is one result per input. Types with a unique field upsert on it, so re-running an import
+ * creates no duplicates: an existing email or domain updates that record instead.
+ *
+ * New records are written many to a transaction (each keeps its guard, links and timeline
+ * entry, atomically), which costs what one transaction per record costs in capacity but
+ * a fraction of the round trips. An input whose condition fails there (its email taken,
+ * a linked record gone) is written alone instead, where the usual upsert and errors apply.
+ * Inputs that share a unique value run one after another, so they cannot race each other.
+ */
 export async function batchWriteRecords(requestDeps: RecordDependencies, model: RecordModel, inputs: readonly unknown[], actor: Actor, options: BatchOptions = {}): Promise<BatchResult[]> {
   requireCapability(actor, 'createRecords', `import ${model.collection}`);
   const shared = readingOnce(requestDeps);
+  // A fresh generator per call: an input written again after its transaction failed gets the same ids.
   const depsOf = (index: number): RecordDependencies => (options.depsFor ? { ...shared, ids: options.depsFor(index).ids } : shared);
+  const results = new Map<number, BatchResult>();
   const lanes = new Map<string, number[]>();
   inputs.forEach((input, index) => {
     const lane = uniqueValueOf(model, input) ?? `#${index}`;
     lanes.set(lane, [...(lanes.get(lane) ?? []), index]);
   });
 
-  const results: BatchResult[] = [];
-  const queue = [...lanes.values()];
-  const worker = async () => {
-    for (let lane = queue.shift(); lane; lane = queue.shift()) {
-      for (const index of lane) results.push(await writeOne(depsOf(index), model, inputs[index], index, actor));
+  const valid: ValidInput[] = [];
+  for (const index of [...lanes.values()].map((lane) => lane[0]!)) {
+    const parsed = parseInput(model, inputs[index], index);
+    if ('error' in parsed) results.set(index, parsed);
+    else valid.push(parsed);
+  }
+  const planned: PlannedInput[] = [];
+  await inParallel(valid, async (input) => {
+    try {
+      planned.push({ ...input, ...(await planCreate(depsOf(input.index), model, input.data, actor)) });
+    } catch (error) {
+      results.set(input.index, failure(error, input.index));
     }
-  };
-  await Promise.all(Array.from({ length: PARALLEL_WRITES }, worker));
-  return results.sort((a, b) => a.index - b.index);
+  });
+  planned.sort((a, b) => a.index - b.index);
+  const alone = await writeTogether(
+    shared,
+    planned,
+    (input) => results.set(input.index, { index: input.index, outcome: 'created', record: input.record }),
+    (input, error) => results.set(input.index, failure(error, input.index)),
+  );
+  await inParallel(alone, async (input) => results.set(input.index, await writeAlone(depsOf(input.index), model, input, actor)));
+
+  // The other inputs of a lane, in order, after its first.
+  await inParallel([...lanes.values()].filter((lane) => lane.length > 1), async (lane) => {
+    for (const index of lane.slice(1)) {
+      const parsed = parseInput(model, inputs[index], index);
+      results.set(index, 'error' in parsed ? parsed : await writeAlone(depsOf(index), model, parsed, actor));
+    }
+  });
+  return inputs.map((_, index) => results.get(index)!);
+}
+
+/**
+ * Writes planned inputs many to a transaction; answers the inputs to write alone: those
+ * whose conditions failed, and what still failed after a few rounds.
+ */
+async function writeTogether(
+  deps: RecordDependencies,
+  planned: readonly PlannedInput[],
+  written: (input: PlannedInput) => void,
+  failed: (input: PlannedInput, error: unknown) => void,
+): Promise<PlannedInput[]> {
+  const alone: PlannedInput[] = [];
+  await inParallel(packTransactions(planned), async (transaction) => {
+    let pending = transaction;
+    for (let round = 1; ; round++) {
+      let failedOps: readonly number[];
+      try {
+        failedOps = await deps.table.tryTransactWrite(pending.ops);
+      } catch (error) {
+        // Cancelled without a failed condition (contention, an item too large): each input alone tells which.
+        if (error instanceof CrmError) return void alone.push(...pending.writes);
+        // Anything else leaves unknown whether the transaction landed: writing again could duplicate.
+        return pending.writes.forEach((input) => failed(input, error));
+      }
+      if (failedOps.length === 0) return pending.writes.forEach(written);
+      const failing = new Set(failedOps.flatMap((position) => pending.owners[position]!));
+      alone.push(...failing);
+      const rest = pending.writes.filter((input) => !failing.has(input));
+      if (rest.length === 0) return;
+      if (round === TRANSACTION_ROUNDS) return void alone.push(...rest);
+      // The rest touch no item any failing input touches, so they fit one transaction again.
+      pending = packTransactions(rest)[0]!;
+    }
+  });
+  return alone;
+}
+
+function parseInput(model: RecordModel, input: unknown, index: number): ValidInput | (BatchResult & { readonly error: CrmError }) {
+  const parsed = model.createSchema.safeParse(input);
+  if (!parsed.success) return { index, outcome: 'failed', error: zodIssues(parsed.error, `inputs.${index}`) };
+  const sent = new Set(Object.keys(input as object));
+  return { index, data: parsed.data, provided: Object.fromEntries(Object.entries(parsed.data).filter(([field]) => sent.has(field))) };
+}
+
+async function writeAlone(deps: RecordDependencies, model: RecordModel, input: ValidInput, actor: Actor): Promise<BatchResult> {
+  try {
+    return await upsert(deps, model, input.data, input.provided, input.index, actor);
+  } catch (error) {
+    return failure(error, input.index);
+  }
+}
+
+function failure(error: unknown, index: number): BatchResult {
+  // An unexpected failure of one input must not abort the batch after others were written.
+  if (!(error instanceof CrmError)) return { index, outcome: 'failed', error: new BatchItemFailedError(error) };
+  return { index, outcome: 'failed', error: error instanceof ValidationError ? namingTheInput(error, index) : error };
+}
+
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL_WRITES, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
 }
 
 function uniqueValueOf(model: RecordModel, input: unknown): string | undefined {
   const field = model.uniqueField;
   const value = field && typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[field.field] : undefined;
   return field && typeof value === 'string' ? field.normalize(value) : undefined;
-}
-
-async function writeOne(deps: RecordDependencies, model: RecordModel, input: unknown, index: number, actor: Actor): Promise<BatchResult> {
-  const parsed = model.createSchema.safeParse(input);
-  if (!parsed.success) return { index, outcome: 'failed', error: zodIssues(parsed.error, `inputs.${index}`) };
-  // Only what the input sent may overwrite an existing record, not the create defaults.
-  const sent = new Set(Object.keys(input as object));
-  const provided = Object.fromEntries(Object.entries(parsed.data).filter(([field]) => sent.has(field)));
-  try {
-    return await upsert(deps, model, parsed.data, provided, index, actor);
-  } catch (error) {
-    // An unexpected failure of one input must not abort the batch after others were written.
-    if (!(error instanceof CrmError)) return { index, outcome: 'failed', error: new BatchItemFailedError(error) };
-    return { index, outcome: 'failed', error: error instanceof ValidationError ? namingTheInput(error, index) : error };
-  }
 }
 
 /** The use cases name fields of the body they were given (`body.companyIds`); in a batch that body is `inputs.<index>`. */

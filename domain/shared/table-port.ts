@@ -59,6 +59,13 @@ export interface CrmTablePort {
   query(query: KeyQuery, page: { limit: number; startKey?: PageKey }): Promise<QueryPage>;
   /** All-or-nothing. Throws the failing op's `onConditionFailed()` error, or ConflictError. */
   transactWrite(ops: readonly WriteOp[]): Promise<void>;
+  /**
+   * All-or-nothing too, for writes that do not depend on each other (the records of an
+   * import, many to a transaction): when conditions fail, nothing is written and the answer
+   * is the position of every operation whose condition failed, so the caller can write the
+   * others again without them. Empty when everything was written.
+   */
+  tryTransactWrite(ops: readonly WriteOp[]): Promise<readonly number[]>;
   /** Unconditional, idempotent deletes of many items (cascade clean-up). */
   deleteItems(keys: readonly ItemKey[]): Promise<void>;
   /** Unconditional puts of many items; idempotent when the keys are deterministic. */

@@ -172,6 +172,33 @@ describe('contacts over HTTP', () => {
     expect(tooMany.status).toBe(400);
   });
 
+  it('writes a batch many to a transaction, and an input whose condition fails there on its own', async () => {
+    type BatchResults = { results: { index: number; status: number; record?: Contact & { lastName?: string; title?: string }; error?: Problem }[] };
+    const company = await api.request<{ id: string }>('POST', '/v1/companies', { body: { name: 'Grouped Inc' } });
+    const held = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'held@example.com', firstName: 'Held' } });
+    const inputs = [
+      // Forty new contacts of one company: their checks of the company are one check per transaction.
+      ...Array.from({ length: 40 }, (_, n) => ({ email: `grouped${n}@example.com`, companyIds: [company.json!.id] })),
+      { email: 'HELD@example.com', title: 'VP' },
+      { email: 'twice@example.com', firstName: 'First' },
+      { email: 'twice@example.com', lastName: 'Second' },
+      { email: 'orphan@example.com', companyIds: ['NO-SUCH-COMPANY'] },
+    ];
+    const batch = await api.request<BatchResults>('POST', '/v1/contacts/batch', { body: { inputs } });
+    expect(batch.status).toBe(207);
+    const results = batch.json!.results;
+    expect(results.map((result) => result.status)).toEqual([...Array<number>(40).fill(201), 200, 201, 200, 400]);
+    expect(results[40]!.record).toMatchObject({ id: held.json!.id, firstName: 'Held', title: 'VP', version: 2 });
+    expect(results[42]!.record).toMatchObject({ id: results[41]!.record!.id, firstName: 'First', lastName: 'Second', version: 2 });
+    expect(results[43]!.error!.errors![0]!.field).toBe('inputs.43.companyIds');
+
+    const ofCompany = await api.request<Page<Contact>>('GET', `/v1/contacts?companyId=${company.json!.id}&limit=100`);
+    expect(ofCompany.json!.items.map((contact) => contact.id).sort()).toEqual(results.slice(0, 40).map((result) => result.record!.id).sort());
+    const timeline = await api.request<Page<{ kind: string }>>('GET', `/v1/contacts/${results[7]!.record!.id}/timeline`);
+    expect(timeline.json!.items.map((entry) => entry.kind)).toEqual(['created']);
+    expect((await api.request<Contact>('GET', `/v1/contacts/${results[7]!.record!.id}`)).json).toEqual(results[7]!.record);
+  });
+
   it('validates custom properties against their definitions', async () => {
     const defined = await api.request('POST', '/v1/properties/contacts', { body: { name: 'tier', label: 'Tier', type: 'enum', options: [{ value: 'gold', label: 'Gold' }] } });
     expect(defined.status).toBe(201);

@@ -4,15 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKey, mintToken } from '../../local/local-jwt';
 import { scanningClient } from '../../migrations/table-scan';
+import { startDelayingProxy, type DelayingProxy } from '../support/delaying-proxy';
 import { createTestTable, type TestTable } from '../support/local-dynamodb';
 
 /**
  * A request with an Idempotency-Key whose process dies half-way: the crash test that
  * found a retry re-running a whole batch (124 activities for 100 inputs). The gateway
- * runs in a child process that is killed while it writes; a retry is refused while the
+ * runs in a child process that is killed while it writes (a batch is written a few
+ * transactions at a time; the second is held back, so the kill lands between them); a retry is refused while the
  * key is in progress (until the dead invocation's timeout), then runs and finds what the
  * first attempt wrote instead of writing it again.
  */
@@ -22,21 +24,25 @@ const FUNCTION_TIMEOUT_SECONDS = 3;
 const INPUTS = 100;
 
 let table: TestTable;
+let slowTable: DelayingProxy;
 let signingKeyFile: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   table = await createTestTable();
+  // The first batch's second transaction is held back, long enough to kill the process after its first landed.
+  slowTable = await startDelayingProxy(table.endpoint, (operation, earlier) => (operation === 'TransactWriteItems' && earlier === 1 ? 2_000 : 0));
   signingKeyFile = join(await mkdtemp(join(tmpdir(), 'crm-crash-')), 'signing-key.json');
   await loadOrCreateSigningKey(signingKeyFile);
 });
+afterAll(() => slowTable.close());
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
 async function startGatewayProcess(): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', GATEWAY_PROCESS], {
-    env: { ...process.env, TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, SIGNING_KEY_FILE: signingKeyFile, FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS) },
+    env: { ...process.env, TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: slowTable.endpoint, SIGNING_KEY_FILE: signingKeyFile, FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);

@@ -25,6 +25,16 @@ describe('DynamoDbCrmTable on DynamoDB Local', () => {
     expect(await table.getItem({ pk: 'CONTACT#T2', sk: 'RECORD' })).toBeUndefined();
   });
 
+  it('names every operation whose condition failed when asked to try, and writes nothing', async () => {
+    await table.transactWrite([{ op: 'put', item: record('R1'), condition: { kind: 'absent' } }]);
+    await table.transactWrite([{ op: 'put', item: record('R3'), condition: { kind: 'absent' } }]);
+    const ops = ['R0', 'R1', 'R2', 'R3', 'R4'].map((id) => ({ op: 'put' as const, item: record(id), condition: { kind: 'absent' as const } }));
+    expect(await table.tryTransactWrite(ops)).toEqual([1, 3]);
+    expect(await table.getItem({ pk: 'CONTACT#R0', sk: 'RECORD' })).toBeUndefined();
+    expect(await table.tryTransactWrite([ops[0]!, ops[2]!, ops[4]!])).toEqual([]);
+    expect(await table.getItems(['R0', 'R2', 'R4'].map((id) => ({ pk: `CONTACT#${id}`, sk: 'RECORD' })))).toHaveLength(3);
+  });
+
   it('treats tombstones as not live and checks versions', async () => {
     await table.transactWrite([{ op: 'put', item: record('V1', { version: 3 }) }]);
     await expect(table.transactWrite([{ op: 'put', item: record('V1', { version: 4 }), condition: { kind: 'liveAtVersion', version: 2 } }])).rejects.toBeInstanceOf(ConflictError);

@@ -39,6 +39,7 @@ function arrayTable(items: Item[]): CrmTablePort & { starts: (PageKey | undefine
     getItem: async () => undefined,
     getItems: async () => [],
     transactWrite: async () => undefined,
+    tryTransactWrite: async () => [],
     deleteItems: async () => undefined,
     putItems: async () => undefined,
   };

@@ -9,7 +9,7 @@ export async function createThroughBatch(api: BenchApi, collection: string, inpu
   const ids: string[] = [];
   for (let start = 0; start < inputs.length; start += BATCH_SIZE) {
     const { body } = await api.call('POST', `/v1/${collection}/batch`, { inputs: inputs.slice(start, start + BATCH_SIZE) }, 200);
-    ids.push(...(body.results as { id: string }[]).map((result) => result.id));
+    ids.push(...(body.results as { record: { id: string } }[]).map((result) => result.record.id));
   }
   return ids;
 }

@@ -30,11 +30,12 @@ const owners = ['user-alice', 'user-bob', 'user-carmen', 'user-dev'];
 const dealStages = ['appointment_scheduled', 'qualified_to_buy', 'presentation_scheduled', 'decision_maker_bought_in', 'contract_sent', 'closed_won', 'closed_lost'];
 
 interface BatchResponse {
-  results: { index: number; status: number; id?: string; error?: { detail: string } }[];
+  results: { index: number; status: number; record?: { id: string }; error?: { detail: string } }[];
 }
 
-async function batch(collection: string, inputs: unknown[]): Promise<BatchResponse['results']> {
-  const results: BatchResponse['results'] = [];
+/** Each input's outcome, by its position in `inputs`: its status, and the id of the record it wrote. */
+async function batch(collection: string, inputs: unknown[]): Promise<{ index: number; status: number; id?: string }[]> {
+  const results: { index: number; status: number; id?: string }[] = [];
   for (let start = 0; start < inputs.length; start += 100) {
     const response = await fetch(`${baseUrl}/v1/${collection}/batch`, {
       method: 'POST',
@@ -45,7 +46,7 @@ async function batch(collection: string, inputs: unknown[]): Promise<BatchRespon
     const body = (await response.json()) as BatchResponse;
     for (const result of body.results) {
       if (result.error) console.warn(`${collection}[${start + result.index}]: ${result.error.detail}`);
-      results.push({ ...result, index: start + result.index });
+      results.push({ index: start + result.index, status: result.status, ...(result.record ? { id: result.record.id } : {}) });
     }
   }
   return results;

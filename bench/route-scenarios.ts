@@ -34,6 +34,12 @@ export interface PreparedScenario {
    * fresh items (same shape, same sizes) instead of colliding with the route's.
    */
   rawSubstitutions(i: number, response: ApiResponse): Map<string, string>;
+  /**
+   * The request only reads: it is sent once untimed first, so the route and its raw replay
+   * both read items DynamoDB Local has just read (it caches pages, and otherwise only the
+   * replay, which always follows the route, would find them warm).
+   */
+  readonly readsOnly?: boolean;
 }
 
 export interface Minimum {
@@ -54,7 +60,7 @@ export interface RouteScenario {
   prepare(context: ScenarioContext, count: number): Promise<PreparedScenario>;
 }
 
-const readOnly = (request: (i: number) => ScenarioRequest): PreparedScenario => ({ request, rawSubstitutions: () => new Map() });
+const readOnly = (request: (i: number) => ScenarioRequest): PreparedScenario => ({ request, rawSubstitutions: () => new Map(), readsOnly: true });
 /** Same length as "route", so substituted items keep their size. */
 const RAW_EMAIL_TAG = 'rawxx';
 

@@ -16,8 +16,8 @@ const runtime = createRuntime();
 export const handler = apiHandler(
   propertyOperations,
   {
-    createProperty: async ({ params, body, actor }) => {
-      const definition = await createPropertyDefinition(runtime, params.objectType, body, actor);
+    createProperty: async ({ params, body, actor, idempotencyKey }) => {
+      const definition = await createPropertyDefinition(runtime, params.objectType, body, actor, { idempotent: idempotencyKey !== undefined });
       return created(`/v1/properties/${params.objectType}/${definition.name}`, definition);
     },
     listProperties: async ({ params, query, actor }) => ({ status: 200, body: await listPropertyDefinitions(runtime, params.objectType, query, actor) }),

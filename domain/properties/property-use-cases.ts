@@ -66,7 +66,18 @@ async function requireDefinition(deps: PropertyDependencies, objectType: ObjectT
   return propertyDefinitionOfItem(item);
 }
 
-export async function createPropertyDefinition(deps: PropertyDependencies, objectType: ObjectTypeParam, input: PropertyCreate, actor: Actor): Promise<PropertyDefinition> {
+/**
+ * Defines a custom property. A definition's key is its name, so an idempotent request
+ * retried after a crash finds the definition its first attempt wrote: when that definition
+ * is exactly what the request asks for, it is the answer rather than a 409.
+ */
+export async function createPropertyDefinition(
+  deps: PropertyDependencies,
+  objectType: ObjectTypeParam,
+  input: PropertyCreate,
+  actor: Actor,
+  options: { readonly idempotent?: boolean } = {},
+): Promise<PropertyDefinition> {
   requireCapability(actor, 'manageSchema', 'define properties');
   const existing = await propertyDefinitionsFor(deps, objectTypeOf[objectType]);
   if (existing.length >= MAX_PROPERTIES_PER_TYPE) {
@@ -74,17 +85,29 @@ export async function createPropertyDefinition(deps: PropertyDependencies, objec
   }
   const now = deps.clock.now().toISOString();
   const definition: PropertyDefinition = { ...input, objectType, createdAt: now, updatedAt: now, version: 1 };
-  await deps.table.transactWrite([
-    {
-      op: 'put',
-      item: toItem(definition),
-      condition: { kind: 'absent' },
-      onConditionFailed: () => new ConflictError(`Property ${input.name} already exists on ${objectType}.`, { field: 'name' }),
-    },
-    audit(deps, actor, definition, now, 'created'),
-  ]);
-  return definition;
+  try {
+    await deps.table.transactWrite([
+      {
+        op: 'put',
+        item: toItem(definition),
+        condition: { kind: 'absent' },
+        onConditionFailed: () => new ConflictError(`Property ${input.name} already exists on ${objectType}.`, { field: 'name' }),
+      },
+      audit(deps, actor, definition, now, 'created'),
+    ]);
+    return definition;
+  } catch (error) {
+    if (!(error instanceof ConflictError) || !options.idempotent) throw error;
+    const existing = await deps.table.getItem(propertyDefinitionKeys.definition(objectTypeOf[objectType], input.name));
+    const found = existing ? propertyDefinitionOfItem(existing) : undefined;
+    if (!found || !definesTheSame(found, input)) throw error;
+    return found;
+  }
 }
+
+const definesTheSame = (definition: PropertyDefinition, input: PropertyCreate) =>
+  JSON.stringify([definition.name, definition.label, definition.type, definition.description ?? null, definition.options ?? null]) ===
+  JSON.stringify([input.name, input.label, input.type, input.description ?? null, input.options ?? null]);
 
 export async function updatePropertyDefinition(
   deps: PropertyDependencies,

@@ -203,6 +203,18 @@ describe('properties', () => {
     expect((await api.request('DELETE', '/v1/properties/deals/renewal_date')).status).toBe(204);
     expect((await api.request('GET', '/v1/properties/deals/renewal_date')).status).toBe(404);
   });
+
+  it('answers a retried create whose first attempt wrote the definition (a crash before the response was kept) with that definition', async () => {
+    const body = { name: 'tier', label: 'Tier', type: 'enum', options: [{ value: 'gold', label: 'Gold' }] };
+    // What a crash after the write leaves: the definition, and no stored response for the key.
+    expect((await api.request('POST', '/v1/properties/companies', { body })).status).toBe(201);
+    const retried = await api.request<{ name: string; version: number }>('POST', '/v1/properties/companies', { body, headers: { 'idempotency-key': 'define-tier' } });
+    expect(retried.status).toBe(201);
+    expect(retried.json).toMatchObject({ name: 'tier', version: 1 });
+    // Without a key it is a second definition of the name; with a key and another body, not the same request.
+    expect((await api.request('POST', '/v1/properties/companies', { body })).status).toBe(409);
+    expect((await api.request('POST', '/v1/properties/companies', { body: { ...body, label: 'Level' }, headers: { 'idempotency-key': 'define-level' } })).status).toBe(409);
+  });
 });
 
 describe('meta', () => {

@@ -107,8 +107,8 @@ describe('contacts over HTTP', () => {
 
   it('replays a retried POST with the same Idempotency-Key and refuses a different body', async () => {
     const headers = { 'idempotency-key': 'import-42' };
-    const first = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers });
-    const retry = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers });
+    const first = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com', firstName: 'Once' }, headers });
+    const retry = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com', firstName: 'Once' }, headers });
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
     // The first answer's status and Location, with the record as it is now.
@@ -117,13 +117,13 @@ describe('contacts over HTTP', () => {
     expect(retry.headers.get('etag')).toBe('"1"');
     expect(retry.headers.get('location')).toBe(`/v1/contacts/${first.json!.id}`);
     // The same body written differently (key order, spacing) is the same request.
-    const reordered = await api.request<Contact>('POST', '/v1/contacts', { body: '{ "email" :  "once@example.com" }', headers: { ...headers, 'content-type': 'application/json' } });
+    const reordered = await api.request<Contact>('POST', '/v1/contacts', { body: '{ "firstName": "Once",  "email" :  "once@example.com" }', headers: { ...headers, 'content-type': 'application/json' } });
     expect(reordered.status).toBe(201);
     expect(reordered.headers.get('idempotent-replayed')).toBe('true');
     const reused = await api.request<Problem>('POST', '/v1/contacts', { body: { email: 'other@example.com' }, headers });
     expect(reused.status).toBe(422);
     // The refused request must not have destroyed the stored response.
-    expect((await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com' }, headers })).json!.id).toBe(first.json!.id);
+    expect((await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com', firstName: 'Once' }, headers })).json!.id).toBe(first.json!.id);
   });
 
   it('scopes Idempotency-Key to the exact target and caller, and only to POSTs', async () => {

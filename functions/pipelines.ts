@@ -2,7 +2,7 @@ import { createRuntime } from '../adapters/runtime';
 import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipeline } from '../domain/pipelines/pipeline-use-cases';
 import { apiHandler } from './http/api-handler';
 import { pipelineOperations } from './http/contract/pipelines';
-import { idempotentIds } from './http/idempotency';
+import { withIdempotentIds } from './http/idempotency';
 import { idempotencyFor } from './http/idempotency-store';
 import { created, withEtag } from './http/responses';
 
@@ -11,8 +11,8 @@ const runtime = createRuntime();
 export const handler = apiHandler(
   pipelineOperations,
   {
-    createPipeline: async ({ body, actor, idempotencyKey }) => {
-      const pipeline = await createPipeline(idempotencyKey ? { ...runtime, ids: idempotentIds(actor, idempotencyKey, 'pipeline') } : runtime, body, actor);
+    createPipeline: async (request) => {
+      const pipeline = await createPipeline(withIdempotentIds(runtime, request, 'pipeline'), request.body, request.actor);
       return created(`/v1/pipelines/${pipeline.id}`, pipeline);
     },
     listPipelines: async ({ query, actor }) => ({ status: 200, body: await listPipelines(runtime, query, actor) }),

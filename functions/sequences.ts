@@ -5,7 +5,7 @@ import { enrollContact, getEnrollment, listEnrollments, stopEnrollment } from '.
 import { createSequence, getSequence, listSequences, updateSequence } from '../domain/sequences/sequence-use-cases';
 import { apiHandler } from './http/api-handler';
 import { sequenceOperations } from './http/contract/sequences';
-import { idempotentIds } from './http/idempotency';
+import { withIdempotentIds } from './http/idempotency';
 import { idempotencyFor } from './http/idempotency-store';
 import { created, withEtag } from './http/responses';
 
@@ -14,15 +14,15 @@ const runtime = createRuntime();
 export const handler = apiHandler(
   sequenceOperations,
   {
-    createSequence: async ({ body, actor, idempotencyKey }) => {
-      const sequence = await createSequence(idempotencyKey ? { ...runtime, ids: idempotentIds(actor, idempotencyKey, 'sequence') } : runtime, body, actor);
+    createSequence: async (request) => {
+      const sequence = await createSequence(withIdempotentIds(runtime, request, 'sequence'), request.body, request.actor);
       return created(`/v1/sequences/${sequence.id}`, sequence);
     },
     listSequences: async ({ query, actor }) => ({ status: 200, body: await listSequences(runtime, query, actor) }),
     getSequence: async ({ params, actor }) => withEtag(200, await getSequence(runtime, params.id, actor)),
     updateSequence: async ({ params, body, actor, ifMatch }) => withEtag(200, await updateSequence(runtime, params.id, body, actor, ifMatch)),
     enrollContact: async ({ params, body, actor, idempotencyKey }) => {
-      const deps = idempotencyKey ? { ...runtime, ids: idempotentIds(actor, idempotencyKey, 'enrollment', params.id) } : runtime;
+      const deps = withIdempotentIds(runtime, { actor, idempotencyKey }, 'enrollment', params.id);
       const enrollment = await enrollContact(deps, params.id, body.contactId, actor);
       metrics.addMetric('SequenceEnrollments', MetricUnit.Count, 1);
       return created(`/v1/sequences/${params.id}/enrollments/${body.contactId}`, enrollment);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/shared/actor';
 import type { IdGenerator } from '../../domain/shared/table-port';
-import type { ApiResult } from './api-operation';
+import type { ApiRequest, ApiResult } from './api-operation';
 
 /**
  * Idempotency-Key, as the HTTP layer sees it. A request with a key runs once per key,
@@ -13,7 +13,7 @@ import type { ApiResult } from './api-operation';
  * problem type, so nothing is left to erase when a contact is deleted.
  *
  * What a request creates gets ids derived from the caller, the key and what it is about
- * (idempotentIds), so a request that ran again after a crash finds its own records
+ * (withIdempotentIds), so a request that ran again after a crash finds its own records
  * instead of making new ones.
  */
 export interface IdempotentCall {
@@ -96,8 +96,14 @@ export function idOfIdempotentRequest(actor: Actor, idempotencyKey: string, ...s
   return createHash('sha256').update(JSON.stringify([actor.type, actor.id, idempotencyKey, ...scope])).digest('base64url').slice(0, 32);
 }
 
-/** Ids for what one idempotent request (or one input of a batch) creates: the same sequence on every retry. */
-export function idempotentIds(actor: Actor, idempotencyKey: string, ...scope: string[]): IdGenerator {
+/**
+ * `deps` for what one request (or one input of a batch) creates: with an Idempotency-Key,
+ * its ids are derived from the caller, the key and `scope`, the same sequence on every
+ * retry, so a retry finds its own records; without a key, `deps` as they are.
+ */
+export function withIdempotentIds<D extends { readonly ids: IdGenerator }>(deps: D, request: Pick<ApiRequest, 'actor' | 'idempotencyKey'>, ...scope: string[]): D {
+  const key = request.idempotencyKey;
+  if (key === undefined) return deps;
   let made = 0;
-  return { next: () => idOfIdempotentRequest(actor, idempotencyKey, ...scope, String(made++)) };
+  return { ...deps, ids: { next: () => idOfIdempotentRequest(request.actor, key, ...scope, String(made++)) } };
 }

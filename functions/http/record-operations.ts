@@ -10,7 +10,7 @@ import { updateRecord } from '../../domain/records/update-record';
 import { logger } from '../../adapters/logger';
 import type { ApiRequest, Implementations } from './api-operation';
 import type { RecordOperations } from './contract/records';
-import { idempotentIds } from './idempotency';
+import { withIdempotentIds } from './idempotency';
 import { problemOf, statusOf } from './problem-details';
 import { created, withEtag } from './responses';
 
@@ -19,9 +19,7 @@ const SWEEP_RESERVE_MS = 8_000;
 /** The record use cases behind the seven record operations of one type. */
 export function recordImplementations(deps: RecordDependencies, model: RecordModel, modelOf: ModelLookup): Implementations<RecordOperations> {
   const location = (id: string) => `/v1/${model.collection}/${id}`;
-  /** With an Idempotency-Key, what the request creates gets ids derived from it: a retry finds its own records. */
-  const depsFor = (request: ApiRequest, ...scope: string[]): RecordDependencies =>
-    request.idempotencyKey ? { ...deps, ids: idempotentIds(request.actor, request.idempotencyKey, model.type, ...scope) } : deps;
+  const depsFor = (request: ApiRequest, ...scope: string[]): RecordDependencies => withIdempotentIds(deps, request, model.type, ...scope);
   return {
     create: async (request) => {
       const record = await createRecord(depsFor(request, 'create'), model, request.body, request.actor);

@@ -4,6 +4,7 @@ import { operation } from '../api-operation';
 // Not strict: link trackers and mail security gateways append their own parameters (utm_*, …).
 const unsubscribeQuery = z.object({ token: z.string().check(z.minLength(3), z.maxLength(256), z.meta({ description: 'From the link in the email.' })) });
 const htmlPage = z.string().check(z.meta({ description: 'An HTML page for the recipient.' }));
+const invalidLinkPage = { status: 400, description: 'A page saying the link is not valid (cut short or altered)', schema: htmlPage, contentType: 'text/html' };
 
 export const unsubscribeOperations = {
   confirmUnsubscribe: operation({
@@ -14,7 +15,7 @@ export const unsubscribeOperations = {
     public: true,
     query: unsubscribeQuery,
     success: { status: 200, description: 'The confirmation page', schema: htmlPage, contentType: 'text/html' },
-    otherResponses: [{ status: 400, description: 'A page saying the link is not valid (cut short or altered)', schema: htmlPage, contentType: 'text/html' }],
+    otherResponses: [invalidLinkPage],
   }),
   unsubscribe: operation({
     routeKey: 'POST /unsubscribe',
@@ -24,6 +25,6 @@ export const unsubscribeOperations = {
     public: true,
     query: unsubscribeQuery,
     success: { status: 200, description: 'A page saying the address is unsubscribed', schema: htmlPage, contentType: 'text/html' },
-    otherResponses: [{ status: 400, description: 'A page saying the link is not valid (cut short or altered)', schema: htmlPage, contentType: 'text/html' }],
+    otherResponses: [invalidLinkPage],
   }),
 };

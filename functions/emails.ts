@@ -15,8 +15,9 @@ const runtime = createEmailRuntime();
 export const handler = apiHandler(
   emailOperations,
   {
-    sendContactEmail: async ({ params, body, actor, idempotencyKey }) => {
-      const messageId = idempotencyKey ? idOfIdempotentRequest(actor, idempotencyKey, 'email', params.id) : undefined;
+    sendContactEmail: async (request) => {
+      const { params, body, actor, idempotencyKey } = request;
+      const messageId = idempotencyKey ? idOfIdempotentRequest({ ...request, idempotencyKey }, 'email', params.id) : undefined;
       const message = await sendEmailToContact(runtime, { contactId: params.id, ...body, source: { kind: 'api' }, ...(messageId ? { messageId } : {}) }, actor);
       metrics.addMetric('EmailsSent', MetricUnit.Count, 1);
       return created(`/v1/emails/${message.id}`, message);

@@ -21,9 +21,9 @@ export const handler = apiHandler(
     listSequences: async ({ query, actor }) => ({ status: 200, body: await listSequences(runtime, query, actor) }),
     getSequence: async ({ params, actor }) => withEtag(200, await getSequence(runtime, params.id, actor)),
     updateSequence: async ({ params, body, actor, ifMatch }) => withEtag(200, await updateSequence(runtime, params.id, body, actor, ifMatch)),
-    enrollContact: async ({ params, body, actor, idempotencyKey }) => {
-      const deps = withIdempotentIds(runtime, { actor, idempotencyKey }, 'enrollment', params.id);
-      const enrollment = await enrollContact(deps, params.id, body.contactId, actor);
+    enrollContact: async (request) => {
+      const { params, body, actor } = request;
+      const enrollment = await enrollContact(withIdempotentIds(runtime, request, 'enrollment', params.id), params.id, body.contactId, actor);
       metrics.addMetric('SequenceEnrollments', MetricUnit.Count, 1);
       return created(`/v1/sequences/${params.id}/enrollments/${body.contactId}`, enrollment);
     },

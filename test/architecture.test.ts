@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allOperations } from '../functions/http/contract';
-import { functionsTriggeredBy, routeKeysOf } from '../functions/manifest';
+import { functionManifest, functionsTriggeredBy, routeKeysOf } from '../functions/manifest';
+import { RETRY_BUDGET_MS } from '../domain/shared/optimistic-retry';
 
 const root = join(import.meta.dirname, '..');
 const sourceFiles = (folder: string): string[] =>
@@ -40,6 +41,13 @@ describe('architecture rules', () => {
     const documented = readFileSync(join(root, 'docs', 'data-model.md'), 'utf8');
     expect(patterns.length).toBeGreaterThan(10);
     expect(patterns.filter((pattern) => !documented.includes(`| ${pattern} |`))).toEqual([]);
+  });
+
+  it('gives every function that writes the time to retry lost races and still answer (the 409 before its timeout)', () => {
+    const tooShort = Object.entries(functionManifest)
+      .filter(([, declaration]) => declaration.tableAccess !== 'read' && declaration.tableAccess !== 'none' && declaration.timeoutSeconds * 1000 < RETRY_BUDGET_MS + 5_000)
+      .map(([name, declaration]) => `${name} (${declaration.timeoutSeconds} s)`);
+    expect(tooShort).toEqual([]);
   });
 
   it('builds every Lambda in the one middy stack of functions/lambda-handler.ts', () => {

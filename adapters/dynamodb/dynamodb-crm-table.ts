@@ -10,12 +10,21 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ContentionError, ConflictError, InvalidCursorError, RecordTooLargeError } from '../../domain/shared/errors';
+import { ContentionError, ConflictError, InvalidCursorError, RecordTooLargeError, ServiceUnavailableError } from '../../domain/shared/errors';
 import type { CrmTablePort, Item, ItemKey, KeyQuery, PageKey, QueryPage, WriteCondition, WriteOp } from '../../domain/shared/table-port';
 
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const TRANSACTION_ATTEMPTS = 4;
+/** Cancellation reasons that mean a partition was over its limits (DynamoDB's TransactWriteItems reference). */
+const THROTTLED_REASONS: ReadonlySet<string> = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+/** Which record the contended transaction wrote first, by its entity and id, never by its table key. */
+function contentionOn(ops: readonly WriteOp[]): ContentionError {
+  const first = ops[0];
+  const item = first?.op === 'put' ? first.item : undefined;
+  return new ContentionError(typeof item?.entity === 'string' ? item.entity : 'item', typeof item?.id === 'string' ? item.id : 'unknown');
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoff = (attempt: number) => sleep(Math.random() * 20 * 2 ** attempt);
@@ -131,10 +140,15 @@ export class DynamoDbCrmTable implements CrmTablePort {
         const reasons = error.CancellationReasons ?? [];
         const failed = reasons.flatMap((reason, position) => (reason.Code === 'ConditionalCheckFailed' ? [position] : []));
         if (failed.length > 0) return failed;
-        // TransactionConflict: another transaction held one of the items. Safe to retry as is.
+        // Another transaction held one of the items, or a partition was over its throughput: nothing
+        // was written, and the SDK does not retry a cancelled transaction. Safe to send again as is.
         const conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
-        if (!conflicted) throw error;
-        if (attempt >= TRANSACTION_ATTEMPTS) throw new ContentionError('item', ops[0] && 'item' in ops[0] ? String(ops[0].item.pk) : 'unknown');
+        const throttled = reasons.some((reason) => reason.Code !== undefined && THROTTLED_REASONS.has(reason.Code));
+        if (!conflicted && !throttled) throw error;
+        if (attempt >= TRANSACTION_ATTEMPTS) {
+          if (throttled) throw new ServiceUnavailableError('The table is over its throughput for these items right now; nothing was written, retry the request.', { cause: error });
+          throw contentionOn(ops);
+        }
         await backoff(attempt);
       }
     }

@@ -1,3 +1,4 @@
+import { inParallel } from '../shared/in-parallel';
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { BatchItemFailedError, CrmError, UniqueValueTakenError, ValidationError } from '../shared/errors';
@@ -48,11 +49,16 @@ export async function batchWriteRecords(requestDeps: RecordDependencies, model: 
   requireCapability(actor, 'createRecords', `import ${model.collection}`);
   const shared = readingOnce(requestDeps);
   // A fresh generator per call: an input written again after its transaction failed gets the same ids.
-  const depsOf = (index: number): RecordDependencies => (options.depsFor ? { ...shared, ids: options.depsFor(index).ids } : shared);
+  const idsOf = (index: number) => (options.depsFor ? { ids: options.depsFor(index).ids } : {});
+  const depsOf = (index: number): RecordDependencies => ({ ...shared, ...idsOf(index) });
+  // An input written alone reads pipelines and definitions afresh: the shared reads may be
+  // what made its transaction fail (a pipeline changed since, so its version check did).
+  const aloneDepsOf = (index: number): RecordDependencies => ({ ...requestDeps, ...idsOf(index) });
   const results = new Map<number, BatchResult>();
   const lanes = new Map<string, number[]>();
   inputs.forEach((input, index) => {
-    const lane = uniqueValueOf(model, input) ?? `#${index}`;
+    const value = uniqueValueOf(model, input);
+    const lane = value === undefined ? `input ${index}` : `value ${value}`;
     lanes.set(lane, [...(lanes.get(lane) ?? []), index]);
   });
 
@@ -63,7 +69,7 @@ export async function batchWriteRecords(requestDeps: RecordDependencies, model: 
     else valid.push(parsed);
   }
   const planned: PlannedInput[] = [];
-  await inParallel(valid, async (input) => {
+  await inParallel(valid, PARALLEL_WRITES, async (input) => {
     try {
       planned.push({ ...input, ...(await planCreate(depsOf(input.index), model, input.data, actor)) });
     } catch (error) {
@@ -77,10 +83,10 @@ export async function batchWriteRecords(requestDeps: RecordDependencies, model: 
     (input) => results.set(input.index, { index: input.index, outcome: 'created', record: input.record }),
     (input, error) => results.set(input.index, failure(error, input.index)),
   );
-  await inParallel(alone, async (input) => results.set(input.index, await writeAlone(depsOf(input.index), model, input, actor)));
+  await inParallel(alone, PARALLEL_WRITES, async (input) => results.set(input.index, await writeAlone(aloneDepsOf(input.index), model, input, actor)));
 
   // The other inputs of a lane, in order, after its first.
-  await inParallel([...lanes.values()].filter((lane) => lane.length > 1), async (lane) => {
+  await inParallel([...lanes.values()].filter((lane) => lane.length > 1), PARALLEL_WRITES, async (lane) => {
     for (const index of lane.slice(1)) {
       const parsed = parseInput(model, inputs[index], index);
       results.set(index, 'error' in parsed ? parsed : await writeAlone(depsOf(index), model, parsed, actor));
@@ -100,7 +106,7 @@ async function writeTogether(
   failed: (input: PlannedInput, error: unknown) => void,
 ): Promise<PlannedInput[]> {
   const alone: PlannedInput[] = [];
-  await inParallel(packTransactions(planned), async (transaction) => {
+  await inParallel(packTransactions(planned), PARALLEL_WRITES, async (transaction) => {
     let pending = transaction;
     for (let round = 1; ; round++) {
       let failedOps: readonly number[];
@@ -144,15 +150,6 @@ function failure(error: unknown, index: number): BatchResult {
   // An unexpected failure of one input must not abort the batch after others were written.
   if (!(error instanceof CrmError)) return { index, outcome: 'failed', error: new BatchItemFailedError(error) };
   return { index, outcome: 'failed', error: error instanceof ValidationError ? namingTheInput(error, index) : error };
-}
-
-async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: Math.min(PARALLEL_WRITES, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-    }),
-  );
 }
 
 function uniqueValueOf(model: RecordModel, input: unknown): string | undefined {

@@ -1,3 +1,4 @@
+import { inParallel } from '../shared/in-parallel';
 import { requireCapability, requireMayChange } from '../access/permissions';
 import { auditOp, valueFreeCopy } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
@@ -153,13 +154,6 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
 }
 
 const DETACH_CONCURRENCY = 8;
-
-async function inParallel<T>(values: readonly T[], concurrency: number, work: (value: T) => Promise<void>): Promise<void> {
-  const queue = [...values];
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-    for (let value = queue.shift(); value !== undefined; value = queue.shift()) await work(value);
-  }));
-}
 
 /** Removes a deleted record's id from every field of the referencing record that holds it. */
 async function detachFrom(deps: RecordDependencies, sourceModel: RecordModel, sourceId: string, deletedId: string, actor: Actor): Promise<void> {

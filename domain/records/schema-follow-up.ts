@@ -5,6 +5,7 @@ import { propertyDefinitionOfItem } from '../properties/property-use-cases';
 import { validatePropertyValues } from '../properties/validate-property-values';
 import type { Actor } from '../shared/actor';
 import { NotFoundError } from '../shared/errors';
+import { inParallel } from '../shared/in-parallel';
 import { partitionQueries, type ListQuery } from '../shared/key-design';
 import { dealsByPipeline, propertyDefinitionKeys, recordsByType } from '../shared/keys';
 import type { TableChange } from '../shared/table-change';
@@ -28,16 +29,25 @@ import { changeRecord } from './update-record';
 
 const followUpActor = (reason: string): Actor => ({ type: 'system', id: 'schema-follow-up', role: 'admin', onBehalfOf: reason });
 
-/** Every item of a list, in every partition it may be in. */
+/** Records changed at once per partition of a list: its shards are walked side by side too. */
+const FOLLOW_CONCURRENCY = 4;
+
+/**
+ * Every item of a list, in every partition it may be in. A run that times out is retried by
+ * the stream from the start, and finds the records it already changed needing nothing: the
+ * data is its checkpoint.
+ */
 async function forEachListed(deps: RecordDependencies, list: ListQuery, visit: (item: Item) => Promise<void>): Promise<void> {
-  for (const query of partitionQueries(list)) {
-    let startKey: PageKey | undefined;
-    do {
-      const page = await deps.table.query(query, { limit: 100, ...(startKey ? { startKey } : {}) });
-      for (const item of page.items) await visit(item);
-      startKey = page.lastKey;
-    } while (startKey);
-  }
+  await Promise.all(
+    partitionQueries(list).map(async (query) => {
+      let startKey: PageKey | undefined;
+      do {
+        const page = await deps.table.query(query, { limit: 100, ...(startKey ? { startKey } : {}) });
+        await inParallel(page.items, FOLLOW_CONCURRENCY, visit);
+        startKey = page.lastKey;
+      } while (startKey);
+    }),
+  );
 }
 
 /** Changes one record when `patchFor` says so (re-deciding on its current version), unless it is gone. */
@@ -97,8 +107,9 @@ export async function followSchemaChange(deps: RecordDependencies, change: Table
   if (change.entity === 'propertyDefinition' && change.kind !== 'inserted') {
     const before = propertyDefinitionOfItem(change.before!);
     const after = change.after ? propertyDefinitionOfItem(change.after) : undefined;
-    // A new label or description leaves every value valid.
-    if (after && after.type === before.type && JSON.stringify(after.options ?? null) === JSON.stringify(before.options ?? null)) return 0;
+    // A new label or description, or a new enum option, leaves every value valid.
+    const keptEveryOption = (before.options ?? []).every((option) => after?.options?.some((kept) => kept.value === option.value));
+    if (after && after.type === before.type && keptEveryOption) return 0;
     const type = objectTypeOf[before.objectType];
     // Decided on the definition as it is now, not as the stream saw it: it may have been re-created since.
     const currentItem = await deps.table.getItem(propertyDefinitionKeys.definition(type, before.name));

@@ -14,10 +14,11 @@ export function requireIfMatch(ifMatch: IfMatch | undefined, currentVersion: num
 }
 
 /**
- * How long a write keeps retrying lost races before it answers 409: inside the API's
- * 29 s, so a request that lost every race still gets an answer, not a timeout.
+ * How long a write keeps retrying lost races before it answers 409: inside the 29 s of every
+ * function that writes (a test holds the manifest to it), so a request that lost every race
+ * still gets an answer, not a timeout.
  */
-const RETRY_BUDGET_MS = 20_000;
+export const RETRY_BUDGET_MS = 20_000;
 /**
  * Pauses double from a few milliseconds (two writers: the loser is done almost at once)
  * up to a second, a window wide enough for 50 writers of one item to take turns instead

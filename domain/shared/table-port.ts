@@ -79,6 +79,6 @@ export interface Clock {
 }
 
 export interface IdGenerator {
-  /** Unique, lexicographically sortable by creation time. */
+  /** Unique; sortable by creation time, except the ids an Idempotency-Key derives (a hash, the same on every retry). */
   next(): string;
 }

@@ -35,6 +35,8 @@ export interface ApiOperation {
   readonly conditional?: boolean;
   /** Served without authentication. */
   readonly public?: boolean;
+  /** Only for admins (users) and clients with the `crm/admin` scope; the domain enforces it, the document states it. */
+  readonly adminOnly?: boolean;
 }
 
 export interface SuccessResponse {

@@ -86,24 +86,36 @@ export function callerOf(event: APIGatewayProxyEventV2): string[] {
   return [String(claims.sub ?? ''), String(claims.client_id ?? '')];
 }
 
+/** A request that may carry an Idempotency-Key: who sent it, the key, and what it asked for. */
+export type KeyedRequest = Pick<ApiRequest, 'actor' | 'idempotencyKey' | 'body'>;
+
+/** A value as one string whatever the order of its keys: two bodies that parse the same are the same request. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_name, member: unknown) =>
+    member && typeof member === 'object' && !Array.isArray(member) ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : member,
+  );
+
 /**
- * An id that is the same for every retry of one request: the caller, its Idempotency-Key
- * and what the request is about. Powertools replays a finished request's response; this
- * covers a retry after one that failed midway (its stored record is dropped), which must
- * find what the first attempt did (a claimed email) instead of doing it again.
+ * An id that is the same for every retry of one request: the caller, its Idempotency-Key,
+ * its body and what the request is about. Powertools replays a finished request's
+ * response; this covers a retry after one that failed midway (its stored record is
+ * dropped), which must find what the first attempt did (a claimed email) instead of doing
+ * it again. The body is part of it because a stored response expires (24 h): a key reused
+ * after that for another request then makes new ids, not the first request's.
  */
-export function idOfIdempotentRequest(actor: Actor, idempotencyKey: string, ...scope: string[]): string {
-  return createHash('sha256').update(JSON.stringify([actor.type, actor.id, idempotencyKey, ...scope])).digest('base64url').slice(0, 32);
+export function idOfIdempotentRequest(request: KeyedRequest & { readonly idempotencyKey: string }, ...scope: string[]): string {
+  const { actor, idempotencyKey, body } = request;
+  return createHash('sha256').update(JSON.stringify([actor.type, actor.id, idempotencyKey, canonicalJson(body), ...scope])).digest('base64url').slice(0, 32);
 }
 
 /**
  * `deps` for what one request (or one input of a batch) creates: with an Idempotency-Key,
- * its ids are derived from the caller, the key and `scope`, the same sequence on every
- * retry, so a retry finds its own records; without a key, `deps` as they are.
+ * its ids are derived from the request (idOfIdempotentRequest) and `scope`, the same
+ * sequence on every retry, so a retry finds its own records; without a key, `deps` as they are.
  */
-export function withIdempotentIds<D extends { readonly ids: IdGenerator }>(deps: D, request: Pick<ApiRequest, 'actor' | 'idempotencyKey'>, ...scope: string[]): D {
+export function withIdempotentIds<D extends { readonly ids: IdGenerator }>(deps: D, request: KeyedRequest, ...scope: string[]): D {
   const key = request.idempotencyKey;
   if (key === undefined) return deps;
   let made = 0;
-  return { ...deps, ids: { next: () => idOfIdempotentRequest(request.actor, key, ...scope, String(made++)) } };
+  return { ...deps, ids: { next: () => idOfIdempotentRequest({ ...request, idempotencyKey: key }, ...scope, String(made++)) } };
 }

@@ -23,7 +23,7 @@ const SCOPES = {
 
 /** The scope (and for users, the role) an operation needs, for its security requirement. */
 function scopeOf(operation: ApiOperation): string {
-  if (/\(admins\)/.test(operation.summary)) return SCOPES.admin;
+  if (operation.adminOnly) return SCOPES.admin;
   return operation.routeKey.startsWith('GET ') ? SCOPES.read : SCOPES.write;
 }
 

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { scanningClient } from '../../migrations/table-scan';
 import { startTestApi, type TestApi } from '../support/api-server';
 
 type Contact = { id: string; email?: string; firstName?: string; lifecycleStage: string; version: number; companyIds: string[]; primaryCompanyId?: string; properties?: Record<string, unknown> };
@@ -124,6 +126,26 @@ describe('contacts over HTTP', () => {
     expect(reused.status).toBe(422);
     // The refused request must not have destroyed the stored response.
     expect((await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'once@example.com', firstName: 'Once' }, headers })).json!.id).toBe(first.json!.id);
+  });
+
+  it('treats a key reused after its stored response expired as a new request when the body differs', async () => {
+    const headers = { 'idempotency-key': 'reused-next-day' };
+    /** What DynamoDB's TTL does to stored responses after 24 hours (a Scan: this is the test looking). */
+    const expireStoredResponses = async () => {
+      const { Items = [] } = await scanningClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: api.table.endpoint }).send(
+        new ScanCommand({ TableName: api.table.tableName, FilterExpression: 'begins_with(pk, :prefix)', ExpressionAttributeValues: { ':prefix': 'IDEMPOTENCY#' } }),
+      );
+      for (const item of Items) await api.table.client.send(new DeleteCommand({ TableName: api.table.tableName, Key: { pk: item.pk, sk: item.sk } }));
+    };
+    const first = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'monday@example.com' }, headers });
+    await expireStoredResponses();
+    const sameRequest = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'monday@example.com' }, headers });
+    expect(sameRequest.json!.id).toBe(first.json!.id);
+    await expireStoredResponses();
+    const anotherRequest = await api.request<Contact>('POST', '/v1/contacts', { body: { email: 'tuesday@example.com' }, headers });
+    expect(anotherRequest.status).toBe(201);
+    expect(anotherRequest.json).toMatchObject({ email: 'tuesday@example.com' });
+    expect(anotherRequest.json!.id).not.toBe(first.json!.id);
   });
 
   it('scopes Idempotency-Key to the exact target and caller, and only to POSTs', async () => {

@@ -13,7 +13,7 @@ import { readAuditLog } from '../../domain/audit/read-audit-log';
 import type { Actor } from '../../domain/shared/actor';
 import { ConflictError } from '../../domain/shared/errors';
 import { partitionQueries } from '../../domain/shared/key-design';
-import { migrationKeys, tasksByAssignee } from '../../domain/shared/keys';
+import { migrationKeys, recordKeys, tasksByAssignee } from '../../domain/shared/keys';
 import type { Page } from '../../domain/shared/page';
 import { indexTasksByAssignee } from '../../migrations/0001-index-tasks-by-assignee';
 import { shardLists } from '../../migrations/0002-shard-lists';
@@ -52,6 +52,23 @@ describe('data migrations on DynamoDB Local', () => {
     const flaky: Migration = { id: 't-flaky', description: 'fails once', run: async () => { attempts++; if (attempts === 1) throw new Error('boom'); return { changed: 1 }; } };
     await expect(runMigrations({ table, clock, scan }, [flaky], quiet)).rejects.toThrow('boom');
     expect(await runMigrations({ table, clock, scan }, [flaky], quiet)).toEqual({ applied: ['t-flaky'], skipped: [] });
+  });
+
+  it('starts no further migration, and leaves the lock alone, once another run has taken its lock over', async () => {
+    const takenOver: Migration = {
+      id: 't-taken-over',
+      description: 'runs so long that another run takes the lock over',
+      run: async ({ table: migrating }) => {
+        await migrating.deleteItems([migrationKeys.lock()]);
+        await migrating.transactWrite([{ op: 'put', item: { ...migrationKeys.lock(), entity: 'migrationLock', runId: 'other', takenAt: Date.now(), version: 1 } }]);
+        return { changed: 0 };
+      },
+    };
+    const next: Migration = { id: 't-after-takeover', description: 'must not start', run: async () => ({ changed: 1 }) };
+    await expect(runMigrations({ table, clock, scan }, [takenOver, next], quiet)).rejects.toBeInstanceOf(ConflictError);
+    expect(await table.getItem(migrationKeys.applied('t-after-takeover'))).toBeUndefined();
+    expect((await table.getItem(migrationKeys.lock()))?.runId).toBe('other');
+    await table.deleteItems([migrationKeys.lock()]);
   });
 
   it('refuses to run while another run holds a fresh lock', async () => {
@@ -113,6 +130,9 @@ describe('0002: lists move to sharded partition keys', () => {
     expect(after[0]!.id).toBe(old[3]!.id);
     const audit = await everyPage((cursor) => readAuditLog(fresh, { actorId: importer.id }, { limit: 10, ...(cursor ? { cursor } : {}) }, { type: 'user', id: 'admin', role: 'admin' }));
     expect(audit).toHaveLength(31);
+
+    // A moved record keeps what only storage knows: who wrote its version.
+    expect((await table.getItem(recordKeys.record('contact', old[5]!.id)))?.changedBy).toEqual({ type: importer.type, id: importer.id });
 
     // Nothing is left under the old keys, and a second run moves nothing.
     const oldPartition = contactModel.listPattern({ ownerId: 'old-owner' })!.legacyPartitionKey!;

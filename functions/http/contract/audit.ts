@@ -40,6 +40,7 @@ export const auditOperations = {
     routeKey: 'GET /v1/audit',
     operationId: 'readAuditLog',
     summary: 'Audit log by actor or by record, newest first (admins)',
+    adminOnly: true,
     tag: 'Audit',
     query: auditQuerySchema,
     success: { status: 200, description: 'One page', schema: pageOf(auditEntry, 'AuditPage') },

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { ServiceError, startAwsJsonEndpoint, type AwsJsonOperations } from './aws-json-endpoint';
 import { createLocalStateMachine, type ExecutionOutcome, type LocalStateMachine, type LocalStateMachineOptions } from './local-state-machine';
 
 /**
@@ -49,17 +48,6 @@ interface Execution extends ExecutionDescription {
   ended: Promise<void>;
 }
 
-/** An answer the service gives as a 400 with `{"__type": code, "message": …}`, which the SDK throws as the exception named `code`. */
-class ServiceError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
-
 const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:([\w-]+):(\d{12}):stateMachine:([\w-]{1,80})$/;
 /** StartExecution's name rules: 1-80 characters, none of whitespace, brackets, wildcards, these punctuation marks or control characters. */
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
@@ -74,7 +62,7 @@ export async function startStepFunctionsLocal(options: StepFunctionsLocalOptions
   }
   const executions = new Map<string, Execution>();
 
-  const operations: Record<string, (request: Record<string, unknown>) => unknown> = {
+  const operations: AwsJsonOperations = {
     StartExecution(request) {
       const stateMachineArn = requiredString(request, 'stateMachineArn');
       const machine = machines.get(stateMachineArn);
@@ -167,43 +155,10 @@ export async function startStepFunctionsLocal(options: StepFunctionsLocalOptions
     onExecutionEnd?.(execution);
   }
 
-  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('AWSStepFunctions.') ? operations[target.slice('AWSStepFunctions.'.length)] : undefined;
-    try {
-      if (request.method !== 'POST' || !operation) throw new ServiceError('UnknownOperationException', `Unknown operation ${target || `${request.method} ${request.url}`}`);
-      let parsed: unknown;
-      try {
-        parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new ServiceError('SerializationException', 'The request body is not JSON');
-      }
-      send(response, 200, operation(parsed as Record<string, unknown>));
-    } catch (error) {
-      if (!(error instanceof ServiceError)) throw error;
-      send(response, 400, { __type: error.code, message: error.message });
-    }
-  }
-
-  const server = createServer((request, response) => {
-    serve(request, response).catch((error: unknown) => {
-      console.error('[states] request failed:', error);
-      if (!response.headersSent) send(response, 500, { __type: 'InternalFailure', message: 'Internal failure' });
-      else response.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actualPort = (server.address() as AddressInfo).port;
+  const endpoint = await startAwsJsonEndpoint({ targetPrefix: 'AWSStepFunctions', protocolVersion: '1.0', operations, logTag: '[states]', port, host });
   return {
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
-    port: actualPort,
+    endpoint: endpoint.endpoint,
+    port: endpoint.port,
     async stop() {
       const running = [...executions.values()].filter((execution) => execution.status === 'RUNNING');
       for (const execution of running) {
@@ -211,10 +166,7 @@ export async function startStepFunctionsLocal(options: StepFunctionsLocalOptions
         execution.abort();
       }
       await Promise.all(running.map((execution) => execution.ended));
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
+      await endpoint.close();
     },
   };
 }
@@ -236,23 +188,4 @@ function serialize(description: Partial<ExecutionDescription>): Record<string, u
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => [key, value instanceof Date ? epochSeconds(value) : value]),
   );
-}
-
-function send(response: ServerResponse, statusCode: number, body: unknown): void {
-  const json = Buffer.from(JSON.stringify(body));
-  response.writeHead(statusCode, {
-    'content-type': 'application/x-amz-json-1.0',
-    'content-length': json.length,
-    'x-amzn-requestid': randomUUID(),
-  });
-  response.end(json);
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.once('end', () => resolve(Buffer.concat(chunks)));
-    request.once('error', reject);
-  });
 }

@@ -6,7 +6,7 @@ import { createRuntime } from '../../adapters/runtime';
 import { contactModel } from '../../domain/records/contact';
 import { deleteRecord } from '../../domain/records/delete-record';
 import { modelOf } from '../../domain/records/record-models';
-import { startStreamPoller, type StreamPoller } from '../../local/stream-poller';
+import { deployedStreamConsumers, startStreamPoller, type StreamPoller } from '../../local/stream-poller';
 import { startTestApi, type TestApi } from '../support/api-server';
 
 let api: TestApi;
@@ -14,7 +14,9 @@ let poller: StreamPoller;
 beforeAll(async () => {
   api = await startTestApi();
   const config = loadConfig();
-  poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: config.TABLE_NAME, endpoint: api.table.endpoint });
+  // The sweeper alone: the other consumers need what this file does not start (the event bus, Step Functions).
+  const { recordSweeper } = deployedStreamConsumers();
+  poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: config.TABLE_NAME, endpoint: api.table.endpoint, consumers: { recordSweeper: recordSweeper! } });
 });
 afterAll(async () => {
   // Guarded: when beforeAll failed, its own error is the one worth reading.

@@ -31,6 +31,18 @@ export async function loadOrCreateSigningKey(path: string): Promise<LocalSigning
   return key;
 }
 
+/**
+ * The key `npm start` signs with, for the commands that mint tokens beside it (token, seed).
+ * A missing key means the CRM runs with another data folder, or has never run: a fresh key
+ * would mint tokens that server refuses, so say that instead.
+ */
+export function loadSigningKey(path: string): LocalSigningKey {
+  if (!existsSync(path)) {
+    throw new Error(`No local signing key at ${path}. Start the CRM first (npm start), and give this command the same CRM_DATA_DIR it runs with.`);
+  }
+  return JSON.parse(readFileSync(path, 'utf8')) as LocalSigningKey;
+}
+
 export type TokenSubject =
   | { readonly kind: 'user'; readonly id: string; readonly role: Role }
   | { readonly kind: 'client'; readonly id: string; readonly scopes: readonly string[] };

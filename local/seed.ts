@@ -4,13 +4,13 @@
  * on domain and email, and deals and activities are only added for companies this run
  * created, so running it twice adds nothing.
  */
-import { loadOrCreateSigningKey, mintToken } from './local-jwt';
+import { loadSigningKey, mintToken } from './local-jwt';
 import { loadLocalSettings } from './local-settings';
 
 const settings = loadLocalSettings();
 const baseUrl = process.env.CRM_URL ?? `http://localhost:${settings.PORT}`;
 /** CRM_TOKEN seeds another deployment; by default the local key signs an admin token. */
-const token = process.env.CRM_TOKEN ?? (await mintToken(await loadOrCreateSigningKey(settings.signingKeyPath), { kind: 'user', id: 'seed', role: 'admin' }));
+const token = process.env.CRM_TOKEN ?? (await mintToken(loadSigningKey(settings.signingKeyPath), { kind: 'user', id: 'seed', role: 'admin' }));
 
 // A small deterministic generator keeps the data set the same on every machine.
 let state = 20_261_124;

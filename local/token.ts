@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as z from '../domain/shared/zod';
 import { roles } from '../domain/shared/actor';
-import { loadOrCreateSigningKey, mintToken, type TokenSubject } from './local-jwt';
+import { loadSigningKey, mintToken, type TokenSubject } from './local-jwt';
 import { loadLocalSettings } from './local-settings';
 
 /**
@@ -33,5 +33,5 @@ if (!args.success || (!args.data.role && !args.data.client) || (args.data.role &
 const { role, user, client, scopes, expires } = args.data;
 const subject: TokenSubject = role ? { kind: 'user', role, id: user ?? `local-${role}` } : { kind: 'client', id: client!, scopes: (scopes ?? 'crm/read').split(',').map((scope) => scope.trim()) };
 
-const key = await loadOrCreateSigningKey(loadLocalSettings().signingKeyPath);
+const key = loadSigningKey(loadLocalSettings().signingKeyPath);
 process.stdout.write(`${await mintToken(key, subject, { expiresInSeconds: expires })}\n`);

@@ -4,9 +4,10 @@ import { ValidationError } from './errors';
 /** The one translation from zod's issues to the API's field-level problem detail. */
 export function zodIssues(error: z.core.$ZodError, prefix: string): ValidationError {
   const issues = error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    // A key the client sent can itself be ill-formed text: the answer names it without sending that back.
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.').toWellFormed();
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    return unknownKeys.length > 0 ? unknownKeys.map((key) => ({ field: `${path}.${key}`, message: 'unknown field (server-owned or misspelled)' })) : [{ field: path, message: issue.message }];
+    return unknownKeys.length > 0 ? unknownKeys.map((key) => ({ field: `${path}.${key.toWellFormed()}`, message: 'unknown field (server-owned or misspelled)' })) : [{ field: path, message: issue.message }];
   });
   const flat = issues.flat();
   const summary = flat

@@ -17,7 +17,8 @@ function malformedText(value: unknown, path: string): string | undefined {
   if (Array.isArray(value)) return value.map((entry, index) => malformedText(entry, `${path}.${index}`)).find(Boolean);
   if (value && typeof value === 'object') {
     for (const [key, entry] of Object.entries(value)) {
-      const found = key.isWellFormed() ? malformedText(entry, `${path}.${key}`) : `${path}.${key}`;
+      // A malformed key is named with U+FFFD in its place: the answer sends no ill-formed text back.
+      const found = key.isWellFormed() ? malformedText(entry, `${path}.${key}`) : `${path}.${key.toWellFormed()}`;
       if (found) return found;
     }
   }

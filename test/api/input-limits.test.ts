@@ -24,6 +24,11 @@ describe('text', () => {
     const inBatch = await api.request<Problem>('POST', '/v1/activities/batch', { body: '{"inputs":[{"kind":"note","subject":"fine"},{"kind":"note","subject":"\\udc00"}]}', headers: { 'content-type': 'application/json' } });
     expect(inBatch.status).toBe(400);
     expect(inBatch.json!.errors![0]!.field).toBe('body.inputs.1.subject');
+    // Refused as a key too, and the answer names it without echoing the ill-formed text.
+    const asKey = await api.request<Problem>('POST', '/v1/contacts', { body: '{"firstName":"Ada","properties":{"\\ud800":"x"}}', headers: { 'content-type': 'application/json' } });
+    expect(asKey.status).toBe(400);
+    expect(asKey.text).not.toMatch(/\\ud800/i);
+    expect(asKey.json!.errors!.map((issue) => issue.field)).toContain('body.properties.\ufffd');
   });
 
   it('keeps every list page under Lambda\'s 6 MB response, however large its records', async () => {

@@ -39,6 +39,8 @@ export const recordExamples: Record<RecordType, { readonly create: Record<string
 };
 
 const titleCase = (word: string) => word[0]!.toUpperCase() + word.slice(1);
+/** "an activity", "a contact". */
+const aOrAn = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 
 /** The seven operations every record type has, by what they do. */
 export function recordOperations(model: RecordModel) {
@@ -71,7 +73,7 @@ export function recordOperations(model: RecordModel) {
     create: operation({
       routeKey: `POST ${base}`,
       operationId: `create${Name}`,
-      summary: `Create a ${model.type}`,
+      summary: `Create ${aOrAn(model.type)}`,
       tag: Names,
       body: () => model.createSchema,
       bodyExample: example.create,
@@ -100,7 +102,7 @@ export function recordOperations(model: RecordModel) {
     get: operation({
       routeKey: `GET ${base}/{id}`,
       operationId: `get${Name}`,
-      summary: `Get a ${model.type}`,
+      summary: `Get ${aOrAn(model.type)}`,
       tag: Names,
       pathParams: idParams,
       success: { status: 200, description: 'The record, with its ETag', schema: () => model.recordSchema, etag: true },
@@ -108,7 +110,7 @@ export function recordOperations(model: RecordModel) {
     update: operation({
       routeKey: `PATCH ${base}/{id}`,
       operationId: `update${Name}`,
-      summary: `Change fields of a ${model.type}`,
+      summary: `Change fields of ${aOrAn(model.type)}`,
       tag: Names,
       pathParams: idParams,
       body: () => model.updateSchema,
@@ -119,7 +121,7 @@ export function recordOperations(model: RecordModel) {
     remove: operation({
       routeKey: `DELETE ${base}/{id}`,
       operationId: `delete${Name}`,
-      summary: `Delete a ${model.type} and what hangs off it`,
+      summary: `Delete ${aOrAn(model.type)} and what hangs off it`,
       tag: Names,
       pathParams: idParams,
       success: { status: 204, description: 'Deleted, with everything that hung off it' },
@@ -129,7 +131,7 @@ export function recordOperations(model: RecordModel) {
     timeline: operation({
       routeKey: `GET ${base}/{id}/timeline`,
       operationId: `get${Name}Timeline`,
-      summary: `History of a ${model.type}: changes and linked activities, newest first`,
+      summary: `History of ${aOrAn(model.type)}: changes and linked activities, newest first`,
       tag: Names,
       pathParams: idParams,
       query: pageQuery,

@@ -27,6 +27,10 @@ const configSchema = z.object({
   STEP_FUNCTIONS_ENDPOINT: z.optional(z.url()),
   /** Where recipients reach the API (custom domain or execute-api URL): unsubscribe links point there. */
   PUBLIC_API_URL: z.optional(z.url({ protocol: /^https?$/ })),
+  /** The stage's own EventBridge bus (`crm-<stage>`), where record events are published (set on the publisher). */
+  EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
+  /** Set only locally: where the local EventBridge endpoint listens. */
+  EVENTBRIDGE_ENDPOINT: z.optional(z.url()),
   /** The state machine that runs follow-up sequences (set on the function that starts runs). */
   SEQUENCE_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });

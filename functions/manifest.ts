@@ -1,3 +1,4 @@
+import { EVENT_RAISING_ENTITIES } from '../domain/events/crm-events';
 import { apiContract } from './http/contract';
 import type { OperationGroup } from './http/api-operation';
 
@@ -47,6 +48,8 @@ export interface FunctionDeclaration {
   readonly tableAccess: TableAccess;
   /** Sends email through SES: the stack grants ses:SendEmail on the sender identity and sets the sender. */
   readonly sendsEmail?: boolean;
+  /** Puts events on the stage's bus (`crm-<stage>`): the stack grants events:PutEvents on it alone and sets EVENT_BUS_NAME. */
+  readonly publishesEvents?: boolean;
   /** Starts executions of this state machine: the stack grants StartExecution on it and passes its ARN. */
   readonly startsExecutionsOf?: StateMachineName;
   /** Files of the repository shipped beside the bundle at the same relative path (the reference page's script and stylesheet). */
@@ -130,6 +133,25 @@ export const functionManifest = {
       batchSize: 1,
       maxRetries: 8,
       filterPattern: { eventName: ['MODIFY', 'REMOVE'], dynamodb: { OldImage: { entity: { S: ['pipeline', 'propertyDefinition'] } } } },
+    },
+  },
+
+  /**
+   * Publishes every committed change of a record, email or enrollment as events on the
+   * stage's bus (domain/events/crm-events.ts), in stream order. A batch it cannot publish
+   * is handed back from its first unpublished change, retried, halved, then dead-lettered.
+   */
+  eventPublisher: {
+    entry: 'functions/event-publisher.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tableAccess: 'none',
+    publishesEvents: true,
+    trigger: {
+      kind: 'stream',
+      batchSize: 100,
+      maxRetries: 10,
+      filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...EVENT_RAISING_ENTITIES] } } } },
     },
   },
 

@@ -6,6 +6,7 @@ import { deployedEventPattern, functionManifest, isPublic, routeKeysOf, type Fun
 import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { CrmAuth } from './constructs/crm-auth';
 import { CrmEmail } from './constructs/crm-email';
+import { CrmEventBus } from './constructs/crm-event-bus';
 import { CrmFunction } from './constructs/crm-function';
 import { CrmHttpApi } from './constructs/http-api';
 import { CrmObservability } from './constructs/crm-observability';
@@ -59,6 +60,9 @@ export class CrmStack extends Stack {
     const publicApiUrl = config.customDomain ? `https://${config.customDomain.domainName}` : httpApi.url;
     const senderEnvironment = email ? { ...email.senderEnvironment, PUBLIC_API_URL: publicApiUrl } : {};
 
+    // Every committed change is published here; integrators and (later) workflows add rules.
+    const eventBus = new CrmEventBus(this, 'Events', { stage: props.stage, config: config.events });
+
     const observability = new CrmObservability(this, 'Observability', { alarms: config.alarms, dashboard: config.dashboard });
     const stateMachines = new Map<StateMachineName, SequenceStateMachine>();
     const functions: Partial<Record<FunctionName, IFunction>> = {};
@@ -82,6 +86,7 @@ export class CrmStack extends Stack {
         environment: {
           ...(trigger.kind === 'http' ? { AUTH_ROLE_CLAIM: auth.roleClaim } : {}),
           ...(declaration.sendsEmail ? senderEnvironment : {}),
+          ...(declaration.publishesEvents ? { EVENT_BUS_NAME: eventBus.bus.eventBusName } : {}),
           ...(startsExecutions ? { [stateMachineArnSetting[declaration.startsExecutionsOf!]]: startsExecutions.stateMachine.stateMachineArn } : {}),
         },
       };
@@ -116,6 +121,7 @@ export class CrmStack extends Stack {
         }
       }
       if (declaration.sendsEmail) email?.grantSend(handler);
+      if (declaration.publishesEvents) eventBus.grantPublish(handler);
       // StartExecution on this state machine only: no stop, no describe, no other state machine.
       startsExecutions?.stateMachine.grantStartExecution(handler);
       functions[name] = handler;
@@ -148,6 +154,9 @@ export class CrmStack extends Stack {
       });
     }
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: eventBus.bus.eventBusName, description: 'Every committed change of a record, email or enrollment (docs/events.md)' });
+    new CfnOutput(this, 'EventBusArn', { value: eventBus.bus.eventBusArn });
+    new CfnOutput(this, 'EventSchemaRegistryName', { value: eventBus.registryName, description: 'JSON Schemas of the events, for code bindings' });
     new CfnOutput(this, 'Issuer', { value: auth.issuer, description: 'The `iss` every accepted token carries' });
     if (auth.userPool) {
       new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPool.userPoolId });

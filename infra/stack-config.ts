@@ -209,6 +209,19 @@ const emailSchema = z
     }),
   );
 
+/** A 12-digit AWS account id. */
+const accountIdSchema = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));
+
+const eventsSchema = z.strictObject({
+  /**
+   * Other AWS accounts that may add rules of their own to the stage's bus (`crm-<stage>`),
+   * and manage only the rules they created. Rules of this account need no entry.
+   */
+  ruleAccounts: z._default(z.array(accountIdSchema).check(z.refine((accounts) => new Set(accounts).size === accounts.length, 'account ids must be unique')), []),
+  /** Days the bus archives every CRM event, for replay to a consumer that missed some; 0 keeps no archive. */
+  archiveDays: z._default(z.int('must be a whole number of days').check(z.gte(0, 'must be 0 or more'), z.lte(3650, 'must be at most 3650')), 7),
+});
+
 export const stackConfigSchema = z
   .strictObject({
     auth: z.prefault(z.discriminatedUnion('mode', [cognitoAuthSchema, oidcAuthSchema]), { mode: 'cognito' }),
@@ -246,6 +259,8 @@ export const stackConfigSchema = z
      * send, and sending answers with an error saying that no sender is configured.
      */
     email: z.optional(emailSchema),
+    /** The stage's event bus, where every committed change is published (docs/events.md). */
+    events: z.prefault(eventsSchema, {}),
   })
   .check(
     z.superRefine((config, context) => {

@@ -15,3 +15,6 @@ export const LOCAL_SES_CONFIGURATION_SET = 'crm-local';
 export function localTaskArn(task: FunctionName): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${task}`;
 }
+
+/** The stage's own bus locally (EVENT_BUS_NAME): `crm-<stage>`, as deployed. */
+export const LOCAL_EVENT_BUS_NAME = 'crm-local';

@@ -1,4 +1,4 @@
-import { LOCAL_SEQUENCE_STATE_MACHINE_ARN, LOCAL_SES_CONFIGURATION_SET } from './local-arns';
+import { LOCAL_EVENT_BUS_NAME, LOCAL_SEQUENCE_STATE_MACHINE_ARN, LOCAL_SES_CONFIGURATION_SET } from './local-arns';
 
 export interface LocalAwsEnvironment {
   tableName: string;
@@ -7,6 +7,8 @@ export interface LocalAwsEnvironment {
   sesEndpoint?: string;
   /** The local Step Functions endpoint; handlers then start the local state machines. */
   stepFunctionsEndpoint?: string;
+  /** The local EventBridge endpoint; the event publisher then puts the CRM's events on its bus. */
+  eventBridgeEndpoint?: string;
 }
 
 /** The sender locally, unless EMAIL_FROM_ADDRESS says otherwise (the local SES verifies nothing). */
@@ -17,7 +19,7 @@ export const LOCAL_EMAIL_FROM_ADDRESS = 'crm@example.com';
  * Lambda would. Call it before the first request reaches the gateway: handlers
  * load (and cache) their config when they are first imported.
  */
-export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint }: LocalAwsEnvironment): void {
+export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, eventBridgeEndpoint }: LocalAwsEnvironment): void {
   process.env.TABLE_NAME = tableName;
   process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
   process.env.AWS_REGION = 'us-east-1';
@@ -30,6 +32,10 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
   if (stepFunctionsEndpoint) {
     process.env.STEP_FUNCTIONS_ENDPOINT = stepFunctionsEndpoint;
     process.env.SEQUENCE_STATE_MACHINE_ARN = LOCAL_SEQUENCE_STATE_MACHINE_ARN;
+  }
+  if (eventBridgeEndpoint) {
+    process.env.EVENTBRIDGE_ENDPOINT = eventBridgeEndpoint;
+    process.env.EVENT_BUS_NAME = LOCAL_EVENT_BUS_NAME;
   }
   // Embedded-metric-format lines are for CloudWatch; locally they would only bury the logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -14,6 +14,8 @@ const localSettings = z.object({
    * Unset, waits last as long as deployed.
    */
   CRM_LOCAL_MAX_WAIT_SECONDS: z.pipe(z.transform((value: unknown) => (value === '' ? undefined : value)), z.optional(z.coerce.number().check(z.gte(0)))),
+  /** `false` keeps the terminal free of the one line per published event (they stay at the events endpoint). */
+  CRM_LOCAL_PRINT_EVENTS: z._default(z.pipe(z.enum(['true', 'false']), z.transform((value) => value === 'true')), true),
 });
 
 export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {

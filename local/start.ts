@@ -1,9 +1,12 @@
 import { startBackgroundWork } from './background-work';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { createLocalEventBus } from './event-bus';
+import { startEventBridgeLocal, type EventBridgeLocal } from './eventbridge-local';
 import { startGateway, type Gateway } from './gateway';
 import { useLocalAwsEnvironment } from './local-environment';
 import { createLocalJwtAuthorizer, loadOrCreateSigningKey } from './local-jwt';
 import { loadLocalSettings } from './local-settings';
+import { LOCAL_EVENT_BUS_NAME } from './local-arns';
 import { localStateMachines } from './local-state-machines';
 import { prepareTable } from './prepare-table';
 import { startLocalSes, type LocalSes } from './ses-local';
@@ -30,6 +33,7 @@ async function stopAll(): Promise<void> {
 let dynamodb: DynamoDbLocal;
 let ses: LocalSes;
 let stepFunctions: StepFunctionsLocal;
+let eventBridge: EventBridgeLocal;
 let gateway: Gateway;
 try {
   dynamodb = track(await startDynamoDbLocal({ dbPath: dataDir }));
@@ -37,7 +41,15 @@ try {
   stepFunctions = track(
     await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS, onExecutionEnd: reportFailure }),
   );
-  useLocalAwsEnvironment({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint, sesEndpoint: ses.endpoint, stepFunctionsEndpoint: stepFunctions.endpoint });
+  // The stage's bus: no rules of the CRM's own listen on it yet; every event is logged here.
+  eventBridge = track(await startEventBridgeLocal({ buses: { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: {} }) }, print: settings.CRM_LOCAL_PRINT_EVENTS }));
+  useLocalAwsEnvironment({
+    tableName: settings.TABLE_NAME,
+    dynamodbEndpoint: dynamodb.endpoint,
+    sesEndpoint: ses.endpoint,
+    stepFunctionsEndpoint: stepFunctions.endpoint,
+    eventBridgeEndpoint: eventBridge.endpoint,
+  });
   // As after a deploy: the table as the stack describes it, every data migration applied.
   const prepared = await prepareTable({ tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint, log: (message) => console.log(`[migrate] ${message}`) });
   if (prepared.applied.length > 0) console.log(`[migrate] applied ${prepared.applied.join(', ')}`);
@@ -57,13 +69,16 @@ const waits =
   settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined
     ? 'waits last as deployed; CRM_LOCAL_MAX_WAIT_SECONDS=5 caps them'
     : `waits capped at ${settings.CRM_LOCAL_MAX_WAIT_SECONDS} s (CRM_LOCAL_MAX_WAIT_SECONDS)`;
+// token and seed read the signing key from the data folder: they need the same one.
+const sameDataDir = process.env.CRM_DATA_DIR ? `CRM_DATA_DIR=${process.env.CRM_DATA_DIR} ` : '';
 console.log(`CRM API         ${gateway.url}
 Health          ${gateway.url}/health
 API docs        ${gateway.url}/docs
-Token           npm run --silent token -- --role admin   (send as Authorization: Bearer <token>)
+Token           ${sameDataDir}npm run --silent token -- --role admin   (send as Authorization: Bearer <token>; npm run seed loads demo data)
 DynamoDB        ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir}; stream consumers running)
 Mail viewer     ${ses.endpoint} (local SES; mail to bounce@ or complaint@simulator.amazonses.com bounces or complains)
 Step Functions  ${stepFunctions.endpoint} (follow-up sequences; ${waits})
+Events          ${eventBridge.endpoint}/events (bus ${LOCAL_EVENT_BUS_NAME}: every record, email and enrollment change; local only)
 Press Ctrl+C to stop.`);
 
 /** Failed executions would otherwise go unnoticed: nothing else reports them locally. */

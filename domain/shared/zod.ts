@@ -49,6 +49,7 @@ export {
   strictObject,
   string,
   superRefine,
+  toJSONSchema,
   transform,
   trim,
   union,

@@ -35,3 +35,17 @@ export function createStreamHandler(process: (change: TableChange) => Promise<vo
   const processRecord = (record: DynamoDBRecord) => process(tableChangeOf(record));
   return lambdaHandler((event: DynamoDBStreamEvent, context) => processPartialResponse(event, processRecord, processor, { context }));
 }
+
+/**
+ * A consumer for which order matters: the whole batch goes to `process` in stream order,
+ * which answers the position of the first change it could not finish. That change and
+ * every one after it are reported failed, so Lambda checkpoints before it and retries from
+ * there (bisecting, then dead-lettering, a change that never goes through).
+ */
+export function createInOrderStreamHandler(process: (changes: TableChange[]) => Promise<number | undefined>) {
+  return lambdaHandler(async (event: DynamoDBStreamEvent) => {
+    const firstUnfinished = await process(event.Records.map(tableChangeOf));
+    const unfinished = firstUnfinished === undefined ? [] : event.Records.slice(firstUnfinished);
+    return { batchItemFailures: unfinished.map((record) => ({ itemIdentifier: record.dynamodb!.SequenceNumber! })) };
+  });
+}

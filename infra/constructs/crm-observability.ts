@@ -58,6 +58,8 @@ const applicationMetrics = [
   'SequenceEnrollments',
   'SequenceStepsSucceeded',
   'SequenceStepsFailed',
+  'CrmEventsPublished',
+  'CrmEventsUnpublished',
 ] as const;
 
 /**
@@ -447,15 +449,15 @@ export class CrmObservability extends Construct {
     );
   }
 
-  /**
-   * One alarm, wired to the topic for both ALARM and OK, named `<stack>-<name>` so a
-   * notification says which stage it is about. Nothing when alarms are disabled.
-   */
   /** Messages waiting in a dead-letter queue, at the most in the period: any is work left undone. */
   private deadLetterDepth(queue: MonitoredStreamConsumer['deadLetterQueue']) {
     return queue.metricApproximateNumberOfMessagesVisible({ period: this.period, statistic: 'Maximum', label: 'messages in the dead-letter queue' });
   }
 
+  /**
+   * One alarm, wired to the topic for both ALARM and OK, named `<stack>-<name>` so a
+   * notification says which stage it is about. Nothing when alarms are disabled.
+   */
   private addAlarm(id: string, name: string, spec: AlarmSpec): Alarm | undefined {
     if (!this.alarmTopic) return undefined;
     const alarm = new Alarm(this, id, {

@@ -105,6 +105,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       `AwsSolutions-IAM5[Resource::<${stepFunctionId}.Arn>:*] crm-test/SequenceRun/StateMachine/Role/DefaultPolicy`,
       'AwsSolutions-SF2 crm-test/SequenceRun/StateMachine',
       'AwsSolutions-SQS3 crm-test/emailEventsRule/DeadLetterQueue',
+      'AwsSolutions-SQS3 crm-test/eventPublisherConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/recordSweeperConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/schemaFollowUpConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStarterConsumer/DeadLetterQueue',

@@ -43,6 +43,7 @@ const consumerExtraActions: Record<string, string[]> = {
   recordSweeper: [],
   schemaFollowUp: [],
   sequenceStarter: ['states:StartExecution'],
+  eventPublisher: ['events:PutEvents'],
 };
 
 const readActions = [

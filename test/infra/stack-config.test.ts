@@ -48,6 +48,7 @@ describe('parseStackConfig', () => {
         eventRuleFailedInvocations: 1,
         eventRuleDeadLetters: 1,
       },
+      events: { ruleAccounts: [], archiveDays: 7 },
       dashboard: true,
     });
     expect(parseStackConfig({})).not.toHaveProperty('email');
@@ -102,6 +103,7 @@ describe('parseStackConfig', () => {
       dashboard: false,
       customDomain,
       email,
+      events: { ruleAccounts: ['210987654321'], archiveDays: 30 },
     } as const;
     expect(parseStackConfig(full)).toEqual(full);
 

@@ -6,6 +6,9 @@ import { localStateMachines } from '../../local/local-state-machines';
 import { startStepFunctionsLocal, type ExecutionDescription } from '../../local/step-functions-local';
 import type { StreamPoller } from '../../local/stream-poller';
 import { startBackgroundWork } from '../../local/background-work';
+import { createLocalEventBus } from '../../local/event-bus';
+import { startEventBridgeLocal, type EventBridgeLocal } from '../../local/eventbridge-local';
+import { LOCAL_EVENT_BUS_NAME } from '../../local/local-arns';
 import { createTestTable, type TestTable } from './local-dynamodb';
 import { responseViolations } from './openapi-responses';
 
@@ -35,7 +38,7 @@ export interface TestApi {
   /** A bearer token for the subject, signed with this API's key (valid unless the options say otherwise). */
   tokenFor(subject: TokenSubject, options?: TokenOptions): Promise<string>;
   /** With `automations`: the stream consumers, Step Functions and SES events, as `npm start` runs them. */
-  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[] };
+  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[]; readonly eventBridge: EventBridgeLocal };
   close(): Promise<void>;
 }
 
@@ -60,15 +63,22 @@ export async function startTestApi({ automations = false }: TestApiOptions = {})
   const table = await createTestTable();
   const endedExecutions: ExecutionDescription[] = [];
   const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: 0, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
-  useLocalAwsEnvironment({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesEndpoint: inject('sesEndpoint'), ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint } : {}) });
+  const eventBridge = automations ? await startEventBridgeLocal({ buses: { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: {} }) } }) : undefined;
+  useLocalAwsEnvironment({
+    tableName: table.tableName,
+    dynamodbEndpoint: table.endpoint,
+    sesEndpoint: inject('sesEndpoint'),
+    ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint } : {}),
+    ...(eventBridge ? { eventBridgeEndpoint: eventBridge.endpoint } : {}),
+  });
   const signingKey = await createSigningKey();
   const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
   // Unsubscribe links point at this gateway. Set before anything loads (and caches) the config.
   process.env.PUBLIC_API_URL = gateway.url;
   const background: { stop(): Promise<void> }[] = [];
   let streams: StreamPoller | undefined;
-  if (stepFunctions) {
-    background.push(stepFunctions);
+  if (stepFunctions && eventBridge) {
+    background.push(eventBridge, stepFunctions);
     const work = await startBackgroundWork({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesStoreUrl: `${inject('sesEndpoint')}/store` });
     background.push(work);
     streams = work.streams;
@@ -103,7 +113,7 @@ export async function startTestApi({ automations = false }: TestApiOptions = {})
     table,
     request,
     tokenFor,
-    ...(streams ? { automations: { streams, endedExecutions } } : {}),
+    ...(streams && eventBridge ? { automations: { streams, endedExecutions, eventBridge } } : {}),
     async close() {
       await gateway.close();
       for (const service of background.reverse()) await service.stop();

@@ -1,0 +1,187 @@
+import { itemToEmailMessage } from '../email/email-message-items';
+import type { EmailMessage, EmailStatus } from '../email/email-message';
+import type { FieldChange } from '../records/field-changes';
+import { recordChangeOf, type RecordChange } from '../records/record-change';
+import type { RecordCollection, RecordType } from '../records/record-model';
+import type { Enrollment } from '../sequences/sequence';
+import { itemToEnrollment } from '../sequences/sequence-items';
+import type { TableChange } from '../shared/table-change';
+
+/**
+ * What the CRM tells the world: one event per committed change, built from the table's
+ * stream (so a write and its event cannot diverge), published on the stage's own bus by
+ * one publisher (functions/event-publisher.ts). docs/events.md lists them with examples;
+ * schemas/events/ holds their JSON Schemas, which the stack also puts in a schema registry.
+ */
+
+/** EventBridge's `source` of every CRM event. */
+export const CRM_EVENT_SOURCE = 'crm';
+/** Raised when a detail changes incompatibly; fields are added without raising it. */
+export const CRM_EVENT_SCHEMA_VERSION = 1;
+
+const recordEventTypes = ['contact', 'company', 'deal', 'activity'].flatMap((type) => ['created', 'updated', 'deleted'].map((event) => `${type}.${event}`)) as `${RecordType}.${RecordChange['event']}`[];
+
+export const crmEventTypes = [
+  ...recordEventTypes,
+  'deal.stage_changed',
+  'deal.won',
+  'deal.lost',
+  'task.completed',
+  'email.sent',
+  'email.delivered',
+  'email.bounced',
+  'email.complained',
+  'enrollment.started',
+  'enrollment.stopped',
+  'enrollment.completed',
+] as const;
+export type CrmEventType = (typeof crmEventTypes)[number];
+
+/** What an event is about: a record, a sent email, a contact's enrollment in a sequence. */
+export type EventSubjectType = RecordType | 'email' | 'enrollment';
+
+export interface EventActor {
+  /** `system`: the CRM itself (a cascade, a schema follow-up, a sequence run, the mail service's report). */
+  readonly type: 'user' | 'client' | 'system';
+  readonly id: string;
+  /** For system changes: the user or client whose action caused them. */
+  readonly onBehalfOf?: string;
+}
+
+/** The `detail` of every CRM event. */
+export interface CrmEventDetail {
+  readonly schemaVersion: typeof CRM_EVENT_SCHEMA_VERSION;
+  /** The same for every delivery of the same event: consumers de-duplicate on it. */
+  readonly eventId: string;
+  readonly type: CrmEventType;
+  readonly occurredAt: string;
+  readonly recordType: EventSubjectType;
+  readonly recordId: string;
+  /** The subject's version after the change (for a deletion, its last): order a record's events by it. */
+  readonly version: number;
+  /** Where the API serves the subject, relative to the API's base URL. */
+  readonly path: string;
+  readonly actor: EventActor;
+  /** The fields the change touched, always present. */
+  readonly changedFields: readonly string[];
+  /** Old and new value of each changed field; left out of an oversized event (see `truncated`). */
+  readonly changes?: readonly FieldChange[];
+  /** The subject after the change; absent for deletions and from an oversized event. */
+  readonly record?: Record<string, unknown>;
+  /** Set when `record` and `changes` were left out to keep the event within EventBridge's 256 KB: read `path` instead. */
+  readonly truncated?: true;
+}
+
+/** One entry of EventBridge's PutEvents. */
+export interface CrmEvent {
+  readonly source: typeof CRM_EVENT_SOURCE;
+  readonly detailType: CrmEventType;
+  readonly time: string;
+  readonly detail: CrmEventDetail;
+}
+
+/**
+ * EventBridge's limit on one entry, and on one PutEvents request: the sum of the UTF-8
+ * sizes of Source, DetailType, Detail and Resources, plus 14 bytes when Time is set
+ * (AWS's "Calculating Amazon EventBridge PutEvents event entry size").
+ */
+export const MAX_ENTRY_BYTES = 256 * 1024;
+export const MAX_ENTRIES_PER_REQUEST = 10;
+const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+export const entrySize = (event: CrmEvent): number => 14 + utf8Bytes(event.source) + utf8Bytes(event.detailType) + utf8Bytes(JSON.stringify(event.detail));
+
+const collections: Record<RecordType, RecordCollection> = { contact: 'contacts', company: 'companies', deal: 'deals', activity: 'activities' };
+
+/** Changes without a recorded actor (items written before actors were stored) are the system's. */
+const UNKNOWN_ACTOR: EventActor = { type: 'system', id: 'unknown' };
+const MAIL_SERVICE: EventActor = { type: 'system', id: 'ses' };
+
+function event(
+  type: CrmEventType,
+  subject: { recordType: EventSubjectType; recordId: string; version: number; path: string },
+  at: string,
+  actor: EventActor,
+  changes: readonly FieldChange[],
+  record: Record<string, unknown> | undefined,
+): CrmEvent {
+  const detail: CrmEventDetail = {
+    schemaVersion: CRM_EVENT_SCHEMA_VERSION,
+    eventId: `${type}/${subject.recordId}/${subject.version}`,
+    type,
+    occurredAt: at,
+    ...subject,
+    actor,
+    changedFields: changes.map((change) => change.field),
+    changes,
+    ...(record ? { record } : {}),
+  };
+  const whole: CrmEvent = { source: CRM_EVENT_SOURCE, detailType: type, time: at, detail };
+  if (entrySize(whole) <= MAX_ENTRY_BYTES) return whole;
+  const { changes: _changes, record: _record, ...reference } = detail;
+  return { ...whole, detail: { ...reference, truncated: true } };
+}
+
+function recordEvents(change: RecordChange): CrmEvent[] {
+  const subject = { recordType: change.recordType, recordId: change.id, version: change.version, path: `/v1/${collections[change.recordType]}/${change.id}` };
+  const actor = change.actor ? { type: change.actor.type, id: change.actor.id, ...(change.actor.onBehalfOf ? { onBehalfOf: change.actor.onBehalfOf } : {}) } : UNKNOWN_ACTOR;
+  // A deleted record's data is not sent around again: its id and last version say what went.
+  const record = change.event === 'deleted' ? undefined : change.after;
+  const events = [event(`${change.recordType}.${change.event}`, subject, change.at, actor, change.changes, record)];
+  if (change.event === 'deleted' || !change.after) return events;
+
+  const changed = (field: string) => change.changes.filter((fieldChange) => fieldChange.field === field);
+  if (change.recordType === 'deal') {
+    const placement = [...changed('pipelineId'), ...changed('stageId')];
+    if (change.event === 'updated' && placement.length > 0) events.push(event('deal.stage_changed', subject, change.at, actor, [...placement, ...changed('status'), ...changed('probability')], record));
+    const status = change.after.status;
+    if ((status === 'won' || status === 'lost') && change.before?.status !== status) events.push(event(`deal.${status}`, subject, change.at, actor, changed('status'), record));
+  }
+  if (change.recordType === 'activity' && change.after.kind === 'task' && change.after.taskStatus === 'done' && change.before?.taskStatus !== 'done') {
+    events.push(event('task.completed', subject, change.at, actor, changed('taskStatus'), record));
+  }
+  return events;
+}
+
+/** SES's reports that become events (a rejection stays internal: the send already failed for its caller). */
+const emailEventOf: Partial<Record<EmailStatus, CrmEventType>> = { sent: 'email.sent', delivered: 'email.delivered', bounced: 'email.bounced', complained: 'email.complained' };
+
+function emailEvents(before: EmailMessage | undefined, after: EmailMessage): CrmEvent[] {
+  const type = emailEventOf[after.status];
+  if (!type || before?.status === after.status) return [];
+  const subject = { recordType: 'email' as const, recordId: after.id, version: after.version, path: `/v1/emails/${after.id}` };
+  const actor: EventActor = after.status === 'sent' ? { type: after.sentBy.type as EventActor['type'], id: after.sentBy.id } : MAIL_SERVICE;
+  const changes: FieldChange[] = [{ field: 'status', from: before?.status ?? null, to: after.status }];
+  return [event(type, subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
+}
+
+function enrollmentEvents(before: Enrollment | undefined, after: Enrollment): CrmEvent[] {
+  const newRun = before?.runId !== after.runId;
+  let type: CrmEventType | undefined;
+  if (after.status === 'active' && (newRun || before?.status !== 'active')) type = 'enrollment.started';
+  else if (after.status === 'stopped' && before?.status !== 'stopped') type = 'enrollment.stopped';
+  else if (after.status === 'completed' && before?.status !== 'completed') type = 'enrollment.completed';
+  if (!type) return [];
+  const subject = {
+    recordType: 'enrollment' as const,
+    recordId: `${after.sequenceId}:${after.contactId}`,
+    version: after.version,
+    path: `/v1/sequences/${after.sequenceId}/enrollments/${after.contactId}`,
+  };
+  // A run acts for whoever enrolled the contact; who stopped it by hand is not stored.
+  const actor: EventActor = { type: 'system', id: `sequence:${after.sequenceId}`, onBehalfOf: after.enrolledBy };
+  const changes: FieldChange[] = [{ field: 'status', from: newRun ? null : (before?.status ?? null), to: after.status }];
+  if (after.stopReason && type === 'enrollment.stopped') changes.push({ field: 'stopReason', from: null, to: after.stopReason });
+  return [event(type, subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
+}
+
+/** The events one committed change raises, in the order consumers should see them; none for changes of other items. */
+export function crmEventsOf(change: TableChange): CrmEvent[] {
+  if (change.kind === 'removed' || !change.after) return [];
+  if (change.entity === 'emailMessage') return emailEvents(change.before && itemToEmailMessage(change.before), itemToEmailMessage(change.after));
+  if (change.entity === 'enrollment') return enrollmentEvents(change.before && itemToEnrollment(change.before), itemToEnrollment(change.after));
+  const recordChange = recordChangeOf(change);
+  return recordChange ? recordEvents(recordChange) : [];
+}
+
+/** Entities whose changes raise events: the publisher's stream filter lets exactly these through. */
+export const EVENT_RAISING_ENTITIES = ['contact', 'company', 'deal', 'activity', 'tombstone', 'emailMessage', 'enrollment'] as const;

@@ -1,0 +1,84 @@
+import { emailMessageSchema } from '../email/email-message';
+import { modelOf } from '../records/record-models';
+import { enrollmentSchema } from '../sequences/sequence';
+import * as z from '../shared/zod';
+import { CRM_EVENT_SCHEMA_VERSION, CRM_EVENT_SOURCE, crmEventTypes, type CrmEventType, type EventSubjectType } from './crm-events';
+
+/**
+ * The published contract of each CRM event: the whole event as EventBridge delivers it to a
+ * rule's target, `detail` typed by its subject. schemas/events/<type>.json holds these as
+ * JSON Schema draft 4 (`npm run events:schemas` writes them, a test keeps them current), and
+ * the stack puts the same documents in the stage's schema registry for code bindings.
+ */
+
+export function subjectTypeOf(type: CrmEventType): EventSubjectType {
+  const prefix = type.slice(0, type.indexOf('.'));
+  return prefix === 'task' ? 'activity' : (prefix as EventSubjectType);
+}
+
+function subjectSchema(subject: EventSubjectType) {
+  if (subject === 'email') return emailMessageSchema;
+  if (subject === 'enrollment') return enrollmentSchema;
+  return modelOf(subject).recordSchema;
+}
+
+const descriptions: Record<string, string> = {
+  created: 'A record was created.',
+  updated: 'A record changed: `changes` has each changed field with its old and new value.',
+  deleted: 'A record was deleted (its id and last version; no record).',
+  'deal.stage_changed': 'A deal moved to another stage or pipeline; also raised with deal.updated.',
+  'deal.won': 'A deal entered a won stage.',
+  'deal.lost': 'A deal entered a lost stage.',
+  'task.completed': 'A task activity was marked done.',
+  'email.sent': 'The mail service accepted an email.',
+  'email.delivered': "The recipient's mail server accepted an email.",
+  'email.bounced': 'An email bounced; a permanent bounce suppresses the address.',
+  'email.complained': 'The recipient marked an email as spam; the address is suppressed.',
+  'enrollment.started': 'A contact started a run of a follow-up sequence.',
+  'enrollment.stopped': 'A run of a follow-up sequence was stopped: `record.stopReason` says why.',
+  'enrollment.completed': 'A run of a follow-up sequence sent its last step.',
+};
+export const describeEvent = (type: CrmEventType) => descriptions[type] ?? descriptions[type.slice(type.indexOf('.') + 1)]!;
+
+const fieldChange = z.strictObject({ field: z.string(), from: z.unknown(), to: z.unknown() });
+
+export function eventDetailSchema(type: CrmEventType) {
+  const recordType = subjectTypeOf(type);
+  return z.strictObject({
+    schemaVersion: z.literal(CRM_EVENT_SCHEMA_VERSION),
+    eventId: z.string().check(z.meta({ description: 'The same on every delivery of this event: de-duplicate on it.' })),
+    type: z.literal(type),
+    occurredAt: z.iso.datetime(),
+    recordType: z.literal(recordType),
+    recordId: z.string(),
+    version: z.int().check(z.meta({ description: "The subject's version after the change (for a deletion, its last). Order a subject's events by it." })),
+    path: z.string().check(z.meta({ description: "Where the API serves the subject, relative to the API's base URL." })),
+    actor: z.strictObject({ type: z.enum(['user', 'client', 'system']), id: z.string(), onBehalfOf: z.optional(z.string()) }),
+    changedFields: z.array(z.string()),
+    changes: z.optional(z.array(fieldChange)),
+    record: z.optional(subjectSchema(recordType)),
+    truncated: z.optional(z.literal(true).check(z.meta({ description: "record and changes were left out to keep the event within EventBridge's 256 KB: read `path`." }))),
+  });
+}
+
+/** The event as a rule's target receives it. */
+export function eventEnvelopeSchema(type: CrmEventType) {
+  return z.object({
+    version: z.string(),
+    id: z.string().check(z.meta({ description: "EventBridge's id of this delivery; use detail.eventId to de-duplicate." })),
+    'detail-type': z.literal(type),
+    source: z.literal(CRM_EVENT_SOURCE),
+    account: z.string(),
+    time: z.string(),
+    region: z.string(),
+    resources: z.array(z.string()),
+    detail: eventDetailSchema(type),
+  });
+}
+
+/** The JSON Schema (draft 4, as EventBridge's schema registry takes it) of one event type. */
+export function eventJsonSchema(type: CrmEventType): Record<string, unknown> {
+  return { title: type, description: describeEvent(type), ...z.toJSONSchema(eventEnvelopeSchema(type), { target: 'draft-04', unrepresentable: 'any' }) };
+}
+
+export const publishedEventTypes = crmEventTypes;

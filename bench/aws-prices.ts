@@ -27,6 +27,10 @@ export const defaultPrices = {
   sesPerThousandEmails: 0.1,
   /** https://aws.amazon.com/step-functions/pricing/ — Standard workflows, per 1,000 state transitions. */
   stepFunctionsPerThousandTransitions: 0.025,
+  /** https://aws.amazon.com/eventbridge/pricing/ — custom events, each 64 KB chunk of an entry one event. */
+  eventBridgePerMillionCustomEvents: 1.0,
+  /** The same page: archiving, per GB of events archived (the stack's archive, on by default). */
+  eventBridgeArchivePerGb: 0.1,
 } as const;
 
 export type Prices = { -readonly [name in keyof typeof defaultPrices]: number };

@@ -1,6 +1,7 @@
 import type { RouteMeasurement } from './api-overhead';
 import type { BulkResult } from './bulk';
 import type { BundleMeasurement } from './cold-start';
+import type { EventPublishingResult } from './event-publishing';
 import type { GrowthPoint } from './growth';
 import type { ListShardingRow } from './list-sharding';
 import type { HeatModel } from './partition-heat';
@@ -21,6 +22,8 @@ export interface BenchResults {
   readonly listSharding: readonly ListShardingRow[];
   /** The partition-heat model: per workload, the hottest partition key of the table and of each index. */
   readonly partitionHeat: HeatModel;
+  /** Events published per second from stream batches, against raw PutEvents; the billed events per change. Absent from runs before it existed. */
+  readonly eventPublishing?: EventPublishingResult;
   /** What one contact occupies once created: its items, each with DynamoDB's 100 bytes overhead, in the table and every GSI it is in. */
   readonly storage: { readonly bytesPerContact: number };
   /** Powertools Metrics' "no application metrics" warning: how often the handlers printed it, for how many API requests. */

@@ -70,6 +70,8 @@ export function estimateMonth(results: BenchResults, prices: Prices, company: Co
   let readUnits = 0;
   let writeUnits = 0;
   let automationSteps = 0;
+  /** Committed changes: each raises one event (a deal won, three; a read, none). */
+  let changes = 0;
   const requestsByFunction = new Map<string, number>();
   const measured = (name: string) => {
     const route = results.apiOverhead.find((candidate) => candidate.name === name);
@@ -89,6 +91,7 @@ export function estimateMonth(results: BenchResults, prices: Prices, company: Co
     lambdaGbSeconds += count * (Math.ceil(route.route.mean) / 1000) * (route.memoryMb / 1024);
     readUnits += count * route.documented.read;
     writeUnits += count * route.documented.write;
+    if (route.documented.write > 0) changes += count;
     requestsByFunction.set(route.function, (requestsByFunction.get(route.function) ?? 0) + count);
   }
 
@@ -108,6 +111,9 @@ export function estimateMonth(results: BenchResults, prices: Prices, company: Co
   const emails = automationSteps + (profile.requestsPerUserDay['send email'] ?? 0) * company.users * WORKING_DAYS_PER_MONTH;
   const storedGb = (company.contacts * results.storage.bytesPerContact * company.storageFactor) / GB;
   const logGb = ((requests + automationSteps) * company.logBytesPerRequest) / GB;
+  // Every email also raises email.sent and email.delivered. Runs before the measurement existed count 1 KB, one billed event.
+  const publishing = results.eventPublishing ?? { billedEventsPerChange: 1, meanEntryBytes: 1_024 };
+  const events = changes + emails * 2;
   const usd = {
     'API Gateway HTTP API': (requests / 1e6) * prices.httpApiPerMillionRequests,
     'Lambda requests': ((requests + automationSteps) / 1e6) * prices.lambdaPerMillionRequests,
@@ -121,6 +127,7 @@ export function estimateMonth(results: BenchResults, prices: Prices, company: Co
     'CloudWatch Logs': logGb * (prices.cloudWatchLogsIngestionPerGb + prices.cloudWatchLogsStoragePerGbMonth),
     'SES emails': (emails / 1000) * prices.sesPerThousandEmails,
     'Step Functions transitions': ((automationSteps * TRANSITIONS_PER_SEQUENCE_STEP) / 1000) * prices.stepFunctionsPerThousandTransitions,
+    'EventBridge events (and archive)': (events * publishing.billedEventsPerChange * prices.eventBridgePerMillionCustomEvents) / 1e6 + ((events * publishing.meanEntryBytes) / GB) * prices.eventBridgeArchivePerGb,
   };
   return { requests, automationSteps, emails, lambdaGbSeconds, coldStarts, initGbSeconds, readUnits, writeUnits, storedGb, logGb, usd };
 }
@@ -183,6 +190,7 @@ async function main(): Promise<void> {
       `storage: ${fixed(results.storage.bytesPerContact, 0)} bytes per contact as stored (items + 100 B overhead, table and every index), x${company.storageFactor} for the other records (--storage-factor)`,
       `logs: ${company.logBytesPerRequest} bytes per request (--log-bytes); free tiers not applied; DynamoDB Streams reads by Lambda consumers are free`,
       `sequence steps: ${TRANSITIONS_PER_SEQUENCE_STEP} state transitions each, their Lambda time and DynamoDB units as measured ("sequence step"); each step and each "send email" request sends one email`,
+      'events: one per request that writes and two per email (sent, delivered), each billed per 64 KB chunk as measured (bench "Events published from the stream"), archived once; the publisher reads up to 100 changes per invocation, its Lambda time not counted',
       'not included: handling SES events (about one Lambda invocation, one read and one write per email; SES events on the default bus are free), alarms, dashboard and custom metrics (docs/cost.md)',
       `prices: ${Object.entries(prices).map(([name, value]) => `${name}=${value}`).join(', ')}`,
     ]),

@@ -16,6 +16,7 @@ import { filterStderr } from './stderr-filter';
 import { heatParametersFrom } from './heat';
 import { listShardingTable, measureListSharding } from './list-sharding';
 import { measurePartitionHeat, partitionHeatTable } from './partition-heat';
+import { eventPublishingTable, measureEventPublishing } from './event-publishing';
 
 /**
  * `npm run bench`: how fast and how costly the API is, as ratios against baselines
@@ -27,8 +28,8 @@ import { measurePartitionHeat, partitionHeatTable } from './partition-heat';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = quick
-  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4 }
-  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4 };
+  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, eventChanges: 2_000 }
+  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, eventChanges: 10_000 };
 
 /**
  * Powertools Metrics prints this on every request today: logMetrics flushes an
@@ -55,6 +56,10 @@ console.log(partitionHeatTable(partitionHeat));
 // Before Java runs: the cold-start processes get the machine to themselves.
 const coldStart = await measureColdStarts({ runs: settings.coldStartRuns });
 console.log(coldStartTable(coldStart, settings.coldStartRuns));
+
+// The publisher needs no table either: it reads stream records and puts events.
+const eventPublishing = await measureEventPublishing({ changes: settings.eventChanges });
+console.log(eventPublishingTable(eventPublishing));
 
 const env = await startBenchEnvironment();
 const emptyMetricsWarning = filterStderr(EMPTY_METRICS_WARNING);
@@ -97,6 +102,7 @@ try {
     bulk,
     listSharding,
     partitionHeat,
+    eventPublishing,
     storage: { bytesPerContact },
     emptyMetricsWarnings,
   };

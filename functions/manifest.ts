@@ -26,12 +26,13 @@ export type Trigger =
   | { readonly kind: 'stream'; readonly batchSize: number; readonly maxRetries: number; readonly filterPattern: Record<string, unknown> }
   /**
    * An EventBridge rule. `bus: 'default'`: SES publishes its sending events only to the
-   * account's default bus. `scope: 'emailConfigurationSet'`: only the events of this stage's
+   * account's default bus. `bus: 'crm'`: the stage's own bus, where the CRM's record events
+   * are (docs/events.md). `scope: 'emailConfigurationSet'`: only the events of this stage's
    * configuration set, and only where the stage sends email (deployedEventPattern).
    */
   | {
       readonly kind: 'eventRule';
-      readonly bus: 'default';
+      readonly bus: 'default' | 'crm';
       readonly eventPattern: Record<string, unknown>;
       readonly scope?: 'emailConfigurationSet';
       /** Retries of a failing event before it goes to the rule's dead-letter queue. */
@@ -166,6 +167,27 @@ export const functionManifest = {
       bus: 'default',
       eventPattern: { source: ['aws.ses'], 'detail-type': ['Email Delivered', 'Email Bounced', 'Email Complaint Received', 'Email Rejected'] },
       scope: 'emailConfigurationSet',
+      maxRetries: 8,
+    },
+  },
+
+  /**
+   * Follow-up sequences stop when what they were for has happened: a deal of the contact's
+   * won or lost, a meeting logged with them. The CRM's own rule on its bus, like any
+   * integrator's; a redelivered event finds the enrollments stopped already.
+   */
+  sequenceStopper: {
+    entry: 'functions/sequence-stopper.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tableAccess: 'readWrite',
+    trigger: {
+      kind: 'eventRule',
+      bus: 'crm',
+      eventPattern: {
+        source: ['crm'],
+        $or: [{ 'detail-type': ['deal.won', 'deal.lost'] }, { 'detail-type': ['activity.created'], detail: { record: { kind: ['meeting'] } } }],
+      },
       maxRetries: 8,
     },
   },

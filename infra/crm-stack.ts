@@ -107,7 +107,7 @@ export class CrmStack extends Stack {
         }
         case 'eventRule': {
           const eventPattern = deployedEventPattern(trigger, { configurationSetName: email?.configurationSet.configurationSetName ?? '' });
-          const rule = new EventRuleFunction(this, `${name}Rule`, { ...common, trigger, eventPattern });
+          const rule = new EventRuleFunction(this, `${name}Rule`, { ...common, trigger, eventPattern, crmBus: eventBus.bus });
           handler = rule.handler;
           rules.push([name, rule]);
           break;

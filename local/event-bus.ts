@@ -24,13 +24,15 @@ export type BusEvent = EventBridgeEvent<string, unknown>;
 
 export type EventRuleTarget = Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 'timeoutSeconds'> & Pick<Extract<Trigger, { kind: 'eventRule' }>, 'eventPattern' | 'scope' | 'maxRetries'>;
 
-/** The deployed event rules of functions/manifest.ts. */
-export const deployedEventRules = (): Record<string, EventRuleTarget> =>
+/** The deployed event rules of functions/manifest.ts on one bus: the account's default one, or the stage's own. */
+export const deployedEventRules = (bus: 'default' | 'crm' = 'default'): Record<string, EventRuleTarget> =>
   Object.fromEntries(
-    functionsTriggeredBy('eventRule').map(([name, { entry, memoryMb, timeoutSeconds, trigger }]) => [
-      name,
-      { entry, memoryMb, timeoutSeconds, eventPattern: trigger.eventPattern, maxRetries: trigger.maxRetries, ...(trigger.scope ? { scope: trigger.scope } : {}) },
-    ]),
+    functionsTriggeredBy('eventRule')
+      .filter(([, { trigger }]) => trigger.bus === bus)
+      .map(([name, { entry, memoryMb, timeoutSeconds, trigger }]) => [
+        name,
+        { entry, memoryMb, timeoutSeconds, eventPattern: trigger.eventPattern, maxRetries: trigger.maxRetries, ...(trigger.scope ? { scope: trigger.scope } : {}) },
+      ]),
   );
 
 export interface LocalEventBusOptions {
@@ -53,12 +55,7 @@ export interface LocalEventBus {
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export function createLocalEventBus({
-  rules = deployedEventRules(),
-  rootDir = REPOSITORY_ROOT,
-  retryDelayMs = 100,
-  onDeadLetter = logDeadLetter,
-}: LocalEventBusOptions = {}): LocalEventBus {
+export function createLocalEventBus({ rules = deployedEventRules(), rootDir = REPOSITORY_ROOT, retryDelayMs = 100, onDeadLetter = logDeadLetter }: LocalEventBusOptions = {}): LocalEventBus {
   const loadHandler = createHandlerLoader(rootDir);
   const deliveries = new Set<Promise<void>>();
 

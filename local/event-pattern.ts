@@ -1,7 +1,8 @@
 /**
  * Matches an event against a Lambda/EventBridge event filter pattern, for the subset
  * of the syntax this project's patterns use: nested objects whose leaves are arrays of
- * literal values (match if the event's value, or an element of it, equals one of them). Anything richer
+ * literal values (match if the event's value, or an element of it, equals one of them),
+ * and `$or` (a list of patterns, any of which may match besides the rest). Anything richer
  * (prefix, numeric, exists…) is refused loudly rather than matched wrongly.
  */
 type Pattern = { readonly [key: string]: Pattern | readonly unknown[] };
@@ -9,6 +10,7 @@ type Pattern = { readonly [key: string]: Pattern | readonly unknown[] };
 export function matchesEventPattern(pattern: Pattern, event: unknown): boolean {
   if (typeof event !== 'object' || event === null) return false;
   return Object.entries(pattern).every(([key, expected]) => {
+    if (key === '$or') return (expected as readonly Pattern[]).some((alternative) => matchesEventPattern(alternative, event));
     const actual = (event as Record<string, unknown>)[key];
     if (!Array.isArray(expected)) return matchesEventPattern(expected as Pattern, actual);
     for (const literal of expected) {

@@ -43,11 +43,14 @@ export interface EventBridgeLocal {
   readonly endpoint: string;
   /** Every event taken so far (the latest `keep`), oldest first. */
   events(): readonly BusEvent[];
+  /** Resolves once every rule's handling of the events taken so far has ended (see LocalEventBus.drain). */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
 const bytes = (text: string | undefined) => (text === undefined ? 0 : Buffer.byteLength(text, 'utf8'));
-const entryBytes = (entry: PutEventsEntry) => (entry.Time === undefined ? 0 : 14) + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail) + (entry.Resources ?? []).reduce((sum, resource) => sum + bytes(resource), 0);
+const entryBytes = (entry: PutEventsEntry) =>
+  (entry.Time === undefined ? 0 : 14) + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail) + (entry.Resources ?? []).reduce((sum, resource) => sum + bytes(resource), 0);
 
 function parseDetail(detail: string): Record<string, unknown> | undefined {
   try {
@@ -113,5 +116,10 @@ export async function startEventBridgeLocal({ buses, print = false, keep = 1_000
     },
   });
 
-  return { endpoint: endpoint.endpoint, events: () => log, stop: () => endpoint.close() };
+  return {
+    endpoint: endpoint.endpoint,
+    events: () => log,
+    drain: async () => void (await Promise.all(Object.values(buses).map((bus) => bus.drain()))),
+    stop: () => endpoint.close(),
+  };
 }

@@ -1,6 +1,6 @@
 import { startBackgroundWork } from './background-work';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { createLocalEventBus } from './event-bus';
+import { createLocalEventBus, deployedEventRules } from './event-bus';
 import { startEventBridgeLocal, type EventBridgeLocal } from './eventbridge-local';
 import { startGateway, type Gateway } from './gateway';
 import { useLocalAwsEnvironment } from './local-environment';
@@ -41,8 +41,8 @@ try {
   stepFunctions = track(
     await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS, onExecutionEnd: reportFailure }),
   );
-  // The stage's bus: no rules of the CRM's own listen on it yet; every event is logged here.
-  eventBridge = track(await startEventBridgeLocal({ buses: { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: {} }) }, print: settings.CRM_LOCAL_PRINT_EVENTS }));
+  // The stage's bus, with the CRM's own rules on it (functions/manifest.ts); every event is logged here.
+  eventBridge = track(await startEventBridgeLocal({ buses: { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: deployedEventRules('crm') }) }, print: settings.CRM_LOCAL_PRINT_EVENTS }));
   useLocalAwsEnvironment({
     tableName: settings.TABLE_NAME,
     dynamodbEndpoint: dynamodb.endpoint,

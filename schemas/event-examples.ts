@@ -20,7 +20,14 @@ import type { Item } from '../domain/shared/table-port';
 const at = (minute: number) => `2026-03-02T09:${String(minute).padStart(2, '0')}:00.000Z`;
 const ada = { type: 'user', id: 'ada@acme.example', role: 'member' };
 const recordItem = (model: RecordModel, record: Record<string, unknown>, changedBy: object = ada) => ({ ...recordToItem(model, record as never), changedBy });
-const change = (before: Item | undefined, after: Item): TableChange => ({ kind: before ? 'modified' : 'inserted', key: { pk: after.pk, sk: after.sk }, entity: String(after.entity), ...(before ? { before } : {}), after, sequence: '1' });
+const change = (before: Item | undefined, after: Item): TableChange => ({
+  kind: before ? 'modified' : 'inserted',
+  key: { pk: after.pk, sk: after.sk },
+  entity: String(after.entity),
+  ...(before ? { before } : {}),
+  after,
+  sequence: '1',
+});
 const deleted = (before: Item, type: string, id: string): TableChange => ({
   kind: 'modified',
   key: { pk: before.pk, sk: before.sk },

@@ -25,7 +25,17 @@ export function eventCatalogue(): string {
   const examples = exampleEvents();
   const sections = crmEventTypes.map((type) => {
     const { detailType, source, time, detail } = examples[type];
-    const delivered = { version: '0', id: '3f1c2b9e-5d7a-4e8b-9c0d-1a2b3c4d5e6f', 'detail-type': detailType, source, account: '123456789012', time: time.replace(/\.\d{3}Z$/, 'Z'), region: 'eu-west-1', resources: [], detail };
+    const delivered = {
+      version: '0',
+      id: '3f1c2b9e-5d7a-4e8b-9c0d-1a2b3c4d5e6f',
+      'detail-type': detailType,
+      source,
+      account: '123456789012',
+      time: time.replace(/\.\d{3}Z$/, 'Z'),
+      region: 'eu-west-1',
+      resources: [],
+      detail,
+    };
     return `### \`${type}\`\n\n${describeEvent(type)} Schema: [schemas/events/${type}.json](../schemas/events/${type}.json).\n\n\`\`\`json\n${JSON.stringify(delivered, null, 2)}\n\`\`\`\n`;
   });
   return `${CATALOGUE_START}\n\n${sections.join('\n')}\n${CATALOGUE_END}`;

@@ -4,11 +4,12 @@ import { findSendableContact } from '../email/send-email';
 import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
 import { ConflictError, EmailNotSendableError, NotFoundError, ValidationError } from '../shared/errors';
-import { singlePartition } from '../shared/key-design';
-import { enrollmentKeys, recordKeys } from '../shared/keys';
+import { partitionQueries, singlePartition } from '../shared/key-design';
+import { enrollmentKeys, enrollmentsByContact, recordKeys } from '../shared/keys';
+import type { CrmTablePort, Item, PageKey } from '../shared/table-port';
 import type { PageRequest } from '../shared/page';
 import { listPage } from '../shared/pagination';
-import type { Enrollment } from './sequence';
+import type { Enrollment, StopReason } from './sequence';
 import { enrollmentToItem, findEnrollment, itemToEnrollment, updateEnrollment } from './sequence-items';
 import { requireSequence, type SequenceDependencies } from './sequence-use-cases';
 
@@ -97,5 +98,61 @@ export async function stopEnrollment(deps: SequenceDependencies, sequenceId: str
       auditOp({ recordType: 'enrollment', recordId: `${sequenceId}/${contactId}`, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: [{ field: 'status', from: previous.status, to: next.status }] }),
     ],
   );
+  return stopped;
+}
+
+/** What happened to a contact that ends their sequences: they answered in person, or their deal was decided. */
+export type ContactOutcome = Extract<StopReason, 'meeting-booked' | 'deal-won' | 'deal-lost'>;
+
+const ENROLLMENTS_PAGE = 100;
+
+/** Every enrollment of a contact, through the index (eventually consistent: one written a moment ago may be missing). */
+async function enrollmentsOfContact(table: CrmTablePort, contactId: string): Promise<Enrollment[]> {
+  const items: Item[] = [];
+  for (const query of partitionQueries(enrollmentsByContact.query({ contactId }))) {
+    let startKey: PageKey | undefined;
+    do {
+      const page = await table.query(query, { limit: ENROLLMENTS_PAGE, ...(startKey ? { startKey } : {}) });
+      items.push(...page.items);
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+  return items.map(itemToEnrollment);
+}
+
+/**
+ * Stops every running enrollment of these contacts because of `reason`, as the CRM acting
+ * for whoever caused it (`actor`). Each stop is one conditional write that only an active
+ * enrollment takes, so a redelivered event, or a run that ended meanwhile, changes nothing.
+ * Answers the enrollments it stopped.
+ */
+export async function stopEnrollmentsOfContacts(deps: SequenceDependencies, contactIds: readonly string[], reason: ContactOutcome, actor: Actor): Promise<Enrollment[]> {
+  const stopped: Enrollment[] = [];
+  for (const contactId of new Set(contactIds)) {
+    for (const enrollment of await enrollmentsOfContact(deps.table, contactId)) {
+      if (enrollment.status !== 'active') continue;
+      let changed = false;
+      const after = await updateEnrollment(
+        deps,
+        enrollment,
+        (current) => (current.status === 'active' ? ((changed = true), { status: 'stopped', stopReason: reason }) : ((changed = false), undefined)),
+        (previous, next) => [
+          auditOp({
+            recordType: 'enrollment',
+            recordId: `${next.sequenceId}/${next.contactId}`,
+            at: next.updatedAt,
+            entryId: deps.ids.next(),
+            actor,
+            event: 'updated',
+            changes: [
+              { field: 'status', from: previous.status, to: next.status },
+              { field: 'stopReason', from: previous.stopReason ?? null, to: reason },
+            ],
+          }),
+        ],
+      );
+      if (changed) stopped.push(after);
+    }
+  }
   return stopped;
 }

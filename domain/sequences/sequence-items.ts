@@ -1,5 +1,5 @@
 import { ConflictError } from '../shared/errors';
-import { enrollmentKeys, recordKeys, recordsByType } from '../shared/keys';
+import { enrollmentKeys, enrollmentsByContact, recordKeys, recordsByType } from '../shared/keys';
 import type { Clock, CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { Enrollment, Sequence } from './sequence';
@@ -21,10 +21,15 @@ export async function findSequence(table: CrmTablePort, id: string): Promise<Seq
   return item ? itemToSequence(item) : undefined;
 }
 
-export const enrollmentToItem = (enrollment: Enrollment): Item => ({ ...enrollmentKeys.enrollment(enrollment.sequenceId, enrollment.contactId), entity: 'enrollment', ...enrollment });
+export const enrollmentToItem = (enrollment: Enrollment): Item => ({
+  ...enrollmentKeys.enrollment(enrollment.sequenceId, enrollment.contactId),
+  entity: 'enrollment',
+  ...enrollment,
+  ...enrollmentsByContact.attributes({ contactId: enrollment.contactId }, { sequenceId: enrollment.sequenceId }),
+});
 
 export function itemToEnrollment(item: Item): Enrollment {
-  const { pk: _pk, sk: _sk, entity: _entity, ...enrollment } = item;
+  const { pk: _pk, sk: _sk, entity: _entity, gsi2pk: _gsi2pk, gsi2sk: _gsi2sk, ...enrollment } = item;
   return enrollment as unknown as Enrollment;
 }
 

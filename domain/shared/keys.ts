@@ -266,6 +266,20 @@ export const enrollmentKeys = {
   }),
 };
 
+/**
+ * gsi2: a contact's enrollments, one per sequence they were ever in: what stops when the
+ * contact books a meeting, or a deal they are on is won or lost.
+ */
+export const enrollmentsByContact = defineIndex({
+  pattern: 'enrollmentsByContact',
+  index: 'gsi2',
+  partition: ({ contactId }: { readonly contactId: string }) => [ENROLLMENT, 'CONTACT', contactId],
+  shards: 1,
+  sort: ({ sequenceId }: { readonly sequenceId: string }) => sequenceId,
+  shardBy: ({ sequenceId }) => sequenceId,
+  ascending: true,
+});
+
 // ---------------------------------------------------------------------------------------
 // Bookkeeping.
 

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { EventBus, Rule, type EventPattern } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -24,6 +24,8 @@ export interface EventRuleFunctionProps {
   readonly trigger: Extract<Trigger, { kind: 'eventRule' }>;
   /** The pattern as deployed (functions/manifest.ts deployedEventPattern), which the local event bus matches with too. */
   readonly eventPattern: Record<string, unknown>;
+  /** The stage's own bus, for a rule on `bus: 'crm'`. */
+  readonly crmBus: IEventBus;
   readonly table: CrmTable;
   /** Directory that `definition.entry` and the lock file are relative to. */
   readonly projectRoot: string;
@@ -73,7 +75,7 @@ export class EventRuleFunction extends Construct {
 
     this.rule = new Rule(this, 'Rule', {
       description: `Invokes ${declaration.entry} (functions/manifest.ts)`,
-      eventBus: EventBus.fromEventBusName(this, 'Bus', trigger.bus),
+      eventBus: trigger.bus === 'crm' ? props.crmBus : EventBus.fromEventBusName(this, 'Bus', trigger.bus),
       eventPattern: props.eventPattern as EventPattern,
       targets: [
         new LambdaFunction(this.handler, {

@@ -10,12 +10,22 @@ import { eventViolations } from '../support/event-schemas';
  * the stage's bus. Every event is held to its published schema (schemas/events/).
  */
 
-type Detail = { eventId: string; type: string; recordType: string; recordId: string; version: number; actor: { type: string; id: string }; changes?: { field: string; from: unknown; to: unknown }[]; record?: Record<string, unknown> };
+type Detail = {
+  eventId: string;
+  type: string;
+  recordType: string;
+  recordId: string;
+  version: number;
+  actor: { type: string; id: string };
+  changes?: { field: string; from: unknown; to: unknown }[];
+  record?: Record<string, unknown>;
+};
 
 const manager: TokenSubject = { kind: 'user', id: 'manager-9', role: 'manager' };
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ automations: true });
+  // Waits of up to a minute, so a sequence's second step is still ahead when its run is stopped.
+  api = await startTestApi({ automations: true, maxWaitSeconds: 60 });
 });
 afterAll(() => api.close());
 
@@ -82,7 +92,10 @@ describe('record events on the bus', () => {
     expect(typesOf(emailEvents)).toEqual(['email.sent', 'email.delivered']);
     expect(detailOf(emailEvents[1]!).actor).toEqual({ type: 'system', id: 'ses' });
 
-    const sequence = await api.request<{ id: string }>('POST', '/v1/sequences', { body: { name: 'One step', steps: [{ delayMinutes: 0, subject: 'Hi {{firstName}}', text: 'Welcome.' }] }, as: manager });
+    const sequence = await api.request<{ id: string }>('POST', '/v1/sequences', {
+      body: { name: 'One step', steps: [{ delayMinutes: 0, subject: 'Hi {{firstName}}', text: 'Welcome.' }] },
+      as: manager,
+    });
     expect((await api.request('POST', `/v1/sequences/${sequence.json!.id}/enrollments`, { body: { contactId }, as: manager })).status).toBe(201);
     const enrollmentEvents = await eventually(
       async () => (await eventsAbout(contactId)).filter((event) => event['detail-type'].startsWith('enrollment.')),
@@ -104,5 +117,55 @@ describe('record events on the bus', () => {
     const ofBatch = events.filter((event) => ids.has(detailOf(event).recordId));
     expect(ofBatch).toHaveLength(60);
     expect(new Set(ofBatch.map((event) => detailOf(event).eventId)).size).toBe(60);
+  });
+});
+
+describe('sequences that stop when they should', () => {
+  type Enrollment = { status: string; nextStep: number; stopReason?: string };
+  const steps = [
+    { delayMinutes: 0, subject: 'Hello {{firstName}}', text: 'A first note.' },
+    { delayMinutes: 2 * 24 * 60, subject: 'Still there?', text: 'A second note.' },
+  ];
+
+  async function enrolled(sequenceId: string, name: string): Promise<string> {
+    const contact = await api.request<{ id: string }>('POST', '/v1/contacts', { body: { firstName: name, email: `${name.toLowerCase()}-${Date.now()}@example.com` } });
+    const contactId = contact.json!.id;
+    expect((await api.request('POST', `/v1/sequences/${sequenceId}/enrollments`, { body: { contactId }, as: manager })).status).toBe(201);
+    // The first step is sent; the second waits two days.
+    await eventually(
+      () => enrollmentOf(sequenceId, contactId),
+      (enrollment) => enrollment.nextStep === 1,
+      `${name}'s first step`,
+    );
+    return contactId;
+  }
+  const enrollmentOf = async (sequenceId: string, contactId: string) => (await api.request<Enrollment>('GET', `/v1/sequences/${sequenceId}/enrollments/${contactId}`)).json!;
+  const settled = async () => {
+    await api.automations!.streams.drain();
+    await api.automations!.eventBridge.drain();
+  };
+
+  it('stop when a deal the contact is on is won or lost, or a meeting is logged with them, and not otherwise', async () => {
+    const sequence = (await api.request<{ id: string }>('POST', '/v1/sequences', { body: { name: 'Nurture', steps }, as: manager })).json!.id;
+    const [won, lost, met, untouched] = (await Promise.all(['Wendy', 'Lars', 'Mia', 'Ursula'].map((name) => enrolled(sequence, name)))) as [string, string, string, string];
+
+    const wonDeal = (await api.request<{ id: string }>('POST', '/v1/deals', { body: { name: 'Won', contactIds: [won] } })).json!.id;
+    const lostDeal = (await api.request<{ id: string }>('POST', '/v1/deals', { body: { name: 'Lost', contactIds: [lost] } })).json!.id;
+    const openDeal = (await api.request<{ id: string }>('POST', '/v1/deals', { body: { name: 'Open', contactIds: [untouched] } })).json!.id;
+    expect((await api.request('PATCH', `/v1/deals/${wonDeal}`, { body: { stageId: 'closed_won' } })).status).toBe(200);
+    expect((await api.request('PATCH', `/v1/deals/${lostDeal}`, { body: { stageId: 'closed_lost' } })).status).toBe(200);
+    expect((await api.request('PATCH', `/v1/deals/${openDeal}`, { body: { stageId: 'contract_sent' } })).status).toBe(200);
+    expect((await api.request('POST', '/v1/activities', { body: { kind: 'meeting', subject: 'Demo', contactIds: [met] } })).status).toBe(201);
+    expect((await api.request('POST', '/v1/activities', { body: { kind: 'note', subject: 'Called', contactIds: [untouched] } })).status).toBe(201);
+    await settled();
+
+    expect(await enrollmentOf(sequence, won)).toMatchObject({ status: 'stopped', stopReason: 'deal-won' });
+    expect(await enrollmentOf(sequence, lost)).toMatchObject({ status: 'stopped', stopReason: 'deal-lost' });
+    expect(await enrollmentOf(sequence, met)).toMatchObject({ status: 'stopped', stopReason: 'meeting-booked' });
+    expect(await enrollmentOf(sequence, untouched)).toMatchObject({ status: 'active', nextStep: 1 });
+    // Each stop is an event too, with its reason.
+    await settled();
+    const stoppedEvent = (await eventsAbout(won)).find((event) => event['detail-type'] === 'enrollment.stopped');
+    expect(detailOf(stoppedEvent!).changes).toEqual(expect.arrayContaining([{ field: 'stopReason', from: null, to: 'deal-won' }]));
   });
 });

@@ -13,10 +13,13 @@ import { readAuditLog } from '../../domain/audit/read-audit-log';
 import type { Actor } from '../../domain/shared/actor';
 import { ConflictError } from '../../domain/shared/errors';
 import { partitionQueries } from '../../domain/shared/key-design';
-import { migrationKeys, recordKeys, tasksByAssignee } from '../../domain/shared/keys';
+import { enrollmentsByContact, migrationKeys, recordKeys, tasksByAssignee } from '../../domain/shared/keys';
+import type { Enrollment, Sequence } from '../../domain/sequences/sequence';
+import { enrollmentToItem, itemToEnrollment, sequenceToItem } from '../../domain/sequences/sequence-items';
 import type { Page } from '../../domain/shared/page';
 import { indexTasksByAssignee } from '../../migrations/0001-index-tasks-by-assignee';
 import { shardLists } from '../../migrations/0002-shard-lists';
+import { indexEnrollmentsByContact } from '../../migrations/0003-index-enrollments-by-contact';
 import { inLegacyLayout } from '../../migrations/legacy-layout';
 import type { Migration } from '../../migrations/migration';
 import { migrations } from '../../migrations/migrations';
@@ -138,5 +141,21 @@ describe('0002: lists move to sharded partition keys', () => {
     const oldPartition = contactModel.listPattern({ ownerId: 'old-owner' })!.legacyPartitionKey!;
     expect((await table.query({ pattern: 'legacy', index: 'gsi2', partitionKey: oldPartition }, { limit: 10 })).items).toEqual([]);
     expect(await shardLists.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
+  });
+});
+
+describe('0003: enrollments get their contact index keys', () => {
+  it('makes old enrollments findable from their contact, leaves the rest, and is a no-op the second time', async () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const sequence: Sequence = { id: 'OLDSEQ', name: 'Old', steps: [{ delayMinutes: 0, subject: 'Hi', text: 'Hello' }], status: 'active', createdBy: 'u1', createdAt: at, updatedAt: at, version: 1 };
+    const enrollment = (contactId: string): Enrollment => ({ sequenceId: 'OLDSEQ', contactId, runId: `R-${contactId}`, status: 'active', nextStep: 1, starting: false, enrolledBy: 'u1', enrolledAt: at, updatedAt: at, version: 2 });
+    const { gsi2pk: _pk, gsi2sk: _sk, ...unindexed } = enrollmentToItem(enrollment('OLDC1'));
+    await table.transactWrite([{ op: 'put', item: sequenceToItem(sequence) }, { op: 'put', item: unindexed }, { op: 'put', item: enrollmentToItem(enrollment('NEWC2')) }]);
+    const [ofOldContact] = partitionQueries(enrollmentsByContact.query({ contactId: 'OLDC1' }));
+    expect((await table.query(ofOldContact!, { limit: 10 })).items).toEqual([]);
+
+    expect(await indexEnrollmentsByContact.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
+    expect((await table.query(ofOldContact!, { limit: 10 })).items.map(itemToEnrollment)).toEqual([enrollment('OLDC1')]);
+    expect(await indexEnrollmentsByContact.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
   });
 });

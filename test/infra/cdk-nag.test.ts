@@ -109,6 +109,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-SQS3 crm-test/recordSweeperConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/schemaFollowUpConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStarterConsumer/DeadLetterQueue',
+      'AwsSolutions-SQS3 crm-test/sequenceStopperRule/DeadLetterQueue',
     ]);
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);
   });

@@ -53,6 +53,10 @@ describe("the stage's event bus", () => {
 
   it('watches the publisher: errors, iterator age and its dead-letter queue raise alarms', () => {
     const alarmNames = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => JSON.stringify(alarm.Properties.AlarmName));
-    for (const suffix of ['event-publisher-errors', 'event-publisher-iterator-age', 'event-publisher-dead-letters']) expect(alarmNames.some((name) => name.includes(suffix)), suffix).toBe(true);
+    for (const suffix of ['event-publisher-errors', 'event-publisher-iterator-age', 'event-publisher-dead-letters'])
+      expect(
+        alarmNames.some((name) => name.includes(suffix)),
+        suffix,
+      ).toBe(true);
   });
 });

@@ -33,6 +33,17 @@ describe('event filter patterns, as the stack declares them', () => {
     expect(matchesEventPattern(pattern, { detail: { mail: { tags: {} } } })).toBe(false);
   });
 
+  it("takes $or: any alternative, besides the rest (the sequence stopper's won or lost deals, and meetings only)", () => {
+    const stopper = functionManifest.sequenceStopper.trigger.eventPattern;
+    const event = (type: string, record: Record<string, unknown>) => ({ source: 'crm', 'detail-type': type, detail: { record } });
+    expect(matchesEventPattern(stopper, event('deal.won', { status: 'won' }))).toBe(true);
+    expect(matchesEventPattern(stopper, event('deal.lost', {}))).toBe(true);
+    expect(matchesEventPattern(stopper, event('activity.created', { kind: 'meeting' }))).toBe(true);
+    expect(matchesEventPattern(stopper, event('activity.created', { kind: 'note' }))).toBe(false);
+    expect(matchesEventPattern(stopper, event('deal.updated', {}))).toBe(false);
+    expect(matchesEventPattern(stopper, { ...event('deal.won', {}), source: 'other' })).toBe(false);
+  });
+
   it('refuses rules it does not implement instead of guessing', () => {
     expect(() => matchesEventPattern({ eventName: [{ prefix: 'IN' }] }, tombstoneInsert)).toThrow(/Unsupported/);
   });

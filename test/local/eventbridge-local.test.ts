@@ -64,7 +64,18 @@ describe('the event publisher function', () => {
     Object.assign(process.env, { TABLE_NAME: 'crm-publisher-test', EVENTBRIDGE_ENDPOINT: local.endpoint, EVENT_BUS_NAME: BUS, POWERTOOLS_METRICS_DISABLED: 'true' });
     const { handler } = await import('../../functions/event-publisher');
     const contactItem = (id: string) =>
-      marshall({ pk: `CONTACT#${id}`, sk: 'RECORD', entity: 'contact', id, firstName: id, lifecycleStage: 'lead', companyIds: [], createdAt: '2026-03-01T10:00:00.000Z', updatedAt: '2026-03-01T10:00:00.000Z', version: 1 });
+      marshall({
+        pk: `CONTACT#${id}`,
+        sk: 'RECORD',
+        entity: 'contact',
+        id,
+        firstName: id,
+        lifecycleStage: 'lead',
+        companyIds: [],
+        createdAt: '2026-03-01T10:00:00.000Z',
+        updatedAt: '2026-03-01T10:00:00.000Z',
+        version: 1,
+      });
     const records = ['C1', 'C2', 'C3'].map((id, index) => ({
       eventName: 'INSERT' as const,
       dynamodb: { Keys: marshall({ pk: `CONTACT#${id}`, sk: 'RECORD' }), NewImage: contactItem(id), SequenceNumber: String(100 + index) },

@@ -6,7 +6,7 @@ import { localStateMachines } from '../../local/local-state-machines';
 import { startStepFunctionsLocal, type ExecutionDescription } from '../../local/step-functions-local';
 import type { StreamPoller } from '../../local/stream-poller';
 import { startBackgroundWork } from '../../local/background-work';
-import { createLocalEventBus } from '../../local/event-bus';
+import { createLocalEventBus, deployedEventRules } from '../../local/event-bus';
 import { startEventBridgeLocal, type EventBridgeLocal } from '../../local/eventbridge-local';
 import { LOCAL_EVENT_BUS_NAME } from '../../local/local-arns';
 import { createTestTable, type TestTable } from './local-dynamodb';
@@ -49,6 +49,8 @@ export interface TestApiOptions {
    * local event bus. Off by default: most files test requests only, and stay fast.
    */
   readonly automations?: boolean;
+  /** With `automations`: the cap on Step Functions waits and retry pauses, in seconds (default 0: none). */
+  readonly maxWaitSeconds?: number;
 }
 
 /**
@@ -59,11 +61,11 @@ export interface TestApiOptions {
  * module graph (pool 'forks', isolate true by default), so each file's handlers load
  * afresh with that file's TABLE_NAME.
  */
-export async function startTestApi({ automations = false }: TestApiOptions = {}): Promise<TestApi> {
+export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: TestApiOptions = {}): Promise<TestApi> {
   const table = await createTestTable();
   const endedExecutions: ExecutionDescription[] = [];
-  const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: 0, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
-  const eventBridge = automations ? await startEventBridgeLocal({ buses: { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: {} }) } }) : undefined;
+  const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
+  const eventBridge = automations ? await startEventBridgeLocal({ buses: { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: deployedEventRules('crm') }) } }) : undefined;
   useLocalAwsEnvironment({
     tableName: table.tableName,
     dynamodbEndpoint: table.endpoint,

@@ -19,7 +19,9 @@ export const CRM_EVENT_SOURCE = 'crm';
 /** Raised when a detail changes incompatibly; fields are added without raising it. */
 export const CRM_EVENT_SCHEMA_VERSION = 1;
 
-const recordEventTypes = ['contact', 'company', 'deal', 'activity'].flatMap((type) => ['created', 'updated', 'deleted'].map((event) => `${type}.${event}`)) as `${RecordType}.${RecordChange['event']}`[];
+const recordEventTypes = ['contact', 'company', 'deal', 'activity'].flatMap((type) =>
+  ['created', 'updated', 'deleted'].map((event) => `${type}.${event}`),
+) as `${RecordType}.${RecordChange['event']}`[];
 
 export const crmEventTypes = [
   ...recordEventTypes,
@@ -132,7 +134,8 @@ function recordEvents(change: RecordChange): CrmEvent[] {
   const changed = (field: string) => change.changes.filter((fieldChange) => fieldChange.field === field);
   if (change.recordType === 'deal') {
     const placement = [...changed('pipelineId'), ...changed('stageId')];
-    if (change.event === 'updated' && placement.length > 0) events.push(event('deal.stage_changed', subject, change.at, actor, [...placement, ...changed('status'), ...changed('probability')], record));
+    if (change.event === 'updated' && placement.length > 0)
+      events.push(event('deal.stage_changed', subject, change.at, actor, [...placement, ...changed('status'), ...changed('probability')], record));
     const status = change.after.status;
     if ((status === 'won' || status === 'lost') && change.before?.status !== status) events.push(event(`deal.${status}`, subject, change.at, actor, changed('status'), record));
   }

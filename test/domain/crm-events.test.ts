@@ -47,7 +47,20 @@ const deal = {
   updatedAt: at(1),
   version: 1,
 };
-const task = { id: 'A1', kind: 'task', subject: 'Call back', occurredAt: at(1), taskStatus: 'open', assigneeId: 'u1', contactIds: ['C1'], companyIds: [], dealIds: [], createdAt: at(1), updatedAt: at(1), version: 1 };
+const task = {
+  id: 'A1',
+  kind: 'task',
+  subject: 'Call back',
+  occurredAt: at(1),
+  taskStatus: 'open',
+  assigneeId: 'u1',
+  contactIds: ['C1'],
+  companyIds: [],
+  dealIds: [],
+  createdAt: at(1),
+  updatedAt: at(1),
+  version: 1,
+};
 const message: EmailMessage = {
   id: 'M1',
   contactId: 'C1',
@@ -124,7 +137,13 @@ describe('events of committed changes', () => {
 
   it('follow an enrollment from start to stop or completion, and a new run starts again', () => {
     const started = crmEventsOf(change(undefined, enrollmentToItem(enrollment)));
-    expect(started[0]!.detail).toMatchObject({ type: 'enrollment.started', recordType: 'enrollment', recordId: 'S1:C1', path: '/v1/sequences/S1/enrollments/C1', actor: { id: 'sequence:S1', onBehalfOf: 'u1' } });
+    expect(started[0]!.detail).toMatchObject({
+      type: 'enrollment.started',
+      recordType: 'enrollment',
+      recordId: 'S1:C1',
+      path: '/v1/sequences/S1/enrollments/C1',
+      actor: { id: 'sequence:S1', onBehalfOf: 'u1' },
+    });
     const advanced = { ...enrollment, starting: false, nextStep: 1, version: 2 };
     expect(crmEventsOf(change(enrollmentToItem(enrollment), enrollmentToItem(advanced)))).toEqual([]);
     const stopped = { ...advanced, status: 'stopped' as const, stopReason: 'stopped-by-user' as const, version: 3 };
@@ -190,7 +209,10 @@ describe('publishing in order', () => {
 
   it('sends up to 10 entries per request, in order', async () => {
     const { publisher, requests } = bus();
-    const outcome = await publishInOrder({ publisher, clock }, Array.from({ length: 23 }, (_, index) => [event(index)]));
+    const outcome = await publishInOrder(
+      { publisher, clock },
+      Array.from({ length: 23 }, (_, index) => [event(index)]),
+    );
     expect(outcome).toEqual({ published: 23 });
     expect(requests.map((request) => request.length)).toEqual([10, 10, 3]);
     expect(requests.flat()).toEqual(Array.from({ length: 23 }, (_, index) => `C${index}`));
@@ -212,7 +234,10 @@ describe('publishing in order', () => {
 
   it('stops at a request it cannot get through and names the first change not published', async () => {
     const { publisher, requests } = bus({ C12: 99 });
-    const outcome = await publishInOrder({ publisher, clock }, Array.from({ length: 25 }, (_, index) => [event(index)]));
+    const outcome = await publishInOrder(
+      { publisher, clock },
+      Array.from({ length: 25 }, (_, index) => [event(index)]),
+    );
     expect(outcome).toEqual({ published: 19, unpublished: { change: 12, reason: 'ThrottlingException: Rate exceeded' } });
     // Nothing after the failed request was sent: the stream hands the batch back from change 12.
     expect(requests.flat()).not.toContain('C20');

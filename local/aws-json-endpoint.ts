@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, readAll } from './http-server';
 
 /**
  * A local endpoint for an AWS service the SDK speaks the AWS JSON protocol with (`POST /`,
@@ -47,7 +47,7 @@ export async function startAwsJsonEndpoint({ targetPrefix, protocolVersion, oper
   const contentType = `application/x-amz-json-${protocolVersion}`;
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
+    const body = await readAll(request);
     if (request.method === 'GET' && inspect) {
       const answer = inspect(new URL(request.url ?? '/', 'http://local'));
       return send(response, answer === undefined ? 404 : 200, answer ?? { message: 'Not Found' }, 'application/json');
@@ -76,36 +76,12 @@ export async function startAwsJsonEndpoint({ targetPrefix, protocolVersion, oper
       else response.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actualPort = (server.address() as AddressInfo).port;
-  return {
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
-    port: actualPort,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listen(server, port, host);
+  return { endpoint: listening.url, port: listening.port, close: listening.close };
 }
 
 function send(response: ServerResponse, statusCode: number, body: unknown, contentType: string): void {
   const json = Buffer.from(JSON.stringify(body));
   response.writeHead(statusCode, { 'content-type': contentType, 'content-length': json.length, 'x-amzn-requestid': randomUUID() });
   response.end(json);
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.once('end', () => resolve(Buffer.concat(chunks)));
-    request.once('error', reject);
-  });
 }

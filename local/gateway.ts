@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { functionsTriggeredBy, isPublic, routeKeysOf, type FunctionDeclaration } from '../functions/manifest';
 import { splitRequestTarget, toHttpApiEvent } from './http-api-event';
+import { listen } from './http-server';
 import { createRouter } from './http-api-routes';
 import { toHttpResponse } from './http-api-response';
 import { createLambdaContext } from './lambda-context';
@@ -101,24 +101,7 @@ export async function startGateway({ port, host = '127.0.0.1', functions = deplo
       else response.destroy();
     });
   });
-  await new Promise<void>((resolveListening, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolveListening();
-    });
-  });
-  const actualPort = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
-    port: actualPort,
-    close: () =>
-      new Promise<void>((resolveClosed, reject) => {
-        server.close((error) => (error ? reject(error) : resolveClosed()));
-        // Keep-alive connections (fetch keeps them) would otherwise hold close() open.
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, port, host);
 }
 
 /**

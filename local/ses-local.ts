@@ -1,6 +1,7 @@
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { closeServer, listen, readAll, type Listening } from './http-server';
 
 /**
  * A local SES: aws-ses-v2-local (SendEmail v1/v2, raw and templated mail, a web page
@@ -86,20 +87,20 @@ export async function startLocalSes({ port = 0, host = '127.0.0.1' }: { port?: n
       else response.destroy();
     });
   });
+  let listening: Listening;
   try {
-    await listen(front, port, host);
+    listening = await listen(front, port, host);
   } catch (error) {
     await closeServer(inner);
     throw error;
   }
-  const frontPort = (front.address() as AddressInfo).port;
-  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${frontPort}`;
+  const endpoint = listening.url;
   return {
     endpoint,
     storeUrl: `${endpoint}/store`,
-    port: frontPort,
+    port: listening.port,
     async stop() {
-      await closeServer(front);
+      await listening.close();
       agent.destroy();
       await closeServer(inner);
     },
@@ -148,32 +149,5 @@ function forward(options: {
     });
     outgoing.on('error', reject);
     outgoing.end(body);
-  });
-}
-
-function readAll(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
-  });
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Keep-alive connections (the SDK and fetch keep them) would otherwise hold close() open.
-    server.closeAllConnections();
   });
 }

@@ -1,5 +1,6 @@
 import * as z from '../shared/zod';
 import { longText, recordId } from '../shared/common-fields';
+import { knownPlaceholders, templateHelp } from './email-template';
 
 /**
  * The life of one sent email. `sending` is claimed before the mail service is called and
@@ -43,8 +44,10 @@ const subject = z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.r
 
 export const sendEmailSchema = z
   .strictObject({
-    subject,
-    text: z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'))).check(z.meta({ description: 'Plain-text body; also stored as the email activity.' })),
+    subject: subject.check(knownPlaceholders(), z.meta({ description: templateHelp })),
+    text: z
+      .pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'), knownPlaceholders()))
+      .check(z.meta({ description: `Plain-text body; also stored as the email activity. ${templateHelp}` })),
   })
   .check(z.meta({ id: 'EmailSend' }));
 export type SendEmailInput = z.infer<typeof sendEmailSchema>;

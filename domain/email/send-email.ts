@@ -13,6 +13,7 @@ import type { WriteOp } from '../shared/table-port';
 import { outranks, type EmailMessage, type EmailSource } from './email-message';
 import { emailMessageToItem, findEmailMessage, updateEmailMessage } from './email-message-items';
 import type { EmailSender } from './email-sender';
+import { hasPlaceholders, renderTemplate } from './email-template';
 import { findSuppression } from './suppression-list';
 import type { UnsubscribeLinks } from './unsubscribe';
 
@@ -57,8 +58,11 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
   if (request.messageId) {
     const earlier = await findEmailMessage(deps.table, request.messageId);
     if (earlier) {
-      // The key outlives the stored response (which expires): a reused key must still name the same email.
-      const same = earlier.contactId === request.contactId && earlier.subject === fitSubject(request.subject) && earlier.text === fitText(request.text);
+      // The key outlives the stored response (which expires): a reused key must still name the same email,
+      // as it was rendered for the contact (a retry after the contact's name changed is another email).
+      const contact = hasPlaceholders(request.subject + request.text) ? await findRecord(deps, contactModel, request.contactId) : undefined;
+      const rendered = contact ? personalised(request, contact) : request;
+      const same = earlier.contactId === request.contactId && earlier.subject === fitSubject(rendered.subject) && earlier.text === fitText(rendered.text);
       if (!same) throw new IdempotencyKeyReusedError();
       return replayed(earlier);
     }
@@ -66,8 +70,11 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
   const found = await findSendableContact(deps, request.contactId);
   if (!found) throw new NotFoundError('contact', request.contactId);
   if (!found.sendable) throw new EmailNotSendableError(found.detail, found.reason);
-  return deliverEmail(deps, found.contact, request, actor);
+  return deliverEmail(deps, found.contact, personalised(request, found.contact), actor);
 }
+
+/** Subject and text with the contact's fields in their placeholders, as sequence steps are. */
+const personalised = (request: EmailToContact, contact: CrmRecord): EmailToContact => ({ ...request, subject: renderTemplate(request.subject, contact), text: renderTemplate(request.text, contact) });
 
 /**
  * Sends one email to a contact already found sendable, and records it on the contact's timeline.

@@ -1,13 +1,11 @@
 import * as z from '../shared/zod';
 import { longText, recordId, serverFields, shortText } from '../shared/common-fields';
-import { unknownPlaceholders, templateFields } from '../email/email-template';
+import { knownPlaceholders, templateHelp } from '../email/email-template';
 
 export const MAX_SEQUENCE_STEPS = 20;
 /** A Standard Step Functions execution lives at most a year; the whole sequence must fit with room for retries. */
 export const MAX_SEQUENCE_DAYS = 360;
 const MINUTES_PER_DAY = 24 * 60;
-
-const templateHelp = `Placeholders: ${templateFields.map((field) => `{{${field}}}`).join(', ')}; with a fallback: {{firstName | there}}.`;
 
 const oneLine = shortText(200).check(z.regex(/^[^\r\n]*$/, 'one line'));
 
@@ -16,8 +14,8 @@ export const sequenceStepSchema = z
     delayMinutes: z
       .int()
       .check(z.gte(0), z.lte(MAX_SEQUENCE_DAYS * MINUTES_PER_DAY), z.meta({ description: 'Wait before this step, after enrollment (first step) or after the previous step was sent.' })),
-    subject: oneLine.check(z.meta({ description: templateHelp })),
-    text: z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'))).check(z.meta({ description: `Plain-text body. ${templateHelp}` })),
+    subject: oneLine.check(knownPlaceholders(), z.meta({ description: templateHelp })),
+    text: z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'), knownPlaceholders())).check(z.meta({ description: `Plain-text body. ${templateHelp}` })),
   })
   .check(z.meta({ id: 'SequenceStep' }));
 export type SequenceStep = z.infer<typeof sequenceStepSchema>;
@@ -26,12 +24,6 @@ const stepsSchema = z.array(sequenceStepSchema).check(
   z.minLength(1),
   z.maxLength(MAX_SEQUENCE_STEPS),
   z.superRefine((steps, context) => {
-    steps.forEach((step, index) => {
-      for (const field of ['subject', 'text'] as const) {
-        const unknown = unknownPlaceholders(step[field]);
-        if (unknown.length > 0) context.addIssue({ code: 'custom', path: [index, field], message: `unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(', ')}` });
-      }
-    });
     const totalMinutes = steps.reduce((sum, step) => sum + step.delayMinutes, 0);
     if (totalMinutes > MAX_SEQUENCE_DAYS * MINUTES_PER_DAY) context.addIssue({ code: 'custom', path: [], message: `all delays together are at most ${MAX_SEQUENCE_DAYS} days` });
   }),

@@ -56,15 +56,15 @@ export class CrmEventBus extends Construct {
 
     const registry = new CfnRegistry(this, 'Schemas', { registryName: `crm-${stage}`, description: `The events on bus crm-${stage}; one schema per detail-type` });
     this.registryName = registry.attrRegistryName;
+    // Each schema names the registry through its attribute, which orders the two for CloudFormation.
     for (const type of crmEventTypes) {
-      const schema = new CfnSchema(this, `Schema${type.replace(/[._]/g, '-')}`, {
+      new CfnSchema(this, `Schema${type.replace(/[._]/g, '-')}`, {
         registryName: registry.attrRegistryName,
         schemaName: `${CRM_EVENT_SOURCE}@${type}`,
         type: 'JSONSchemaDraft4',
         content: JSON.stringify(eventJsonSchema(type)),
         description: `${type}: see schemas/events/${type}.json`,
       });
-      schema.addDependency(registry);
     }
 
     const ruleArns = Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: `${this.bus.eventBusName}/*` });

@@ -71,6 +71,20 @@ describe('emails through the API', () => {
     expect(await mailTo(address).then((mails) => mails.filter((mail) => mail.subject === 'Again'))).toEqual([]);
   });
 
+  it('personalises a one-off email as a sequence step is, and refuses an unknown placeholder with 400', async () => {
+    const address = uniqueAddress('placeholders');
+    const contactId = await contactWith(address);
+    const sent = await api.request<Message>('POST', `/v1/contacts/${contactId}/emails`, { body: { subject: 'Hello {{firstName}}', text: 'Dear {{fullName}}, {{title | friend}}.' }, as: member });
+    expect(sent.status, sent.text).toBe(201);
+    expect(sent.json).toMatchObject({ subject: 'Hello Grace', text: 'Dear Grace Hopper, friend.' });
+    const [mail] = await mailTo(address);
+    expect(mail).toMatchObject({ subject: 'Hello Grace', body: { text: 'Dear Grace Hopper, friend.' } });
+
+    const unknown = await api.request<{ errors: { field: string; message: string }[] }>('POST', `/v1/contacts/${contactId}/emails`, { body: { subject: 'Hi {{nickname}}', text: 'x' }, as: member });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json!.errors).toEqual([expect.objectContaining({ field: 'body.subject', message: expect.stringContaining('unknown placeholder {{nickname}}') })]);
+  });
+
   it('validates input with problem details and guards the suppression list by role', async () => {
     const contactId = await contactWith(uniqueAddress('val'));
     const badSubject = await api.request<{ errors: { field: string }[] }>('POST', `/v1/contacts/${contactId}/emails`, { body: { subject: 'two\nlines', text: 'x' }, as: member });

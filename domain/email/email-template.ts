@@ -1,16 +1,26 @@
 import * as z from '../shared/zod';
 
 /**
- * Personalisation of email to a contact, one-off or from a sequence: `{{firstName}}`, with
- * an optional fallback for contacts that lack the field: `{{firstName | there}}`. Plain
- * text only, so nothing needs escaping. Templates are checked when they are saved (a
- * sequence) or sent (a one-off email), so a typo in a field name is a 400, not a broken
+ * Personalisation of email to a contact, one-off, from a saved template or from a sequence:
+ * `{{firstName}}`, `{{company.name}}` (the contact's first company), with an optional
+ * fallback for contacts that lack the field: `{{firstName | there}}`. In an HTML body the
+ * values are HTML-escaped. Templates are checked when they are saved (a sequence, a saved
+ * template) or sent (a one-off email), so a typo in a field name is a 400, not a broken
  * email days later.
  */
-const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*(?:\|\s*([^}]*?)\s*)?\}\}/g;
+const PLACEHOLDER = /\{\{\s*([A-Za-z]+(?:\.[A-Za-z]+)?)\s*(?:\|\s*([^}]*?)\s*)?\}\}/g;
 
-export const templateFields = ['firstName', 'lastName', 'fullName', 'email', 'title'] as const;
+export const templateFields = ['firstName', 'lastName', 'fullName', 'email', 'title', 'company.name', 'company.domain'] as const;
 type TemplateField = (typeof templateFields)[number];
+
+/** What a template is rendered with: the contact, and their first company when the template names one. */
+export interface TemplateContext {
+  readonly contact: Record<string, unknown>;
+  readonly company?: Record<string, unknown>;
+}
+
+/** Whether rendering these templates needs the contact's company. */
+export const namesCompany = (templates: readonly (string | undefined)[]) => templates.some((template) => template !== undefined && /\{\{\s*company\./.test(template));
 
 /** The placeholder names a template uses that are not template fields. */
 export function unknownPlaceholders(template: string): string[] {
@@ -30,15 +40,20 @@ export const knownPlaceholders = () =>
 /** Whether a string has any placeholder at all. */
 export const hasPlaceholders = (template: string) => template.search(PLACEHOLDER) >= 0;
 
-function fieldValue(contact: Record<string, unknown>, field: TemplateField): string {
+function fieldValue({ contact, company }: TemplateContext, field: TemplateField): string {
   if (field === 'fullName') return [contact.firstName, contact.lastName].filter((part) => typeof part === 'string' && part).join(' ');
-  const value = contact[field];
+  const value = field.startsWith('company.') ? company?.[field.slice('company.'.length)] : contact[field];
   return typeof value === 'string' ? value : '';
 }
 
-export function renderTemplate(template: string, contact: Record<string, unknown>): string {
+const htmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (character) => htmlEntities[character]!);
+
+/** The template with each placeholder filled in; `asHtml` escapes the values (and fallbacks) for an HTML body. */
+export function renderTemplate(template: string, context: TemplateContext, { asHtml = false } = {}): string {
   return template.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
-    const value = (templateFields as readonly string[]).includes(name) ? fieldValue(contact, name as TemplateField) : '';
-    return value || fallback || '';
+    const value = (templateFields as readonly string[]).includes(name) ? fieldValue(context, name as TemplateField) : '';
+    const filled = value || fallback || '';
+    return asHtml ? escapeHtml(filled) : filled;
   });
 }

@@ -1,5 +1,6 @@
 import { requireCapability } from '../access/permissions';
 import { activityModel } from '../records/activity';
+import { companyModel } from '../records/company';
 import { contactModel } from '../records/contact';
 import { findRecord } from '../records/get-record';
 import { prepareRecord } from '../records/prepare-record';
@@ -13,7 +14,7 @@ import type { WriteOp } from '../shared/table-port';
 import { outranks, type EmailMessage, type EmailSource } from './email-message';
 import { emailMessageToItem, findEmailMessage, updateEmailMessage } from './email-message-items';
 import type { EmailSender } from './email-sender';
-import { hasPlaceholders, renderTemplate } from './email-template';
+import { hasPlaceholders, namesCompany, renderTemplate, type TemplateContext } from './email-template';
 import { findSuppression } from './suppression-list';
 import type { UnsubscribeLinks } from './unsubscribe';
 
@@ -27,6 +28,8 @@ export interface EmailToContact {
   readonly contactId: string;
   readonly subject: string;
   readonly text: string;
+  /** An HTML body besides the text (from a saved template); the text stays the timeline's record of it. */
+  readonly html?: string;
   readonly source: EmailSource;
   /**
    * Makes the send idempotent: a second call with the same id returns the first
@@ -61,7 +64,7 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
       // The key outlives the stored response (which expires): a reused key must still name the same email,
       // as it was rendered for the contact (a retry after the contact's name changed is another email).
       const contact = hasPlaceholders(request.subject + request.text) ? await findRecord(deps, contactModel, request.contactId) : undefined;
-      const rendered = contact ? personalised(request, contact) : request;
+      const rendered = contact ? { ...request, ...(await personalise(deps, contact, request)) } : request;
       const same = earlier.contactId === request.contactId && earlier.subject === fitSubject(rendered.subject) && earlier.text === fitText(rendered.text);
       if (!same) throw new IdempotencyKeyReusedError();
       return replayed(earlier);
@@ -70,11 +73,30 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
   const found = await findSendableContact(deps, request.contactId);
   if (!found) throw new NotFoundError('contact', request.contactId);
   if (!found.sendable) throw new EmailNotSendableError(found.detail, found.reason);
-  return deliverEmail(deps, found.contact, personalised(request, found.contact), actor);
+  return deliverEmail(deps, found.contact, { ...request, ...(await personalise(deps, found.contact, request)) }, actor);
 }
 
-/** Subject and text with the contact's fields in their placeholders, as sequence steps are. */
-const personalised = (request: EmailToContact, contact: CrmRecord): EmailToContact => ({ ...request, subject: renderTemplate(request.subject, contact), text: renderTemplate(request.text, contact) });
+export interface EmailContent {
+  readonly subject: string;
+  readonly text: string;
+  readonly html?: string;
+}
+
+/**
+ * Subject, text and HTML body with the contact's fields in their placeholders (the HTML's
+ * escaped), for every email to a contact: one-off, from a saved template, a sequence step.
+ * The contact's first company is read only when a template names one of its fields.
+ */
+export async function personalise(deps: Pick<RecordDependencies, 'table'>, contact: CrmRecord, content: EmailContent): Promise<EmailContent> {
+  const companyId = (contact.companyIds as readonly string[] | undefined)?.[0];
+  const company = companyId && namesCompany([content.subject, content.text, content.html]) ? await findRecord(deps, companyModel, companyId) : undefined;
+  const context: TemplateContext = { contact, ...(company ? { company } : {}) };
+  return {
+    subject: renderTemplate(content.subject, context),
+    text: renderTemplate(content.text, context),
+    ...(content.html !== undefined ? { html: renderTemplate(content.html, context, { asHtml: true }) } : {}),
+  };
+}
 
 /**
  * Sends one email to a contact already found sendable, and records it on the contact's timeline.

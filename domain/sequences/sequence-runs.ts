@@ -1,5 +1,4 @@
-import { renderTemplate } from '../email/email-template';
-import { deliverEmail, findSendableContact, type EmailDependencies } from '../email/send-email';
+import { deliverEmail, findSendableContact, personalise, type EmailDependencies } from '../email/send-email';
 import type { Actor } from '../shared/actor';
 import { EmailNotSendableError } from '../shared/errors';
 import type { CrmTablePort } from '../shared/table-port';
@@ -78,8 +77,7 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
       contact,
       {
         contactId: contact.id,
-        subject: renderTemplate(step.subject, contact),
-        text: renderTemplate(step.text, contact),
+        ...(await personalise(deps, contact, step)),
         source: { kind: 'sequence', sequenceId: run.sequenceId, runId: run.runId, stepIndex: run.stepIndex },
         messageId: `${run.runId}-${run.stepIndex}`,
       },

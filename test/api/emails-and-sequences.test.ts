@@ -80,6 +80,11 @@ describe('emails through the API', () => {
     const [mail] = await mailTo(address);
     expect(mail).toMatchObject({ subject: 'Hello Grace', body: { text: 'Dear Grace Hopper, friend.' } });
 
+    const company = await api.request<{ id: string }>('POST', '/v1/companies', { body: { name: 'Navy Labs', domain: `navy-${Date.now()}.example` }, as: member });
+    const employee = await api.request<{ id: string }>('POST', '/v1/contacts', { body: { firstName: 'Ada', email: uniqueAddress('employee'), companyIds: [company.json!.id] }, as: member });
+    const toEmployee = await api.request<Message>('POST', `/v1/contacts/${employee.json!.id}/emails`, { body: { subject: 'News for {{company.name}}', text: 'Hi {{firstName}} at {{company.name | your company}}.' }, as: member });
+    expect(toEmployee.json).toMatchObject({ subject: 'News for Navy Labs', text: 'Hi Ada at Navy Labs.' });
+
     const unknown = await api.request<{ errors: { field: string; message: string }[] }>('POST', `/v1/contacts/${contactId}/emails`, { body: { subject: 'Hi {{nickname}}', text: 'x' }, as: member });
     expect(unknown.status).toBe(400);
     expect(unknown.json!.errors).toEqual([expect.objectContaining({ field: 'body.subject', message: expect.stringContaining('unknown placeholder {{nickname}}') })]);

@@ -13,7 +13,15 @@ describe('email templates', () => {
     ['{{title | }}.', {}, '.'],
     ['no placeholders {{ }}', {}, 'no placeholders {{ }}'],
   ])('renders %j', (template, contact, expected) => {
-    expect(renderTemplate(template, contact)).toBe(expected);
+    expect(renderTemplate(template, { contact })).toBe(expected);
+  });
+
+  it("fills in the contact's company, and escapes values in an HTML body", () => {
+    const context = { contact: { firstName: 'Ada <script>' }, company: { name: 'Babbage & Sons', domain: 'babbage.example' } };
+    expect(renderTemplate('{{firstName}} of {{company.name}} ({{company.domain}})', context)).toBe('Ada <script> of Babbage & Sons (babbage.example)');
+    expect(renderTemplate('<p>{{firstName}} of {{company.name}}</p>', context, { asHtml: true })).toBe('<p>Ada &lt;script&gt; of Babbage &amp; Sons</p>');
+    expect(renderTemplate('Hi {{company.name | there}}', { contact: {} })).toBe('Hi there');
+    expect(unknownPlaceholders('{{company.name}} {{company.revenue}} {{deal.name}}')).toEqual(['company.revenue', 'deal.name']);
   });
 
   it('names unknown placeholders once each', () => {

@@ -22,8 +22,11 @@ export type StateMachineName = 'sequenceRun';
 export type Trigger =
   /** API Gateway routes: one per operation of the group (functions/http/contract/). */
   | { readonly kind: 'http'; readonly operations: OperationGroup; readonly publicBecause?: string }
-  /** The table's stream, through a Lambda event filter (the local stream poller applies the same one). */
-  | { readonly kind: 'stream'; readonly batchSize: number; readonly maxRetries: number; readonly filterPattern: Record<string, unknown> }
+  /**
+   * The table's stream, through Lambda event filters: a record that matches any of them
+   * (Lambda takes five) reaches the function. The local stream poller applies the same ones.
+   */
+  | { readonly kind: 'stream'; readonly batchSize: number; readonly maxRetries: number; readonly filterPatterns: readonly Record<string, unknown>[] }
   /**
    * An EventBridge rule. `bus: 'default'`: SES publishes its sending events only to the
    * account's default bus. `bus: 'crm'`: the stage's own bus, where the CRM's record events
@@ -95,7 +98,7 @@ export const functionManifest = {
     memoryMb: 1024,
     timeoutSeconds: 300,
     tableAccess: 'sweep',
-    trigger: { kind: 'stream', batchSize: 10, maxRetries: 8, filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['tombstone'] } } } } },
+    trigger: { kind: 'stream', batchSize: 10, maxRetries: 8, filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['tombstone'] } } } }] },
   },
   /**
    * Starts the follow-up sequence run of every new enrollment or resumed run (active and
@@ -114,7 +117,7 @@ export const functionManifest = {
       kind: 'stream',
       batchSize: 10,
       maxRetries: 8,
-      filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['enrollment'] }, status: { S: ['active'] }, starting: { BOOL: [true] } } } },
+      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: ['enrollment'] }, status: { S: ['active'] }, starting: { BOOL: [true] } } } }],
     },
   },
 
@@ -133,7 +136,7 @@ export const functionManifest = {
       kind: 'stream',
       batchSize: 1,
       maxRetries: 8,
-      filterPattern: { eventName: ['MODIFY', 'REMOVE'], dynamodb: { OldImage: { entity: { S: ['pipeline', 'propertyDefinition'] } } } },
+      filterPatterns: [{ eventName: ['MODIFY', 'REMOVE'], dynamodb: { OldImage: { entity: { S: ['pipeline', 'propertyDefinition'] } } } }],
     },
   },
 
@@ -152,7 +155,11 @@ export const functionManifest = {
       kind: 'stream',
       batchSize: 100,
       maxRetries: 10,
-      filterPattern: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...EVENT_RAISING_ENTITIES] } } } },
+      filterPatterns: [
+        { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...EVENT_RAISING_ENTITIES] } } } },
+        // A contact's emails go with it: their removal is email.deleted.
+        { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: ['emailMessage'] } } } },
+      ],
     },
   },
 

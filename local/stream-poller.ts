@@ -25,7 +25,7 @@ export type StreamConsumer = Pick<FunctionDeclaration, 'entry' | 'memoryMb' | 't
 
 /** The deployed stream consumers of functions/manifest.ts. */
 export const deployedStreamConsumers = (): Record<string, StreamConsumer> =>
-  Object.fromEntries(functionsTriggeredBy('stream').map(([name, { entry, memoryMb, timeoutSeconds, trigger }]) => [name, { entry, memoryMb, timeoutSeconds, batchSize: trigger.batchSize, maxRetries: trigger.maxRetries, filterPattern: trigger.filterPattern }]));
+  Object.fromEntries(functionsTriggeredBy('stream').map(([name, { entry, memoryMb, timeoutSeconds, trigger }]) => [name, { entry, memoryMb, timeoutSeconds, batchSize: trigger.batchSize, maxRetries: trigger.maxRetries, filterPatterns: trigger.filterPatterns }]));
 
 type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
 
@@ -103,7 +103,7 @@ export async function startStreamPoller(options: {
     for (const [name, consumer] of consumers) {
       const due = retries.get(name)!.splice(0);
       for (const { record, attempts } of due) await deliver(name, consumer, [record], attempts);
-      await deliver(name, consumer, fresh.filter((record) => matchesEventPattern(consumer.filterPattern as never, record)), 0);
+      await deliver(name, consumer, fresh.filter((record) => consumer.filterPatterns.some((pattern) => matchesEventPattern(pattern as never, record))), 0);
     }
   }
 

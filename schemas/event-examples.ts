@@ -140,6 +140,7 @@ export function exampleEvents(): Record<CrmEventType, CrmEvent> {
     change(emailMessageToItem(sent), emailMessageToItem({ ...sent, status: 'delivered', updatedAt: at(12), version: 3 })),
     change(emailMessageToItem(sent), emailMessageToItem({ ...sent, status: 'bounced', statusDetail: 'Permanent: General', updatedAt: at(12), version: 3 })),
     change(emailMessageToItem(sent), emailMessageToItem({ ...sent, status: 'complained', updatedAt: at(40), version: 3 })),
+    { kind: 'removed', key: { pk: emailMessageToItem(sent).pk, sk: emailMessageToItem(sent).sk }, entity: 'emailMessage', before: emailMessageToItem(sent), committedAt: at(59), sequence: '1' },
     change(undefined, enrollmentToItem(enrollment)),
     change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'stopped', stopReason: 'stopped-by-user', updatedAt: at(25), version: 3 })),
     change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'completed', nextStep: 2, updatedAt: at(50), version: 3 })),

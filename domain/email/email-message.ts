@@ -30,8 +30,8 @@ export interface EmailMessage {
   /** Why the status is what it is: a bounce type, SES's rejection reason. */
   readonly statusDetail?: string;
   readonly source: EmailSource;
-  /** Who sent it: the user or client, or the sequence acting for whoever enrolled the contact. */
-  readonly sentBy: { readonly type: string; readonly id: string };
+  /** Who sent it: the user or client, or the sequence acting for whoever enrolled the contact (`onBehalfOf`). */
+  readonly sentBy: { readonly type: string; readonly id: string; readonly onBehalfOf?: string };
   /** The id SES gave the message; SES events carry it. */
   readonly providerMessageId?: string;
   readonly createdAt: string;
@@ -62,7 +62,7 @@ export const emailMessageSchema = z
     status: z.enum(emailStatuses),
     statusDetail: z.optional(z.string()),
     source: z.union([z.object({ kind: z.literal('api') }), z.object({ kind: z.literal('sequence'), sequenceId: z.string(), runId: z.string(), stepIndex: z.int() })]),
-    sentBy: z.object({ type: z.string(), id: z.string() }),
+    sentBy: z.object({ type: z.string(), id: z.string(), onBehalfOf: z.optional(z.string()) }),
     providerMessageId: z.optional(z.string()),
     createdAt: z.string(),
     updatedAt: z.string(),

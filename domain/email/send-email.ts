@@ -119,7 +119,7 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
     text: fitText(request.text),
     status: 'sending',
     source: request.source,
-    sentBy: { type: actor.type, id: actor.id },
+    sentBy: { type: actor.type, id: actor.id, ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}) },
     createdAt: now,
     updatedAt: now,
     version: 1,

@@ -33,6 +33,7 @@ export const crmEventTypes = [
   'email.delivered',
   'email.bounced',
   'email.complained',
+  'email.deleted',
   'enrollment.started',
   'enrollment.stopped',
   'enrollment.completed',
@@ -152,7 +153,8 @@ function emailEvents(before: EmailMessage | undefined, after: EmailMessage): Crm
   const type = emailEventOf[after.status];
   if (!type || before?.status === after.status) return [];
   const subject = { recordType: 'email' as const, recordId: after.id, version: after.version, path: `/v1/emails/${after.id}` };
-  const actor: EventActor = after.status === 'sent' ? { type: after.sentBy.type as EventActor['type'], id: after.sentBy.id } : MAIL_SERVICE;
+  const { sentBy } = after;
+  const actor: EventActor = after.status === 'sent' ? { type: sentBy.type as EventActor['type'], id: sentBy.id, ...(sentBy.onBehalfOf ? { onBehalfOf: sentBy.onBehalfOf } : {}) } : MAIL_SERVICE;
   const changes: FieldChange[] = [{ field: 'status', from: before?.status ?? null, to: after.status }];
   return [event(type, subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
 }
@@ -177,9 +179,24 @@ function enrollmentEvents(before: Enrollment | undefined, after: Enrollment): Cr
   return [event(type, subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
 }
 
-/** The events one committed change raises, in the order consumers should see them; none for changes of other items. */
+/** An email goes when its contact is deleted (the contact's sweep): its id and last version, none of its text. */
+function emailDeleted(before: EmailMessage, at: string): CrmEvent[] {
+  const subject = { recordType: 'email' as const, recordId: before.id, version: before.version, path: `/v1/emails/${before.id}` };
+  return [event('email.deleted', subject, at, { type: 'system', id: 'cascade', onBehalfOf: `contact:${before.contactId}` }, [], undefined)];
+}
+
+/**
+ * The events one committed change raises, in the order consumers should see them; none for
+ * changes of other items. Not every change of an email or enrollment raises one (an email
+ * claimed before it is sent, a run moving to its next step): their versions may skip.
+ */
 export function crmEventsOf(change: TableChange): CrmEvent[] {
-  if (change.kind === 'removed' || !change.after) return [];
+  if (change.kind === 'removed') {
+    if (change.entity !== 'emailMessage' || !change.before) return [];
+    const before = itemToEmailMessage(change.before);
+    return emailDeleted(before, change.committedAt ?? before.updatedAt);
+  }
+  if (!change.after) return [];
   if (change.entity === 'emailMessage') return emailEvents(change.before && itemToEmailMessage(change.before), itemToEmailMessage(change.after));
   if (change.entity === 'enrollment') return enrollmentEvents(change.before && itemToEnrollment(change.before), itemToEnrollment(change.after));
   const recordChange = recordChangeOf(change);

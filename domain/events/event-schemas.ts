@@ -34,6 +34,7 @@ const descriptions: Record<string, string> = {
   'email.delivered': "The recipient's mail server accepted an email.",
   'email.bounced': 'An email bounced; a permanent bounce suppresses the address.',
   'email.complained': 'The recipient marked an email as spam; the address is suppressed.',
+  'email.deleted': 'An email was deleted with its contact (its id and last version; no record).',
   'enrollment.started': 'A contact started a run of a follow-up sequence.',
   'enrollment.stopped': 'A run of a follow-up sequence was stopped: `record.stopReason` says why.',
   'enrollment.completed': 'A run of a follow-up sequence sent its last step.',

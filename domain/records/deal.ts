@@ -57,7 +57,8 @@ export const dealModel = recordModel(
         stageId: stage.id,
         status: stage.kind,
         probability: stage.probability,
-        closedAt: closed ? ((draft.closedAt as string | null | undefined) ?? context.now) : null,
+        // Entering a won or lost stage closes the deal now; moving between won and lost closes it again.
+        closedAt: closed ? ((draft.status === stage.kind ? (draft.closedAt as string | null | undefined) : undefined) ?? context.now) : null,
         contactIds: (draft.contactIds as string[] | undefined) ?? [],
       };
     },

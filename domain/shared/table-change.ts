@@ -12,6 +12,8 @@ export interface TableChange {
   readonly entity: string;
   readonly before?: Item;
   readonly after?: Item;
+  /** When the change was committed, as the stream says (to the second); a removal's only time. */
+  readonly committedAt?: string;
   /** The stream's sequence number: for logs, and for the dead-letter queue's trail. */
   readonly sequence: string;
 }

@@ -21,6 +21,7 @@ export function tableChangeOf(record: DynamoDBRecord): TableChange {
     entity: String((after ?? before)?.entity ?? ''),
     ...(before ? { before } : {}),
     ...(after ? { after } : {}),
+    ...(stream.ApproximateCreationDateTime ? { committedAt: new Date(stream.ApproximateCreationDateTime * 1000).toISOString() } : {}),
     sequence: stream.SequenceNumber ?? '',
   };
 }

@@ -60,7 +60,7 @@ export class TableStreamConsumer extends Construct {
         // the batch (a crash or timeout), so it cannot hold up the records around it for long.
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
-        filters: [FilterCriteria.filter(trigger.filterPattern)],
+        filters: trigger.filterPatterns.map((pattern) => FilterCriteria.filter(pattern)),
         onFailure: new SqsDlq(this.deadLetterQueue),
       }),
     );

@@ -94,6 +94,13 @@ describe('deals and pipelines', () => {
     const won = await api.request<Rec>('PATCH', `/v1/deals/${deal.id}`, { body: { stageId: 'closed_won' } });
     expect(won.json).toMatchObject({ status: 'won', probability: 1 });
     expect(won.json!.closedAt).toEqual(expect.any(String));
+    // Another change of the won deal keeps its close time; moving it to lost closes it again, now.
+    const renamed = await api.request<Rec>('PATCH', `/v1/deals/${deal.id}`, { body: { name: 'Big one, signed' } });
+    expect(renamed.json!.closedAt).toBe(won.json!.closedAt);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const lost = await api.request<Rec>('PATCH', `/v1/deals/${deal.id}`, { body: { stageId: 'closed_lost' } });
+    expect(lost.json).toMatchObject({ status: 'lost' });
+    expect(lost.json!.closedAt! > won.json!.closedAt!).toBe(true);
     const reopened = await api.request<Rec>('PATCH', `/v1/deals/${deal.id}`, { body: { stageId: 'contract_sent' } });
     expect(reopened.json).toMatchObject({ status: 'open' });
     expect(reopened.json!.closedAt).toBeUndefined();

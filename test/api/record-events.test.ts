@@ -107,6 +107,20 @@ describe('record events on the bus', () => {
     for (const event of [...emailEvents, ...enrollmentEvents]) expect(eventViolations(event), event['detail-type']).toEqual([]);
   });
 
+  it("publish email.deleted for a contact's emails when the contact is deleted", async () => {
+    const contact = await api.request<{ id: string }>('POST', '/v1/contacts', { body: { firstName: 'Gone', email: `gone-${Date.now()}@example.com` } });
+    const sent = await api.request<{ id: string }>('POST', `/v1/contacts/${contact.json!.id}/emails`, { body: { subject: 'Bye', text: 'Soon gone.' } });
+    expect(sent.status).toBe(201);
+    expect((await api.request('DELETE', `/v1/contacts/${contact.json!.id}`)).status).toBe(204);
+    const deleted = await eventually(
+      async () => (await eventsAbout(sent.json!.id)).filter((event) => event['detail-type'] === 'email.deleted'),
+      (events) => events.length === 1,
+      'email.deleted',
+    );
+    expect(detailOf(deleted[0]!)).not.toHaveProperty('record');
+    expect(eventViolations(deleted[0]!)).toEqual([]);
+  });
+
   it('publish a batch of 60 contacts as 60 events, none twice', async () => {
     const inputs = Array.from({ length: 60 }, (_, n) => ({ firstName: `Bulk ${n}`, email: `bulk-${Date.now()}-${n}@example.com` }));
     const batch = await api.request<{ results: { record: { id: string } }[] }>('POST', '/v1/contacts/batch', { body: { inputs } });

@@ -135,6 +135,15 @@ describe('events of committed changes', () => {
     expect(crmEventsOf(change(delivered, delivered))).toEqual([]);
   });
 
+  it("raise email.deleted, without the email's text, when its contact's deletion removes it", () => {
+    const sent = emailMessageToItem({ ...message, status: 'sent', sentBy: { type: 'system', id: 'sequence:S1', onBehalfOf: 'u1' }, version: 2 });
+    const [event] = crmEventsOf({ kind: 'removed', key: { pk: sent.pk, sk: sent.sk }, entity: 'emailMessage', before: sent, committedAt: at(4), sequence: '9' });
+    expect(event!.detail).toMatchObject({ type: 'email.deleted', recordId: 'M1', version: 2, occurredAt: at(4), changedFields: [] });
+    expect(event!.detail).not.toHaveProperty('record');
+    // A sequence's email names whoever enrolled the contact.
+    expect(crmEventsOf(change(emailMessageToItem(message), sent))[0]!.detail.actor).toEqual({ type: 'system', id: 'sequence:S1', onBehalfOf: 'u1' });
+  });
+
   it('follow an enrollment from start to stop or completion, and a new run starts again', () => {
     const started = crmEventsOf(change(undefined, enrollmentToItem(enrollment)));
     expect(started[0]!.detail).toMatchObject({

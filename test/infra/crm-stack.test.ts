@@ -351,7 +351,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
         MaximumRetryAttempts: definition.maxRetries,
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        FilterCriteria: { Filters: [{ Pattern: JSON.stringify(definition.filterPattern) }] },
+        FilterCriteria: { Filters: definition.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) },
         DestinationConfig: { OnFailure: { Destination: queueArn } },
       });
     });

@@ -5,7 +5,7 @@ import { functionManifest } from '../../functions/manifest';
 const tombstoneInsert = { eventName: 'INSERT', dynamodb: { NewImage: { entity: { S: 'tombstone' }, pk: { S: 'CONTACT#1' } } } };
 
 describe('event filter patterns, as the stack declares them', () => {
-  const pattern = functionManifest.recordSweeper.trigger.filterPattern;
+  const [pattern] = functionManifest.recordSweeper.trigger.filterPatterns;
 
   it('lets tombstones through on insert and modify', () => {
     expect(matchesEventPattern(pattern, tombstoneInsert)).toBe(true);
@@ -19,7 +19,7 @@ describe('event filter patterns, as the stack declares them', () => {
   });
 
   it('starts sequence runs only for active enrollments that are starting (new, or resumed after a failure)', () => {
-    const starter = functionManifest.sequenceStarter.trigger.filterPattern;
+    const [starter] = functionManifest.sequenceStarter.trigger.filterPatterns;
     const enrollment = (fields: Record<string, unknown>) => ({ eventName: 'MODIFY', dynamodb: { NewImage: { entity: { S: 'enrollment' }, status: { S: 'active' }, starting: { BOOL: true }, ...fields } } });
     expect(matchesEventPattern(starter, enrollment({}))).toBe(true);
     expect(matchesEventPattern(starter, enrollment({ starting: { BOOL: false } }))).toBe(false);

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createEmailRuntime } from '../adapters/email-runtime';
 import { metrics } from '../adapters/metrics';
 import { getEmailMessage, listContactEmails } from '../domain/email/email-queries';
+import { emailContentOf } from '../domain/email/email-templates';
 import { sendEmailToContact } from '../domain/email/send-email';
 import { addSuppression, getSuppression, listSuppressions, removeSuppression } from '../domain/email/suppression-list';
 import { apiHandler } from './http/api-handler';
@@ -18,7 +19,8 @@ export const handler = apiHandler(
     sendContactEmail: async (request) => {
       const { params, body, actor, idempotencyKey } = request;
       const messageId = idempotencyKey ? idOfIdempotentRequest({ ...request, idempotencyKey }, 'email', params.id) : undefined;
-      const message = await sendEmailToContact(runtime, { contactId: params.id, ...body, source: { kind: 'api' }, ...(messageId ? { messageId } : {}) }, actor);
+      const content = await emailContentOf(runtime, body);
+      const message = await sendEmailToContact(runtime, { contactId: params.id, ...content, source: { kind: 'api' }, ...(messageId ? { messageId } : {}) }, actor);
       metrics.addMetric('EmailsSent', MetricUnit.Count, 1);
       return created(`/v1/emails/${message.id}`, message);
     },

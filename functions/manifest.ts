@@ -71,6 +71,7 @@ export const functionManifest = {
   pipelines: { entry: 'functions/pipelines.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.pipelines) },
   properties: { entry: 'functions/properties.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.properties) },
   emails: { entry: 'functions/emails.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', sendsEmail: true, trigger: http(apiContract.emails) },
+  emailTemplates: { entry: 'functions/email-templates.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.emailTemplates) },
   sequences: { entry: 'functions/sequences.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.sequences) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
   unsubscribe: {

@@ -1,6 +1,7 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { EmailNotSendableError, ServiceUnavailableError } from '../../domain/shared/errors';
 import type { EmailSender, OutgoingEmail } from '../../domain/email/email-sender';
+import { escapeHtml } from '../../domain/email/email-template';
 import type { Config } from '../config';
 import { MESSAGE_ID_TAG } from './message-tag';
 
@@ -47,7 +48,10 @@ export class SesEmailSender implements EmailSender {
           Content: {
             Simple: {
               Subject: { Data: email.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: email.unsubscribeUrl ? `${email.text}\n\n--\nTo stop receiving these emails: ${email.unsubscribeUrl}` : email.text, Charset: 'UTF-8' } },
+              Body: {
+                Text: { Data: email.unsubscribeUrl ? `${email.text}\n\n--\nTo stop receiving these emails: ${email.unsubscribeUrl}` : email.text, Charset: 'UTF-8' },
+                ...(email.html !== undefined ? { Html: { Data: withUnsubscribeFooter(email.html, email.unsubscribeUrl), Charset: 'UTF-8' } } : {}),
+              },
               ...(email.unsubscribeUrl
                 ? {
                     Headers: [
@@ -72,4 +76,10 @@ export class SesEmailSender implements EmailSender {
       throw error;
     }
   }
+}
+
+/** The unsubscribe link under an HTML body too, where a reader of the HTML part looks for it. */
+function withUnsubscribeFooter(html: string, unsubscribeUrl: string | undefined): string {
+  if (!unsubscribeUrl) return html;
+  return `${html}\n<p style="font-size:small">To stop receiving these emails: <a href="${escapeHtml(unsubscribeUrl)}">unsubscribe</a></p>`;
 }

@@ -9,6 +9,8 @@ export interface OutgoingEmail {
   readonly to: string;
   readonly subject: string;
   readonly text: string;
+  /** An HTML alternative to the text (a saved template's), already rendered and escaped. */
+  readonly html?: string;
   /** The CRM's id of the message; tagged onto it so the service's events find it again. */
   readonly messageId: string;
   /**

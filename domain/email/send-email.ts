@@ -144,7 +144,14 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
 
   let providerMessageId: string;
   try {
-    ({ providerMessageId } = await deps.emailSender.send({ to: claimed.to, subject: claimed.subject, text: claimed.text, messageId: claimed.id, ...(unsubscribeUrl ? { unsubscribeUrl } : {}) }));
+    ({ providerMessageId } = await deps.emailSender.send({
+      to: claimed.to,
+      subject: claimed.subject,
+      text: claimed.text,
+      ...(request.html !== undefined ? { html: request.html } : {}),
+      messageId: claimed.id,
+      ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
+    }));
   } catch (error) {
     if (error instanceof ServiceUnavailableError) await releaseClaim(deps, claimed);
     else if (error instanceof EmailNotSendableError) await updateEmailMessage(deps, claimed.id, () => ({ status: 'rejected', statusDetail: error.message }), claimed);

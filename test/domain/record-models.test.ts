@@ -62,10 +62,11 @@ describe('company domains', () => {
 });
 
 describe('deal status', () => {
-  it('follows the stage kind and stamps closedAt once', async () => {
+  it('follows the stage kind and stamps closedAt once per close (won, or lost after won, is a new close)', async () => {
     expect(await dealModel.derive!({ name: 'd' }, context())).toMatchObject({ pipelineId: 'default', stageId: 'appointment_scheduled', status: 'open', closedAt: null });
     expect(await dealModel.derive!({ name: 'd', stageId: 'closed_lost' }, context())).toMatchObject({ status: 'lost', probability: 0, closedAt: now });
-    expect(await dealModel.derive!({ name: 'd', stageId: 'closed_won', closedAt: '2026-01-01T00:00:00.000Z' }, context())).toMatchObject({ closedAt: '2026-01-01T00:00:00.000Z' });
+    expect(await dealModel.derive!({ name: 'd', stageId: 'closed_won', status: 'won', closedAt: '2026-01-01T00:00:00.000Z' }, context())).toMatchObject({ closedAt: '2026-01-01T00:00:00.000Z' });
+    expect(await dealModel.derive!({ name: 'd', stageId: 'closed_lost', status: 'won', closedAt: '2026-01-01T00:00:00.000Z' }, context())).toMatchObject({ status: 'lost', closedAt: now });
   });
 
   it('refuses unknown pipelines and stages', async () => {

@@ -5,6 +5,7 @@ import { dealModel } from '../../../domain/records/deal';
 import type { ApiOperation, OperationGroup } from '../api-operation';
 import { auditOperations } from './audit';
 import { emailOperations } from './emails';
+import { emailTemplateOperations } from './email-templates';
 import { metaOperations } from './meta';
 import { pipelineOperations } from './pipelines';
 import { propertyOperations } from './properties';
@@ -25,6 +26,7 @@ export const apiContract = {
   pipelines: pipelineOperations,
   properties: propertyOperations,
   emails: emailOperations,
+  emailTemplates: emailTemplateOperations,
   sequences: sequenceOperations,
   audit: auditOperations,
   unsubscribe: unsubscribeOperations,

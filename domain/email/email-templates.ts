@@ -1,0 +1,172 @@
+import { requireCapability } from '../access/permissions';
+import { auditOp } from '../audit/audit-entries';
+import { contactModel } from '../records/contact';
+import { changedFields } from '../records/field-changes';
+import { findRecord } from '../records/get-record';
+import type { Actor } from '../shared/actor';
+import { once } from '../shared/built-on-first-use';
+import { recordId, serverFields, shortText } from '../shared/common-fields';
+import type { CoreDependencies } from '../shared/dependencies';
+import { AlreadyExistsError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
+import { recordKeys, recordsByType } from '../shared/keys';
+import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
+import type { Page, PageRequest } from '../shared/page';
+import { listPage } from '../shared/pagination';
+import type { CrmTablePort, Item } from '../shared/table-port';
+import * as z from '../shared/zod';
+import { emailSubject, emailText, type SendEmailInput } from './email-message';
+import { knownPlaceholders, templateHelp } from './email-template';
+import { personalise, type EmailContent } from './send-email';
+
+/**
+ * Saved email templates (`/v1/email-templates`): a subject, a text body and an optional HTML
+ * body with placeholders (email-template.ts), checked when saved. One-off sends name one
+ * instead of writing subject and text; a preview renders one for a contact.
+ */
+
+export interface EmailTemplate {
+  readonly id: string;
+  readonly name: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html?: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+/** HTML bodies are whole documents with styles: larger than a plain text, still far inside SES's 40 MB. */
+const MAX_HTML = 100_000;
+
+export const emailTemplateSchemas = once(() => {
+  const html = z
+    .string()
+    .check(z.minLength(1), z.maxLength(MAX_HTML), knownPlaceholders(), z.meta({ description: `HTML body, sent beside the text; placeholder values are HTML-escaped. ${templateHelp}` }));
+  const fields = {
+    name: shortText(200),
+    subject: emailSubject.check(knownPlaceholders(), z.meta({ description: templateHelp })),
+    text: emailText.check(z.meta({ description: `Plain-text body (what the timeline keeps). ${templateHelp}` })),
+  };
+  return {
+    create: z.strictObject({ ...fields, html: z.optional(html) }).check(z.meta({ id: 'EmailTemplateCreate' })),
+    update: z.partial(z.strictObject({ ...fields, html: z.nullable(html).check(z.meta({ description: 'null removes the HTML body.' })) })).check(z.meta({ id: 'EmailTemplateUpdate' })),
+    template: z.object({ ...serverFields, name: z.string(), subject: z.string(), text: z.string(), html: z.optional(z.string()), createdBy: z.string() }).check(z.meta({ id: 'EmailTemplate' })),
+    previewRequest: z.strictObject({ contactId: recordId }).check(z.meta({ id: 'EmailPreviewRequest' })),
+    preview: z.object({ subject: z.string(), text: z.string(), html: z.optional(z.string()) }).check(z.meta({ id: 'EmailPreview' })),
+  };
+});
+type Schemas = ReturnType<typeof emailTemplateSchemas>;
+export type EmailTemplateCreate = z.infer<Schemas['create']>;
+export type EmailTemplateUpdate = z.infer<Schemas['update']>;
+
+const templateToItem = (template: EmailTemplate): Item => ({
+  ...recordKeys.record('emailTemplate', template.id),
+  entity: 'emailTemplate',
+  ...template,
+  ...recordsByType.attributes({ type: 'emailTemplate' }, { at: template.createdAt, id: template.id }),
+});
+
+function itemToTemplate(item: Item): EmailTemplate {
+  const { id, name, subject, text, html, createdBy, createdAt, updatedAt, version } = item as unknown as EmailTemplate;
+  return { id, name, subject, text, ...(html !== undefined ? { html } : {}), createdBy, createdAt, updatedAt, version };
+}
+
+async function findTemplate(table: CrmTablePort, id: string): Promise<EmailTemplate | undefined> {
+  const item = await table.getItem(recordKeys.record('emailTemplate', id));
+  return item ? itemToTemplate(item) : undefined;
+}
+
+async function requireTemplate(deps: Pick<CoreDependencies, 'table'>, id: string): Promise<EmailTemplate> {
+  const template = await findTemplate(deps.table, id);
+  if (!template) throw new NotFoundError('email template', id);
+  return template;
+}
+
+/** What a company says to its customers in writing: managers decide, like sequences. */
+const MANAGE = 'changeAnyRecord' as const;
+const AUDITED = ['name', 'subject', 'text', 'html'] as const;
+
+export async function createEmailTemplate(deps: CoreDependencies, input: EmailTemplateCreate, actor: Actor): Promise<EmailTemplate> {
+  requireCapability(actor, MANAGE, 'create email templates');
+  const now = deps.clock.now().toISOString();
+  const template: EmailTemplate = { id: deps.ids.next(), ...input, createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 };
+  try {
+    await deps.table.transactWrite([
+      { op: 'put', item: templateToItem(template), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('email template', template.id) },
+      auditOp({
+        recordType: 'emailTemplate',
+        recordId: template.id,
+        at: now,
+        entryId: deps.ids.next(),
+        actor,
+        event: 'created',
+        changes: changedFields<Partial<EmailTemplate>>({}, template, [...AUDITED]),
+      }),
+    ]);
+    return template;
+  } catch (error) {
+    // Only ids derived from an Idempotency-Key repeat: a retried create finds the template it made.
+    const existing = error instanceof AlreadyExistsError ? await findTemplate(deps.table, template.id) : undefined;
+    if (!existing) throw error;
+    return existing;
+  }
+}
+
+export async function getEmailTemplate(deps: CoreDependencies, id: string, actor: Actor): Promise<EmailTemplate> {
+  requireCapability(actor, 'readRecords', 'read email templates');
+  return requireTemplate(deps, id);
+}
+
+export async function listEmailTemplates(deps: CoreDependencies, page: PageRequest, actor: Actor): Promise<Page<EmailTemplate>> {
+  requireCapability(actor, 'readRecords', 'list email templates');
+  return listPage(deps.table, recordsByType.query({ type: 'emailTemplate' }), page, itemToTemplate);
+}
+
+export async function updateEmailTemplate(deps: CoreDependencies, id: string, patch: EmailTemplateUpdate, actor: Actor, ifMatch?: IfMatch): Promise<EmailTemplate> {
+  requireCapability(actor, MANAGE, 'change email templates');
+  return retryLostRaces(deps.clock, { resource: 'email template', id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
+    const current = await requireTemplate(deps, id);
+    requireIfMatch(ifMatch, current.version);
+    const { html, ...rest } = patch;
+    const { html: _old, ...kept } = current;
+    const nextHtml = html === undefined ? current.html : (html ?? undefined);
+    const next: EmailTemplate = { ...kept, ...rest, ...(nextHtml !== undefined ? { html: nextHtml } : {}), updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
+    await deps.table.transactWrite([
+      { op: 'put', item: templateToItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      auditOp({ recordType: 'emailTemplate', recordId: id, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: changedFields(current, next, [...AUDITED]) }),
+    ]);
+    return next;
+  });
+}
+
+/** Deleting a template leaves the emails sent with it as they were: each keeps its own text. */
+export async function deleteEmailTemplate(deps: CoreDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
+  requireCapability(actor, MANAGE, 'delete email templates');
+  await retryLostRaces(deps.clock, { resource: 'email template', id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
+    const current = await requireTemplate(deps, id);
+    requireIfMatch(ifMatch, current.version);
+    const now = deps.clock.now().toISOString();
+    await deps.table.transactWrite([
+      { op: 'delete', key: recordKeys.record('emailTemplate', id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+      auditOp({ recordType: 'emailTemplate', recordId: id, at: now, entryId: deps.ids.next(), actor, event: 'deleted', changes: changedFields<Partial<EmailTemplate>>(current, {}, [...AUDITED]) }),
+    ]);
+  });
+}
+
+/** The template rendered for a contact, as it would be sent to them now. */
+export async function previewEmailTemplate(deps: CoreDependencies, id: string, contactId: string, actor: Actor): Promise<EmailContent> {
+  requireCapability(actor, 'readRecords', 'preview email templates');
+  const template = await requireTemplate(deps, id);
+  const contact = await findRecord(deps, contactModel, contactId);
+  if (!contact) throw new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]);
+  return personalise(deps, contact, template);
+}
+
+/** A send's words: its own subject and text, or those of the template it names (a 400 naming templateId when there is none). */
+export async function emailContentOf(deps: Pick<CoreDependencies, 'table'>, input: SendEmailInput): Promise<EmailContent> {
+  if (input.templateId === undefined) return { subject: input.subject!, text: input.text! };
+  const template = await findTemplate(deps.table, input.templateId);
+  if (!template) throw new ValidationError(`No email template with id ${input.templateId}.`, [{ field: 'body.templateId', message: `email template ${input.templateId} does not exist` }]);
+  return { subject: template.subject, text: template.text, ...(template.html !== undefined ? { html: template.html } : {}) };
+}

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { TokenSubject } from '../../local/local-jwt';
+import { startTestApi, type TestApi } from '../support/api-server';
+
+type Template = { id: string; name: string; subject: string; text: string; html?: string; version: number };
+type Problem = { errors?: { field: string; message: string }[] };
+type StoredEmail = { destination: { to: string[] }; subject: string; body: { text?: string; html?: string } };
+
+const manager: TokenSubject = { kind: 'user', id: 'manager-3', role: 'manager' };
+const member: TokenSubject = { kind: 'user', id: 'member-3', role: 'member' };
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api.close());
+
+async function mailTo(address: string): Promise<StoredEmail[]> {
+  const store = (await (await fetch(`${inject('sesEndpoint')}/store`)).json()) as { emails: StoredEmail[] };
+  return store.emails.filter((email) => email.destination.to.some((to) => to.includes(address)));
+}
+
+const followUp = {
+  name: 'Meeting follow-up',
+  subject: 'Our call, {{firstName | there}}',
+  text: 'Hello {{firstName}}, thanks from all of us to {{company.name | your team}}.',
+  html: '<p>Hello <b>{{firstName}}</b> of {{company.name | your team}}</p>',
+};
+
+describe('email templates', () => {
+  it('are written by managers, read by everyone, checked for placeholders when saved', async () => {
+    expect((await api.request('POST', '/v1/email-templates', { body: followUp, as: member })).status).toBe(403);
+    const created = await api.request<Template>('POST', '/v1/email-templates', { body: followUp, as: manager });
+    expect(created.status, created.text).toBe(201);
+    expect(created.headers.get('location')).toBe(`/v1/email-templates/${created.json!.id}`);
+    expect((await api.request<Template>('GET', `/v1/email-templates/${created.json!.id}`, { as: member })).json).toMatchObject(followUp);
+    const listed = await api.request<{ items: Template[] }>('GET', '/v1/email-templates', { as: member });
+    expect(listed.json!.items.map((template) => template.id)).toContain(created.json!.id);
+
+    const typo = await api.request<Problem>('POST', '/v1/email-templates', { body: { ...followUp, html: '<p>{{frstName}}</p>' }, as: manager });
+    expect(typo.status).toBe(400);
+    expect(typo.json!.errors).toEqual([{ field: 'body.html', message: 'unknown placeholder {{frstName}}' }]);
+
+    const withoutHtml = await api.request<Template>('PATCH', `/v1/email-templates/${created.json!.id}`, { body: { html: null }, as: manager, headers: { 'if-match': '"1"' } });
+    expect(withoutHtml.status, withoutHtml.text).toBe(200);
+    expect(withoutHtml.json).not.toHaveProperty('html');
+    expect((await api.request('PATCH', `/v1/email-templates/${created.json!.id}`, { body: { name: 'x' }, as: manager, headers: { 'if-match': '"1"' } })).status).toBe(412);
+    expect((await api.request('DELETE', `/v1/email-templates/${created.json!.id}`, { as: manager })).status).toBe(204);
+    expect((await api.request('GET', `/v1/email-templates/${created.json!.id}`)).status).toBe(404);
+  });
+
+  it('preview for a contact, and send by templateId with the HTML escaped, the text kept on the timeline', async () => {
+    const template = (await api.request<Template>('POST', '/v1/email-templates', { body: followUp, as: manager })).json!;
+    const company = (await api.request<{ id: string }>('POST', '/v1/companies', { body: { name: 'Bits & Bytes', domain: `bits-${Date.now()}.example` } })).json!;
+    const address = `ada-${Date.now()}@example.com`;
+    const contact = (await api.request<{ id: string }>('POST', '/v1/contacts', { body: { firstName: 'Ada <3', email: address, companyIds: [company.id] } })).json!;
+
+    const preview = await api.request<{ subject: string; text: string; html: string }>('POST', `/v1/email-templates/${template.id}/preview`, { body: { contactId: contact.id }, as: member });
+    expect(preview.json).toEqual({
+      subject: 'Our call, Ada <3',
+      text: 'Hello Ada <3, thanks from all of us to Bits & Bytes.',
+      html: '<p>Hello <b>Ada &lt;3</b> of Bits &amp; Bytes</p>',
+    });
+    expect(await mailTo(address)).toEqual([]);
+
+    const sent = await api.request<{ subject: string; text: string }>('POST', `/v1/contacts/${contact.id}/emails`, { body: { templateId: template.id }, as: member });
+    expect(sent.status, sent.text).toBe(201);
+    expect(sent.json).toMatchObject({ subject: preview.json!.subject, text: preview.json!.text });
+    const [mail] = await mailTo(address);
+    expect(mail!.body).toMatchObject({ text: preview.json!.text, html: preview.json!.html });
+  });
+
+  it('refuses a send that names no template, or mixes one with its own words, naming the field', async () => {
+    const contact = (await api.request<{ id: string }>('POST', '/v1/contacts', { body: { firstName: 'Bo', email: `bo-${Date.now()}@example.com` } })).json!;
+    const path = `/v1/contacts/${contact.id}/emails`;
+    const missing = await api.request<Problem>('POST', path, { body: { templateId: '01JNQ8Y3ZB6W1T1D5V0K9C4M2P' } });
+    expect(missing.status).toBe(400);
+    expect(missing.json!.errors!.map((issue) => issue.field)).toEqual(['body.templateId']);
+    const mixed = await api.request<Problem>('POST', path, { body: { templateId: '01JNQ8Y3ZB6W1T1D5V0K9C4M2P', subject: 'x', text: 'y' } });
+    expect(mixed.json!.errors!.map((issue) => issue.field)).toEqual(['body.templateId']);
+    const neither = await api.request<Problem>('POST', path, { body: {} });
+    expect(neither.json!.errors!.map((issue) => issue.field)).toEqual(['body.subject', 'body.text']);
+  });
+});

@@ -43,23 +43,29 @@ export interface EmailMessage {
 export const emailSubject = z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.regex(/^[^\u0000-\u001F\u007F]*$/, 'one line, without control characters'));
 export const emailText = z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'), knownPlaceholders()));
 
+/**
+ * An email's words are its own subject and text, or a saved template's (`templateId`):
+ * exactly one of the two, each field named when it is missing or too much.
+ */
+export const ownWordsOrTemplate = () =>
+  z.superRefine((body: { subject?: string; text?: string; templateId?: string }, context) => {
+    const ownWords = body.subject !== undefined || body.text !== undefined;
+    if (body.templateId !== undefined && ownWords) context.addIssue({ code: 'custom', input: body, path: ['templateId'], message: 'send either templateId, or subject and text' });
+    if (body.templateId !== undefined) return;
+    for (const field of ['subject', 'text'] as const) {
+      if (body[field] === undefined) context.addIssue({ code: 'custom', input: body, path: [field], message: 'required (or send templateId)' });
+    }
+  });
+
+export const templateIdField = () => recordId.check(z.meta({ description: 'A saved template (/v1/email-templates) whose words to use instead of subject and text.' }));
+
 export const sendEmailSchema = z
   .strictObject({
     subject: z.optional(emailSubject.check(knownPlaceholders(), z.meta({ description: templateHelp }))),
     text: z.optional(emailText.check(z.meta({ description: `Plain-text body; also stored as the email activity. ${templateHelp}` }))),
-    templateId: z.optional(recordId.check(z.meta({ description: 'A saved template (/v1/email-templates) to send instead of subject and text.' }))),
+    templateId: z.optional(templateIdField()),
   })
-  .check(
-    z.superRefine((body, context) => {
-      const ownWords = body.subject !== undefined || body.text !== undefined;
-      if (body.templateId !== undefined && ownWords) context.addIssue({ code: 'custom', input: body, path: ['templateId'], message: 'send either templateId, or subject and text' });
-      if (body.templateId !== undefined) return;
-      for (const field of ['subject', 'text'] as const) {
-        if (body[field] === undefined) context.addIssue({ code: 'custom', input: body, path: [field], message: 'required (or send templateId)' });
-      }
-    }),
-    z.meta({ id: 'EmailSend' }),
-  );
+  .check(ownWordsOrTemplate(), z.meta({ id: 'EmailSend' }));
 export type SendEmailInput = z.infer<typeof sendEmailSchema>;
 
 export const emailMessageSchema = z

@@ -14,7 +14,7 @@ import type { Page, PageRequest } from '../shared/page';
 import { listPage } from '../shared/pagination';
 import type { CrmTablePort, Item } from '../shared/table-port';
 import * as z from '../shared/zod';
-import { emailSubject, emailText, type SendEmailInput } from './email-message';
+import { emailSubject, emailText } from './email-message';
 import { knownPlaceholders, templateHelp } from './email-template';
 import { personalise, type EmailContent } from './send-email';
 
@@ -163,10 +163,17 @@ export async function previewEmailTemplate(deps: CoreDependencies, id: string, c
   return personalise(deps, contact, template);
 }
 
-/** A send's words: its own subject and text, or those of the template it names (a 400 naming templateId when there is none). */
-export async function emailContentOf(deps: Pick<CoreDependencies, 'table'>, input: SendEmailInput): Promise<EmailContent> {
+/**
+ * An email's words: its own subject and text, or those of the template it names (a 400
+ * naming `templateIdField` when there is none). Sends and sequence steps both take them so.
+ */
+export async function emailContentOf(
+  deps: Pick<CoreDependencies, 'table'>,
+  input: { readonly subject?: string; readonly text?: string; readonly templateId?: string },
+  templateIdField = 'body.templateId',
+): Promise<EmailContent & { readonly templateId?: string }> {
   if (input.templateId === undefined) return { subject: input.subject!, text: input.text! };
   const template = await findTemplate(deps.table, input.templateId);
-  if (!template) throw new ValidationError(`No email template with id ${input.templateId}.`, [{ field: 'body.templateId', message: `email template ${input.templateId} does not exist` }]);
-  return { subject: template.subject, text: template.text, ...(template.html !== undefined ? { html: template.html } : {}) };
+  if (!template) throw new ValidationError(`No email template with id ${input.templateId}.`, [{ field: templateIdField, message: `email template ${input.templateId} does not exist` }]);
+  return { subject: template.subject, text: template.text, ...(template.html !== undefined ? { html: template.html } : {}), templateId: template.id };
 }

@@ -9,7 +9,8 @@ import type { PageRequest } from '../shared/page';
 import { listPage } from '../shared/pagination';
 import type { CoreDependencies } from '../shared/dependencies';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
-import type { Sequence, SequenceCreate, SequenceUpdate } from './sequence';
+import { emailContentOf } from '../email/email-templates';
+import type { Sequence, SequenceCreate, SequenceStep, SequenceStepInput, SequenceUpdate } from './sequence';
 import { findSequence, itemToSequence, sequenceToItem } from './sequence-items';
 
 export type SequenceDependencies = CoreDependencies;
@@ -17,10 +18,15 @@ export type SequenceDependencies = CoreDependencies;
 /** A sequence emails customers unattended, in the company's name: managers decide what it says. */
 const MANAGE = 'changeAnyRecord' as const;
 
+/** Steps as stored: a template's words copied in (a 400 naming the step when it names no template). */
+const storedSteps = (deps: SequenceDependencies, steps: readonly SequenceStepInput[], field: string): Promise<SequenceStep[]> =>
+  Promise.all(steps.map(async (step, index) => ({ delayMinutes: step.delayMinutes, ...(await emailContentOf(deps, step, `${field}.${index}.templateId`)) })));
+
 export async function createSequence(deps: SequenceDependencies, input: SequenceCreate, actor: Actor): Promise<Sequence> {
   requireCapability(actor, MANAGE, 'create sequences');
   const now = deps.clock.now().toISOString();
-  const sequence: Sequence = { id: deps.ids.next(), name: input.name, steps: input.steps, status: 'active', createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 };
+  const steps = await storedSteps(deps, input.steps, 'body.steps');
+  const sequence: Sequence = { id: deps.ids.next(), name: input.name, steps, status: 'active', createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 };
   try {
     await deps.table.transactWrite([
       { op: 'put', item: sequenceToItem(sequence), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('sequence', sequence.id) },
@@ -56,7 +62,8 @@ export async function updateSequence(deps: SequenceDependencies, id: string, pat
   return retryLostRaces(deps.clock, { resource: 'sequence', id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
     const current = await requireSequence(deps, id);
     requireIfMatch(ifMatch, current.version);
-    const next: Sequence = { ...current, ...patch, updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
+    const { steps, ...rest } = patch;
+    const next: Sequence = { ...current, ...rest, ...(steps ? { steps: await storedSteps(deps, steps, 'body.steps') } : {}), updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
     await deps.table.transactWrite([
       { op: 'put', item: sequenceToItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
       auditOp({ recordType: 'sequence', recordId: id, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: changedFields(current, next, ['name', 'steps', 'status']) }),

@@ -1,5 +1,6 @@
 import * as z from '../shared/zod';
 import { longText, recordId, serverFields, shortText } from '../shared/common-fields';
+import { ownWordsOrTemplate, templateIdField } from '../email/email-message';
 import { knownPlaceholders, templateHelp } from '../email/email-template';
 
 export const MAX_SEQUENCE_STEPS = 20;
@@ -9,18 +10,32 @@ const MINUTES_PER_DAY = 24 * 60;
 
 const oneLine = shortText(200).check(z.regex(/^[^\r\n]*$/, 'one line'));
 
-export const sequenceStepSchema = z
+const delayMinutes = z
+  .int()
+  .check(z.gte(0), z.lte(MAX_SEQUENCE_DAYS * MINUTES_PER_DAY), z.meta({ description: 'Wait before this step, after enrollment (first step) or after the previous step was sent.' }));
+
+/** A step as a manager writes it: its own subject and text, or a saved template's. */
+export const sequenceStepInputSchema = z
   .strictObject({
-    delayMinutes: z
-      .int()
-      .check(z.gte(0), z.lte(MAX_SEQUENCE_DAYS * MINUTES_PER_DAY), z.meta({ description: 'Wait before this step, after enrollment (first step) or after the previous step was sent.' })),
-    subject: oneLine.check(knownPlaceholders(), z.meta({ description: templateHelp })),
-    text: z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'), knownPlaceholders())).check(z.meta({ description: `Plain-text body. ${templateHelp}` })),
+    delayMinutes,
+    subject: z.optional(oneLine.check(knownPlaceholders(), z.meta({ description: templateHelp }))),
+    text: z.optional(z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'), knownPlaceholders())).check(z.meta({ description: `Plain-text body. ${templateHelp}` }))),
+    templateId: z.optional(templateIdField()),
   })
+  .check(ownWordsOrTemplate(), z.meta({ id: 'SequenceStepInput' }));
+export type SequenceStepInput = z.infer<typeof sequenceStepInputSchema>;
+
+/**
+ * A step as stored and sent. A template's words are copied in when the sequence is saved
+ * (`templateId` says which): a template edited or deleted later leaves running sequences
+ * as they were, and saving the sequence again takes the new words.
+ */
+export const sequenceStepSchema = z
+  .object({ delayMinutes: z.int(), subject: z.string(), text: z.string(), html: z.optional(z.string()), templateId: z.optional(z.string()) })
   .check(z.meta({ id: 'SequenceStep' }));
 export type SequenceStep = z.infer<typeof sequenceStepSchema>;
 
-const stepsSchema = z.array(sequenceStepSchema).check(
+const stepsSchema = z.array(sequenceStepInputSchema).check(
   z.minLength(1),
   z.maxLength(MAX_SEQUENCE_STEPS),
   z.superRefine((steps, context) => {

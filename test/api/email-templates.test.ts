@@ -81,4 +81,27 @@ describe('email templates', () => {
     const neither = await api.request<Problem>('POST', path, { body: {} });
     expect(neither.json!.errors!.map((issue) => issue.field)).toEqual(['body.subject', 'body.text']);
   });
+
+  it("give a sequence step its words when the sequence is saved; a step naming no template is a 400 that names it", async () => {
+    const template = (await api.request<Template>('POST', '/v1/email-templates', { body: followUp, as: manager })).json!;
+    const steps = [
+      { delayMinutes: 0, templateId: template.id },
+      { delayMinutes: 60, subject: 'Own words', text: 'Hi {{firstName}}' },
+    ];
+    const sequence = await api.request<{ id: string; steps: Record<string, unknown>[] }>('POST', '/v1/sequences', { body: { name: 'From templates', steps }, as: manager });
+    expect(sequence.status, sequence.text).toBe(201);
+    expect(sequence.json!.steps).toEqual([
+      { delayMinutes: 0, subject: followUp.subject, text: followUp.text, html: followUp.html, templateId: template.id },
+      { delayMinutes: 60, subject: 'Own words', text: 'Hi {{firstName}}' },
+    ]);
+    // Editing the template later leaves the saved sequence as it was.
+    await api.request('PATCH', `/v1/email-templates/${template.id}`, { body: { subject: 'Changed' }, as: manager });
+    expect((await api.request<{ steps: { subject: string }[] }>('GET', `/v1/sequences/${sequence.json!.id}`)).json!.steps[0]!.subject).toBe(followUp.subject);
+
+    const unknown = await api.request<Problem>('POST', '/v1/sequences', { body: { name: 'Broken', steps: [steps[1], { delayMinutes: 0, templateId: '01JNQ8Y3ZB6W1T1D5V0K9C4M2P' }] }, as: manager });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json!.errors!.map((issue) => issue.field)).toEqual(['body.steps.1.templateId']);
+    const both = await api.request<Problem>('POST', '/v1/sequences', { body: { name: 'Both', steps: [{ ...steps[1], templateId: template.id }] }, as: manager });
+    expect(both.json!.errors!.map((issue) => issue.field)).toEqual(['body.steps.0.templateId']);
+  });
 });

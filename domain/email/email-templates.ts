@@ -1,18 +1,16 @@
 import { requireCapability } from '../access/permissions';
-import { auditOp } from '../audit/audit-entries';
+import { auditedDocuments } from '../audit/audited-documents';
 import { contactModel } from '../records/contact';
-import { changedFields } from '../records/field-changes';
 import { findRecord } from '../records/get-record';
 import type { Actor } from '../shared/actor';
 import { once } from '../shared/built-on-first-use';
 import { recordId, serverFields, shortText } from '../shared/common-fields';
 import type { CoreDependencies } from '../shared/dependencies';
-import { AlreadyExistsError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
+import { ValidationError } from '../shared/errors';
 import { recordKeys, recordsByType } from '../shared/keys';
-import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
+import type { IfMatch } from '../shared/optimistic-retry';
 import type { Page, PageRequest } from '../shared/page';
-import { listPage } from '../shared/pagination';
-import type { CrmTablePort, Item } from '../shared/table-port';
+import type { Item } from '../shared/table-port';
 import * as z from '../shared/zod';
 import { emailSubject, emailText } from './email-message';
 import { knownPlaceholders, templateHelp } from './email-template';
@@ -72,92 +70,56 @@ function itemToTemplate(item: Item): EmailTemplate {
   return { id, name, subject, text, ...(html !== undefined ? { html } : {}), createdBy, createdAt, updatedAt, version };
 }
 
-async function findTemplate(table: CrmTablePort, id: string): Promise<EmailTemplate | undefined> {
-  const item = await table.getItem(recordKeys.record('emailTemplate', id));
-  return item ? itemToTemplate(item) : undefined;
-}
-
-async function requireTemplate(deps: Pick<CoreDependencies, 'table'>, id: string): Promise<EmailTemplate> {
-  const template = await findTemplate(deps.table, id);
-  if (!template) throw new NotFoundError('email template', id);
-  return template;
-}
+const templates = auditedDocuments<EmailTemplate>({
+  resource: 'email template',
+  auditedAs: 'emailTemplate',
+  key: (id) => recordKeys.record('emailTemplate', id),
+  list: () => recordsByType.query({ type: 'emailTemplate' }),
+  toItem: templateToItem,
+  fromItem: itemToTemplate,
+  audited: ['name', 'subject', 'text', 'html'],
+});
 
 /** What a company says to its customers in writing: managers decide, like sequences. */
 const MANAGE = 'changeAnyRecord' as const;
-const AUDITED = ['name', 'subject', 'text', 'html'] as const;
 
 export async function createEmailTemplate(deps: CoreDependencies, input: EmailTemplateCreate, actor: Actor): Promise<EmailTemplate> {
   requireCapability(actor, MANAGE, 'create email templates');
   const now = deps.clock.now().toISOString();
-  const template: EmailTemplate = { id: deps.ids.next(), ...input, createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 };
-  try {
-    await deps.table.transactWrite([
-      { op: 'put', item: templateToItem(template), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('email template', template.id) },
-      auditOp({
-        recordType: 'emailTemplate',
-        recordId: template.id,
-        at: now,
-        entryId: deps.ids.next(),
-        actor,
-        event: 'created',
-        changes: changedFields<Partial<EmailTemplate>>({}, template, [...AUDITED]),
-      }),
-    ]);
-    return template;
-  } catch (error) {
-    // Only ids derived from an Idempotency-Key repeat: a retried create finds the template it made.
-    const existing = error instanceof AlreadyExistsError ? await findTemplate(deps.table, template.id) : undefined;
-    if (!existing) throw error;
-    return existing;
-  }
+  return templates.create(deps, { id: deps.ids.next(), ...input, createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 }, actor);
 }
 
 export async function getEmailTemplate(deps: CoreDependencies, id: string, actor: Actor): Promise<EmailTemplate> {
   requireCapability(actor, 'readRecords', 'read email templates');
-  return requireTemplate(deps, id);
+  return templates.require(deps, id);
 }
 
 export async function listEmailTemplates(deps: CoreDependencies, page: PageRequest, actor: Actor): Promise<Page<EmailTemplate>> {
   requireCapability(actor, 'readRecords', 'list email templates');
-  return listPage(deps.table, recordsByType.query({ type: 'emailTemplate' }), page, itemToTemplate);
+  return templates.list(deps, page);
 }
 
 export async function updateEmailTemplate(deps: CoreDependencies, id: string, patch: EmailTemplateUpdate, actor: Actor, ifMatch?: IfMatch): Promise<EmailTemplate> {
   requireCapability(actor, MANAGE, 'change email templates');
-  return retryLostRaces(deps.clock, { resource: 'email template', id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
-    const current = await requireTemplate(deps, id);
-    requireIfMatch(ifMatch, current.version);
-    const { html, ...rest } = patch;
-    const { html: _old, ...kept } = current;
-    const nextHtml = html === undefined ? current.html : (html ?? undefined);
-    const next: EmailTemplate = { ...kept, ...rest, ...(nextHtml !== undefined ? { html: nextHtml } : {}), updatedAt: deps.clock.now().toISOString(), version: current.version + 1 };
-    await deps.table.transactWrite([
-      { op: 'put', item: templateToItem(next), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
-      auditOp({ recordType: 'emailTemplate', recordId: id, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: changedFields(current, next, [...AUDITED]) }),
-    ]);
-    return next;
+  const { html, ...rest } = patch;
+  return templates.update(deps, id, actor, ifMatch, (current) => {
+    const { html: currentHtml, ...kept } = current;
+    // null removes the HTML body; absent keeps it.
+    const nextHtml = html === undefined ? currentHtml : (html ?? undefined);
+    return { ...kept, ...rest, ...(nextHtml !== undefined ? { html: nextHtml } : {}) };
   });
 }
 
-/** Deleting a template leaves the emails sent with it as they were: each keeps its own text. */
+/** Deleting a template leaves the emails sent with it, and the sequence steps that copied it, as they were. */
 export async function deleteEmailTemplate(deps: CoreDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
   requireCapability(actor, MANAGE, 'delete email templates');
-  await retryLostRaces(deps.clock, { resource: 'email template', id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
-    const current = await requireTemplate(deps, id);
-    requireIfMatch(ifMatch, current.version);
-    const now = deps.clock.now().toISOString();
-    await deps.table.transactWrite([
-      { op: 'delete', key: recordKeys.record('emailTemplate', id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
-      auditOp({ recordType: 'emailTemplate', recordId: id, at: now, entryId: deps.ids.next(), actor, event: 'deleted', changes: changedFields<Partial<EmailTemplate>>(current, {}, [...AUDITED]) }),
-    ]);
-  });
+  await templates.remove(deps, id, actor, ifMatch);
 }
 
 /** The template rendered for a contact, as it would be sent to them now. */
 export async function previewEmailTemplate(deps: CoreDependencies, id: string, contactId: string, actor: Actor): Promise<EmailContent> {
   requireCapability(actor, 'readRecords', 'preview email templates');
-  const template = await requireTemplate(deps, id);
+  const template = await templates.require(deps, id);
   const contact = await findRecord(deps, contactModel, contactId);
   if (!contact) throw new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]);
   return personalise(deps, contact, template);
@@ -173,7 +135,7 @@ export async function emailContentOf(
   templateIdField = 'body.templateId',
 ): Promise<EmailContent & { readonly templateId?: string }> {
   if (input.templateId === undefined) return { subject: input.subject!, text: input.text! };
-  const template = await findTemplate(deps.table, input.templateId);
+  const template = await templates.find(deps.table, input.templateId);
   if (!template) throw new ValidationError(`No email template with id ${input.templateId}.`, [{ field: templateIdField, message: `email template ${input.templateId} does not exist` }]);
   return { subject: template.subject, text: template.text, ...(template.html !== undefined ? { html: template.html } : {}), templateId: template.id };
 }

@@ -1,3 +1,4 @@
+import { auditedDocuments } from '../audit/audited-documents';
 import { ConflictError } from '../shared/errors';
 import { enrollmentKeys, enrollmentsByContact, recordKeys, recordsByType } from '../shared/keys';
 import type { Clock, CrmTablePort, Item, WriteOp } from '../shared/table-port';
@@ -16,10 +17,18 @@ export function itemToSequence(item: Item): Sequence {
   return { id, name, steps, status, createdBy, createdAt, updatedAt, version };
 }
 
-export async function findSequence(table: CrmTablePort, id: string): Promise<Sequence | undefined> {
-  const item = await table.getItem(recordKeys.record('sequence', id));
-  return item ? itemToSequence(item) : undefined;
-}
+/** Sequences are audited, versioned documents (audited-documents.ts). */
+export const sequenceDocuments = auditedDocuments<Sequence>({
+  resource: 'sequence',
+  auditedAs: 'sequence',
+  key: (id) => recordKeys.record('sequence', id),
+  list: () => recordsByType.query({ type: 'sequence' }),
+  toItem: sequenceToItem,
+  fromItem: itemToSequence,
+  audited: ['name', 'steps', 'status'],
+});
+
+export const findSequence = (table: CrmTablePort, id: string): Promise<Sequence | undefined> => sequenceDocuments.find(table, id);
 
 export const enrollmentToItem = (enrollment: Enrollment): Item => ({
   ...enrollmentKeys.enrollment(enrollment.sequenceId, enrollment.contactId),

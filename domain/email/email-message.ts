@@ -47,15 +47,19 @@ export const emailText = z.pipe(longText, z.string().check(z.trim(), z.minLength
  * An email's words are its own subject and text, or a saved template's (`templateId`):
  * exactly one of the two, each field named when it is missing or too much.
  */
-export const ownWordsOrTemplate = () =>
-  z.superRefine((body: { subject?: string; text?: string; templateId?: string }, context) => {
-    const ownWords = body.subject !== undefined || body.text !== undefined;
-    if (body.templateId !== undefined && ownWords) context.addIssue({ code: 'custom', input: body, path: ['templateId'], message: 'send either templateId, or subject and text' });
-    if (body.templateId !== undefined) return;
-    for (const field of ['subject', 'text'] as const) {
-      if (body[field] === undefined) context.addIssue({ code: 'custom', input: body, path: [field], message: 'required (or send templateId)' });
-    }
-  });
+export const ownWordsOrTemplate = () => z.superRefine((body: EmailWords, context) => addWordsIssues(body, context));
+
+type EmailWords = { subject?: string; text?: string; templateId?: string };
+
+/** The issues of `ownWordsOrTemplate`, for checks that test more around them (a sequence step may be a task instead). */
+export function addWordsIssues(body: EmailWords, context: { addIssue(issue: { code: 'custom'; input: unknown; path: string[]; message: string }): void }): void {
+  const ownWords = body.subject !== undefined || body.text !== undefined;
+  if (body.templateId !== undefined && ownWords) context.addIssue({ code: 'custom', input: body, path: ['templateId'], message: 'send either templateId, or subject and text' });
+  if (body.templateId !== undefined) return;
+  for (const field of ['subject', 'text'] as const) {
+    if (body[field] === undefined) context.addIssue({ code: 'custom', input: body, path: [field], message: 'required (or send templateId)' });
+  }
+}
 
 export const templateIdField = () => recordId.check(z.meta({ description: 'A saved template (/v1/email-templates) whose words to use instead of subject and text.' }));
 

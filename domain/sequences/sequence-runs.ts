@@ -2,7 +2,12 @@ import { deliverEmail, findSendableContact, personalise, type EmailDependencies 
 import type { Actor } from '../shared/actor';
 import { EmailNotSendableError } from '../shared/errors';
 import type { CrmTablePort } from '../shared/table-port';
-import type { Enrollment, Sequence, StopReason } from './sequence';
+import { activityModel } from '../records/activity';
+import { contactModel } from '../records/contact';
+import { createRecord } from '../records/create-record';
+import { findRecord } from '../records/get-record';
+import type { CrmRecord } from '../records/record-model';
+import type { Enrollment, Sequence, SequenceTaskStep, StopReason } from './sequence';
 import { findEnrollment, findSequence, updateEnrollment } from './sequence-items';
 
 /** The state a sequence run carries between steps (infra/state-machines/sequence-run.ts). */
@@ -65,27 +70,32 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
   if (!sequence || sequence.status !== 'active') return stop(deps, enrollment, run, 'sequence-archived');
   if (run.stepIndex >= sequence.steps.length) return complete(deps, enrollment, run);
 
-  const found = await findSendableContact(deps, run.contactId);
-  if (!found) return stop(deps, enrollment, run, 'contact-deleted');
-  if (!found.sendable) return stop(deps, enrollment, run, found.reason);
-  const { contact } = found;
-
   const step = sequence.steps[run.stepIndex]!;
-  try {
-    await deliverEmail(
-      deps,
-      contact,
-      {
-        contactId: contact.id,
-        ...(await personalise(deps, contact, step)),
-        source: { kind: 'sequence', sequenceId: run.sequenceId, runId: run.runId, stepIndex: run.stepIndex },
-        messageId: `${run.runId}-${run.stepIndex}`,
-      },
-      sequenceActor(enrollment),
-    );
-  } catch (error) {
-    if (error instanceof EmailNotSendableError) return stop(deps, enrollment, run, error.reason);
-    throw error;
+  if ('task' in step) {
+    const contact = await findRecord(deps, contactModel, run.contactId);
+    if (!contact) return stop(deps, enrollment, run, 'contact-deleted');
+    await createStepTask(deps, contact, enrollment, run, step);
+  } else {
+    const found = await findSendableContact(deps, run.contactId);
+    if (!found) return stop(deps, enrollment, run, 'contact-deleted');
+    if (!found.sendable) return stop(deps, enrollment, run, found.reason);
+    const { contact } = found;
+    try {
+      await deliverEmail(
+        deps,
+        contact,
+        {
+          contactId: contact.id,
+          ...(await personalise(deps, contact, step)),
+          source: { kind: 'sequence', sequenceId: run.sequenceId, runId: run.runId, stepIndex: run.stepIndex },
+          messageId: `${run.runId}-${run.stepIndex}`,
+        },
+        sequenceActor(enrollment),
+      );
+    } catch (error) {
+      if (error instanceof EmailNotSendableError) return stop(deps, enrollment, run, error.reason);
+      throw error;
+    }
   }
 
   const nextStep = run.stepIndex + 1;
@@ -95,6 +105,26 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
   );
   const stillRunning = advanced.runId === run.runId && advanced.status === 'active';
   return { ...run, stepIndex: nextStep, waitSeconds: waitBefore(sequence, nextStep), done: !stillRunning, outcome: 'sent' };
+}
+
+/**
+ * A task step: a task on the contact's timeline for their owner (or whoever enrolled them),
+ * due after the step's `dueInMinutes`. Its ids come from the run and step, so a retried step
+ * finds the task it made instead of making another. The sequence acts with a manager's
+ * rights here, as managers wrote it: the task belongs to its assignee.
+ */
+async function createStepTask(deps: EmailDependencies, contact: CrmRecord, enrollment: Enrollment, run: SequenceRunStep, step: SequenceTaskStep): Promise<void> {
+  const assigneeId = (contact.ownerId as string | undefined) ?? enrollment.enrolledBy;
+  const words = await personalise(deps, contact, { subject: step.task.subject, text: step.task.text ?? '' });
+  const dueAt = step.task.dueInMinutes === undefined ? undefined : new Date(deps.clock.now().getTime() + step.task.dueInMinutes * 60_000).toISOString();
+  let made = 0;
+  const stepIds = { ...deps, ids: { next: () => `${run.runId}-${run.stepIndex}-t${made++}` } };
+  await createRecord(
+    stepIds,
+    activityModel,
+    { kind: 'task', subject: words.subject, ...(words.text ? { body: words.text } : {}), assigneeId, ownerId: assigneeId, contactIds: [contact.id], ...(dueAt ? { dueAt } : {}) },
+    { ...sequenceActor(enrollment), role: 'manager' },
+  );
 }
 
 async function stop(deps: EmailDependencies, enrollment: Enrollment, run: SequenceRunStep, reason: StopReason) {

@@ -14,7 +14,11 @@ const MANAGE = 'changeAnyRecord' as const;
 
 /** Steps as stored: a template's words copied in (a 400 naming the step when it names no template). */
 const storedSteps = (deps: SequenceDependencies, steps: readonly SequenceStepInput[], field: string): Promise<SequenceStep[]> =>
-  Promise.all(steps.map(async (step, index) => ({ delayMinutes: step.delayMinutes, ...(await emailContentOf(deps, step, `${field}.${index}.templateId`)) })));
+  Promise.all(
+    steps.map(async (step, index) =>
+      step.task ? { delayMinutes: step.delayMinutes, task: step.task } : { delayMinutes: step.delayMinutes, ...(await emailContentOf(deps, step, `${field}.${index}.templateId`)) },
+    ),
+  );
 
 export async function createSequence(deps: SequenceDependencies, input: SequenceCreate, actor: Actor): Promise<Sequence> {
   requireCapability(actor, MANAGE, 'create sequences');

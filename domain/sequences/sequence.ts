@@ -1,6 +1,6 @@
 import * as z from '../shared/zod';
 import { longText, recordId, serverFields, shortText } from '../shared/common-fields';
-import { ownWordsOrTemplate, templateIdField } from '../email/email-message';
+import { addWordsIssues, templateIdField } from '../email/email-message';
 import { knownPlaceholders, templateHelp } from '../email/email-template';
 
 export const MAX_SEQUENCE_STEPS = 20;
@@ -14,26 +14,50 @@ const delayMinutes = z
   .int()
   .check(z.gte(0), z.lte(MAX_SEQUENCE_DAYS * MINUTES_PER_DAY), z.meta({ description: 'Wait before this step, after enrollment (first step) or after the previous step was sent.' }));
 
-/** A step as a manager writes it: its own subject and text, or a saved template's. */
+const stepText = z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'), knownPlaceholders()));
+
+/** A task the step creates for the contact's owner (or whoever enrolled the contact) instead of an email. */
+const taskStepSchema = z
+  .strictObject({
+    subject: oneLine.check(knownPlaceholders(), z.meta({ description: `What to do, e.g. "Call {{firstName}}". ${templateHelp}` })),
+    text: z.optional(stepText.check(z.meta({ description: 'Notes on the task (its body).' }))),
+    dueInMinutes: z.optional(z.int().check(z.gte(0), z.lte(MAX_SEQUENCE_DAYS * MINUTES_PER_DAY), z.meta({ description: 'Due this long after the step runs; no due time when absent.' }))),
+  })
+  .check(z.meta({ id: 'SequenceTask' }));
+
+/** A step as a manager writes it: an email (its own subject and text, or a saved template's), or a task. */
 export const sequenceStepInputSchema = z
   .strictObject({
     delayMinutes,
     subject: z.optional(oneLine.check(knownPlaceholders(), z.meta({ description: templateHelp }))),
-    text: z.optional(z.pipe(longText, z.string().check(z.trim(), z.minLength(1, 'text must not be empty'), knownPlaceholders())).check(z.meta({ description: `Plain-text body. ${templateHelp}` }))),
+    text: z.optional(stepText.check(z.meta({ description: `Plain-text body. ${templateHelp}` }))),
     templateId: z.optional(templateIdField()),
+    task: z.optional(taskStepSchema),
   })
-  .check(ownWordsOrTemplate(), z.meta({ id: 'SequenceStepInput' }));
+  .check(
+    z.superRefine((step, context) => {
+      if (step.task === undefined) return addWordsIssues(step, context);
+      if (step.subject !== undefined || step.text !== undefined || step.templateId !== undefined) {
+        context.addIssue({ code: 'custom', input: step, path: ['task'], message: 'a step sends an email (subject and text, or templateId) or creates a task, not both' });
+      }
+    }),
+    z.meta({ id: 'SequenceStepInput' }),
+  );
 export type SequenceStepInput = z.infer<typeof sequenceStepInputSchema>;
 
 /**
- * A step as stored and sent. A template's words are copied in when the sequence is saved
- * (`templateId` says which): a template edited or deleted later leaves running sequences
- * as they were, and saving the sequence again takes the new words.
+ * A step as stored and run: an email step or a task step. A template's words are copied in
+ * when the sequence is saved (`templateId` says which): a template edited or deleted later
+ * leaves running sequences as they were, and saving the sequence again takes the new words.
  */
-export const sequenceStepSchema = z
+const emailStepSchema = z
   .object({ delayMinutes: z.int(), subject: z.string(), text: z.string(), html: z.optional(z.string()), templateId: z.optional(z.string()) })
-  .check(z.meta({ id: 'SequenceStep' }));
-export type SequenceStep = z.infer<typeof sequenceStepSchema>;
+  .check(z.meta({ id: 'SequenceEmailStep' }));
+const storedTaskStepSchema = z.object({ delayMinutes: z.int(), task: taskStepSchema }).check(z.meta({ id: 'SequenceTaskStep' }));
+export const sequenceStepSchema = z.union([emailStepSchema, storedTaskStepSchema]).check(z.meta({ id: 'SequenceStep' }));
+export type SequenceEmailStep = z.infer<typeof emailStepSchema>;
+export type SequenceTaskStep = z.infer<typeof storedTaskStepSchema>;
+export type SequenceStep = SequenceEmailStep | SequenceTaskStep;
 
 const stepsSchema = z.array(sequenceStepInputSchema).check(
   z.minLength(1),

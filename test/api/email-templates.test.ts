@@ -104,4 +104,15 @@ describe('email templates', () => {
     const both = await api.request<Problem>('POST', '/v1/sequences', { body: { name: 'Both', steps: [{ ...steps[1], templateId: template.id }] }, as: manager });
     expect(both.json!.errors!.map((issue) => issue.field)).toEqual(['body.steps.0.templateId']);
   });
+
+  it('take task steps in sequences: a task for the owner instead of an email, and not both in one step', async () => {
+    const task = { subject: 'Call {{firstName}}', dueInMinutes: 1440 };
+    const sequence = await api.request<{ steps: unknown[] }>('POST', '/v1/sequences', { body: { name: 'Mixed', steps: [{ delayMinutes: 0, subject: 'Hi', text: 'Hello' }, { delayMinutes: 60, task }] }, as: manager });
+    expect(sequence.status, sequence.text).toBe(201);
+    expect(sequence.json!.steps[1]).toEqual({ delayMinutes: 60, task });
+    const both = await api.request<Problem>('POST', '/v1/sequences', { body: { name: 'Both', steps: [{ delayMinutes: 0, subject: 'Hi', text: 'x', task }] }, as: manager });
+    expect(both.json!.errors!.map((issue) => issue.field)).toEqual(['body.steps.0.task']);
+    const typo = await api.request<Problem>('POST', '/v1/sequences', { body: { name: 'Typo', steps: [{ delayMinutes: 0, task: { subject: 'Call {{frstName}}' } }] }, as: manager });
+    expect(typo.json!.errors).toEqual([{ field: 'body.steps.0.task.subject', message: 'unknown placeholder {{frstName}}' }]);
+  });
 });

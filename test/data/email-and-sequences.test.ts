@@ -16,7 +16,7 @@ import { contactModel } from '../../domain/records/contact';
 import { recordTimeline } from '../../domain/records/record-timeline';
 import { enrollContact, stopEnrollment } from '../../domain/sequences/enrollments';
 import { createSequence, updateSequence } from '../../domain/sequences/sequence-use-cases';
-import { findEnrollment } from '../../domain/sequences/sequence-items';
+import { findEnrollment, updateEnrollment } from '../../domain/sequences/sequence-items';
 import { recordRunFailure, runSequenceStep, startSequenceRun, type SequenceRunState } from '../../domain/sequences/sequence-runs';
 import type { Actor } from '../../domain/shared/actor';
 import { ConflictError, EmailNotSendableError, ServiceUnavailableError } from '../../domain/shared/errors';
@@ -307,6 +307,28 @@ describe('follow-up sequences', () => {
     const ada = await contact();
     const start = await enrolledRun(sequence.id, ada.id);
     expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'sent', stepIndex: 1, waitSeconds: 3 * 24 * 3600, done: false });
+  });
+
+  it("creates a task step's task once for the contact's owner, however often the step is retried, and sends nothing", async () => {
+    const sequence = await createSequence(
+      deps,
+      { name: 'Call them', steps: [{ delayMinutes: 0, task: { subject: 'Call {{firstName}}', text: 'About {{company.name | their plans}}', dueInMinutes: 60 } }] },
+      manager,
+    );
+    counter += 1;
+    const ada = await createRecord(deps, contactModel, { firstName: `Ada${counter}`, email: `ada${counter}@example.com`, ownerId: 'owner-7' }, manager);
+    const start = await enrolledRun(sequence.id, ada.id);
+    expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'sent', done: true });
+    // As if the step crashed after making the task but before advancing the enrollment: the retry finds the task.
+    const enrollment = (await findEnrollment(deps.table, sequence.id, ada.id))!;
+    await updateEnrollment(deps, enrollment, () => ({ status: 'active', nextStep: 0 }));
+    expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'sent', done: true });
+    const taskId = `${start.runId}-0-t0`;
+    const task = await findRecord(deps, activityModel, taskId);
+    expect(task).toMatchObject({ kind: 'task', subject: `Call ${ada.firstName}`, body: 'About their plans', assigneeId: 'owner-7', ownerId: 'owner-7', taskStatus: 'open', contactIds: [ada.id], version: 1 });
+    expect(Date.parse(task!.dueAt as string) - Date.parse(task!.createdAt)).toBeGreaterThanOrEqual(60 * 60_000 - 1_000);
+    expect(sender.sentTo(ada.email as string)).toEqual([]);
+    expect(await findEnrollment(deps.table, sequence.id, ada.id)).toMatchObject({ status: 'completed' });
   });
 
   it('does not send a step twice when Step Functions retries it after it succeeded', async () => {

@@ -141,7 +141,5 @@ async function complete(deps: EmailDependencies, enrollment: Enrollment, run: Se
 export async function recordRunFailure(deps: EmailDependencies, run: SequenceRunStep, error: string): Promise<void> {
   const enrollment = await findEnrollment(deps.table, run.sequenceId, run.contactId);
   if (!enrollment) return;
-  await updateEnrollment(deps, enrollment, (current) =>
-    current.runId === run.runId && current.status === 'active' ? { status: 'failed', lastError: error.slice(0, 1_000) } : undefined,
-  );
+  await updateEnrollment(deps, enrollment, (current) => (current.runId === run.runId && current.status === 'active' ? { status: 'failed', lastError: error.slice(0, 1_000) } : undefined));
 }

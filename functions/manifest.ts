@@ -182,7 +182,8 @@ export const functionManifest = {
   /**
    * Follow-up sequences stop when what they were for has happened: a deal of the contact's
    * won or lost, a meeting logged with them. The CRM's own rule on its bus, like any
-   * integrator's; a redelivered event finds the enrollments stopped already.
+   * integrator's; a redelivered event finds the enrollments stopped already, and a late one
+   * stops neither runs enrolled after it nor anything once the deal was reopened.
    */
   sequenceStopper: {
     entry: 'functions/sequence-stopper.ts',
@@ -194,7 +195,8 @@ export const functionManifest = {
       bus: 'crm',
       eventPattern: {
         source: ['crm'],
-        $or: [{ 'detail-type': ['deal.won', 'deal.lost'] }, { 'detail-type': ['activity.created'], detail: { record: { kind: ['meeting'] } } }],
+        // Meetings only, and any activity too large to carry its record (the stopper reads it).
+        $or: [{ 'detail-type': ['deal.won', 'deal.lost'] }, { 'detail-type': ['activity.created'], detail: { record: { kind: ['meeting'] } } }, { 'detail-type': ['activity.created'], detail: { truncated: [true] } }],
       },
       maxRetries: 8,
     },

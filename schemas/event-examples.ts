@@ -144,6 +144,7 @@ export function exampleEvents(): Record<CrmEventType, CrmEvent> {
     change(undefined, enrollmentToItem(enrollment)),
     change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'stopped', stopReason: 'stopped-by-user', updatedAt: at(25), version: 3 })),
     change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'completed', nextStep: 2, updatedAt: at(50), version: 3 })),
+    change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'failed', lastError: 'ServiceUnavailableError: sending is paused for this account', updatedAt: at(52), version: 3 })),
   ];
   const examples: Partial<Record<CrmEventType, CrmEvent>> = {};
   // The first event of each type: a won deal's deal.updated comes before the one of the lost deal.

@@ -2,7 +2,7 @@ import * as z from '../shared/zod';
 
 /**
  * Personalisation of email to a contact, one-off, from a saved template or from a sequence:
- * `{{firstName}}`, `{{company.name}}` (the contact's first company), with an optional
+ * `{{firstName}}`, `{{company.name}}` (the contact's primary company, else its first), with an optional
  * fallback for contacts that lack the field: `{{firstName | there}}`. In an HTML body the
  * values are HTML-escaped. Templates are checked when they are saved (a sequence, a saved
  * template) or sent (a one-off email), so a typo in a field name is a 400, not a broken
@@ -13,7 +13,7 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z]+(?:\.[A-Za-z]+)?)\s*(?:\|\s*([^}]*?)\s*)?\
 export const templateFields = ['firstName', 'lastName', 'fullName', 'email', 'title', 'company.name', 'company.domain'] as const;
 type TemplateField = (typeof templateFields)[number];
 
-/** What a template is rendered with: the contact, and their first company when the template names one. */
+/** What a template is rendered with: the contact, and their company when the template names one. */
 export interface TemplateContext {
   readonly contact: Record<string, unknown>;
   readonly company?: Record<string, unknown>;
@@ -22,11 +22,29 @@ export interface TemplateContext {
 /** Whether rendering these templates needs the contact's company. */
 export const namesCompany = (templates: readonly (string | undefined)[]) => templates.some((template) => template !== undefined && /\{\{\s*company\./.test(template));
 
-/** The placeholder names a template uses that are not template fields. */
+/** Anything between double braces, well-formed or not, and a `{{` that is never closed. */
+const BRACED = /\{\{[^{}]*\}\}|\{\{/g;
+const ONE_PLACEHOLDER = new RegExp(`^${PLACEHOLDER.source}$`);
+
+/**
+ * What a template names that is not a template field: misspelled fields (`{{frstName}}`), and
+ * braces that are no placeholder at all (`{{first_name}}`, `{{ firstName }`), which would
+ * otherwise reach the recipient as they are.
+ */
 export function unknownPlaceholders(template: string): string[] {
-  const unknown = [...template.matchAll(PLACEHOLDER)].map((match) => match[1]!).filter((name) => !(templateFields as readonly string[]).includes(name));
+  const unknown = [...template.matchAll(BRACED)]
+    .map((match) => {
+      const parsed = ONE_PLACEHOLDER.exec(match[0]);
+      // Not a placeholder at all: named as written (an unclosed one with what follows it).
+      if (!parsed) return match[0] === '{{' ? template.slice(match.index, match.index + 24) : match[0];
+      return (templateFields as readonly string[]).includes(parsed[1]!) ? undefined : parsed[1]!;
+    })
+    .filter((name): name is string => name !== undefined);
   return [...new Set(unknown)];
 }
+
+/** How a problem names what `unknownPlaceholders` found. */
+const asWritten = (name: string) => (name.startsWith('{{') ? name : `{{${name}}}`);
 
 export const templateHelp = `Placeholders: ${templateFields.map((field) => `{{${field}}}`).join(', ')}; with a fallback: {{firstName | there}}.`;
 
@@ -34,7 +52,7 @@ export const templateHelp = `Placeholders: ${templateFields.map((field) => `{{${
 export const knownPlaceholders = () =>
   z.superRefine((template: string, context) => {
     const unknown = unknownPlaceholders(template);
-    if (unknown.length > 0) context.addIssue({ code: 'custom', input: template, message: `unknown placeholder ${unknown.map((name) => `{{${name}}}`).join(', ')}` });
+    if (unknown.length > 0) context.addIssue({ code: 'custom', input: template, message: `unknown placeholder ${unknown.map(asWritten).join(', ')}` });
   });
 
 /** Whether a string has any placeholder at all. */

@@ -85,10 +85,10 @@ export interface EmailContent {
 /**
  * Subject, text and HTML body with the contact's fields in their placeholders (the HTML's
  * escaped), for every email to a contact: one-off, from a saved template, a sequence step.
- * The contact's first company is read only when a template names one of its fields.
+ * The contact's company (its primary one, else the first) is read only when a template names one of its fields.
  */
 export async function personalise(deps: Pick<RecordDependencies, 'table'>, contact: CrmRecord, content: EmailContent): Promise<EmailContent> {
-  const companyId = (contact.companyIds as readonly string[] | undefined)?.[0];
+  const companyId = (contact.primaryCompanyId as string | undefined) ?? (contact.companyIds as readonly string[] | undefined)?.[0];
   const company = companyId && namesCompany([content.subject, content.text, content.html]) ? await findRecord(deps, companyModel, companyId) : undefined;
   const context: TemplateContext = { contact, ...(company ? { company } : {}) };
   return {

@@ -37,6 +37,7 @@ export const crmEventTypes = [
   'enrollment.started',
   'enrollment.stopped',
   'enrollment.completed',
+  'enrollment.failed',
 ] as const;
 export type CrmEventType = (typeof crmEventTypes)[number];
 
@@ -154,9 +155,15 @@ function emailEvents(before: EmailMessage | undefined, after: EmailMessage): Crm
   if (!type || before?.status === after.status) return [];
   const subject = { recordType: 'email' as const, recordId: after.id, version: after.version, path: `/v1/emails/${after.id}` };
   const { sentBy } = after;
-  const actor: EventActor = after.status === 'sent' ? { type: sentBy.type as EventActor['type'], id: sentBy.id, ...(sentBy.onBehalfOf ? { onBehalfOf: sentBy.onBehalfOf } : {}) } : MAIL_SERVICE;
-  const changes: FieldChange[] = [{ field: 'status', from: before?.status ?? null, to: after.status }];
-  return [event(type, subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
+  const sender: EventActor = { type: sentBy.type as EventActor['type'], id: sentBy.id, ...(sentBy.onBehalfOf ? { onBehalfOf: sentBy.onBehalfOf } : {}) };
+  const record = after as unknown as Record<string, unknown>;
+  const from = before?.status ?? null;
+  if (after.status === 'sent') return [event(type, subject, after.updatedAt, sender, [{ field: 'status', from, to: 'sent' }], record)];
+  const report = event(type, subject, after.updatedAt, MAIL_SERVICE, [{ field: 'status', from, to: after.status }], record);
+  // SES's report overtook the send's own record of it (a crash after SES took the mail, or a
+  // race): the message never was `sent`, yet it was sent, by its sender. Both are raised.
+  const neverSent = from === null || from === 'sending';
+  return neverSent ? [event('email.sent', subject, after.updatedAt, sender, [{ field: 'status', from, to: 'sent' }], record), report] : [report];
 }
 
 function enrollmentEvents(before: Enrollment | undefined, after: Enrollment): CrmEvent[] {
@@ -165,6 +172,7 @@ function enrollmentEvents(before: Enrollment | undefined, after: Enrollment): Cr
   if (after.status === 'active' && (newRun || before?.status !== 'active')) type = 'enrollment.started';
   else if (after.status === 'stopped' && before?.status !== 'stopped') type = 'enrollment.stopped';
   else if (after.status === 'completed' && before?.status !== 'completed') type = 'enrollment.completed';
+  else if (after.status === 'failed' && before?.status !== 'failed') type = 'enrollment.failed';
   if (!type) return [];
   const subject = {
     recordType: 'enrollment' as const,
@@ -176,6 +184,7 @@ function enrollmentEvents(before: Enrollment | undefined, after: Enrollment): Cr
   const actor: EventActor = { type: 'system', id: `sequence:${after.sequenceId}`, onBehalfOf: after.enrolledBy };
   const changes: FieldChange[] = [{ field: 'status', from: newRun ? null : (before?.status ?? null), to: after.status }];
   if (after.stopReason && type === 'enrollment.stopped') changes.push({ field: 'stopReason', from: null, to: after.stopReason });
+  if (after.lastError && type === 'enrollment.failed') changes.push({ field: 'lastError', from: null, to: after.lastError });
   return [event(type, subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
 }
 
@@ -194,6 +203,8 @@ export function crmEventsOf(change: TableChange): CrmEvent[] {
   if (change.kind === 'removed') {
     if (change.entity !== 'emailMessage' || !change.before) return [];
     const before = itemToEmailMessage(change.before);
+    // A claim released because the mail service took nothing (the send may be retried) was never an email.
+    if (before.status === 'sending') return [];
     return emailDeleted(before, change.committedAt ?? before.updatedAt);
   }
   if (!change.after) return [];

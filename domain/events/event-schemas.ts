@@ -30,7 +30,7 @@ const descriptions: Record<string, string> = {
   'deal.won': 'A deal entered a won stage.',
   'deal.lost': 'A deal entered a lost stage.',
   'task.completed': 'A task activity was marked done.',
-  'email.sent': 'The mail service accepted an email.',
+  'email.sent': 'The mail service accepted an email (raised before email.delivered when the report came first).',
   'email.delivered': "The recipient's mail server accepted an email.",
   'email.bounced': 'An email bounced; a permanent bounce suppresses the address.',
   'email.complained': 'The recipient marked an email as spam; the address is suppressed.',
@@ -38,6 +38,7 @@ const descriptions: Record<string, string> = {
   'enrollment.started': 'A contact started a run of a follow-up sequence.',
   'enrollment.stopped': 'A run of a follow-up sequence was stopped: `record.stopReason` says why.',
   'enrollment.completed': 'A run of a follow-up sequence sent its last step.',
+  'enrollment.failed': 'A run of a follow-up sequence gave up after its retries: `record.lastError` says why; enrolling again resumes it.',
 };
 export const describeEvent = (type: CrmEventType) => descriptions[type] ?? descriptions[type.slice(type.indexOf('.') + 1)]!;
 

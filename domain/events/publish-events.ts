@@ -12,10 +12,11 @@ export interface EventPublisher {
 
 /**
  * A failed entry is tried again this often within one invocation, after pauses of 100 ms,
- * 200 ms, … (EventBridge throttles a burst by failing entries, not the request). After that
- * the stream record is handed back to Lambda, whose retries and dead-letter queue take over.
+ * 200 ms, … 1.6 s (EventBridge throttles a burst by failing entries, not the request): about
+ * 3 s. After that the stream record is handed back to Lambda, whose 10 retries of the batch
+ * (each with these 3 s) and then its dead-letter queue take over.
  */
-const ATTEMPTS = 4;
+const ATTEMPTS = 6;
 const FIRST_PAUSE_MS = 100;
 
 export interface PublishOutcome {

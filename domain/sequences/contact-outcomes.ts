@@ -18,9 +18,13 @@ const outcomeOfType: Partial<Record<CrmEventDetail['type'], ContactOutcome>> = {
 export async function stopSequencesOnOutcome(deps: SequenceDependencies, detail: CrmEventDetail): Promise<{ readonly reason?: ContactOutcome; readonly stopped: readonly Enrollment[] }> {
   const reason = outcomeOfType[detail.type];
   if (!reason) return { stopped: [] };
-  // An event too large for EventBridge carries no record: read it (it may have changed since, but not its contacts' outcome).
-  const record = detail.record ?? itemToRecord(await deps.table.getItem(recordKeys.record(detail.recordType as 'deal' | 'activity', detail.recordId)));
-  if (!record || (reason === 'meeting-booked' && record.kind !== 'meeting')) return { stopped: [] };
+  // What the table holds now, not what the event carries: an event may be late (a retry, a
+  // replay), its deal reopened since, or not the CRM's own (anyone allowed to put events on the bus).
+  const record = itemToRecord(await deps.table.getItem(recordKeys.record(detail.recordType as 'deal' | 'activity', detail.recordId)));
+  if (!record) return { stopped: [] };
+  const stillSo = reason === 'meeting-booked' ? record.kind === 'meeting' : record.status === (reason === 'deal-won' ? 'won' : 'lost');
+  if (!stillSo) return { reason, stopped: [] };
   const actor: Actor = { type: 'system', id: `${detail.recordType}:${detail.recordId}`, role: 'admin', onBehalfOf: detail.actor.id };
-  return { reason, stopped: await stopEnrollmentsOfContacts(deps, (record.contactIds as string[] | undefined) ?? [], reason, actor) };
+  // Runs that started after what happened are not about it.
+  return { reason, stopped: await stopEnrollmentsOfContacts(deps, (record.contactIds as string[] | undefined) ?? [], reason, actor, { enrolledBy: detail.occurredAt }) };
 }

@@ -126,16 +126,24 @@ async function enrollmentsOfContact(table: CrmTablePort, contactId: string): Pro
  * enrollment takes, so a redelivered event, or a run that ended meanwhile, changes nothing.
  * Answers the enrollments it stopped.
  */
-export async function stopEnrollmentsOfContacts(deps: SequenceDependencies, contactIds: readonly string[], reason: ContactOutcome, actor: Actor): Promise<Enrollment[]> {
+export async function stopEnrollmentsOfContacts(
+  deps: SequenceDependencies,
+  contactIds: readonly string[],
+  reason: ContactOutcome,
+  actor: Actor,
+  { enrolledBy }: { readonly enrolledBy: string },
+): Promise<Enrollment[]> {
   const stopped: Enrollment[] = [];
   for (const contactId of new Set(contactIds)) {
     for (const enrollment of await enrollmentsOfContact(deps.table, contactId)) {
-      if (enrollment.status !== 'active') continue;
+      // Only runs enrolled by `enrolledBy` (the moment of what ends them): a later run is not about it.
+      if (enrollment.status !== 'active' || enrollment.enrolledAt > enrolledBy) continue;
       let changed = false;
       const after = await updateEnrollment(
         deps,
         enrollment,
-        (current) => (current.status === 'active' ? ((changed = true), { status: 'stopped', stopReason: reason }) : ((changed = false), undefined)),
+        (current) =>
+          current.status === 'active' && current.runId === enrollment.runId ? ((changed = true), { status: 'stopped', stopReason: reason }) : ((changed = false), undefined),
         (previous, next) => [
           auditOp({
             recordType: 'enrollment',

@@ -17,6 +17,9 @@ import { recordTimeline } from '../../domain/records/record-timeline';
 import { enrollContact, stopEnrollment } from '../../domain/sequences/enrollments';
 import { createSequence, updateSequence } from '../../domain/sequences/sequence-use-cases';
 import { findEnrollment, updateEnrollment } from '../../domain/sequences/sequence-items';
+import { stopSequencesOnOutcome } from '../../domain/sequences/contact-outcomes';
+import type { CrmEventDetail } from '../../domain/events/crm-events';
+import { dealModel } from '../../domain/records/deal';
 import { recordRunFailure, runSequenceStep, startSequenceRun, type SequenceRunState } from '../../domain/sequences/sequence-runs';
 import type { Actor } from '../../domain/shared/actor';
 import { ConflictError, EmailNotSendableError, ServiceUnavailableError } from '../../domain/shared/errors';
@@ -307,6 +310,28 @@ describe('follow-up sequences', () => {
     const ada = await contact();
     const start = await enrolledRun(sequence.id, ada.id);
     expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'sent', stepIndex: 1, waitSeconds: 3 * 24 * 3600, done: false });
+  });
+
+  it('stops runs on a won deal only while the deal is still won, and only runs enrolled before the win', async () => {
+    const sequence = await createSequence(deps, twoSteps, manager);
+    const [early, late] = [await contact(), await contact()];
+    await enrolledRun(sequence.id, early.id);
+    const deal = await createRecord(deps, dealModel, { name: 'Won', contactIds: [early.id, late.id], stageId: 'closed_won' }, manager);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await enrolledRun(sequence.id, late.id);
+    const won = { type: 'deal.won', recordType: 'deal', recordId: deal.id, occurredAt: deal.updatedAt, actor: { type: 'user', id: 'manager-1' } } as unknown as CrmEventDetail;
+
+    const { stopped } = await stopSequencesOnOutcome(deps, won);
+    expect(stopped.map((enrollment) => enrollment.contactId)).toEqual([early.id]);
+    expect(await findEnrollment(deps.table, sequence.id, early.id)).toMatchObject({ status: 'stopped', stopReason: 'deal-won' });
+    // Enrolled after the win: a late or replayed event is not about this run.
+    expect(await findEnrollment(deps.table, sequence.id, late.id)).toMatchObject({ status: 'active' });
+
+    // Reopened since: the event (late, or forged) stops nothing.
+    const other = await contact();
+    await enrolledRun(sequence.id, other.id);
+    const reopened = await createRecord(deps, dealModel, { name: 'Reopened', contactIds: [other.id], stageId: 'contract_sent' }, manager);
+    expect((await stopSequencesOnOutcome(deps, { ...won, recordId: reopened.id, occurredAt: new Date().toISOString() } as CrmEventDetail)).stopped).toEqual([]);
   });
 
   it("creates a task step's task once for the contact's owner, however often the step is retried, and sends nothing", async () => {

@@ -135,6 +135,15 @@ describe('events of committed changes', () => {
     expect(crmEventsOf(change(delivered, delivered))).toEqual([]);
   });
 
+  it('raise email.sent too when the delivery report overtook the send, and nothing for a claim released because nothing was sent', () => {
+    const sending = emailMessageToItem(message);
+    const delivered = emailMessageToItem({ ...message, status: 'delivered', providerMessageId: 'ses-1', updatedAt: at(3), version: 2 });
+    const events = crmEventsOf(change(sending, delivered));
+    expect(types(events)).toEqual(['email.sent', 'email.delivered']);
+    expect(events.map((event) => event.detail.actor)).toEqual([{ type: 'user', id: 'u1' }, { type: 'system', id: 'ses' }]);
+    expect(crmEventsOf({ kind: 'removed', key: { pk: sending.pk, sk: sending.sk }, entity: 'emailMessage', before: sending, sequence: '8' })).toEqual([]);
+  });
+
   it("raise email.deleted, without the email's text, when its contact's deletion removes it", () => {
     const sent = emailMessageToItem({ ...message, status: 'sent', sentBy: { type: 'system', id: 'sequence:S1', onBehalfOf: 'u1' }, version: 2 });
     const [event] = crmEventsOf({ kind: 'removed', key: { pk: sent.pk, sk: sent.sk }, entity: 'emailMessage', before: sent, committedAt: at(4), sequence: '9' });
@@ -162,6 +171,14 @@ describe('events of committed changes', () => {
     ]);
     const completed = { ...advanced, status: 'completed' as const, version: 3 };
     expect(types(crmEventsOf(change(enrollmentToItem(advanced), enrollmentToItem(completed))))).toEqual(['enrollment.completed']);
+    const failed = { ...advanced, status: 'failed' as const, lastError: 'ServiceUnavailableError: paused', version: 3 };
+    expect(crmEventsOf(change(enrollmentToItem(advanced), enrollmentToItem(failed)))[0]!.detail).toMatchObject({
+      type: 'enrollment.failed',
+      changes: [
+        { field: 'status', from: 'active', to: 'failed' },
+        { field: 'lastError', from: null, to: 'ServiceUnavailableError: paused' },
+      ],
+    });
     const again = { ...enrollment, runId: 'R2', version: 4 };
     expect(types(crmEventsOf(change(enrollmentToItem(completed), enrollmentToItem(again))))).toEqual(['enrollment.started']);
   });
@@ -261,6 +278,6 @@ describe('publishing in order', () => {
       },
     };
     expect(await publishInOrder({ publisher, clock }, [[event(1)]])).toEqual({ published: 0, unpublished: { change: 0, reason: 'TimeoutError: socket hang up' } });
-    expect(calls).toBe(4);
+    expect(calls).toBe(6);
   });
 });

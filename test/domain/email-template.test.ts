@@ -24,6 +24,13 @@ describe('email templates', () => {
     expect(unknownPlaceholders('{{company.name}} {{company.revenue}} {{deal.name}}')).toEqual(['company.revenue', 'deal.name']);
   });
 
+  it('names braces that are no placeholder as written, so they are refused rather than mailed', () => {
+    expect(unknownPlaceholders('{{first_name}} {{company.address.city}} Hi {{ firstName }')).toEqual(['{{first_name}}', '{{company.address.city}}', '{{ firstName }']);
+    expect(unknownPlaceholders('{{firstName | there}} and }} alone')).toEqual([]);
+    const result = createSequenceSchema.safeParse({ name: 'x', steps: [{ delayMinutes: 0, subject: 'ok', text: 'Hi {{first_name}}' }] });
+    expect(result.error!.issues.map((issue) => issue.message)).toEqual(['unknown placeholder {{first_name}}']);
+  });
+
   it('names unknown placeholders once each', () => {
     expect(unknownPlaceholders('{{firstname}} {{company}} {{company | x}} {{firstName}}')).toEqual(['firstname', 'company']);
   });

@@ -1,10 +1,11 @@
 import { ulid } from 'ulid';
 import { recordDependenciesOf, type RecordDependencies } from '../domain/records/record-dependencies';
 import { keyLayoutOf } from '../domain/shared/key-layout';
-import type { Clock, IdGenerator } from '../domain/shared/table-port';
+import type { IdGenerator } from '../domain/shared/table-port';
 import { loadConfig, type Config } from './config';
 import { createDocumentClient, createDynamoDbClient } from './dynamodb/document-client';
 import { DynamoDbCrmTable } from './dynamodb/dynamodb-crm-table';
+import { systemClock } from './system-clock';
 
 /**
  * The composition root: the concrete adapters every handler shares, built once per
@@ -15,7 +16,6 @@ export interface CrmRuntime extends RecordDependencies {
   readonly dynamoDbClient: ReturnType<typeof createDynamoDbClient>;
 }
 
-export const systemClock: Clock = { now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
 export const ulidGenerator: IdGenerator = { next: () => ulid() };
 
 export function createRuntime(config: Config = loadConfig()): CrmRuntime {

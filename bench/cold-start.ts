@@ -112,7 +112,12 @@ const unusedParts = [
 ];
 
 /** What a bundle's function is (functions/manifest.ts), for spotting code it never uses. */
-type FunctionTraits = Pick<FunctionDeclaration, 'tableAccess'> & { readonly routes?: readonly string[]; readonly sendsEmail?: boolean; readonly startsExecutions?: boolean };
+type FunctionTraits = Pick<FunctionDeclaration, 'tableAccess'> & {
+  readonly routes?: readonly string[];
+  readonly sendsEmail?: boolean;
+  readonly startsExecutions?: boolean;
+  readonly publishesEvents?: boolean;
+};
 
 const servesOpenApi = (definition: FunctionTraits | undefined) => (definition?.routes as readonly string[] | undefined)?.includes('GET /openapi.json') ?? false;
 
@@ -130,8 +135,11 @@ function unusedCode(definition: FunctionTraits | undefined, built: Bundle): Pack
   const flag = (packageName: string, why: string) => packages.has(packageName) && flags.push({ packageName, kb: kb(packageName), why });
   if (definition) {
     if (definition.tableAccess === 'none') {
-      for (const name of packages.keys()) if (name.startsWith('@aws-sdk/') || name.startsWith('@smithy/')) flag(name, 'the function has no table access');
+      // A publisher needs the SDK's core for EventBridge: only the DynamoDB clients are unused there.
+      const unusedSdk = (name: string) => (definition.publishesEvents ? name.startsWith('@aws-sdk/client-dynamodb') || name === '@aws-sdk/lib-dynamodb' : name.startsWith('@aws-sdk/') || name.startsWith('@smithy/'));
+      for (const name of packages.keys()) if (unusedSdk(name)) flag(name, 'the function has no table access');
     }
+    if (!definition.publishesEvents) flag('@aws-sdk/client-eventbridge', 'the function publishes no events');
     if (definition.tableAccess !== 'readWrite') {
       flag('@aws-lambda-powertools/idempotency', 'Idempotency-Key applies to API writes that create records; this function serves none');
       flag('ulid', 'ids are made by writes that create records; this function creates none');
@@ -212,6 +220,7 @@ export async function measureColdStarts({ runs }: { runs: number }): Promise<Bun
           ...(declaration.trigger.kind === 'http' ? { routes: routeKeysOf(declaration as TriggeredBy<'http'>) } : {}),
           sendsEmail: declaration.sendsEmail ?? false,
           startsExecutions: declaration.startsExecutionsOf !== undefined,
+          publishesEvents: declaration.publishesEvents ?? false,
         },
       ]),
     ];

@@ -2,7 +2,7 @@ import { EventBridgePublisher } from '../adapters/eventbridge/eventbridge-publis
 import { logger } from '../adapters/logger';
 import { metrics } from '../adapters/metrics';
 import { loadConfig } from '../adapters/config';
-import { systemClock } from '../adapters/runtime';
+import { systemClock } from '../adapters/system-clock';
 import { crmEventsOf } from '../domain/events/crm-events';
 import { publishInOrder } from '../domain/events/publish-events';
 import { createInOrderStreamHandler } from './stream/stream-handler';

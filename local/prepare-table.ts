@@ -1,6 +1,6 @@
 import { createDocumentClient } from '../adapters/dynamodb/document-client';
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
-import { systemClock } from '../adapters/runtime';
+import { systemClock } from '../adapters/system-clock';
 import { migrations } from '../migrations/migrations';
 import { runMigrations } from '../migrations/run-migrations';
 import { scanningClient, tableScan } from '../migrations/table-scan';

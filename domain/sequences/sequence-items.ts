@@ -13,8 +13,8 @@ export const sequenceToItem = (sequence: Sequence): Item => ({
 });
 
 export function itemToSequence(item: Item): Sequence {
-  const { id, name, steps, status, createdBy, createdAt, updatedAt, version } = item as unknown as Sequence;
-  return { id, name, steps, status, createdBy, createdAt, updatedAt, version };
+  const { id, name, steps, status, sendingHours, createdBy, createdAt, updatedAt, version } = item as unknown as Sequence;
+  return { id, name, steps, status, ...(sendingHours ? { sendingHours } : {}), createdBy, createdAt, updatedAt, version };
 }
 
 /** Sequences are audited, versioned documents (audited-documents.ts). */
@@ -25,7 +25,7 @@ export const sequenceDocuments = auditedDocuments<Sequence>({
   list: () => recordsByType.query({ type: 'sequence' }),
   toItem: sequenceToItem,
   fromItem: itemToSequence,
-  audited: ['name', 'steps', 'status'],
+  audited: ['name', 'steps', 'status', 'sendingHours'],
 });
 
 export const findSequence = (table: CrmTablePort, id: string): Promise<Sequence | undefined> => sequenceDocuments.find(table, id);

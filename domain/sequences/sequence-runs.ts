@@ -8,6 +8,7 @@ import { createRecord } from '../records/create-record';
 import { findRecord } from '../records/get-record';
 import type { CrmRecord } from '../records/record-model';
 import type { Enrollment, Sequence, SequenceTaskStep, StopReason } from './sequence';
+import { nextSendingMoment } from './sending-hours';
 import { findEnrollment, findSequence, updateEnrollment } from './sequence-items';
 
 /** The state a sequence run carries between steps (infra/state-machines/sequence-run.ts). */
@@ -31,7 +32,8 @@ export interface SequenceRunStarter {
   start(run: SequenceRunState): Promise<void>;
 }
 
-export type StepOutcome = 'sent' | 'resumed' | 'completed' | 'stopped' | 'stale';
+/** `sent`: the step's email went; `task`: its task was made; `waiting`: outside the sequence's sending hours, it runs at the next opening. */
+export type StepOutcome = 'sent' | 'task' | 'waiting' | 'resumed' | 'completed' | 'stopped' | 'stale';
 
 const waitBefore = (sequence: Sequence, stepIndex: number) => (sequence.steps[stepIndex]?.delayMinutes ?? 0) * 60;
 
@@ -70,6 +72,12 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
   if (!sequence || sequence.status !== 'active') return stop(deps, enrollment, run, 'sequence-archived');
   if (run.stepIndex >= sequence.steps.length) return complete(deps, enrollment, run);
 
+  if (sequence.sendingHours) {
+    const now = deps.clock.now();
+    const opening = nextSendingMoment(now, sequence.sendingHours);
+    if (opening > now) return { ...run, waitSeconds: Math.ceil((opening.getTime() - now.getTime()) / 1000), done: false, outcome: 'waiting' };
+  }
+
   const step = sequence.steps[run.stepIndex]!;
   if ('task' in step) {
     const contact = await findRecord(deps, contactModel, run.contactId);
@@ -104,7 +112,7 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
     current.runId === run.runId && current.status === 'active' && current.nextStep === run.stepIndex ? { nextStep, starting: false, ...(last ? { status: 'completed' as const } : {}) } : undefined,
   );
   const stillRunning = advanced.runId === run.runId && advanced.status === 'active';
-  return { ...run, stepIndex: nextStep, waitSeconds: waitBefore(sequence, nextStep), done: !stillRunning, outcome: 'sent' };
+  return { ...run, stepIndex: nextStep, waitSeconds: waitBefore(sequence, nextStep), done: !stillRunning, outcome: 'task' in step ? 'task' : 'sent' };
 }
 
 /**

@@ -24,7 +24,8 @@ export async function createSequence(deps: SequenceDependencies, input: Sequence
   requireCapability(actor, MANAGE, 'create sequences');
   const now = deps.clock.now().toISOString();
   const steps = await storedSteps(deps, input.steps, 'body.steps');
-  return sequenceDocuments.create(deps, { id: deps.ids.next(), name: input.name, steps, status: 'active', createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 }, actor);
+  const sequence: Sequence = { id: deps.ids.next(), name: input.name, steps, status: 'active', ...(input.sendingHours ? { sendingHours: input.sendingHours } : {}), createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 };
+  return sequenceDocuments.create(deps, sequence, actor);
 }
 
 export const requireSequence = (deps: Pick<SequenceDependencies, 'table'>, id: string): Promise<Sequence> => sequenceDocuments.require(deps, id);
@@ -41,6 +42,11 @@ export async function listSequences(deps: SequenceDependencies, page: PageReques
 
 export async function updateSequence(deps: SequenceDependencies, id: string, patch: SequenceUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Sequence> {
   requireCapability(actor, MANAGE, 'change sequences');
-  const { steps, ...rest } = patch;
-  return sequenceDocuments.update(deps, id, actor, ifMatch, async (current) => ({ ...current, ...rest, ...(steps ? { steps: await storedSteps(deps, steps, 'body.steps') } : {}) }));
+  const { steps, sendingHours, ...rest } = patch;
+  return sequenceDocuments.update(deps, id, actor, ifMatch, async (current) => {
+    const { sendingHours: currentHours, ...kept } = current;
+    // null lifts the hours; absent keeps them.
+    const hours = sendingHours === undefined ? currentHours : (sendingHours ?? undefined);
+    return { ...kept, ...rest, ...(hours ? { sendingHours: hours } : {}), ...(steps ? { steps: await storedSteps(deps, steps, 'body.steps') } : {}) };
+  });
 }

@@ -2,6 +2,7 @@ import * as z from '../shared/zod';
 import { longText, recordId, serverFields, shortText } from '../shared/common-fields';
 import { addWordsIssues, templateIdField } from '../email/email-message';
 import { knownPlaceholders, templateHelp } from '../email/email-template';
+import { sendingHoursSchema, type SendingHours } from './sending-hours';
 
 export const MAX_SEQUENCE_STEPS = 20;
 /** A Standard Step Functions execution lives at most a year; the whole sequence must fit with room for retries. */
@@ -70,13 +71,14 @@ const stepsSchema = z.array(sequenceStepInputSchema).check(
 
 export const sequenceStatuses = ['active', 'archived'] as const;
 
-export const createSequenceSchema = z.strictObject({ name: shortText(200), steps: stepsSchema }).check(z.meta({ id: 'SequenceCreate' }));
+export const createSequenceSchema = z.strictObject({ name: shortText(200), steps: stepsSchema, sendingHours: z.optional(sendingHoursSchema) }).check(z.meta({ id: 'SequenceCreate' }));
 export const updateSequenceSchema = z
   .partial(
     z.strictObject({
       name: shortText(200),
       steps: stepsSchema.check(z.meta({ description: 'The full list. Running enrollments continue with their next step number in the new list.' })),
       status: z.enum(sequenceStatuses).check(z.meta({ description: 'Archived sequences take no new enrollments; running ones stop before their next step.' })),
+      sendingHours: z.nullable(sendingHoursSchema).check(z.meta({ description: 'null sends at any time again.' })),
     }),
   )
   .check(
@@ -92,6 +94,8 @@ export interface Sequence {
   readonly name: string;
   readonly steps: readonly SequenceStep[];
   readonly status: (typeof sequenceStatuses)[number];
+  /** Steps run only within these; absent: at any time. */
+  readonly sendingHours?: SendingHours;
   readonly createdBy: string;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -99,7 +103,7 @@ export interface Sequence {
 }
 
 export const sequenceSchema = z
-  .object({ ...serverFields, name: z.string(), steps: z.array(sequenceStepSchema), status: z.enum(sequenceStatuses), createdBy: z.string() })
+  .object({ ...serverFields, name: z.string(), steps: z.array(sequenceStepSchema), status: z.enum(sequenceStatuses), sendingHours: z.optional(sendingHoursSchema), createdBy: z.string() })
   .check(z.meta({ id: 'Sequence' }));
 
 export const enrollmentStatuses = ['active', 'completed', 'stopped', 'failed'] as const;

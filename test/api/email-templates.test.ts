@@ -114,5 +114,14 @@ describe('email templates', () => {
     expect(both.json!.errors!.map((issue) => issue.field)).toEqual(['body.steps.0.task']);
     const typo = await api.request<Problem>('POST', '/v1/sequences', { body: { name: 'Typo', steps: [{ delayMinutes: 0, task: { subject: 'Call {{frstName}}' } }] }, as: manager });
     expect(typo.json!.errors).toEqual([{ field: 'body.steps.0.task.subject', message: 'unknown placeholder {{frstName}}' }]);
+
+    // Sending hours: kept with the sequence, lifted with null, and a wrong time zone is a 400 naming it.
+    const sendingHours = { timeZone: 'America/New_York', days: ['mon', 'fri'], start: '08:30', end: '12:00' };
+    const hours = await api.request<{ id: string; sendingHours?: unknown }>('POST', '/v1/sequences', { body: { name: 'Mornings', steps: [{ delayMinutes: 0, task }], sendingHours }, as: manager });
+    expect(hours.json!.sendingHours).toEqual(sendingHours);
+    const lifted = await api.request<{ sendingHours?: unknown }>('PATCH', `/v1/sequences/${hours.json!.id}`, { body: { sendingHours: null }, as: manager });
+    expect(lifted.json).not.toHaveProperty('sendingHours');
+    const badZone = await api.request<Problem>('POST', '/v1/sequences', { body: { name: 'Zone', steps: [{ delayMinutes: 0, task }], sendingHours: { ...sendingHours, timeZone: 'EST5' } }, as: manager });
+    expect(badZone.json!.errors!.map((issue) => issue.field)).toEqual(['body.sendingHours.timeZone']);
   });
 });

@@ -312,6 +312,19 @@ describe('follow-up sequences', () => {
     expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'sent', stepIndex: 1, waitSeconds: 3 * 24 * 3600, done: false });
   });
 
+  it('waits for the next opening of the sequence\'s sending hours instead of sending outside them', async () => {
+    const sequence = await createSequence(deps, { ...twoSteps, sendingHours: { timeZone: 'Europe/Berlin', days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' } }, manager);
+    const ada = await contact();
+    const start = await enrolledRun(sequence.id, ada.id);
+    // Saturday 2026-03-07 12:00 UTC: the next opening is Monday 09:00 in Berlin, 08:00 UTC.
+    const saturday = { ...deps, clock: { now: () => new Date('2026-03-07T12:00:00.000Z'), sleep: async () => {} } };
+    expect(await runSequenceStep(saturday, start)).toMatchObject({ outcome: 'waiting', stepIndex: 0, waitSeconds: 44 * 3600, done: false });
+    expect(sender.sentTo(ada.email as string)).toEqual([]);
+    const monday = { ...deps, clock: { now: () => new Date('2026-03-09T08:00:00.000Z'), sleep: async () => {} } };
+    expect(await runSequenceStep(monday, start)).toMatchObject({ outcome: 'sent', stepIndex: 1 });
+    expect(sender.sentTo(ada.email as string)).toHaveLength(1);
+  });
+
   it('stops runs on a won deal only while the deal is still won, and only runs enrolled before the win', async () => {
     const sequence = await createSequence(deps, twoSteps, manager);
     const [early, late] = [await contact(), await contact()];
@@ -343,11 +356,11 @@ describe('follow-up sequences', () => {
     counter += 1;
     const ada = await createRecord(deps, contactModel, { firstName: `Ada${counter}`, email: `ada${counter}@example.com`, ownerId: 'owner-7' }, manager);
     const start = await enrolledRun(sequence.id, ada.id);
-    expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'sent', done: true });
+    expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'task', done: true });
     // As if the step crashed after making the task but before advancing the enrollment: the retry finds the task.
     const enrollment = (await findEnrollment(deps.table, sequence.id, ada.id))!;
     await updateEnrollment(deps, enrollment, () => ({ status: 'active', nextStep: 0 }));
-    expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'sent', done: true });
+    expect(await runSequenceStep(deps, start)).toMatchObject({ outcome: 'task', done: true });
     const taskId = `${start.runId}-0-t0`;
     const task = await findRecord(deps, activityModel, taskId);
     expect(task).toMatchObject({ kind: 'task', subject: `Call ${ada.firstName}`, body: 'About their plans', assigneeId: 'owner-7', ownerId: 'owner-7', taskStatus: 'open', contactIds: [ada.id], version: 1 });

@@ -1,0 +1,71 @@
+import * as z from '../shared/zod';
+
+/**
+ * When a sequence may send (and create tasks): days of the week and a time of day in a time
+ * zone, as a salesperson's working hours. A step due outside them waits for the next
+ * opening instead, so nobody gets a 3 a.m. follow-up.
+ */
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+type Weekday = (typeof weekdays)[number];
+
+const isTimeZone = (timeZone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const timeOfDay = z.string().check(z.regex(TIME, 'a time of day such as 09:00'));
+
+export const sendingHoursSchema = z
+  .strictObject({
+    timeZone: z.string().check(z.refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or America/New_York')),
+    days: z.array(z.enum(weekdays)).check(
+      z.minLength(1),
+      z.refine((days) => new Set(days).size === days.length, 'each day once'),
+    ),
+    start: timeOfDay,
+    end: timeOfDay,
+  })
+  .check(
+    // Only once both are times of day: a malformed one has its own issue.
+    z.refine((hours) => !(TIME.test(hours.start) && TIME.test(hours.end)) || hours.start < hours.end, { message: 'start must be before end (the same day)', path: ['end'] }),
+    z.meta({ id: 'SendingHours', description: 'Steps run only on these days between start and end, local time; one due outside waits for the next opening.' }),
+  );
+export type SendingHours = z.infer<typeof sendingHoursSchema>;
+
+const MINUTE = 60_000;
+/** The longest a step can wait for an opening: a week and a day covers any set of days. */
+const SEARCH_LIMIT_MINUTES = 8 * 24 * 60;
+const COARSE_STEP_MINUTES = 15;
+
+function localTime(instant: Date, timeZone: string): { day: Weekday; time: string } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(instant);
+  const part = (type: string) => parts.find((candidate) => candidate.type === type)!.value;
+  return { day: part('weekday').toLowerCase() as Weekday, time: `${part('hour')}:${part('minute')}` };
+}
+
+export function isWithin(instant: Date, hours: SendingHours): boolean {
+  const { day, time } = localTime(instant, hours.timeZone);
+  return hours.days.includes(day) && time >= hours.start && time < hours.end;
+}
+
+/** `now` when it is within the hours, else the first minute of the next opening. */
+export function nextSendingMoment(now: Date, hours: SendingHours): Date {
+  if (isWithin(now, hours)) return now;
+  const firstMinute = Math.ceil(now.getTime() / MINUTE) * MINUTE;
+  // Openings start on a whole minute: find one coarsely, then the minute it starts.
+  for (let offset = 0; offset <= SEARCH_LIMIT_MINUTES; offset += COARSE_STEP_MINUTES) {
+    const candidate = firstMinute + offset * MINUTE;
+    if (!isWithin(new Date(candidate), hours)) continue;
+    let start = candidate;
+    while (start - MINUTE >= firstMinute && isWithin(new Date(start - MINUTE), hours)) start -= MINUTE;
+    return new Date(start);
+  }
+  // Unreachable with at least one day and start before end; sending now beats never.
+  return now;
+}

@@ -7,10 +7,19 @@ export interface FieldChange {
 }
 
 const bookkeeping = new Set(['id', 'createdAt', 'updatedAt', 'version']);
-/** Long texts (an activity body) are shortened in the history, which holds old and new side by side. */
+/**
+ * Long texts (an activity body) are shortened in the history, which holds old and new side
+ * by side; so are large structured values (a sequence's steps with HTML bodies copied in),
+ * which would otherwise push an audit entry past DynamoDB's item limit.
+ */
 const MAX_RECORDED_TEXT = 1_000;
-const recorded = (value: unknown) =>
-  typeof value === 'string' && value.length > MAX_RECORDED_TEXT ? `${value.slice(0, MAX_RECORDED_TEXT)}… (${value.length} characters)` : value;
+const MAX_RECORDED_JSON = 4 * MAX_RECORDED_TEXT;
+function recorded(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > MAX_RECORDED_TEXT ? `${value.slice(0, MAX_RECORDED_TEXT)}… (${value.length} characters)` : value;
+  if (value === null || typeof value !== 'object') return value;
+  const json = JSON.stringify(value);
+  return json.length > MAX_RECORDED_JSON ? `(${json.length} characters of JSON, too long to keep in the history)` : value;
+}
 
 function flatten(record: Record<string, unknown>): Map<string, unknown> {
   const fields = new Map<string, unknown>();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contactModel } from '../../domain/records/contact';
+import { changedFields } from '../../domain/records/field-changes';
 import { recordChangeOf } from '../../domain/records/record-change';
 import { recordToItem } from '../../domain/records/record-items';
 import type { TableChange } from '../../domain/shared/table-change';
@@ -46,5 +47,15 @@ describe('record changes from the stream', () => {
 
   it('are nothing for a rewrite that changes no field (a migration moving index keys)', () => {
     expect(recordChangeOf(change('modified', item(contact), { ...item(contact), gsi1pk: 'CONTACT#S3' }))).toBeUndefined();
+  });
+});
+
+describe('the history of a change', () => {
+  it('keeps large structured values out of it (a sequence whose steps carry HTML), as it shortens long texts', () => {
+    const steps = (html: string) => [{ delayMinutes: 0, subject: 'Hi', text: 'Hello', html }];
+    const [change] = changedFields({ steps: steps('<p>old</p>') }, { steps: steps(`<p>${'x'.repeat(90_000)}</p>`) }, ['steps']);
+    expect(change!.from).toEqual(steps('<p>old</p>'));
+    expect(change!.to).toMatch(/^\(\d+ characters of JSON, too long to keep in the history\)$/);
+    expect(JSON.stringify(change).length).toBeLessThan(1_000);
   });
 });

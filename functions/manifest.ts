@@ -73,6 +73,7 @@ export const functionManifest = {
   emails: { entry: 'functions/emails.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', sendsEmail: true, trigger: http(apiContract.emails) },
   emailTemplates: { entry: 'functions/email-templates.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.emailTemplates) },
   sequences: { entry: 'functions/sequences.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.sequences) },
+  teams: { entry: 'functions/teams.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.teams) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
   unsubscribe: {
     entry: 'functions/unsubscribe.ts',

@@ -14,7 +14,7 @@ import type { ItemKey, KeyQuery } from './table-port';
  */
 
 /** Types whose items live in a `<TYPE>#<id>` partition with a RECORD item. */
-export type PartitionedType = RecordType | 'pipeline' | 'sequence' | 'emailTemplate';
+export type PartitionedType = RecordType | 'pipeline' | 'sequence' | 'emailTemplate' | 'team';
 
 const RECORD = 'RECORD';
 const LINK = 'LINK';
@@ -28,7 +28,7 @@ const upper = (value: string) => value.toUpperCase();
  * heat) explains each number.
  */
 export const listShards = {
-  recordsByType: { contact: 8, company: 8, deal: 8, activity: 8, pipeline: 1, sequence: 1, emailTemplate: 1 } satisfies Record<PartitionedType, number>,
+  recordsByType: { contact: 8, company: 8, deal: 8, activity: 8, pipeline: 1, sequence: 1, emailTemplate: 1, team: 1 } satisfies Record<PartitionedType, number>,
   recordsByOwner: 8,
   recordsByFacet: 8,
   dealsByPipeline: 8,

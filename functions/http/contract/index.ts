@@ -11,6 +11,7 @@ import { pipelineOperations } from './pipelines';
 import { propertyOperations } from './properties';
 import { recordOperations } from './records';
 import { sequenceOperations } from './sequences';
+import { teamOperations } from './teams';
 import { unsubscribeOperations } from './unsubscribe';
 
 /**
@@ -28,6 +29,7 @@ export const apiContract = {
   emails: emailOperations,
   emailTemplates: emailTemplateOperations,
   sequences: sequenceOperations,
+  teams: teamOperations,
   audit: auditOperations,
   unsubscribe: unsubscribeOperations,
   meta: metaOperations,

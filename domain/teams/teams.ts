@@ -1,0 +1,104 @@
+import { requireCapability } from '../access/permissions';
+import { auditedDocuments } from '../audit/audited-documents';
+import type { Actor } from '../shared/actor';
+import { once } from '../shared/built-on-first-use';
+import { serverFields, shortText, userId } from '../shared/common-fields';
+import type { CoreDependencies } from '../shared/dependencies';
+import { recordKeys, recordsByType } from '../shared/keys';
+import type { IfMatch } from '../shared/optimistic-retry';
+import type { Page, PageRequest } from '../shared/page';
+import type { Item } from '../shared/table-port';
+import * as z from '../shared/zod';
+
+/**
+ * Teams (`/v1/teams`): a name and the users in it, for assigning work to a group (the
+ * round-robin of workflows to come) and for reports by team. Managers write them.
+ */
+
+export interface Team {
+  readonly id: string;
+  readonly name: string;
+  readonly memberIds: readonly string[];
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+export const MAX_TEAM_MEMBERS = 100;
+
+export const teamSchemas = once(() => {
+  const memberIds = z
+    .array(userId)
+    .check(
+      z.minLength(1, 'a team has at least one member'),
+      z.maxLength(MAX_TEAM_MEMBERS),
+      z.refine((ids) => new Set(ids).size === ids.length, 'each member once'),
+      z.meta({ description: `Ids of the users in the team (the identity provider's subjects), at most ${MAX_TEAM_MEMBERS}.` }),
+    );
+  const fields = { name: shortText(100), memberIds };
+  return {
+    create: z.strictObject(fields).check(z.meta({ id: 'TeamCreate' })),
+    update: z
+      .partial(z.strictObject(fields))
+      .check(
+        z.refine((patch) => Object.keys(patch).length > 0, 'send at least one field'),
+        z.meta({ id: 'TeamUpdate' }),
+      ),
+    team: z.object({ ...serverFields, name: z.string(), memberIds: z.array(z.string()), createdBy: z.string() }).check(z.meta({ id: 'Team' })),
+  };
+});
+type Schemas = ReturnType<typeof teamSchemas>;
+export type TeamCreate = z.infer<Schemas['create']>;
+export type TeamUpdate = z.infer<Schemas['update']>;
+
+const teamToItem = (team: Team): Item => ({
+  ...recordKeys.record('team', team.id),
+  entity: 'team',
+  ...team,
+  ...recordsByType.attributes({ type: 'team' }, { at: team.createdAt, id: team.id }),
+});
+
+function itemToTeam(item: Item): Team {
+  const { id, name, memberIds, createdBy, createdAt, updatedAt, version } = item as unknown as Team;
+  return { id, name, memberIds, createdBy, createdAt, updatedAt, version };
+}
+
+const teams = auditedDocuments<Team>({
+  resource: 'team',
+  auditedAs: 'team',
+  key: (id) => recordKeys.record('team', id),
+  list: () => recordsByType.query({ type: 'team' }),
+  toItem: teamToItem,
+  fromItem: itemToTeam,
+  audited: ['name', 'memberIds'],
+});
+
+/** Who works together decides who gets work: managers decide. */
+const MANAGE = 'changeAnyRecord' as const;
+
+export async function createTeam(deps: CoreDependencies, input: TeamCreate, actor: Actor): Promise<Team> {
+  requireCapability(actor, MANAGE, 'create teams');
+  const now = deps.clock.now().toISOString();
+  return teams.create(deps, { id: deps.ids.next(), ...input, createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 }, actor);
+}
+
+export async function getTeam(deps: CoreDependencies, id: string, actor: Actor): Promise<Team> {
+  requireCapability(actor, 'readRecords', 'read teams');
+  return teams.require(deps, id);
+}
+
+export async function listTeams(deps: CoreDependencies, page: PageRequest, actor: Actor): Promise<Page<Team>> {
+  requireCapability(actor, 'readRecords', 'list teams');
+  return teams.list(deps, page);
+}
+
+export async function updateTeam(deps: CoreDependencies, id: string, patch: TeamUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Team> {
+  requireCapability(actor, MANAGE, 'change teams');
+  return teams.update(deps, id, actor, ifMatch, (current) => ({ ...current, ...patch }));
+}
+
+export async function deleteTeam(deps: CoreDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
+  requireCapability(actor, MANAGE, 'delete teams');
+  await teams.remove(deps, id, actor, ifMatch);
+}

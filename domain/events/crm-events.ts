@@ -2,7 +2,7 @@ import { itemToEmailMessage } from '../email/email-message-items';
 import type { EmailMessage, EmailStatus } from '../email/email-message';
 import type { FieldChange } from '../records/field-changes';
 import { recordChangeOf, type RecordChange } from '../records/record-change';
-import type { RecordCollection, RecordType } from '../records/record-model';
+import { collectionOf, type RecordType } from '../records/record-model';
 import type { Enrollment } from '../sequences/sequence';
 import { itemToEnrollment } from '../sequences/sequence-items';
 import type { TableChange } from '../shared/table-change';
@@ -94,8 +94,6 @@ export const MAX_ENTRIES_PER_REQUEST = 10;
 const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 export const entrySize = (event: CrmEvent): number => 14 + utf8Bytes(event.source) + utf8Bytes(event.detailType) + utf8Bytes(JSON.stringify(event.detail));
 
-const collections: Record<RecordType, RecordCollection> = { contact: 'contacts', company: 'companies', deal: 'deals', activity: 'activities' };
-
 /** Changes without a recorded actor (items written before actors were stored) are the system's. */
 const UNKNOWN_ACTOR: EventActor = { type: 'system', id: 'unknown' };
 const MAIL_SERVICE: EventActor = { type: 'system', id: 'ses' };
@@ -126,7 +124,7 @@ function event(
 }
 
 function recordEvents(change: RecordChange): CrmEvent[] {
-  const subject = { recordType: change.recordType, recordId: change.id, version: change.version, path: `/v1/${collections[change.recordType]}/${change.id}` };
+  const subject = { recordType: change.recordType, recordId: change.id, version: change.version, path: `/v1/${collectionOf[change.recordType]}/${change.id}` };
   const actor = change.actor ? { type: change.actor.type, id: change.actor.id, ...(change.actor.onBehalfOf ? { onBehalfOf: change.actor.onBehalfOf } : {}) } : UNKNOWN_ACTOR;
   // A deleted record's data is not sent around again: its id and last version say what went.
   const record = change.event === 'deleted' ? undefined : change.after;

@@ -30,7 +30,6 @@ const activityShape = once(() => ({
 export const activityModel = recordModel(
   {
     type: 'activity',
-    collection: 'activities',
     references: [
       { field: 'contactIds', target: 'contact', many: true, linkKind: 'timeline' },
       { field: 'companyIds', target: 'company', many: true, linkKind: 'timeline' },

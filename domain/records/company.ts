@@ -40,7 +40,6 @@ const companyShape = once(() => ({
 export const companyModel = recordModel(
   {
     type: 'company',
-    collection: 'companies',
     uniqueField: { field: 'domain', normalize: normalizeDomain },
     references: [],
 

@@ -26,7 +26,6 @@ const contactShape = once(() => ({
 export const contactModel = recordModel(
   {
     type: 'contact',
-    collection: 'contacts',
     uniqueField: { field: 'email', normalize: (email) => email.trim().toLowerCase() },
     references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
     // Sent emails hold the address and the text, and so does each one's email activity (it has

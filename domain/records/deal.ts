@@ -25,7 +25,6 @@ const dealShape = once(() => ({
 export const dealModel = recordModel(
   {
     type: 'deal',
-    collection: 'deals',
     references: [
       { field: 'companyId', target: 'company', many: false, linkKind: 'association' },
       { field: 'contactIds', target: 'contact', many: true, linkKind: 'association' },

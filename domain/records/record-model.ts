@@ -7,6 +7,9 @@ import { withLazyProperties } from '../shared/built-on-first-use';
 export type RecordType = 'contact' | 'company' | 'deal' | 'activity';
 export type RecordCollection = 'contacts' | 'companies' | 'deals' | 'activities';
 
+/** Each record type's collection: its path under /v1 and its plural in messages. */
+export const collectionOf: Readonly<Record<RecordType, RecordCollection>> = { contact: 'contacts', company: 'companies', deal: 'deals', activity: 'activities' };
+
 /** A stored record as the API returns it: its own fields plus the server fields. */
 export type CrmRecord = { id: string; createdAt: string; updatedAt: string; version: number } & Record<string, unknown>;
 
@@ -86,6 +89,6 @@ export interface RecordModel {
 export type RecordSchemas = Pick<RecordModel, 'createSchema' | 'updateSchema' | 'recordSchema' | 'listQuerySchema'>;
 
 /** A record model whose schemas are built when first used (shared/built-on-first-use.ts says why). */
-export function recordModel(model: Omit<RecordModel, keyof RecordSchemas>, schemas: { readonly [K in keyof RecordSchemas]: () => RecordSchemas[K] }): RecordModel {
-  return withLazyProperties({ ...model }, schemas);
+export function recordModel(model: Omit<RecordModel, keyof RecordSchemas | 'collection'>, schemas: { readonly [K in keyof RecordSchemas]: () => RecordSchemas[K] }): RecordModel {
+  return withLazyProperties({ ...model, collection: collectionOf[model.type] }, schemas);
 }

@@ -3,7 +3,7 @@ import { recordToItem, itemToRecord } from '../domain/records/record-items';
 import { PreconditionFailedError } from '../domain/shared/errors';
 import { partitionQueries } from '../domain/shared/key-design';
 import { recordsByFacet } from '../domain/shared/keys';
-import type { PageKey } from '../domain/shared/table-port';
+import { forEachQueryPage } from '../domain/shared/pagination';
 import type { Migration } from './migration';
 
 /**
@@ -18,10 +18,8 @@ export const indexTasksByAssignee: Migration = {
     let changed = 0;
     // Every partition the tasks list may have, before and after its index was sharded.
     for (const query of partitionQueries(recordsByFacet.query({ type: 'activity', facet: 'kind', value: 'task' }))) {
-      let startKey: PageKey | undefined;
-      do {
-        const page = await table.query(query, { limit: 100, ...(startKey ? { startKey } : {}) });
-        for (const item of page.items) {
+      await forEachQueryPage(table, query, 100, async (items) => {
+        for (const item of items) {
           const task = itemToRecord(item);
           if (!task?.assigneeId || item.gsi4pk) continue;
           try {
@@ -34,8 +32,7 @@ export const indexTasksByAssignee: Migration = {
             if (!(error instanceof PreconditionFailedError)) throw error;
           }
         }
-        startKey = page.lastKey;
-      } while (startKey);
+      });
     }
     log(`indexed ${changed} task(s) by assignee`);
     return { changed };

@@ -1,19 +1,10 @@
 import { PreconditionFailedError } from '../domain/shared/errors';
 import { partitionQueries } from '../domain/shared/key-design';
 import { enrollmentKeys, recordsByType } from '../domain/shared/keys';
-import type { CrmTablePort, Item, KeyQuery, PageKey } from '../domain/shared/table-port';
+import { forEachQueryPage } from '../domain/shared/pagination';
+import type { Item } from '../domain/shared/table-port';
 import { enrollmentToItem, itemToEnrollment } from '../domain/sequences/sequence-items';
 import type { Migration } from './migration';
-
-/** Every item a Query finds, page by page. */
-async function everyItem(table: CrmTablePort, query: KeyQuery, visit: (item: Item) => Promise<void>): Promise<void> {
-  let startKey: PageKey | undefined;
-  do {
-    const page = await table.query(query, { limit: 100, ...(startKey ? { startKey } : {}) });
-    for (const item of page.items) await visit(item);
-    startKey = page.lastKey;
-  } while (startKey);
-}
 
 /**
  * Enrollments written before the gsi2 "enrollments by contact" keys existed cannot be found
@@ -26,21 +17,24 @@ export const indexEnrollmentsByContact: Migration = {
   description: 'Add contact index keys (gsi2) to enrollments written before the index existed',
   async run({ table, log }) {
     let changed = 0;
+    const index = async (items: Item[]) => {
+      for (const item of items) {
+        if (item.gsi2pk) continue;
+        const enrollment = itemToEnrollment(item);
+        try {
+          await table.transactWrite([
+            { op: 'put', item: enrollmentToItem(enrollment), condition: { kind: 'liveAtVersion', version: enrollment.version }, onConditionFailed: () => new PreconditionFailedError() },
+          ]);
+          changed++;
+        } catch (error) {
+          // Changed since we read it: the write that did so set the keys itself.
+          if (!(error instanceof PreconditionFailedError)) throw error;
+        }
+      }
+    };
     for (const sequences of partitionQueries(recordsByType.query({ type: 'sequence' }))) {
-      await everyItem(table, sequences, async (sequence) => {
-        await everyItem(table, enrollmentKeys.ofSequence(String(sequence.id)), async (item) => {
-          if (item.gsi2pk) return;
-          const enrollment = itemToEnrollment(item);
-          try {
-            await table.transactWrite([
-              { op: 'put', item: enrollmentToItem(enrollment), condition: { kind: 'liveAtVersion', version: enrollment.version }, onConditionFailed: () => new PreconditionFailedError() },
-            ]);
-            changed++;
-          } catch (error) {
-            // Changed since we read it: the write that did so set the keys itself.
-            if (!(error instanceof PreconditionFailedError)) throw error;
-          }
-        });
+      await forEachQueryPage(table, sequences, 100, async (page) => {
+        for (const sequence of page) await forEachQueryPage(table, enrollmentKeys.ofSequence(String(sequence.id)), 100, index);
       });
     }
     log(`indexed ${changed} enrollment(s) by contact`);

@@ -6,9 +6,9 @@ import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError 
 import { singlePartition } from '../shared/key-design';
 import { propertyDefinitionKeys } from '../shared/keys';
 import type { PageRequest } from '../shared/page';
-import { listPage } from '../shared/pagination';
+import { forEachQueryPage, listPage } from '../shared/pagination';
 import type { CoreDependencies } from '../shared/dependencies';
-import type { Item, PageKey } from '../shared/table-port';
+import type { Item } from '../shared/table-port';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import type { Page } from '../shared/page';
 import {
@@ -41,12 +41,7 @@ export function propertyDefinitionOfItem(item: Item): PropertyDefinition {
 /** All definitions of a type, for validating values (at most 500, so a few pages at worst). */
 export async function propertyDefinitionsFor(deps: PropertyDependencies, type: RecordType): Promise<PropertyDefinition[]> {
   const definitions: PropertyDefinition[] = [];
-  let startKey: PageKey | undefined;
-  do {
-    const page = await deps.table.query(propertyDefinitionKeys.definitionsOf(type), { limit: MAX_PROPERTIES_PER_TYPE, ...(startKey ? { startKey } : {}) });
-    definitions.push(...page.items.map(propertyDefinitionOfItem));
-    startKey = page.lastKey;
-  } while (startKey);
+  await forEachQueryPage(deps.table, propertyDefinitionKeys.definitionsOf(type), MAX_PROPERTIES_PER_TYPE, (page) => void definitions.push(...page.map(propertyDefinitionOfItem)));
   return definitions;
 }
 

@@ -9,7 +9,8 @@ import { inParallel } from '../shared/in-parallel';
 import { partitionQueries, type ListQuery } from '../shared/key-design';
 import { dealsByPipeline, propertyDefinitionKeys, recordsByType } from '../shared/keys';
 import type { TableChange } from '../shared/table-change';
-import type { Item, PageKey } from '../shared/table-port';
+import { forEachQueryPage } from '../shared/pagination';
+import type { Item } from '../shared/table-port';
 import { dealModel } from './deal';
 import type { RecordDependencies } from './record-dependencies';
 import { itemToRecord } from './record-items';
@@ -39,14 +40,7 @@ const FOLLOW_CONCURRENCY = 4;
  */
 async function forEachListed(deps: RecordDependencies, list: ListQuery, visit: (item: Item) => Promise<void>): Promise<void> {
   await Promise.all(
-    partitionQueries(list).map(async (query) => {
-      let startKey: PageKey | undefined;
-      do {
-        const page = await deps.table.query(query, { limit: 100, ...(startKey ? { startKey } : {}) });
-        await inParallel(page.items, FOLLOW_CONCURRENCY, visit);
-        startKey = page.lastKey;
-      } while (startKey);
-    }),
+    partitionQueries(list).map((query) => forEachQueryPage(deps.table, query, 100, (page) => inParallel(page, FOLLOW_CONCURRENCY, visit))),
   );
 }
 

@@ -6,9 +6,9 @@ import type { Actor } from '../shared/actor';
 import { ConflictError, EmailNotSendableError, NotFoundError, ValidationError } from '../shared/errors';
 import { partitionQueries, singlePartition } from '../shared/key-design';
 import { enrollmentKeys, enrollmentsByContact, recordKeys } from '../shared/keys';
-import type { CrmTablePort, Item, PageKey } from '../shared/table-port';
+import type { CrmTablePort, Item } from '../shared/table-port';
 import type { PageRequest } from '../shared/page';
-import { listPage } from '../shared/pagination';
+import { forEachQueryPage, listPage } from '../shared/pagination';
 import type { Enrollment, StopReason } from './sequence';
 import { enrollmentToItem, findEnrollment, itemToEnrollment, updateEnrollment } from './sequence-items';
 import { requireSequence, type SequenceDependencies } from './sequence-use-cases';
@@ -109,14 +109,7 @@ const ENROLLMENTS_PAGE = 100;
 /** Every enrollment of a contact, through the index (eventually consistent: one written a moment ago may be missing). */
 async function enrollmentsOfContact(table: CrmTablePort, contactId: string): Promise<Enrollment[]> {
   const items: Item[] = [];
-  for (const query of partitionQueries(enrollmentsByContact.query({ contactId }))) {
-    let startKey: PageKey | undefined;
-    do {
-      const page = await table.query(query, { limit: ENROLLMENTS_PAGE, ...(startKey ? { startKey } : {}) });
-      items.push(...page.items);
-      startKey = page.lastKey;
-    } while (startKey);
-  }
+  for (const query of partitionQueries(enrollmentsByContact.query({ contactId }))) await forEachQueryPage(table, query, ENROLLMENTS_PAGE, (page) => void items.push(...page));
   return items.map(itemToEnrollment);
 }
 

@@ -248,3 +248,17 @@ export function fittingCount(values: readonly unknown[], maxBytes = MAX_PAGE_JSO
 export async function listPage<T>(table: CrmTablePort, query: ListQuery, page: PageRequest, toValue: (item: Item) => T | undefined, options?: { readonly readLegacy?: boolean }): Promise<Page<T>> {
   return pageOf(await queryList(table, query, page, options), (items) => items.map(toValue));
 }
+
+/**
+ * Every page of one Query, in key order, each handed to `visit` before the next is read: for
+ * work that must see every item of a partition (a migration, a schema follow-up, a contact's
+ * enrollments), not for pages of a list.
+ */
+export async function forEachQueryPage(table: CrmTablePort, query: KeyQuery, pageSize: number, visit: (items: Item[]) => Promise<void> | void): Promise<void> {
+  let startKey: PageKey | undefined;
+  do {
+    const page = await table.query(query, { limit: pageSize, ...(startKey ? { startKey } : {}) });
+    await visit(page.items);
+    startKey = page.lastKey;
+  } while (startKey);
+}

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { LOCAL_ACCOUNT_ID } from './http-api-event';
 import { ServiceError, startAwsJsonEndpoint } from './aws-json-endpoint';
-import type { BusEvent, LocalEventBus } from './event-bus';
-import { LOCAL_REGION } from './local-arns';
+import { createLocalEventBus, deployedEventRules, type BusEvent, type LocalEventBus } from './event-bus';
+import { LOCAL_EVENT_BUS_NAME, LOCAL_REGION } from './local-arns';
 
 /**
  * A local EventBridge endpoint for the AWS SDK (`new EventBridgeClient({ endpoint })`):
@@ -28,8 +28,8 @@ export interface PutEventsEntry {
 }
 
 export interface EventBridgeLocalOptions {
-  /** Bus name → its local rules. */
-  readonly buses: Readonly<Record<string, LocalEventBus>>;
+  /** Bus name → its local rules; by default the stage's own bus with the CRM's rules on it (functions/manifest.ts), as deployed. */
+  readonly buses?: Readonly<Record<string, LocalEventBus>>;
   /** One line per event on the terminal. */
   readonly print?: boolean;
   /** How many of the latest events `GET /events` keeps. */
@@ -61,7 +61,13 @@ function parseDetail(detail: string): Record<string, unknown> | undefined {
   }
 }
 
-export async function startEventBridgeLocal({ buses, print = false, keep = 1_000, failEntry, port = 0 }: EventBridgeLocalOptions): Promise<EventBridgeLocal> {
+export async function startEventBridgeLocal({
+  buses = { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: deployedEventRules('crm') }) },
+  print = false,
+  keep = 1_000,
+  failEntry,
+  port = 0,
+}: EventBridgeLocalOptions): Promise<EventBridgeLocal> {
   const log: BusEvent[] = [];
 
   function take(entry: PutEventsEntry): { EventId: string } | { ErrorCode: string; ErrorMessage: string } {

@@ -1,6 +1,5 @@
 import { startBackgroundWork } from './background-work';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
-import { createLocalEventBus, deployedEventRules } from './event-bus';
 import { startEventBridgeLocal, type EventBridgeLocal } from './eventbridge-local';
 import { startGateway, type Gateway } from './gateway';
 import { useLocalAwsEnvironment } from './local-environment';
@@ -42,7 +41,7 @@ try {
     await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS, onExecutionEnd: reportFailure }),
   );
   // The stage's bus, with the CRM's own rules on it (functions/manifest.ts); every event is logged here.
-  eventBridge = track(await startEventBridgeLocal({ buses: { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: deployedEventRules('crm') }) }, print: settings.CRM_LOCAL_PRINT_EVENTS }));
+  eventBridge = track(await startEventBridgeLocal({ print: settings.CRM_LOCAL_PRINT_EVENTS }));
   useLocalAwsEnvironment({
     tableName: settings.TABLE_NAME,
     dynamodbEndpoint: dynamodb.endpoint,

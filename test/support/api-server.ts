@@ -6,9 +6,7 @@ import { localStateMachines } from '../../local/local-state-machines';
 import { startStepFunctionsLocal, type ExecutionDescription } from '../../local/step-functions-local';
 import type { StreamPoller } from '../../local/stream-poller';
 import { startBackgroundWork } from '../../local/background-work';
-import { createLocalEventBus, deployedEventRules } from '../../local/event-bus';
 import { startEventBridgeLocal, type EventBridgeLocal } from '../../local/eventbridge-local';
-import { LOCAL_EVENT_BUS_NAME } from '../../local/local-arns';
 import { createTestTable, type TestTable } from './local-dynamodb';
 import { responseViolations } from './openapi-responses';
 
@@ -65,7 +63,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
   const table = await createTestTable();
   const endedExecutions: ExecutionDescription[] = [];
   const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
-  const eventBridge = automations ? await startEventBridgeLocal({ buses: { [LOCAL_EVENT_BUS_NAME]: createLocalEventBus({ rules: deployedEventRules('crm') }) } }) : undefined;
+  const eventBridge = automations ? await startEventBridgeLocal({}) : undefined;
   useLocalAwsEnvironment({
     tableName: table.tableName,
     dynamodbEndpoint: table.endpoint,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventually } from '../support/eventually';
 import { startTestApi, type TestApi } from '../support/api-server';
 import type { TokenSubject } from '../../local/local-jwt';
 
@@ -22,15 +23,6 @@ async function mailTo(address: string): Promise<StoredEmail[]> {
   return store.emails.filter((email) => email.destination.to.some((to) => to.includes(address)));
 }
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 let emailCounter = 0;
 async function contactWith(email: string, as: TokenSubject = member) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenSubject } from '../../local/local-jwt';
 import type { BusEvent } from '../../local/event-bus';
+import { eventually } from '../support/eventually';
 import { startTestApi, type TestApi } from '../support/api-server';
 import { eventViolations } from '../support/event-schemas';
 
@@ -39,15 +40,6 @@ async function eventsAbout(recordId: string): Promise<BusEvent[]> {
 const detailOf = (event: BusEvent) => event.detail as Detail;
 const typesOf = (events: BusEvent[]) => events.map((event) => event['detail-type']);
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('record events on the bus', () => {
   it('publish a contact created, updated and deleted, each once, with actor, version and changes', async () => {

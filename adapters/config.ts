@@ -33,6 +33,8 @@ const configSchema = z.object({
   EVENTBRIDGE_ENDPOINT: z.optional(z.url()),
   /** The state machine that runs follow-up sequences (set on the function that starts runs). */
   SEQUENCE_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** The state machine that runs workflows (set on the workflow trigger). */
+  WORKFLOW_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 
 export type Config = z.infer<typeof configSchema>;

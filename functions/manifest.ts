@@ -1,4 +1,5 @@
 import { EVENT_RAISING_ENTITIES } from '../domain/events/crm-events';
+import { workflowTriggerEvents } from '../domain/workflows/workflow';
 import { apiContract } from './http/contract';
 import type { OperationGroup } from './http/api-operation';
 
@@ -17,7 +18,7 @@ import type { OperationGroup } from './http/api-operation';
 export type TableAccess = 'none' | 'read' | 'readWrite' | 'sweep' | 'suppressByLink';
 
 /** The state machines functions start or serve as a task of (infra/state-machines/). */
-export type StateMachineName = 'sequenceRun';
+export type StateMachineName = 'sequenceRun' | 'workflowRun';
 
 export type Trigger =
   /** API Gateway routes: one per operation of the group (functions/http/contract/). */
@@ -74,6 +75,7 @@ export const functionManifest = {
   emailTemplates: { entry: 'functions/email-templates.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.emailTemplates) },
   sequences: { entry: 'functions/sequences.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.sequences) },
   teams: { entry: 'functions/teams.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.teams) },
+  workflows: { entry: 'functions/workflows.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.workflows) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
   unsubscribe: {
     entry: 'functions/unsubscribe.ts',
@@ -202,6 +204,25 @@ export const functionManifest = {
       maxRetries: 8,
     },
   },
+
+  /**
+   * Starts workflow runs: every record event a workflow can trigger on reaches it (the
+   * CRM's own rule on its bus); it finds the enabled workflows of the event's type through
+   * an index, writes a run for each whose conditions the event meets, and starts its
+   * execution, named after the run (derived from workflow and event), so a redelivered event
+   * starts nothing twice.
+   */
+  workflowTrigger: {
+    entry: 'functions/workflow-trigger.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tableAccess: 'readWrite',
+    startsExecutionsOf: 'workflowRun',
+    trigger: { kind: 'eventRule', bus: 'crm', eventPattern: { source: ['crm'], 'detail-type': [...workflowTriggerEvents] }, maxRetries: 8 },
+  },
+
+  /** The steps of a workflow run, up to its next wait: each action idempotent per run and step. */
+  workflowStep: { entry: 'functions/workflow-step.ts', memoryMb: 512, timeoutSeconds: 60, tableAccess: 'readWrite', sendsEmail: true, trigger: { kind: 'stateMachineTask', stateMachine: 'workflowRun' } },
 
   /** One step of a follow-up sequence run: send that step's email, advance the enrollment, plan the next wait. */
   sequenceStep: { entry: 'functions/sequence-step.ts', memoryMb: 512, timeoutSeconds: 30, tableAccess: 'readWrite', sendsEmail: true, trigger: { kind: 'stateMachineTask', stateMachine: 'sequenceRun' } },

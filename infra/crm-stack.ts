@@ -12,14 +12,12 @@ import { CrmHttpApi } from './constructs/http-api';
 import { CrmObservability } from './constructs/crm-observability';
 import { CrmTable } from './constructs/crm-table';
 import { EventRuleFunction } from './constructs/event-rule-function';
-import { SequenceStateMachine } from './constructs/sequence-state-machine';
+import { RunStateMachine } from './constructs/run-state-machine';
+import { runStateMachines } from './state-machines/runs';
 import { TableStreamConsumer } from './constructs/table-stream-consumer';
 import type { StackConfig } from './stack-config';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-
-/** The setting that tells a function which execution of a state machine to start. */
-const stateMachineArnSetting: Record<StateMachineName, string> = { sequenceRun: 'SEQUENCE_STATE_MACHINE_ARN' };
 
 export interface CrmStackProps extends StackProps {
   /** Deployment stage, e.g. `dev` or `prod`; names the API. */
@@ -64,7 +62,7 @@ export class CrmStack extends Stack {
     const eventBus = new CrmEventBus(this, 'Events', { stage: props.stage, config: config.events });
 
     const observability = new CrmObservability(this, 'Observability', { alarms: config.alarms, dashboard: config.dashboard });
-    const stateMachines = new Map<StateMachineName, SequenceStateMachine>();
+    const stateMachines = new Map<StateMachineName, RunStateMachine>();
     const functions: Partial<Record<FunctionName, IFunction>> = {};
     const consumers: [FunctionName, TableStreamConsumer][] = [];
     const rules: [FunctionName, EventRuleFunction][] = [];
@@ -87,7 +85,7 @@ export class CrmStack extends Stack {
           ...(trigger.kind === 'http' ? { AUTH_ROLE_CLAIM: auth.roleClaim } : {}),
           ...(declaration.sendsEmail ? senderEnvironment : {}),
           ...(declaration.publishesEvents ? { EVENT_BUS_NAME: eventBus.bus.eventBusName } : {}),
-          ...(startsExecutions ? { [stateMachineArnSetting[declaration.startsExecutionsOf!]]: startsExecutions.stateMachine.stateMachineArn } : {}),
+          ...(startsExecutions ? { [runStateMachines[declaration.startsExecutionsOf!].arnSetting]: startsExecutions.stateMachine.stateMachineArn } : {}),
         },
       };
       let handler: IFunction;
@@ -116,7 +114,10 @@ export class CrmStack extends Stack {
           const task = new CrmFunction(this, `${name}Task`, common).handler;
           handler = task;
           // Its Task states give it invoke on the step function, and nothing else.
-          stateMachines.set(trigger.stateMachine, new SequenceStateMachine(this, 'SequenceRun', { stepFunction: task, logRetention: config.logRetentionDays }));
+          const run = runStateMachines[trigger.stateMachine];
+          // Construct ids from the name (`SequenceRun`), as the sequence run was first deployed under.
+          const constructId = trigger.stateMachine.charAt(0).toUpperCase() + trigger.stateMachine.slice(1);
+          stateMachines.set(trigger.stateMachine, new RunStateMachine(this, constructId, { run, stepFunction: task, logRetention: config.logRetentionDays }));
           break;
         }
       }
@@ -126,7 +127,6 @@ export class CrmStack extends Stack {
       startsExecutions?.stateMachine.grantStartExecution(handler);
       functions[name] = handler;
     }
-    const sequenceRun = stateMachines.get('sequenceRun')!;
 
     const customDomain = config.customDomain
       ? new ApiCustomDomain(this, 'CustomDomain', { config: config.customDomain, api: httpApi.api, stage: httpApi.stage })
@@ -137,7 +137,7 @@ export class CrmStack extends Stack {
     observability.monitorTable(table.table);
     for (const [name, consumer] of consumers) observability.monitorStreamConsumer(name, consumer);
     for (const [name, rule] of rules) observability.monitorEventRule(name, rule);
-    observability.monitorStateMachine('sequence-run', sequenceRun.stateMachine);
+    for (const [name, { stateMachine }] of stateMachines) observability.monitorStateMachine(runStateMachines[name].nameSuffix, stateMachine);
     if (email) observability.monitorEmailSending(email.configurationSet);
     observability.monitorApplicationMetrics();
 
@@ -169,10 +169,9 @@ export class CrmStack extends Stack {
         description: 'OAuth2 token endpoint, for client-credentials tokens of machine clients',
       });
     }
-    new CfnOutput(this, 'SequenceStateMachineArn', {
-      value: sequenceRun.stateMachine.stateMachineArn,
-      description: 'Runs follow-up sequences; one execution per enrollment, named after its run',
-    });
+    for (const [name, { stateMachine }] of stateMachines) {
+      new CfnOutput(this, runStateMachines[name].output.id, { value: stateMachine.stateMachineArn, description: runStateMachines[name].output.description });
+    }
     if (email) {
       new CfnOutput(this, 'EmailConfigurationSetName', {
         value: email.configurationSet.configurationSetName,

@@ -1,4 +1,4 @@
-import { LOCAL_EVENT_BUS_NAME, LOCAL_SEQUENCE_STATE_MACHINE_ARN, LOCAL_SES_CONFIGURATION_SET } from './local-arns';
+import { LOCAL_EVENT_BUS_NAME, LOCAL_SES_CONFIGURATION_SET, localStateMachineArn } from './local-arns';
 
 export interface LocalAwsEnvironment {
   tableName: string;
@@ -31,7 +31,8 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
   }
   if (stepFunctionsEndpoint) {
     process.env.STEP_FUNCTIONS_ENDPOINT = stepFunctionsEndpoint;
-    process.env.SEQUENCE_STATE_MACHINE_ARN = LOCAL_SEQUENCE_STATE_MACHINE_ARN;
+    process.env.SEQUENCE_STATE_MACHINE_ARN = localStateMachineArn('sequenceRun');
+    process.env.WORKFLOW_STATE_MACHINE_ARN = localStateMachineArn('workflowRun');
   }
   if (eventBridgeEndpoint) {
     process.env.EVENTBRIDGE_ENDPOINT = eventBridgeEndpoint;

@@ -1,5 +1,8 @@
-import { sequenceRunAsl } from '../infra/state-machines/sequence-run';
-import { LOCAL_SEQUENCE_STATE_MACHINE_ARN, localTaskArn } from './local-arns';
+import type { StateMachineName } from '../functions/manifest';
+import { functionsTriggeredBy } from '../functions/manifest';
+import { runLoopAsl } from '../infra/state-machines/run-loop';
+import { runStateMachines } from '../infra/state-machines/runs';
+import { localStateMachineArn, localTaskArn } from './local-arns';
 
 /**
  * The state machines the local Step Functions endpoint runs, by ARN: the definitions
@@ -8,5 +11,10 @@ import { LOCAL_SEQUENCE_STATE_MACHINE_ARN, localTaskArn } from './local-arns';
  * because building a definition loads aws-cdk-lib.
  */
 export function localStateMachines(): Record<string, Record<string, unknown>> {
-  return { [LOCAL_SEQUENCE_STATE_MACHINE_ARN]: sequenceRunAsl(localTaskArn('sequenceStep')) };
+  return Object.fromEntries(
+    functionsTriggeredBy('stateMachineTask').map(([task, { trigger }]) => {
+      const name: StateMachineName = trigger.stateMachine;
+      return [localStateMachineArn(name), runLoopAsl(runStateMachines[name], localTaskArn(task))];
+    }),
+  );
 }

@@ -9,6 +9,7 @@ import { recordToItem } from '../domain/records/record-items';
 import type { RecordModel } from '../domain/records/record-model';
 import type { Enrollment } from '../domain/sequences/sequence';
 import { enrollmentToItem } from '../domain/sequences/sequence-items';
+import { runToItem, type WorkflowRun } from '../domain/workflows/workflow-run';
 import type { TableChange } from '../domain/shared/table-change';
 import type { Item } from '../domain/shared/table-port';
 
@@ -112,6 +113,29 @@ const enrollment: Enrollment = {
   version: 1,
 };
 
+const workflowRun: WorkflowRun = {
+  runId: 'kQ3v9Xw2bN7pL0sR5tY8uZ1aC4dE6fGh',
+  workflowId: '01JNQ95F0L2N4Q6S8U0W2Y4A6C',
+  workflowVersion: 3,
+  status: 'running',
+  trigger: {
+    eventId: `deal.stage_changed/${deal.id}/2`,
+    event: 'deal.stage_changed',
+    recordType: 'deal',
+    recordId: deal.id,
+    occurredAt: at(30),
+    actor: { type: 'user', id: 'ada@acme.example' },
+    changes: [],
+  },
+  depth: 1,
+  actions: [{ type: 'enrollInSequence', sequenceId: enrollment.sequenceId }],
+  nextStep: 0,
+  steps: [],
+  startedAt: at(30),
+  updatedAt: at(30),
+  version: 1,
+};
+
 function next<T extends { updatedAt: string; version: number }>(record: T, minute: number, changes: Partial<T>): T {
   return { ...record, ...changes, updatedAt: at(minute), version: record.version + 1 };
 }
@@ -145,6 +169,17 @@ export function exampleEvents(): Record<CrmEventType, CrmEvent> {
     change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'stopped', stopReason: 'stopped-by-user', updatedAt: at(25), version: 3 })),
     change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'completed', nextStep: 2, updatedAt: at(50), version: 3 })),
     change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'failed', lastError: 'ServiceUnavailableError: sending is paused for this account', updatedAt: at(52), version: 3 })),
+    change(
+      runToItem(workflowRun),
+      runToItem(
+        next(workflowRun, 31, {
+          status: 'failed',
+          error: 'Sequence 01JNQ93D8J0L2N4Q6S8U0W2Y4A is archived and takes no new enrollments.',
+          steps: [{ path: '0', type: 'enrollInSequence', status: 'failed', at: at(31), error: 'Sequence 01JNQ93D8J0L2N4Q6S8U0W2Y4A is archived and takes no new enrollments.' }],
+          finishedAt: at(31),
+        }),
+      ),
+    ),
   ];
   const examples: Partial<Record<CrmEventType, CrmEvent>> = {};
   // The first event of each type: a won deal's deal.updated comes before the one of the lost deal.

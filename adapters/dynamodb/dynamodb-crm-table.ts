@@ -5,6 +5,7 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type BatchGetCommandOutput,
   type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
@@ -152,6 +153,21 @@ export class DynamoDbCrmTable implements CrmTablePort {
         await backoff(attempt);
       }
     }
+  }
+
+  async increment(key: ItemKey, attributes: Record<string, unknown> = {}): Promise<number> {
+    const names = Object.keys(attributes);
+    const result = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: key.pk, sk: key.sk },
+        UpdateExpression: ['ADD #count :one', ...(names.length > 0 ? [`SET ${names.map((_, index) => `#a${index} = :a${index}`).join(', ')}`] : [])].join(' '),
+        ExpressionAttributeNames: { '#count': 'count', ...Object.fromEntries(names.map((name, index) => [`#a${index}`, name])) },
+        ExpressionAttributeValues: { ':one': 1, ...Object.fromEntries(names.map((name, index) => [`:a${index}`, attributes[name]])) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(result.Attributes?.count);
   }
 
   async deleteItems(keys: readonly ItemKey[]): Promise<void> {

@@ -178,4 +178,12 @@ export class CapacityLedgerTable implements CrmTablePort {
       this.store(item);
     }
   }
+
+  async increment(key: ItemKey, attributes: Record<string, unknown> = {}): Promise<number> {
+    const before = this.items.get(identity(key));
+    const after: Item = { ...before, ...attributes, pk: key.pk, sk: key.sk, count: Number(before?.count ?? 0) + 1 };
+    this.chargeWrite(before, after, false);
+    this.store(after);
+    return after.count as number;
+  }
 }

@@ -3,7 +3,7 @@ import { auditByActor, auditByRecord, auditEntryKey, recordKeys } from '../share
 import type { Item } from '../shared/table-port';
 import type { FieldChange } from '../records/field-changes';
 
-export const auditedTypes = ['contact', 'company', 'deal', 'activity', 'pipeline', 'property', 'sequence', 'enrollment', 'suppression', 'emailTemplate', 'team'] as const;
+export const auditedTypes = ['contact', 'company', 'deal', 'activity', 'pipeline', 'property', 'sequence', 'enrollment', 'suppression', 'emailTemplate', 'team', 'workflow'] as const;
 export type AuditedType = (typeof auditedTypes)[number];
 
 export interface AuditEntry {
@@ -47,7 +47,7 @@ export function auditAttributes(entry: AuditEntry) {
     recordId: entry.recordId,
     event: entry.event,
     at: entry.at,
-    actor: { type: actor.type, id: actor.id, role: actor.role, ...(actor.requestId ? { requestId: actor.requestId } : {}), ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}) },
+    actor: { type: actor.type, id: actor.id, role: actor.role, ...(actor.requestId ? { requestId: actor.requestId } : {}), ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}), ...(actor.depth ? { depth: actor.depth } : {}) },
     changes: entry.changes,
     ...auditByActor.attributes({ actorId: actor.id }, entry),
     ...auditByRecord.attributes({ recordType: entry.recordType, recordId: entry.recordId }, entry),

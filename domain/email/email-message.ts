@@ -17,7 +17,10 @@ export type EmailStatus = (typeof emailStatuses)[number];
 const statusRank: Record<EmailStatus, number> = { sending: 0, sent: 1, delivered: 2, bounced: 3, rejected: 3, complained: 4 };
 export const outranks = (next: EmailStatus, current: EmailStatus) => statusRank[next] > statusRank[current];
 
-export type EmailSource = { readonly kind: 'api' } | { readonly kind: 'sequence'; readonly sequenceId: string; readonly runId: string; readonly stepIndex: number };
+export type EmailSource =
+  | { readonly kind: 'api' }
+  | { readonly kind: 'sequence'; readonly sequenceId: string; readonly runId: string; readonly stepIndex: number }
+  | { readonly kind: 'workflow'; readonly workflowId: string; readonly runId: string; readonly step: number };
 
 /** The email activity on the contact's timeline has the message's id. */
 export interface EmailMessage {
@@ -81,7 +84,11 @@ export const emailMessageSchema = z
     text: z.string(),
     status: z.enum(emailStatuses),
     statusDetail: z.optional(z.string()),
-    source: z.union([z.object({ kind: z.literal('api') }), z.object({ kind: z.literal('sequence'), sequenceId: z.string(), runId: z.string(), stepIndex: z.int() })]),
+    source: z.union([
+      z.object({ kind: z.literal('api') }),
+      z.object({ kind: z.literal('sequence'), sequenceId: z.string(), runId: z.string(), stepIndex: z.int() }),
+      z.object({ kind: z.literal('workflow'), workflowId: z.string(), runId: z.string(), step: z.int() }),
+    ]),
     sentBy: z.object({ type: z.string(), id: z.string(), onBehalfOf: z.optional(z.string()) }),
     providerMessageId: z.optional(z.string()),
     createdAt: z.string(),

@@ -127,7 +127,7 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
   // Built (and validated) before the claim, so nothing but storage can fail between claiming and sending, or sending and recording.
   const activityOps = await emailActivityOps(deps, claimed, contact, actor);
   // Automated mail carries an unsubscribe link; a person's one-off email, like any email they write, does not.
-  const unsubscribeUrl = request.source.kind === 'sequence' ? await deps.unsubscribeLinks?.urlFor(claimed.id) : undefined;
+  const unsubscribeUrl = request.source.kind !== 'api' ? await deps.unsubscribeLinks?.urlFor(claimed.id) : undefined;
   try {
     await deps.table.transactWrite([
       { op: 'put', item: emailMessageToItem(claimed), condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('claimed') },

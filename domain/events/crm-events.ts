@@ -5,6 +5,7 @@ import { recordChangeOf, type RecordChange } from '../records/record-change';
 import { collectionOf, type RecordType } from '../records/record-model';
 import type { Enrollment } from '../sequences/sequence';
 import { itemToEnrollment } from '../sequences/sequence-items';
+import { itemToRun, type WorkflowRun } from '../workflows/workflow-run';
 import type { TableChange } from '../shared/table-change';
 
 /**
@@ -38,18 +39,21 @@ export const crmEventTypes = [
   'enrollment.stopped',
   'enrollment.completed',
   'enrollment.failed',
+  'workflow.run_failed',
 ] as const;
 export type CrmEventType = (typeof crmEventTypes)[number];
 
 /** What an event is about: a record, a sent email, a contact's enrollment in a sequence. */
-export type EventSubjectType = RecordType | 'email' | 'enrollment';
+export type EventSubjectType = RecordType | 'email' | 'enrollment' | 'workflowRun';
 
 export interface EventActor {
   /** `system`: the CRM itself (a cascade, a schema follow-up, a sequence run, the mail service's report). */
-  readonly type: 'user' | 'client' | 'system';
+  readonly type: 'user' | 'client' | 'system' | 'workflow';
   readonly id: string;
-  /** For system changes: the user or client whose action caused them. */
+  /** For system and workflow changes: the user or client whose action caused them. */
   readonly onBehalfOf?: string;
+  /** For a workflow's changes: how many workflow runs in a row led to it (docs/automation.md). */
+  readonly depth?: number;
 }
 
 /** The `detail` of every CRM event. */
@@ -125,7 +129,9 @@ function event(
 
 function recordEvents(change: RecordChange): CrmEvent[] {
   const subject = { recordType: change.recordType, recordId: change.id, version: change.version, path: `/v1/${collectionOf[change.recordType]}/${change.id}` };
-  const actor = change.actor ? { type: change.actor.type, id: change.actor.id, ...(change.actor.onBehalfOf ? { onBehalfOf: change.actor.onBehalfOf } : {}) } : UNKNOWN_ACTOR;
+  const actor = change.actor
+    ? { type: change.actor.type, id: change.actor.id, ...(change.actor.onBehalfOf ? { onBehalfOf: change.actor.onBehalfOf } : {}), ...(change.actor.depth ? { depth: change.actor.depth } : {}) }
+    : UNKNOWN_ACTOR;
   // A deleted record's data is not sent around again: its id and last version say what went.
   const record = change.event === 'deleted' ? undefined : change.after;
   const events = [event(`${change.recordType}.${change.event}`, subject, change.at, actor, change.changes, record)];
@@ -186,6 +192,18 @@ function enrollmentEvents(before: Enrollment | undefined, after: Enrollment): Cr
   return [event(type, subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
 }
 
+/** A workflow run that failed: an action refused for good, or a step that kept failing (`record.error` says which). */
+function workflowRunEvents(before: WorkflowRun | undefined, after: WorkflowRun): CrmEvent[] {
+  if (after.status !== 'failed' || before?.status === 'failed') return [];
+  const subject = { recordType: 'workflowRun' as const, recordId: after.runId, version: after.version, path: `/v1/workflows/${after.workflowId}/runs/${after.runId}` };
+  const actor: EventActor = { type: 'workflow', id: after.workflowId, onBehalfOf: after.trigger.actor.onBehalfOf ?? after.trigger.actor.id, depth: after.depth };
+  const changes: FieldChange[] = [
+    { field: 'status', from: before?.status ?? null, to: 'failed' },
+    { field: 'error', from: null, to: after.error ?? null },
+  ];
+  return [event('workflow.run_failed', subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
+}
+
 /** An email goes when its contact is deleted (the contact's sweep): its id and last version, none of its text. */
 function emailDeleted(before: EmailMessage, at: string): CrmEvent[] {
   const subject = { recordType: 'email' as const, recordId: before.id, version: before.version, path: `/v1/emails/${before.id}` };
@@ -208,9 +226,10 @@ export function crmEventsOf(change: TableChange): CrmEvent[] {
   if (!change.after) return [];
   if (change.entity === 'emailMessage') return emailEvents(change.before && itemToEmailMessage(change.before), itemToEmailMessage(change.after));
   if (change.entity === 'enrollment') return enrollmentEvents(change.before && itemToEnrollment(change.before), itemToEnrollment(change.after));
+  if (change.entity === 'workflowRun') return workflowRunEvents(change.before && itemToRun(change.before), itemToRun(change.after));
   const recordChange = recordChangeOf(change);
   return recordChange ? recordEvents(recordChange) : [];
 }
 
 /** Entities whose changes raise events: the publisher's stream filter lets exactly these through. */
-export const EVENT_RAISING_ENTITIES = ['contact', 'company', 'deal', 'activity', 'tombstone', 'emailMessage', 'enrollment'] as const;
+export const EVENT_RAISING_ENTITIES = ['contact', 'company', 'deal', 'activity', 'tombstone', 'emailMessage', 'enrollment', 'workflowRun'] as const;

@@ -1,6 +1,7 @@
 import { emailMessageSchema } from '../email/email-message';
 import { modelOf } from '../records/record-models';
 import { enrollmentSchema } from '../sequences/sequence';
+import { runSchema } from '../workflows/workflow-run';
 import * as z from '../shared/zod';
 import { CRM_EVENT_SCHEMA_VERSION, CRM_EVENT_SOURCE, crmEventTypes, type CrmEventType, type EventSubjectType } from './crm-events';
 
@@ -13,12 +14,14 @@ import { CRM_EVENT_SCHEMA_VERSION, CRM_EVENT_SOURCE, crmEventTypes, type CrmEven
 
 export function subjectTypeOf(type: CrmEventType): EventSubjectType {
   const prefix = type.slice(0, type.indexOf('.'));
-  return prefix === 'task' ? 'activity' : (prefix as EventSubjectType);
+  if (prefix === 'task') return 'activity';
+  return prefix === 'workflow' ? 'workflowRun' : (prefix as EventSubjectType);
 }
 
 function subjectSchema(subject: EventSubjectType) {
   if (subject === 'email') return emailMessageSchema;
   if (subject === 'enrollment') return enrollmentSchema;
+  if (subject === 'workflowRun') return runSchema;
   return modelOf(subject).recordSchema;
 }
 
@@ -38,6 +41,7 @@ const descriptions: Record<string, string> = {
   'enrollment.started': 'A contact started a run of a follow-up sequence.',
   'enrollment.stopped': 'A run of a follow-up sequence was stopped: `record.stopReason` says why.',
   'enrollment.completed': 'A run of a follow-up sequence sent its last step.',
+  'workflow.run_failed': 'A workflow run failed: an action was refused (`record.error`, and the failed step in `record.steps`), or a step kept failing after its retries.',
   'enrollment.failed': 'A run of a follow-up sequence gave up after its retries: `record.lastError` says why; enrolling again resumes it.',
 };
 export const describeEvent = (type: CrmEventType) => descriptions[type] ?? descriptions[type.slice(type.indexOf('.') + 1)]!;
@@ -55,7 +59,7 @@ export function eventDetailSchema(type: CrmEventType) {
     recordId: z.string(),
     version: z.int().check(z.meta({ description: "The subject's version after the change (for a deletion, its last). Order a subject's events by it." })),
     path: z.string().check(z.meta({ description: "Where the API serves the subject, relative to the API's base URL." })),
-    actor: z.strictObject({ type: z.enum(['user', 'client', 'system']), id: z.string(), onBehalfOf: z.optional(z.string()) }),
+    actor: z.strictObject({ type: z.enum(['user', 'client', 'system', 'workflow']), id: z.string(), onBehalfOf: z.optional(z.string()), depth: z.optional(z.int()) }),
     changedFields: z.array(z.string()),
     changes: z.optional(z.array(fieldChange)),
     record: z.optional(subjectSchema(recordType)),

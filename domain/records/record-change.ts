@@ -23,11 +23,11 @@ export interface RecordChange {
   readonly after?: CrmRecord;
   readonly changes: readonly FieldChange[];
   /** Who made it, as the write recorded it (`changedBy`, or the tombstone's `deletedBy`). */
-  readonly actor?: Pick<Actor, 'type' | 'id' | 'onBehalfOf'>;
+  readonly actor?: Pick<Actor, 'type' | 'id' | 'onBehalfOf' | 'depth'>;
   readonly at: string;
 }
 
-const actorOf = (item: Record<string, unknown> | undefined) => item as Pick<Actor, 'type' | 'id' | 'onBehalfOf'> | undefined;
+const actorOf = (item: Record<string, unknown> | undefined) => item as Pick<Actor, 'type' | 'id' | 'onBehalfOf' | 'depth'> | undefined;
 
 /** The record change a table change is, or undefined when it is none (another item, a sweep, a rewrite of keys only). */
 export function recordChangeOf(change: TableChange): RecordChange | undefined {

@@ -30,7 +30,7 @@ export function planRecordWrite(write: RecordWrite): { ops: WriteOp[]; changes: 
     {
       op: 'put',
       // Who wrote this version, for the record's change on the stream (record-change.ts); never returned to clients.
-      item: { ...recordToItem(model, after), changedBy: { type: write.actor.type, id: write.actor.id, ...(write.actor.onBehalfOf ? { onBehalfOf: write.actor.onBehalfOf } : {}) } },
+      item: { ...recordToItem(model, after), changedBy: { type: write.actor.type, id: write.actor.id, ...(write.actor.onBehalfOf ? { onBehalfOf: write.actor.onBehalfOf } : {}), ...(write.actor.depth ? { depth: write.actor.depth } : {}) } },
       condition: before ? { kind: 'liveAtVersion', version: before.version } : { kind: 'absent' },
       onConditionFailed: () => (before ? new PreconditionFailedError() : new AlreadyExistsError(model.type, after.id)),
     },

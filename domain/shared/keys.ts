@@ -14,7 +14,7 @@ import type { ItemKey, KeyQuery } from './table-port';
  */
 
 /** Types whose items live in a `<TYPE>#<id>` partition with a RECORD item. */
-export type PartitionedType = RecordType | 'pipeline' | 'sequence' | 'emailTemplate' | 'team';
+export type PartitionedType = RecordType | 'pipeline' | 'sequence' | 'emailTemplate' | 'team' | 'workflow';
 
 const RECORD = 'RECORD';
 const LINK = 'LINK';
@@ -28,11 +28,12 @@ const upper = (value: string) => value.toUpperCase();
  * heat) explains each number.
  */
 export const listShards = {
-  recordsByType: { contact: 8, company: 8, deal: 8, activity: 8, pipeline: 1, sequence: 1, emailTemplate: 1, team: 1 } satisfies Record<PartitionedType, number>,
+  recordsByType: { contact: 8, company: 8, deal: 8, activity: 8, pipeline: 1, sequence: 1, emailTemplate: 1, team: 1, workflow: 1 } satisfies Record<PartitionedType, number>,
   recordsByOwner: 8,
   recordsByFacet: 8,
   dealsByPipeline: 8,
   auditByActor: 8,
+  runsOfWorkflow: 8,
   suppressions: 1,
 };
 
@@ -65,6 +66,8 @@ export const recordKeys = {
     pk: recordPk(type, id),
     sk: joinKey(TIMELINE, at, 'change', changeId),
   }),
+  /** The id of the record a link's sort key names (the contact of `LINK#contact#<id>`). */
+  linkedIdOf: (sk: string) => sk.slice(sk.lastIndexOf('#') + 1),
   /** The change id a timeline change's sort key ends with. */
   changeIdOf: (sk: string) => sk.slice(sk.lastIndexOf('#') + 1),
 };
@@ -279,6 +282,41 @@ export const enrollmentsByContact = defineIndex({
   shardBy: ({ sequenceId }) => sequenceId,
   ascending: true,
 });
+
+// ---------------------------------------------------------------------------------------
+// Workflows: the workflow in its record partition, each run in a partition of its own.
+
+const WORKFLOW_RUN = 'WORKFLOWRUN';
+
+/**
+ * gsi3: the enabled workflows an event type triggers, by id: what the workflow trigger
+ * reads for every event. Only enabled workflows carry these attributes.
+ */
+export const workflowsByTrigger = defineIndex({
+  pattern: 'workflowsByTrigger',
+  index: 'gsi3',
+  partition: ({ eventType }: { readonly eventType: string }) => ['WORKFLOW', 'TRIGGER', eventType],
+  shards: 1,
+  sort: ({ id }: { readonly id: string }) => id,
+  shardBy: ({ id }) => id,
+  ascending: true,
+});
+
+/** One run of a workflow, alone in its partition: a busy workflow's runs spread over many keys. */
+export const workflowRunKey = (runId: string): ItemKey => ({ pk: joinKey(WORKFLOW_RUN, runId), sk: 'RUN' });
+
+/** gsi1: a workflow's runs, newest first. */
+export const runsOfWorkflow = defineIndex({
+  pattern: 'runsOfWorkflow',
+  index: 'gsi1',
+  partition: ({ workflowId }: { readonly workflowId: string }) => [WORKFLOW_RUN, workflowId],
+  shards: () => listShards.runsOfWorkflow,
+  sort: ({ startedAt, runId }: { readonly startedAt: string; readonly runId: string }) => joinKey(startedAt, runId),
+  shardBy: ({ runId }) => runId,
+});
+
+/** A team's round-robin counter (in the team's partition): each assignment takes the next ticket. */
+export const roundRobinKey = (teamId: string): ItemKey => ({ pk: recordPk('team', teamId), sk: 'ROUNDROBIN' });
 
 // ---------------------------------------------------------------------------------------
 // Bookkeeping.

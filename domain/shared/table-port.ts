@@ -70,6 +70,11 @@ export interface CrmTablePort {
   deleteItems(keys: readonly ItemKey[]): Promise<void>;
   /** Unconditional puts of many items; idempotent when the keys are deterministic. */
   putItems(items: readonly Item[]): Promise<void>;
+  /**
+   * Adds one to a counter item's `count` (creating the item at 1, with `attributes`) and
+   * answers the new count: every concurrent caller gets a different number (a ticket).
+   */
+  increment(key: ItemKey, attributes?: Record<string, unknown>): Promise<number>;
 }
 
 export interface Clock {

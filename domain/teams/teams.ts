@@ -7,12 +7,12 @@ import type { CoreDependencies } from '../shared/dependencies';
 import { recordKeys, recordsByType } from '../shared/keys';
 import type { IfMatch } from '../shared/optimistic-retry';
 import type { Page, PageRequest } from '../shared/page';
-import type { Item } from '../shared/table-port';
+import type { CrmTablePort, Item } from '../shared/table-port';
 import * as z from '../shared/zod';
 
 /**
- * Teams (`/v1/teams`): a name and the users in it, for assigning work to a group (the
- * round-robin of workflows to come) and for reports by team. Managers write them.
+ * Teams (`/v1/teams`): a name and the users in it, for assigning work to a group (a
+ * workflow's round-robin) and for reports by team. Managers write them.
  */
 
 export interface Team {
@@ -73,6 +73,8 @@ const teams = auditedDocuments<Team>({
   fromItem: itemToTeam,
   audited: ['name', 'memberIds'],
 });
+
+export const findTeam = (table: CrmTablePort, id: string): Promise<Team | undefined> => teams.find(table, id);
 
 /** Who works together decides who gets work: managers decide. */
 const MANAGE = 'changeAnyRecord' as const;

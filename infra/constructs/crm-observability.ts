@@ -58,6 +58,7 @@ const applicationMetrics = [
   'SequenceEnrollments',
   'SequenceStepsSucceeded',
   'SequenceStepsFailed',
+  'WorkflowRunsFailed',
   'CrmEventsPublished',
   'CrmEventsUnpublished',
 ] as const;

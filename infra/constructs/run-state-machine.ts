@@ -3,33 +3,37 @@ import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-la
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { sequenceRunDefinition } from '../state-machines/sequence-run';
+import { runLoopDefinition } from '../state-machines/run-loop';
+import type { RunStateMachine as RunStateMachineSpec } from '../state-machines/runs';
 
-export interface SequenceStateMachineProps {
-  /** The Lambda every Task state of the run calls (stateMachineTasks.sequenceStep). */
+export interface RunStateMachineProps {
+  /** Which run (infra/state-machines/runs.ts). */
+  readonly run: RunStateMachineSpec;
+  /** The Lambda every Task state of the run calls (its stateMachineTask in functions/manifest.ts). */
   readonly stepFunction: LambdaFunction;
   readonly logRetention: RetentionDays;
 }
 
 /**
- * The follow-up sequence run as a Standard workflow: one execution per enrollment, waiting
- * days between steps (Express workflows stop after five minutes), never repeating a state
- * that succeeded (Express runs at least once), and a 90-day execution history to inspect a
- * failed run in. The definition is sequenceRunDefinition's, the one the local emulator runs.
+ * A run (a follow-up sequence's, a workflow's) as a Standard workflow: one execution per
+ * run, waiting days between steps (Express workflows stop after five minutes), never
+ * repeating a state that succeeded (Express runs at least once), and a 90-day execution
+ * history to inspect a failed run in. The definition is runLoopDefinition's, the one the
+ * local emulator runs.
  */
-export class SequenceStateMachine extends Construct {
+export class RunStateMachine extends Construct {
   readonly stateMachine: StateMachine;
   readonly logGroup: LogGroup;
 
-  constructor(scope: Construct, id: string, props: SequenceStateMachineProps) {
+  constructor(scope: Construct, id: string, props: RunStateMachineProps) {
     super(scope, id);
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: `${Stack.of(this).stackName}-sequence-run`,
+      stateMachineName: `${Stack.of(this).stackName}-${props.run.nameSuffix}`,
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(sequenceRunDefinition(this, props.stepFunction)),
+      definitionBody: DefinitionBody.fromChainable(runLoopDefinition(this, props.stepFunction, props.run)),
       // Every state transition, retry and failure is logged, but without execution data: a
       // step's error cause can quote a recipient's address (SES names the address it
       // refused), and the logs outlive the enrollment. The inputs and outputs stay in the
@@ -59,7 +63,7 @@ export class SequenceStateMachine extends Construct {
       {
         id: `AwsSolutions-IAM5[Resource::<${stepFunctionId}.Arn>:*]`,
         reason:
-          'The state machine may invoke the sequence step function and its versions and aliases (`<arn>:*`), no other ' +
+          'The state machine may invoke its step function and its versions and aliases (`<arn>:*`), no other ' +
           'function. CDK grants both forms so a task can be pointed at a qualified ARN without a policy change.',
       },
       {

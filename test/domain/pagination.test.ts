@@ -42,6 +42,7 @@ function arrayTable(items: Item[]): CrmTablePort & { starts: (PageKey | undefine
     tryTransactWrite: async () => [],
     deleteItems: async () => undefined,
     putItems: async () => undefined,
+    increment: async () => 1,
   };
 }
 

@@ -87,9 +87,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
   it('acknowledge only the public routes, optional MFA, the dead-letter queues having no consumer of their own, and the state machine\'s untraced runs and two documented wildcards, each with a reason', () => {
     const { stack } = synthesizeWithChecks({ email: { fromAddress: 'crm@acme.example' } });
     const acknowledged = acknowledgements(stack);
-    const stepFunctionId = Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) =>
-      id.startsWith('sequenceStepTask'),
-    );
+    const stepFunctionIds = ['sequenceStep', 'workflowStep'].map((task) => Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith(`${task}Task`)));
 
     expect(acknowledged.map(({ rule, path }) => `${rule} ${path}`).sort()).toEqual([
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--docs',
@@ -99,18 +97,21 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--unsubscribe',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/POST--unsubscribe',
       'AwsSolutions-COG2 crm-test/Auth/UserPool/Pool',
-      // Log delivery actions, which IAM only authorizes on "*" (the statement is pinned in crm-stack.test.ts).
-      'AwsSolutions-IAM5[Resource::*] crm-test/SequenceRun/StateMachine/Role/DefaultPolicy',
-      // The step function's versions and aliases, and no other function.
-      `AwsSolutions-IAM5[Resource::<${stepFunctionId}.Arn>:*] crm-test/SequenceRun/StateMachine/Role/DefaultPolicy`,
-      'AwsSolutions-SF2 crm-test/SequenceRun/StateMachine',
+      ...['SequenceRun', 'WorkflowRun'].flatMap((machine, index) => [
+        // Log delivery actions, which IAM only authorizes on "*" (the statement is pinned in crm-stack.test.ts).
+        `AwsSolutions-IAM5[Resource::*] crm-test/${machine}/StateMachine/Role/DefaultPolicy`,
+        // The step function's versions and aliases, and no other function.
+        `AwsSolutions-IAM5[Resource::<${stepFunctionIds[index]}.Arn>:*] crm-test/${machine}/StateMachine/Role/DefaultPolicy`,
+        `AwsSolutions-SF2 crm-test/${machine}/StateMachine`,
+      ]),
       'AwsSolutions-SQS3 crm-test/emailEventsRule/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/eventPublisherConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/recordSweeperConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/schemaFollowUpConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStarterConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStopperRule/DeadLetterQueue',
-    ]);
+      'AwsSolutions-SQS3 crm-test/workflowTriggerRule/DeadLetterQueue',
+    ].sort());
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);
   });
 

@@ -244,6 +244,7 @@ describe('auth mode oidc', () => {
       'Issuer',
       'SequenceStateMachineArn',
       'TableName',
+      'WorkflowStateMachineArn',
     ]);
   });
 });

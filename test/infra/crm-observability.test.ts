@@ -47,6 +47,10 @@ const idOfType = (template: Template, type: string) => {
   return ids[0]!;
 };
 
+/** The logical id of the state machine named `crm-test-<suffix>`. */
+const stateMachineIdOf = (template: Template, suffix: string) =>
+  Object.entries(ofType(template, 'AWS::StepFunctions::StateMachine')).find(([, machine]) => machine.Properties.StateMachineName === `crm-test-${suffix}`)![0];
+
 /** The logical id of the monitored function `name` (an API function or a state machine task). */
 function functionId(template: Template, name: string): string {
   const prefix = monitoredFunctions.find(([monitored]) => monitored === name)![1];
@@ -89,8 +93,7 @@ const expectedAlarmNames = [
   'table-system-errors',
   ...consumerNames.flatMap(([, alarmName]) => ['iterator-age', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
   ...ruleAlarmNames(ruleNames.filter(([name]) => !isEmailScoped(name))),
-  'sequence-run-failed',
-  'sequence-run-timed-out',
+  ...['sequence-run', 'workflow-run'].flatMap((machine) => [`${machine}-failed`, `${machine}-timed-out`]),
 ].sort();
 /** The SES reputation alarms of the configuration set. */
 const emailAlarmNames = ['email-bounce-rate', 'email-complaint-rate'];
@@ -268,10 +271,12 @@ describe('alarms, by default', () => {
   });
 
   it.each([
-    ['sequence-run-failed', 'ExecutionsFailed'],
-    ['sequence-run-timed-out', 'ExecutionsTimedOut'],
-  ])('alarm %s from the first execution in a period on %s of the sequence state machine', (name, metricName) => {
-    const stateMachineId = idOfType(template, 'AWS::StepFunctions::StateMachine');
+    ['sequence-run-failed', 'ExecutionsFailed', 'sequence-run'],
+    ['sequence-run-timed-out', 'ExecutionsTimedOut', 'sequence-run'],
+    ['workflow-run-failed', 'ExecutionsFailed', 'workflow-run'],
+    ['workflow-run-timed-out', 'ExecutionsTimedOut', 'workflow-run'],
+  ])('alarm %s from the first execution in a period on %s of state machine %s', (name, metricName, machine) => {
+    const stateMachineId = stateMachineIdOf(template, machine);
     expect(alarms[name]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     expect(metricStatOf(alarms[name]!)).toEqual({
       Metric: { Namespace: 'AWS/States', MetricName: metricName, Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: stateMachineId } }] },
@@ -413,6 +418,8 @@ describe('alarms, configured', () => {
       ),
       'sequence-run-failed': 4,
       'sequence-run-timed-out': 4,
+      'workflow-run-failed': 4,
+      'workflow-run-timed-out': 4,
       'email-bounce-rate': 0.02,
       'email-complaint-rate': 0.0005,
     });
@@ -513,18 +520,19 @@ describe('dashboard', () => {
       'SequenceEnrollments',
       'SequenceStepsSucceeded',
       'SequenceStepsFailed',
+      'WorkflowRunsFailed',
     ];
     for (const metricName of metricNames) {
       expect(body).toContain(`SEARCH('{CRM,service} MetricName=\\"${metricName}\\"', 'Sum', 300)`);
     }
   });
 
-  it('graphs executions of the sequence state machine, failed ones against their alarm', () => {
-    const ref = JSON.stringify({ Ref: idOfType(template, 'AWS::StepFunctions::StateMachine') });
+  it.each(['sequence-run', 'workflow-run'])('graphs executions of state machine %s, failed ones against their alarm', (machine) => {
+    const ref = JSON.stringify({ Ref: stateMachineIdOf(template, machine) });
     for (const metricName of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled']) {
       expect(body).toContain(`"AWS/States","${metricName}","StateMachineArn","${ref}"`);
     }
-    expect(body).toContain('"markdown":"## State machine sequence-run"');
+    expect(body).toContain(`"markdown":"## State machine ${machine}"`);
   });
 
   it.each(ruleNames)('graphs invocations, failures, errors, duration and the dead-letter queue of event rule %s', (name) => {

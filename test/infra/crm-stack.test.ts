@@ -243,8 +243,8 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
       const retentions = (t: Template) =>
         Object.values(t.findResources('AWS::Logs::LogGroup')).map((logGroup) => logGroup.Properties.RetentionInDays);
 
-      // One per function, the API access log and the sequence state machine's log.
-      const logGroups = deployedFunctionCount + 2;
+      // One per function, the API access log and each state machine's log.
+      const logGroups = deployedFunctionCount + 3;
       expect(retentions(template)).toEqual(Array(logGroups).fill(30));
       expect(retentions(synthesize({ ...config, logRetentionDays: RetentionDays.ONE_YEAR }))).toEqual(Array(logGroups).fill(365));
     });
@@ -309,12 +309,14 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
       expect(actions.filter((action) => action === 'dynamodb:Scan' || action.includes('*'))).toEqual([]);
     });
 
-    it('grants nothing on every resource ("*") anywhere but the log delivery the state machine needs', () => {
+    it('grants nothing on every resource ("*") anywhere but the log delivery the state machines need', () => {
       const onEverything = allStatements(template).filter((s) =>
         s.resources.some((resource: unknown) => typeof resource === 'string' && resource.includes('*')),
       );
       // CloudWatch Logs authorizes these only on "*"; they set up where logs go and read no log data.
-      expect(onEverything).toEqual([
+      const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+      expect(onEverything).toEqual(
+        machines.map(() =>
         expect.objectContaining({
           actions: [
             'logs:CreateLogDelivery',
@@ -328,8 +330,9 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
           ],
           resources: ['*'],
         }),
-      ]);
-      expect(statementsForStateMachine(template)).toContainEqual(onEverything[0]);
+        ),
+      );
+      for (const machine of machines) expect(statementsForStateMachine(template, machine.Properties.RoleArn['Fn::GetAtt'][0])).toContainEqual(onEverything[0]);
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sequenceRunAsl } from '../../infra/state-machines/sequence-run';
+import { runLoopAsl } from '../../infra/state-machines/run-loop';
+import { runStateMachines } from '../../infra/state-machines/runs';
 import { allStatements, functionIdWithPrefix, resourcesOf, statementsForFunction, statementsForStateMachine, synthesize } from './stack-fixture';
 
 /**
@@ -22,64 +23,81 @@ function resolveJoin(value: unknown, arns: Record<string, string>): string {
     .join(separator);
 }
 
-describe('sequence state machine', () => {
+const machines = [
+  { name: 'sequenceRun', task: 'sequenceStepTask', starter: 'sequenceStarterConsumer', stepState: 'Send step' },
+  { name: 'workflowRun', task: 'workflowStepTask', starter: 'workflowTriggerRule', stepState: 'Run actions' },
+] as const;
+
+describe('run state machines', () => {
   const template = synthesize();
   const resources = resourcesOf(template);
-  const [stateMachineId, ...others] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
-  const stateMachine = resources[stateMachineId!]!.Properties!;
-  const stepFunctionId = functionIdWithPrefix(template, 'sequenceStepTask');
-  const starterId = functionIdWithPrefix(template, 'sequenceStarterConsumer');
+  const stateMachineIds = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
 
-  it('is the only state machine: a Standard workflow named after the stack, without X-Ray tracing', () => {
-    expect(others).toEqual([]);
-    expect(stateMachine.StateMachineName).toBe('crm-test-sequence-run');
-    expect(stateMachine.StateMachineType).toBe('STANDARD');
-    expect(stateMachine.TracingConfiguration).toEqual({ Enabled: false });
-  });
-
-  it('logs every event, without execution data (addresses can appear in errors), to a log group of its own', () => {
-    const logGroupId = stateMachine.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
-    expect(stateMachine.LoggingConfiguration).toEqual({
-      Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
-      IncludeExecutionData: false,
-      Level: 'ALL',
-    });
-    expect(resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
-    const functionLogGroups = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);
-    expect(functionLogGroups).not.toContain(logGroupId);
-  });
-
-  it('deploys exactly the definition the local emulator runs, sequenceRunAsl, once the step function ARN is filled in', () => {
-    const stepFunctionArn = 'arn:aws:lambda:eu-west-1:123456789012:function:crm-test-sequence-step';
-    const deployed = JSON.parse(resolveJoin(stateMachine.DefinitionString, { [stepFunctionId]: stepFunctionArn }));
-
-    expect(deployed).toEqual(sequenceRunAsl(stepFunctionArn));
-    // Guard against comparing two empty shells: the run has its Task states.
-    expect(Object.keys(deployed.States)).toEqual(expect.arrayContaining(['Wait for step', 'Send step', 'Record failure']));
-  });
-
-  it('may invoke the step function (and its versions and aliases) and set up its log delivery, nothing else', () => {
-    const stepFunctionArn = { 'Fn::GetAtt': [stepFunctionId, 'Arn'] };
-    const statements = statementsForStateMachine(template);
-    expect(statements.map(({ actions, resources }) => ({ actions, resources }))).toEqual([
-      { actions: ['lambda:InvokeFunction'], resources: [stepFunctionArn, { 'Fn::Join': ['', [stepFunctionArn, ':*']] }] },
-      { actions: expect.arrayContaining(['logs:CreateLogDelivery', 'logs:PutResourcePolicy']), resources: ['*'] },
-    ]);
-    expect(statements[1]!.actions.every((action: string) => action.startsWith('logs:'))).toBe(true);
-  });
-
-  it('is started by the sequence starter alone, which may do nothing else with it and learns its ARN', () => {
-    const onStates = allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('states:')));
-    expect(onStates).toEqual([expect.objectContaining({ actions: ['states:StartExecution'], resources: [{ Ref: stateMachineId }] })]);
-    expect(statementsForFunction(template, starterId)).toContainEqual(onStates[0]);
-
-    for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
-      const arn = fn.Properties.Environment.Variables.SEQUENCE_STATE_MACHINE_ARN;
-      expect(arn, id).toEqual(id === starterId ? { Ref: stateMachineId } : undefined);
+  it('are one per kind of run, each a Standard workflow named after the stack, without X-Ray tracing', () => {
+    expect(stateMachineIds.map((id) => resources[id]!.Properties!.StateMachineName).sort()).toEqual(['crm-test-sequence-run', 'crm-test-workflow-run']);
+    for (const id of stateMachineIds) {
+      expect(resources[id]!.Properties!.StateMachineType).toBe('STANDARD');
+      expect(resources[id]!.Properties!.TracingConfiguration).toEqual({ Enabled: false });
     }
   });
 
-  it('outputs its ARN', () => {
-    template.hasOutput('SequenceStateMachineArn', { Value: { Ref: stateMachineId } });
+  describe.each(machines)('$name', ({ name, task, starter, stepState }) => {
+    const run = runStateMachines[name];
+    const stateMachineId = stateMachineIds.find((id) => resources[id]!.Properties!.StateMachineName === `crm-test-${run.nameSuffix}`)!;
+    const stateMachine = resources[stateMachineId]!.Properties!;
+    const stepFunctionId = functionIdWithPrefix(template, task);
+    const starterId = functionIdWithPrefix(template, starter);
+
+    it('logs every event, without execution data (addresses can appear in errors), to a log group of its own', () => {
+      const logGroupId = stateMachine.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+      expect(stateMachine.LoggingConfiguration).toEqual({
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
+        IncludeExecutionData: false,
+        Level: 'ALL',
+      });
+      expect(resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+      const functionLogGroups = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.LoggingConfig.LogGroup.Ref);
+      expect(functionLogGroups).not.toContain(logGroupId);
+    });
+
+    it('deploys exactly the definition the local emulator runs (runLoopAsl), once the step function ARN is filled in', () => {
+      const stepFunctionArn = `arn:aws:lambda:eu-west-1:123456789012:function:crm-test-${run.nameSuffix}-step`;
+      const deployed = JSON.parse(resolveJoin(stateMachine.DefinitionString, { [stepFunctionId]: stepFunctionArn }));
+
+      expect(deployed).toEqual(runLoopAsl(run, stepFunctionArn));
+      // Guard against comparing two empty shells: the run has its Task states.
+      expect(Object.keys(deployed.States)).toEqual(expect.arrayContaining(['Wait for step', stepState, 'Record failure']));
+    });
+
+    it('may invoke its step function (and its versions and aliases) and set up its log delivery, nothing else', () => {
+      const stepFunctionArn = { 'Fn::GetAtt': [stepFunctionId, 'Arn'] };
+      const roleId = stateMachine.RoleArn['Fn::GetAtt'][0];
+      const statements = statementsForStateMachine(template, roleId);
+      expect(statements.map(({ actions, resources: on }) => ({ actions, resources: on }))).toEqual([
+        { actions: ['lambda:InvokeFunction'], resources: [stepFunctionArn, { 'Fn::Join': ['', [stepFunctionArn, ':*']] }] },
+        { actions: expect.arrayContaining(['logs:CreateLogDelivery', 'logs:PutResourcePolicy']), resources: ['*'] },
+      ]);
+      expect(statements[1]!.actions.every((action: string) => action.startsWith('logs:'))).toBe(true);
+    });
+
+    it('is started by its starter alone, which may do nothing else with it and learns its ARN', () => {
+      const onStates = allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('states:')) && JSON.stringify(s.resources) === JSON.stringify([{ Ref: stateMachineId }]));
+      expect(onStates).toEqual([expect.objectContaining({ actions: ['states:StartExecution'], resources: [{ Ref: stateMachineId }] })]);
+      expect(statementsForFunction(template, starterId)).toContainEqual(onStates[0]);
+
+      for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+        const arn = fn.Properties.Environment.Variables[run.arnSetting];
+        expect(arn, id).toEqual(id === starterId ? { Ref: stateMachineId } : undefined);
+      }
+    });
+
+    it('outputs its ARN', () => {
+      template.hasOutput(run.output.id, { Value: { Ref: stateMachineId } });
+    });
+  });
+
+  it('are started by nothing else', () => {
+    const onStates = allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('states:')));
+    expect(onStates).toHaveLength(2);
   });
 });

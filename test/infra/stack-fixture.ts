@@ -67,12 +67,9 @@ export function functionIdWithPrefix(template: Template, prefix: string): string
   return ids[0]!;
 }
 
-/** Statements of the policies attached to the role of the (only) state machine. */
-export function statementsForStateMachine(template: Template) {
+/** Statements of the policies attached to a state machine's role. */
+export function statementsForStateMachine(template: Template, roleId: string) {
   const resources = resourcesOf(template);
-  const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
-  const roleId = machines[0]!.Properties!.RoleArn['Fn::GetAtt'][0];
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles.some((role: any) => role.Ref === roleId))
     .flatMap((policy) => statementsOf(policy.Properties!.PolicyDocument));

@@ -21,7 +21,7 @@ import { DAYS_BETWEEN_STEPS, STEPS_PER_RUN, stepInvocations } from '../support/f
 const FIXTURES = fileURLToPath(new URL('../support/fixtures/', import.meta.url));
 /** The real sequence run definition, its Task calling the fixture instead of functions/sequence-step.ts. */
 const sequenceRun: Pick<StepFunctionsLocalOptions, 'stateMachines' | 'tasks' | 'rootDir'> = {
-  stateMachines: localStateMachines(),
+  stateMachines: { [LOCAL_SEQUENCE_STATE_MACHINE_ARN]: localStateMachines()[LOCAL_SEQUENCE_STATE_MACHINE_ARN]! },
   tasks: { sequenceStep: { entry: 'sequence-step.ts', memoryMb: 512, timeoutSeconds: 5 } },
   rootDir: FIXTURES,
 };

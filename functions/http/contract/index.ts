@@ -13,6 +13,7 @@ import { recordOperations } from './records';
 import { sequenceOperations } from './sequences';
 import { teamOperations } from './teams';
 import { unsubscribeOperations } from './unsubscribe';
+import { workflowOperations } from './workflows';
 
 /**
  * The whole public contract, by group. Each group is what one Lambda serves
@@ -30,6 +31,7 @@ export const apiContract = {
   emailTemplates: emailTemplateOperations,
   sequences: sequenceOperations,
   teams: teamOperations,
+  workflows: workflowOperations,
   audit: auditOperations,
   unsubscribe: unsubscribeOperations,
   meta: metaOperations,

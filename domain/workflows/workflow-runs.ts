@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import { requireCapability } from '../access/permissions';
+import type { EmailDependencies } from '../email/send-email';
+import type { CrmEventDetail } from '../events/crm-events';
+import { findRecord } from '../records/get-record';
+import type { CrmRecord } from '../records/record-model';
+import { modelOf } from '../records/record-models';
+import type { Actor } from '../shared/actor';
+import type { CoreDependencies } from '../shared/dependencies';
+import { AlreadyExistsError, ConflictError, ContentionError, CrmError, NotFoundError, ServiceUnavailableError } from '../shared/errors';
+import { partitionQueries } from '../shared/key-design';
+import { runsOfWorkflow, workflowsByTrigger } from '../shared/keys';
+import type { Page, PageRequest } from '../shared/page';
+import { forEachQueryPage, listPage } from '../shared/pagination';
+import type { CrmTablePort } from '../shared/table-port';
+import { MAX_WORKFLOW_DEPTH, recordTypeOfEvent, workflowTriggerEvents, type StoredWorkflowAction, type Workflow, type WorkflowTriggerEvent } from './workflow';
+import { performAction, takeTicket, waitSecondsOf } from './workflow-actions';
+import { meetsConditions } from './workflow-conditions';
+import { compileWorkflow } from './workflow-program';
+import { findRun, itemToRun, runToItem, runTriggerOf, updateRun, type RunStep, type WorkflowRun } from './workflow-run';
+import { findWorkflow, itemToWorkflow, workflowDocuments } from './workflows';
+
+/** What the workflow-run state machine carries between tasks (infra/state-machines/workflow-run.ts). */
+export interface WorkflowRunState {
+  readonly runId: string;
+  readonly waitSeconds: number;
+  readonly done: boolean;
+}
+
+/** Starts the execution of a run, named after it: starting the same run twice starts it once. */
+export interface WorkflowRunStarter {
+  start(run: WorkflowRunState): Promise<void>;
+}
+
+/**
+ * One run per workflow and event, whatever delivers the event how often: the id is derived
+ * from both, and names the run's item and its execution. Letters, digits, - and _ only
+ * (Step Functions execution names, URL paths).
+ */
+export const runIdOf = (workflowId: string, eventId: string) => createHash('sha256').update(`${workflowId}\n${eventId}`).digest('base64url').slice(0, 32);
+
+const isTriggerEvent = (type: string): type is WorkflowTriggerEvent => (workflowTriggerEvents as readonly string[]).includes(type);
+
+/** The fields whose changes a run must keep: those of its branches' `changed…` conditions. */
+function fieldsOfChangeConditions(actions: readonly StoredWorkflowAction[]): Set<string> {
+  const fields = new Set<string>();
+  for (const action of actions) {
+    if (action.type !== 'branch') continue;
+    for (const condition of action.conditions ?? []) if (condition.operator.startsWith('changed')) fields.add(condition.field);
+  }
+  return fields;
+}
+
+/** How deep the chain of runs is that a change made (0: a person, a client or the system made it). */
+const depthOf = (detail: CrmEventDetail) => (detail.actor.type === 'workflow' ? (detail.actor.depth ?? 1) : 0);
+
+export type TriggerOutcome = 'started' | 'not-matched' | 'before-enabled' | 'depth-limit';
+
+/**
+ * Called for every record event on the bus: starts a run of each enabled workflow whose
+ * trigger it meets. The run is written first, then its execution started; a redelivered
+ * event finds the run and starts the execution again, which Step Functions ignores (same
+ * name), so a crash in between loses nothing and doubles nothing.
+ */
+export async function startWorkflowRuns(
+  deps: CoreDependencies & { readonly runStarter: WorkflowRunStarter },
+  detail: CrmEventDetail,
+): Promise<{ readonly workflowId: string; readonly runId?: string; readonly outcome: TriggerOutcome }[]> {
+  if (!isTriggerEvent(detail.type)) return [];
+  const event = detail.type;
+  const recordType = recordTypeOfEvent(event);
+  const workflows: Workflow[] = [];
+  for (const query of partitionQueries(workflowsByTrigger.query({ eventType: event }))) {
+    await forEachQueryPage(deps.table, query, 100, (items) => void workflows.push(...items.map(itemToWorkflow)));
+  }
+  if (workflows.length === 0) return [];
+
+  // An event too large to carry its record names it: read it (a deletion carries none, and needs none).
+  let record: Record<string, unknown> | undefined = detail.record;
+  if (!record && detail.truncated) record = await findRecord(deps, modelOf(recordType), detail.recordId);
+  const subject = { record: record ?? {}, changes: detail.changes ?? [] };
+  const depth = depthOf(detail) + 1;
+  const outcomes = [];
+  for (const workflow of workflows) {
+    if (!workflow.enabled) continue;
+    if (!workflow.enabledAt || detail.occurredAt < workflow.enabledAt) {
+      outcomes.push({ workflowId: workflow.id, outcome: 'before-enabled' as const });
+      continue;
+    }
+    if (!meetsConditions(workflow.trigger, subject)) {
+      outcomes.push({ workflowId: workflow.id, outcome: 'not-matched' as const });
+      continue;
+    }
+    const runId = runIdOf(workflow.id, detail.eventId);
+    const now = deps.clock.now().toISOString();
+    const tooDeep = depth > MAX_WORKFLOW_DEPTH;
+    const run: WorkflowRun = {
+      runId,
+      workflowId: workflow.id,
+      workflowVersion: workflow.version,
+      status: tooDeep ? 'stopped' : 'running',
+      ...(tooDeep ? { stopReason: 'depth-limit' as const, finishedAt: now } : {}),
+      trigger: runTriggerOf(detail, event, recordType, fieldsOfChangeConditions(workflow.actions)),
+      depth,
+      actions: workflow.actions,
+      nextStep: 0,
+      steps: [],
+      startedAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    try {
+      await deps.table.transactWrite([{ op: 'put', item: runToItem(run), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('workflow run', runId) }]);
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+    }
+    const current = (await findRun(deps.table, runId))!;
+    if (current.status === 'running') await deps.runStarter.start({ runId, waitSeconds: 0, done: false });
+    outcomes.push({ workflowId: workflow.id, runId, outcome: current.status === 'stopped' && current.stopReason === 'depth-limit' ? ('depth-limit' as const) : ('started' as const) });
+  }
+  return outcomes;
+}
+
+/**
+ * Who a run acts as: the workflow, with a manager's rights (managers wrote it), for whoever
+ * caused the trigger, one level deeper than the change that triggered it.
+ */
+const runActor = (run: WorkflowRun): Actor => ({ type: 'workflow', id: run.workflowId, role: 'manager', onBehalfOf: run.trigger.actor.onBehalfOf ?? run.trigger.actor.id, depth: run.depth });
+
+/** Errors a retry cannot mend: the step fails and so does the run, with the error, at once. */
+const isPermanent = (error: unknown) => error instanceof CrmError && !(error instanceof ConflictError || error instanceof ContentionError || error instanceof ServiceUnavailableError);
+
+const ended = (runId: string): WorkflowRunState => ({ runId, waitSeconds: 0, done: true });
+
+/**
+ * Runs a workflow run's steps from where it is until a wait, or its end. Each step's
+ * effect is written before the run moves past it (workflow-actions.ts), and the run item
+ * moves on conditioned on its version, so a task run twice (a Step Functions retry) picks
+ * up where the first attempt got to and repeats no effect.
+ */
+export async function runWorkflowSteps(deps: EmailDependencies, runId: string): Promise<WorkflowRunState & { readonly outcome: string }> {
+  let run = await findRun(deps.table, runId);
+  if (!run || run.status !== 'running') return { ...ended(runId), outcome: 'stale' };
+  const now = () => deps.clock.now();
+  if (run.waitingUntil && Date.parse(run.waitingUntil) > now().getTime()) {
+    // An attempt that started the wait died before handing it to the state machine: wait the rest.
+    return { runId, waitSeconds: Math.ceil((Date.parse(run.waitingUntil) - now().getTime()) / 1000), done: false, outcome: 'waiting' };
+  }
+  const program = compileWorkflow(run.actions);
+  const model = modelOf(run.trigger.recordType);
+  const actor = runActor(run);
+  const workflow = await findWorkflow(deps.table, run.workflowId);
+  const workflowAuthor = workflow?.createdBy ?? run.trigger.actor.id;
+
+  const advance = (from: WorkflowRun, step: RunStep | undefined, nextStep: number, extra: Partial<WorkflowRun> = {}) =>
+    updateRun(deps, from, (current) =>
+      current.status === 'running' && current.nextStep === from.nextStep ? { nextStep, ...(step ? { steps: [...current.steps, step] } : {}), waitingUntil: undefined, ...extra } : undefined,
+    );
+  const finish = (from: WorkflowRun, fields: Partial<WorkflowRun>) =>
+    updateRun(deps, from, (current) => (current.status === 'running' ? { ...fields, waitingUntil: undefined, finishedAt: now().toISOString() } : undefined));
+
+  while (run.nextStep < program.length) {
+    const position = run.nextStep;
+    const step = program[position]!;
+    if (step.kind === 'jump') {
+      run = await advance(run, undefined, step.to);
+      continue;
+    }
+    const at = now().toISOString();
+    const deleted = run.trigger.event.endsWith('.deleted');
+    const record: CrmRecord | undefined = deleted ? undefined : await findRecord(deps, model, run.trigger.recordId);
+    if (!deleted && !record) {
+      await finish(run, { status: 'stopped', stopReason: 'record-deleted', steps: [...run.steps, { path: step.path, type: step.kind === 'branch' ? 'branch' : step.action.type, status: 'skipped', at, detail: 'the record was deleted' }] });
+      return { ...ended(runId), outcome: 'stopped' };
+    }
+    if (step.kind === 'branch') {
+      const then = meetsConditions(step.conditions, { record: record!, changes: run.trigger.changes });
+      run = await advance(run, { path: step.path, type: 'branch', status: 'done', at, detail: then ? 'then' : 'else' }, then ? position + 1 : step.elseAt);
+      continue;
+    }
+    if (step.action.type === 'wait') {
+      const waitSeconds = waitSecondsOf(step.action, record ?? { id: run.trigger.recordId, createdAt: at, updatedAt: at, version: 0 }, now());
+      const until = new Date(now().getTime() + waitSeconds * 1000).toISOString();
+      run = await advance(run, { path: step.path, type: 'wait', status: 'done', at, detail: `until ${until}` }, position + 1, waitSeconds > 0 ? { waitingUntil: until } : {});
+      if (waitSeconds > 0) return { runId, waitSeconds, done: false, outcome: 'waiting' };
+      continue;
+    }
+    let outcome;
+    try {
+      outcome = await performAction(deps, step.action, {
+        runId,
+        workflowId: run.workflowId,
+        workflowAuthor,
+        step: position,
+        recordType: run.trigger.recordType,
+        record: record ?? { id: run.trigger.recordId, createdAt: at, updatedAt: at, version: 0 },
+        actor,
+        ticket: async (teamId) => {
+          const kept = run!.tickets?.[String(position)];
+          if (kept !== undefined) return kept;
+          const ticket = await takeTicket(deps, teamId);
+          run = await updateRun(deps, run!, (current) => (current.tickets?.[String(position)] === undefined ? { tickets: { ...current.tickets, [String(position)]: ticket } } : undefined));
+          return run.tickets![String(position)]!;
+        },
+      });
+    } catch (error) {
+      if (!isPermanent(error)) throw error;
+      const message = (error as Error).message.slice(0, 1_000);
+      await finish(run, { status: 'failed', error: message, steps: [...run.steps, { path: step.path, type: step.action.type, status: 'failed', at, error: message }] });
+      return { ...ended(runId), outcome: 'failed' };
+    }
+    run = await advance(run, { path: step.path, type: step.action.type, status: outcome.status, at, ...(outcome.detail ? { detail: outcome.detail } : {}) }, position + 1);
+  }
+  await finish(run, { status: 'completed' });
+  return { ...ended(runId), outcome: 'completed' };
+}
+
+/** The state machine gave up on a step after its retries: the run says so, with the error. */
+export async function recordWorkflowRunFailure(deps: { readonly table: CrmTablePort; readonly clock: CoreDependencies['clock'] }, runId: string, error: string): Promise<void> {
+  const run = await findRun(deps.table, runId);
+  if (!run) return;
+  await updateRun(deps, run, (current) => (current.status === 'running' ? { status: 'failed', error: error.slice(0, 1_000), waitingUntil: undefined, finishedAt: deps.clock.now().toISOString() } : undefined));
+}
+
+export async function listWorkflowRuns(deps: CoreDependencies, workflowId: string, page: PageRequest, actor: Actor): Promise<Page<WorkflowRun>> {
+  requireCapability(actor, 'readRecords', 'list workflow runs');
+  await workflowDocuments.require(deps, workflowId);
+  return listPage(deps.table, runsOfWorkflow.query({ workflowId }), page, itemToRun);
+}
+
+export async function getWorkflowRun(deps: CoreDependencies, workflowId: string, runId: string, actor: Actor): Promise<WorkflowRun> {
+  requireCapability(actor, 'readRecords', 'read workflow runs');
+  const run = await findRun(deps.table, runId);
+  if (!run || run.workflowId !== workflowId) throw new NotFoundError('workflow run', runId);
+  return run;
+}

@@ -1,0 +1,236 @@
+import { once } from '../shared/built-on-first-use';
+import { longText, recordId, serverFields, shortText, userId } from '../shared/common-fields';
+import * as z from '../shared/zod';
+import type { RecordType } from '../records/record-model';
+
+/**
+ * A workflow (`/v1/workflows`): when a record event matches its trigger, its actions run
+ * in order on that record, unattended, on one state machine that reads them from the run
+ * (domain/workflows/workflow-runs.ts). Managers write them; docs/automation.md explains them.
+ */
+
+/** The record events a workflow may start on (docs/events.md): changes of records, not of emails or enrollments. */
+export const workflowTriggerEvents = [
+  'contact.created',
+  'contact.updated',
+  'contact.deleted',
+  'company.created',
+  'company.updated',
+  'company.deleted',
+  'deal.created',
+  'deal.updated',
+  'deal.deleted',
+  'deal.stage_changed',
+  'deal.won',
+  'deal.lost',
+  'activity.created',
+  'activity.updated',
+  'activity.deleted',
+  'task.completed',
+] as const;
+export type WorkflowTriggerEvent = (typeof workflowTriggerEvents)[number];
+
+/** The type of the record an event is about (`task.completed` is about an activity). */
+export const recordTypeOfEvent = (event: WorkflowTriggerEvent): RecordType => {
+  const prefix = event.slice(0, event.indexOf('.'));
+  return (prefix === 'task' ? 'activity' : prefix) as RecordType;
+};
+
+/**
+ * How deep a chain of workflows may go: a change made by a run that a change of another run
+ * triggered, and so on. A run triggered by a change this deep is recorded, stopped with
+ * `depth-limit`, and runs no action, so workflows that trigger each other end.
+ */
+export const MAX_WORKFLOW_DEPTH = 5;
+/** Actions in a workflow, those inside branches included. */
+export const MAX_WORKFLOW_ACTIONS = 25;
+export const MAX_CONDITIONS = 20;
+/** A Standard Step Functions execution lives at most a year; waits must leave room for the rest. */
+export const MAX_WAIT_MINUTES = 360 * 24 * 60;
+
+export const conditionOperators = ['equals', 'notEquals', 'in', 'notIn', 'changed', 'changedTo', 'changedFrom', 'greaterThan', 'lessThan', 'contains', 'isEmpty', 'isNotEmpty'] as const;
+export type ConditionOperator = (typeof conditionOperators)[number];
+/** Operators that take no value. */
+const valueless: ReadonlySet<ConditionOperator> = new Set(['changed', 'isEmpty', 'isNotEmpty']);
+const listOperators: ReadonlySet<ConditionOperator> = new Set(['in', 'notIn']);
+
+const scalar = z.union([z.string().check(z.maxLength(1_000)), z.number(), z.boolean(), z.null()]);
+const fieldName = z.string().check(
+  z.regex(/^([a-zA-Z][a-zA-Z0-9]{0,63}|properties\.[a-z][a-z0-9_]{0,63})$/, 'a field of the record, or properties.<name> for a custom property'),
+  z.meta({ description: 'A field of the record (`stageId`), or a custom property (`properties.score`).' }),
+);
+
+export const conditionSchema = z
+  .strictObject({
+    field: fieldName,
+    operator: z.enum(conditionOperators).check(
+      z.meta({
+        description:
+          '`changed`, `changedTo` and `changedFrom` look at the change that triggered the run; the others at the record. Text compares without regard to case; ' +
+          '`greaterThan`/`lessThan` compare numbers, and dates as ISO text; `contains` is a substring of text or an element of a list.',
+      }),
+    ),
+    value: z.optional(z.union([scalar, z.array(scalar).check(z.maxLength(100))])),
+  })
+  .check(
+    z.superRefine((condition, context) => {
+      const needsList = listOperators.has(condition.operator);
+      if (valueless.has(condition.operator)) {
+        if (condition.value !== undefined) context.addIssue({ code: 'custom', input: condition, path: ['value'], message: `${condition.operator} takes no value` });
+      } else if (condition.value === undefined) {
+        context.addIssue({ code: 'custom', input: condition, path: ['value'], message: `${condition.operator} needs a value` });
+      } else if (needsList !== Array.isArray(condition.value)) {
+        context.addIssue({ code: 'custom', input: condition, path: ['value'], message: needsList ? `${condition.operator} needs a list of values` : `${condition.operator} needs a single value` });
+      }
+    }),
+    z.meta({ id: 'WorkflowCondition' }),
+  );
+export type WorkflowCondition = z.infer<typeof conditionSchema>;
+
+const conditionFields = {
+  match: z.optional(z.enum(['all', 'any']).check(z.meta({ description: 'all (the default): every condition holds; any: at least one does.' }))),
+  conditions: z.optional(z.array(conditionSchema).check(z.maxLength(MAX_CONDITIONS))),
+};
+export interface ConditionGroup {
+  readonly match?: 'all' | 'any' | undefined;
+  readonly conditions?: readonly WorkflowCondition[] | undefined;
+}
+
+const triggerSchema = z
+  .strictObject({ event: z.enum(workflowTriggerEvents).check(z.meta({ description: 'The record event that starts a run (docs/events.md).' })), ...conditionFields })
+  .check(z.meta({ id: 'WorkflowTrigger' }));
+export type WorkflowTrigger = z.infer<typeof triggerSchema>;
+
+const oneLine = shortText(200).check(z.regex(/^[^\r\n]*$/, 'one line'));
+const tagList = z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))).check(z.minLength(1), z.maxLength(50));
+
+const assignTo = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('owner') }),
+    z.strictObject({ kind: z.literal('user'), userId }),
+    z.strictObject({ kind: z.literal('roundRobin'), teamId: recordId }),
+  ])
+  .check(
+    z.meta({
+      id: 'WorkflowAssignee',
+      description: "owner: the record's owner (the workflow's author when it has none); user: that user; roundRobin: the team's members in turn, across all workflows.",
+    }),
+  );
+
+/** The actions a workflow runs, as written; a branch holds actions of the other kinds. */
+const plainActions = () =>
+  [
+    z.strictObject({
+      type: z.literal('createTask'),
+      subject: oneLine,
+      text: z.optional(longText),
+      dueInMinutes: z.optional(z.int().check(z.gte(0), z.lte(MAX_WAIT_MINUTES))),
+      assignTo,
+    }),
+    z.strictObject({
+      type: z.literal('updateFields'),
+      fields: z.record(z.string(), z.unknown()).check(
+        z.refine((fields) => Object.keys(fields).length > 0, 'at least one field'),
+        z.meta({ description: "Fields to set, as the record's PATCH takes them (custom properties under `properties`)." }),
+      ),
+    }),
+    z.strictObject({ type: z.literal('addTags'), tags: tagList }),
+    z.strictObject({ type: z.literal('removeTags'), tags: tagList }),
+    z.strictObject({
+      type: z.literal('sendEmail'),
+      templateId: recordId.check(z.meta({ description: "A saved email template; its words are copied in when the workflow is saved. Sent to the record's contacts." })),
+    }),
+    z.strictObject({ type: z.literal('enrollInSequence'), sequenceId: recordId.check(z.meta({ description: "The record's contacts are enrolled." })) }),
+    z.strictObject({ type: z.literal('removeFromSequence'), sequenceId: recordId }),
+    z
+      .strictObject({
+        type: z.literal('wait'),
+        minutes: z.optional(z.int().check(z.gte(1), z.lte(MAX_WAIT_MINUTES))),
+        until: z.optional(
+          z.strictObject({
+            field: fieldName.check(z.meta({ description: 'A date or time field of the record (`expectedCloseDate`, `dueAt`, a date property).' })),
+            offsetMinutes: z.optional(z.int().check(z.gte(-MAX_WAIT_MINUTES), z.lte(MAX_WAIT_MINUTES), z.meta({ description: 'Negative: before the date.' }))),
+          }),
+        ),
+      })
+      .check(z.refine((wait) => (wait.minutes === undefined) !== (wait.until === undefined), 'a wait has minutes or until, one of them')),
+  ] as const;
+
+export const workflowActionInputSchema = once(() => {
+  const plain = z.discriminatedUnion('type', [...plainActions()]);
+  const branch = z.strictObject({
+    type: z.literal('branch'),
+    ...conditionFields,
+    then: z.array(plain).check(z.maxLength(MAX_WORKFLOW_ACTIONS)),
+    else: z.optional(z.array(plain).check(z.maxLength(MAX_WORKFLOW_ACTIONS))),
+  });
+  return z.discriminatedUnion('type', [...plainActions(), branch]).check(z.meta({ id: 'WorkflowAction' }));
+});
+export type WorkflowActionInput = z.infer<ReturnType<typeof workflowActionInputSchema>>;
+export type PlainActionInput = Exclude<WorkflowActionInput, { type: 'branch' }>;
+
+/** A sendEmail action as stored: the template's words, copied in when the workflow was saved. */
+export type StoredSendEmail = Extract<PlainActionInput, { type: 'sendEmail' }> & { readonly subject: string; readonly text: string; readonly html?: string };
+export type WorkflowAction = Exclude<PlainActionInput, { type: 'sendEmail' }> | StoredSendEmail;
+export interface WorkflowBranch extends ConditionGroup {
+  readonly type: 'branch';
+  readonly then: readonly WorkflowAction[];
+  readonly else?: readonly WorkflowAction[];
+}
+export type StoredWorkflowAction = WorkflowAction | WorkflowBranch;
+
+export interface Workflow {
+  readonly id: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly enabled: boolean;
+  /** When it was last enabled: events from before it start nothing (an archive replay, a late delivery). */
+  readonly enabledAt?: string;
+  readonly trigger: WorkflowTrigger;
+  readonly actions: readonly StoredWorkflowAction[];
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+export const workflowSchemas = once(() => {
+  const actions = z.array(workflowActionInputSchema()).check(
+    z.minLength(1),
+    z.refine(
+      (list) => list.reduce((count, action) => count + (action.type === 'branch' ? 1 + action.then.length + (action.else?.length ?? 0) : 1), 0) <= MAX_WORKFLOW_ACTIONS,
+      `at most ${MAX_WORKFLOW_ACTIONS} actions, those in branches included`,
+    ),
+  );
+  const fields = {
+    name: shortText(200),
+    description: z.optional(shortText(2_000)),
+    enabled: z.optional(z.boolean().check(z.meta({ description: 'Only enabled workflows start runs; true unless sent.' }))),
+    trigger: triggerSchema,
+    actions,
+  };
+  return {
+    create: z.strictObject(fields).check(z.meta({ id: 'WorkflowCreate' })),
+    update: z
+      .partial(z.strictObject(fields))
+      .check(
+        z.refine((patch) => Object.keys(patch).length > 0, 'send at least one field'),
+        z.meta({ id: 'WorkflowUpdate', description: 'Runs in flight finish on the version they started with.' }),
+      ),
+    workflow: z
+      .object({
+        ...serverFields,
+        name: z.string(),
+        description: z.optional(z.string()),
+        enabled: z.boolean(),
+        enabledAt: z.optional(z.string()),
+        trigger: triggerSchema,
+        actions: z.array(z.unknown()).check(z.meta({ description: 'As written; a sendEmail action also carries the words copied from its template.' })),
+        createdBy: z.string(),
+      })
+      .check(z.meta({ id: 'Workflow' })),
+  };
+});
+type Schemas = ReturnType<typeof workflowSchemas>;
+export type WorkflowCreate = z.infer<Schemas['create']>;
+export type WorkflowUpdate = z.infer<Schemas['update']>;

@@ -1,0 +1,192 @@
+import { requireCapability } from '../access/permissions';
+import { auditedDocuments } from '../audit/audited-documents';
+import { emailContentOf } from '../email/email-templates';
+import type { RecordDependencies } from '../records/record-dependencies';
+import type { RecordModel } from '../records/record-model';
+import { modelOf } from '../records/record-models';
+import { findSequence } from '../sequences/sequence-items';
+import type { Actor } from '../shared/actor';
+import { ValidationError, type FieldIssue } from '../shared/errors';
+import { recordKeys, recordsByType, workflowsByTrigger } from '../shared/keys';
+import type { IfMatch } from '../shared/optimistic-retry';
+import type { Page, PageRequest } from '../shared/page';
+import type { CrmTablePort, Item } from '../shared/table-port';
+import { zodIssues } from '../shared/zod-issues';
+import { findTeam } from '../teams/teams';
+import {
+  recordTypeOfEvent,
+  type ConditionGroup,
+  type PlainActionInput,
+  type StoredWorkflowAction,
+  type Workflow,
+  type WorkflowAction,
+  type WorkflowActionInput,
+  type WorkflowCreate,
+  type WorkflowTrigger,
+  type WorkflowUpdate,
+} from './workflow';
+
+export const workflowToItem = (workflow: Workflow): Item => ({
+  ...recordKeys.record('workflow', workflow.id),
+  entity: 'workflow',
+  ...workflow,
+  ...recordsByType.attributes({ type: 'workflow' }, { at: workflow.createdAt, id: workflow.id }),
+  // Only enabled workflows are found by the events that trigger them.
+  ...(workflow.enabled ? workflowsByTrigger.attributes({ eventType: workflow.trigger.event }, { id: workflow.id }) : {}),
+});
+
+export function itemToWorkflow(item: Item): Workflow {
+  const { id, name, description, enabled, enabledAt, trigger, actions, createdBy, createdAt, updatedAt, version } = item as unknown as Workflow;
+  return { id, name, ...(description ? { description } : {}), enabled, ...(enabledAt ? { enabledAt } : {}), trigger, actions, createdBy, createdAt, updatedAt, version };
+}
+
+export const workflowDocuments = auditedDocuments<Workflow>({
+  resource: 'workflow',
+  auditedAs: 'workflow',
+  key: (id) => recordKeys.record('workflow', id),
+  list: () => recordsByType.query({ type: 'workflow' }),
+  toItem: workflowToItem,
+  fromItem: itemToWorkflow,
+  audited: ['name', 'description', 'enabled', 'trigger', 'actions'],
+});
+
+export const findWorkflow = (table: CrmTablePort, id: string) => workflowDocuments.find(table, id);
+
+/** A workflow acts on customers unattended, as its author's team would: managers decide what it does. */
+const MANAGE = 'changeAnyRecord' as const;
+
+/** The fields a condition, wait or update may name on a record of the trigger's type. */
+async function knownFields(deps: RecordDependencies, model: RecordModel): Promise<Set<string>> {
+  const shape = (model.recordSchema as unknown as { _zod: { def: { shape: Record<string, unknown> } } })._zod.def.shape;
+  const properties = (await deps.propertyDefinitions(model.type)).map((definition) => `properties.${definition.name}`);
+  return new Set([...Object.keys(shape).filter((field) => field !== 'properties'), ...properties]);
+}
+
+/**
+ * Checks everything a workflow names against what exists now (fields of the trigger's
+ * record type, templates, sequences, teams), all at once so one 400 lists every problem,
+ * and answers the actions as stored: each template's words copied in.
+ */
+async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigger, actions: readonly WorkflowActionInput[]): Promise<StoredWorkflowAction[]> {
+  const model = modelOf(recordTypeOfEvent(trigger.event));
+  const fields = await knownFields(deps, model);
+  const issues: FieldIssue[] = [];
+  const deleted = trigger.event.endsWith('.deleted');
+  const checkConditions = (group: ConditionGroup, at: string) =>
+    group.conditions?.forEach((condition, index) => {
+      if (!fields.has(condition.field)) issues.push({ field: `${at}.conditions.${index}.field`, message: `${model.collection} have no field ${condition.field}` });
+    });
+  checkConditions(trigger, 'body.trigger');
+
+  const checkAction = async (action: PlainActionInput, at: string): Promise<WorkflowAction> => {
+    const needsRecord = action.type !== 'createTask' && action.type !== 'wait' ? true : action.type === 'createTask' ? action.assignTo.kind === 'owner' : action.until !== undefined;
+    if (deleted && needsRecord) issues.push({ field: `${at}.type`, message: `the record of a ${trigger.event} event is gone: only tasks for a user or team, and waits of minutes, can follow it` });
+    switch (action.type) {
+      case 'createTask':
+        if (action.assignTo.kind === 'roundRobin' && !(await findTeam(deps.table, action.assignTo.teamId))) {
+          issues.push({ field: `${at}.assignTo.teamId`, message: `team ${action.assignTo.teamId} does not exist` });
+        }
+        return action;
+      case 'updateFields': {
+        const parsed = model.updateSchema.safeParse(action.fields);
+        if (!parsed.success) issues.push(...zodIssues(parsed.error, `${at}.fields`).issues);
+        for (const name of Object.keys((action.fields.properties as Record<string, unknown> | undefined) ?? {})) {
+          if (!fields.has(`properties.${name}`)) issues.push({ field: `${at}.fields.properties.${name}`, message: `${model.collection} have no custom property ${name}` });
+        }
+        return action;
+      }
+      case 'addTags':
+      case 'removeTags':
+        if (!fields.has('tags')) issues.push({ field: `${at}.type`, message: `${model.collection} have no tags` });
+        return action;
+      case 'sendEmail':
+        try {
+          const words = await emailContentOf(deps, { templateId: action.templateId }, `${at}.templateId`);
+          return { type: 'sendEmail', templateId: action.templateId, subject: words.subject, text: words.text, ...(words.html !== undefined ? { html: words.html } : {}) };
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          issues.push(...error.issues);
+          return action as WorkflowAction;
+        }
+      case 'enrollInSequence':
+      case 'removeFromSequence': {
+        const sequence = await findSequence(deps.table, action.sequenceId);
+        if (!sequence) issues.push({ field: `${at}.sequenceId`, message: `sequence ${action.sequenceId} does not exist` });
+        else if (action.type === 'enrollInSequence' && sequence.status !== 'active') issues.push({ field: `${at}.sequenceId`, message: `sequence ${action.sequenceId} is archived` });
+        return action;
+      }
+      case 'wait':
+        if (action.until && !fields.has(action.until.field)) issues.push({ field: `${at}.until.field`, message: `${model.collection} have no field ${action.until.field}` });
+        return action;
+    }
+  };
+
+  const stored: StoredWorkflowAction[] = [];
+  for (const [index, action] of actions.entries()) {
+    const at = `body.actions.${index}`;
+    if (action.type !== 'branch') {
+      stored.push(await checkAction(action, at));
+      continue;
+    }
+    if (deleted) issues.push({ field: `${at}.type`, message: `the record of a ${trigger.event} event is gone: there is nothing to branch on` });
+    checkConditions(action, at);
+    const then: WorkflowAction[] = [];
+    for (const [position, inner] of action.then.entries()) then.push(await checkAction(inner, `${at}.then.${position}`));
+    const otherwise: WorkflowAction[] = [];
+    for (const [position, inner] of (action.else ?? []).entries()) otherwise.push(await checkAction(inner, `${at}.else.${position}`));
+    stored.push({ type: 'branch', ...(action.match ? { match: action.match } : {}), ...(action.conditions ? { conditions: action.conditions } : {}), then, ...(otherwise.length ? { else: otherwise } : {}) });
+  }
+  if (issues.length > 0) throw new ValidationError('The workflow names fields, templates, sequences or teams that do not exist, or actions its trigger cannot run.', issues);
+  return stored;
+}
+
+export async function createWorkflow(deps: RecordDependencies, input: WorkflowCreate, actor: Actor): Promise<Workflow> {
+  requireCapability(actor, MANAGE, 'create workflows');
+  const actions = await checkedWorkflow(deps, input.trigger, input.actions);
+  const now = deps.clock.now().toISOString();
+  const enabled = input.enabled ?? true;
+  const workflow: Workflow = {
+    id: deps.ids.next(),
+    name: input.name,
+    ...(input.description ? { description: input.description } : {}),
+    enabled,
+    ...(enabled ? { enabledAt: now } : {}),
+    trigger: input.trigger,
+    actions,
+    createdBy: actor.id,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  return workflowDocuments.create(deps, workflow, actor);
+}
+
+export async function getWorkflow(deps: RecordDependencies, id: string, actor: Actor): Promise<Workflow> {
+  requireCapability(actor, 'readRecords', 'read workflows');
+  return workflowDocuments.require(deps, id);
+}
+
+export async function listWorkflows(deps: RecordDependencies, page: PageRequest, actor: Actor): Promise<Page<Workflow>> {
+  requireCapability(actor, 'readRecords', 'list workflows');
+  return workflowDocuments.list(deps, page);
+}
+
+/** Runs in flight keep the version they started with; the next event starts runs of this one. */
+export async function updateWorkflow(deps: RecordDependencies, id: string, patch: WorkflowUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Workflow> {
+  requireCapability(actor, MANAGE, 'change workflows');
+  return workflowDocuments.update(deps, id, actor, ifMatch, async (current) => {
+    const trigger = patch.trigger ?? current.trigger;
+    // Stored actions are checked again too when the trigger changes: they must fit its record type.
+    const actions = patch.actions || patch.trigger ? await checkedWorkflow(deps, trigger, (patch.actions ?? current.actions) as WorkflowActionInput[]) : current.actions;
+    const enabled = patch.enabled ?? current.enabled;
+    const { description: _description, enabledAt: _enabledAt, ...kept } = current;
+    const description = patch.description ?? current.description;
+    const enabledAt = enabled ? (current.enabled ? current.enabledAt : deps.clock.now().toISOString()) : undefined;
+    return { ...kept, name: patch.name ?? current.name, ...(description ? { description } : {}), enabled, ...(enabledAt ? { enabledAt } : {}), trigger, actions };
+  });
+}
+
+export async function deleteWorkflow(deps: RecordDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
+  requireCapability(actor, MANAGE, 'delete workflows');
+  await workflowDocuments.remove(deps, id, actor, ifMatch);
+}

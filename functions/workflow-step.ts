@@ -1,0 +1,33 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as z from '../domain/shared/zod';
+import { createEmailRuntime } from '../adapters/email-runtime';
+import { logger } from '../adapters/logger';
+import { metrics } from '../adapters/metrics';
+import { recordWorkflowRunFailure, runWorkflowSteps } from '../domain/workflows/workflow-runs';
+import { lambdaHandler } from './lambda-handler';
+
+const runtime = createEmailRuntime();
+
+const runId = z.string().check(z.minLength(1));
+/** What the workflow-run state machine passes (infra/state-machines/runs.ts). */
+const stepEvent = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('send'), runId }),
+  z.object({ action: z.literal('fail'), runId, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
+]);
+
+/** The Task behind the workflow-run state machine: run the run's next steps, or record that it gave up. */
+export const handler = lambdaHandler(async (event: unknown) => {
+  const input = stepEvent.parse(event);
+  logger.appendKeys({ runId: input.runId });
+  if (input.action === 'fail') {
+    // The cause is left out: it can quote a recipient's address (the execution history keeps it).
+    logger.error('workflow run gave up', { error: input.error });
+    await recordWorkflowRunFailure(runtime, input.runId, input.error ?? 'unknown error');
+    metrics.addMetric('WorkflowRunsFailed', MetricUnit.Count, 1);
+    return { runId: input.runId, waitSeconds: 0, done: true, outcome: 'failed' };
+  }
+  const result = await runWorkflowSteps(runtime, input.runId);
+  logger.info('workflow steps', { outcome: result.outcome, waitSeconds: result.waitSeconds, done: result.done });
+  if (result.outcome === 'failed') metrics.addMetric('WorkflowRunsFailed', MetricUnit.Count, 1);
+  return result;
+});

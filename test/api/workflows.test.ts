@@ -1,0 +1,245 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusEvent } from '../../local/event-bus';
+import type { TokenSubject } from '../../local/local-jwt';
+import { MAX_WORKFLOW_DEPTH } from '../../domain/workflows/workflow';
+import { startTestApi, testAdmin, type TestApi } from '../support/api-server';
+import { eventViolations } from '../support/event-schemas';
+import { eventually } from '../support/eventually';
+
+/**
+ * Workflows end to end on the local runtime: API writes → the stream → record events on
+ * the local bus → the workflow trigger (the stack's rule pattern) → the workflow-run state
+ * machine's synthesized ASL on the local Step Functions emulator → actions through the
+ * domain, whose own changes raise events again.
+ */
+
+type Run = { runId: string; status: string; stopReason?: string; error?: string; depth: number; steps: { path: string; type: string; status: string; detail?: string; error?: string }[] };
+type Task = { id: string; assigneeId: string; subject: string; dealIds?: string[]; contactIds?: string[] };
+
+const manager: TokenSubject = { kind: 'user', id: 'manager-7', role: 'manager' };
+const member: TokenSubject = { kind: 'user', id: 'member-3', role: 'member' };
+let api: TestApi;
+beforeAll(async () => {
+  // Waits of up to a minute: a sequence's second step is still ahead when its deal is won.
+  api = await startTestApi({ automations: true, maxWaitSeconds: 60 });
+});
+afterAll(() => api.close());
+
+const settled = async () => {
+  for (let round = 0; round < 3; round++) {
+    await api.automations!.streams.drain();
+    await api.automations!.eventBridge.drain();
+  }
+};
+const create = async <T = { id: string }>(path: string, body: unknown, as: TokenSubject = testAdmin) => {
+  const response = await api.request<T>('POST', path, { body, as });
+  expect(response.status, response.text).toBe(201);
+  return response.json!;
+};
+const runsOf = async (workflowId: string) => (await api.request<{ items: Run[] }>('GET', `/v1/workflows/${workflowId}/runs?limit=100`)).json!.items;
+/** Every run of the workflow once none is running any more. */
+const finishedRuns = (workflowId: string, count: number) =>
+  eventually(
+    async () => {
+      await settled();
+      return runsOf(workflowId);
+    },
+    (runs) => runs.length >= count && runs.every((run) => run.status !== 'running'),
+    `${count} finished runs of workflow ${workflowId}`,
+    30_000,
+  );
+const tasksOf = async (assigneeId: string) => (await api.request<{ items: Task[] }>('GET', `/v1/activities?assigneeId=${assigneeId}&limit=100`)).json!.items;
+const disable = (workflowId: string) => api.request('PATCH', `/v1/workflows/${workflowId}`, { body: { enabled: false }, as: manager });
+
+describe('saving a workflow', () => {
+  it('is for managers, and refuses every field, template, sequence and team it names that does not exist, naming each', async () => {
+    const body = {
+      name: 'Broken',
+      trigger: { event: 'deal.stage_changed', conditions: [{ field: 'stageName', operator: 'equals', value: 'x' }] },
+      actions: [
+        { type: 'sendEmail', templateId: 'no-such-template' },
+        { type: 'enrollInSequence', sequenceId: 'no-such-sequence' },
+        { type: 'createTask', subject: 'Call', assignTo: { kind: 'roundRobin', teamId: 'no-such-team' } },
+        { type: 'branch', conditions: [{ field: 'properties.nope', operator: 'isEmpty' }], then: [{ type: 'updateFields', fields: { amount: -5 } }] },
+      ],
+    };
+    expect((await api.request('POST', '/v1/workflows', { body, as: member })).status).toBe(403);
+    const refused = await api.request<{ errors: { field: string }[] }>('POST', '/v1/workflows', { body, as: manager });
+    expect(refused.status).toBe(400);
+    expect(refused.json!.errors.map((error) => error.field).sort()).toEqual([
+      'body.actions.0.templateId',
+      'body.actions.1.sequenceId',
+      'body.actions.2.assignTo.teamId',
+      'body.actions.3.conditions.0.field',
+      'body.actions.3.then.0.fields.amount',
+      'body.trigger.conditions.0.field',
+    ]);
+    const malformed = await api.request<{ errors: { field: string }[] }>('POST', '/v1/workflows', {
+      body: { name: 'x', trigger: { event: 'deal.teleported' }, actions: [{ type: 'wait' }, { type: 'createTask', subject: 'x', assignTo: { kind: 'owner' }, extra: 1 }] },
+      as: manager,
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.json!.errors.map((error) => error.field)).toEqual(expect.arrayContaining(['body.trigger.event', 'body.actions.0', 'body.actions.1.extra']));
+  });
+});
+
+describe('a workflow on deal.stage_changed', () => {
+  it('creates a task for the deal owner and enrolls its contacts; winning the deal stops them; a redelivered event runs nothing twice', async () => {
+    const sequence = await create('/v1/sequences', {
+      name: 'Contract follow-up',
+      steps: [
+        { delayMinutes: 0, subject: 'Your contract, {{firstName}}', text: 'Here it is.' },
+        { delayMinutes: 2 * 24 * 60, subject: 'Any questions?', text: 'Still there?' },
+      ],
+    }, manager);
+    const workflow = await create(
+      '/v1/workflows',
+      {
+        name: 'Contract sent',
+        trigger: { event: 'deal.stage_changed', conditions: [{ field: 'stageId', operator: 'changedTo', value: 'contract_sent' }] },
+        actions: [
+          { type: 'createTask', subject: 'Call about the contract', dueInMinutes: 60, assignTo: { kind: 'owner' } },
+          { type: 'enrollInSequence', sequenceId: sequence.id },
+        ],
+      },
+      manager,
+    );
+    const owner: TokenSubject = { kind: 'user', id: `owner-${Date.now()}`, role: 'member' };
+    const contacts = await Promise.all(['Ann', 'Bob'].map((name) => create('/v1/contacts', { firstName: name, email: `${name.toLowerCase()}-${Date.now()}@example.com` }, owner)));
+    const deal = await create('/v1/deals', { name: 'Big one', contactIds: contacts.map((contact) => contact.id) }, owner);
+    // Another stage does not meet the condition.
+    expect((await api.request('PATCH', `/v1/deals/${deal.id}`, { body: { stageId: 'qualified_to_buy' }, as: owner })).status).toBe(200);
+    expect((await api.request('PATCH', `/v1/deals/${deal.id}`, { body: { stageId: 'contract_sent' }, as: owner })).status).toBe(200);
+
+    const [run] = await finishedRuns(workflow.id, 1);
+    expect(run).toMatchObject({ status: 'completed', depth: 1 });
+    expect(run!.steps.map((step) => [step.path, step.type, step.status])).toEqual([
+      ['0', 'createTask', 'done'],
+      ['1', 'enrollInSequence', 'done'],
+    ]);
+    const tasks = await tasksOf(owner.id);
+    expect(tasks).toEqual([expect.objectContaining({ subject: 'Call about the contract', dealIds: [deal.id] })]);
+    const enrollmentOf = async (contactId: string) => (await api.request<{ status: string; stopReason?: string; nextStep: number }>('GET', `/v1/sequences/${sequence.id}/enrollments/${contactId}`)).json!;
+    for (const contact of contacts) await eventually(() => enrollmentOf(contact.id), (enrollment) => enrollment.nextStep === 1, 'the first email');
+
+    // The workflow's own changes are audited with it as the actor, on behalf of who moved the deal.
+    const audit = await api.request<{ items: { actor: { type: string; id: string; onBehalfOf?: string; depth?: number } }[] }>('GET', `/v1/audit?recordType=enrollment&recordId=${sequence.id}/${contacts[0]!.id}`);
+    expect(audit.json!.items.at(-1)!.actor).toMatchObject({ type: 'workflow', id: workflow.id, onBehalfOf: owner.id, depth: 1 });
+
+    // The same event delivered again (a retry, an archive replay): same run, nothing new.
+    const events = (await (await fetch(`${api.automations!.eventBridge.endpoint}/events`)).json()) as { events: BusEvent[] };
+    const trigger = events.events.find((event) => event['detail-type'] === 'deal.stage_changed' && (event.detail as { recordId: string; changes: { to: unknown }[] }).recordId === deal.id && JSON.stringify(event.detail).includes('contract_sent'))!;
+    const client = new EventBridgeClient({ endpoint: api.automations!.eventBridge.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await client.send(new PutEventsCommand({ Entries: [{ EventBusName: 'crm-local', Source: 'crm', DetailType: trigger['detail-type'], Detail: JSON.stringify(trigger.detail) }] }));
+    await settled();
+    expect(await runsOf(workflow.id)).toHaveLength(1);
+    expect(await tasksOf(owner.id)).toHaveLength(1);
+
+    expect((await api.request('PATCH', `/v1/deals/${deal.id}`, { body: { stageId: 'closed_won' }, as: owner })).status).toBe(200);
+    await settled();
+    for (const contact of contacts) expect(await enrollmentOf(contact.id)).toMatchObject({ status: 'stopped', stopReason: 'deal-won' });
+    await disable(workflow.id);
+  });
+});
+
+describe('round-robin assignment', () => {
+  it('spreads 30 contacts created at once evenly over a 3-person team', async () => {
+    const stamp = Date.now();
+    const members = ['a', 'b', 'c'].map((letter) => `rr-${stamp}-${letter}`);
+    const team = await create('/v1/teams', { name: 'Inbound', memberIds: members }, manager);
+    const workflow = await create(
+      '/v1/workflows',
+      {
+        name: 'New inbound lead',
+        trigger: { event: 'contact.created', conditions: [{ field: 'tags', operator: 'contains', value: `inbound-${stamp}` }] },
+        actions: [{ type: 'createTask', subject: 'Qualify the new lead', assignTo: { kind: 'roundRobin', teamId: team.id } }],
+      },
+      manager,
+    );
+    await Promise.all(Array.from({ length: 30 }, (_, n) => create('/v1/contacts', { firstName: `Lead${n}`, email: `lead-${stamp}-${n}@example.com`, tags: [`inbound-${stamp}`] })));
+
+    const runs = await finishedRuns(workflow.id, 30);
+    expect(runs.filter((run) => run.status === 'completed')).toHaveLength(30);
+    const counts = await Promise.all(members.map(async (memberId) => (await tasksOf(memberId)).length));
+    expect(counts).toEqual([10, 10, 10]);
+    await disable(workflow.id);
+  });
+});
+
+describe('workflows that trigger themselves', () => {
+  it(`stop at depth ${MAX_WORKFLOW_DEPTH}: the run that would go deeper is recorded, stopped with depth-limit, and runs nothing`, async () => {
+    const name = `Loop${Date.now()}`;
+    const workflow = await create(
+      '/v1/workflows',
+      {
+        name: 'Ping-pong',
+        trigger: { event: 'contact.updated', conditions: [{ field: 'firstName', operator: 'equals', value: name }, { field: 'tags', operator: 'changed' }] },
+        actions: [{ type: 'branch', conditions: [{ field: 'tags', operator: 'contains', value: 'ping' }], then: [{ type: 'removeTags', tags: ['ping'] }], else: [{ type: 'addTags', tags: ['ping'] }] }],
+      },
+      manager,
+    );
+    const contact = await create('/v1/contacts', { firstName: name });
+    expect((await api.request('PATCH', `/v1/contacts/${contact.id}`, { body: { tags: ['ping'] } })).status).toBe(200);
+
+    const runs = await finishedRuns(workflow.id, MAX_WORKFLOW_DEPTH + 1);
+    await settled();
+    const all = await runsOf(workflow.id);
+    expect(all).toHaveLength(MAX_WORKFLOW_DEPTH + 1);
+    const byDepth = [...runs].sort((a, b) => a.depth - b.depth);
+    expect(byDepth.map((run) => run.depth)).toEqual(Array.from({ length: MAX_WORKFLOW_DEPTH + 1 }, (_, n) => n + 1));
+    expect(byDepth.slice(0, -1).every((run) => run.status === 'completed')).toBe(true);
+    expect(byDepth.at(-1)).toMatchObject({ status: 'stopped', stopReason: 'depth-limit', steps: [] });
+    // Each run's branch took the other way from the one before.
+    expect(byDepth.slice(0, -1).map((run) => run.steps[0]!.detail)).toEqual(['then', 'else', 'then', 'else', 'then']);
+  });
+});
+
+describe('a run that fails', () => {
+  it('says which step failed and why, and raises workflow.run_failed, valid against its schema', async () => {
+    const team = await create('/v1/teams', { name: 'Gone soon', memberIds: ['someone'] }, manager);
+    const workflow = await create(
+      '/v1/workflows',
+      {
+        name: 'New company',
+        trigger: { event: 'company.created', conditions: [{ field: 'name', operator: 'equals', value: 'Doomed Ltd' }] },
+        actions: [{ type: 'addTags', tags: ['new'] }, { type: 'createTask', subject: 'Research them', assignTo: { kind: 'roundRobin', teamId: team.id } }],
+      },
+      manager,
+    );
+    expect((await api.request('DELETE', `/v1/teams/${team.id}`, { as: manager })).status).toBe(204);
+    await create('/v1/companies', { name: 'Doomed Ltd' });
+
+    const [run] = await finishedRuns(workflow.id, 1);
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining(team.id) });
+    expect(run!.steps.map((step) => [step.path, step.status])).toEqual([
+      ['0', 'done'],
+      ['1', 'failed'],
+    ]);
+    const single = await api.request<Run>('GET', `/v1/workflows/${workflow.id}/runs/${run!.runId}`);
+    expect(single.json).toEqual(run);
+    expect((await api.request('GET', `/v1/workflows/someone-else/runs/${run!.runId}`)).status).toBe(404);
+
+    await settled();
+    const events = (await (await fetch(`${api.automations!.eventBridge.endpoint}/events`)).json()) as { events: BusEvent[] };
+    const failed = events.events.filter((event) => event['detail-type'] === 'workflow.run_failed' && (event.detail as { recordId: string }).recordId === run!.runId);
+    expect(failed).toHaveLength(1);
+    expect(eventViolations(failed[0]!)).toEqual([]);
+    expect(failed[0]!.detail).toMatchObject({ actor: { type: 'workflow', id: workflow.id }, path: `/v1/workflows/${workflow.id}/runs/${run!.runId}` });
+  });
+
+  it('starts nothing while disabled, nor for events from before it was enabled', async () => {
+    const workflow = await create(
+      '/v1/workflows',
+      { name: 'Off', enabled: false, trigger: { event: 'company.created', conditions: [{ field: 'name', operator: 'equals', value: 'Quiet Ltd' }] }, actions: [{ type: 'addTags', tags: ['x'] }] },
+      manager,
+    );
+    await create('/v1/companies', { name: 'Quiet Ltd' });
+    await settled();
+    expect(await runsOf(workflow.id)).toEqual([]);
+    const enabled = await api.request<{ enabled: boolean; enabledAt: string }>('PATCH', `/v1/workflows/${workflow.id}`, { body: { enabled: true }, as: manager });
+    expect(enabled.json).toMatchObject({ enabled: true, enabledAt: expect.any(String) });
+    await create('/v1/companies', { name: 'Quiet Ltd', domain: `quiet-${Date.now()}.example` });
+    expect(await finishedRuns(workflow.id, 1)).toHaveLength(1);
+  });
+});

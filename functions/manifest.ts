@@ -43,7 +43,16 @@ export type Trigger =
       readonly maxRetries: number;
     }
   /** A Task state of a state machine, which the stack builds around it. */
-  | { readonly kind: 'stateMachineTask'; readonly stateMachine: StateMachineName };
+  | { readonly kind: 'stateMachineTask'; readonly stateMachine: StateMachineName }
+  /**
+   * An EventBridge Scheduler schedule: invokes the function at this rate with
+   * `{ "scheduledTime": "<the time the invocation is for>" }` (a retry carries the same
+   * time). The local scheduler fires it at the same rate (or every CRM_LOCAL_MAX_WAIT_SECONDS).
+   */
+  | { readonly kind: 'schedule'; readonly expression: ScheduleRate; readonly maxRetries: number };
+
+/** The schedule expressions the stack and the local scheduler both understand. */
+export type ScheduleRate = `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours'})`;
 
 export interface FunctionDeclaration {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -219,6 +228,21 @@ export const functionManifest = {
     tableAccess: 'readWrite',
     startsExecutionsOf: 'workflowRun',
     trigger: { kind: 'eventRule', bus: 'crm', eventPattern: { source: ['crm'], 'detail-type': [...workflowTriggerEvents] }, maxRetries: 8 },
+  },
+
+  /**
+   * Scheduled workflows: every few minutes, each enabled workflow with a schedule whose
+   * slot has come fires once for its period (the local date), one run per stale deal or one
+   * run; runs are named after workflow, period and record, so a tick retried or fired twice
+   * starts nothing twice.
+   */
+  workflowScheduler: {
+    entry: 'functions/workflow-scheduler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    tableAccess: 'readWrite',
+    startsExecutionsOf: 'workflowRun',
+    trigger: { kind: 'schedule', expression: 'rate(5 minutes)', maxRetries: 4 },
   },
 
   /** The steps of a workflow run, up to its next wait: each action idempotent per run and step. */

@@ -13,6 +13,7 @@ import { CrmObservability } from './constructs/crm-observability';
 import { CrmTable } from './constructs/crm-table';
 import { EventRuleFunction } from './constructs/event-rule-function';
 import { RunStateMachine } from './constructs/run-state-machine';
+import { ScheduledFunction } from './constructs/scheduled-function';
 import { runStateMachines } from './state-machines/runs';
 import { TableStreamConsumer } from './constructs/table-stream-consumer';
 import type { StackConfig } from './stack-config';
@@ -66,6 +67,7 @@ export class CrmStack extends Stack {
     const functions: Partial<Record<FunctionName, IFunction>> = {};
     const consumers: [FunctionName, TableStreamConsumer][] = [];
     const rules: [FunctionName, EventRuleFunction][] = [];
+    const schedules: [FunctionName, ScheduledFunction][] = [];
 
     // State machine tasks first: the state machines are built around them, and other functions start those.
     const declared = (Object.entries(functionManifest) as [FunctionName, FunctionDeclaration][]).sort(
@@ -110,6 +112,12 @@ export class CrmStack extends Stack {
           rules.push([name, rule]);
           break;
         }
+        case 'schedule': {
+          const scheduled = new ScheduledFunction(this, `${name}Schedule`, { ...common, trigger });
+          handler = scheduled.handler;
+          schedules.push([name, scheduled]);
+          break;
+        }
         case 'stateMachineTask': {
           const task = new CrmFunction(this, `${name}Task`, common).handler;
           handler = task;
@@ -137,6 +145,7 @@ export class CrmStack extends Stack {
     observability.monitorTable(table.table);
     for (const [name, consumer] of consumers) observability.monitorStreamConsumer(name, consumer);
     for (const [name, rule] of rules) observability.monitorEventRule(name, rule);
+    for (const [name, scheduled] of schedules) observability.monitorSchedule(name, scheduled);
     for (const [name, { stateMachine }] of stateMachines) observability.monitorStateMachine(runStateMachines[name].nameSuffix, stateMachine);
     if (email) observability.monitorEmailSending(email.configurationSet);
     observability.monitorApplicationMetrics();

@@ -1,3 +1,4 @@
+import { functionManifest } from '../functions/manifest';
 import { startBackgroundWork } from './background-work';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startEventBridgeLocal, type EventBridgeLocal } from './eventbridge-local';
@@ -56,7 +57,14 @@ try {
   // Unsubscribe links in sequence mail point here (handlers read it at their first request).
   process.env.PUBLIC_API_URL ??= gateway.url;
   track({ stop: () => gateway.close() });
-  track(await startBackgroundWork({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint, sesStoreUrl: ses.storeUrl }));
+  track(
+    await startBackgroundWork({
+      tableName: settings.TABLE_NAME,
+      dynamodbEndpoint: dynamodb.endpoint,
+      sesStoreUrl: ses.storeUrl,
+      ...(settings.CRM_LOCAL_MAX_WAIT_SECONDS !== undefined ? { maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS } : {}),
+    }),
+  );
 } catch (error) {
   await stopAll();
   if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
@@ -76,7 +84,8 @@ API docs        ${gateway.url}/docs
 Token           ${sameDataDir}npm run --silent token -- --role admin   (send as Authorization: Bearer <token>; npm run seed loads demo data)
 DynamoDB        ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir}; stream consumers running)
 Mail viewer     ${ses.endpoint} (local SES; mail to bounce@ or complaint@simulator.amazonses.com bounces or complains)
-Step Functions  ${stepFunctions.endpoint} (follow-up sequences; ${waits})
+Step Functions  ${stepFunctions.endpoint} (follow-up sequences and workflow runs; ${waits})
+Schedules       scheduled workflows: ${functionManifest.workflowScheduler.trigger.expression}${settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined ? ', as deployed' : `, at least every ${Math.max(1, settings.CRM_LOCAL_MAX_WAIT_SECONDS)} s (CRM_LOCAL_MAX_WAIT_SECONDS)`}
 Events          ${eventBridge.endpoint}/events (bus ${LOCAL_EVENT_BUS_NAME}: every record, email and enrollment change; local only)
 Press Ctrl+C to stop.`);
 

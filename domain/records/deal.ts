@@ -2,7 +2,7 @@ import * as z from '../shared/zod';
 import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ConflictError, ValidationError } from '../shared/errors';
 import { singlePartition } from '../shared/key-design';
-import { byLastUpdate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner } from '../shared/keys';
+import { byLastUpdate, openDealsByUpdate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner } from '../shared/keys';
 import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
@@ -65,6 +65,7 @@ export const dealModel = recordModel(
     indexKeys: (record: CrmRecord) => ({
       ...(record.ownerId ? recordsByOwner.attributes({ type: 'deal', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
       ...dealsByPipeline.attributes({ pipelineId: record.pipelineId as string }, { stageId: record.stageId as string, ...byLastUpdate(record) }),
+      ...(record.status === 'open' ? openDealsByUpdate.attributes({}, byLastUpdate(record)) : {}),
     }),
 
     listPattern(filters) {

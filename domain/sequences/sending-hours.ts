@@ -1,4 +1,5 @@
 import * as z from '../shared/zod';
+import { localTime, TIME_OF_DAY, timeOfDay, timeZone, weekdays } from '../shared/local-time';
 
 /**
  * When a sequence may send (and create tasks): days of the week and a time of day in a time
@@ -6,24 +7,11 @@ import * as z from '../shared/zod';
  * opening instead, so nobody gets a 3 a.m. follow-up.
  */
 
-export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-type Weekday = (typeof weekdays)[number];
-
-const isTimeZone = (timeZone: string) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
-const timeOfDay = z.string().check(z.regex(TIME, 'a time of day such as 09:00'));
+const TIME = TIME_OF_DAY;
 
 export const sendingHoursSchema = z
   .strictObject({
-    timeZone: z.string().check(z.refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or America/New_York')),
+    timeZone,
     days: z.array(z.enum(weekdays)).check(
       z.minLength(1),
       z.refine((days) => new Set(days).size === days.length, 'each day once'),
@@ -42,12 +30,6 @@ const MINUTE = 60_000;
 /** The longest a step can wait for an opening: a week and a day covers any set of days. */
 const SEARCH_LIMIT_MINUTES = 8 * 24 * 60;
 const COARSE_STEP_MINUTES = 15;
-
-function localTime(instant: Date, timeZone: string): { day: Weekday; time: string } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(instant);
-  const part = (type: string) => parts.find((candidate) => candidate.type === type)!.value;
-  return { day: part('weekday').toLowerCase() as Weekday, time: `${part('hour')}:${part('minute')}` };
-}
 
 export function isWithin(instant: Date, hours: SendingHours): boolean {
   const { day, time } = localTime(instant, hours.timeZone);

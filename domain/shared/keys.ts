@@ -34,6 +34,7 @@ export const listShards = {
   dealsByPipeline: 8,
   auditByActor: 8,
   runsOfWorkflow: 8,
+  openDeals: 8,
   suppressions: 1,
 };
 
@@ -81,6 +82,8 @@ export const recordQueries = {
     ascending: true,
   }),
   timeline: (type: RecordType, id: string): KeyQuery => ({ pattern: 'timeline', partitionKey: recordPk(type, id), sortKey: beginsWith(joinKey(TIMELINE, '')) }),
+  /** When a timeline entry happened: the time its sort key (`TL#<at>#…`) carries. */
+  timelineTimeOf: (sk: string) => sk.split('#')[1]!,
   /** Everything in a record's partition: what a delete must clean up. */
   recordPartition: (type: RecordType, id: string): KeyQuery => ({ pattern: 'recordPartition', partitionKey: recordPk(type, id), ascending: true }),
 };
@@ -155,6 +158,21 @@ export const tasksByAssignee = defineIndex({
   sort: ({ taskStatus, dueAt, id }: { readonly taskStatus: string; readonly dueAt?: string; readonly id: string }) => joinKey(taskStatus, dueAt ?? HIGHEST, id),
   shardBy: ({ id }) => id,
   range: ({ taskStatus }: { readonly taskStatus?: string }) => (taskStatus ? beginsWith(joinKey(taskStatus, '')) : undefined),
+  ascending: true,
+});
+
+/**
+ * gsi4 for deals: open deals by last update, where the daily search for stale deals starts
+ * (sparse: a won or lost deal leaves it), so that search reads open deals, never all deals.
+ */
+export const openDealsByUpdate = defineIndex({
+  pattern: 'openDealsByUpdate',
+  index: 'gsi4',
+  partition: () => ['DEAL', 'OPEN'],
+  shards: () => listShards.openDeals,
+  sort: byUpdate.sort,
+  shardBy: byUpdate.shardBy,
+  range: ({ updatedBefore }: { readonly updatedBefore: string }) => ({ kind: 'between', from: '0', to: updatedBefore }),
   ascending: true,
 });
 
@@ -314,6 +332,12 @@ export const runsOfWorkflow = defineIndex({
   sort: ({ startedAt, runId }: { readonly startedAt: string; readonly runId: string }) => joinKey(startedAt, runId),
   shardBy: ({ runId }) => runId,
 });
+
+/**
+ * That a scheduled workflow fired for a period (its local date): later ticks of the same
+ * period skip it. Expires (TTL) once the period is long past.
+ */
+export const workflowPeriodKey = (workflowId: string, period: string): ItemKey => ({ pk: recordPk('workflow', workflowId), sk: joinKey('FIRED', period) });
 
 /** A team's round-robin counter (in the team's partition): each assignment takes the next ticket. */
 export const roundRobinKey = (teamId: string): ItemKey => ({ pk: recordPk('team', teamId), sk: 'ROUNDROBIN' });

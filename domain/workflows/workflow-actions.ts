@@ -27,8 +27,9 @@ export interface ActionContext {
   readonly workflowAuthor: string;
   /** The step's position in the workflow: with the run id, what makes its effect idempotent. */
   readonly step: number;
-  readonly recordType: RecordType;
-  readonly record: CrmRecord;
+  /** The record the run acts on; absent for a run without one (a schedule without a record selector, a deletion). */
+  readonly recordType?: RecordType;
+  readonly record?: CrmRecord;
   readonly actor: Actor;
   /** The round-robin ticket of this step: the one taken by an earlier attempt, or a new one (stored before use). */
   ticket(teamId: string): Promise<number>;
@@ -43,7 +44,8 @@ export interface ActionOutcome {
 /** Contacts an email or a sequence action goes to: the contact, or the contacts of a deal, activity or company. */
 export const MAX_CONTACTS_PER_ACTION = 100;
 
-async function contactIdsOf(deps: EmailDependencies, type: RecordType, record: CrmRecord): Promise<string[]> {
+async function contactIdsOf(deps: EmailDependencies, type: RecordType | undefined, record: CrmRecord | undefined): Promise<string[]> {
+  if (!type || !record) return [];
   if (type === 'contact') return [record.id];
   if (type !== 'company') return ((record.contactIds as string[] | undefined) ?? []).slice(0, MAX_CONTACTS_PER_ACTION);
   const ids: string[] = [];
@@ -54,13 +56,13 @@ async function contactIdsOf(deps: EmailDependencies, type: RecordType, record: C
 }
 
 /** The record's links, for a task made about it. */
-const linksTo = (type: RecordType, record: CrmRecord): Record<string, string[]> =>
-  type === 'contact' ? { contactIds: [record.id] } : type === 'company' ? { companyIds: [record.id] } : type === 'deal' ? { dealIds: [record.id] } : {};
+const linksTo = (type: RecordType | undefined, record: CrmRecord | undefined): Record<string, string[]> =>
+  !type || !record ? {} : type === 'contact' ? { contactIds: [record.id] } : type === 'company' ? { companyIds: [record.id] } : type === 'deal' ? { dealIds: [record.id] } : {};
 
 async function assigneeOf(deps: EmailDependencies, action: Extract<WorkflowAction, { type: 'createTask' }>, context: ActionContext): Promise<string> {
   switch (action.assignTo.kind) {
     case 'owner':
-      return (context.record.ownerId as string | undefined) ?? context.workflowAuthor;
+      return (context.record?.ownerId as string | undefined) ?? context.workflowAuthor;
     case 'user':
       return action.assignTo.userId;
     case 'roundRobin': {
@@ -92,8 +94,13 @@ const fixedIds = (deps: EmailDependencies, prefix: string) => {
   return { ...deps, ids: { next: () => `${prefix}-${made++}` } };
 };
 
+/** The run's record, for actions that change it (saving refuses them on a trigger without one). */
+function recordOf(context: ActionContext): { readonly model: ReturnType<typeof modelOf>; readonly record: CrmRecord } {
+  if (!context.recordType || !context.record) throw new ValidationError('This action needs a record, and the run has none.');
+  return { model: modelOf(context.recordType), record: context.record };
+}
+
 export async function performAction(deps: EmailDependencies, action: WorkflowAction, context: ActionContext): Promise<ActionOutcome> {
-  const model = modelOf(context.recordType);
   switch (action.type) {
     case 'createTask': {
       const assigneeId = await assigneeOf(deps, action, context);
@@ -107,15 +114,17 @@ export async function performAction(deps: EmailDependencies, action: WorkflowAct
       return { status: 'done', detail: `task ${task.id} for ${assigneeId}` };
     }
     case 'updateFields': {
-      const after = await changeRecord(deps, model, context.record.id, () => action.fields, { actor: context.actor });
-      return { status: 'done', detail: after.version === context.record.version ? 'already so' : `version ${after.version}` };
+      const { model, record } = recordOf(context);
+      const after = await changeRecord(deps, model, record.id, () => action.fields, { actor: context.actor });
+      return { status: 'done', detail: after.version === record.version ? 'already so' : `version ${after.version}` };
     }
     case 'addTags':
     case 'removeTags': {
+      const { model, record } = recordOf(context);
       const after = await changeRecord(
         deps,
         model,
-        context.record.id,
+        record.id,
         (current) => {
           const tags = (current.tags as string[] | undefined) ?? [];
           const next = action.type === 'addTags' ? [...new Set([...tags, ...action.tags])] : tags.filter((tag) => !action.tags.includes(tag));
@@ -123,7 +132,7 @@ export async function performAction(deps: EmailDependencies, action: WorkflowAct
         },
         { actor: context.actor },
       );
-      return { status: 'done', detail: after.version === context.record.version ? 'already so' : `version ${after.version}` };
+      return { status: 'done', detail: after.version === record.version ? 'already so' : `version ${after.version}` };
     }
     case 'sendEmail':
       return forEachContact(deps, context, async (contactId) => {
@@ -174,7 +183,7 @@ export async function performAction(deps: EmailDependencies, action: WorkflowAct
 }
 
 /** How long a wait action waits from `now`, in whole seconds (0 when its moment has passed). */
-export function waitSecondsOf(action: Extract<WorkflowAction, { type: 'wait' }>, record: CrmRecord, now: Date): number {
+export function waitSecondsOf(action: Extract<WorkflowAction, { type: 'wait' }>, record: Record<string, unknown>, now: Date): number {
   if (action.minutes !== undefined) return action.minutes * 60;
   const value = fieldValue(record, action.until!.field);
   const moment = typeof value === 'string' ? Date.parse(value) : Number.NaN;

@@ -40,10 +40,14 @@ export interface WorkflowRun {
   readonly stopReason?: RunStopReason;
   readonly error?: string;
   readonly trigger: {
+    /** The event's id; for a schedule, `schedule/<period>/<record id>`. */
     readonly eventId: string;
-    readonly event: WorkflowTriggerEvent;
-    readonly recordType: RecordType;
-    readonly recordId: string;
+    readonly event: WorkflowTriggerEvent | 'schedule';
+    /** The record the run acts on; none for a schedule without a record selector, or a deletion. */
+    readonly recordType?: RecordType;
+    readonly recordId?: string;
+    /** For a schedule: the period (the local date of its slot) it ran for. */
+    readonly period?: string;
     readonly occurredAt: string;
     readonly actor: EventActor;
     /** The changes of the fields that `changed…` conditions of branches look at. */
@@ -90,12 +94,11 @@ export async function updateRun(deps: { readonly table: CrmTablePort; readonly c
 }
 
 /** The trigger as a run keeps it, from the event's detail. */
-export function runTriggerOf(detail: CrmEventDetail, event: WorkflowTriggerEvent, recordType: RecordType, keptFields: ReadonlySet<string>): WorkflowRun['trigger'] {
+export function runTriggerOf(detail: CrmEventDetail, event: WorkflowTriggerEvent, recordType: RecordType | undefined, keptFields: ReadonlySet<string>): WorkflowRun['trigger'] {
   return {
     eventId: detail.eventId,
     event,
-    recordType,
-    recordId: detail.recordId,
+    ...(recordType ? { recordType, recordId: detail.recordId } : {}),
     occurredAt: detail.occurredAt,
     actor: detail.actor,
     changes: (detail.changes ?? []).filter((change) => keptFields.has(change.field)),
@@ -113,8 +116,9 @@ export const runSchema = z
     trigger: z.object({
       eventId: z.string(),
       event: z.string(),
-      recordType: z.string(),
-      recordId: z.string(),
+      recordType: z.optional(z.string()),
+      recordId: z.optional(z.string()),
+      period: z.optional(z.string()),
       occurredAt: z.string(),
       actor: z.object({ type: z.string(), id: z.string(), onBehalfOf: z.optional(z.string()), depth: z.optional(z.int()) }),
       changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),

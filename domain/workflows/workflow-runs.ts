@@ -9,11 +9,12 @@ import type { Actor } from '../shared/actor';
 import type { CoreDependencies } from '../shared/dependencies';
 import { AlreadyExistsError, ConflictError, ContentionError, CrmError, NotFoundError, ServiceUnavailableError } from '../shared/errors';
 import { partitionQueries } from '../shared/key-design';
-import { runsOfWorkflow, workflowsByTrigger } from '../shared/keys';
+import { runsOfWorkflow, workflowPeriodKey, workflowsByTrigger } from '../shared/keys';
 import type { Page, PageRequest } from '../shared/page';
 import { forEachQueryPage, listPage } from '../shared/pagination';
 import type { CrmTablePort } from '../shared/table-port';
-import { MAX_WORKFLOW_DEPTH, recordTypeOfEvent, workflowTriggerEvents, type StoredWorkflowAction, type Workflow, type WorkflowTriggerEvent } from './workflow';
+import { MAX_WORKFLOW_DEPTH, recordTypeOfEvent, workflowTriggerEvents, type ScheduleTrigger, type StoredWorkflowAction, type Workflow, type WorkflowTriggerEvent } from './workflow';
+import { currentSlot, periodMarkerExpiry, slotIsAfter, staleDeals } from './workflow-schedules';
 import { performAction, takeTicket, waitSecondsOf } from './workflow-actions';
 import { meetsConditions } from './workflow-conditions';
 import { compileWorkflow } from './workflow-program';
@@ -56,33 +57,72 @@ const depthOf = (detail: CrmEventDetail) => (detail.actor.type === 'workflow' ? 
 
 export type TriggerOutcome = 'started' | 'not-matched' | 'before-enabled' | 'depth-limit';
 
+type RunStarting = CoreDependencies & { readonly runStarter: WorkflowRunStarter };
+
+/**
+ * Writes a run of the workflow and starts its execution. The run is written first, then
+ * its execution started; a second start (a redelivered event, a schedule fired again) finds
+ * the run and starts the execution again, which Step Functions ignores (same name), so a
+ * crash in between loses nothing and doubles nothing. A run deeper than the limit is
+ * written stopped, and not started.
+ */
+async function startRun(deps: RunStarting, workflow: Workflow, trigger: WorkflowRun['trigger'], depth: number): Promise<{ readonly runId: string; readonly outcome: TriggerOutcome }> {
+  const runId = runIdOf(workflow.id, trigger.eventId);
+  const now = deps.clock.now().toISOString();
+  const tooDeep = depth > MAX_WORKFLOW_DEPTH;
+  const run: WorkflowRun = {
+    runId,
+    workflowId: workflow.id,
+    workflowVersion: workflow.version,
+    status: tooDeep ? 'stopped' : 'running',
+    ...(tooDeep ? { stopReason: 'depth-limit' as const, finishedAt: now } : {}),
+    trigger,
+    depth,
+    actions: workflow.actions,
+    nextStep: 0,
+    steps: [],
+    startedAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  try {
+    await deps.table.transactWrite([{ op: 'put', item: runToItem(run), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('workflow run', runId) }]);
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+  }
+  const current = (await findRun(deps.table, runId))!;
+  if (current.status === 'running') await deps.runStarter.start({ runId, waitSeconds: 0, done: false });
+  return { runId, outcome: current.status === 'stopped' && current.stopReason === 'depth-limit' ? 'depth-limit' : 'started' };
+}
+
+/** Enabled workflows started by `key` (an event type, or `schedule`), through workflowsByTrigger. */
+async function enabledWorkflows(table: CrmTablePort, key: WorkflowTriggerEvent | 'schedule'): Promise<Workflow[]> {
+  const workflows: Workflow[] = [];
+  for (const query of partitionQueries(workflowsByTrigger.query({ eventType: key }))) {
+    await forEachQueryPage(table, query, 100, (items) => void workflows.push(...items.map(itemToWorkflow)));
+  }
+  return workflows.filter((workflow) => workflow.enabled);
+}
+
 /**
  * Called for every record event on the bus: starts a run of each enabled workflow whose
- * trigger it meets. The run is written first, then its execution started; a redelivered
- * event finds the run and starts the execution again, which Step Functions ignores (same
- * name), so a crash in between loses nothing and doubles nothing.
+ * trigger it meets (startRun says how a run starts once).
  */
-export async function startWorkflowRuns(
-  deps: CoreDependencies & { readonly runStarter: WorkflowRunStarter },
-  detail: CrmEventDetail,
-): Promise<{ readonly workflowId: string; readonly runId?: string; readonly outcome: TriggerOutcome }[]> {
+export async function startWorkflowRuns(deps: RunStarting, detail: CrmEventDetail): Promise<{ readonly workflowId: string; readonly runId?: string; readonly outcome: TriggerOutcome }[]> {
   if (!isTriggerEvent(detail.type)) return [];
   const event = detail.type;
-  const recordType = recordTypeOfEvent(event);
-  const workflows: Workflow[] = [];
-  for (const query of partitionQueries(workflowsByTrigger.query({ eventType: event }))) {
-    await forEachQueryPage(deps.table, query, 100, (items) => void workflows.push(...items.map(itemToWorkflow)));
-  }
+  const workflows = await enabledWorkflows(deps.table, event);
   if (workflows.length === 0) return [];
 
+  const deleted = event.endsWith('.deleted');
+  const recordType = deleted ? undefined : recordTypeOfEvent(event);
   // An event too large to carry its record names it: read it (a deletion carries none, and needs none).
   let record: Record<string, unknown> | undefined = detail.record;
-  if (!record && detail.truncated) record = await findRecord(deps, modelOf(recordType), detail.recordId);
+  if (!record && detail.truncated && recordType) record = await findRecord(deps, modelOf(recordType), detail.recordId);
   const subject = { record: record ?? {}, changes: detail.changes ?? [] };
   const depth = depthOf(detail) + 1;
   const outcomes = [];
   for (const workflow of workflows) {
-    if (!workflow.enabled) continue;
     if (!workflow.enabledAt || detail.occurredAt < workflow.enabledAt) {
       outcomes.push({ workflowId: workflow.id, outcome: 'before-enabled' as const });
       continue;
@@ -91,32 +131,62 @@ export async function startWorkflowRuns(
       outcomes.push({ workflowId: workflow.id, outcome: 'not-matched' as const });
       continue;
     }
-    const runId = runIdOf(workflow.id, detail.eventId);
-    const now = deps.clock.now().toISOString();
-    const tooDeep = depth > MAX_WORKFLOW_DEPTH;
-    const run: WorkflowRun = {
-      runId,
-      workflowId: workflow.id,
-      workflowVersion: workflow.version,
-      status: tooDeep ? 'stopped' : 'running',
-      ...(tooDeep ? { stopReason: 'depth-limit' as const, finishedAt: now } : {}),
-      trigger: runTriggerOf(detail, event, recordType, fieldsOfChangeConditions(workflow.actions)),
-      depth,
-      actions: workflow.actions,
-      nextStep: 0,
-      steps: [],
-      startedAt: now,
-      updatedAt: now,
-      version: 1,
-    };
-    try {
-      await deps.table.transactWrite([{ op: 'put', item: runToItem(run), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('workflow run', runId) }]);
-    } catch (error) {
-      if (!(error instanceof AlreadyExistsError)) throw error;
+    const trigger = runTriggerOf(detail, event, recordType, fieldsOfChangeConditions(workflow.actions));
+    outcomes.push({ workflowId: workflow.id, ...(await startRun(deps, workflow, trigger, depth)) });
+  }
+  return outcomes;
+}
+
+export type ScheduleOutcome = 'fired' | 'not-due' | 'before-enabled' | 'already-fired';
+
+/**
+ * Called by the stage's schedule (EventBridge Scheduler, every few minutes) with the time it
+ * was scheduled for: each enabled scheduled workflow whose slot has come fires for its
+ * current period (the local date of the slot), once, with one run per stale deal (or one
+ * run, without a record selector). Runs are named after workflow, period and record, so a
+ * tick retried or fired twice starts nothing twice; a marker per period spares later ticks
+ * the search. Deals are found through openDealsByUpdate, never a Scan (workflow-schedules.ts).
+ */
+export async function fireScheduledWorkflows(deps: RunStarting, scheduledTime: Date): Promise<{ readonly workflowId: string; readonly period?: string; readonly runs: number; readonly outcome: ScheduleOutcome }[]> {
+  const outcomes = [];
+  for (const workflow of await enabledWorkflows(deps.table, 'schedule')) {
+    const trigger = workflow.trigger as ScheduleTrigger;
+    const slot = currentSlot(trigger.schedule, scheduledTime);
+    if (!slot) {
+      outcomes.push({ workflowId: workflow.id, runs: 0, outcome: 'not-due' as const });
+      continue;
     }
-    const current = (await findRun(deps.table, runId))!;
-    if (current.status === 'running') await deps.runStarter.start({ runId, waitSeconds: 0, done: false });
-    outcomes.push({ workflowId: workflow.id, runId, outcome: current.status === 'stopped' && current.stopReason === 'depth-limit' ? ('depth-limit' as const) : ('started' as const) });
+    if (!workflow.enabledAt || !slotIsAfter(slot, new Date(workflow.enabledAt), trigger.schedule.timeZone)) {
+      outcomes.push({ workflowId: workflow.id, period: slot.period, runs: 0, outcome: 'before-enabled' as const });
+      continue;
+    }
+    if (await deps.table.getItem(workflowPeriodKey(workflow.id, slot.period))) {
+      outcomes.push({ workflowId: workflow.id, period: slot.period, runs: 0, outcome: 'already-fired' as const });
+      continue;
+    }
+    const occurredAt = scheduledTime.toISOString();
+    const runTrigger = (recordId?: string): WorkflowRun['trigger'] => ({
+      eventId: `schedule/${slot.period}/${recordId ?? '-'}`,
+      event: 'schedule',
+      ...(recordId ? { recordType: 'deal' as const, recordId } : {}),
+      period: slot.period,
+      occurredAt,
+      actor: { type: 'system', id: 'schedule' },
+      changes: [],
+    });
+    let runs = 0;
+    if (trigger.staleDeals) {
+      for (const deal of await staleDeals(deps, trigger.staleDeals.days, scheduledTime)) {
+        if (!meetsConditions(trigger, { record: deal, changes: [] })) continue;
+        await startRun(deps, workflow, runTrigger(deal.id), 1);
+        runs++;
+      }
+    } else {
+      await startRun(deps, workflow, runTrigger(), 1);
+      runs++;
+    }
+    await deps.table.putItems([{ ...workflowPeriodKey(workflow.id, slot.period), entity: 'workflowPeriod', runs, firedAt: deps.clock.now().toISOString(), expiresAt: periodMarkerExpiry(scheduledTime) }]);
+    outcomes.push({ workflowId: workflow.id, period: slot.period, runs, outcome: 'fired' as const });
   }
   return outcomes;
 }
@@ -147,7 +217,9 @@ export async function runWorkflowSteps(deps: EmailDependencies, runId: string): 
     return { runId, waitSeconds: Math.ceil((Date.parse(run.waitingUntil) - now().getTime()) / 1000), done: false, outcome: 'waiting' };
   }
   const program = compileWorkflow(run.actions);
-  const model = modelOf(run.trigger.recordType);
+  const { recordType, recordId } = run.trigger;
+  // No record: a schedule without a record selector, or a deletion.
+  const model = recordType && recordId ? modelOf(recordType) : undefined;
   const actor = runActor(run);
   const workflow = await findWorkflow(deps.table, run.workflowId);
   const workflowAuthor = workflow?.createdBy ?? run.trigger.actor.id;
@@ -167,19 +239,18 @@ export async function runWorkflowSteps(deps: EmailDependencies, runId: string): 
       continue;
     }
     const at = now().toISOString();
-    const deleted = run.trigger.event.endsWith('.deleted');
-    const record: CrmRecord | undefined = deleted ? undefined : await findRecord(deps, model, run.trigger.recordId);
-    if (!deleted && !record) {
+    const record: CrmRecord | undefined = model ? await findRecord(deps, model, recordId!) : undefined;
+    if (model && !record) {
       await finish(run, { status: 'stopped', stopReason: 'record-deleted', steps: [...run.steps, { path: step.path, type: step.kind === 'branch' ? 'branch' : step.action.type, status: 'skipped', at, detail: 'the record was deleted' }] });
       return { ...ended(runId), outcome: 'stopped' };
     }
     if (step.kind === 'branch') {
-      const then = meetsConditions(step.conditions, { record: record!, changes: run.trigger.changes });
+      const then = meetsConditions(step.conditions, { record: record ?? {}, changes: run.trigger.changes });
       run = await advance(run, { path: step.path, type: 'branch', status: 'done', at, detail: then ? 'then' : 'else' }, then ? position + 1 : step.elseAt);
       continue;
     }
     if (step.action.type === 'wait') {
-      const waitSeconds = waitSecondsOf(step.action, record ?? { id: run.trigger.recordId, createdAt: at, updatedAt: at, version: 0 }, now());
+      const waitSeconds = waitSecondsOf(step.action, record ?? {}, now());
       const until = new Date(now().getTime() + waitSeconds * 1000).toISOString();
       run = await advance(run, { path: step.path, type: 'wait', status: 'done', at, detail: `until ${until}` }, position + 1, waitSeconds > 0 ? { waitingUntil: until } : {});
       if (waitSeconds > 0) return { runId, waitSeconds, done: false, outcome: 'waiting' };
@@ -192,8 +263,7 @@ export async function runWorkflowSteps(deps: EmailDependencies, runId: string): 
         workflowId: run.workflowId,
         workflowAuthor,
         step: position,
-        recordType: run.trigger.recordType,
-        record: record ?? { id: run.trigger.recordId, createdAt: at, updatedAt: at, version: 0 },
+        ...(record ? { recordType: recordType!, record } : {}),
         actor,
         ticket: async (teamId) => {
           const kept = run!.tickets?.[String(position)];

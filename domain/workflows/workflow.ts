@@ -1,5 +1,6 @@
 import { once } from '../shared/built-on-first-use';
 import { longText, recordId, serverFields, shortText, userId } from '../shared/common-fields';
+import { timeOfDay, timeZone, weekdays } from '../shared/local-time';
 import * as z from '../shared/zod';
 import type { RecordType } from '../records/record-model';
 
@@ -96,10 +97,54 @@ export interface ConditionGroup {
   readonly conditions?: readonly WorkflowCondition[] | undefined;
 }
 
+export const MAX_STALE_DAYS = 365;
+const scheduleSchema = z
+  .strictObject({
+    every: z.enum(['day', 'week']),
+    at: timeOfDay,
+    timeZone,
+    weekday: z.optional(z.enum(weekdays).check(z.meta({ description: 'For every: week, the day it runs.' }))),
+  })
+  .check(
+    z.refine((schedule) => (schedule.every === 'week') === (schedule.weekday !== undefined), { message: 'a weekly schedule names its weekday, a daily one none', path: ['weekday'] }),
+    z.meta({ id: 'WorkflowSchedule', description: 'Runs at this local time every day, or every week on `weekday`; at most once per period, however often it is fired.' }),
+  );
+
+/** One object for both kinds, so a 400 names the field at fault rather than "no kind of trigger matched". */
 const triggerSchema = z
-  .strictObject({ event: z.enum(workflowTriggerEvents).check(z.meta({ description: 'The record event that starts a run (docs/events.md).' })), ...conditionFields })
-  .check(z.meta({ id: 'WorkflowTrigger' }));
-export type WorkflowTrigger = z.infer<typeof triggerSchema>;
+  .strictObject({
+    event: z.optional(z.enum(workflowTriggerEvents).check(z.meta({ description: 'The record event that starts a run (docs/events.md).' }))),
+    schedule: z.optional(scheduleSchema),
+    staleDeals: z.optional(
+      z
+        .strictObject({ days: z.int().check(z.gte(1), z.lte(MAX_STALE_DAYS)) })
+        .check(z.meta({ description: 'With a schedule: run once per period for each open deal with no change and nothing on its timeline for this many days (conditions filter them further).' })),
+    ),
+    ...conditionFields,
+  })
+  .check(
+    z.superRefine((trigger, context) => {
+      if ((trigger.event === undefined) === (trigger.schedule === undefined)) context.addIssue({ code: 'custom', input: trigger, path: ['event'], message: 'a trigger has an event or a schedule, one of them' });
+      if (trigger.staleDeals && trigger.event !== undefined) context.addIssue({ code: 'custom', input: trigger, path: ['staleDeals'], message: 'staleDeals goes with a schedule' });
+    }),
+    z.meta({ id: 'WorkflowTrigger', description: 'A record event (with conditions on the record), or a schedule (with staleDeals: on each stale deal).' }),
+  );
+type TriggerFields = z.infer<typeof triggerSchema>;
+export type EventTrigger = Omit<TriggerFields, 'event' | 'schedule' | 'staleDeals'> & { readonly event: WorkflowTriggerEvent };
+export type ScheduleTrigger = Omit<TriggerFields, 'event' | 'schedule'> & { readonly schedule: NonNullable<TriggerFields['schedule']> };
+export type WorkflowTrigger = EventTrigger | ScheduleTrigger;
+export type WorkflowSchedule = ScheduleTrigger['schedule'];
+/** A trigger as the schema parsed it: its refinement lets exactly one of event and schedule through. */
+export const asTrigger = (fields: TriggerFields): WorkflowTrigger => fields as WorkflowTrigger;
+
+/** The key a workflow is found under by what starts it: its event type, or `schedule`. */
+export const triggerKeyOf = (trigger: WorkflowTrigger): WorkflowTriggerEvent | 'schedule' => ('event' in trigger && trigger.event ? trigger.event : 'schedule');
+
+/** The type of record a run acts on, or none: a schedule without a record selector, or a deletion (the record is gone). */
+export function recordTypeOfTrigger(trigger: WorkflowTrigger): RecordType | undefined {
+  if (!('event' in trigger) || !trigger.event) return (trigger as ScheduleTrigger).staleDeals ? 'deal' : undefined;
+  return trigger.event.endsWith('.deleted') ? undefined : recordTypeOfEvent(trigger.event);
+}
 
 const oneLine = shortText(200).check(z.regex(/^[^\r\n]*$/, 'one line'));
 const tagList = z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))).check(z.minLength(1), z.maxLength(50));

@@ -14,7 +14,9 @@ import type { CrmTablePort, Item } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
 import { findTeam } from '../teams/teams';
 import {
-  recordTypeOfEvent,
+  asTrigger,
+  recordTypeOfTrigger,
+  triggerKeyOf,
   type ConditionGroup,
   type PlainActionInput,
   type StoredWorkflowAction,
@@ -32,7 +34,7 @@ export const workflowToItem = (workflow: Workflow): Item => ({
   ...workflow,
   ...recordsByType.attributes({ type: 'workflow' }, { at: workflow.createdAt, id: workflow.id }),
   // Only enabled workflows are found by the events that trigger them.
-  ...(workflow.enabled ? workflowsByTrigger.attributes({ eventType: workflow.trigger.event }, { id: workflow.id }) : {}),
+  ...(workflow.enabled ? workflowsByTrigger.attributes({ eventType: triggerKeyOf(workflow.trigger) }, { id: workflow.id }) : {}),
 });
 
 export function itemToWorkflow(item: Item): Workflow {
@@ -68,19 +70,24 @@ async function knownFields(deps: RecordDependencies, model: RecordModel): Promis
  * and answers the actions as stored: each template's words copied in.
  */
 async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigger, actions: readonly WorkflowActionInput[]): Promise<StoredWorkflowAction[]> {
-  const model = modelOf(recordTypeOfEvent(trigger.event));
-  const fields = await knownFields(deps, model);
+  const recordType = recordTypeOfTrigger(trigger);
+  const model = recordType ? modelOf(recordType) : undefined;
+  const fields = model ? await knownFields(deps, model) : new Set<string>();
+  const collection = model?.collection ?? 'records';
   const issues: FieldIssue[] = [];
-  const deleted = trigger.event.endsWith('.deleted');
-  const checkConditions = (group: ConditionGroup, at: string) =>
-    group.conditions?.forEach((condition, index) => {
-      if (!fields.has(condition.field)) issues.push({ field: `${at}.conditions.${index}.field`, message: `${model.collection} have no field ${condition.field}` });
-    });
+  const noRecord = 'event' in trigger ? `the record of a ${trigger.event} event is gone` : 'a schedule without staleDeals runs on no record';
+  const checkConditions = (group: ConditionGroup, at: string) => {
+    if (!model && group.conditions?.length) issues.push({ field: `${at}.conditions`, message: `${noRecord}: there is nothing to test` });
+    else
+      group.conditions?.forEach((condition, index) => {
+        if (!fields.has(condition.field)) issues.push({ field: `${at}.conditions.${index}.field`, message: `${collection} have no field ${condition.field}` });
+      });
+  };
   checkConditions(trigger, 'body.trigger');
 
   const checkAction = async (action: PlainActionInput, at: string): Promise<WorkflowAction> => {
     const needsRecord = action.type !== 'createTask' && action.type !== 'wait' ? true : action.type === 'createTask' ? action.assignTo.kind === 'owner' : action.until !== undefined;
-    if (deleted && needsRecord) issues.push({ field: `${at}.type`, message: `the record of a ${trigger.event} event is gone: only tasks for a user or team, and waits of minutes, can follow it` });
+    if (!model && needsRecord) issues.push({ field: `${at}.type`, message: `${noRecord}: only tasks for a user or team, and waits of minutes, can run` });
     switch (action.type) {
       case 'createTask':
         if (action.assignTo.kind === 'roundRobin' && !(await findTeam(deps.table, action.assignTo.teamId))) {
@@ -88,16 +95,16 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
         }
         return action;
       case 'updateFields': {
-        const parsed = model.updateSchema.safeParse(action.fields);
-        if (!parsed.success) issues.push(...zodIssues(parsed.error, `${at}.fields`).issues);
+        const parsed = model?.updateSchema.safeParse(action.fields);
+        if (parsed && !parsed.success) issues.push(...zodIssues(parsed.error, `${at}.fields`).issues);
         for (const name of Object.keys((action.fields.properties as Record<string, unknown> | undefined) ?? {})) {
-          if (!fields.has(`properties.${name}`)) issues.push({ field: `${at}.fields.properties.${name}`, message: `${model.collection} have no custom property ${name}` });
+          if (model && !fields.has(`properties.${name}`)) issues.push({ field: `${at}.fields.properties.${name}`, message: `${collection} have no custom property ${name}` });
         }
         return action;
       }
       case 'addTags':
       case 'removeTags':
-        if (!fields.has('tags')) issues.push({ field: `${at}.type`, message: `${model.collection} have no tags` });
+        if (model && !fields.has('tags')) issues.push({ field: `${at}.type`, message: `${collection} have no tags` });
         return action;
       case 'sendEmail':
         try {
@@ -116,7 +123,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
         return action;
       }
       case 'wait':
-        if (action.until && !fields.has(action.until.field)) issues.push({ field: `${at}.until.field`, message: `${model.collection} have no field ${action.until.field}` });
+        if (model && action.until && !fields.has(action.until.field)) issues.push({ field: `${at}.until.field`, message: `${collection} have no field ${action.until.field}` });
         return action;
     }
   };
@@ -128,7 +135,6 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
       stored.push(await checkAction(action, at));
       continue;
     }
-    if (deleted) issues.push({ field: `${at}.type`, message: `the record of a ${trigger.event} event is gone: there is nothing to branch on` });
     checkConditions(action, at);
     const then: WorkflowAction[] = [];
     for (const [position, inner] of action.then.entries()) then.push(await checkAction(inner, `${at}.then.${position}`));
@@ -142,7 +148,8 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
 
 export async function createWorkflow(deps: RecordDependencies, input: WorkflowCreate, actor: Actor): Promise<Workflow> {
   requireCapability(actor, MANAGE, 'create workflows');
-  const actions = await checkedWorkflow(deps, input.trigger, input.actions);
+  const trigger = asTrigger(input.trigger);
+  const actions = await checkedWorkflow(deps, trigger, input.actions);
   const now = deps.clock.now().toISOString();
   const enabled = input.enabled ?? true;
   const workflow: Workflow = {
@@ -151,7 +158,7 @@ export async function createWorkflow(deps: RecordDependencies, input: WorkflowCr
     ...(input.description ? { description: input.description } : {}),
     enabled,
     ...(enabled ? { enabledAt: now } : {}),
-    trigger: input.trigger,
+    trigger,
     actions,
     createdBy: actor.id,
     createdAt: now,
@@ -175,7 +182,7 @@ export async function listWorkflows(deps: RecordDependencies, page: PageRequest,
 export async function updateWorkflow(deps: RecordDependencies, id: string, patch: WorkflowUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Workflow> {
   requireCapability(actor, MANAGE, 'change workflows');
   return workflowDocuments.update(deps, id, actor, ifMatch, async (current) => {
-    const trigger = patch.trigger ?? current.trigger;
+    const trigger = patch.trigger ? asTrigger(patch.trigger) : current.trigger;
     // Stored actions are checked again too when the trigger changes: they must fit its record type.
     const actions = patch.actions || patch.trigger ? await checkedWorkflow(deps, trigger, (patch.actions ?? current.actions) as WorkflowActionInput[]) : current.actions;
     const enabled = patch.enabled ?? current.enabled;

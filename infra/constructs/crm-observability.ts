@@ -347,6 +347,27 @@ export class CrmObservability extends Construct {
     );
   }
 
+  /** A scheduled function: ticks Scheduler could not deliver, in its dead-letter queue (the function's own errors are in monitorFunctions). */
+  monitorSchedule(name: string, target: { readonly handler: IFunction; readonly deadLetterQueue: IQueue }): void {
+    const alarmName = kebabCase(name);
+    const id = `${pascalCase(alarmName)}Schedule`;
+    const deadLetters = this.deadLetterDepth(target.deadLetterQueue);
+    const deadLettersAlarm = this.addAlarm(`${id}DeadLetters`, `${alarmName}-dead-letters`, {
+      metric: deadLetters,
+      threshold: this.config.eventRuleDeadLetters,
+      description:
+        `The dead-letter queue of ${name}'s schedule holds at least ${this.config.eventRuleDeadLetters} tick(s) EventBridge ` +
+        'Scheduler could not hand to the function after its retries (a missing permission or function, Lambda refusing). ' +
+        'Later ticks fire the same periods, so nothing is lost once the cause is fixed; see docs/automation.md.',
+    });
+    this.addDashboardRow(
+      `## Schedule ${name}`,
+      graph('Errors and throttles', [target.handler.metricErrors({ period: this.period, statistic: 'Sum', label: 'errors' }), target.handler.metricThrottles({ period: this.period, statistic: 'Sum', label: 'throttles' })]),
+      graph('Duration p99 (ms)', [target.handler.metricDuration({ period: this.period, statistic: 'p99', label: 'duration p99' })]),
+      graph('Dead-letter queue (visible messages)', [deadLetters], deadLettersAlarm),
+    );
+  }
+
   /**
    * A Standard workflow: executions that failed or timed out. Aborted executions are only
    * graphed: an abort is someone's StopExecution, not a fault.

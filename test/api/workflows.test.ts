@@ -243,3 +243,72 @@ describe('a run that fails', () => {
     expect(await finishedRuns(workflow.id, 1)).toHaveLength(1);
   });
 });
+
+describe('scheduled workflows', () => {
+  const DAY = 24 * 3_600_000;
+  const fire = async (at: Date) => {
+    await api.automations!.scheduler.fire('workflowScheduler', at);
+    await settled();
+  };
+
+  it('make one task per stale deal per period, however often the schedule fires', async () => {
+    const owner: TokenSubject = { kind: 'user', id: `stale-owner-${Date.now()}`, role: 'member' };
+    const workflow = await create(
+      '/v1/workflows',
+      {
+        name: 'Stale deals',
+        trigger: { schedule: { every: 'day', at: '09:00', timeZone: 'Europe/Berlin' }, staleDeals: { days: 14 } },
+        actions: [{ type: 'createTask', subject: 'Revive this deal', assignTo: { kind: 'owner' } }],
+      },
+      manager,
+    );
+    const quiet = await create('/v1/deals', { name: 'Quiet' }, owner);
+    const busy = await create('/v1/deals', { name: 'Busy' }, owner);
+    const won = await create('/v1/deals', { name: 'Won', stageId: 'closed_won' }, owner);
+    const soon = Date.now() + 20 * DAY;
+    // A call on the busy deal five days before the schedule fires: it is not stale.
+    await create('/v1/activities', { kind: 'call', subject: 'Checked in', dealIds: [busy.id], occurredAt: new Date(soon - 5 * DAY).toISOString() }, owner);
+
+    await fire(new Date(soon));
+    await fire(new Date(soon));
+    await fire(new Date(soon + 60_000));
+    const runs = await finishedRuns(workflow.id, 1);
+    expect(runs).toHaveLength(1);
+    const tasks = await tasksOf(owner.id);
+    expect(tasks.map((task) => task.dealIds)).toEqual([[quiet.id]]);
+    expect(tasks.flatMap((task) => task.dealIds)).not.toContain(won.id);
+
+    // The next day is another period: the deal is still stale, and gets another task.
+    await fire(new Date(soon + DAY));
+    expect(await finishedRuns(workflow.id, 2)).toHaveLength(2);
+    expect((await tasksOf(owner.id)).map((task) => task.dealIds)).toEqual([[quiet.id], [quiet.id]]);
+    await disable(workflow.id);
+  });
+
+  it('run without a record when they select none, once per week, and never for a slot before they were enabled', async () => {
+    const assignee = `weekly-${Date.now()}`;
+    const workflow = await create(
+      '/v1/workflows',
+      {
+        name: 'Weekly pipeline review',
+        trigger: { schedule: { every: 'week', weekday: 'mon', at: '08:30', timeZone: 'America/New_York' } },
+        actions: [{ type: 'createTask', subject: 'Review the pipeline', assignTo: { kind: 'user', userId: assignee } }],
+      },
+      manager,
+    );
+    // This week's Monday slot may be before the workflow existed: a week on, it is not.
+    await fire(new Date(Date.now() - 7 * DAY));
+    expect(await runsOf(workflow.id)).toEqual([]);
+    await fire(new Date(Date.now() + 7 * DAY));
+    await fire(new Date(Date.now() + 7 * DAY));
+    expect(await finishedRuns(workflow.id, 1)).toHaveLength(1);
+    expect((await tasksOf(assignee)).map((task) => task.subject)).toEqual(['Review the pipeline']);
+
+    const refused = await api.request<{ errors: { field: string }[] }>('POST', '/v1/workflows', {
+      body: { name: 'x', trigger: { schedule: { every: 'week', at: '25:00', timeZone: 'Mars/Olympus' } }, actions: [{ type: 'addTags', tags: ['x'] }] },
+      as: manager,
+    });
+    expect(refused.status).toBe(400);
+    await disable(workflow.id);
+  });
+});

@@ -4,6 +4,7 @@ import { DynamoDbCrmTable } from '../../adapters/dynamodb/dynamodb-crm-table';
 import { createRuntime } from '../../adapters/runtime';
 import { activityModel } from '../../domain/records/activity';
 import { contactModel } from '../../domain/records/contact';
+import { dealModel } from '../../domain/records/deal';
 import { createRecord } from '../../domain/records/create-record';
 import { listRecords } from '../../domain/records/list-records';
 import { recordToItem } from '../../domain/records/record-items';
@@ -13,13 +14,14 @@ import { readAuditLog } from '../../domain/audit/read-audit-log';
 import type { Actor } from '../../domain/shared/actor';
 import { ConflictError } from '../../domain/shared/errors';
 import { partitionQueries } from '../../domain/shared/key-design';
-import { enrollmentsByContact, migrationKeys, recordKeys, tasksByAssignee } from '../../domain/shared/keys';
+import { enrollmentsByContact, migrationKeys, openDealsByUpdate, recordKeys, tasksByAssignee } from '../../domain/shared/keys';
 import type { Enrollment, Sequence } from '../../domain/sequences/sequence';
 import { enrollmentToItem, itemToEnrollment, sequenceToItem } from '../../domain/sequences/sequence-items';
 import type { Page } from '../../domain/shared/page';
 import { indexTasksByAssignee } from '../../migrations/0001-index-tasks-by-assignee';
 import { shardLists } from '../../migrations/0002-shard-lists';
 import { indexEnrollmentsByContact } from '../../migrations/0003-index-enrollments-by-contact';
+import { indexOpenDeals } from '../../migrations/0004-index-open-deals';
 import { inLegacyLayout } from '../../migrations/legacy-layout';
 import type { Migration } from '../../migrations/migration';
 import { migrations } from '../../migrations/migrations';
@@ -157,5 +159,30 @@ describe('0003: enrollments get their contact index keys', () => {
     expect(await indexEnrollmentsByContact.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
     expect((await table.query(ofOldContact!, { limit: 10 })).items.map(itemToEnrollment)).toEqual([enrollment('OLDC1')]);
     expect(await indexEnrollmentsByContact.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
+  });
+});
+
+describe('0004: open deals get their stale-deal index keys', () => {
+  it('indexes old open deals, leaves closed ones out, and is a no-op the second time', async () => {
+    const runtime = createRuntime(loadConfig({ TABLE_NAME: test.tableName, DYNAMODB_ENDPOINT: test.endpoint, AWS_REGION: 'us-east-1' }));
+    const manager: Actor = { type: 'user', id: 'deal-owner', role: 'manager' };
+    const open = await createRecord(runtime, dealModel, { name: 'Old open' }, manager);
+    const won = await createRecord(runtime, dealModel, { name: 'Old won', stageId: 'closed_won' }, manager);
+    // As written before the index existed: no gsi4 keys.
+    for (const deal of [open, won]) {
+      const { gsi4pk: _pk, gsi4sk: _sk, ...unindexed } = recordToItem(dealModel, deal);
+      await table.putItems([unindexed]);
+    }
+    const openDeals = async () => {
+      const ids: string[] = [];
+      for (const query of partitionQueries(openDealsByUpdate.query({}, { updatedBefore: '9999' }))) ids.push(...(await table.query(query, { limit: 100 })).items.map((item) => String(item.id)));
+      return ids;
+    };
+    expect(await openDeals()).not.toContain(open.id);
+
+    expect(await indexOpenDeals.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
+    expect(await openDeals()).toContain(open.id);
+    expect(await openDeals()).not.toContain(won.id);
+    expect(await indexOpenDeals.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
   });
 });

@@ -10,7 +10,7 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
  * alarms, with the prefix of its logical id: API functions (`<name>Function`), state machine
  * tasks (`<name>Task`), stream consumers (`<name>Consumer`), event rule functions (`<name>Rule`).
  */
-const idPrefix = { http: 'Function', stateMachineTask: 'Task', stream: 'Consumer', eventRule: 'Rule' } as const;
+const idPrefix = { http: 'Function', stateMachineTask: 'Task', stream: 'Consumer', eventRule: 'Rule', schedule: 'Schedule' } as const;
 const monitoredFunctions = Object.entries(functionManifest).map(([name, declaration]) => [kebab(name), `${name}${idPrefix[declaration.trigger.kind]}`] as const);
 /** Stream consumers by name, with the kebab-case name their alarms carry. */
 const consumerNames = functionsTriggeredBy('stream').map(([name]) => [name, kebab(name)] as const);
@@ -94,6 +94,7 @@ const expectedAlarmNames = [
   ...consumerNames.flatMap(([, alarmName]) => ['iterator-age', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
   ...ruleAlarmNames(ruleNames.filter(([name]) => !isEmailScoped(name))),
   ...['sequence-run', 'workflow-run'].flatMap((machine) => [`${machine}-failed`, `${machine}-timed-out`]),
+  ...functionsTriggeredBy('schedule').map(([name]) => `${kebab(name)}-dead-letters`),
 ].sort();
 /** The SES reputation alarms of the configuration set. */
 const emailAlarmNames = ['email-bounce-rate', 'email-complaint-rate'];
@@ -416,6 +417,8 @@ describe('alarms, configured', () => {
           [`${alarmName}-dead-letters`, 7],
         ]),
       ),
+      // A schedule's dead letters share the event rules' threshold: both are undelivered invocations.
+      ...Object.fromEntries(functionsTriggeredBy('schedule').map(([name]) => [`${kebab(name)}-dead-letters`, 7])),
       'sequence-run-failed': 4,
       'sequence-run-timed-out': 4,
       'workflow-run-failed': 4,

@@ -36,7 +36,8 @@ const streamConsumerTableAccess: Record<string, TableAccess> = Object.fromEntrie
 /** The event rules a stack with this config deploys: those scoped to the email configuration set only with `email`. */
 const rulesDeployedWith = (config: StackConfigInput) => rules.filter(([, definition]) => definition.scope !== 'emailConfigurationSet' || config.email !== undefined);
 /** Every Lambda the stack deploys with email: API functions, stream consumers, state machine tasks, event rule functions. */
-const functionCount = definitions.length + consumers.length + tasks.length + rules.length;
+const schedules = functionsTriggeredBy('schedule');
+const functionCount = definitions.length + consumers.length + tasks.length + rules.length + schedules.length;
 
 /** What a stream consumer may do besides its logs, its share of the table, the stream and its queue. */
 const consumerExtraActions: Record<string, string[]> = {
@@ -117,6 +118,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
     ...consumers.map(([name]) => consumerFunctionId(name)),
     ...tasks.map(([name]) => functionIdWithPrefix(template, `${name}Task`)),
     ...deployedRules.map(([name]) => functionIdWithPrefix(template, `${name}Rule`)),
+    ...schedules.map(([name]) => functionIdWithPrefix(template, `${name}Schedule`)),
   ];
 
   describe('table', () => {
@@ -301,6 +303,10 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
 
     it.each(deployedRules)('grants event rule function %s exactly its tableAccess', (name, definition) => {
       expectExactlyTableAccess(functionIdWithPrefix(template, `${name}Rule`), definition.tableAccess);
+    });
+
+    it.each(schedules)('grants scheduled function %s exactly its tableAccess', (name, definition) => {
+      expectExactlyTableAccess(functionIdWithPrefix(template, `${name}Schedule`), definition.tableAccess);
     });
 
     it('allows no Scan and no wildcard action anywhere', () => {
@@ -493,13 +499,14 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
 describe('CrmStack table encryption', () => {
   const tableOf = (template: Template) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
   const kmsStatements = (template: Template) => allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('kms:')));
-  // Tasks and event rule functions always read the table ('read' or 'readWrite'). With email,
-  // so that every event rule (the email-scoped ones too) has its function.
+  // Tasks, event rule and scheduled functions always read the table ('read' or 'readWrite').
+  // With email, so that every event rule (the email-scoped ones too) has its function.
   const tableReaders =
     definitions.filter(([, definition]) => definition.tableAccess !== 'none').length +
     consumers.filter(([name]) => streamConsumerTableAccess[name] !== 'none').length +
     tasks.length +
-    rules.length;
+    rules.length +
+    schedules.length;
 
   it('uses the DynamoDB-owned key by default, with no KMS key and no KMS permission', () => {
     const template = synthesize();

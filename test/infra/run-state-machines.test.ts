@@ -24,8 +24,8 @@ function resolveJoin(value: unknown, arns: Record<string, string>): string {
 }
 
 const machines = [
-  { name: 'sequenceRun', task: 'sequenceStepTask', starter: 'sequenceStarterConsumer', stepState: 'Send step' },
-  { name: 'workflowRun', task: 'workflowStepTask', starter: 'workflowTriggerRule', stepState: 'Run actions' },
+  { name: 'sequenceRun', task: 'sequenceStepTask', starters: ['sequenceStarterConsumer'], stepState: 'Send step' },
+  { name: 'workflowRun', task: 'workflowStepTask', starters: ['workflowTriggerRule', 'workflowSchedulerSchedule'], stepState: 'Run actions' },
 ] as const;
 
 describe('run state machines', () => {
@@ -41,12 +41,12 @@ describe('run state machines', () => {
     }
   });
 
-  describe.each(machines)('$name', ({ name, task, starter, stepState }) => {
+  describe.each(machines)('$name', ({ name, task, starters, stepState }) => {
     const run = runStateMachines[name];
     const stateMachineId = stateMachineIds.find((id) => resources[id]!.Properties!.StateMachineName === `crm-test-${run.nameSuffix}`)!;
     const stateMachine = resources[stateMachineId]!.Properties!;
     const stepFunctionId = functionIdWithPrefix(template, task);
-    const starterId = functionIdWithPrefix(template, starter);
+    const starterIds: string[] = starters.map((starter) => functionIdWithPrefix(template, starter));
 
     it('logs every event, without execution data (addresses can appear in errors), to a log group of its own', () => {
       const logGroupId = stateMachine.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
@@ -80,14 +80,14 @@ describe('run state machines', () => {
       expect(statements[1]!.actions.every((action: string) => action.startsWith('logs:'))).toBe(true);
     });
 
-    it('is started by its starter alone, which may do nothing else with it and learns its ARN', () => {
+    it('is started by its starters alone, which may do nothing else with it and learn its ARN', () => {
       const onStates = allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('states:')) && JSON.stringify(s.resources) === JSON.stringify([{ Ref: stateMachineId }]));
-      expect(onStates).toEqual([expect.objectContaining({ actions: ['states:StartExecution'], resources: [{ Ref: stateMachineId }] })]);
-      expect(statementsForFunction(template, starterId)).toContainEqual(onStates[0]);
+      expect(onStates).toEqual(starters.map(() => expect.objectContaining({ actions: ['states:StartExecution'], resources: [{ Ref: stateMachineId }] })));
+      for (const starterId of starterIds) expect(statementsForFunction(template, starterId)).toContainEqual(onStates[0]);
 
       for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
         const arn = fn.Properties.Environment.Variables[run.arnSetting];
-        expect(arn, id).toEqual(id === starterId ? { Ref: stateMachineId } : undefined);
+        expect(arn, id).toEqual(starterIds.includes(id) ? { Ref: stateMachineId } : undefined);
       }
     });
 
@@ -98,6 +98,6 @@ describe('run state machines', () => {
 
   it('are started by nothing else', () => {
     const onStates = allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('states:')));
-    expect(onStates).toHaveLength(2);
+    expect(onStates).toHaveLength(machines.flatMap((machine) => machine.starters).length);
   });
 });

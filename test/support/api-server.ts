@@ -5,6 +5,7 @@ import { useLocalAwsEnvironment } from '../../local/local-environment';
 import { localStateMachines } from '../../local/local-state-machines';
 import { startStepFunctionsLocal, type ExecutionDescription } from '../../local/step-functions-local';
 import type { StreamPoller } from '../../local/stream-poller';
+import type { LocalScheduler } from '../../local/scheduler-local';
 import { startBackgroundWork } from '../../local/background-work';
 import { startEventBridgeLocal, type EventBridgeLocal } from '../../local/eventbridge-local';
 import { createTestTable, type TestTable } from './local-dynamodb';
@@ -36,7 +37,7 @@ export interface TestApi {
   /** A bearer token for the subject, signed with this API's key (valid unless the options say otherwise). */
   tokenFor(subject: TokenSubject, options?: TokenOptions): Promise<string>;
   /** With `automations`: the stream consumers, Step Functions and SES events, as `npm start` runs them. */
-  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[]; readonly eventBridge: EventBridgeLocal };
+  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[]; readonly eventBridge: EventBridgeLocal; readonly scheduler: LocalScheduler };
   close(): Promise<void>;
 }
 
@@ -77,11 +78,13 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
   process.env.PUBLIC_API_URL = gateway.url;
   const background: { stop(): Promise<void> }[] = [];
   let streams: StreamPoller | undefined;
+  let scheduler: LocalScheduler | undefined;
   if (stepFunctions && eventBridge) {
     background.push(eventBridge, stepFunctions);
-    const work = await startBackgroundWork({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesStoreUrl: `${inject('sesEndpoint')}/store` });
+    const work = await startBackgroundWork({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesStoreUrl: `${inject('sesEndpoint')}/store`, schedules: false });
     background.push(work);
     streams = work.streams;
+    scheduler = work.scheduler;
   }
   const tokens = new Map<string, Promise<string>>();
   const tokenFor = (subject: TokenSubject, options?: TokenOptions) => {
@@ -113,7 +116,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     table,
     request,
     tokenFor,
-    ...(streams && eventBridge ? { automations: { streams, endedExecutions, eventBridge } } : {}),
+    ...(streams && eventBridge && scheduler ? { automations: { streams, endedExecutions, eventBridge, scheduler } } : {}),
     async close() {
       await gateway.close();
       for (const service of background.reverse()) await service.stop();

@@ -9,6 +9,7 @@ import { dealModel } from '../domain/records/deal';
 import { getRecord } from '../domain/records/get-record';
 import { listRecords } from '../domain/records/list-records';
 import { recordDependenciesOf, type RecordDependencies } from '../domain/records/record-dependencies';
+import { noteSignedInUser } from '../domain/owners/owners';
 import type { CrmRecord } from '../domain/records/record-model';
 import { recordTimeline } from '../domain/records/record-timeline';
 import { updateRecord } from '../domain/records/update-record';
@@ -16,7 +17,7 @@ import type { Actor } from '../domain/shared/actor';
 import { listShards } from '../domain/shared/keys';
 import { inLegacyLayout } from '../migrations/legacy-layout';
 import { itemSize } from './capacity-rules';
-import { contactInput } from './contact-items';
+import { contactInput, OWNERS } from './contact-items';
 import { CapacityLedgerTable, type PartitionLoad, type PartitionSpace } from './heat/capacity-ledger-table';
 import { fixed, table, thousands } from './report';
 import { usageProfiles } from './usage-profiles';
@@ -273,7 +274,9 @@ async function heatOf(parameters: HeatParameters, layout: WorkloadHeat['layout']
   const results: WorkloadHeat[] = [];
   for (const workload of workloads) {
     const ledger = new CapacityLedgerTable();
-    const rates = await workload.run(parameters, dependencies(ledger), ledger);
+    const deps = dependencies(ledger);
+    await addOwners(deps, parameters);
+    const rates = await workload.run(parameters, deps, ledger);
     all.push(rates);
     results.push({ workload: workload.name, description: workload.describe(parameters), layout, hottest: hottest(rates) });
   }
@@ -281,9 +284,19 @@ async function heatOf(parameters: HeatParameters, layout: WorkloadHeat['layout']
   return results;
 }
 
+/** Everyone the workloads assign records to, as owners (free: the ledger is not recording); records may name owners only. */
+async function addOwners(deps: RecordDependencies, parameters: HeatParameters): Promise<void> {
+  const ids = [
+    ...Array.from({ length: Math.max(1, parameters.importOwners) }, (_, n) => `owner-${n}`),
+    ...Array.from({ length: Math.max(parameters.users, OWNERS) }, (_, n) => `user-${n}`),
+  ];
+  for (const id of ids) await noteSignedInUser(deps, { id });
+}
+
 async function contactItemBytes(): Promise<Record<string, number>> {
   const ledger = new CapacityLedgerTable();
   const deps = dependencies(ledger);
+  await addOwners(deps, defaultHeatParameters);
   const written: Record<string, number> = {};
   const original = ledger.transactWrite.bind(ledger);
   ledger.transactWrite = async (ops) => {

@@ -3,7 +3,7 @@ import { createEmailTemplate, deleteEmailTemplate, getEmailTemplate, listEmailTe
 import { apiHandler } from './http/api-handler';
 import { emailTemplateOperations } from './http/contract/email-templates';
 import { withIdempotentIds } from './http/idempotency';
-import { idempotencyFor } from './http/idempotency-store';
+import { apiServicesFor } from './http/api-services';
 import { created, withEtag } from './http/responses';
 
 const runtime = createRuntime();
@@ -24,5 +24,5 @@ export const handler = apiHandler(
     },
     previewEmailTemplate: async ({ params, body, actor }) => ({ status: 200, body: await previewEmailTemplate(runtime, params.id, body.contactId, actor) }),
   },
-  { idempotency: idempotencyFor(runtime) },
+  apiServicesFor(runtime),
 );

@@ -8,7 +8,7 @@ import { addSuppression, getSuppression, listSuppressions, removeSuppression } f
 import { apiHandler } from './http/api-handler';
 import { emailOperations } from './http/contract/emails';
 import { idOfIdempotentRequest } from './http/idempotency';
-import { idempotencyFor } from './http/idempotency-store';
+import { apiServicesFor } from './http/api-services';
 import { created } from './http/responses';
 
 const runtime = createEmailRuntime();
@@ -38,5 +38,5 @@ export const handler = apiHandler(
       return { status: 204 };
     },
   },
-  { idempotency: idempotencyFor(runtime) },
+  apiServicesFor(runtime),
 );

@@ -84,6 +84,7 @@ export const functionManifest = {
   emailTemplates: { entry: 'functions/email-templates.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.emailTemplates) },
   sequences: { entry: 'functions/sequences.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.sequences) },
   teams: { entry: 'functions/teams.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.teams) },
+  owners: { entry: 'functions/owners.ts', memoryMb: 256, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.owners) },
   workflows: { entry: 'functions/workflows.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.workflows) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
   unsubscribe: {

@@ -3,7 +3,7 @@ import { createPipeline, deletePipeline, getPipeline, listPipelines, updatePipel
 import { apiHandler } from './http/api-handler';
 import { pipelineOperations } from './http/contract/pipelines';
 import { withIdempotentIds } from './http/idempotency';
-import { idempotencyFor } from './http/idempotency-store';
+import { apiServicesFor } from './http/api-services';
 import { created, withEtag } from './http/responses';
 
 const runtime = createRuntime();
@@ -23,5 +23,5 @@ export const handler = apiHandler(
       return { status: 204 };
     },
   },
-  { idempotency: idempotencyFor(runtime) },
+  apiServicesFor(runtime),
 );

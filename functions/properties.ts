@@ -8,7 +8,7 @@ import {
 } from '../domain/properties/property-use-cases';
 import { apiHandler } from './http/api-handler';
 import { propertyOperations } from './http/contract/properties';
-import { idempotencyFor } from './http/idempotency-store';
+import { apiServicesFor } from './http/api-services';
 import { created, withEtag } from './http/responses';
 
 const runtime = createRuntime();
@@ -28,5 +28,5 @@ export const handler = apiHandler(
       return { status: 204 };
     },
   },
-  { idempotency: idempotencyFor(runtime) },
+  apiServicesFor(runtime),
 );

@@ -6,7 +6,7 @@ import { createSequence, getSequence, listSequences, updateSequence } from '../d
 import { apiHandler } from './http/api-handler';
 import { sequenceOperations } from './http/contract/sequences';
 import { withIdempotentIds } from './http/idempotency';
-import { idempotencyFor } from './http/idempotency-store';
+import { apiServicesFor } from './http/api-services';
 import { created, withEtag } from './http/responses';
 
 const runtime = createRuntime();
@@ -31,5 +31,5 @@ export const handler = apiHandler(
     getEnrollment: async ({ params, actor }) => ({ status: 200, body: await getEnrollment(runtime, params.id, params.contactId, actor) }),
     stopEnrollment: async ({ params, actor }) => ({ status: 200, body: await stopEnrollment(runtime, params.id, params.contactId, actor) }),
   },
-  { idempotency: idempotencyFor(runtime) },
+  apiServicesFor(runtime),
 );

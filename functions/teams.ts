@@ -3,7 +3,7 @@ import { createTeam, deleteTeam, getTeam, listTeams, updateTeam } from '../domai
 import { apiHandler } from './http/api-handler';
 import { teamOperations } from './http/contract/teams';
 import { withIdempotentIds } from './http/idempotency';
-import { idempotencyFor } from './http/idempotency-store';
+import { apiServicesFor } from './http/api-services';
 import { created, withEtag } from './http/responses';
 
 const runtime = createRuntime();
@@ -23,5 +23,5 @@ export const handler = apiHandler(
       return { status: 204 };
     },
   },
-  { idempotency: idempotencyFor(runtime) },
+  apiServicesFor(runtime),
 );

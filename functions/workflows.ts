@@ -4,7 +4,7 @@ import { createWorkflow, deleteWorkflow, getWorkflow, listWorkflows, updateWorkf
 import { apiHandler } from './http/api-handler';
 import { workflowOperations } from './http/contract/workflows';
 import { withIdempotentIds } from './http/idempotency';
-import { idempotencyFor } from './http/idempotency-store';
+import { apiServicesFor } from './http/api-services';
 import { created, withEtag } from './http/responses';
 
 const runtime = createRuntime();
@@ -26,5 +26,5 @@ export const handler = apiHandler(
     listWorkflowRuns: async ({ params, query, actor }) => ({ status: 200, body: await listWorkflowRuns(runtime, params.id, query, actor) }),
     getWorkflowRun: async ({ params, actor }) => ({ status: 200, body: await getWorkflowRun(runtime, params.id, params.runId, actor) }),
   },
-  { idempotency: idempotencyFor(runtime) },
+  apiServicesFor(runtime),
 );

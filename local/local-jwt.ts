@@ -44,7 +44,8 @@ export function loadSigningKey(path: string): LocalSigningKey {
 }
 
 export type TokenSubject =
-  | { readonly kind: 'user'; readonly id: string; readonly role: Role }
+  /** `email` and `name` become claims, as an OIDC provider may put them in access tokens (Cognito's carry neither). */
+  | { readonly kind: 'user'; readonly id: string; readonly role: Role; readonly email?: string; readonly name?: string }
   | { readonly kind: 'client'; readonly id: string; readonly scopes: readonly string[] };
 
 export interface TokenOptions {
@@ -57,7 +58,15 @@ export interface TokenOptions {
 export async function mintToken(key: LocalSigningKey, subject: TokenSubject, options: TokenOptions = {}): Promise<string> {
   const claims: JWTPayload =
     subject.kind === 'user'
-      ? { 'cognito:groups': [subject.role], username: subject.id, scope: 'openid email', client_id: LOCAL_AUDIENCE, token_use: 'access' }
+      ? {
+          'cognito:groups': [subject.role],
+          username: subject.id,
+          scope: 'openid email',
+          client_id: LOCAL_AUDIENCE,
+          token_use: 'access',
+          ...(subject.email ? { email: subject.email } : {}),
+          ...(subject.name ? { name: subject.name } : {}),
+        }
       : { scope: subject.scopes.join(' '), client_id: subject.id, token_use: 'access' };
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM })

@@ -56,6 +56,16 @@ async function seed() {
   const health = await fetch(`${baseUrl}/health`).catch(() => undefined);
   if (!health?.ok) throw new Error(`No CRM answers at ${baseUrl}. Start it with \`npm start\` first.`);
 
+  // The demo sales team, as owners before they ever sign in (records may only name owners).
+  for (const owner of owners) {
+    const response = await fetch(`${baseUrl}/v1/owners/${owner}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: owner.replace('user-', '').replace(/^./, (letter) => letter.toUpperCase()) }),
+    });
+    if (response.status !== 200) throw new Error(`Adding owner ${owner} failed: ${response.status} ${await response.text()}`);
+  }
+
   const companyInputs = Array.from({ length: 60 }, (_, index) => {
     const name = `${companyWords[index % companyWords.length]} ${suffixes[Math.floor(index / companyWords.length) % suffixes.length]}`;
     return { name, domain: `${name.toLowerCase().replace(/[^a-z]+/g, '')}.example`, industry: pick(industries), size: pick(sizes), ownerId: pick(owners), tags: random() < 0.3 ? ['key-account'] : [] };

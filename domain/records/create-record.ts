@@ -1,5 +1,6 @@
 import { requireCapability, requireMayAssignOwner } from '../access/permissions';
 import type { Actor } from '../shared/actor';
+import { requireKnownOwner } from '../owners/owners';
 import type { WriteOp } from '../shared/table-port';
 import { AlreadyExistsError, UniqueValueTakenError } from '../shared/errors';
 import { findRecord, namingTheHolder } from './get-record';
@@ -22,6 +23,7 @@ export interface PlannedCreate {
 export async function planCreate(deps: RecordDependencies, model: RecordModel, input: Record<string, unknown>, actor: Actor): Promise<PlannedCreate> {
   requireCapability(actor, 'createRecords', `create ${model.collection}`);
   requireMayAssignOwner(actor, input.ownerId);
+  await requireKnownOwner(deps.isOwner, actor, input.ownerId);
   const owned = input.ownerId === undefined && actor.type === 'user' ? { ...input, ownerId: actor.id } : input;
   const now = deps.clock.now().toISOString();
   const { record, guards } = await prepareRecord(deps, model, { id: deps.ids.next(), createdAt: now, version: 1 }, owned, now);

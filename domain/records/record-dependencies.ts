@@ -3,17 +3,28 @@ import type { Pipeline } from '../pipelines/pipeline';
 import type { PropertyDefinition } from '../properties/property-definition';
 import { propertyDefinitionsFor } from '../properties/property-use-cases';
 import type { CoreDependencies } from '../shared/dependencies';
+import { findOwner } from '../owners/owners';
 import type { RecordType } from './record-model';
 
 /** What record use cases need from the outside world; adapters fill it in. */
 export interface RecordDependencies extends CoreDependencies {
   getPipeline(id: string): Promise<Pipeline | undefined>;
   propertyDefinitions(type: RecordType): Promise<PropertyDefinition[]>;
+  /** Whether a user is an owner (domain/owners/owners.ts): who an ownerId may name. */
+  isOwner(id: string): Promise<boolean>;
 }
 
 /** The record dependencies over a table: pipelines and property definitions are read from it. */
 export function recordDependenciesOf(core: CoreDependencies): RecordDependencies {
-  return { ...core, getPipeline: (id) => findPipeline(core, id), propertyDefinitions: (type) => propertyDefinitionsFor(core, type) };
+  // Owners are never removed: a yes is remembered for the life of these dependencies (a container).
+  const knownOwners = new Set<string>();
+  const isOwner = async (id: string) => {
+    if (knownOwners.has(id)) return true;
+    const known = (await findOwner(core.table, id)) !== undefined;
+    if (known) knownOwners.add(id);
+    return known;
+  };
+  return { ...core, getPipeline: (id) => findPipeline(core, id), propertyDefinitions: (type) => propertyDefinitionsFor(core, type), isOwner };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { requireMayAssignOwner, requireMayChange, requireMayReassign } from '../access/permissions';
 import type { Actor } from '../shared/actor';
+import { requireKnownOwner } from '../owners/owners';
 import { NotFoundError, UniqueValueTakenError } from '../shared/errors';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import type { RecordDependencies } from './record-dependencies';
@@ -34,7 +35,10 @@ export async function changeRecord(
     requireMayChange(options.actor, current, `change ${model.collection}`);
     const patch = patchFor(current);
     if (!patch) return current;
-    if ('ownerId' in patch && patch.ownerId !== current.ownerId) requireMayAssignOwner(options.actor, patch.ownerId ?? null, current);
+    if ('ownerId' in patch && patch.ownerId !== current.ownerId) {
+      requireMayAssignOwner(options.actor, patch.ownerId ?? null, current);
+      await requireKnownOwner(deps.isOwner, options.actor, patch.ownerId);
+    }
     if ('assigneeId' in patch && patch.assigneeId !== current.assigneeId) requireMayReassign(options.actor, current);
     const now = deps.clock.now().toISOString();
     const strict = options.actor.type !== 'system';

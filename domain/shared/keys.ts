@@ -343,6 +343,23 @@ export const workflowPeriodKey = (workflowId: string, period: string): ItemKey =
 export const roundRobinKey = (teamId: string): ItemKey => ({ pk: recordPk('team', teamId), sk: 'ROUNDROBIN' });
 
 // ---------------------------------------------------------------------------------------
+// Owners: the users who can own records.
+
+const OWNER = 'OWNER';
+export const ownerKey = (userId: string): ItemKey => ({ pk: joinKey(OWNER, userId), sk: OWNER });
+
+/** gsi1: every owner, by id. */
+export const owners = defineIndex({
+  pattern: 'owners',
+  index: 'gsi1',
+  partition: () => [OWNER],
+  shards: 1,
+  sort: ({ id }: { readonly id: string }) => id,
+  shardBy: ({ id }) => id,
+  ascending: true,
+});
+
+// ---------------------------------------------------------------------------------------
 // Bookkeeping.
 
 /** Which data migrations ran on this table (migrations/), and the lock that keeps two runs apart. */

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { roles, type Actor, type Role } from '../../domain/shared/actor';
 import { ForbiddenError, UnauthorizedError } from '../../domain/shared/errors';
+import type { SignedInUser } from '../../domain/owners/owners';
 
 /** What each OAuth scope lets a machine client do, expressed as the equivalent role. */
 const scopeRoles: Record<string, Role> = { 'crm/read': 'viewer', 'crm/write': 'manager', 'crm/admin': 'admin' };
@@ -45,4 +46,13 @@ export function actorFromClaims(event: APIGatewayProxyEventV2, roleClaim: string
   if (clientRole) return { type: 'client', id: subject, role: clientRole, requestId };
 
   throw new ForbiddenError('The token carries no CRM role and no CRM scope.', `a role (${roles.join(', ')}) in claim ${roleClaim}, or a scope crm/read, crm/write or crm/admin`);
+}
+
+/** What a user's verified token says about them, for the owners list: its subject, and the email and name claims when it has them. */
+export function signedInUserOf(event: APIGatewayProxyEventV2, actor: Actor): SignedInUser {
+  const claims = (event.requestContext as { authorizer?: { jwt?: JwtContext } }).authorizer?.jwt?.claims ?? {};
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' && value.length <= 254 ? value.trim() : undefined);
+  const email = text(claims.email);
+  const name = text(claims.name) ?? ([text(claims.given_name), text(claims.family_name)].filter(Boolean).join(' ') || undefined);
+  return { id: actor.id, ...(email ? { email } : {}), ...(name ? { name } : {}) };
 }

@@ -1,10 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/shared/actor';
+import type { SignedInUser } from '../../domain/owners/owners';
 import { NotFoundError, UnauthorizedError } from '../../domain/shared/errors';
 import { logger } from '../../adapters/logger';
 import { metrics } from '../../adapters/metrics';
-import { actorFromClaims } from './actor-from-claims';
+import { actorFromClaims, signedInUserOf } from './actor-from-claims';
 import type { ApiOperation, ApiRequest, ApiResult, Implementations, OperationGroup } from './api-operation';
 import { ifMatchOf } from './if-match';
 import { callerOf, storedResponseOf, type IdempotencyGuard, type StoredResponse } from './idempotency';
@@ -18,6 +19,8 @@ export interface ApiCoreOptions {
   readonly roleClaim: string;
   /** Idempotency-Key support for the group's operations that declare it. */
   readonly idempotency?: IdempotencyGuard;
+  /** Notes signed-in users as owners (api-services.ts), for the functions that may write. */
+  readonly owners?: { note(user: SignedInUser): Promise<void> };
 }
 
 /**
@@ -108,6 +111,10 @@ export function apiCore<G extends OperationGroup>(group: G, implementations: Imp
       const headers = headersOf(event);
       // Authenticate before reading anything else, so an anonymous caller learns nothing from validation errors.
       const actor = operation.public ? undefined : actorFromClaims(event, options.roleClaim);
+      if (actor?.type === 'user' && options.owners) {
+        // Who may own records is who signs in: noting them must never cost the request.
+        await options.owners.note(signedInUserOf(event, actor)).catch((error: unknown) => logger.warn('could not note the signed-in user as an owner', { error }));
+      }
       logger.appendKeys({ route: event.routeKey, ...(actor ? { actor: { type: actor.type, id: actor.id, role: actor.role } } : {}) });
       const parsed = parseRequest(operation, { ...event, headers });
       const ifMatch = operation.conditional ? ifMatchOf(headers['if-match']) : undefined;

@@ -3,11 +3,11 @@ import { modelOf } from '../../domain/records/record-models';
 import type { RecordModel } from '../../domain/records/record-model';
 import { apiHandler } from './api-handler';
 import { recordOperations } from './contract/records';
-import { idempotencyFor } from './idempotency-store';
+import { apiServicesFor } from './api-services';
 import { recordImplementations } from './record-operations';
 
 /** The Lambda handler for one record type's routes. */
 export function recordHandler(model: RecordModel) {
   const runtime = createRuntime();
-  return apiHandler(recordOperations(model), recordImplementations(runtime, model, modelOf), { idempotency: idempotencyFor(runtime) });
+  return apiHandler(recordOperations(model), recordImplementations(runtime, model, modelOf), apiServicesFor(runtime));
 }

@@ -177,6 +177,7 @@ describe('activities', () => {
 
 describe('activity lists by owner and by assignee', () => {
   it('keeps owning and being assigned apart, and lists open tasks by due date', async () => {
+    await api.addOwners('alice-x', 'carol-x');
     const note = await create('activities', { kind: 'note', body: 'n', ownerId: 'alice-x' });
     const later = await create('activities', { kind: 'task', subject: 'later', ownerId: 'alice-x', assigneeId: 'bob-x', dueAt: '2026-09-01T00:00:00Z' });
     const sooner = await create('activities', { kind: 'task', subject: 'sooner', ownerId: 'carol-x', assigneeId: 'bob-x', dueAt: '2026-03-01T00:00:00Z' });

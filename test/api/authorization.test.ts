@@ -8,6 +8,8 @@ type Rec = { id: string; ownerId?: string } & Record<string, unknown>;
 let api: TestApi;
 beforeAll(async () => {
   api = await startTestApi();
+  // Whom the tests assign records to: owners, as if each had signed in.
+  await api.addOwners('someone-else', 'user-viewer', 'user-member', 'user-manager', 'user-admin');
 });
 afterAll(() => api.close());
 
@@ -99,6 +101,7 @@ describe('roles on records (role × route × own/other)', () => {
   });
 
   it('lets an assignee work on a task but not take it over or hand it on', async () => {
+    await api.addOwners('user-owner');
     const task = await api.request<Rec>('POST', '/v1/activities', { body: { kind: 'task', subject: 'Mine to own', ownerId: 'user-owner', assigneeId: 'user-member' } });
     const as = user('member');
     expect((await api.request('PATCH', `/v1/activities/${task.json!.id}`, { as, body: { ownerId: 'user-member' } })).status).toBe(403);

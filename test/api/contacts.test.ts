@@ -78,6 +78,7 @@ describe('contacts over HTTP', () => {
   });
 
   it('paginates with opaque cursors and refuses tampered ones', async () => {
+    await api.addOwners('owner-pages');
     for (let index = 0; index < 5; index++) await api.request('POST', '/v1/contacts', { body: { firstName: `Page${index}`, ownerId: 'owner-pages' } });
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -26,6 +26,7 @@ import { ConflictError, EmailNotSendableError, ServiceUnavailableError } from '.
 import { createTestTable } from '../support/local-dynamodb';
 import { SignedUnsubscribeLinks } from '../../adapters/unsubscribe/signed-unsubscribe-links';
 import { unsubscribeByToken } from '../../domain/email/unsubscribe';
+import { noteSignedInUser } from '../../domain/owners/owners';
 
 /**
  * The mail service port, recording what it was asked to send. It can be told to fail the
@@ -59,6 +60,8 @@ beforeAll(async () => {
   runtime = createRuntime(loadConfig({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, AWS_REGION: 'us-east-1' }));
   sender = new RecordingEmailSender();
   deps = { ...runtime, emailSender: sender };
+  // Users records are assigned to below, as if they had signed in.
+  for (const id of ['owner-7', 'member-2']) await noteSignedInUser(runtime, { id });
 });
 
 let counter = 0;

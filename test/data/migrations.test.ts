@@ -22,6 +22,7 @@ import { indexTasksByAssignee } from '../../migrations/0001-index-tasks-by-assig
 import { shardLists } from '../../migrations/0002-shard-lists';
 import { indexEnrollmentsByContact } from '../../migrations/0003-index-enrollments-by-contact';
 import { indexOpenDeals } from '../../migrations/0004-index-open-deals';
+import { noteSignedInUser } from '../../domain/owners/owners';
 import { inLegacyLayout } from '../../migrations/legacy-layout';
 import type { Migration } from '../../migrations/migration';
 import { migrations } from '../../migrations/migrations';
@@ -111,6 +112,7 @@ describe('0002: lists move to sharded partition keys', () => {
 
   it('keeps every list complete before, during and after the move, and moves nothing twice', async () => {
     const runtime = createRuntime(loadConfig({ TABLE_NAME: test.tableName, DYNAMODB_ENDPOINT: test.endpoint, AWS_REGION: 'us-east-1' }));
+    await noteSignedInUser(runtime, { id: 'old-owner' });
     const contactsOf = (cursor?: string) => listRecords(runtime, contactModel, { limit: 7, ownerId: 'old-owner', ...(cursor ? { cursor } : {}) }, importer);
     // Written by the version before sharding: every list entry under one partition key.
     const old: CrmRecord[] = await inLegacyLayout(async () => {

@@ -34,6 +34,8 @@ export interface TestApi {
   /** The file's own table, for arranging data and checking what the API stored. */
   table: TestTable;
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  /** Adds users as owners (PUT /v1/owners/{id}), so records may be assigned to them before they sign in. */
+  addOwners(...ids: string[]): Promise<void>;
   /** A bearer token for the subject, signed with this API's key (valid unless the options say otherwise). */
   tokenFor(subject: TokenSubject, options?: TokenOptions): Promise<string>;
   /** With `automations`: the stream consumers, Step Functions and SES events, as `npm start` runs them. */
@@ -111,10 +113,18 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     return { status: response.status, headers: response.headers, text, json };
   }
 
+  async function addOwners(...ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const response = await request('PUT', `/v1/owners/${encodeURIComponent(id)}`, { body: {} });
+      if (response.status !== 200) throw new Error(`Could not add owner ${id}: ${response.status} ${response.text}`);
+    }
+  }
+
   return {
     url: gateway.url,
     table,
     request,
+    addOwners,
     tokenFor,
     ...(streams && eventBridge && scheduler ? { automations: { streams, endedExecutions, eventBridge, scheduler } } : {}),
     async close() {

@@ -7,6 +7,7 @@ import { auditOperations } from './audit';
 import { emailOperations } from './emails';
 import { emailTemplateOperations } from './email-templates';
 import { metaOperations } from './meta';
+import { ownerOperations } from './owners';
 import { pipelineOperations } from './pipelines';
 import { propertyOperations } from './properties';
 import { recordOperations } from './records';
@@ -31,6 +32,7 @@ export const apiContract = {
   emailTemplates: emailTemplateOperations,
   sequences: sequenceOperations,
   teams: teamOperations,
+  owners: ownerOperations,
   workflows: workflowOperations,
   audit: auditOperations,
   unsubscribe: unsubscribeOperations,

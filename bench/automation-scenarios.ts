@@ -59,3 +59,76 @@ export const sequenceStep: RouteScenario = {
     };
   },
 };
+
+/**
+ * One workflow run's steps, as the state machine's "Run actions" Task invokes it: a run
+ * of a workflow on contact.created whose one action makes a task for the contact's owner.
+ * The runs are written as the trigger writes them (startWorkflowRuns), without executions.
+ */
+export const workflowStep: RouteScenario = {
+  name: 'workflow step',
+  routeKey: 'Task workflow-run/Run actions',
+  function: { name: 'workflowStep', memoryMb: functionManifest.workflowStep.memoryMb },
+  minimum: {
+    calls: 6,
+    sequential: 6,
+    why: 'GetItem of the run, of the workflow (its author) and of the contact, the task transaction (task, its timeline links and audit), GetItem of the run and its version-checked update',
+  },
+  async prepare({ env }, count) {
+    const inputs = (tag: string) => Array.from({ length: count }, (_, i) => contactInput(4_000_000 + i, tag));
+    const routeContacts = await createThroughBatch(env.api, 'contacts', inputs('wfrun'));
+    const rawContacts = await createThroughBatch(env.api, 'contacts', inputs('wfraw'));
+    const { body: workflow } = await env.api.call(
+      'POST',
+      '/v1/workflows',
+      { name: 'Bench new lead', trigger: { event: 'contact.created' }, actions: [{ type: 'createTask', subject: 'Qualify the lead', dueInMinutes: 1440, assignTo: { kind: 'owner' } }] },
+      201,
+    );
+    const { startWorkflowRuns } = await import('../domain/workflows/workflow-runs');
+    const { createRuntime } = await import('../adapters/runtime');
+    const { loadConfig } = await import('../adapters/config');
+    const runtime = createRuntime(loadConfig({ ...process.env }));
+    const noExecutions = { start: async () => undefined };
+    const runOf = async (contactId: string) => {
+      const at = new Date().toISOString();
+      const detail = {
+        schemaVersion: 1 as const,
+        eventId: `contact.created/${contactId}/1`,
+        type: 'contact.created' as const,
+        occurredAt: at,
+        recordType: 'contact' as const,
+        recordId: contactId,
+        version: 1,
+        path: `/v1/contacts/${contactId}`,
+        actor: { type: 'user' as const, id: 'bench' },
+        changedFields: [],
+        changes: [],
+        record: { id: contactId },
+      };
+      const runs = await startWorkflowRuns({ ...runtime, runStarter: noExecutions }, detail);
+      return runs.find((run) => run.workflowId === workflow.id)!.runId!;
+    };
+    const routeRuns: string[] = [];
+    const rawRuns: string[] = [];
+    for (let i = 0; i < count; i++) {
+      routeRuns.push(await runOf(routeContacts[i]!));
+      rawRuns.push(await runOf(rawContacts[i]!));
+    }
+    const { handler } = (await import('../functions/workflow-step')) as unknown as { handler: StepHandler };
+    const task = functionManifest.workflowStep;
+    const input = (i: number) => ({ action: 'send', runId: routeRuns[i]! });
+    return {
+      request: (i): ScenarioRequest => ({ method: 'INVOKE', path: 'workflowStep', body: input(i), status: 200 }),
+      async invoke(i) {
+        const output = await handler(input(i), createLambdaContext({ functionName: 'workflowStep', memoryMb: task.memoryMb, timeoutSeconds: task.timeoutSeconds }));
+        if (output.outcome !== 'completed') throw new Error(`The workflow run ${routeRuns[i]} ended '${String(output.outcome)}', expected 'completed'`);
+        return { status: 200, body: output };
+      },
+      rawSubstitutions: (i) =>
+        new Map([
+          [routeContacts[i]!, rawContacts[i]!],
+          [routeRuns[i]!, rawRuns[i]!],
+        ]),
+    };
+  },
+};

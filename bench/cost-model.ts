@@ -132,6 +132,33 @@ export function estimateMonth(results: BenchResults, prices: Prices, company: Co
   return { requests, automationSteps, emails, lambdaGbSeconds, coldStarts, initGbSeconds, readUnits, writeUnits, storedGb, logGb, usd };
 }
 
+/**
+ * A workflow run of one task and one action (a task made for the record's owner), per
+ * 1,000 runs. The step is measured ("workflow step": its Lambda time and DynamoDB units);
+ * the trigger's part is modelled from its calls, not measured: one invocation per record
+ * event of a type some workflow starts on, a Query of workflowsByTrigger (0.5 read unit,
+ * eventually consistent), the run's conditional put (2 write units: a transaction of a
+ * run item under 1 KB), a strong GetItem of it (1 read unit), StartExecution (free), its
+ * Lambda time taken equal to the step's. Step Functions enters Wait, Run actions, Finished?
+ * and Done: 4 transitions. The task raises one event (activity.created).
+ */
+export const TRANSITIONS_PER_ONE_TASK_RUN = 4;
+const TRIGGER_UNITS = { read: 1.5, write: 2 };
+export function costOfWorkflowRuns(results: BenchResults, prices: Prices, runs: number): Readonly<Record<string, number>> {
+  const step = results.apiOverhead.find((candidate) => candidate.name === 'workflow step');
+  if (!step) throw new Error(`${results.mode} results have no "workflow step": run npm run bench again.`);
+  const gbSeconds = 2 * runs * (Math.ceil(step.route.mean) / 1000) * (step.memoryMb / 1024);
+  const publishing = results.eventPublishing ?? { billedEventsPerChange: 1, meanEntryBytes: 1_024 };
+  return {
+    'Lambda requests (trigger and step)': ((2 * runs) / 1e6) * prices.lambdaPerMillionRequests,
+    'Lambda duration (arm64)': gbSeconds * prices.lambdaArmPerGbSecond,
+    'DynamoDB reads': ((runs * (step.documented.read + TRIGGER_UNITS.read)) / 1e6) * prices.dynamoDbPerMillionReadUnits,
+    'DynamoDB writes': ((runs * (step.documented.write + TRIGGER_UNITS.write)) / 1e6) * prices.dynamoDbPerMillionWriteUnits,
+    'Step Functions transitions': ((runs * TRANSITIONS_PER_ONE_TASK_RUN) / 1000) * prices.stepFunctionsPerThousandTransitions,
+    'EventBridge events (the task)': (runs * publishing.billedEventsPerChange * prices.eventBridgePerMillionCustomEvents) / 1e6,
+  };
+}
+
 async function loadPrices(): Promise<Prices> {
   const prices: Prices = { ...defaultPrices };
   const overrides: [string, unknown][] = [
@@ -193,6 +220,13 @@ async function main(): Promise<void> {
       'events: one per request that writes and two per email (sent, delivered), each billed per 64 KB chunk as measured (bench "Events published from the stream"), archived once; the publisher reads up to 100 changes per invocation, its Lambda time not counted',
       'not included: handling SES events (about one Lambda invocation, one read and one write per email; SES events on the default bus are free), alarms, dashboard and custom metrics (docs/cost.md)',
       `prices: ${Object.entries(prices).map(([name, value]) => `${name}=${value}`).join(', ')}`,
+    ]),
+  );
+  const perThousandRuns = costOfWorkflowRuns(results, prices, 1_000);
+  console.log(
+    table('Cost per 1,000 workflow runs (USD)', ['', 'USD'], [...Object.entries(perThousandRuns).map(([item, usd]) => [item, fixed(usd, 5)]), ['total', fixed(Object.values(perThousandRuns).reduce((a, b) => a + b, 0), 4)]], [
+      'a run of one task whose action makes a task for the owner: the step as measured ("workflow step"), the trigger modelled (cost-model.ts, costOfWorkflowRuns)',
+      'each further action adds the writes its API request would make, and each wait one Lambda invocation and 3 transitions',
     ]),
   );
 }

@@ -10,7 +10,7 @@ import { coldStartTable, measureColdStarts } from './cold-start';
 import { contactWriteItems } from './contact-items';
 import { createTimelineContact } from './fixtures';
 import { growthTable, measureGrowth } from './growth';
-import { sequenceStep } from './automation-scenarios';
+import { sequenceStep, workflowStep } from './automation-scenarios';
 import { apiScenarios, growthScenarios } from './route-scenarios';
 import { filterStderr } from './stderr-filter';
 import { heatParametersFrom } from './heat';
@@ -74,7 +74,7 @@ try {
   });
   console.log(growthTable(growth));
 
-  const apiOverhead = await measureApiOverhead({ env, contactIds, timelineContactId }, [...apiScenarios, sequenceStep], { warmup: settings.apiWarmup, iterations: settings.apiIterations });
+  const apiOverhead = await measureApiOverhead({ env, contactIds, timelineContactId }, [...apiScenarios, sequenceStep, workflowStep], { warmup: settings.apiWarmup, iterations: settings.apiIterations });
   console.log(overheadTables(apiOverhead));
 
   const bulk = await measureBulk(env, { contacts: settings.bulkContacts, clients: settings.bulkClients });

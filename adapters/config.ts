@@ -25,6 +25,8 @@ const configSchema = z.object({
   SES_ENDPOINT: z.optional(z.url()),
   /** Set only locally: where the Step Functions emulator listens. */
   STEP_FUNCTIONS_ENDPOINT: z.optional(z.url()),
+  /** Set only locally, with CRM_LOCAL_MAX_WAIT_SECONDS: the local Step Functions cuts waits short to this. */
+  STEP_FUNCTIONS_MAX_WAIT_SECONDS: z.optional(z.coerce.number().check(z.gte(0))),
   /** Where recipients reach the API (custom domain or execute-api URL): unsubscribe links point there. */
   PUBLIC_API_URL: z.optional(z.url({ protocol: /^https?$/ })),
   /** The stage's own EventBridge bus (`crm-<stage>`), where record events are published (set on the publisher). */

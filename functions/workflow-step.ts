@@ -26,7 +26,7 @@ export const handler = lambdaHandler(async (event: unknown) => {
     metrics.addMetric('WorkflowRunsFailed', MetricUnit.Count, 1);
     return { runId: input.runId, waitSeconds: 0, done: true, outcome: 'failed' };
   }
-  const result = await runWorkflowSteps(runtime, input.runId);
+  const result = await runWorkflowSteps(runtime, input.runId, { waitsCutShort: runtime.config.STEP_FUNCTIONS_MAX_WAIT_SECONDS !== undefined });
   logger.info('workflow steps', { outcome: result.outcome, waitSeconds: result.waitSeconds, done: result.done });
   if (result.outcome === 'failed') metrics.addMetric('WorkflowRunsFailed', MetricUnit.Count, 1);
   return result;

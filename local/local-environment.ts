@@ -7,6 +7,8 @@ export interface LocalAwsEnvironment {
   sesEndpoint?: string;
   /** The local Step Functions endpoint; handlers then start the local state machines. */
   stepFunctionsEndpoint?: string;
+  /** The cap on its waits (CRM_LOCAL_MAX_WAIT_SECONDS), which steps that measure their own waits must know. */
+  maxWaitSeconds?: number;
   /** The local EventBridge endpoint; the event publisher then puts the CRM's events on its bus. */
   eventBridgeEndpoint?: string;
 }
@@ -19,7 +21,7 @@ export const LOCAL_EMAIL_FROM_ADDRESS = 'crm@example.com';
  * Lambda would. Call it before the first request reaches the gateway: handlers
  * load (and cache) their config when they are first imported.
  */
-export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, eventBridgeEndpoint }: LocalAwsEnvironment): void {
+export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, maxWaitSeconds, eventBridgeEndpoint }: LocalAwsEnvironment): void {
   process.env.TABLE_NAME = tableName;
   process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
   process.env.AWS_REGION = 'us-east-1';
@@ -33,6 +35,8 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
     process.env.STEP_FUNCTIONS_ENDPOINT = stepFunctionsEndpoint;
     process.env.SEQUENCE_STATE_MACHINE_ARN = localStateMachineArn('sequenceRun');
     process.env.WORKFLOW_STATE_MACHINE_ARN = localStateMachineArn('workflowRun');
+    if (maxWaitSeconds === undefined) delete process.env.STEP_FUNCTIONS_MAX_WAIT_SECONDS;
+    else process.env.STEP_FUNCTIONS_MAX_WAIT_SECONDS = String(maxWaitSeconds);
   }
   if (eventBridgeEndpoint) {
     process.env.EVENTBRIDGE_ENDPOINT = eventBridgeEndpoint;

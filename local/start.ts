@@ -48,6 +48,7 @@ try {
     dynamodbEndpoint: dynamodb.endpoint,
     sesEndpoint: ses.endpoint,
     stepFunctionsEndpoint: stepFunctions.endpoint,
+    ...(settings.CRM_LOCAL_MAX_WAIT_SECONDS !== undefined ? { maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS } : {}),
     eventBridgeEndpoint: eventBridge.endpoint,
   });
   // As after a deploy: the table as the stack describes it, every data migration applied.

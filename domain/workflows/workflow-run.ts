@@ -121,12 +121,14 @@ export const runSchema = z
       period: z.optional(z.string()),
       occurredAt: z.string(),
       actor: z.object({ type: z.string(), id: z.string(), onBehalfOf: z.optional(z.string()), depth: z.optional(z.int()) }),
-      changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+      changes: z
+        .array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }))
+        .check(z.meta({ description: "Only the changes of fields that the workflow's changed/changedTo/changedFrom branch conditions test: the event itself has them all." })),
     }),
     depth: z.int(),
     actions: z.array(z.unknown()).check(z.meta({ description: 'The workflow’s actions as they were when the run started.' })),
     nextStep: z.int(),
-    waitingUntil: z.optional(z.string()),
+    waitingUntil: z.optional(z.string().check(z.meta({ description: 'Set while a wait step is in progress: the run goes on after this time (the wait step is listed as done when it began).' }))),
     tickets: z.optional(z.record(z.string(), z.int()).check(z.meta({ description: 'Round-robin tickets taken, by step position.' }))),
     steps: z.array(
       z.object({

@@ -55,7 +55,8 @@ function fieldsOfChangeConditions(actions: readonly StoredWorkflowAction[]): Set
 /** How deep the chain of runs is that a change made (0: a person, a client or the system made it). */
 const depthOf = (detail: CrmEventDetail) => (detail.actor.type === 'workflow' ? (detail.actor.depth ?? 1) : 0);
 
-export type TriggerOutcome = 'started' | 'not-matched' | 'before-enabled' | 'depth-limit';
+/** `already-started`: the run existed (a redelivered or replayed event); its execution was started again, which Step Functions ignores. */
+export type TriggerOutcome = 'started' | 'already-started' | 'not-matched' | 'before-enabled' | 'depth-limit';
 
 type RunStarting = CoreDependencies & { readonly runStarter: WorkflowRunStarter };
 
@@ -85,14 +86,17 @@ async function startRun(deps: RunStarting, workflow: Workflow, trigger: Workflow
     updatedAt: now,
     version: 1,
   };
+  let existed = false;
   try {
     await deps.table.transactWrite([{ op: 'put', item: runToItem(run), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('workflow run', runId) }]);
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) throw error;
+    existed = true;
   }
-  const current = (await findRun(deps.table, runId))!;
+  const current = existed ? (await findRun(deps.table, runId))! : run;
   if (current.status === 'running') await deps.runStarter.start({ runId, waitSeconds: 0, done: false });
-  return { runId, outcome: current.status === 'stopped' && current.stopReason === 'depth-limit' ? 'depth-limit' : 'started' };
+  if (current.status === 'stopped' && current.stopReason === 'depth-limit') return { runId, outcome: 'depth-limit' };
+  return { runId, outcome: existed ? 'already-started' : 'started' };
 }
 
 /** Enabled workflows started by `key` (an event type, or `schedule`), through workflowsByTrigger. */
@@ -208,11 +212,15 @@ const ended = (runId: string): WorkflowRunState => ({ runId, waitSeconds: 0, don
  * moves on conditioned on its version, so a task run twice (a Step Functions retry) picks
  * up where the first attempt got to and repeats no effect.
  */
-export async function runWorkflowSteps(deps: EmailDependencies, runId: string): Promise<WorkflowRunState & { readonly outcome: string }> {
+export async function runWorkflowSteps(
+  deps: EmailDependencies,
+  runId: string,
+  { waitsCutShort = false }: { /** Locally, the state machine's waits are capped (CRM_LOCAL_MAX_WAIT_SECONDS): a wait it cut short is over. */ readonly waitsCutShort?: boolean } = {},
+): Promise<WorkflowRunState & { readonly outcome: string }> {
   let run = await findRun(deps.table, runId);
   if (!run || run.status !== 'running') return { ...ended(runId), outcome: 'stale' };
   const now = () => deps.clock.now();
-  if (run.waitingUntil && Date.parse(run.waitingUntil) > now().getTime()) {
+  if (run.waitingUntil && !waitsCutShort && Date.parse(run.waitingUntil) > now().getTime()) {
     // An attempt that started the wait died before handing it to the state machine: wait the rest.
     return { runId, waitSeconds: Math.ceil((Date.parse(run.waitingUntil) - now().getTime()) / 1000), done: false, outcome: 'waiting' };
   }
@@ -292,10 +300,12 @@ export async function recordWorkflowRunFailure(deps: { readonly table: CrmTableP
   await updateRun(deps, run, (current) => (current.status === 'running' ? { status: 'failed', error: error.slice(0, 1_000), waitingUntil: undefined, finishedAt: deps.clock.now().toISOString() } : undefined));
 }
 
+/** A deleted workflow's runs are still listed (some may still be finishing); an id that never had runs nor a workflow is a 404. */
 export async function listWorkflowRuns(deps: CoreDependencies, workflowId: string, page: PageRequest, actor: Actor): Promise<Page<WorkflowRun>> {
   requireCapability(actor, 'readRecords', 'list workflow runs');
-  await workflowDocuments.require(deps, workflowId);
-  return listPage(deps.table, runsOfWorkflow.query({ workflowId }), page, itemToRun);
+  const runs = await listPage(deps.table, runsOfWorkflow.query({ workflowId }), page, itemToRun);
+  if (runs.items.length === 0 && !page.cursor) await workflowDocuments.require(deps, workflowId);
+  return runs;
 }
 
 export async function getWorkflowRun(deps: CoreDependencies, workflowId: string, runId: string, actor: Actor): Promise<WorkflowRun> {

@@ -2,9 +2,15 @@ import { requireCapability } from '../access/permissions';
 import { auditedDocuments } from '../audit/audited-documents';
 import { emailContentOf } from '../email/email-templates';
 import type { RecordDependencies } from '../records/record-dependencies';
-import type { RecordModel } from '../records/record-model';
+import type { RecordModel, RecordType } from '../records/record-model';
 import { modelOf } from '../records/record-models';
 import { findSequence } from '../sequences/sequence-items';
+import { DEFAULT_PIPELINE_ID } from '../pipelines/pipeline';
+import { pipelineOfItem } from '../pipelines/pipeline-use-cases';
+import { validatePropertyValues } from '../properties/validate-property-values';
+import { partitionQueries } from '../shared/key-design';
+import { forEachQueryPage } from '../shared/pagination';
+import type * as z from '../shared/zod';
 import type { Actor } from '../shared/actor';
 import { ValidationError, type FieldIssue } from '../shared/errors';
 import { recordKeys, recordsByType, workflowsByTrigger } from '../shared/keys';
@@ -23,6 +29,7 @@ import {
   type Workflow,
   type WorkflowAction,
   type WorkflowActionInput,
+  type WorkflowCondition,
   type WorkflowCreate,
   type WorkflowTrigger,
   type WorkflowUpdate,
@@ -57,12 +64,38 @@ export const findWorkflow = (table: CrmTablePort, id: string) => workflowDocumen
 /** A workflow acts on customers unattended, as its author's team would: managers decide what it does. */
 const MANAGE = 'changeAnyRecord' as const;
 
-/** The fields a condition, wait or update may name on a record of the trigger's type. */
-async function knownFields(deps: RecordDependencies, model: RecordModel): Promise<Set<string>> {
+/** What a workflow may name on a record of the trigger's type: its fields, the date fields among them, and its custom properties. */
+async function fieldsOf(deps: RecordDependencies, model: RecordModel) {
   const shape = (model.recordSchema as unknown as { _zod: { def: { shape: Record<string, unknown> } } })._zod.def.shape;
-  const properties = (await deps.propertyDefinitions(model.type)).map((definition) => `properties.${definition.name}`);
-  return new Set([...Object.keys(shape).filter((field) => field !== 'properties'), ...properties]);
+  const definitions = await deps.propertyDefinitions(model.type);
+  const properties = definitions.map((definition) => `properties.${definition.name}`);
+  return {
+    names: new Set([...Object.keys(shape).filter((field) => field !== 'properties'), ...properties]),
+    dates: new Set([...dateFields[model.type], ...definitions.filter((definition) => definition.type === 'date').map((definition) => `properties.${definition.name}`)]),
+    definitions,
+  };
 }
+
+/** The fields of each record type that hold a date or a time: what a wait may wait until. */
+const dateFields: Readonly<Record<RecordType, readonly string[]>> = {
+  contact: ['createdAt', 'updatedAt'],
+  company: ['createdAt', 'updatedAt'],
+  deal: ['expectedCloseDate', 'closedAt', 'createdAt', 'updatedAt'],
+  activity: ['dueAt', 'occurredAt', 'createdAt', 'updatedAt'],
+};
+
+/** Every stage id of every pipeline: a stage a condition or an update names must be one. */
+async function stageIds(deps: RecordDependencies): Promise<Set<string>> {
+  const ids = new Set<string>();
+  // The default pipeline exists once first read.
+  for (const stage of (await deps.getPipeline(DEFAULT_PIPELINE_ID))?.stages ?? []) ids.add(stage.id);
+  for (const query of partitionQueries(recordsByType.query({ type: 'pipeline' }))) {
+    await forEachQueryPage(deps.table, query, 100, (items) => items.forEach((item) => pipelineOfItem(item).stages.forEach((stage) => ids.add(stage.id))));
+  }
+  return ids;
+}
+
+const valuesOf = (condition: WorkflowCondition): unknown[] => (condition.value === undefined ? [] : Array.isArray(condition.value) ? condition.value : [condition.value]);
 
 /**
  * Checks everything a workflow names against what exists now (fields of the trigger's
@@ -72,8 +105,10 @@ async function knownFields(deps: RecordDependencies, model: RecordModel): Promis
 async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigger, actions: readonly WorkflowActionInput[]): Promise<StoredWorkflowAction[]> {
   const recordType = recordTypeOfTrigger(trigger);
   const model = recordType ? modelOf(recordType) : undefined;
-  const fields = model ? await knownFields(deps, model) : new Set<string>();
+  const { names: fields, dates, definitions } = model ? await fieldsOf(deps, model) : { names: new Set<string>(), dates: new Set<string>(), definitions: [] };
   const collection = model?.collection ?? 'records';
+  let stages: Promise<Set<string>> | undefined;
+  const knownStage = async (stageId: unknown) => typeof stageId !== 'string' || (await (stages ??= stageIds(deps))).has(stageId);
   const issues: FieldIssue[] = [];
   const noRecord = 'event' in trigger ? `the record of a ${trigger.event} event is gone` : 'a schedule without staleDeals runs on no record';
   const checkConditions = (group: ConditionGroup, at: string) => {
@@ -81,8 +116,32 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
     else
       group.conditions?.forEach((condition, index) => {
         if (!fields.has(condition.field)) issues.push({ field: `${at}.conditions.${index}.field`, message: `${collection} have no field ${condition.field}` });
+        else checks.push(checkConditionValues(condition, `${at}.conditions.${index}.value`));
       });
   };
+  /**
+   * A value a condition compares with must be one the field can hold (a number for an
+   * amount, an existing stage for a stage), or the workflow could never run. null stands
+   * for "empty"; server fields (createdAt, …) take any.
+   */
+  const checkConditionValues = async (condition: WorkflowCondition, at: string) => {
+    if (!model) return;
+    for (const value of valuesOf(condition)) {
+      if (value === null) continue;
+      if (condition.field.startsWith('properties.')) {
+        const found = validatePropertyValues({ [condition.field.slice('properties.'.length)]: value }, definitions);
+        if (found.length > 0) issues.push({ field: at, message: `not a value ${condition.field} can hold: ${found[0]!.message}` });
+        continue;
+      }
+      const shape = (model.updateSchema as unknown as { _zod: { def: { shape?: Record<string, z.ZodMiniType> } } })._zod.def.shape;
+      const fieldSchema = shape?.[condition.field];
+      // An element of a list field (a tag of tags) is checked as a list of one.
+      const candidate = Array.isArray(fieldSchema?.safeParse([]).data) && !Array.isArray(value) ? [value] : value;
+      if (fieldSchema && !fieldSchema.safeParse(candidate).success) issues.push({ field: at, message: `not a value ${condition.field} can hold` });
+      else if (condition.field === 'stageId' && !(await knownStage(value))) issues.push({ field: at, message: `no pipeline has a stage ${String(value)}` });
+    }
+  };
+  const checks: Promise<void>[] = [];
   checkConditions(trigger, 'body.trigger');
 
   const checkAction = async (action: PlainActionInput, at: string): Promise<WorkflowAction> => {
@@ -100,6 +159,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
         for (const name of Object.keys((action.fields.properties as Record<string, unknown> | undefined) ?? {})) {
           if (model && !fields.has(`properties.${name}`)) issues.push({ field: `${at}.fields.properties.${name}`, message: `${collection} have no custom property ${name}` });
         }
+        if (model && !(await knownStage(action.fields.stageId))) issues.push({ field: `${at}.fields.stageId`, message: `no pipeline has a stage ${String(action.fields.stageId)}` });
         return action;
       }
       case 'addTags':
@@ -123,7 +183,9 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
         return action;
       }
       case 'wait':
-        if (model && action.until && !fields.has(action.until.field)) issues.push({ field: `${at}.until.field`, message: `${collection} have no field ${action.until.field}` });
+        if (model && action.until && !dates.has(action.until.field)) {
+          issues.push({ field: `${at}.until.field`, message: `${collection} have no date field ${action.until.field} (${[...dates].join(', ')})` });
+        }
         return action;
     }
   };
@@ -142,6 +204,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
     for (const [position, inner] of (action.else ?? []).entries()) otherwise.push(await checkAction(inner, `${at}.else.${position}`));
     stored.push({ type: 'branch', ...(action.match ? { match: action.match } : {}), ...(action.conditions ? { conditions: action.conditions } : {}), then, ...(otherwise.length ? { else: otherwise } : {}) });
   }
+  await Promise.all(checks);
   if (issues.length > 0) throw new ValidationError('The workflow names fields, templates, sequences or teams that do not exist, or actions its trigger cannot run.', issues);
   return stored;
 }
@@ -178,13 +241,14 @@ export async function listWorkflows(deps: RecordDependencies, page: PageRequest,
   return workflowDocuments.list(deps, page);
 }
 
-/** Runs in flight keep the version they started with; the next event starts runs of this one. */
+/** Runs in flight keep the version they started with; the next event starts runs of this one. Saving checks the whole workflow again. */
 export async function updateWorkflow(deps: RecordDependencies, id: string, patch: WorkflowUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Workflow> {
   requireCapability(actor, MANAGE, 'change workflows');
   return workflowDocuments.update(deps, id, actor, ifMatch, async (current) => {
     const trigger = patch.trigger ? asTrigger(patch.trigger) : current.trigger;
-    // Stored actions are checked again too when the trigger changes: they must fit its record type.
-    const actions = patch.actions || patch.trigger ? await checkedWorkflow(deps, trigger, (patch.actions ?? current.actions) as WorkflowActionInput[]) : current.actions;
+    // Kept actions are checked again too: what they name may be gone (a deleted team), and a
+    // changed trigger may not fit them. Templates' words are copied anew, as on every save.
+    const actions = await checkedWorkflow(deps, trigger, (patch.actions ?? current.actions) as WorkflowActionInput[]);
     const enabled = patch.enabled ?? current.enabled;
     const { description: _description, enabledAt: _enabledAt, ...kept } = current;
     const description = patch.description ?? current.description;
@@ -193,6 +257,7 @@ export async function updateWorkflow(deps: RecordDependencies, id: string, patch
   });
 }
 
+/** Runs in flight finish on the version they started with; the runs stay readable (listWorkflowRuns). */
 export async function deleteWorkflow(deps: RecordDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
   requireCapability(actor, MANAGE, 'delete workflows');
   await workflowDocuments.remove(deps, id, actor, ifMatch);

@@ -84,6 +84,52 @@ describe('saving a workflow', () => {
   });
 });
 
+describe('saving a workflow (values)', () => {
+  it('refuses values the fields cannot hold, stages no pipeline has, and waits on fields that are no dates', async () => {
+    const refused = await api.request<{ errors: { field: string }[] }>('POST', '/v1/workflows', {
+      body: {
+        name: 'Never fires',
+        trigger: {
+          event: 'deal.stage_changed',
+          conditions: [
+            { field: 'stageId', operator: 'changedTo', value: 'contract_snt' },
+            { field: 'amount', operator: 'greaterThan', value: 'abc' },
+            { field: 'tags', operator: 'contains', value: 'vip' },
+            { field: 'amount', operator: 'in', value: [100, 'x'] },
+          ],
+        },
+        actions: [
+          { type: 'wait', until: { field: 'name' } },
+          { type: 'updateFields', fields: { stageId: 'nostage' } },
+          { type: 'wait', until: { field: 'expectedCloseDate', offsetMinutes: -4320 } },
+        ],
+      },
+      as: manager,
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json!.errors.map((error) => error.field).sort()).toEqual([
+      'body.actions.0.until.field',
+      'body.actions.1.fields.stageId',
+      'body.trigger.conditions.0.value',
+      'body.trigger.conditions.1.value',
+      'body.trigger.conditions.3.value',
+    ]);
+  });
+
+  it('checks kept actions again when only the name changes: a team deleted since is a 400', async () => {
+    const team = await create('/v1/teams', { name: 'Soon gone', memberIds: ['someone'] }, manager);
+    const workflow = await create(
+      '/v1/workflows',
+      { name: 'RR', enabled: false, trigger: { event: 'contact.created' }, actions: [{ type: 'createTask', subject: 'Call', assignTo: { kind: 'roundRobin', teamId: team.id } }] },
+      manager,
+    );
+    expect((await api.request('DELETE', `/v1/teams/${team.id}`, { as: manager })).status).toBe(204);
+    const renamed = await api.request<{ errors: { field: string }[] }>('PATCH', `/v1/workflows/${workflow.id}`, { body: { name: 'RR renamed' }, as: manager });
+    expect(renamed.status).toBe(400);
+    expect(renamed.json!.errors).toEqual([expect.objectContaining({ field: 'body.actions.0.assignTo.teamId' })]);
+  });
+});
+
 describe('a workflow on deal.stage_changed', () => {
   it('creates a task for the deal owner and enrolls its contacts; winning the deal stops them; a redelivered event runs nothing twice', async () => {
     const sequence = await create('/v1/sequences', {

@@ -66,7 +66,7 @@ describe('a workflow run', () => {
   it('is one run per workflow and event, however often the event comes', async () => {
     const { workflow, runId, detail } = await triggered([{ type: 'createTask', subject: 'Once', assignTo: { kind: 'user', userId: 'once-user' } }]);
     const again = await startWorkflowRuns({ ...base, runStarter }, detail);
-    expect(again).toContainEqual({ workflowId: workflow.id, runId, outcome: 'started' });
+    expect(again).toContainEqual({ workflowId: workflow.id, runId, outcome: 'already-started' });
     await runWorkflowSteps(base, runId);
     await runWorkflowSteps(base, runId);
     expect(await tasksFor('once-user')).toHaveLength(1);
@@ -111,6 +111,16 @@ describe('a workflow run', () => {
     offsetMs += 20 * 60_000;
     expect(await runWorkflowSteps(base, runId)).toMatchObject({ done: true, outcome: 'completed' });
     expect((await tasksFor('wait-user')).map((task) => task.subject)).toEqual(['Version one']);
+  });
+
+  it('does not wait again, locally, for what the capped state machine cut short', async () => {
+    const { runId } = await triggered([
+      { type: 'wait', minutes: 60 },
+      { type: 'createTask', subject: 'After the hour', assignTo: { kind: 'user', userId: 'capped-user' } },
+    ]);
+    expect(await runWorkflowSteps(base, runId, { waitsCutShort: true })).toMatchObject({ done: false, waitSeconds: 3600, outcome: 'waiting' });
+    expect(await runWorkflowSteps(base, runId, { waitsCutShort: true })).toMatchObject({ done: true, outcome: 'completed' });
+    expect(await tasksFor('capped-user')).toHaveLength(1);
   });
 
   it('stops, saying so, when its record is deleted while it waits', async () => {

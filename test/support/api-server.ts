@@ -71,7 +71,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     tableName: table.tableName,
     dynamodbEndpoint: table.endpoint,
     sesEndpoint: inject('sesEndpoint'),
-    ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint } : {}),
+    ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint, maxWaitSeconds } : {}),
     ...(eventBridge ? { eventBridgeEndpoint: eventBridge.endpoint } : {}),
   });
   const signingKey = await createSigningKey();

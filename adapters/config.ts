@@ -1,4 +1,5 @@
 import * as z from '../domain/shared/zod';
+import { timeOfDay, timeZone } from '../domain/shared/local-time';
 
 /**
  * The one config loader. Every setting a Lambda or the local runtime reads comes
@@ -19,6 +20,9 @@ const configSchema = z.object({
   EMAIL_FROM_ADDRESS: z.optional(z.email()),
   /** Display name shown with the sender address. */
   EMAIL_FROM_NAME: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  /** When the daily task digest goes out (local time) and in which time zone; both set, or no digest (email.dailyDigest). */
+  DAILY_DIGEST_AT: z.optional(timeOfDay),
+  DAILY_DIGEST_TIME_ZONE: z.optional(timeZone),
   /** SES configuration set: routes delivery, bounce and complaint events back to the CRM. */
   SES_CONFIGURATION_SET_NAME: z.optional(z.string().check(z.minLength(1))),
   /** Set only locally: where the SES emulator listens. */

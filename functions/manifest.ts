@@ -232,16 +232,17 @@ export const functionManifest = {
   },
 
   /**
-   * Scheduled workflows: every few minutes, each enabled workflow with a schedule whose
+   * What runs on the clock, every few minutes: each enabled workflow with a schedule whose
    * slot has come fires once for its period (the local date), one run per stale deal or one
-   * run; runs are named after workflow, period and record, so a tick retried or fired twice
-   * starts nothing twice.
+   * run (named after workflow, period and record, so a tick retried or fired twice starts
+   * nothing twice); and, once its time has come, the stage's daily task digest.
    */
-  workflowScheduler: {
-    entry: 'functions/workflow-scheduler.ts',
+  scheduler: {
+    entry: 'functions/scheduler.ts',
     memoryMb: 512,
     timeoutSeconds: 300,
     tableAccess: 'readWrite',
+    sendsEmail: true,
     startsExecutionsOf: 'workflowRun',
     trigger: { kind: 'schedule', expression: 'rate(5 minutes)', maxRetries: 4 },
   },

@@ -1,4 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { timeOfDay, timeZone } from '../domain/shared/local-time';
 import type { Node } from 'constructs';
 import * as z from '../domain/shared/zod';
 
@@ -193,6 +194,11 @@ const emailSchema = z
     createIdentity: z._default(z.boolean(), true),
     /** Name of the stack's SES configuration set; default: the stack name. */
     configurationSetName: z.optional(configurationSetNameSchema),
+    /**
+     * A daily email to each owner with an address, listing their overdue and due-today open
+     * tasks, at this local time (docs/automation.md). Absent: no digest.
+     */
+    dailyDigest: z.optional(z.strictObject({ at: timeOfDay, timeZone })),
   })
   .check(
     z.superRefine((email, context) => {

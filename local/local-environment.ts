@@ -16,6 +16,9 @@ export interface LocalAwsEnvironment {
 /** The sender locally, unless EMAIL_FROM_ADDRESS says otherwise (the local SES verifies nothing). */
 export const LOCAL_EMAIL_FROM_ADDRESS = 'crm@example.com';
 
+/** The local daily digest, unless DAILY_DIGEST_AT and DAILY_DIGEST_TIME_ZONE say otherwise. */
+export const LOCAL_DAILY_DIGEST = { at: '07:00', timeZone: 'UTC' } as const;
+
 /**
  * Sets the environment the handler modules read through adapters/config.ts, as
  * Lambda would. Call it before the first request reaches the gateway: handlers
@@ -28,6 +31,9 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
   if (sesEndpoint) {
     process.env.SES_ENDPOINT = sesEndpoint;
     process.env.EMAIL_FROM_ADDRESS ??= LOCAL_EMAIL_FROM_ADDRESS;
+    // The local stage has a daily digest, as a stage may configure one (email.dailyDigest).
+    process.env.DAILY_DIGEST_AT ??= LOCAL_DAILY_DIGEST.at;
+    process.env.DAILY_DIGEST_TIME_ZONE ??= LOCAL_DAILY_DIGEST.timeZone;
     // Always this one: the local SES event source publishes events for this configuration set's mail only.
     process.env.SES_CONFIGURATION_SET_NAME = LOCAL_SES_CONFIGURATION_SET;
   }

@@ -86,7 +86,7 @@ Token           ${sameDataDir}npm run --silent token -- --role admin   (send as 
 DynamoDB        ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir}; stream consumers running)
 Mail viewer     ${ses.endpoint} (local SES; mail to bounce@ or complaint@simulator.amazonses.com bounces or complains)
 Step Functions  ${stepFunctions.endpoint} (follow-up sequences and workflow runs; ${waits})
-Schedules       scheduled workflows: ${functionManifest.workflowScheduler.trigger.expression}${settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined ? ', as deployed' : `, at least every ${Math.max(1, settings.CRM_LOCAL_MAX_WAIT_SECONDS)} s (CRM_LOCAL_MAX_WAIT_SECONDS)`}
+Schedules       scheduled workflows: ${functionManifest.scheduler.trigger.expression}${settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined ? ', as deployed' : `, at least every ${Math.max(1, settings.CRM_LOCAL_MAX_WAIT_SECONDS)} s (CRM_LOCAL_MAX_WAIT_SECONDS)`}
 Events          ${eventBridge.endpoint}/events (bus ${LOCAL_EVENT_BUS_NAME}: every record, email and enrollment change; local only)
 Press Ctrl+C to stop.`);
 

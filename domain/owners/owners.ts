@@ -98,11 +98,21 @@ export async function noteSignedInUser(deps: Pick<CoreDependencies, 'table' | 'c
   }
 }
 
-/** Adds someone as an owner before their first sign-in (admins); their sign-in later fills in what their token says. */
+/**
+ * Adds someone as an owner before their first sign-in (admins), or sets an owner's email
+ * and name (the daily digest needs an address, and Cognito's access tokens carry none); a
+ * later sign-in keeps them unless its token says otherwise.
+ */
 export async function addOwner(deps: CoreDependencies, id: string, input: OwnerPut, actor: Actor): Promise<Owner> {
   requireCapability(actor, 'manageSchema', 'add owners');
   const existing = await findOwner(deps.table, id);
-  if (existing) return existing;
+  if (existing) {
+    const changed = (input.email !== undefined && input.email !== existing.email) || (input.name !== undefined && input.name !== existing.name);
+    if (!changed) return existing;
+    const next: Owner = { ...existing, ...input, updatedAt: deps.clock.now().toISOString(), version: existing.version + 1 };
+    await deps.table.transactWrite([{ op: 'put', item: ownerToItem(next), condition: { kind: 'liveAtVersion', version: existing.version }, onConditionFailed: () => new PreconditionFailedError() }]);
+    return next;
+  }
   const now = deps.clock.now().toISOString();
   const owner: Owner = { id, ...(input.email ? { email: input.email } : {}), ...(input.name ? { name: input.name } : {}), source: 'added', firstSeenAt: now, updatedAt: now, version: 1 };
   try {

@@ -360,6 +360,17 @@ export const owners = defineIndex({
 });
 
 // ---------------------------------------------------------------------------------------
+// The daily task digest: one partition per day.
+
+const DIGEST = 'DIGEST';
+export const digestKeys = {
+  /** That the digest of a day (the local date) went out to everyone: later ticks of the day skip it. */
+  day: (period: string): ItemKey => ({ pk: joinKey(DIGEST, period), sk: DIGEST }),
+  /** That one user's digest of a day was claimed for sending: sent at most once. */
+  sent: (period: string, userId: string): ItemKey => ({ pk: joinKey(DIGEST, period), sk: joinKey('SENT', userId) }),
+};
+
+// ---------------------------------------------------------------------------------------
 // Bookkeeping.
 
 /** Which data migrations ran on this table (migrations/), and the lock that keeps two runs apart. */

@@ -47,7 +47,7 @@ export class CrmEmail extends Construct {
   /** Only when the stack creates the identity. */
   readonly identity: EmailIdentity | undefined;
   readonly fromAddress: string;
-  /** What a sending function reads: EMAIL_FROM_ADDRESS, EMAIL_FROM_NAME, SES_CONFIGURATION_SET_NAME. */
+  /** What a sending function reads: EMAIL_FROM_ADDRESS, EMAIL_FROM_NAME, SES_CONFIGURATION_SET_NAME, DAILY_DIGEST_AT and _TIME_ZONE. */
   readonly senderEnvironment: Readonly<Record<string, string>>;
   private readonly identityArn: string;
   private readonly configurationSetArn: string;
@@ -101,6 +101,7 @@ export class CrmEmail extends Construct {
     this.senderEnvironment = {
       EMAIL_FROM_ADDRESS: config.fromAddress,
       ...(config.fromName ? { EMAIL_FROM_NAME: config.fromName } : {}),
+      ...(config.dailyDigest ? { DAILY_DIGEST_AT: config.dailyDigest.at, DAILY_DIGEST_TIME_ZONE: config.dailyDigest.timeZone } : {}),
       SES_CONFIGURATION_SET_NAME: this.configurationSet.configurationSetName,
     };
   }

@@ -293,7 +293,7 @@ describe('a run that fails', () => {
 describe('scheduled workflows', () => {
   const DAY = 24 * 3_600_000;
   const fire = async (at: Date) => {
-    await api.automations!.scheduler.fire('workflowScheduler', at);
+    await api.automations!.scheduler.fire('scheduler', at);
     await settled();
   };
 

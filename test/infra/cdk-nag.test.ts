@@ -87,7 +87,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
   it('acknowledge only the public routes, optional MFA, the dead-letter queues having no consumer of their own, and the state machine\'s untraced runs and two documented wildcards, each with a reason', () => {
     const { stack } = synthesizeWithChecks({ email: { fromAddress: 'crm@acme.example' } });
     const acknowledged = acknowledgements(stack);
-    const schedulerFunctionId = Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith('workflowSchedulerSchedule'));
+    const schedulerFunctionId = Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith('schedulerSchedule'));
     const stepFunctionIds = ['sequenceStep', 'workflowStep'].map((task) => Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith(`${task}Task`)));
 
     expect(acknowledged.map(({ rule, path }) => `${rule} ${path}`).sort()).toEqual([
@@ -112,9 +112,9 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-SQS3 crm-test/sequenceStarterConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStopperRule/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/workflowTriggerRule/DeadLetterQueue',
-      'AwsSolutions-SQS3 crm-test/workflowSchedulerSchedule/DeadLetterQueue',
+      'AwsSolutions-SQS3 crm-test/schedulerSchedule/DeadLetterQueue',
       // The schedule's role: its function's versions and aliases, and no other function.
-      `AwsSolutions-IAM5[Resource::<${schedulerFunctionId}.Arn>:*] crm-test/workflowSchedulerSchedule/InvokeRole/DefaultPolicy`,
+      `AwsSolutions-IAM5[Resource::<${schedulerFunctionId}.Arn>:*] crm-test/schedulerSchedule/InvokeRole/DefaultPolicy`,
     ].sort());
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);
   });

@@ -8,6 +8,7 @@ import { functionIdWithPrefix, resourcesOf, statementsForFunction, synthesize } 
 const senderPrefixes = [
   ...functionsTriggeredBy('http').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Function`),
   ...functionsTriggeredBy('stateMachineTask').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Task`),
+  ...functionsTriggeredBy('schedule').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Schedule`),
 ];
 
 const sesArn = (resource: unknown) => ({

@@ -25,7 +25,7 @@ function resolveJoin(value: unknown, arns: Record<string, string>): string {
 
 const machines = [
   { name: 'sequenceRun', task: 'sequenceStepTask', starters: ['sequenceStarterConsumer'], stepState: 'Send step' },
-  { name: 'workflowRun', task: 'workflowStepTask', starters: ['workflowTriggerRule', 'workflowSchedulerSchedule'], stepState: 'Run actions' },
+  { name: 'workflowRun', task: 'workflowStepTask', starters: ['workflowTriggerRule', 'schedulerSchedule'], stepState: 'Run actions' },
 ] as const;
 
 describe('run state machines', () => {

@@ -27,7 +27,7 @@ export const ownerOperations = {
   addOwner: operation({
     routeKey: 'PUT /v1/owners/{id}',
     operationId: 'addOwner',
-    summary: 'Add an owner before their first sign-in, e.g. to import records assigned to them (admins); an existing owner is left as is',
+    summary: 'Add an owner before their first sign-in (to import records assigned to them), or set an owner\'s email and name (admins)',
     tag: 'Owners',
     pathParams: ownerParams,
     body: () => schemas().put,

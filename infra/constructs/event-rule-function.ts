@@ -3,13 +3,11 @@ import { EventBus, Rule, type EventPattern, type IEventBus } from 'aws-cdk-lib/a
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionDeclaration, Trigger } from '../../functions/manifest';
-import { CrmFunction } from './crm-function';
+import type { Trigger } from '../../functions/manifest';
+import { CrmFunction, type CrmFunctionProps } from './crm-function';
 import { createDeadLetterQueue } from './dead-letter-queue';
-import type { CrmTable } from './crm-table';
 
 /**
  * How often Lambda itself retries a failed asynchronous invocation: its maximum. EventBridge
@@ -18,20 +16,12 @@ import type { CrmTable } from './crm-table';
  */
 const handlerRetries = 2;
 
-export interface EventRuleFunctionProps {
-  /** Its entry in functions/manifest.ts. */
-  readonly declaration: FunctionDeclaration;
+export interface EventRuleFunctionProps extends CrmFunctionProps {
   readonly trigger: Extract<Trigger, { kind: 'eventRule' }>;
   /** The pattern as deployed (functions/manifest.ts deployedEventPattern), which the local event bus matches with too. */
   readonly eventPattern: Record<string, unknown>;
   /** The stage's own bus, for a rule on `bus: 'crm'`. */
   readonly crmBus: IEventBus;
-  readonly table: CrmTable;
-  /** Directory that `definition.entry` and the lock file are relative to. */
-  readonly projectRoot: string;
-  readonly logRetention: RetentionDays;
-  /** Settings the handler reads besides the table name. */
-  readonly environment?: Record<string, string>;
 }
 
 /**
@@ -55,13 +45,7 @@ export class EventRuleFunction extends Construct {
     super(scope, id);
     const { declaration, trigger } = props;
 
-    this.handler = new CrmFunction(this, 'Function', {
-      declaration,
-      table: props.table,
-      projectRoot: props.projectRoot,
-      logRetention: props.logRetention,
-      environment: props.environment,
-    }).handler;
+    this.handler = new CrmFunction(this, 'Function', props).handler;
 
     // Its messages are whole events (for SES events: recipient addresses and subjects).
     this.deadLetterQueue = createDeadLetterQueue(this, "an EventBridge rule target and of its function's asynchronous invocations");

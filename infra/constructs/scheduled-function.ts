@@ -2,24 +2,16 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionDeclaration, Trigger } from '../../functions/manifest';
-import { CrmFunction } from './crm-function';
-import type { CrmTable } from './crm-table';
+import type { Trigger } from '../../functions/manifest';
+import { CrmFunction, type CrmFunctionProps } from './crm-function';
 import { createDeadLetterQueue } from './dead-letter-queue';
 
-export interface ScheduledFunctionProps {
-  /** Its entry in functions/manifest.ts. */
-  readonly declaration: FunctionDeclaration;
+export interface ScheduledFunctionProps extends CrmFunctionProps {
   readonly trigger: Extract<Trigger, { kind: 'schedule' }>;
-  readonly table: CrmTable;
-  readonly projectRoot: string;
-  readonly logRetention: RetentionDays;
-  readonly environment?: Record<string, string>;
 }
 
 /**
@@ -37,13 +29,7 @@ export class ScheduledFunction extends Construct {
     super(scope, id);
     const { declaration, trigger } = props;
 
-    this.handler = new CrmFunction(this, 'Function', {
-      declaration,
-      table: props.table,
-      projectRoot: props.projectRoot,
-      logRetention: props.logRetention,
-      environment: props.environment,
-    }).handler;
+    this.handler = new CrmFunction(this, 'Function', props).handler;
 
     this.deadLetterQueue = createDeadLetterQueue(this, 'an EventBridge Scheduler schedule target');
 

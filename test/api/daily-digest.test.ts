@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenSubject } from '../../local/local-jwt';
 import { startTestApi, type TestApi } from '../support/api-server';
+import { mailTo } from '../support/local-mail';
 
 /**
  * The daily digest on the local runtime (whose stage sends it at 07:00 UTC): the scheduler
@@ -8,17 +9,12 @@ import { startTestApi, type TestApi } from '../support/api-server';
  * their overdue and due-today tasks, once a day.
  */
 
-type StoredEmail = { destination: { to: string[] }; subject: string; body: { text: string } };
 let api: TestApi;
 beforeAll(async () => {
   api = await startTestApi({ automations: true });
 });
 afterAll(() => api.close());
 
-async function mailTo(address: string): Promise<StoredEmail[]> {
-  const store = (await (await fetch(`${inject('sesEndpoint')}/store`)).json()) as { emails: StoredEmail[] };
-  return store.emails.filter((email) => email.destination.to.some((to) => to.includes(address)));
-}
 
 describe('the daily digest', () => {
   it('mails each owner with an address their overdue and due-today tasks, once a day, however often the scheduler fires', async () => {

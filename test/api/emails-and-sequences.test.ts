@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
+import { mailTo } from '../support/local-mail';
 import { startTestApi, type TestApi } from '../support/api-server';
 import type { TokenSubject } from '../../local/local-jwt';
 
 type Message = { id: string; status: string; to: string; subject: string; text: string; providerMessageId?: string };
 type Enrollment = { status: string; nextStep: number; runId: string; stopReason?: string };
 type Page<T> = { items: T[]; nextCursor: string | null };
-type StoredEmail = { messageId: string; destination: { to: string[] }; subject: string; body: { text?: string }; headers?: { name: string; value: string }[] };
 
 const member: TokenSubject = { kind: 'user', id: 'member-7', role: 'member' };
 const manager: TokenSubject = { kind: 'user', id: 'manager-7', role: 'manager' };
@@ -17,11 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-/** Mail as the local SES keeps it (the store is shared by the run's test files: look mail up by address). */
-async function mailTo(address: string): Promise<StoredEmail[]> {
-  const store = (await (await fetch(`${inject('sesEndpoint')}/store`)).json()) as { emails: StoredEmail[] };
-  return store.emails.filter((email) => email.destination.to.some((to) => to.includes(address)));
-}
 
 
 let emailCounter = 0;

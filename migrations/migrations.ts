@@ -2,7 +2,8 @@ import { indexTasksByAssignee } from './0001-index-tasks-by-assignee';
 import { shardLists } from './0002-shard-lists';
 import { indexEnrollmentsByContact } from './0003-index-enrollments-by-contact';
 import { indexOpenDeals } from './0004-index-open-deals';
+import { indexRecordsByDate } from './0005-index-records-by-date';
 import type { Migration } from './migration';
 
 /** Every data migration, oldest first. Append; never reorder or remove. */
-export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals];
+export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate];

@@ -1,7 +1,7 @@
 import * as z from '../shared/zod';
 import { customProperties, idList, isoDateTime, longText, shortText, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
-import { byLastUpdate, recordsByFacet, recordsByOwner, tasksByAssignee } from '../shared/keys';
+import { byLastUpdate, recordsByDate, recordsByFacet, recordsByOwner, tasksByAssignee } from '../shared/keys';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
 import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
@@ -63,6 +63,9 @@ export const activityModel = recordModel(
       ...recordsByFacet.attributes({ type: 'activity', facet: 'kind', value: record.kind as string }, byLastUpdate(record)),
       ...(record.kind === 'task' && record.assigneeId
         ? tasksByAssignee.attributes({ assigneeId: record.assigneeId as string }, { taskStatus: record.taskStatus as string, dueAt: record.dueAt as string | undefined, id: record.id })
+        : {}),
+      ...(record.kind === 'task' && record.taskStatus === 'open' && typeof record.dueAt === 'string'
+        ? recordsByDate.attributes({ type: 'activity', field: 'dueAt' }, { value: record.dueAt, id: record.id })
         : {}),
     }),
 

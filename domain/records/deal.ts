@@ -2,7 +2,7 @@ import * as z from '../shared/zod';
 import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ConflictError, ValidationError } from '../shared/errors';
 import { singlePartition } from '../shared/key-design';
-import { byLastUpdate, openDealsByUpdate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner } from '../shared/keys';
+import { byLastUpdate, openDealsByUpdate, recordsByDate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner } from '../shared/keys';
 import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
@@ -66,6 +66,9 @@ export const dealModel = recordModel(
       ...(record.ownerId ? recordsByOwner.attributes({ type: 'deal', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
       ...dealsByPipeline.attributes({ pipelineId: record.pipelineId as string }, { stageId: record.stageId as string, ...byLastUpdate(record) }),
       ...(record.status === 'open' ? openDealsByUpdate.attributes({}, byLastUpdate(record)) : {}),
+      ...(record.status === 'open' && typeof record.expectedCloseDate === 'string'
+        ? recordsByDate.attributes({ type: 'deal', field: 'expectedCloseDate' }, { value: record.expectedCloseDate, id: record.id })
+        : {}),
     }),
 
     listPattern(filters) {

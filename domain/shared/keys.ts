@@ -35,6 +35,7 @@ export const listShards = {
   auditByActor: 8,
   runsOfWorkflow: 8,
   openDeals: 8,
+  recordsByDate: 8,
   suppressions: 1,
 };
 
@@ -173,6 +174,22 @@ export const openDealsByUpdate = defineIndex({
   sort: byUpdate.sort,
   shardBy: byUpdate.shardBy,
   range: ({ updatedBefore }: { readonly updatedBefore: string }) => ({ kind: 'between', from: '0', to: updatedBefore }),
+  ascending: true,
+});
+
+/**
+ * gsi5: open deals by expected close date, open tasks by due time (sparse: a closed deal or
+ * a done task leaves it): what a scheduled workflow "N days before/after" a date reads.
+ * The sort key starts with the field's value, a date (`2026-12-03`) or an instant.
+ */
+export const recordsByDate = defineIndex({
+  pattern: 'recordsByDate',
+  index: 'gsi5',
+  partition: ({ type, field }: { readonly type: RecordType; readonly field: string }) => [upper(type), 'DATE', field],
+  shards: () => listShards.recordsByDate,
+  sort: ({ value, id }: { readonly value: string; readonly id: string }) => joinKey(value, id),
+  shardBy: ({ id }) => id,
+  range: ({ from, to }: { readonly from: string; readonly to: string }) => ({ kind: 'between', from, to: `${to}${HIGHEST}` }),
   ascending: true,
 });
 

@@ -12,7 +12,7 @@ export interface ItemKey {
   readonly sk: string;
 }
 
-export type IndexName = 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4';
+export type IndexName = 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4' | 'gsi5';
 
 /** Conditions the domain relies on. `live` excludes tombstoned records being deleted. */
 export type WriteCondition =

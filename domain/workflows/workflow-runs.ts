@@ -13,8 +13,8 @@ import { runsOfWorkflow, workflowPeriodKey, workflowsByTrigger } from '../shared
 import type { Page, PageRequest } from '../shared/page';
 import { forEachQueryPage, listPage } from '../shared/pagination';
 import type { CrmTablePort } from '../shared/table-port';
-import { MAX_WORKFLOW_DEPTH, recordTypeOfEvent, workflowTriggerEvents, type ScheduleTrigger, type StoredWorkflowAction, type Workflow, type WorkflowTriggerEvent } from './workflow';
-import { currentSlot, periodMarkerExpiry, slotIsAfter, staleDeals } from './workflow-schedules';
+import { MAX_WORKFLOW_DEPTH, recordTypeOfEvent, recordTypeOfTrigger, workflowTriggerEvents, type ScheduleTrigger, type StoredWorkflowAction, type Workflow, type WorkflowTriggerEvent } from './workflow';
+import { currentSlot, periodMarkerExpiry, recordsOnDate, slotIsAfter, staleDeals } from './workflow-schedules';
 import { performAction, takeTicket, waitSecondsOf } from './workflow-actions';
 import { meetsConditions } from './workflow-conditions';
 import { compileWorkflow } from './workflow-program';
@@ -169,20 +169,26 @@ export async function fireScheduledWorkflows(deps: RunStarting, scheduledTime: D
       continue;
     }
     const occurredAt = scheduledTime.toISOString();
+    const recordType = recordTypeOfTrigger(trigger);
     const runTrigger = (recordId?: string): WorkflowRun['trigger'] => ({
       eventId: `schedule/${slot.period}/${recordId ?? '-'}`,
       event: 'schedule',
-      ...(recordId ? { recordType: 'deal' as const, recordId } : {}),
+      ...(recordId && recordType ? { recordType, recordId } : {}),
       period: slot.period,
       occurredAt,
       actor: { type: 'system', id: 'schedule' },
       changes: [],
     });
     let runs = 0;
-    if (trigger.staleDeals) {
-      for (const deal of await staleDeals(deps, trigger.staleDeals.days, scheduledTime)) {
-        if (!meetsConditions(trigger, { record: deal, changes: [] })) continue;
-        await startRun(deps, workflow, runTrigger(deal.id), 1);
+    const records = trigger.staleDeals
+      ? await staleDeals(deps, trigger.staleDeals.days, scheduledTime)
+      : trigger.dateField
+        ? await recordsOnDate(deps, trigger.dateField, slot.period, trigger.schedule.timeZone)
+        : undefined;
+    if (records) {
+      for (const record of records) {
+        if (!meetsConditions(trigger, { record, changes: [] })) continue;
+        await startRun(deps, workflow, runTrigger(record.id), 1);
         runs++;
       }
     } else {

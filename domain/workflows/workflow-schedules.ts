@@ -2,10 +2,10 @@ import { itemToRecord } from '../records/record-items';
 import type { CrmRecord } from '../records/record-model';
 import type { CoreDependencies } from '../shared/dependencies';
 import { partitionQueries } from '../shared/key-design';
-import { openDealsByUpdate, recordQueries } from '../shared/keys';
+import { openDealsByUpdate, recordQueries, recordsByDate } from '../shared/keys';
 import { localTime } from '../shared/local-time';
 import { forEachQueryPage } from '../shared/pagination';
-import type { WorkflowSchedule } from './workflow';
+import { recordTypeOfDateField, type ScheduleTrigger, type WorkflowSchedule } from './workflow';
 
 /**
  * When a scheduled workflow is due, and which records it runs on. Pure but for the stale-deal
@@ -70,4 +70,26 @@ export async function staleDeals(deps: Pick<CoreDependencies, 'table'>, days: nu
     if (!newest || newest < cutoff) stale.push(deal);
   }
   return stale;
+}
+
+/** A calendar date `days` after `date` (YYYY-MM-DD), across months and years. */
+const shiftDate = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+
+/**
+ * The open deals whose expected close date, or the open tasks whose due time (as a local
+ * date in `timeZone`), is `offsetDays` from the period's date: "3 days before the close
+ * date" is offsetDays -3, so on the 1st it finds deals closing on the 4th. Through
+ * recordsByDate, one date's records (a due time, a few days' range filtered by local date).
+ */
+export async function recordsOnDate(deps: Pick<CoreDependencies, 'table'>, dateField: NonNullable<ScheduleTrigger['dateField']>, period: string, timeZone: string): Promise<CrmRecord[]> {
+  const day = shiftDate(period, -dateField.offsetDays);
+  const type = recordTypeOfDateField[dateField.field];
+  const isInstant = dateField.field === 'dueAt';
+  // An instant's local date is within a day of its UTC date.
+  const range = isInstant ? { from: shiftDate(day, -1), to: shiftDate(day, 1) } : { from: day, to: day };
+  const found: CrmRecord[] = [];
+  for (const query of partitionQueries(recordsByDate.query({ type, field: dateField.field }, range))) {
+    await forEachQueryPage(deps.table, query, 100, (items) => void found.push(...items.map((item) => itemToRecord(item)!).filter(Boolean)));
+  }
+  return isInstant ? found.filter((record) => localTime(new Date(record[dateField.field] as string), timeZone).date === day) : found;
 }

@@ -98,6 +98,9 @@ export interface ConditionGroup {
 }
 
 export const MAX_STALE_DAYS = 365;
+/** The dates a schedule can count from, and the type of record each belongs to. */
+export const dateTriggerFields = ['expectedCloseDate', 'dueAt'] as const;
+export const recordTypeOfDateField = { expectedCloseDate: 'deal', dueAt: 'activity' } as const satisfies Record<(typeof dateTriggerFields)[number], RecordType>;
 const scheduleSchema = z
   .strictObject({
     every: z.enum(['day', 'week']),
@@ -120,14 +123,30 @@ const triggerSchema = z
         .strictObject({ days: z.int().check(z.gte(1), z.lte(MAX_STALE_DAYS)) })
         .check(z.meta({ description: 'With a schedule: run once per period for each open deal with no change and nothing on its timeline for this many days (conditions filter them further).' })),
     ),
+    dateField: z.optional(
+      z
+        .strictObject({
+          field: z.enum(dateTriggerFields),
+          offsetDays: z.int().check(z.gte(-MAX_STALE_DAYS), z.lte(MAX_STALE_DAYS), z.meta({ description: '-3: three days before the date; 0: on the day; 2: two days after.' })),
+        })
+        .check(
+          z.meta({
+            description:
+              "With a schedule: run once per period for each open deal whose expectedCloseDate, or open task whose dueAt (a local date in the schedule's time zone), is offsetDays from the period's date.",
+          }),
+        ),
+    ),
     ...conditionFields,
   })
   .check(
     z.superRefine((trigger, context) => {
       if ((trigger.event === undefined) === (trigger.schedule === undefined)) context.addIssue({ code: 'custom', input: trigger, path: ['event'], message: 'a trigger has an event or a schedule, one of them' });
-      if (trigger.staleDeals && trigger.event !== undefined) context.addIssue({ code: 'custom', input: trigger, path: ['staleDeals'], message: 'staleDeals goes with a schedule' });
+      for (const selector of ['staleDeals', 'dateField'] as const) {
+        if (trigger[selector] && trigger.event !== undefined) context.addIssue({ code: 'custom', input: trigger, path: [selector], message: `${selector} goes with a schedule` });
+      }
+      if (trigger.staleDeals && trigger.dateField) context.addIssue({ code: 'custom', input: trigger, path: ['dateField'], message: 'a schedule selects stale deals or records by date, not both' });
     }),
-    z.meta({ id: 'WorkflowTrigger', description: 'A record event (with conditions on the record), or a schedule (with staleDeals: on each stale deal).' }),
+    z.meta({ id: 'WorkflowTrigger', description: 'A record event (with conditions on the record), or a schedule (alone; with staleDeals: on each stale deal; with dateField: on each deal or task whose date is near).' }),
   );
 type TriggerFields = z.infer<typeof triggerSchema>;
 export type EventTrigger = Omit<TriggerFields, 'event' | 'schedule' | 'staleDeals'> & { readonly event: WorkflowTriggerEvent };
@@ -142,7 +161,11 @@ export const triggerKeyOf = (trigger: WorkflowTrigger): WorkflowTriggerEvent | '
 
 /** The type of record a run acts on, or none: a schedule without a record selector, or a deletion (the record is gone). */
 export function recordTypeOfTrigger(trigger: WorkflowTrigger): RecordType | undefined {
-  if (!('event' in trigger) || !trigger.event) return (trigger as ScheduleTrigger).staleDeals ? 'deal' : undefined;
+  if (!('event' in trigger) || !trigger.event) {
+    const scheduled = trigger as ScheduleTrigger;
+    if (scheduled.dateField) return recordTypeOfDateField[scheduled.dateField.field];
+    return scheduled.staleDeals ? 'deal' : undefined;
+  }
   return trigger.event.endsWith('.deleted') ? undefined : recordTypeOfEvent(trigger.event);
 }
 

@@ -110,7 +110,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
   let stages: Promise<Set<string>> | undefined;
   const knownStage = async (stageId: unknown) => typeof stageId !== 'string' || (await (stages ??= stageIds(deps))).has(stageId);
   const issues: FieldIssue[] = [];
-  const noRecord = 'event' in trigger ? `the record of a ${trigger.event} event is gone` : 'a schedule without staleDeals runs on no record';
+  const noRecord = 'event' in trigger ? `the record of a ${trigger.event} event is gone` : 'a schedule without staleDeals or dateField runs on no record';
   const checkConditions = (group: ConditionGroup, at: string) => {
     if (!model && group.conditions?.length) issues.push({ field: `${at}.conditions`, message: `${noRecord}: there is nothing to test` });
     else
@@ -151,6 +151,9 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
       case 'createTask':
         if (action.assignTo.kind === 'roundRobin' && !(await findTeam(deps.table, action.assignTo.teamId))) {
           issues.push({ field: `${at}.assignTo.teamId`, message: `team ${action.assignTo.teamId} does not exist` });
+        }
+        if (action.assignTo.kind === 'user' && !(await deps.isOwner(action.assignTo.userId))) {
+          issues.push({ field: `${at}.assignTo.userId`, message: `${action.assignTo.userId} is no known owner (GET /v1/owners)` });
         }
         return action;
       case 'updateFields': {
@@ -205,7 +208,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
     stored.push({ type: 'branch', ...(action.match ? { match: action.match } : {}), ...(action.conditions ? { conditions: action.conditions } : {}), then, ...(otherwise.length ? { else: otherwise } : {}) });
   }
   await Promise.all(checks);
-  if (issues.length > 0) throw new ValidationError('The workflow names fields, templates, sequences or teams that do not exist, or actions its trigger cannot run.', issues);
+  if (issues.length > 0) throw new ValidationError('The workflow names fields, values, templates, sequences, teams or users that do not exist, or actions its trigger cannot run.', issues);
   return stored;
 }
 

@@ -62,6 +62,7 @@ describe('saving a workflow', () => {
         { type: 'enrollInSequence', sequenceId: 'no-such-sequence' },
         { type: 'createTask', subject: 'Call', assignTo: { kind: 'roundRobin', teamId: 'no-such-team' } },
         { type: 'branch', conditions: [{ field: 'properties.nope', operator: 'isEmpty' }], then: [{ type: 'updateFields', fields: { amount: -5 } }] },
+        { type: 'createTask', subject: 'Call', assignTo: { kind: 'user', userId: 'nobody-known' } },
       ],
     };
     expect((await api.request('POST', '/v1/workflows', { body, as: member })).status).toBe(403);
@@ -73,6 +74,7 @@ describe('saving a workflow', () => {
       'body.actions.2.assignTo.teamId',
       'body.actions.3.conditions.0.field',
       'body.actions.3.then.0.fields.amount',
+      'body.actions.4.assignTo.userId',
       'body.trigger.conditions.0.field',
     ]);
     const malformed = await api.request<{ errors: { field: string }[] }>('POST', '/v1/workflows', {
@@ -331,8 +333,35 @@ describe('scheduled workflows', () => {
     await disable(workflow.id);
   });
 
+  it('run days before a date: once per deal closing three days after the period, however often fired', async () => {
+    const owner: TokenSubject = { kind: 'user', id: `closing-owner-${Date.now()}`, role: 'member' };
+    const workflow = await create(
+      '/v1/workflows',
+      {
+        name: 'Closing soon',
+        trigger: { schedule: { every: 'day', at: '08:00', timeZone: 'UTC' }, dateField: { field: 'expectedCloseDate', offsetDays: -3 } },
+        actions: [{ type: 'createTask', subject: 'Closing in three days', assignTo: { kind: 'owner' } }],
+      },
+      manager,
+    );
+    const firing = new Date(Date.now() + 10 * DAY);
+    const period = firing.toISOString().slice(0, 10);
+    const inDays = (days: number) => new Date(Date.parse(`${period}T12:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+    const closing = await create('/v1/deals', { name: 'Closing', expectedCloseDate: inDays(3) }, owner);
+    await create('/v1/deals', { name: 'Later', expectedCloseDate: inDays(4) }, owner);
+    await create('/v1/deals', { name: 'Already won', expectedCloseDate: inDays(3), stageId: 'closed_won' }, owner);
+
+    const at = new Date(`${period}T09:00:00Z`);
+    await fire(at);
+    await fire(at);
+    expect(await finishedRuns(workflow.id, 1)).toHaveLength(1);
+    expect((await tasksOf(owner.id)).map((task) => task.dealIds)).toEqual([[closing.id]]);
+    await disable(workflow.id);
+  });
+
   it('run without a record when they select none, once per week, and never for a slot before they were enabled', async () => {
     const assignee = `weekly-${Date.now()}`;
+    await api.addOwners(assignee);
     const workflow = await create(
       '/v1/workflows',
       {

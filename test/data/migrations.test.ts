@@ -14,7 +14,7 @@ import { readAuditLog } from '../../domain/audit/read-audit-log';
 import type { Actor } from '../../domain/shared/actor';
 import { ConflictError } from '../../domain/shared/errors';
 import { partitionQueries } from '../../domain/shared/key-design';
-import { enrollmentsByContact, migrationKeys, openDealsByUpdate, recordKeys, tasksByAssignee } from '../../domain/shared/keys';
+import { enrollmentsByContact, migrationKeys, openDealsByUpdate, recordKeys, recordsByDate, tasksByAssignee } from '../../domain/shared/keys';
 import type { Enrollment, Sequence } from '../../domain/sequences/sequence';
 import { enrollmentToItem, itemToEnrollment, sequenceToItem } from '../../domain/sequences/sequence-items';
 import type { Page } from '../../domain/shared/page';
@@ -22,6 +22,7 @@ import { indexTasksByAssignee } from '../../migrations/0001-index-tasks-by-assig
 import { shardLists } from '../../migrations/0002-shard-lists';
 import { indexEnrollmentsByContact } from '../../migrations/0003-index-enrollments-by-contact';
 import { indexOpenDeals } from '../../migrations/0004-index-open-deals';
+import { indexRecordsByDate } from '../../migrations/0005-index-records-by-date';
 import { noteSignedInUser } from '../../domain/owners/owners';
 import { inLegacyLayout } from '../../migrations/legacy-layout';
 import type { Migration } from '../../migrations/migration';
@@ -186,5 +187,29 @@ describe('0004: open deals get their stale-deal index keys', () => {
     expect(await openDeals()).toContain(open.id);
     expect(await openDeals()).not.toContain(won.id);
     expect(await indexOpenDeals.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
+  });
+});
+
+describe('0005: open deals and tasks get their date index keys', () => {
+  it('indexes an old open deal with a close date, not a won one, and is a no-op the second time', async () => {
+    const runtime = createRuntime(loadConfig({ TABLE_NAME: test.tableName, DYNAMODB_ENDPOINT: test.endpoint, AWS_REGION: 'us-east-1' }));
+    const manager: Actor = { type: 'user', id: 'dated-owner', role: 'manager' };
+    const open = await createRecord(runtime, dealModel, { name: 'Dated open', expectedCloseDate: '2031-05-05' }, manager);
+    const won = await createRecord(runtime, dealModel, { name: 'Dated won', expectedCloseDate: '2031-05-05', stageId: 'closed_won' }, manager);
+    for (const deal of [open, won]) {
+      const { gsi5pk: _pk, gsi5sk: _sk, ...unindexed } = recordToItem(dealModel, deal);
+      await table.putItems([unindexed]);
+    }
+    const onThatDay = async () => {
+      const ids: string[] = [];
+      for (const query of partitionQueries(recordsByDate.query({ type: 'deal', field: 'expectedCloseDate' }, { from: '2031-05-05', to: '2031-05-05' }))) {
+        ids.push(...(await table.query(query, { limit: 100 })).items.map((item) => String(item.id)));
+      }
+      return ids;
+    };
+    expect(await onThatDay()).toEqual([]);
+    expect(await indexRecordsByDate.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
+    expect(await onThatDay()).toEqual([open.id]);
+    expect(await indexRecordsByDate.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
   });
 });

@@ -13,6 +13,7 @@ import { createWorkflow, updateWorkflow } from '../../domain/workflows/workflows
 import { listRecords } from '../../domain/records/list-records';
 import { activityModel } from '../../domain/records/activity';
 import { createTestTable } from '../support/local-dynamodb';
+import { noteSignedInUser } from '../../domain/owners/owners';
 
 /**
  * The workflow run's promises on the real table (DynamoDB Local): a step run again after a
@@ -29,6 +30,8 @@ beforeAll(async () => {
   const runtime = createRuntime(loadConfig({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, AWS_REGION: 'us-east-1' }));
   const clock = { now: () => new Date(Date.now() + offsetMs), sleep: runtime.clock.sleep };
   base = { ...runtime, clock, emailSender: { send: async () => ({ providerMessageId: 'unused' }) } };
+  // The users tasks are assigned to, as owners (a workflow may name only owners).
+  for (const id of ['once-user', 'crash-user', 'wait-user', 'capped-user']) await noteSignedInUser(runtime, { id });
 });
 
 /** Starts nothing: the test runs the steps itself. */

@@ -8,15 +8,16 @@ import { digestKeys, owners, tasksByAssignee } from '../shared/keys';
 import { localTime } from '../shared/local-time';
 import { forEachQueryPage } from '../shared/pagination';
 import type { Item } from '../shared/table-port';
-import { currentSlot, periodMarkerExpiry } from '../workflows/workflow-schedules';
+import { periodMarkerExpiry } from '../workflows/workflow-schedules';
 import type { Owner } from '../owners/owners';
 
 /**
  * The daily digest: each morning (a local time in a time zone, per stage), every owner with
  * an email address gets one email listing their open tasks that are overdue or due that day.
- * Run by the scheduler's ticks; at most one email per user per day, however often a tick
- * fires or is retried: each user's email is claimed before it is sent (as sends are,
- * domain/email/send-email.ts), and the day is marked done once everyone was handled.
+ * Run by the scheduler's ticks during the hour after that time (DIGEST_WINDOW_MINUTES), so
+ * an owner given an address at 07:20 still gets that morning's; at most one email per user
+ * per day, however often a tick fires or is retried: each user's email is claimed before it
+ * is sent (as sends are, domain/email/send-email.ts).
  */
 
 export interface DigestSettings {
@@ -33,9 +34,12 @@ export interface DigestDependencies extends Pick<CoreDependencies, 'table' | 'cl
 
 /** Tasks listed in one email; the rest are counted. */
 export const MAX_TASKS_LISTED = 50;
+/** How long after its time the digest is still sent that day (to owners not yet mailed). */
+export const DIGEST_WINDOW_MINUTES = 60;
+const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 const HOUR = 3_600_000;
 
-export type DigestOutcome = { readonly outcome: 'not-due' | 'already-sent' } | { readonly outcome: 'sent'; readonly period: string; readonly sent: number; readonly skipped: number };
+export type DigestOutcome = { readonly outcome: 'not-due' } | { readonly outcome: 'sent'; readonly period: string; readonly sent: number; readonly skipped: number };
 
 /** A user's open tasks due before `until`, earliest first (tasksByAssignee: open before done, then by due date). */
 async function openTasksDueBefore(deps: Pick<CoreDependencies, 'table'>, userId: string, until: string): Promise<CrmRecord[]> {
@@ -69,11 +73,10 @@ function digestEmail(owner: Owner, period: string, overdue: readonly CrmRecord[]
  * next tick; one it refused for good is skipped.
  */
 export async function sendDailyDigests(deps: DigestDependencies, settings: DigestSettings, scheduledTime: Date): Promise<DigestOutcome> {
-  const slot = currentSlot({ every: 'day', at: settings.at, timeZone: settings.timeZone }, scheduledTime);
-  // Only the digest of the day the tick is in: a tick after midnight does not send yesterday's.
-  if (!slot || slot.period !== localTime(scheduledTime, settings.timeZone).date) return { outcome: 'not-due' };
-  const period = slot.period;
-  if (await deps.table.getItem(digestKeys.day(period))) return { outcome: 'already-sent' };
+  const local = localTime(scheduledTime, settings.timeZone);
+  const sinceDue = minutesOf(local.time) - minutesOf(settings.at);
+  if (sinceDue < 0 || sinceDue >= DIGEST_WINDOW_MINUTES) return { outcome: 'not-due' };
+  const period = local.date;
 
   const now = scheduledTime.toISOString();
   const horizon = new Date(scheduledTime.getTime() + 36 * HOUR).toISOString();
@@ -88,6 +91,7 @@ export async function sendDailyDigests(deps: DigestDependencies, settings: Diges
       const today = tasks.filter((task) => (task.dueAt as string) >= now && localTime(new Date(task.dueAt as string), settings.timeZone).date === period);
       if (overdue.length === 0 && today.length === 0) continue;
       const claim = digestKeys.sent(period, owner.id);
+      if (await deps.table.getItem(claim)) continue;
       try {
         await deps.table.transactWrite([{ op: 'put', item: { ...claim, entity: 'digestSent', userId: owner.id, at: now, expiresAt }, condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('sent') }]);
       } catch (error) {
@@ -108,6 +112,5 @@ export async function sendDailyDigests(deps: DigestDependencies, settings: Diges
       }
     }
   });
-  await deps.table.putItems([{ ...digestKeys.day(period), entity: 'digestDay', sent, skipped, at: now, expiresAt }]);
   return { outcome: 'sent', period, sent, skipped };
 }

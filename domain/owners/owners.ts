@@ -137,12 +137,13 @@ export async function getOwner(deps: CoreDependencies, id: string, actor: Actor)
 }
 
 /**
- * Refuses an owner that is no known owner, for values a person or client sent (a
- * workflow's and the system's come from checked settings). Owners are never removed, so
+ * Refuses an owner (or a task's assignee) that is no known owner, for values a person or
+ * client sent (a workflow's were checked when it was saved; the system's come from records). Owners are never removed, so
  * an answer once yes stays yes: `isOwner` may remember it.
  */
 export async function requireKnownOwner(isOwner: (id: string) => Promise<boolean>, actor: Actor, ownerId: unknown, field = 'body.ownerId'): Promise<void> {
-  if (typeof ownerId !== 'string' || ownerId === actor.id || (actor.type !== 'user' && actor.type !== 'client')) return;
+  // A signed-in user is an owner (the API noted them); a machine client never is one.
+  if (typeof ownerId !== 'string' || (actor.type === 'user' && ownerId === actor.id) || (actor.type !== 'user' && actor.type !== 'client')) return;
   if (!(await isOwner(ownerId))) {
     throw new ValidationError(`No owner with id ${ownerId}: owners are the users who have signed in, or whom an admin added (PUT /v1/owners/{id}).`, [{ field, message: `${ownerId} is no known owner (GET /v1/owners)` }]);
   }

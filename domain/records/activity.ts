@@ -41,7 +41,7 @@ export const activityModel = recordModel(
       const misplaced = isTask ? [] : taskOnlyFields.filter((field) => draft[field] !== undefined && draft[field] !== null);
       if (misplaced.length > 0) {
         throw new ValidationError(
-          `${misplaced.join(', ')} apply to tasks only.`,
+          `${misplaced.join(', ')} ${misplaced.length === 1 ? 'applies' : 'apply'} to tasks only.`,
           misplaced.map((field) => ({ field: `body.${field}`, message: 'tasks only' })),
         );
       }

@@ -24,6 +24,7 @@ export async function planCreate(deps: RecordDependencies, model: RecordModel, i
   requireCapability(actor, 'createRecords', `create ${model.collection}`);
   requireMayAssignOwner(actor, input.ownerId);
   await requireKnownOwner(deps.isOwner, actor, input.ownerId);
+  await requireKnownOwner(deps.isOwner, actor, input.assigneeId, 'body.assigneeId');
   const owned = input.ownerId === undefined && actor.type === 'user' ? { ...input, ownerId: actor.id } : input;
   const now = deps.clock.now().toISOString();
   const { record, guards } = await prepareRecord(deps, model, { id: deps.ids.next(), createdAt: now, version: 1 }, owned, now);

@@ -39,7 +39,10 @@ export async function changeRecord(
       requireMayAssignOwner(options.actor, patch.ownerId ?? null, current);
       await requireKnownOwner(deps.isOwner, options.actor, patch.ownerId);
     }
-    if ('assigneeId' in patch && patch.assigneeId !== current.assigneeId) requireMayReassign(options.actor, current);
+    if ('assigneeId' in patch && patch.assigneeId !== current.assigneeId) {
+      requireMayReassign(options.actor, current);
+      await requireKnownOwner(deps.isOwner, options.actor, patch.assigneeId, 'body.assigneeId');
+    }
     const now = deps.clock.now().toISOString();
     const strict = options.actor.type !== 'system';
     const { record: next, guards } = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now, strict);

@@ -381,8 +381,6 @@ export const owners = defineIndex({
 
 const DIGEST = 'DIGEST';
 export const digestKeys = {
-  /** That the digest of a day (the local date) went out to everyone: later ticks of the day skip it. */
-  day: (period: string): ItemKey => ({ pk: joinKey(DIGEST, period), sk: DIGEST }),
   /** That one user's digest of a day was claimed for sending: sent at most once. */
   sent: (period: string, userId: string): ItemKey => ({ pk: joinKey(DIGEST, period), sk: joinKey('SENT', userId) }),
 };

@@ -163,6 +163,10 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
           if (model && !fields.has(`properties.${name}`)) issues.push({ field: `${at}.fields.properties.${name}`, message: `${collection} have no custom property ${name}` });
         }
         if (model && !(await knownStage(action.fields.stageId))) issues.push({ field: `${at}.fields.stageId`, message: `no pipeline has a stage ${String(action.fields.stageId)}` });
+        for (const person of ['ownerId', 'assigneeId'] as const) {
+          const id = action.fields[person];
+          if (typeof id === 'string' && !(await deps.isOwner(id))) issues.push({ field: `${at}.fields.${person}`, message: `${id} is no known owner (GET /v1/owners)` });
+        }
         return action;
       }
       case 'addTags':
@@ -249,10 +253,12 @@ export async function updateWorkflow(deps: RecordDependencies, id: string, patch
   requireCapability(actor, MANAGE, 'change workflows');
   return workflowDocuments.update(deps, id, actor, ifMatch, async (current) => {
     const trigger = patch.trigger ? asTrigger(patch.trigger) : current.trigger;
-    // Kept actions are checked again too: what they name may be gone (a deleted team), and a
-    // changed trigger may not fit them. Templates' words are copied anew, as on every save.
-    const actions = await checkedWorkflow(deps, trigger, (patch.actions ?? current.actions) as WorkflowActionInput[]);
     const enabled = patch.enabled ?? current.enabled;
+    // What will run is checked: new actions or trigger, and kept ones of an enabled workflow
+    // (what they name may be gone: a deleted team). A workflow may always be disabled.
+    // Templates' words are copied anew, as on every checked save.
+    const actions =
+      patch.actions || patch.trigger || enabled ? await checkedWorkflow(deps, trigger, (patch.actions ?? current.actions) as WorkflowActionInput[]) : current.actions;
     const { description: _description, enabledAt: _enabledAt, ...kept } = current;
     const description = patch.description ?? current.description;
     const enabledAt = enabled ? (current.enabled ? current.enabledAt : deps.clock.now().toISOString()) : undefined;

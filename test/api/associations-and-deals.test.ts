@@ -151,6 +151,7 @@ describe('deals and pipelines', () => {
 
 describe('activities', () => {
   it('puts activities on the timeline of every linked record, ordered by when they happened', async () => {
+    await api.addOwners('user-7');
     const contact = await create('contacts', { firstName: 'Timeline' });
     const call = await create('activities', { kind: 'call', subject: 'Intro call', occurredAt: '2026-01-10T10:00:00Z', durationMinutes: 30, direction: 'outbound', contactIds: [contact.id] });
     const task = await create('activities', { kind: 'task', subject: 'Send proposal', dueAt: '2026-02-01T09:00:00Z', assigneeId: 'user-7', occurredAt: '2026-01-11T10:00:00Z', contactIds: [contact.id] });
@@ -177,7 +178,7 @@ describe('activities', () => {
 
 describe('activity lists by owner and by assignee', () => {
   it('keeps owning and being assigned apart, and lists open tasks by due date', async () => {
-    await api.addOwners('alice-x', 'carol-x');
+    await api.addOwners('alice-x', 'carol-x', 'bob-x');
     const note = await create('activities', { kind: 'note', body: 'n', ownerId: 'alice-x' });
     const later = await create('activities', { kind: 'task', subject: 'later', ownerId: 'alice-x', assigneeId: 'bob-x', dueAt: '2026-09-01T00:00:00Z' });
     const sooner = await create('activities', { kind: 'task', subject: 'sooner', ownerId: 'carol-x', assigneeId: 'bob-x', dueAt: '2026-03-01T00:00:00Z' });

@@ -45,6 +45,20 @@ describe('the daily digest', () => {
     await fire(`${today}T07:00:00Z`);
     await fire(`${today}T07:05:00Z`);
 
+    // Within the hour after its time, an owner just given an address gets theirs too; later, nobody.
+    const late = `late-${stamp}`;
+    await api.addOwners(late);
+    await task('Late starter task', `${day(-1)}T09:00:00Z`, late);
+    expect((await api.request('PUT', `/v1/owners/${late}`, { body: { email: `${late}@acme.example` } })).status).toBe(200);
+    await fire(`${today}T07:40:00Z`);
+    expect(await mailTo(`${late}@acme.example`)).toHaveLength(1);
+    const afterHours = `after-${stamp}`;
+    await api.addOwners(afterHours);
+    await task('Too late today', `${day(-1)}T09:00:00Z`, afterHours);
+    expect((await api.request('PUT', `/v1/owners/${afterHours}`, { body: { email: `${afterHours}@acme.example` } })).status).toBe(200);
+    await fire(`${today}T08:00:00Z`);
+    expect(await mailTo(`${afterHours}@acme.example`)).toEqual([]);
+
     const mail = await mailTo(address);
     expect(mail).toHaveLength(1);
     expect(mail[0]!.subject).toBe(`Your tasks for ${today}: 1 overdue, 1 due today`);

@@ -33,6 +33,10 @@ describe('owners', () => {
     expect(typo.status).toBe(400);
     expect(typo.json!.errors).toEqual([{ field: 'body.ownerId', message: 'dnaa is no known owner (GET /v1/owners)' }]);
     expect((await api.request('POST', '/v1/deals', { body: { name: 'Lost', ownerId: 'dnaa' }, as: importer })).status).toBe(400);
+    // A machine client is no owner, not even of what it creates; nor may a task go to a stranger.
+    expect((await api.request('POST', '/v1/contacts', { body: { firstName: 'Bot', ownerId: importer.id }, as: importer })).status).toBe(400);
+    const stranger = await api.request<{ errors: { field: string }[] }>('POST', '/v1/activities', { body: { kind: 'task', subject: 'x', assigneeId: 'ghost' }, as: manager });
+    expect(stranger.json!.errors).toEqual([expect.objectContaining({ field: 'body.assigneeId' })]);
 
     const given = await api.request<{ id: string; ownerId: string }>('POST', '/v1/contacts', { body: { firstName: 'Found', ownerId: dana.id }, as: manager });
     expect(given.status).toBe(201);

@@ -118,17 +118,22 @@ describe('saving a workflow (values)', () => {
     ]);
   });
 
-  it('checks kept actions again when only the name changes: a team deleted since is a 400', async () => {
+  it('checks kept actions of an enabled workflow again when only the name changes (a team deleted since is a 400), and always lets it be disabled', async () => {
     const team = await create('/v1/teams', { name: 'Soon gone', memberIds: ['someone'] }, manager);
     const workflow = await create(
       '/v1/workflows',
-      { name: 'RR', enabled: false, trigger: { event: 'contact.created' }, actions: [{ type: 'createTask', subject: 'Call', assignTo: { kind: 'roundRobin', teamId: team.id } }] },
+      {
+        name: 'RR',
+        trigger: { event: 'contact.created', conditions: [{ field: 'firstName', operator: 'equals', value: 'Nobody is called this' }] },
+        actions: [{ type: 'createTask', subject: 'Call', assignTo: { kind: 'roundRobin', teamId: team.id } }],
+      },
       manager,
     );
     expect((await api.request('DELETE', `/v1/teams/${team.id}`, { as: manager })).status).toBe(204);
     const renamed = await api.request<{ errors: { field: string }[] }>('PATCH', `/v1/workflows/${workflow.id}`, { body: { name: 'RR renamed' }, as: manager });
     expect(renamed.status).toBe(400);
     expect(renamed.json!.errors).toEqual([expect.objectContaining({ field: 'body.actions.0.assignTo.teamId' })]);
+    expect((await disable(workflow.id)).status).toBe(200);
   });
 });
 

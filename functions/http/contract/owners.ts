@@ -32,6 +32,7 @@ export const ownerOperations = {
     pathParams: ownerParams,
     body: () => schemas().put,
     bodyExample: { email: 'dev@acme.example', name: 'Dev Patel' },
+    adminOnly: true,
     success: { status: 200, description: 'The owner', schema: () => schemas().owner },
   }),
 };

@@ -1,8 +1,10 @@
 import * as z from '../shared/zod';
 
 /**
- * Personalisation of email to a contact, one-off, from a saved template or from a sequence:
- * `{{firstName}}`, `{{company.name}}` (the contact's primary company, else its first), with an optional
+ * Personalisation of email to a contact, one-off, from a saved template, a sequence or a workflow:
+ * `{{firstName}}`, `{{company.name}}` (the contact's primary company, else its first),
+ * `{{deal.name}}` (the deal a workflow runs on), `{{sender.name}}` (who the email goes out
+ * for: the sending user, whoever enrolled the contact, the record's owner), with an optional
  * fallback for contacts that lack the field: `{{firstName | there}}`. In an HTML body the
  * values are HTML-escaped. Templates are checked when they are saved (a sequence, a saved
  * template) or sent (a one-off email), so a typo in a field name is a 400, not a broken
@@ -10,17 +12,36 @@ import * as z from '../shared/zod';
  */
 const PLACEHOLDER = /\{\{\s*([A-Za-z]+(?:\.[A-Za-z]+)?)\s*(?:\|\s*([^}]*?)\s*)?\}\}/g;
 
-export const templateFields = ['firstName', 'lastName', 'fullName', 'email', 'title', 'company.name', 'company.domain'] as const;
+export const templateFields = [
+  'firstName',
+  'lastName',
+  'fullName',
+  'email',
+  'title',
+  'company.name',
+  'company.domain',
+  'deal.name',
+  'deal.amount',
+  'deal.currency',
+  'deal.expectedCloseDate',
+  'sender.name',
+  'sender.email',
+] as const;
 type TemplateField = (typeof templateFields)[number];
 
-/** What a template is rendered with: the contact, and their company when the template names one. */
+/** What a template is rendered with: the contact, their company when the template names one, the deal and the sender when known. */
 export interface TemplateContext {
   readonly contact: Record<string, unknown>;
   readonly company?: Record<string, unknown>;
+  /** The deal the email is about (a workflow on a deal); absent elsewhere: `{{deal.name | your project}}`. */
+  readonly deal?: Record<string, unknown>;
+  /** The owner the email goes out for: their name and address, as the owners list has them. */
+  readonly sender?: { readonly name?: string; readonly email?: string };
 }
 
-/** Whether rendering these templates needs the contact's company. */
-export const namesCompany = (templates: readonly (string | undefined)[]) => templates.some((template) => template !== undefined && /\{\{\s*company\./.test(template));
+/** Whether rendering these templates needs the contact's company (`company`) or the sender (`sender`). */
+export const namesObject = (object: 'company' | 'sender', templates: readonly (string | undefined)[]) =>
+  templates.some((template) => template !== undefined && new RegExp(`\\{\\{\\s*${object}\\.`).test(template));
 
 /** Anything between double braces, well-formed or not, and a `{{` that is never closed. */
 const BRACED = /\{\{[^{}]*\}\}|\{\{/g;
@@ -58,10 +79,12 @@ export const knownPlaceholders = () =>
 /** Whether a string has any placeholder at all. */
 export const hasPlaceholders = (template: string) => template.search(PLACEHOLDER) >= 0;
 
-function fieldValue({ contact, company }: TemplateContext, field: TemplateField): string {
+function fieldValue({ contact, company, deal, sender }: TemplateContext, field: TemplateField): string {
   if (field === 'fullName') return [contact.firstName, contact.lastName].filter((part) => typeof part === 'string' && part).join(' ');
-  const value = field.startsWith('company.') ? company?.[field.slice('company.'.length)] : contact[field];
-  return typeof value === 'string' ? value : '';
+  const [object, name] = field.includes('.') ? (field.split('.') as [string, string]) : ['contact', field];
+  const source: Record<string, unknown> | undefined = { contact, company, deal, sender }[object];
+  const value = source?.[name];
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
 }
 
 const htmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

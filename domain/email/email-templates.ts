@@ -122,7 +122,7 @@ export async function previewEmailTemplate(deps: CoreDependencies, id: string, c
   const template = await templates.require(deps, id);
   const contact = await findRecord(deps, contactModel, contactId);
   if (!contact) throw new ValidationError(`No contact with id ${contactId}.`, [{ field: 'body.contactId', message: `contact ${contactId} does not exist` }]);
-  return personalise(deps, contact, template);
+  return personalise(deps, contact, template, { senderId: actor.id });
 }
 
 /**

@@ -14,7 +14,8 @@ import type { WriteOp } from '../shared/table-port';
 import { outranks, type EmailMessage, type EmailSource } from './email-message';
 import { emailMessageToItem, findEmailMessage, updateEmailMessage } from './email-message-items';
 import type { EmailSender } from './email-sender';
-import { hasPlaceholders, namesCompany, renderTemplate, type TemplateContext } from './email-template';
+import { hasPlaceholders, namesObject, renderTemplate, type TemplateContext } from './email-template';
+import { findOwner } from '../owners/owners';
 import { findSuppression } from './suppression-list';
 import type { UnsubscribeLinks } from './unsubscribe';
 
@@ -64,7 +65,7 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
       // The key outlives the stored response (which expires): a reused key must still name the same email,
       // as it was rendered for the contact (a retry after the contact's name changed is another email).
       const contact = hasPlaceholders(request.subject + request.text) ? await findRecord(deps, contactModel, request.contactId) : undefined;
-      const rendered = contact ? { ...request, ...(await personalise(deps, contact, request)) } : request;
+      const rendered = contact ? { ...request, ...(await personalise(deps, contact, request, { senderId: actor.id })) } : request;
       const same = earlier.contactId === request.contactId && earlier.subject === fitSubject(rendered.subject) && earlier.text === fitText(rendered.text);
       if (!same) throw new IdempotencyKeyReusedError();
       return replayed(earlier);
@@ -73,7 +74,7 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
   const found = await findSendableContact(deps, request.contactId);
   if (!found) throw new NotFoundError('contact', request.contactId);
   if (!found.sendable) throw new EmailNotSendableError(found.detail, found.reason);
-  return deliverEmail(deps, found.contact, { ...request, ...(await personalise(deps, found.contact, request)) }, actor);
+  return deliverEmail(deps, found.contact, { ...request, ...(await personalise(deps, found.contact, request, { senderId: actor.id })) }, actor);
 }
 
 export interface EmailContent {
@@ -82,15 +83,24 @@ export interface EmailContent {
   readonly html?: string;
 }
 
+/** Besides the contact: the deal an email is about, and the owner it goes out for. */
+export interface EmailCircumstances {
+  readonly deal?: CrmRecord;
+  readonly senderId?: string;
+}
+
 /**
  * Subject, text and HTML body with the contact's fields in their placeholders (the HTML's
  * escaped), for every email to a contact: one-off, from a saved template, a sequence step.
- * The contact's company (its primary one, else the first) is read only when a template names one of its fields.
+ * The contact's company (its primary one, else the first) and the sender's owner entry are
+ * read only when a template names one of their fields.
  */
-export async function personalise(deps: Pick<RecordDependencies, 'table'>, contact: CrmRecord, content: EmailContent): Promise<EmailContent> {
+export async function personalise(deps: Pick<RecordDependencies, 'table'>, contact: CrmRecord, content: EmailContent, circumstances: EmailCircumstances = {}): Promise<EmailContent> {
+  const words = [content.subject, content.text, content.html];
   const companyId = (contact.primaryCompanyId as string | undefined) ?? (contact.companyIds as readonly string[] | undefined)?.[0];
-  const company = companyId && namesCompany([content.subject, content.text, content.html]) ? await findRecord(deps, companyModel, companyId) : undefined;
-  const context: TemplateContext = { contact, ...(company ? { company } : {}) };
+  const company = companyId && namesObject('company', words) ? await findRecord(deps, companyModel, companyId) : undefined;
+  const sender = circumstances.senderId && namesObject('sender', words) ? await findOwner(deps.table, circumstances.senderId) : undefined;
+  const context: TemplateContext = { contact, ...(company ? { company } : {}), ...(circumstances.deal ? { deal: circumstances.deal } : {}), ...(sender ? { sender } : {}) };
   return {
     subject: renderTemplate(content.subject, context),
     text: renderTemplate(content.text, context),

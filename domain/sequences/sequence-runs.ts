@@ -94,7 +94,7 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
         contact,
         {
           contactId: contact.id,
-          ...(await personalise(deps, contact, step)),
+          ...(await personalise(deps, contact, step, { senderId: enrollment.enrolledBy })),
           source: { kind: 'sequence', sequenceId: run.sequenceId, runId: run.runId, stepIndex: run.stepIndex },
           messageId: `${run.runId}-${run.stepIndex}`,
         },
@@ -123,7 +123,7 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
  */
 async function createStepTask(deps: EmailDependencies, contact: CrmRecord, enrollment: Enrollment, run: SequenceRunStep, step: SequenceTaskStep): Promise<void> {
   const assigneeId = (contact.ownerId as string | undefined) ?? enrollment.enrolledBy;
-  const words = await personalise(deps, contact, { subject: step.task.subject, text: step.task.text ?? '' });
+  const words = await personalise(deps, contact, { subject: step.task.subject, text: step.task.text ?? '' }, { senderId: enrollment.enrolledBy });
   const dueAt = step.task.dueInMinutes === undefined ? undefined : new Date(deps.clock.now().getTime() + step.task.dueInMinutes * 60_000).toISOString();
   let made = 0;
   const stepIds = { ...deps, ids: { next: () => `${run.runId}-${run.stepIndex}-t${made++}` } };

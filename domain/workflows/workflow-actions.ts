@@ -145,7 +145,10 @@ export async function performAction(deps: EmailDependencies, action: WorkflowAct
             found.contact,
             {
               contactId,
-              ...(await personalise(deps, found.contact, action)),
+              ...(await personalise(deps, found.contact, action, {
+                ...(context.recordType === 'deal' && context.record ? { deal: context.record } : {}),
+                senderId: (context.record?.ownerId as string | undefined) ?? context.workflowAuthor,
+              })),
               source: { kind: 'workflow', workflowId: context.workflowId, runId: context.runId, step: context.step },
               messageId: `${context.runId}-${context.step}-${contactId}`,
             },

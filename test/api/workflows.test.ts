@@ -6,6 +6,7 @@ import { MAX_WORKFLOW_DEPTH } from '../../domain/workflows/workflow';
 import { startTestApi, testAdmin, type TestApi } from '../support/api-server';
 import { eventViolations } from '../support/event-schemas';
 import { eventually } from '../support/eventually';
+import { mailTo } from '../support/local-mail';
 
 /**
  * Workflows end to end on the local runtime: API writes → the stream → record events on
@@ -196,6 +197,31 @@ describe('a workflow on deal.stage_changed', () => {
   });
 });
 
+describe('a workflow that emails', () => {
+  it("fills in the deal's and the sender's placeholders: the deal it runs on, the deal owner as sender", async () => {
+    const stamp = Date.now();
+    const rep: TokenSubject = { kind: 'user', id: `rep-${stamp}`, role: 'member', name: 'Rita Rep', email: `rep-${stamp}@acme.example` };
+    const template = await create('/v1/email-templates', { name: 'Deal intro', subject: 'About {{deal.name}}', text: 'Hello {{firstName | there}}, {{sender.name | your rep}} here ({{sender.email}}).' }, manager);
+    const workflow = await create(
+      '/v1/workflows',
+      {
+        name: 'Introduce the rep',
+        trigger: { event: 'deal.created', conditions: [{ field: 'name', operator: 'equals', value: `Intro ${stamp}` }] },
+        actions: [{ type: 'sendEmail', templateId: template.id }],
+      },
+      manager,
+    );
+    const address = `buyer-${stamp}@example.com`;
+    const buyer = await create('/v1/contacts', { firstName: 'Bea', email: address }, rep);
+    await create('/v1/deals', { name: `Intro ${stamp}`, contactIds: [buyer.id] }, rep);
+    const [run] = await finishedRuns(workflow.id, 1);
+    expect(run).toMatchObject({ status: 'completed' });
+    const mail = await eventually(() => mailTo(address), (found) => found.length > 0, 'the workflow email');
+    expect(mail[0]).toMatchObject({ subject: `About Intro ${stamp}`, body: { text: expect.stringContaining(`Hello Bea, Rita Rep here (rep-${stamp}@acme.example).`) } });
+    await disable(workflow.id);
+  });
+});
+
 describe('round-robin assignment', () => {
   it('spreads 30 contacts created at once evenly over a 3-person team', async () => {
     const stamp = Date.now();
@@ -310,7 +336,8 @@ describe('scheduled workflows', () => {
       '/v1/workflows',
       {
         name: 'Stale deals',
-        trigger: { schedule: { every: 'day', at: '09:00', timeZone: 'Europe/Berlin' }, staleDeals: { days: 14 } },
+        // Deals of other tests in this file are stale too, by then: this owner's only.
+        trigger: { schedule: { every: 'day', at: '09:00', timeZone: 'Europe/Berlin' }, staleDeals: { days: 14 }, conditions: [{ field: 'ownerId', operator: 'equals', value: owner.id }] },
         actions: [{ type: 'createTask', subject: 'Revive this deal', assignTo: { kind: 'owner' } }],
       },
       manager,

@@ -21,7 +21,7 @@ describe('email templates', () => {
     expect(renderTemplate('{{firstName}} of {{company.name}} ({{company.domain}})', context)).toBe('Ada <script> of Babbage & Sons (babbage.example)');
     expect(renderTemplate('<p>{{firstName}} of {{company.name}}</p>', context, { asHtml: true })).toBe('<p>Ada &lt;script&gt; of Babbage &amp; Sons</p>');
     expect(renderTemplate('Hi {{company.name | there}}', { contact: {} })).toBe('Hi there');
-    expect(unknownPlaceholders('{{company.name}} {{company.revenue}} {{deal.name}}')).toEqual(['company.revenue', 'deal.name']);
+    expect(unknownPlaceholders('{{company.name}} {{company.revenue}} {{deal.stage}} {{deal.name}}')).toEqual(['company.revenue', 'deal.stage']);
   });
 
   it('names braces that are no placeholder as written, so they are refused rather than mailed', () => {

@@ -1,4 +1,6 @@
 import { requireCapability } from '../access/permissions';
+import { auditOp } from '../audit/audit-entries';
+import { changedFields } from '../records/field-changes';
 import type { Actor } from '../shared/actor';
 import { once } from '../shared/built-on-first-use';
 import { shortText } from '../shared/common-fields';
@@ -14,8 +16,9 @@ import * as z from '../shared/zod';
  * Owners (`/v1/owners`): the users who can own records, as HubSpot's owners API lists them.
  * A user becomes one by signing in and using the API (their verified token's subject, with
  * the email and name its claims carry), or when an admin adds them ahead of their first
- * sign-in (an import that assigns records to people who have not signed in yet). An
- * `ownerId` that names no owner is refused, so records cannot be handed to a typo.
+ * sign-in (an import that assigns records to people who have not signed in yet); what admins
+ * add or change is audited (recordType owner). An `ownerId` that names no owner is refused,
+ * so records cannot be handed to a typo.
  */
 
 export interface Owner {
@@ -110,13 +113,19 @@ export async function addOwner(deps: CoreDependencies, id: string, input: OwnerP
     const changed = (input.email !== undefined && input.email !== existing.email) || (input.name !== undefined && input.name !== existing.name);
     if (!changed) return existing;
     const next: Owner = { ...existing, ...input, updatedAt: deps.clock.now().toISOString(), version: existing.version + 1 };
-    await deps.table.transactWrite([{ op: 'put', item: ownerToItem(next), condition: { kind: 'liveAtVersion', version: existing.version }, onConditionFailed: () => new PreconditionFailedError() }]);
+    await deps.table.transactWrite([
+      { op: 'put', item: ownerToItem(next), condition: { kind: 'liveAtVersion', version: existing.version }, onConditionFailed: () => new PreconditionFailedError() },
+      auditOp({ recordType: 'owner', recordId: id, at: next.updatedAt, entryId: deps.ids.next(), actor, event: 'updated', changes: changedFields(existing, next, ['email', 'name']) }),
+    ]);
     return next;
   }
   const now = deps.clock.now().toISOString();
   const owner: Owner = { id, ...(input.email ? { email: input.email } : {}), ...(input.name ? { name: input.name } : {}), source: 'added', firstSeenAt: now, updatedAt: now, version: 1 };
   try {
-    await deps.table.transactWrite([{ op: 'put', item: ownerToItem(owner), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('owner', id) }]);
+    await deps.table.transactWrite([
+      { op: 'put', item: ownerToItem(owner), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('owner', id) },
+      auditOp({ recordType: 'owner', recordId: id, at: now, entryId: deps.ids.next(), actor, event: 'created', changes: changedFields<Partial<Owner>>({}, owner, ['email', 'name']) }),
+    ]);
     return owner;
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) throw error;

@@ -143,6 +143,12 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
   };
   const checks: Promise<void>[] = [];
   checkConditions(trigger, 'body.trigger');
+  // A schedule has no change for changed/changedTo/changedFrom to look at: they could never hold.
+  if (!('event' in trigger && trigger.event)) {
+    trigger.conditions?.forEach((condition, index) => {
+      if (condition.operator.startsWith('changed')) issues.push({ field: `body.trigger.conditions.${index}.operator`, message: `a schedule has no change for ${condition.operator} to test` });
+    });
+  }
 
   const checkAction = async (action: PlainActionInput, at: string): Promise<WorkflowAction> => {
     const needsRecord = action.type !== 'createTask' && action.type !== 'wait' ? true : action.type === 'createTask' ? action.assignTo.kind === 'owner' : action.until !== undefined;

@@ -57,6 +57,8 @@ describe('owners', () => {
     // Their own sign-in makes them a signed-in owner.
     expect((await api.request('GET', '/v1/contacts', { as: { kind: 'user', id: newcomer, role: 'member' } })).status).toBe(200);
     expect((await api.request<Owner>('GET', `/v1/owners/${newcomer}`)).json).toMatchObject({ source: 'signed-in', email: 'new@acme.example', name: 'New Comer' });
+    const audit = await api.request<{ items: { event: string; changes: { field: string; to: unknown }[] }[] }>('GET', `/v1/audit?recordType=owner&recordId=${newcomer}`);
+    expect(audit.json!.items.map((entry) => entry.event)).toEqual(['created']);
     // Admins may set the address the daily digest goes to.
     expect((await api.request<Owner>('PUT', `/v1/owners/${newcomer}`, { body: { email: 'newer@acme.example' } })).json).toMatchObject({ source: 'signed-in', email: 'newer@acme.example', name: 'New Comer' });
   });

@@ -416,6 +416,11 @@ describe('scheduled workflows', () => {
       as: manager,
     });
     expect(refused.status).toBe(400);
+    const changeOnSchedule = await api.request<{ errors: { field: string }[] }>('POST', '/v1/workflows', {
+      body: { name: 'x', trigger: { schedule: { every: 'day', at: '08:00', timeZone: 'UTC' }, staleDeals: { days: 3 }, conditions: [{ field: 'stageId', operator: 'changedTo', value: 'contract_sent' }] }, actions: [{ type: 'addTags', tags: ['x'] }] },
+      as: manager,
+    });
+    expect(changeOnSchedule.json!.errors).toEqual([expect.objectContaining({ field: 'body.trigger.conditions.0.operator' })]);
     await disable(workflow.id);
   });
 });

@@ -4,6 +4,8 @@ import type { Actor } from '../shared/actor';
 import { once } from '../shared/built-on-first-use';
 import { serverFields, shortText, userId } from '../shared/common-fields';
 import type { CoreDependencies } from '../shared/dependencies';
+import { ValidationError } from '../shared/errors';
+import type { RecordDependencies } from '../records/record-dependencies';
 import { recordKeys, recordsByType } from '../shared/keys';
 import type { IfMatch } from '../shared/optimistic-retry';
 import type { Page, PageRequest } from '../shared/page';
@@ -79,8 +81,18 @@ export const findTeam = (table: CrmTablePort, id: string): Promise<Team | undefi
 /** Who works together decides who gets work: managers decide. */
 const MANAGE = 'changeAnyRecord' as const;
 
-export async function createTeam(deps: CoreDependencies, input: TeamCreate, actor: Actor): Promise<Team> {
+/** What writing a team needs: the table, and the owners list its members must be on (work goes to them). */
+type TeamDependencies = CoreDependencies & Pick<RecordDependencies, 'isOwner'>;
+
+async function requireOwners(deps: TeamDependencies, memberIds: readonly string[] | undefined): Promise<void> {
+  const unknown = [];
+  for (const [index, id] of (memberIds ?? []).entries()) if (!(await deps.isOwner(id))) unknown.push({ field: `body.memberIds.${index}`, message: `${id} is no known owner (GET /v1/owners)` });
+  if (unknown.length > 0) throw new ValidationError('Team members must be owners: users who signed in, or whom an admin added.', unknown);
+}
+
+export async function createTeam(deps: TeamDependencies, input: TeamCreate, actor: Actor): Promise<Team> {
   requireCapability(actor, MANAGE, 'create teams');
+  await requireOwners(deps, input.memberIds);
   const now = deps.clock.now().toISOString();
   return teams.create(deps, { id: deps.ids.next(), ...input, createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 }, actor);
 }
@@ -95,8 +107,9 @@ export async function listTeams(deps: CoreDependencies, page: PageRequest, actor
   return teams.list(deps, page);
 }
 
-export async function updateTeam(deps: CoreDependencies, id: string, patch: TeamUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Team> {
+export async function updateTeam(deps: TeamDependencies, id: string, patch: TeamUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Team> {
   requireCapability(actor, MANAGE, 'change teams');
+  await requireOwners(deps, patch.memberIds);
   return teams.update(deps, id, actor, ifMatch, (current) => ({ ...current, ...patch }));
 }
 

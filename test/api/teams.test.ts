@@ -11,6 +11,8 @@ const member: TokenSubject = { kind: 'user', id: 'member-4', role: 'member' };
 let api: TestApi;
 beforeAll(async () => {
   api = await startTestApi();
+  // Members are owners: users who signed in, or whom an admin added.
+  await api.addOwners('user-alice', 'user-bob', 'user-carmen', 'a');
 });
 afterAll(() => api.close());
 
@@ -39,5 +41,8 @@ describe('teams', () => {
     expect(empty.json!.errors!.map((issue) => issue.field)).toEqual(['body.memberIds']);
     const twice = await api.request<Problem>('POST', '/v1/teams', { body: { name: 'Twice', memberIds: ['a', 'a'] }, as: manager });
     expect(twice.json!.errors).toEqual([{ field: 'body.memberIds', message: 'each member once' }]);
+    const stranger = await api.request<Problem>('POST', '/v1/teams', { body: { name: 'Strangers', memberIds: ['user-alice', 'nobody-signed-in'] }, as: manager });
+    expect(stranger.status).toBe(400);
+    expect(stranger.json!.errors).toEqual([{ field: 'body.memberIds.1', message: 'nobody-signed-in is no known owner (GET /v1/owners)' }]);
   });
 });

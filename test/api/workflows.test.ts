@@ -120,6 +120,7 @@ describe('saving a workflow (values)', () => {
   });
 
   it('checks kept actions of an enabled workflow again when only the name changes (a team deleted since is a 400), and always lets it be disabled', async () => {
+    await api.addOwners('someone');
     const team = await create('/v1/teams', { name: 'Soon gone', memberIds: ['someone'] }, manager);
     const workflow = await create(
       '/v1/workflows',
@@ -226,6 +227,7 @@ describe('round-robin assignment', () => {
   it('spreads 30 contacts created at once evenly over a 3-person team', async () => {
     const stamp = Date.now();
     const members = ['a', 'b', 'c'].map((letter) => `rr-${stamp}-${letter}`);
+    await api.addOwners(...members);
     const team = await create('/v1/teams', { name: 'Inbound', memberIds: members }, manager);
     const workflow = await create(
       '/v1/workflows',
@@ -276,6 +278,7 @@ describe('workflows that trigger themselves', () => {
 
 describe('a run that fails', () => {
   it('says which step failed and why, and raises workflow.run_failed, valid against its schema', async () => {
+    await api.addOwners('someone');
     const team = await create('/v1/teams', { name: 'Gone soon', memberIds: ['someone'] }, manager);
     const workflow = await create(
       '/v1/workflows',

@@ -1,5 +1,6 @@
 import { deliverEmail, findSendableContact, personalise, type EmailDependencies } from '../email/send-email';
 import type { Actor } from '../shared/actor';
+import { withDerivedIds } from '../shared/dependencies';
 import { EmailNotSendableError } from '../shared/errors';
 import type { CrmTablePort } from '../shared/table-port';
 import { activityModel } from '../records/activity';
@@ -125,10 +126,8 @@ async function createStepTask(deps: EmailDependencies, contact: CrmRecord, enrol
   const assigneeId = (contact.ownerId as string | undefined) ?? enrollment.enrolledBy;
   const words = await personalise(deps, contact, { subject: step.task.subject, text: step.task.text ?? '' }, { senderId: enrollment.enrolledBy });
   const dueAt = step.task.dueInMinutes === undefined ? undefined : new Date(deps.clock.now().getTime() + step.task.dueInMinutes * 60_000).toISOString();
-  let made = 0;
-  const stepIds = { ...deps, ids: { next: () => `${run.runId}-${run.stepIndex}-t${made++}` } };
   await createRecord(
-    stepIds,
+    withDerivedIds(deps, (n) => `${run.runId}-${run.stepIndex}-t${n}`),
     activityModel,
     { kind: 'task', subject: words.subject, ...(words.text ? { body: words.text } : {}), assigneeId, ownerId: assigneeId, contactIds: [contact.id], ...(dueAt ? { dueAt } : {}) },
     { ...sequenceActor(enrollment), role: 'manager' },

@@ -6,6 +6,7 @@ import { modelOf } from '../records/record-models';
 import { changeRecord } from '../records/update-record';
 import { enrollContact, stopEnrollment } from '../sequences/enrollments';
 import type { Actor } from '../shared/actor';
+import { withDerivedIds } from '../shared/dependencies';
 import { ConflictError, EmailNotSendableError, NotFoundError, ValidationError } from '../shared/errors';
 import { recordKeys, recordQueries, roundRobinKey } from '../shared/keys';
 import { forEachQueryPage } from '../shared/pagination';
@@ -89,10 +90,7 @@ async function forEachContact(deps: EmailDependencies, context: ActionContext, a
 }
 
 /** Ids of what one action makes, fixed by run, step and (for a contact's part) contact: a retried step finds what it made. */
-const fixedIds = (deps: EmailDependencies, prefix: string) => {
-  let made = 0;
-  return { ...deps, ids: { next: () => `${prefix}-${made++}` } };
-};
+const fixedIds = (deps: EmailDependencies, prefix: string) => withDerivedIds(deps, (n) => `${prefix}-${n}`);
 
 /** The run's record, for actions that change it (saving refuses them on a trigger without one). */
 function recordOf(context: ActionContext): { readonly model: ReturnType<typeof modelOf>; readonly record: CrmRecord } {

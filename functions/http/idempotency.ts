@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withDerivedIds } from '../../domain/shared/dependencies';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/shared/actor';
 import type { IdGenerator } from '../../domain/shared/table-port';
@@ -116,6 +117,5 @@ export function idOfIdempotentRequest(request: KeyedRequest & { readonly idempot
 export function withIdempotentIds<D extends { readonly ids: IdGenerator }>(deps: D, request: KeyedRequest, ...scope: string[]): D {
   const key = request.idempotencyKey;
   if (key === undefined) return deps;
-  let made = 0;
-  return { ...deps, ids: { next: () => idOfIdempotentRequest({ ...request, idempotencyKey: key }, ...scope, String(made++)) } };
+  return withDerivedIds(deps, (n) => idOfIdempotentRequest({ ...request, idempotencyKey: key }, ...scope, String(n)));
 }

@@ -237,7 +237,8 @@ describe('unsubscribe links', () => {
     const token = new URL(url).searchParams.get('token')!;
     expect(await other.messageIdOf(token)).toBe('MSG-1');
     expect(await other.messageIdOf(token.replace('MSG-1', 'MSG-2'))).toBeUndefined();
-    expect(await other.messageIdOf(`${token.slice(0, -1)}x`)).toBeUndefined();
+    // A changed last character (to another one: a signature may end in x itself).
+    expect(await other.messageIdOf(`${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`)).toBeUndefined();
     expect(await other.messageIdOf('no-signature')).toBeUndefined();
   });
 

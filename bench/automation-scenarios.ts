@@ -70,9 +70,9 @@ export const workflowStep: RouteScenario = {
   routeKey: 'Task workflow-run/Run actions',
   function: { name: 'workflowStep', memoryMb: functionManifest.workflowStep.memoryMb },
   minimum: {
-    calls: 6,
-    sequential: 6,
-    why: 'GetItem of the run, of the workflow (its author) and of the contact, the task transaction (task, its timeline links and audit), GetItem of the run and its version-checked update',
+    calls: 5,
+    sequential: 5,
+    why: 'GetItem of the run and of the contact, the task transaction (task, its timeline links and audit), then the run moved past the step and finished (two version-checked writes)',
   },
   async prepare({ env }, count) {
     const inputs = (tag: string) => Array.from({ length: count }, (_, i) => contactInput(4_000_000 + i, tag));

@@ -117,6 +117,7 @@ const workflowRun: WorkflowRun = {
   runId: 'kQ3v9Xw2bN7pL0sR5tY8uZ1aC4dE6fGh',
   workflowId: '01JNQ95F0L2N4Q6S8U0W2Y4A6C',
   workflowVersion: 3,
+  workflowAuthor: 'ada@acme.example',
   status: 'running',
   trigger: {
     eventId: `deal.stage_changed/${deal.id}/2`,

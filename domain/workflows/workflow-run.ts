@@ -36,6 +36,8 @@ export interface WorkflowRun {
   readonly runId: string;
   readonly workflowId: string;
   readonly workflowVersion: number;
+  /** Who wrote the workflow: a task for the owner of a record without one goes to them, and emails go out for them. */
+  readonly workflowAuthor: string;
   readonly status: RunStatus;
   readonly stopReason?: RunStopReason;
   readonly error?: string;
@@ -110,6 +112,7 @@ export const runSchema = z
     runId: z.string(),
     workflowId: z.string(),
     workflowVersion: z.int(),
+    workflowAuthor: z.string(),
     status: z.enum(runStatuses),
     stopReason: z.optional(z.enum(runStopReasons)),
     error: z.optional(z.string()),

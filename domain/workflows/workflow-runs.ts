@@ -13,15 +13,15 @@ import { runsOfWorkflow, workflowPeriodKey, workflowsByTrigger } from '../shared
 import type { Page, PageRequest } from '../shared/page';
 import { forEachQueryPage, listPage } from '../shared/pagination';
 import type { CrmTablePort } from '../shared/table-port';
-import { MAX_WORKFLOW_DEPTH, recordTypeOfEvent, recordTypeOfTrigger, workflowTriggerEvents, type ScheduleTrigger, type StoredWorkflowAction, type Workflow, type WorkflowTriggerEvent } from './workflow';
+import { MAX_WORKFLOW_DEPTH, recordTypeOfTrigger, workflowTriggerEvents, type ScheduleTrigger, type StoredWorkflowAction, type Workflow, type WorkflowTriggerEvent } from './workflow';
 import { currentSlot, periodMarkerExpiry, recordsOnDate, slotIsAfter, staleDeals } from './workflow-schedules';
 import { performAction, takeTicket, waitSecondsOf } from './workflow-actions';
 import { meetsConditions } from './workflow-conditions';
 import { compileWorkflow } from './workflow-program';
 import { findRun, itemToRun, runToItem, runTriggerOf, updateRun, type RunStep, type WorkflowRun } from './workflow-run';
-import { findWorkflow, itemToWorkflow, workflowDocuments } from './workflows';
+import { itemToWorkflow, workflowDocuments } from './workflows';
 
-/** What the workflow-run state machine carries between tasks (infra/state-machines/workflow-run.ts). */
+/** What the workflow-run state machine carries between tasks (infra/state-machines/runs.ts). */
 export interface WorkflowRunState {
   readonly runId: string;
   readonly waitSeconds: number;
@@ -75,6 +75,7 @@ async function startRun(deps: RunStarting, workflow: Workflow, trigger: Workflow
     runId,
     workflowId: workflow.id,
     workflowVersion: workflow.version,
+    workflowAuthor: workflow.createdBy,
     status: tooDeep ? 'stopped' : 'running',
     ...(tooDeep ? { stopReason: 'depth-limit' as const, finishedAt: now } : {}),
     trigger,
@@ -118,8 +119,7 @@ export async function startWorkflowRuns(deps: RunStarting, detail: CrmEventDetai
   const workflows = await enabledWorkflows(deps.table, event);
   if (workflows.length === 0) return [];
 
-  const deleted = event.endsWith('.deleted');
-  const recordType = deleted ? undefined : recordTypeOfEvent(event);
+  const recordType = recordTypeOfTrigger({ event });
   // An event too large to carry its record names it: read it (a deletion carries none, and needs none).
   let record: Record<string, unknown> | undefined = detail.record;
   if (!record && detail.truncated && recordType) record = await findRecord(deps, modelOf(recordType), detail.recordId);
@@ -235,15 +235,12 @@ export async function runWorkflowSteps(
   // No record: a schedule without a record selector, or a deletion.
   const model = recordType && recordId ? modelOf(recordType) : undefined;
   const actor = runActor(run);
-  const workflow = await findWorkflow(deps.table, run.workflowId);
-  const workflowAuthor = workflow?.createdBy ?? run.trigger.actor.id;
 
   const advance = (from: WorkflowRun, step: RunStep | undefined, nextStep: number, extra: Partial<WorkflowRun> = {}) =>
     updateRun(deps, from, (current) =>
       current.status === 'running' && current.nextStep === from.nextStep ? { nextStep, ...(step ? { steps: [...current.steps, step] } : {}), waitingUntil: undefined, ...extra } : undefined,
     );
-  const finish = (from: WorkflowRun, fields: Partial<WorkflowRun>) =>
-    updateRun(deps, from, (current) => (current.status === 'running' ? { ...fields, waitingUntil: undefined, finishedAt: now().toISOString() } : undefined));
+  const finish = (from: WorkflowRun, fields: Partial<WorkflowRun>) => finishRun(deps, from, fields);
 
   while (run.nextStep < program.length) {
     const position = run.nextStep;
@@ -275,7 +272,7 @@ export async function runWorkflowSteps(
       outcome = await performAction(deps, step.action, {
         runId,
         workflowId: run.workflowId,
-        workflowAuthor,
+        workflowAuthor: run.workflowAuthor,
         step: position,
         ...(record ? { recordType: recordType!, record } : {}),
         actor,
@@ -299,11 +296,14 @@ export async function runWorkflowSteps(
   return { ...ended(runId), outcome: 'completed' };
 }
 
+/** Ends a run that is still running (completed, stopped or failed, with `fields`); one that ended meanwhile stays as it ended. */
+const finishRun = (deps: Pick<CoreDependencies, 'table' | 'clock'>, run: WorkflowRun, fields: Partial<WorkflowRun>) =>
+  updateRun(deps, run, (current) => (current.status === 'running' ? { ...fields, waitingUntil: undefined, finishedAt: deps.clock.now().toISOString() } : undefined));
+
 /** The state machine gave up on a step after its retries: the run says so, with the error. */
-export async function recordWorkflowRunFailure(deps: { readonly table: CrmTablePort; readonly clock: CoreDependencies['clock'] }, runId: string, error: string): Promise<void> {
+export async function recordWorkflowRunFailure(deps: Pick<CoreDependencies, 'table' | 'clock'>, runId: string, error: string): Promise<void> {
   const run = await findRun(deps.table, runId);
-  if (!run) return;
-  await updateRun(deps, run, (current) => (current.status === 'running' ? { status: 'failed', error: error.slice(0, 1_000), waitingUntil: undefined, finishedAt: deps.clock.now().toISOString() } : undefined));
+  if (run) await finishRun(deps, run, { status: 'failed', error: error.slice(0, 1_000) });
 }
 
 /** A deleted workflow's runs are still listed (some may still be finishing); an id that never had runs nor a workflow is a 404. */

@@ -156,17 +156,17 @@ export type WorkflowSchedule = ScheduleTrigger['schedule'];
 /** A trigger as the schema parsed it: its refinement lets exactly one of event and schedule through. */
 export const asTrigger = (fields: TriggerFields): WorkflowTrigger => fields as WorkflowTrigger;
 
+/** Whether a trigger is a record event (else a schedule). */
+export const isEventTrigger = (trigger: WorkflowTrigger): trigger is EventTrigger => 'event' in trigger && trigger.event !== undefined;
+
 /** The key a workflow is found under by what starts it: its event type, or `schedule`. */
-export const triggerKeyOf = (trigger: WorkflowTrigger): WorkflowTriggerEvent | 'schedule' => ('event' in trigger && trigger.event ? trigger.event : 'schedule');
+export const triggerKeyOf = (trigger: WorkflowTrigger): WorkflowTriggerEvent | 'schedule' => (isEventTrigger(trigger) ? trigger.event : 'schedule');
 
 /** The type of record a run acts on, or none: a schedule without a record selector, or a deletion (the record is gone). */
 export function recordTypeOfTrigger(trigger: WorkflowTrigger): RecordType | undefined {
-  if (!('event' in trigger) || !trigger.event) {
-    const scheduled = trigger as ScheduleTrigger;
-    if (scheduled.dateField) return recordTypeOfDateField[scheduled.dateField.field];
-    return scheduled.staleDeals ? 'deal' : undefined;
-  }
-  return trigger.event.endsWith('.deleted') ? undefined : recordTypeOfEvent(trigger.event);
+  if (isEventTrigger(trigger)) return trigger.event.endsWith('.deleted') ? undefined : recordTypeOfEvent(trigger.event);
+  if (trigger.dateField) return recordTypeOfDateField[trigger.dateField.field];
+  return trigger.staleDeals ? 'deal' : undefined;
 }
 
 const oneLine = shortText(200).check(z.regex(/^[^\r\n]*$/, 'one line'));

@@ -21,6 +21,7 @@ import { zodIssues } from '../shared/zod-issues';
 import { findTeam } from '../teams/teams';
 import {
   asTrigger,
+  isEventTrigger,
   recordTypeOfTrigger,
   triggerKeyOf,
   type ConditionGroup,
@@ -110,7 +111,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
   let stages: Promise<Set<string>> | undefined;
   const knownStage = async (stageId: unknown) => typeof stageId !== 'string' || (await (stages ??= stageIds(deps))).has(stageId);
   const issues: FieldIssue[] = [];
-  const noRecord = 'event' in trigger ? `the record of a ${trigger.event} event is gone` : 'a schedule without staleDeals or dateField runs on no record';
+  const noRecord = isEventTrigger(trigger) ? `the record of a ${trigger.event} event is gone` : 'a schedule without staleDeals or dateField runs on no record';
   const checkConditions = (group: ConditionGroup, at: string) => {
     if (!model && group.conditions?.length) issues.push({ field: `${at}.conditions`, message: `${noRecord}: there is nothing to test` });
     else
@@ -144,7 +145,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
   const checks: Promise<void>[] = [];
   checkConditions(trigger, 'body.trigger');
   // A schedule has no change for changed/changedTo/changedFrom to look at: they could never hold.
-  if (!('event' in trigger && trigger.event)) {
+  if (!isEventTrigger(trigger)) {
     trigger.conditions?.forEach((condition, index) => {
       if (condition.operator.startsWith('changed')) issues.push({ field: `body.trigger.conditions.${index}.operator`, message: `a schedule has no change for ${condition.operator} to test` });
     });

@@ -15,7 +15,7 @@ export interface UsageProfile {
   readonly automationStepsPerUserDay: Readonly<Record<string, number>>;
 }
 
-/** State transitions of one sequence step: "Wait for step", "Send step", "Finished?" (infra/state-machines/sequence-run.ts). */
+/** State transitions of one sequence step: "Wait for step", "Send step", "Finished?" (infra/state-machines/runs.ts). */
 export const TRANSITIONS_PER_SEQUENCE_STEP = 3;
 
 export const WORKING_DAYS_PER_MONTH = 22;

@@ -9,7 +9,7 @@ import { lambdaHandler } from './lambda-handler';
 const runtime = createEmailRuntime();
 
 const run = { sequenceId: z.string().check(z.minLength(1)), contactId: z.string().check(z.minLength(1)), runId: z.string().check(z.minLength(1)), stepIndex: z.int().check(z.gte(0)) };
-/** What the sequence-run state machine passes (infra/state-machines/sequence-run.ts). */
+/** What the sequence-run state machine passes (infra/state-machines/runs.ts). */
 const stepEvent = z.discriminatedUnion('action', [
   z.object({ action: z.literal('send'), ...run }),
   z.object({ action: z.literal('fail'), ...run, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),

@@ -12,7 +12,7 @@ import type { Enrollment, Sequence, SequenceTaskStep, StopReason } from './seque
 import { nextSendingMoment } from './sending-hours';
 import { findEnrollment, findSequence, updateEnrollment } from './sequence-items';
 
-/** The state a sequence run carries between steps (infra/state-machines/sequence-run.ts). */
+/** The state a sequence run carries between steps (infra/state-machines/runs.ts). */
 export interface SequenceRunStep {
   readonly sequenceId: string;
   readonly contactId: string;

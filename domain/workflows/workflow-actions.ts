@@ -9,7 +9,6 @@ import type { Actor } from '../shared/actor';
 import { withDerivedIds } from '../shared/dependencies';
 import { ConflictError, EmailNotSendableError, NotFoundError, ValidationError } from '../shared/errors';
 import { recordKeys, recordQueries, roundRobinKey } from '../shared/keys';
-import { forEachQueryPage } from '../shared/pagination';
 import { findTeam } from '../teams/teams';
 import type { WorkflowAction } from './workflow';
 import { fieldValue } from './workflow-conditions';
@@ -49,11 +48,9 @@ async function contactIdsOf(deps: EmailDependencies, type: RecordType | undefine
   if (!type || !record) return [];
   if (type === 'contact') return [record.id];
   if (type !== 'company') return ((record.contactIds as string[] | undefined) ?? []).slice(0, MAX_CONTACTS_PER_ACTION);
-  const ids: string[] = [];
-  await forEachQueryPage(deps.table, recordQueries.linkedRecords('company', record.id, 'contact'), MAX_CONTACTS_PER_ACTION, (items) => {
-    ids.push(...items.map((item) => recordKeys.linkedIdOf(item.sk)));
-  });
-  return ids.slice(0, MAX_CONTACTS_PER_ACTION);
+  // The first page is the first MAX_CONTACTS_PER_ACTION: the rest of a large company is not read.
+  const { items } = await deps.table.query(recordQueries.linkedRecords('company', record.id, 'contact'), { limit: MAX_CONTACTS_PER_ACTION });
+  return items.map((item) => recordKeys.linkedIdOf(item.sk));
 }
 
 /** The record's links, for a task made about it. */

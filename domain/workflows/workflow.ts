@@ -225,14 +225,15 @@ const plainActions = () =>
   ] as const;
 
 export const workflowActionInputSchema = once(() => {
-  const plain = z.discriminatedUnion('type', [...plainActions()]);
+  const actions = plainActions();
+  const plain = z.discriminatedUnion('type', [...actions]);
   const branch = z.strictObject({
     type: z.literal('branch'),
     ...conditionFields,
     then: z.array(plain).check(z.maxLength(MAX_WORKFLOW_ACTIONS)),
     else: z.optional(z.array(plain).check(z.maxLength(MAX_WORKFLOW_ACTIONS))),
   });
-  return z.discriminatedUnion('type', [...plainActions(), branch]).check(z.meta({ id: 'WorkflowAction' }));
+  return z.discriminatedUnion('type', [...actions, branch]).check(z.meta({ id: 'WorkflowAction' }));
 });
 export type WorkflowActionInput = z.infer<ReturnType<typeof workflowActionInputSchema>>;
 export type PlainActionInput = Exclude<WorkflowActionInput, { type: 'branch' }>;

@@ -65,9 +65,12 @@ export const findWorkflow = (table: CrmTablePort, id: string) => workflowDocumen
 /** A workflow acts on customers unattended, as its author's team would: managers decide what it does. */
 const MANAGE = 'changeAnyRecord' as const;
 
+/** The fields of an object schema (zod/mini keeps them in its definition). */
+const shapeOf = (schema: z.ZodMiniType): Record<string, z.ZodMiniType> => (schema as unknown as { _zod: { def: { shape?: Record<string, z.ZodMiniType> } } })._zod.def.shape ?? {};
+
 /** What a workflow may name on a record of the trigger's type: its fields, the date fields among them, and its custom properties. */
 async function fieldsOf(deps: RecordDependencies, model: RecordModel) {
-  const shape = (model.recordSchema as unknown as { _zod: { def: { shape: Record<string, unknown> } } })._zod.def.shape;
+  const shape = shapeOf(model.recordSchema);
   const definitions = await deps.propertyDefinitions(model.type);
   const properties = definitions.map((definition) => `properties.${definition.name}`);
   return {
@@ -125,6 +128,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
    * amount, an existing stage for a stage), or the workflow could never run. null stands
    * for "empty"; server fields (createdAt, …) take any.
    */
+  const updateShape = model ? shapeOf(model.updateSchema) : {};
   const checkConditionValues = async (condition: WorkflowCondition, at: string) => {
     if (!model) return;
     for (const value of valuesOf(condition)) {
@@ -134,8 +138,7 @@ async function checkedWorkflow(deps: RecordDependencies, trigger: WorkflowTrigge
         if (found.length > 0) issues.push({ field: at, message: `not a value ${condition.field} can hold: ${found[0]!.message}` });
         continue;
       }
-      const shape = (model.updateSchema as unknown as { _zod: { def: { shape?: Record<string, z.ZodMiniType> } } })._zod.def.shape;
-      const fieldSchema = shape?.[condition.field];
+      const fieldSchema = updateShape[condition.field];
       // An element of a list field (a tag of tags) is checked as a list of one.
       const candidate = Array.isArray(fieldSchema?.safeParse([]).data) && !Array.isArray(value) ? [value] : value;
       if (fieldSchema && !fieldSchema.safeParse(candidate).success) issues.push({ field: at, message: `not a value ${condition.field} can hold` });

@@ -11,7 +11,7 @@ import { ForbiddenError } from '../shared/errors';
  * | manager | yes  | yes    | every record                               |                              |
  * | admin   | yes  | yes    | every record                               | yes                          |
  */
-type Capability = 'readRecords' | 'createRecords' | 'changeAnyRecord' | 'changeOwnRecords' | 'manageSchema' | 'readAudit';
+export type Capability = 'readRecords' | 'createRecords' | 'changeAnyRecord' | 'changeOwnRecords' | 'manageSchema' | 'readAudit';
 
 const capabilities: Record<Role, ReadonlySet<Capability>> = {
   viewer: new Set(['readRecords']),

@@ -1,3 +1,4 @@
+import { requireCapability, type Capability } from '../access/permissions';
 import { changedFields } from '../records/field-changes';
 import type { Actor } from '../shared/actor';
 import type { CoreDependencies } from '../shared/dependencies';
@@ -49,6 +50,17 @@ export function auditedDocuments<T extends AuditedDocument>(kind: DocumentKind<T
   const audit = (deps: CoreDependencies, actor: Actor, id: string, at: string, event: 'created' | 'updated' | 'deleted', before: Partial<T>, after: Partial<T>) =>
     auditOp({ recordType: kind.auditedAs, recordId: id, at, entryId: deps.ids.next(), actor, event, changes: changedFields<Partial<T>>(before, after, kind.audited) });
 
+  const list = (deps: Pick<CoreDependencies, 'table'>, page: PageRequest): Promise<Page<T>> => listPage(deps.table, kind.list(), page, kind.fromItem);
+  const remove = (deps: CoreDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> =>
+    retryLostRaces(deps.clock, { resource: kind.resource, id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
+      const current = await require(deps, id);
+      requireIfMatch(ifMatch, current.version);
+      await deps.table.transactWrite([
+        { op: 'delete', key: kind.key(id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
+        audit(deps, actor, id, deps.clock.now().toISOString(), 'deleted', current, {}),
+      ]);
+    });
+
   return {
     find,
     require,
@@ -68,7 +80,7 @@ export function auditedDocuments<T extends AuditedDocument>(kind: DocumentKind<T
       }
     },
 
-    list: (deps: Pick<CoreDependencies, 'table'>, page: PageRequest): Promise<Page<T>> => listPage(deps.table, kind.list(), page, kind.fromItem),
+    list,
 
     /** Changes a document under optimistic locking: lost races are retried (the change runs again on what won), If-Match is honoured. */
     update(
@@ -90,15 +102,28 @@ export function auditedDocuments<T extends AuditedDocument>(kind: DocumentKind<T
       });
     },
 
-    remove(deps: CoreDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
-      return retryLostRaces(deps.clock, { resource: kind.resource, id, ...(ifMatch ? { ifMatch } : {}) }, async () => {
-        const current = await require(deps, id);
-        requireIfMatch(ifMatch, current.version);
-        await deps.table.transactWrite([
-          { op: 'delete', key: kind.key(id), condition: { kind: 'liveAtVersion', version: current.version }, onConditionFailed: () => new PreconditionFailedError() },
-          audit(deps, actor, id, deps.clock.now().toISOString(), 'deleted', current, {}),
-        ]);
-      });
+    remove,
+
+    /**
+     * The use cases every kind shares, with who may do them: read and list (every role that
+     * reads), delete (`manage`, who writes the kind). A refusal names the kind in the plural.
+     */
+    useCases(manage: Capability) {
+      const plural = `${kind.resource}s`;
+      return {
+        get: (deps: Pick<CoreDependencies, 'table'>, id: string, actor: Actor): Promise<T> => {
+          requireCapability(actor, 'readRecords', `read ${plural}`);
+          return require(deps, id);
+        },
+        list: (deps: Pick<CoreDependencies, 'table'>, page: PageRequest, actor: Actor): Promise<Page<T>> => {
+          requireCapability(actor, 'readRecords', `list ${plural}`);
+          return list(deps, page);
+        },
+        remove: (deps: CoreDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> => {
+          requireCapability(actor, manage, `delete ${plural}`);
+          return remove(deps, id, actor, ifMatch);
+        },
+      };
     },
   };
 }

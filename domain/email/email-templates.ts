@@ -9,7 +9,6 @@ import type { CoreDependencies } from '../shared/dependencies';
 import { ValidationError } from '../shared/errors';
 import { recordKeys, recordsByType } from '../shared/keys';
 import type { IfMatch } from '../shared/optimistic-retry';
-import type { Page, PageRequest } from '../shared/page';
 import type { Item } from '../shared/table-port';
 import * as z from '../shared/zod';
 import { emailSubject, emailText } from './email-message';
@@ -83,21 +82,19 @@ const templates = auditedDocuments<EmailTemplate>({
 /** What a company says to its customers in writing: managers decide, like sequences. */
 const MANAGE = 'changeAnyRecord' as const;
 
+/**
+ * Templates are read by every role that reads, and deleted by managers. Deleting one leaves
+ * the emails sent with it, and the sequence steps that copied it, as they were.
+ */
+export const { get: getEmailTemplate, list: listEmailTemplates, remove: deleteEmailTemplate } = templates.useCases(MANAGE);
+
 export async function createEmailTemplate(deps: CoreDependencies, input: EmailTemplateCreate, actor: Actor): Promise<EmailTemplate> {
   requireCapability(actor, MANAGE, 'create email templates');
   const now = deps.clock.now().toISOString();
   return templates.create(deps, { id: deps.ids.next(), ...input, createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 }, actor);
 }
 
-export async function getEmailTemplate(deps: CoreDependencies, id: string, actor: Actor): Promise<EmailTemplate> {
-  requireCapability(actor, 'readRecords', 'read email templates');
-  return templates.require(deps, id);
-}
 
-export async function listEmailTemplates(deps: CoreDependencies, page: PageRequest, actor: Actor): Promise<Page<EmailTemplate>> {
-  requireCapability(actor, 'readRecords', 'list email templates');
-  return templates.list(deps, page);
-}
 
 export async function updateEmailTemplate(deps: CoreDependencies, id: string, patch: EmailTemplateUpdate, actor: Actor, ifMatch?: IfMatch): Promise<EmailTemplate> {
   requireCapability(actor, MANAGE, 'change email templates');
@@ -110,11 +107,6 @@ export async function updateEmailTemplate(deps: CoreDependencies, id: string, pa
   });
 }
 
-/** Deleting a template leaves the emails sent with it, and the sequence steps that copied it, as they were. */
-export async function deleteEmailTemplate(deps: CoreDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
-  requireCapability(actor, MANAGE, 'delete email templates');
-  await templates.remove(deps, id, actor, ifMatch);
-}
 
 /** The template rendered for a contact, as it would be sent to them now. */
 export async function previewEmailTemplate(deps: CoreDependencies, id: string, contactId: string, actor: Actor): Promise<EmailContent> {

@@ -3,7 +3,6 @@ import { emailContentOf } from '../email/email-templates';
 import type { Actor } from '../shared/actor';
 import type { CoreDependencies } from '../shared/dependencies';
 import type { IfMatch } from '../shared/optimistic-retry';
-import type { Page, PageRequest } from '../shared/page';
 import type { Sequence, SequenceCreate, SequenceStep, SequenceStepInput, SequenceUpdate } from './sequence';
 import { sequenceDocuments } from './sequence-items';
 
@@ -11,6 +10,9 @@ export type SequenceDependencies = CoreDependencies;
 
 /** A sequence emails customers unattended, in the company's name: managers decide what it says. */
 const MANAGE = 'changeAnyRecord' as const;
+
+/** Sequences are read by every role that reads (none is deleted: they are archived). */
+export const { get: getSequence, list: listSequences } = sequenceDocuments.useCases(MANAGE);
 
 /** Steps as stored: a template's words copied in (a 400 naming the step when it names no template). */
 const storedSteps = (deps: SequenceDependencies, steps: readonly SequenceStepInput[], field: string): Promise<SequenceStep[]> =>
@@ -30,15 +32,7 @@ export async function createSequence(deps: SequenceDependencies, input: Sequence
 
 export const requireSequence = (deps: Pick<SequenceDependencies, 'table'>, id: string): Promise<Sequence> => sequenceDocuments.require(deps, id);
 
-export async function getSequence(deps: SequenceDependencies, id: string, actor: Actor): Promise<Sequence> {
-  requireCapability(actor, 'readRecords', 'read sequences');
-  return requireSequence(deps, id);
-}
 
-export async function listSequences(deps: SequenceDependencies, page: PageRequest, actor: Actor): Promise<Page<Sequence>> {
-  requireCapability(actor, 'readRecords', 'list sequences');
-  return sequenceDocuments.list(deps, page);
-}
 
 export async function updateSequence(deps: SequenceDependencies, id: string, patch: SequenceUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Sequence> {
   requireCapability(actor, MANAGE, 'change sequences');

@@ -8,7 +8,6 @@ import { ValidationError } from '../shared/errors';
 import type { RecordDependencies } from '../records/record-dependencies';
 import { recordKeys, recordsByType } from '../shared/keys';
 import type { IfMatch } from '../shared/optimistic-retry';
-import type { Page, PageRequest } from '../shared/page';
 import type { CrmTablePort, Item } from '../shared/table-port';
 import * as z from '../shared/zod';
 
@@ -81,6 +80,9 @@ export const findTeam = (table: CrmTablePort, id: string): Promise<Team | undefi
 /** Who works together decides who gets work: managers decide. */
 const MANAGE = 'changeAnyRecord' as const;
 
+/** Teams are read by every role that reads, and deleted by managers. */
+export const { get: getTeam, list: listTeams, remove: deleteTeam } = teams.useCases(MANAGE);
+
 /** What writing a team needs: the table, and the owners list its members must be on (work goes to them). */
 type TeamDependencies = CoreDependencies & Pick<RecordDependencies, 'isOwner'>;
 
@@ -97,15 +99,7 @@ export async function createTeam(deps: TeamDependencies, input: TeamCreate, acto
   return teams.create(deps, { id: deps.ids.next(), ...input, createdBy: actor.id, createdAt: now, updatedAt: now, version: 1 }, actor);
 }
 
-export async function getTeam(deps: CoreDependencies, id: string, actor: Actor): Promise<Team> {
-  requireCapability(actor, 'readRecords', 'read teams');
-  return teams.require(deps, id);
-}
 
-export async function listTeams(deps: CoreDependencies, page: PageRequest, actor: Actor): Promise<Page<Team>> {
-  requireCapability(actor, 'readRecords', 'list teams');
-  return teams.list(deps, page);
-}
 
 export async function updateTeam(deps: TeamDependencies, id: string, patch: TeamUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Team> {
   requireCapability(actor, MANAGE, 'change teams');
@@ -113,7 +107,3 @@ export async function updateTeam(deps: TeamDependencies, id: string, patch: Team
   return teams.update(deps, id, actor, ifMatch, (current) => ({ ...current, ...patch }));
 }
 
-export async function deleteTeam(deps: CoreDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
-  requireCapability(actor, MANAGE, 'delete teams');
-  await teams.remove(deps, id, actor, ifMatch);
-}

@@ -15,7 +15,6 @@ import type { Actor } from '../shared/actor';
 import { ValidationError, type FieldIssue } from '../shared/errors';
 import { recordKeys, recordsByType, workflowsByTrigger } from '../shared/keys';
 import type { IfMatch } from '../shared/optimistic-retry';
-import type { Page, PageRequest } from '../shared/page';
 import type { CrmTablePort, Item } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
 import { findTeam } from '../teams/teams';
@@ -64,6 +63,12 @@ export const findWorkflow = (table: CrmTablePort, id: string) => workflowDocumen
 
 /** A workflow acts on customers unattended, as its author's team would: managers decide what it does. */
 const MANAGE = 'changeAnyRecord' as const;
+
+/**
+ * Workflows are read by every role that reads, and deleted by managers; a deleted
+ * workflow's runs in flight finish on their version and stay readable (listWorkflowRuns).
+ */
+export const { get: getWorkflow, list: listWorkflows, remove: deleteWorkflow } = workflowDocuments.useCases(MANAGE);
 
 /** The fields of an object schema (zod/mini keeps them in its definition). */
 const shapeOf = (schema: z.ZodMiniType): Record<string, z.ZodMiniType> => (schema as unknown as { _zod: { def: { shape?: Record<string, z.ZodMiniType> } } })._zod.def.shape ?? {};
@@ -248,15 +253,7 @@ export async function createWorkflow(deps: RecordDependencies, input: WorkflowCr
   return workflowDocuments.create(deps, workflow, actor);
 }
 
-export async function getWorkflow(deps: RecordDependencies, id: string, actor: Actor): Promise<Workflow> {
-  requireCapability(actor, 'readRecords', 'read workflows');
-  return workflowDocuments.require(deps, id);
-}
 
-export async function listWorkflows(deps: RecordDependencies, page: PageRequest, actor: Actor): Promise<Page<Workflow>> {
-  requireCapability(actor, 'readRecords', 'list workflows');
-  return workflowDocuments.list(deps, page);
-}
 
 /** Runs in flight keep the version they started with; the next event starts runs of this one. Saving checks the whole workflow again. */
 export async function updateWorkflow(deps: RecordDependencies, id: string, patch: WorkflowUpdate, actor: Actor, ifMatch?: IfMatch): Promise<Workflow> {
@@ -276,8 +273,3 @@ export async function updateWorkflow(deps: RecordDependencies, id: string, patch
   });
 }
 
-/** Runs in flight finish on the version they started with; the runs stay readable (listWorkflowRuns). */
-export async function deleteWorkflow(deps: RecordDependencies, id: string, actor: Actor, ifMatch?: IfMatch): Promise<void> {
-  requireCapability(actor, MANAGE, 'delete workflows');
-  await workflowDocuments.remove(deps, id, actor, ifMatch);
-}

@@ -9,7 +9,7 @@ import { localTime } from '../shared/local-time';
 import { forEachQueryPage } from '../shared/pagination';
 import type { Item } from '../shared/table-port';
 import { periodMarkerExpiry } from '../workflows/workflow-schedules';
-import type { Owner } from '../owners/owners';
+import { itemToOwner, type Owner } from '../owners/owners';
 
 /**
  * The daily digest: each morning (a local time in a time zone, per stage), every owner with
@@ -84,14 +84,15 @@ export async function sendDailyDigests(deps: DigestDependencies, settings: Diges
   let skipped = 0;
   const expiresAt = periodMarkerExpiry(scheduledTime);
   await forEachQueryPage(deps.table, partitionQueries(owners.query(undefined))[0]!, 100, async (items) => {
-    for (const owner of items as unknown as Owner[]) {
+    for (const owner of items.map(itemToOwner)) {
       if (!owner.email) continue;
+      // Every tick of the window comes here: who was mailed today costs one read, not a task query.
+      const claim = digestKeys.sent(period, owner.id);
+      if (await deps.table.getItem(claim)) continue;
       const tasks = await openTasksDueBefore(deps, owner.id, horizon);
       const overdue = tasks.filter((task) => (task.dueAt as string) < now);
       const today = tasks.filter((task) => (task.dueAt as string) >= now && localTime(new Date(task.dueAt as string), settings.timeZone).date === period);
       if (overdue.length === 0 && today.length === 0) continue;
-      const claim = digestKeys.sent(period, owner.id);
-      if (await deps.table.getItem(claim)) continue;
       try {
         await deps.table.transactWrite([{ op: 'put', item: { ...claim, entity: 'digestSent', userId: owner.id, at: now, expiresAt }, condition: { kind: 'absent' }, onConditionFailed: () => new ConflictError('sent') }]);
       } catch (error) {

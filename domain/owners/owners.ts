@@ -54,7 +54,7 @@ export const ownerSchemas = once(() => ({
 export type OwnerPut = z.infer<ReturnType<typeof ownerSchemas>['put']>;
 
 const ownerToItem = (owner: Owner): Item => ({ ...ownerKey(owner.id), entity: 'owner', ...owner, ...owners.attributes(undefined, { id: owner.id }) });
-function itemToOwner(item: Item): Owner {
+export function itemToOwner(item: Item): Owner {
   const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...owner } = item;
   return owner as unknown as Owner;
 }

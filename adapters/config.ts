@@ -39,6 +39,12 @@ const configSchema = z.object({
   EVENTBRIDGE_ENDPOINT: z.optional(z.url()),
   /** The state machine that runs follow-up sequences (set on the function that starts runs). */
   SEQUENCE_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** The queue webhook deliveries wait in (set on the functions that queue or make deliveries). */
+  WEBHOOK_DELIVERY_QUEUE_URL: z.optional(z.url()),
+  /** Set only locally: where the local SQS endpoint listens. */
+  SQS_ENDPOINT: z.optional(z.url()),
+  /** Set only locally: webhooks may call this machine (loopback), over plain http too. Never deployed. */
+  WEBHOOK_ALLOW_LOOPBACK: z.optional(z.enum(['true', 'false'])),
   /** The state machine that runs workflows (set on the workflow trigger). */
   WORKFLOW_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });

@@ -17,6 +17,21 @@ import type { OperationGroup } from './http/api-operation';
  */
 export type TableAccess = 'none' | 'read' | 'readWrite' | 'sweep' | 'suppressByLink';
 
+/**
+ * The queues of the CRM: an SQS queue each, with its dead-letter queue for messages received
+ * `maxReceiveCount` times without being deleted. Functions that `sendTo` one get its URL in
+ * `urlSetting`; a `queue` trigger consumes it.
+ */
+export const queueManifest = {
+  /**
+   * One message per webhook delivery (domain/webhooks/). A failed attempt hides its message
+   * for the pause before the next (up to 10 h), so messages live for days: 8 attempts in 27.6 h,
+   * plus the time an outage of the CRM itself may add.
+   */
+  webhookDeliveries: { urlSetting: 'WEBHOOK_DELIVERY_QUEUE_URL', retentionDays: 4, maxReceiveCount: 16 },
+} as const satisfies Record<string, { readonly urlSetting: string; readonly retentionDays: number; readonly maxReceiveCount: number }>;
+export type QueueName = keyof typeof queueManifest;
+
 /** The state machines functions start or serve as a task of (infra/state-machines/). */
 export type StateMachineName = 'sequenceRun' | 'workflowRun';
 
@@ -49,7 +64,13 @@ export type Trigger =
    * `{ "scheduledTime": "<the time the invocation is for>" }` (a retry carries the same
    * time). The local scheduler fires it at the same rate (or every CRM_LOCAL_MAX_WAIT_SECONDS).
    */
-  | { readonly kind: 'schedule'; readonly expression: ScheduleRate; readonly maxRetries: number };
+  | { readonly kind: 'schedule'; readonly expression: ScheduleRate; readonly maxRetries: number }
+  /**
+   * An SQS queue of queueManifest, through Lambda's event source mapping: batches of up to
+   * `batchSize`, failed messages reported one by one (ReportBatchItemFailures), at most
+   * `maxConcurrency` invocations at once. The local queue (local/sqs-local.ts) does the same.
+   */
+  | { readonly kind: 'queue'; readonly queue: QueueName; readonly batchSize: number; readonly maxConcurrency: number };
 
 /** The schedule expressions the stack and the local scheduler both understand. */
 export type ScheduleRate = `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours'})`;
@@ -64,6 +85,8 @@ export interface FunctionDeclaration {
   readonly sendsEmail?: boolean;
   /** Puts events on the stage's bus (`crm-<stage>`): the stack grants events:PutEvents on it alone and sets EVENT_BUS_NAME. */
   readonly publishesEvents?: boolean;
+  /** Sends messages to this queue: the stack grants SendMessage on it and passes its URL. */
+  readonly sendsTo?: QueueName;
   /** Starts executions of this state machine: the stack grants StartExecution on it and passes its ARN. */
   readonly startsExecutionsOf?: StateMachineName;
   /** Files of the repository shipped beside the bundle at the same relative path (the reference page's script and stylesheet). */
@@ -86,6 +109,8 @@ export const functionManifest = {
   teams: { entry: 'functions/teams.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.teams) },
   owners: { entry: 'functions/owners.ts', memoryMb: 256, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.owners) },
   workflows: { entry: 'functions/workflows.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.workflows) },
+  /** Retries and replays queue deliveries; a test ping is sent from here, through the same SSRF-safe client. */
+  webhooks: { entry: 'functions/webhooks.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', sendsTo: 'webhookDeliveries', trigger: http(apiContract.webhooks) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
   unsubscribe: {
     entry: 'functions/unsubscribe.ts',
@@ -245,6 +270,32 @@ export const functionManifest = {
     sendsEmail: true,
     startsExecutionsOf: 'workflowRun',
     trigger: { kind: 'schedule', expression: 'rate(5 minutes)', maxRetries: 4 },
+  },
+
+  /**
+   * Every CRM event, for webhook endpoints (the CRM's own rule on its bus): a delivery written
+   * for each endpoint that wants the event, then queued. EventBridge API destinations were
+   * not used: they add static auth headers, and cannot compute a signature over each body,
+   * as Standard Webhooks needs; nor retry for more than 24 h per endpoint, or keep a log.
+   */
+  webhookFanout: {
+    entry: 'functions/webhook-fanout.ts',
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    tableAccess: 'readWrite',
+    sendsTo: 'webhookDeliveries',
+    trigger: { kind: 'eventRule', bus: 'crm', eventPattern: { source: ['crm'] }, maxRetries: 8 },
+  },
+
+  /** One attempt of each queued webhook delivery; a failed one comes back after its backoff (docs/integrations.md). */
+  webhookDelivery: {
+    entry: 'functions/webhook-delivery.ts',
+    memoryMb: 512,
+    // Ten endpoints of a batch at their 10 s limit, in parallel, with room to record the outcomes.
+    timeoutSeconds: 30,
+    tableAccess: 'readWrite',
+    sendsEmail: true,
+    trigger: { kind: 'queue', queue: 'webhookDeliveries', batchSize: 10, maxConcurrency: 20 },
   },
 
   /** The steps of a workflow run, up to its next wait: each action idempotent per run and step. */

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { deployedEventPattern, functionManifest, isPublic, routeKeysOf, type FunctionDeclaration, type FunctionName, type StateMachineName, type TriggeredBy } from '../functions/manifest';
+import { deployedEventPattern, functionManifest, functionsTriggeredBy, isPublic, queueManifest, routeKeysOf, type FunctionDeclaration, type FunctionName, type QueueName, type StateMachineName, type TriggeredBy } from '../functions/manifest';
 import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { CrmAuth } from './constructs/crm-auth';
 import { CrmEmail } from './constructs/crm-email';
@@ -12,6 +12,7 @@ import { CrmHttpApi } from './constructs/http-api';
 import { CrmObservability } from './constructs/crm-observability';
 import { CrmTable } from './constructs/crm-table';
 import { EventRuleFunction } from './constructs/event-rule-function';
+import { createCrmQueue, QueueFunction, type CrmQueue } from './constructs/queue-function';
 import { RunStateMachine } from './constructs/run-state-machine';
 import { ScheduledFunction } from './constructs/scheduled-function';
 import { runStateMachines } from './state-machines/runs';
@@ -68,6 +69,11 @@ export class CrmStack extends Stack {
     const consumers: [FunctionName, TableStreamConsumer][] = [];
     const rules: [FunctionName, EventRuleFunction][] = [];
     const schedules: [FunctionName, ScheduledFunction][] = [];
+    const queueConsumers: [FunctionName, QueueFunction][] = [];
+    // Queues before functions: senders need their URL, and their consumer is built on them.
+    const queues = new Map<QueueName, CrmQueue>(
+      functionsTriggeredBy('queue').map(([, { trigger, timeoutSeconds }]) => [trigger.queue, createCrmQueue(this, trigger.queue, timeoutSeconds)]),
+    );
 
     // State machine tasks first: the state machines are built around them, and other functions start those.
     const declared = (Object.entries(functionManifest) as [FunctionName, FunctionDeclaration][]).sort(
@@ -78,6 +84,7 @@ export class CrmStack extends Stack {
       // A rule for this stage's SES events exists only where this stage sends email.
       if (trigger.kind === 'eventRule' && trigger.scope === 'emailConfigurationSet' && !email) continue;
       const startsExecutions = declaration.startsExecutionsOf ? stateMachines.get(declaration.startsExecutionsOf) : undefined;
+      const sendsTo = declaration.sendsTo ? queues.get(declaration.sendsTo) : undefined;
       const common = {
         declaration,
         table,
@@ -88,6 +95,8 @@ export class CrmStack extends Stack {
           ...(declaration.sendsEmail ? senderEnvironment : {}),
           ...(declaration.publishesEvents ? { EVENT_BUS_NAME: eventBus.bus.eventBusName } : {}),
           ...(startsExecutions ? { [runStateMachines[declaration.startsExecutionsOf!].arnSetting]: startsExecutions.stateMachine.stateMachineArn } : {}),
+          ...(sendsTo ? { [queueManifest[declaration.sendsTo!].urlSetting]: sendsTo.queue.queueUrl } : {}),
+          ...(trigger.kind === 'queue' ? { [queueManifest[trigger.queue].urlSetting]: queues.get(trigger.queue)!.queue.queueUrl } : {}),
         },
       };
       let handler: IFunction;
@@ -118,6 +127,12 @@ export class CrmStack extends Stack {
           schedules.push([name, scheduled]);
           break;
         }
+        case 'queue': {
+          const consumer = new QueueFunction(this, `${name}Queue`, { ...common, trigger, queue: queues.get(trigger.queue)! });
+          handler = consumer.handler;
+          queueConsumers.push([name, consumer]);
+          break;
+        }
         case 'stateMachineTask': {
           const task = new CrmFunction(this, `${name}Task`, common).handler;
           handler = task;
@@ -133,6 +148,7 @@ export class CrmStack extends Stack {
       if (declaration.publishesEvents) eventBus.grantPublish(handler);
       // StartExecution on this state machine only: no stop, no describe, no other state machine.
       startsExecutions?.stateMachine.grantStartExecution(handler);
+      sendsTo?.queue.grantSendMessages(handler);
       functions[name] = handler;
     }
 
@@ -146,6 +162,7 @@ export class CrmStack extends Stack {
     for (const [name, consumer] of consumers) observability.monitorStreamConsumer(name, consumer);
     for (const [name, rule] of rules) observability.monitorEventRule(name, rule);
     for (const [name, scheduled] of schedules) observability.monitorSchedule(name, scheduled);
+    for (const [name, consumer] of queueConsumers) observability.monitorQueueConsumer(name, consumer);
     for (const [name, { stateMachine }] of stateMachines) observability.monitorStateMachine(runStateMachines[name].nameSuffix, stateMachine);
     if (email) observability.monitorEmailSending(email.configurationSet);
     observability.monitorApplicationMetrics();

@@ -1,3 +1,4 @@
+import { queueManifest, type QueueName } from '../functions/manifest';
 import { LOCAL_EVENT_BUS_NAME, LOCAL_SES_CONFIGURATION_SET, localStateMachineArn } from './local-arns';
 
 export interface LocalAwsEnvironment {
@@ -11,6 +12,8 @@ export interface LocalAwsEnvironment {
   maxWaitSeconds?: number;
   /** The local EventBridge endpoint; the event publisher then puts the CRM's events on its bus. */
   eventBridgeEndpoint?: string;
+  /** The local SQS (local/sqs-local.ts): functions then send to its queues, and webhooks may call this machine. */
+  sqs?: { readonly endpoint: string; urlOf(queue: QueueName): string };
 }
 
 /** The sender locally, unless EMAIL_FROM_ADDRESS says otherwise (the local SES verifies nothing). */
@@ -24,7 +27,7 @@ export const LOCAL_DAILY_DIGEST = { at: '07:00', timeZone: 'UTC' } as const;
  * Lambda would. Call it before the first request reaches the gateway: handlers
  * load (and cache) their config when they are first imported.
  */
-export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, maxWaitSeconds, eventBridgeEndpoint }: LocalAwsEnvironment): void {
+export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, maxWaitSeconds, eventBridgeEndpoint, sqs }: LocalAwsEnvironment): void {
   process.env.TABLE_NAME = tableName;
   process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
   process.env.AWS_REGION = 'us-east-1';
@@ -47,6 +50,12 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
   if (eventBridgeEndpoint) {
     process.env.EVENTBRIDGE_ENDPOINT = eventBridgeEndpoint;
     process.env.EVENT_BUS_NAME = LOCAL_EVENT_BUS_NAME;
+  }
+  if (sqs) {
+    process.env.SQS_ENDPOINT = sqs.endpoint;
+    for (const [queue, { urlSetting }] of Object.entries(queueManifest)) process.env[urlSetting] = sqs.urlOf(queue as QueueName);
+    // Receivers a developer runs are on this machine; deployed, only public addresses are called.
+    process.env.WEBHOOK_ALLOW_LOOPBACK = 'true';
   }
   // Embedded-metric-format lines are for CloudWatch; locally they would only bury the logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -10,6 +10,7 @@ import { LOCAL_EVENT_BUS_NAME } from './local-arns';
 import { localStateMachines } from './local-state-machines';
 import { prepareTable } from './prepare-table';
 import { startLocalSes, type LocalSes } from './ses-local';
+import { startSqsLocal, type SqsLocal } from './sqs-local';
 import { startStepFunctionsLocal, type ExecutionDescription, type StepFunctionsLocal } from './step-functions-local';
 
 /**
@@ -35,6 +36,7 @@ let ses: LocalSes;
 let stepFunctions: StepFunctionsLocal;
 let eventBridge: EventBridgeLocal;
 let gateway: Gateway;
+let sqs: SqsLocal;
 try {
   dynamodb = track(await startDynamoDbLocal({ dbPath: dataDir }));
   ses = track(await startLocalSes());
@@ -43,6 +45,8 @@ try {
   );
   // The stage's bus, with the CRM's own rules on it (functions/manifest.ts); every event is logged here.
   eventBridge = track(await startEventBridgeLocal({ print: settings.CRM_LOCAL_PRINT_EVENTS }));
+  // Webhook deliveries wait here; their retry pauses are capped like the state machines' waits.
+  sqs = track(await startSqsLocal({ ...(settings.CRM_LOCAL_MAX_WAIT_SECONDS !== undefined ? { maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS } : {}) }));
   useLocalAwsEnvironment({
     tableName: settings.TABLE_NAME,
     dynamodbEndpoint: dynamodb.endpoint,
@@ -50,6 +54,7 @@ try {
     stepFunctionsEndpoint: stepFunctions.endpoint,
     ...(settings.CRM_LOCAL_MAX_WAIT_SECONDS !== undefined ? { maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS } : {}),
     eventBridgeEndpoint: eventBridge.endpoint,
+    sqs,
   });
   // As after a deploy: the table as the stack describes it, every data migration applied.
   const prepared = await prepareTable({ tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint, log: (message) => console.log(`[migrate] ${message}`) });
@@ -88,6 +93,7 @@ Mail viewer     ${ses.endpoint} (local SES; mail to bounce@ or complaint@simulat
 Step Functions  ${stepFunctions.endpoint} (follow-up sequences and workflow runs; ${waits})
 Schedules       scheduled workflows: ${functionManifest.scheduler.trigger.expression}${settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined ? ', as deployed' : `, at least every ${Math.max(1, settings.CRM_LOCAL_MAX_WAIT_SECONDS)} s (CRM_LOCAL_MAX_WAIT_SECONDS)`}
 Events          ${eventBridge.endpoint}/events (bus ${LOCAL_EVENT_BUS_NAME}: every record, email and enrollment change; local only)
+Webhooks        ${sqs.endpoint}/webhookDeliveries (the delivery queue; receivers on localhost may use http; retry pauses ${settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined ? 'as deployed' : `capped at ${settings.CRM_LOCAL_MAX_WAIT_SECONDS} s`})
 Press Ctrl+C to stop.`);
 
 /** Failed executions would otherwise go unnoticed: nothing else reports them locally. */

@@ -7,14 +7,14 @@ import { knownPlaceholders, templateHelp } from './email-template';
  * only ever moves forward, so a retried send with the same message id (a sequence's run
  * and step, an API request's Idempotency-Key) finds the claim and does not mail twice.
  */
-export const emailStatuses = ['sending', 'sent', 'delivered', 'bounced', 'rejected', 'complained'] as const;
+export const emailStatuses = ['sending', 'sent', 'delivered', 'bounced', 'rejected', 'replied', 'complained'] as const;
 export type EmailStatus = (typeof emailStatuses)[number];
 
 /**
  * Later SES events never undo earlier, stronger ones: events can arrive out of order (a
  * delivery after the complaint it caused) and more than once.
  */
-const statusRank: Record<EmailStatus, number> = { sending: 0, sent: 1, delivered: 2, bounced: 3, rejected: 3, complained: 4 };
+const statusRank: Record<EmailStatus, number> = { sending: 0, sent: 1, delivered: 2, bounced: 3, rejected: 3, replied: 3, complained: 4 };
 export const outranks = (next: EmailStatus, current: EmailStatus) => statusRank[next] > statusRank[current];
 
 export type EmailSource =

@@ -7,6 +7,7 @@ import type { Enrollment } from '../sequences/sequence';
 import { itemToEnrollment } from '../sequences/sequence-items';
 import { itemToRun, type WorkflowRun } from '../workflows/workflow-run';
 import type { TableChange } from '../shared/table-change';
+import { itemToWebhook, webhookView, type Webhook } from '../webhooks/webhook';
 
 /**
  * What the CRM tells the world: one event per committed change, built from the table's
@@ -34,17 +35,19 @@ export const crmEventTypes = [
   'email.delivered',
   'email.bounced',
   'email.complained',
+  'email.replied',
   'email.deleted',
   'enrollment.started',
   'enrollment.stopped',
   'enrollment.completed',
   'enrollment.failed',
   'workflow.run_failed',
+  'webhook.disabled',
 ] as const;
 export type CrmEventType = (typeof crmEventTypes)[number];
 
 /** What an event is about: a record, a sent email, a contact's enrollment in a sequence. */
-export type EventSubjectType = RecordType | 'email' | 'enrollment' | 'workflowRun';
+export type EventSubjectType = RecordType | 'email' | 'enrollment' | 'workflowRun' | 'webhook';
 
 export interface EventActor {
   /** `system`: the CRM itself (a cascade, a schema follow-up, a sequence run, the mail service's report). */
@@ -101,6 +104,8 @@ export const entrySize = (event: CrmEvent): number => 14 + utf8Bytes(event.sourc
 /** Changes without a recorded actor (items written before actors were stored) are the system's. */
 const UNKNOWN_ACTOR: EventActor = { type: 'system', id: 'unknown' };
 const MAIL_SERVICE: EventActor = { type: 'system', id: 'ses' };
+/** Replies are seen by the CRM's inbound mail (domain/inbound/). */
+const INBOUND_MAIL: EventActor = { type: 'system', id: 'inbound-email' };
 
 function event(
   type: CrmEventType,
@@ -152,7 +157,7 @@ function recordEvents(change: RecordChange): CrmEvent[] {
 }
 
 /** SES's reports that become events (a rejection stays internal: the send already failed for its caller). */
-const emailEventOf: Partial<Record<EmailStatus, CrmEventType>> = { sent: 'email.sent', delivered: 'email.delivered', bounced: 'email.bounced', complained: 'email.complained' };
+const emailEventOf: Partial<Record<EmailStatus, CrmEventType>> = { sent: 'email.sent', delivered: 'email.delivered', bounced: 'email.bounced', complained: 'email.complained', replied: 'email.replied' };
 
 function emailEvents(before: EmailMessage | undefined, after: EmailMessage): CrmEvent[] {
   const type = emailEventOf[after.status];
@@ -163,7 +168,7 @@ function emailEvents(before: EmailMessage | undefined, after: EmailMessage): Crm
   const record = after as unknown as Record<string, unknown>;
   const from = before?.status ?? null;
   if (after.status === 'sent') return [event(type, subject, after.updatedAt, sender, [{ field: 'status', from, to: 'sent' }], record)];
-  const report = event(type, subject, after.updatedAt, MAIL_SERVICE, [{ field: 'status', from, to: after.status }], record);
+  const report = event(type, subject, after.updatedAt, after.status === 'replied' ? INBOUND_MAIL : MAIL_SERVICE, [{ field: 'status', from, to: after.status }], record);
   // SES's report overtook the send's own record of it (a crash after SES took the mail, or a
   // race): the message never was `sent`, yet it was sent, by its sender. Both are raised.
   const neverSent = from === null || from === 'sending';
@@ -204,6 +209,18 @@ function workflowRunEvents(before: WorkflowRun | undefined, after: WorkflowRun):
   return [event('workflow.run_failed', subject, after.updatedAt, actor, changes, after as unknown as Record<string, unknown>)];
 }
 
+/** An endpoint the CRM disabled because every delivery to it failed for days (its creator is emailed too). */
+function webhookEvents(before: Webhook | undefined, after: Webhook): CrmEvent[] {
+  if (after.enabled || after.disabledReason !== 'failing' || !before?.enabled) return [];
+  const subject = { recordType: 'webhook' as const, recordId: after.id, version: after.version, path: `/v1/webhooks/${after.id}` };
+  const changes: FieldChange[] = [
+    { field: 'enabled', from: true, to: false },
+    { field: 'disabledReason', from: null, to: 'failing' },
+  ];
+  // The view: an event never carries a signing secret.
+  return [event('webhook.disabled', subject, after.updatedAt, { type: 'system', id: 'webhook-delivery' }, changes, webhookView(after) as unknown as Record<string, unknown>)];
+}
+
 /** An email goes when its contact is deleted (the contact's sweep): its id and last version, none of its text. */
 function emailDeleted(before: EmailMessage, at: string): CrmEvent[] {
   const subject = { recordType: 'email' as const, recordId: before.id, version: before.version, path: `/v1/emails/${before.id}` };
@@ -227,9 +244,10 @@ export function crmEventsOf(change: TableChange): CrmEvent[] {
   if (change.entity === 'emailMessage') return emailEvents(change.before && itemToEmailMessage(change.before), itemToEmailMessage(change.after));
   if (change.entity === 'enrollment') return enrollmentEvents(change.before && itemToEnrollment(change.before), itemToEnrollment(change.after));
   if (change.entity === 'workflowRun') return workflowRunEvents(change.before && itemToRun(change.before), itemToRun(change.after));
+  if (change.entity === 'webhook') return webhookEvents(change.before && itemToWebhook(change.before), itemToWebhook(change.after));
   const recordChange = recordChangeOf(change);
   return recordChange ? recordEvents(recordChange) : [];
 }
 
 /** Entities whose changes raise events: the publisher's stream filter lets exactly these through. */
-export const EVENT_RAISING_ENTITIES = ['contact', 'company', 'deal', 'activity', 'tombstone', 'emailMessage', 'enrollment', 'workflowRun'] as const;
+export const EVENT_RAISING_ENTITIES = ['contact', 'company', 'deal', 'activity', 'tombstone', 'emailMessage', 'enrollment', 'workflowRun', 'webhook'] as const;

@@ -2,6 +2,7 @@ import { emailMessageSchema } from '../email/email-message';
 import { modelOf } from '../records/record-models';
 import { enrollmentSchema } from '../sequences/sequence';
 import { runSchema } from '../workflows/workflow-run';
+import { webhookSchemas } from '../webhooks/webhook';
 import * as z from '../shared/zod';
 import { CRM_EVENT_SCHEMA_VERSION, CRM_EVENT_SOURCE, crmEventTypes, type CrmEventType, type EventSubjectType } from './crm-events';
 
@@ -22,6 +23,7 @@ function subjectSchema(subject: EventSubjectType) {
   if (subject === 'email') return emailMessageSchema;
   if (subject === 'enrollment') return enrollmentSchema;
   if (subject === 'workflowRun') return runSchema;
+  if (subject === 'webhook') return webhookSchemas().webhook;
   return modelOf(subject).recordSchema;
 }
 
@@ -37,11 +39,13 @@ const descriptions: Record<string, string> = {
   'email.delivered': "The recipient's mail server accepted an email.",
   'email.bounced': 'An email bounced; a permanent bounce suppresses the address.',
   'email.complained': 'The recipient marked an email as spam; the address is suppressed.',
+  'email.replied': 'The contact replied to an email (an inbound message threaded to it; auto-replies do not count). Their sequences stop.',
   'email.deleted': 'An email was deleted with its contact (its id and last version; no record).',
   'enrollment.started': 'A contact started a run of a follow-up sequence.',
   'enrollment.stopped': 'A run of a follow-up sequence was stopped: `record.stopReason` says why.',
   'enrollment.completed': 'A run of a follow-up sequence sent its last step.',
   'workflow.run_failed': 'A workflow run failed: an action was refused (`record.error`, and the failed step in `record.steps`), or a step kept failing after its retries.',
+  'webhook.disabled': 'The CRM disabled a webhook endpoint: every delivery to it failed for days. Its creator is emailed; enable it and replay what it missed.',
   'enrollment.failed': 'A run of a follow-up sequence gave up after its retries: `record.lastError` says why; enrolling again resumes it.',
 };
 export const describeEvent = (type: CrmEventType) => descriptions[type] ?? descriptions[type.slice(type.indexOf('.') + 1)]!;

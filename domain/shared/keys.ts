@@ -1,6 +1,6 @@
 import type { RecordType } from '../records/record-model';
 import { beginsWith, defineIndex, HIGHEST, joinKey, since } from './key-design';
-import type { ItemKey, KeyQuery } from './table-port';
+import type { ItemKey, KeyQuery, SortKeyCondition } from './table-port';
 
 /**
  * Every key of the CRM table, each declared once: the keys an item is stored under, the
@@ -14,7 +14,7 @@ import type { ItemKey, KeyQuery } from './table-port';
  */
 
 /** Types whose items live in a `<TYPE>#<id>` partition with a RECORD item. */
-export type PartitionedType = RecordType | 'pipeline' | 'sequence' | 'emailTemplate' | 'team' | 'workflow';
+export type PartitionedType = RecordType | 'pipeline' | 'sequence' | 'emailTemplate' | 'team' | 'workflow' | 'webhook';
 
 const RECORD = 'RECORD';
 const LINK = 'LINK';
@@ -28,12 +28,13 @@ const upper = (value: string) => value.toUpperCase();
  * heat) explains each number.
  */
 export const listShards = {
-  recordsByType: { contact: 8, company: 8, deal: 8, activity: 8, pipeline: 1, sequence: 1, emailTemplate: 1, team: 1, workflow: 1 } satisfies Record<PartitionedType, number>,
+  recordsByType: { contact: 8, company: 8, deal: 8, activity: 8, pipeline: 1, sequence: 1, emailTemplate: 1, team: 1, workflow: 1, webhook: 1 } satisfies Record<PartitionedType, number>,
   recordsByOwner: 8,
   recordsByFacet: 8,
   dealsByPipeline: 8,
   auditByActor: 8,
   runsOfWorkflow: 8,
+  deliveriesOfWebhook: 8,
   openDeals: 8,
   recordsByDate: 8,
   suppressions: 1,
@@ -358,6 +359,25 @@ export const workflowPeriodKey = (workflowId: string, period: string): ItemKey =
 
 /** A team's round-robin counter (in the team's partition): each assignment takes the next ticket. */
 export const roundRobinKey = (teamId: string): ItemKey => ({ pk: recordPk('team', teamId), sk: 'ROUNDROBIN' });
+
+// ---------------------------------------------------------------------------------------
+// Webhooks: each endpoint in its record partition, each delivery in a partition of its own.
+
+const WEBHOOK_DELIVERY = 'WEBHOOKDELIVERY';
+
+/** One delivery of one event to one endpoint (its id sorts by the event's time): a busy endpoint's deliveries spread over many keys. */
+export const webhookDeliveryKey = (webhookId: string, deliveryId: string): ItemKey => ({ pk: joinKey(WEBHOOK_DELIVERY, webhookId, deliveryId), sk: 'DELIVERY' });
+
+/** gsi1: an endpoint's deliveries by the time of their event, newest first; a replay reads a range of it. */
+export const deliveriesOfWebhook = defineIndex({
+  pattern: 'deliveriesOfWebhook',
+  index: 'gsi1',
+  partition: ({ webhookId }: { readonly webhookId: string }) => [WEBHOOK_DELIVERY, webhookId],
+  shards: () => listShards.deliveriesOfWebhook,
+  sort: ({ deliveryId }: { readonly deliveryId: string }) => deliveryId,
+  shardBy: ({ deliveryId }) => deliveryId,
+  range: ({ from, to }: { readonly from: string; readonly to: string }): SortKeyCondition => ({ kind: 'between', from, to: `${to}${HIGHEST}` }),
+});
 
 // ---------------------------------------------------------------------------------------
 // Owners: the users who can own records.

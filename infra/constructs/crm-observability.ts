@@ -59,6 +59,11 @@ const applicationMetrics = [
   'SequenceStepsSucceeded',
   'SequenceStepsFailed',
   'WorkflowRunsFailed',
+  'WebhookDeliveriesSucceeded',
+  'WebhookAttemptsFailed',
+  'WebhookDeliveriesFailed',
+  'InboundEmailsLogged',
+  'InboundEmailsRejected',
   'CrmEventsPublished',
   'CrmEventsUnpublished',
 ] as const;
@@ -343,6 +348,38 @@ export class CrmObservability extends Construct {
       graph('Invocations and failed invocations', [invocations, failedInvocations], failedInvocationsAlarm),
       graph('Errors and throttles', [errors, throttles]),
       graph('Duration p99 (ms)', [handler.metricDuration({ period: this.period, statistic: 'p99', label: 'duration p99' })]),
+      graph('Dead-letter queue (visible messages)', [deadLetters], deadLettersAlarm),
+    );
+  }
+
+  /**
+   * A queue consumer (webhook deliveries): its dead-letter queue, which alarms, and the
+   * queue's depth. Messages waiting out a retry's pause are "not visible": a deep invisible
+   * count is endpoints failing (see the deliveries metrics), a deep visible one is the
+   * consumer falling behind.
+   */
+  monitorQueueConsumer(name: string, target: { readonly handler: IFunction; readonly queue: IQueue; readonly deadLetterQueue: IQueue }): void {
+    const alarmName = kebabCase(name);
+    const id = `${pascalCase(alarmName)}Queue`;
+    const { queue } = target;
+    const deadLetters = this.deadLetterDepth(target.deadLetterQueue);
+    const deadLettersAlarm = this.addAlarm(`${id}DeadLetters`, `${alarmName}-dead-letters`, {
+      metric: deadLetters,
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description:
+        `The dead-letter queue of ${name} holds messages its function kept failing on (received ${'`maxReceiveCount`'} times ` +
+        'without finishing: a crash or timeout, not an endpoint answering an error). Each message names a delivery; fix the ' +
+        'cause, then retry the deliveries (POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry). See docs/integrations.md.',
+    });
+    this.addDashboardRow(
+      `## Queue ${name}`,
+      graph('Messages visible / waiting out a retry pause', [
+        queue.metricApproximateNumberOfMessagesVisible({ period: this.period, statistic: 'Maximum', label: 'visible' }),
+        queue.metricApproximateNumberOfMessagesNotVisible({ period: this.period, statistic: 'Maximum', label: 'not visible (in flight or pausing)' }),
+      ]),
+      graph('Errors and throttles', [target.handler.metricErrors({ period: this.period, statistic: 'Sum', label: 'errors' }), target.handler.metricThrottles({ period: this.period, statistic: 'Sum', label: 'throttles' })]),
+      graph('Duration p99 (ms)', [target.handler.metricDuration({ period: this.period, statistic: 'p99', label: 'duration p99' })]),
       graph('Dead-letter queue (visible messages)', [deadLetters], deadLettersAlarm),
     );
   }

@@ -10,7 +10,7 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
  * alarms, with the prefix of its logical id: API functions (`<name>Function`), state machine
  * tasks (`<name>Task`), stream consumers (`<name>Consumer`), event rule functions (`<name>Rule`).
  */
-const idPrefix = { http: 'Function', stateMachineTask: 'Task', stream: 'Consumer', eventRule: 'Rule', schedule: 'Schedule' } as const;
+const idPrefix = { http: 'Function', stateMachineTask: 'Task', stream: 'Consumer', eventRule: 'Rule', schedule: 'Schedule', queue: 'Queue' } as const;
 const monitoredFunctions = Object.entries(functionManifest).map(([name, declaration]) => [kebab(name), `${name}${idPrefix[declaration.trigger.kind]}`] as const);
 /** Stream consumers by name, with the kebab-case name their alarms carry. */
 const consumerNames = functionsTriggeredBy('stream').map(([name]) => [name, kebab(name)] as const);

@@ -8,6 +8,7 @@ import type { StreamPoller } from '../../local/stream-poller';
 import type { LocalScheduler } from '../../local/scheduler-local';
 import { startBackgroundWork } from '../../local/background-work';
 import { startEventBridgeLocal, type EventBridgeLocal } from '../../local/eventbridge-local';
+import { startSqsLocal, type SqsLocal } from '../../local/sqs-local';
 import { createTestTable, type TestTable } from './local-dynamodb';
 import { responseViolations } from './openapi-responses';
 
@@ -39,7 +40,7 @@ export interface TestApi {
   /** A bearer token for the subject, signed with this API's key (valid unless the options say otherwise). */
   tokenFor(subject: TokenSubject, options?: TokenOptions): Promise<string>;
   /** With `automations`: the stream consumers, Step Functions and SES events, as `npm start` runs them. */
-  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[]; readonly eventBridge: EventBridgeLocal; readonly scheduler: LocalScheduler };
+  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[]; readonly eventBridge: EventBridgeLocal; readonly scheduler: LocalScheduler; readonly queues: SqsLocal };
   close(): Promise<void>;
 }
 
@@ -67,12 +68,14 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
   const endedExecutions: ExecutionDescription[] = [];
   const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
   const eventBridge = automations ? await startEventBridgeLocal({}) : undefined;
+  const queues = automations ? await startSqsLocal({ maxWaitSeconds }) : undefined;
   useLocalAwsEnvironment({
     tableName: table.tableName,
     dynamodbEndpoint: table.endpoint,
     sesEndpoint: inject('sesEndpoint'),
     ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint, maxWaitSeconds } : {}),
     ...(eventBridge ? { eventBridgeEndpoint: eventBridge.endpoint } : {}),
+    ...(queues ? { sqs: queues } : {}),
   });
   const signingKey = await createSigningKey();
   const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
@@ -82,7 +85,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
   let streams: StreamPoller | undefined;
   let scheduler: LocalScheduler | undefined;
   if (stepFunctions && eventBridge) {
-    background.push(eventBridge, stepFunctions);
+    background.push(eventBridge, stepFunctions, ...(queues ? [queues] : []));
     const work = await startBackgroundWork({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesStoreUrl: `${inject('sesEndpoint')}/store`, schedules: false });
     background.push(work);
     streams = work.streams;
@@ -126,7 +129,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     request,
     addOwners,
     tokenFor,
-    ...(streams && eventBridge && scheduler ? { automations: { streams, endedExecutions, eventBridge, scheduler } } : {}),
+    ...(streams && eventBridge && scheduler && queues ? { automations: { streams, endedExecutions, eventBridge, scheduler, queues } } : {}),
     async close() {
       await gateway.close();
       for (const service of background.reverse()) await service.stop();

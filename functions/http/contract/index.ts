@@ -14,6 +14,7 @@ import { recordOperations } from './records';
 import { sequenceOperations } from './sequences';
 import { teamOperations } from './teams';
 import { unsubscribeOperations } from './unsubscribe';
+import { webhookOperations } from './webhooks';
 import { workflowOperations } from './workflows';
 
 /**
@@ -34,6 +35,7 @@ export const apiContract = {
   teams: teamOperations,
   owners: ownerOperations,
   workflows: workflowOperations,
+  webhooks: webhookOperations,
   audit: auditOperations,
   unsubscribe: unsubscribeOperations,
   meta: metaOperations,

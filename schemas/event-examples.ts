@@ -10,6 +10,8 @@ import type { RecordModel } from '../domain/records/record-model';
 import type { Enrollment } from '../domain/sequences/sequence';
 import { enrollmentToItem } from '../domain/sequences/sequence-items';
 import { runToItem, type WorkflowRun } from '../domain/workflows/workflow-run';
+import type { Webhook } from '../domain/webhooks/webhook';
+import { webhookToItem } from '../domain/webhooks/webhooks';
 import type { TableChange } from '../domain/shared/table-change';
 import type { Item } from '../domain/shared/table-port';
 
@@ -137,6 +139,20 @@ const workflowRun: WorkflowRun = {
   version: 1,
 };
 
+const webhook: Webhook = {
+  id: '01JNQ97H2N4Q6S8U0W2Y4A6C8E',
+  url: 'https://billing.acme.example/crm-events',
+  eventTypes: ['deal.*'],
+  enabled: true,
+  failingSince: '2026-02-25T08:00:00.000Z',
+  // An example value, not a real key: events never carry it (the example shows they do not).
+  secrets: [{ secret: 'whsec_ZXhhbXBsZSBvbmx5LCBub3QgYSByZWFsIHNlY3JldCBrZXk=', createdAt: '2026-01-10T12:00:00.000Z' }],
+  createdBy: 'ada@acme.example',
+  createdAt: '2026-01-10T12:00:00.000Z',
+  updatedAt: '2026-02-25T08:00:00.000Z',
+  version: 4,
+};
+
 function next<T extends { updatedAt: string; version: number }>(record: T, minute: number, changes: Partial<T>): T {
   return { ...record, ...changes, updatedAt: at(minute), version: record.version + 1 };
 }
@@ -165,6 +181,7 @@ export function exampleEvents(): Record<CrmEventType, CrmEvent> {
     change(emailMessageToItem(sent), emailMessageToItem({ ...sent, status: 'delivered', updatedAt: at(12), version: 3 })),
     change(emailMessageToItem(sent), emailMessageToItem({ ...sent, status: 'bounced', statusDetail: 'Permanent: General', updatedAt: at(12), version: 3 })),
     change(emailMessageToItem(sent), emailMessageToItem({ ...sent, status: 'complained', updatedAt: at(40), version: 3 })),
+    change(emailMessageToItem(sent), emailMessageToItem({ ...sent, status: 'replied', updatedAt: at(41), version: 3 })),
     { kind: 'removed', key: { pk: emailMessageToItem(sent).pk, sk: emailMessageToItem(sent).sk }, entity: 'emailMessage', before: emailMessageToItem(sent), committedAt: at(59), sequence: '1' },
     change(undefined, enrollmentToItem(enrollment)),
     change(enrollmentToItem(advanced), enrollmentToItem({ ...advanced, status: 'stopped', stopReason: 'stopped-by-user', updatedAt: at(25), version: 3 })),
@@ -181,6 +198,7 @@ export function exampleEvents(): Record<CrmEventType, CrmEvent> {
         }),
       ),
     ),
+    change(webhookToItem(webhook), webhookToItem(next(webhook, 58, { enabled: false, disabledReason: 'failing' }))),
   ];
   const examples: Partial<Record<CrmEventType, CrmEvent>> = {};
   // The first event of each type: a won deal's deal.updated comes before the one of the lost deal.

@@ -222,7 +222,7 @@ export async function replayWebhook(deps: WebhookUseCaseDependencies, id: string
  */
 export async function recordEndpointHealth(deps: CoreDependencies & { readonly emailSender?: EmailSender }, webhook: Webhook, response: EndpointResponse): Promise<void> {
   const now = deps.clock.now();
-  if (response.ok === !webhook.failingSince) return;
+  if (response.ok && !webhook.failingSince) return;
   const failingFor = webhook.failingSince ? now.getTime() - Date.parse(webhook.failingSince) : 0;
   if (!response.ok && webhook.failingSince && failingFor < DISABLE_AFTER_FAILING_MS) return;
   const system: Actor = { type: 'system', id: 'webhook-delivery', role: 'admin' };

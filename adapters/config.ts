@@ -45,6 +45,13 @@ const configSchema = z.object({
   SQS_ENDPOINT: z.optional(z.url()),
   /** Set only locally: webhooks may call this machine (loopback), over plain http too. Never deployed. */
   WEBHOOK_ALLOW_LOOPBACK: z.optional(z.enum(['true', 'false'])),
+  /** The stage's receiving domain (email.inbound.domain): CRM mail to contacts gets a Reply-To at it, users' logging addresses are at it. */
+  INBOUND_EMAIL_DOMAIN: z.optional(z.string().check(z.minLength(3))),
+  /** Where SES receiving stores raw messages (set on the inbound email function). */
+  INBOUND_MAIL_BUCKET: z.optional(z.string().check(z.minLength(3))),
+  INBOUND_MAIL_PREFIX: z._default(z.string(), 'inbound/'),
+  /** Set only locally: where the local S3 listens. */
+  S3_ENDPOINT: z.optional(z.url()),
   /** The state machine that runs workflows (set on the workflow trigger). */
   WORKFLOW_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });

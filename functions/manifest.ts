@@ -70,7 +70,14 @@ export type Trigger =
    * `batchSize`, failed messages reported one by one (ReportBatchItemFailures), at most
    * `maxConcurrency` invocations at once. The local queue (local/sqs-local.ts) does the same.
    */
-  | { readonly kind: 'queue'; readonly queue: QueueName; readonly batchSize: number; readonly maxConcurrency: number };
+  | { readonly kind: 'queue'; readonly queue: QueueName; readonly batchSize: number; readonly maxConcurrency: number }
+  /**
+   * SES receiving on the stage's inbound domain (email.inbound): a receipt rule stores each
+   * message in the inbound bucket, then invokes the function (asynchronously) with SES's
+   * receipt. Deployed only where the stage receives mail; locally the SMTP server of
+   * local/smtp-local.ts plays SES.
+   */
+  | { readonly kind: 'inboundEmail' };
 
 /** The schedule expressions the stack and the local scheduler both understand. */
 export type ScheduleRate = `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours'})`;
@@ -85,6 +92,8 @@ export interface FunctionDeclaration {
   readonly sendsEmail?: boolean;
   /** Puts events on the stage's bus (`crm-<stage>`): the stack grants events:PutEvents on it alone and sets EVENT_BUS_NAME. */
   readonly publishesEvents?: boolean;
+  /** Needs the stage's inbound domain (INBOUND_EMAIL_DOMAIN) without sending or receiving mail itself (users' logging addresses). */
+  readonly usesInboundDomain?: boolean;
   /** Sends messages to this queue: the stack grants SendMessage on it and passes its URL. */
   readonly sendsTo?: QueueName;
   /** Starts executions of this state machine: the stack grants StartExecution on it and passes its ARN. */
@@ -109,6 +118,8 @@ export const functionManifest = {
   teams: { entry: 'functions/teams.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.teams) },
   owners: { entry: 'functions/owners.ts', memoryMb: 256, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.owners) },
   workflows: { entry: 'functions/workflows.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.workflows) },
+  /** Users' logging addresses, and the review of mail from unknown senders. */
+  inboundEmails: { entry: 'functions/inbound-emails.ts', memoryMb: 256, timeoutSeconds: 29, tableAccess: 'readWrite', usesInboundDomain: true, trigger: http(apiContract.inboundEmails) },
   /** Retries and replays queue deliveries; a test ping is sent from here, through the same SSRF-safe client. */
   webhooks: { entry: 'functions/webhooks.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', sendsTo: 'webhookDeliveries', trigger: http(apiContract.webhooks) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
@@ -297,6 +308,13 @@ export const functionManifest = {
     sendsEmail: true,
     trigger: { kind: 'queue', queue: 'webhookDeliveries', batchSize: 10, maxConcurrency: 20 },
   },
+
+  /**
+   * Each message SES receives: parsed (mailparser), logged as an email activity on the contacts
+   * it is with, their companies and open deals; a reply marks the CRM email it answers
+   * `replied` and stops the contact's sequences (domain/inbound/).
+   */
+  inboundEmail: { entry: 'functions/inbound-email.ts', memoryMb: 1024, timeoutSeconds: 60, tableAccess: 'readWrite', trigger: { kind: 'inboundEmail' } },
 
   /** The steps of a workflow run, up to its next wait: each action idempotent per run and step. */
   workflowStep: { entry: 'functions/workflow-step.ts', memoryMb: 512, timeoutSeconds: 60, tableAccess: 'readWrite', sendsEmail: true, trigger: { kind: 'stateMachineTask', stateMachine: 'workflowRun' } },

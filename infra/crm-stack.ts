@@ -8,6 +8,7 @@ import { CrmAuth } from './constructs/crm-auth';
 import { CrmEmail } from './constructs/crm-email';
 import { CrmEventBus } from './constructs/crm-event-bus';
 import { CrmFunction } from './constructs/crm-function';
+import { CrmInboundEmail } from './constructs/crm-inbound-email';
 import { CrmHttpApi } from './constructs/http-api';
 import { CrmObservability } from './constructs/crm-observability';
 import { CrmTable } from './constructs/crm-table';
@@ -59,6 +60,8 @@ export class CrmStack extends Stack {
     // Unsubscribe links in automated mail point at the API's public address.
     const publicApiUrl = config.customDomain ? `https://${config.customDomain.domainName}` : httpApi.url;
     const senderEnvironment = email ? { ...email.senderEnvironment, PUBLIC_API_URL: publicApiUrl } : {};
+    // Receiving: only where the stage sends mail too (replies answer what it sent).
+    const inbound = email && config.email?.inbound ? new CrmInboundEmail(this, 'InboundEmail', { config: config.email.inbound }) : undefined;
 
     // Every committed change is published here; integrators and (later) workflows add rules.
     const eventBus = new CrmEventBus(this, 'Events', { stage: props.stage, config: config.events });
@@ -81,8 +84,9 @@ export class CrmStack extends Stack {
     );
     for (const [name, declaration] of declared) {
       const { trigger } = declaration;
-      // A rule for this stage's SES events exists only where this stage sends email.
+      // A rule for this stage's SES events exists only where this stage sends email, receiving only where it receives.
       if (trigger.kind === 'eventRule' && trigger.scope === 'emailConfigurationSet' && !email) continue;
+      if (trigger.kind === 'inboundEmail' && !inbound) continue;
       const startsExecutions = declaration.startsExecutionsOf ? stateMachines.get(declaration.startsExecutionsOf) : undefined;
       const sendsTo = declaration.sendsTo ? queues.get(declaration.sendsTo) : undefined;
       const common = {
@@ -97,6 +101,8 @@ export class CrmStack extends Stack {
           ...(startsExecutions ? { [runStateMachines[declaration.startsExecutionsOf!].arnSetting]: startsExecutions.stateMachine.stateMachineArn } : {}),
           ...(sendsTo ? { [queueManifest[declaration.sendsTo!].urlSetting]: sendsTo.queue.queueUrl } : {}),
           ...(trigger.kind === 'queue' ? { [queueManifest[trigger.queue].urlSetting]: queues.get(trigger.queue)!.queue.queueUrl } : {}),
+          ...(trigger.kind === 'inboundEmail' ? inbound!.functionEnvironment : {}),
+          ...(declaration.usesInboundDomain && inbound ? { INBOUND_EMAIL_DOMAIN: inbound.domain } : {}),
         },
       };
       let handler: IFunction;
@@ -131,6 +137,11 @@ export class CrmStack extends Stack {
           const consumer = new QueueFunction(this, `${name}Queue`, { ...common, trigger, queue: queues.get(trigger.queue)! });
           handler = consumer.handler;
           queueConsumers.push([name, consumer]);
+          break;
+        }
+        case 'inboundEmail': {
+          handler = new CrmFunction(this, `${name}Receiver`, common).handler;
+          inbound!.receiveWith(handler);
           break;
         }
         case 'stateMachineTask': {
@@ -213,6 +224,17 @@ export class CrmStack extends Stack {
           description: `Publish at the DNS of ${email.identityName} to verify it for SES (Easy DKIM)`,
         });
       });
+    }
+    if (inbound) {
+      new CfnOutput(this, 'InboundMxRecord', {
+        value: `${inbound.domain} MX 10 inbound-smtp.${this.region}.amazonaws.com`,
+        description: 'Publish at the DNS of the inbound domain so mail to it reaches SES receiving',
+      });
+      new CfnOutput(this, 'InboundReceiptRuleSet', {
+        value: inbound.ruleSet.receiptRuleSetName,
+        description: 'Activate once per account and region: aws ses set-active-receipt-rule-set --rule-set-name <this> (docs/integrations.md)',
+      });
+      new CfnOutput(this, 'InboundMailBucket', { value: inbound.bucket.bucketName });
     }
     if (observability.alarmTopic) {
       new CfnOutput(this, 'AlarmTopicArn', {

@@ -199,10 +199,26 @@ const emailSchema = z
      * tasks, at this local time (docs/automation.md). Absent: no digest.
      */
     dailyDigest: z.optional(z.strictObject({ at: timeOfDay, timeZone })),
+    /**
+     * Receiving mail (docs/integrations.md): replies to CRM mail and users' logging addresses
+     * arrive at this domain (publish its MX record). It must be the sending identity's domain
+     * or a subdomain of it, so the identity the stack verifies covers it too.
+     */
+    inbound: z.optional(
+      z.strictObject({
+        domain: domainNameSchema,
+        /** Days raw messages stay in the inbound bucket before they expire. */
+        retentionDays: z._default(z.int().check(z.gte(1), z.lte(365)), 30),
+      }),
+    ),
   })
   .check(
     z.superRefine((email, context) => {
       const { fromAddress, identity } = email;
+      const sendingDomain = identity && !identity.includes('@') ? identity : domainOf(fromAddress);
+      if (email.inbound && email.inbound.domain !== sendingDomain && !email.inbound.domain.endsWith(`.${sendingDomain}`)) {
+        context.addIssue({ code: 'custom', path: ['inbound', 'domain'], message: `must be ${sendingDomain} or a subdomain of it (the verified sending domain covers it)` });
+      }
       if (identity === undefined) return;
       const fits = identity.includes('@') ? identity.toLowerCase() === fromAddress.toLowerCase() : identity === domainOf(fromAddress);
       if (!fits) {

@@ -14,6 +14,8 @@ export interface LocalAwsEnvironment {
   eventBridgeEndpoint?: string;
   /** The local SQS (local/sqs-local.ts): functions then send to its queues, and webhooks may call this machine. */
   sqs?: { readonly endpoint: string; urlOf(queue: QueueName): string };
+  /** Receiving (local/smtp-local.ts): the local S3 holding raw messages, and the inbound domain. */
+  inbound?: { readonly s3Endpoint: string; readonly domain: string; readonly bucket: string };
 }
 
 /** The sender locally, unless EMAIL_FROM_ADDRESS says otherwise (the local SES verifies nothing). */
@@ -27,7 +29,7 @@ export const LOCAL_DAILY_DIGEST = { at: '07:00', timeZone: 'UTC' } as const;
  * Lambda would. Call it before the first request reaches the gateway: handlers
  * load (and cache) their config when they are first imported.
  */
-export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, maxWaitSeconds, eventBridgeEndpoint, sqs }: LocalAwsEnvironment): void {
+export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, maxWaitSeconds, eventBridgeEndpoint, sqs, inbound }: LocalAwsEnvironment): void {
   process.env.TABLE_NAME = tableName;
   process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
   process.env.AWS_REGION = 'us-east-1';
@@ -56,6 +58,11 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
     for (const [queue, { urlSetting }] of Object.entries(queueManifest)) process.env[urlSetting] = sqs.urlOf(queue as QueueName);
     // Receivers a developer runs are on this machine; deployed, only public addresses are called.
     process.env.WEBHOOK_ALLOW_LOOPBACK = 'true';
+  }
+  if (inbound) {
+    process.env.S3_ENDPOINT = inbound.s3Endpoint;
+    process.env.INBOUND_EMAIL_DOMAIN = inbound.domain;
+    process.env.INBOUND_MAIL_BUCKET = inbound.bucket;
   }
   // Embedded-metric-format lines are for CloudWatch; locally they would only bury the logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

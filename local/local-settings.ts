@@ -14,6 +14,8 @@ const localSettings = z.object({
    * Unset, waits last as long as deployed.
    */
   CRM_LOCAL_MAX_WAIT_SECONDS: z.pipe(z.transform((value: unknown) => (value === '' ? undefined : value)), z.optional(z.coerce.number().check(z.gte(0)))),
+  /** Where the local SMTP server (playing SES receiving) listens; 0 picks a free port. */
+  CRM_LOCAL_SMTP_PORT: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(65_535)), 2525),
   /** `false` keeps the terminal free of the one line per published event (they stay at the events endpoint). */
   CRM_LOCAL_PRINT_EVENTS: z._default(z.pipe(z.enum(['true', 'false']), z.transform((value) => value === 'true')), true),
 });

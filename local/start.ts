@@ -11,6 +11,9 @@ import { localStateMachines } from './local-state-machines';
 import { prepareTable } from './prepare-table';
 import { startLocalSes, type LocalSes } from './ses-local';
 import { startSqsLocal, type SqsLocal } from './sqs-local';
+import { LOCAL_INBOUND_MAIL_BUCKET, startS3Local, type S3Local } from './s3-local';
+import { LOCAL_INBOUND_DOMAIN, startSmtpLocal, type SmtpLocal } from './smtp-local';
+import { join } from 'node:path';
 import { startStepFunctionsLocal, type ExecutionDescription, type StepFunctionsLocal } from './step-functions-local';
 
 /**
@@ -37,6 +40,8 @@ let stepFunctions: StepFunctionsLocal;
 let eventBridge: EventBridgeLocal;
 let gateway: Gateway;
 let sqs: SqsLocal;
+let s3: S3Local;
+let smtp: SmtpLocal;
 try {
   dynamodb = track(await startDynamoDbLocal({ dbPath: dataDir }));
   ses = track(await startLocalSes());
@@ -46,6 +51,8 @@ try {
   // The stage's bus, with the CRM's own rules on it (functions/manifest.ts); every event is logged here.
   eventBridge = track(await startEventBridgeLocal({ print: settings.CRM_LOCAL_PRINT_EVENTS }));
   // Webhook deliveries wait here; their retry pauses are capped like the state machines' waits.
+  // Raw received mail, kept with the rest of the local data.
+  s3 = track(await startS3Local({ directory: join(dataDir, 's3') }));
   sqs = track(await startSqsLocal({ ...(settings.CRM_LOCAL_MAX_WAIT_SECONDS !== undefined ? { maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS } : {}) }));
   useLocalAwsEnvironment({
     tableName: settings.TABLE_NAME,
@@ -55,6 +62,7 @@ try {
     ...(settings.CRM_LOCAL_MAX_WAIT_SECONDS !== undefined ? { maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS } : {}),
     eventBridgeEndpoint: eventBridge.endpoint,
     sqs,
+    inbound: { s3Endpoint: s3.endpoint, domain: LOCAL_INBOUND_DOMAIN, bucket: LOCAL_INBOUND_MAIL_BUCKET },
   });
   // As after a deploy: the table as the stack describes it, every data migration applied.
   const prepared = await prepareTable({ tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint, log: (message) => console.log(`[migrate] ${message}`) });
@@ -63,6 +71,8 @@ try {
   // Unsubscribe links in sequence mail point here (handlers read it at their first request).
   process.env.PUBLIC_API_URL ??= gateway.url;
   track({ stop: () => gateway.close() });
+  // Mail to the inbound domain, as SES receiving would take it; its function loads on the first message.
+  smtp = track(await startSmtpLocal({ port: settings.CRM_LOCAL_SMTP_PORT, s3Endpoint: s3.endpoint }));
   track(
     await startBackgroundWork({
       tableName: settings.TABLE_NAME,
@@ -93,6 +103,7 @@ Mail viewer     ${ses.endpoint} (local SES; mail to bounce@ or complaint@simulat
 Step Functions  ${stepFunctions.endpoint} (follow-up sequences and workflow runs; ${waits})
 Schedules       scheduled workflows: ${functionManifest.scheduler.trigger.expression}${settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined ? ', as deployed' : `, at least every ${Math.max(1, settings.CRM_LOCAL_MAX_WAIT_SECONDS)} s (CRM_LOCAL_MAX_WAIT_SECONDS)`}
 Events          ${eventBridge.endpoint}/events (bus ${LOCAL_EVENT_BUS_NAME}: every record, email and enrollment change; local only)
+Inbound mail    smtp://127.0.0.1:${smtp.port} (plays SES receiving for @${LOCAL_INBOUND_DOMAIN}: replies, log-<token>@ addresses; raw mail in ${s3.endpoint}/${LOCAL_INBOUND_MAIL_BUCKET})
 Webhooks        ${sqs.endpoint}/webhookDeliveries (the delivery queue; receivers on localhost may use http; retry pauses ${settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined ? 'as deployed' : `capped at ${settings.CRM_LOCAL_MAX_WAIT_SECONDS} s`})
 Press Ctrl+C to stop.`);
 

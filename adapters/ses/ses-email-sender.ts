@@ -45,6 +45,7 @@ export class SesEmailSender implements EmailSender {
         new SendEmailCommand({
           FromEmailAddress: sender,
           Destination: { ToAddresses: [email.to] },
+          ...(email.replyTo ? { ReplyToAddresses: [email.replyTo] } : {}),
           Content: {
             Simple: {
               Subject: { Data: email.subject, Charset: 'UTF-8' },

@@ -1,4 +1,5 @@
-import { emailMessageKey, emailsByContact } from '../shared/keys';
+import { emailByProviderId, emailMessageKey, emailsByContact } from '../shared/keys';
+import { partitionQueries } from '../shared/key-design';
 import type { Clock, CrmTablePort, Item } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { EmailMessage } from './email-message';
@@ -8,16 +9,24 @@ export const emailMessageToItem = (message: EmailMessage): Item => ({
   entity: 'emailMessage',
   ...message,
   ...emailsByContact.attributes({ contactId: message.contactId }, { createdAt: message.createdAt, messageId: message.id }),
+  ...(message.providerMessageId ? emailByProviderId.attributes({ providerMessageId: message.providerMessageId }, { messageId: message.id }) : {}),
 });
 
 export function itemToEmailMessage(item: Item): EmailMessage {
-  const { pk: _pk, sk: _sk, entity: _entity, gsi2pk: _gsi2pk, gsi2sk: _gsi2sk, ...message } = item;
+  const { pk: _pk, sk: _sk, entity: _entity, gsi2pk: _gsi2pk, gsi2sk: _gsi2sk, gsi3pk: _gsi3pk, gsi3sk: _gsi3sk, ...message } = item;
   return message as unknown as EmailMessage;
 }
 
 export async function findEmailMessage(table: CrmTablePort, id: string): Promise<EmailMessage | undefined> {
   const item = await table.getItem(emailMessageKey(id));
   return item ? itemToEmailMessage(item) : undefined;
+}
+
+/** The email SES gave this id, if the CRM sent it. */
+export async function findEmailByProviderId(table: CrmTablePort, providerMessageId: string): Promise<EmailMessage | undefined> {
+  const [query] = partitionQueries(emailByProviderId.query({ providerMessageId }));
+  const { items } = await table.query(query!, { limit: 1 });
+  return items[0] ? itemToEmailMessage(items[0]) : undefined;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface OutgoingEmail {
   readonly text: string;
   /** An HTML alternative to the text (a saved template's), already rendered and escaped. */
   readonly html?: string;
+  /** Where replies go (the inbound domain's `reply+<id>` address), so the CRM sees them. */
+  readonly replyTo?: string;
   /** The CRM's id of the message; tagged onto it so the service's events find it again. */
   readonly messageId: string;
   /**

@@ -21,6 +21,8 @@ import type { UnsubscribeLinks } from './unsubscribe';
 
 export interface EmailDependencies extends RecordDependencies {
   readonly emailSender: EmailSender;
+  /** Where a contact's replies to a message go (the stage's inbound domain); without it, to the sender. */
+  readonly replyAddressFor?: (emailId: string) => string;
   /** Where unsubscribe links point; without it, automated mail goes out without one (local runs without a public URL). */
   readonly unsubscribeLinks?: Pick<UnsubscribeLinks, 'urlFor'>;
 }
@@ -160,6 +162,7 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
       text: claimed.text,
       ...(request.html !== undefined ? { html: request.html } : {}),
       messageId: claimed.id,
+      ...(deps.replyAddressFor ? { replyTo: deps.replyAddressFor(claimed.id) } : {}),
       ...(unsubscribeUrl ? { unsubscribeUrl } : {}),
     }));
   } catch (error) {

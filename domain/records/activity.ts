@@ -8,6 +8,25 @@ import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } fro
 
 export const activityKinds = ['note', 'task', 'call', 'meeting', 'email'] as const;
 const taskOnlyFields = ['dueAt', 'taskStatus', 'assigneeId'] as const;
+
+const address = z.string().check(z.trim(), z.minLength(3), z.maxLength(320));
+/** A Message-ID (RFC 5322 caps a header line at 998 characters). */
+const messageIdValue = z.string().check(z.minLength(1), z.maxLength(998));
+/** What an email activity says of its message besides subject and text: who, which thread, which files. */
+const emailDetails = () =>
+  z
+    .strictObject({
+      from: address,
+      to: z.array(address).check(z.maxLength(50)),
+      cc: z.optional(z.array(address).check(z.maxLength(50))),
+      messageId: z.optional(messageIdValue),
+      inReplyTo: z.optional(messageIdValue),
+      references: z.optional(z.array(messageIdValue).check(z.maxLength(20))),
+      attachments: z.optional(z.array(z.strictObject({ name: shortText(255), sizeBytes: z.int().check(z.gte(0)), contentType: z.optional(shortText(255)) })).check(z.maxLength(50))),
+      autoReply: z.optional(z.boolean()),
+      bodyOmitted: z.optional(z.literal(true).check(z.meta({ description: 'The message was larger than the CRM keeps: its text is not stored.' }))),
+    })
+    .check(z.meta({ id: 'EmailDetails', description: "Email activities only: the message's addresses, thread ids and attachments (inbound mail fills these in)." }));
 /** Keeps every activity write, with all its timeline links, inside one 100-item transaction. */
 export const MAX_ACTIVITY_LINKS = 30;
 
@@ -20,6 +39,7 @@ const activityShape = once(() => ({
   assigneeId: userId.check(z.meta({ description: 'Tasks only: who has to do it.' })),
   durationMinutes: z.int().check(z.gte(0), z.lte(1_440)),
   direction: z.enum(['inbound', 'outbound']),
+  email: emailDetails(),
   ownerId: userId,
   contactIds: idList(MAX_ACTIVITY_LINKS),
   companyIds: idList(MAX_ACTIVITY_LINKS),
@@ -39,6 +59,9 @@ export const activityModel = recordModel(
     async derive(draft, context) {
       const isTask = draft.kind === 'task';
       const misplaced = isTask ? [] : taskOnlyFields.filter((field) => draft[field] !== undefined && draft[field] !== null);
+      if (draft.kind !== 'email' && draft.email !== undefined && draft.email !== null) {
+        throw new ValidationError('email applies to email activities only.', [{ field: 'body.email', message: 'email activities only' }]);
+      }
       if (misplaced.length > 0) {
         throw new ValidationError(
           `${misplaced.join(', ')} ${misplaced.length === 1 ? 'applies' : 'apply'} to tasks only.`,

@@ -101,8 +101,8 @@ export async function stopEnrollment(deps: SequenceDependencies, sequenceId: str
   return stopped;
 }
 
-/** What happened to a contact that ends their sequences: they answered in person, or their deal was decided. */
-export type ContactOutcome = Extract<StopReason, 'meeting-booked' | 'deal-won' | 'deal-lost'>;
+/** What happened to a contact that ends their sequences: they answered (in person or by email), or their deal was decided. */
+export type ContactOutcome = Extract<StopReason, 'meeting-booked' | 'deal-won' | 'deal-lost' | 'replied'>;
 
 const ENROLLMENTS_PAGE = 100;
 

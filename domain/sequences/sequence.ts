@@ -108,7 +108,7 @@ export const sequenceSchema = z
 
 export const enrollmentStatuses = ['active', 'completed', 'stopped', 'failed'] as const;
 export type EnrollmentStatus = (typeof enrollmentStatuses)[number];
-export const stopReasons = ['stopped-by-user', 'sequence-archived', 'contact-deleted', 'no-email-address', 'suppressed', 'rejected', 'meeting-booked', 'deal-won', 'deal-lost'] as const;
+export const stopReasons = ['stopped-by-user', 'sequence-archived', 'contact-deleted', 'no-email-address', 'suppressed', 'rejected', 'meeting-booked', 'deal-won', 'deal-lost', 'replied'] as const;
 export type StopReason = (typeof stopReasons)[number];
 
 /**

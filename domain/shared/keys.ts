@@ -35,6 +35,7 @@ export const listShards = {
   auditByActor: 8,
   runsOfWorkflow: 8,
   deliveriesOfWebhook: 8,
+  unmatchedInboundEmails: 1,
   openDeals: 8,
   recordsByDate: 8,
   suppressions: 1,
@@ -266,6 +267,19 @@ export const emailsByContact = defineIndex({
 });
 
 /**
+ * gsi3: an email by the id SES gave it (its Message-ID is `<that id>@<region>.amazonses.com`):
+ * what a reply's In-Reply-To and References name. Only sent emails carry these attributes.
+ */
+export const emailByProviderId = defineIndex({
+  pattern: 'emailByProviderId',
+  index: 'gsi3',
+  partition: ({ providerMessageId }: { readonly providerMessageId: string }) => [EMAIL, 'PROVIDER', providerMessageId],
+  shards: 1,
+  sort: ({ messageId }: { readonly messageId: string }) => messageId,
+  shardBy: ({ messageId }) => messageId,
+});
+
+/**
  * An address the CRM must not email (hard bounce, complaint, unsubscribe). Keyed by the
  * address, not a contact, so it outlives the contact and covers a re-created one.
  */
@@ -377,6 +391,31 @@ export const deliveriesOfWebhook = defineIndex({
   sort: ({ deliveryId }: { readonly deliveryId: string }) => deliveryId,
   shardBy: ({ deliveryId }) => deliveryId,
   range: ({ from, to }: { readonly from: string; readonly to: string }): SortKeyCondition => ({ kind: 'between', from, to: `${to}${HIGHEST}` }),
+});
+
+// ---------------------------------------------------------------------------------------
+// Inbound email: per-user logging addresses, and mail from senders no contact has.
+
+const INBOUND_ADDRESS = 'INBOUNDADDRESS';
+const INBOUND_EMAIL = 'INBOUNDEMAIL';
+export const inboundAddressKeys = {
+  /** Whose logging address a token is (the part after `log-` in `log-<token>@<inbound domain>`). */
+  byToken: (token: string): ItemKey => ({ pk: joinKey(INBOUND_ADDRESS, token), sk: INBOUND_ADDRESS }),
+  /** A user's current token, in their owner partition. */
+  ofUser: (userId: string): ItemKey => ({ pk: joinKey('OWNER', userId), sk: INBOUND_ADDRESS }),
+};
+
+/** A message from a sender no contact has, kept for review (not made a contact); expires (TTL). */
+export const unmatchedInboundKey = (id: string): ItemKey => ({ pk: joinKey(INBOUND_EMAIL, id), sk: 'UNMATCHED' });
+
+/** gsi1: mail from unknown senders, newest first. */
+export const unmatchedInboundEmails = defineIndex({
+  pattern: 'unmatchedInboundEmails',
+  index: 'gsi1',
+  partition: () => [INBOUND_EMAIL, 'UNMATCHED'],
+  shards: () => listShards.unmatchedInboundEmails,
+  sort: ({ receivedAt, id }: { readonly receivedAt: string; readonly id: string }) => joinKey(receivedAt, id),
+  shardBy: ({ id }) => id,
 });
 
 // ---------------------------------------------------------------------------------------

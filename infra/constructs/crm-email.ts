@@ -103,6 +103,8 @@ export class CrmEmail extends Construct {
       ...(config.fromName ? { EMAIL_FROM_NAME: config.fromName } : {}),
       ...(config.dailyDigest ? { DAILY_DIGEST_AT: config.dailyDigest.at, DAILY_DIGEST_TIME_ZONE: config.dailyDigest.timeZone } : {}),
       SES_CONFIGURATION_SET_NAME: this.configurationSet.configurationSetName,
+      // Replies to CRM mail go to the inbound domain, where the CRM reads them.
+      ...(config.inbound ? { INBOUND_EMAIL_DOMAIN: config.inbound.domain } : {}),
     };
   }
 

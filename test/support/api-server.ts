@@ -9,6 +9,11 @@ import type { LocalScheduler } from '../../local/scheduler-local';
 import { startBackgroundWork } from '../../local/background-work';
 import { startEventBridgeLocal, type EventBridgeLocal } from '../../local/eventbridge-local';
 import { startSqsLocal, type SqsLocal } from '../../local/sqs-local';
+import { LOCAL_INBOUND_MAIL_BUCKET, startS3Local } from '../../local/s3-local';
+import { LOCAL_INBOUND_DOMAIN, startSmtpLocal } from '../../local/smtp-local';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestTable, type TestTable } from './local-dynamodb';
 import { responseViolations } from './openapi-responses';
 
@@ -40,7 +45,7 @@ export interface TestApi {
   /** A bearer token for the subject, signed with this API's key (valid unless the options say otherwise). */
   tokenFor(subject: TokenSubject, options?: TokenOptions): Promise<string>;
   /** With `automations`: the stream consumers, Step Functions and SES events, as `npm start` runs them. */
-  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[]; readonly eventBridge: EventBridgeLocal; readonly scheduler: LocalScheduler; readonly queues: SqsLocal };
+  automations?: { readonly streams: StreamPoller; readonly endedExecutions: ExecutionDescription[]; readonly eventBridge: EventBridgeLocal; readonly scheduler: LocalScheduler; readonly queues: SqsLocal; readonly smtpPort: number };
   close(): Promise<void>;
 }
 
@@ -69,6 +74,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
   const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
   const eventBridge = automations ? await startEventBridgeLocal({}) : undefined;
   const queues = automations ? await startSqsLocal({ maxWaitSeconds }) : undefined;
+  const s3 = automations ? await startS3Local({ directory: mkdtempSync(join(tmpdir(), 'crm-test-s3-')) }) : undefined;
   useLocalAwsEnvironment({
     tableName: table.tableName,
     dynamodbEndpoint: table.endpoint,
@@ -76,6 +82,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint, maxWaitSeconds } : {}),
     ...(eventBridge ? { eventBridgeEndpoint: eventBridge.endpoint } : {}),
     ...(queues ? { sqs: queues } : {}),
+    ...(s3 ? { inbound: { s3Endpoint: s3.endpoint, domain: LOCAL_INBOUND_DOMAIN, bucket: LOCAL_INBOUND_MAIL_BUCKET } } : {}),
   });
   const signingKey = await createSigningKey();
   const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });
@@ -84,11 +91,14 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
   const background: { stop(): Promise<void> }[] = [];
   let streams: StreamPoller | undefined;
   let scheduler: LocalScheduler | undefined;
+  let smtp: { readonly port: number; stop(): Promise<void> } | undefined;
   if (stepFunctions && eventBridge) {
-    background.push(eventBridge, stepFunctions, ...(queues ? [queues] : []));
+    background.push(eventBridge, stepFunctions, ...(queues ? [queues] : []), ...(s3 ? [s3] : []));
     const work = await startBackgroundWork({ tableName: table.tableName, dynamodbEndpoint: table.endpoint, sesStoreUrl: `${inject('sesEndpoint')}/store`, schedules: false });
     background.push(work);
     streams = work.streams;
+    smtp = await startSmtpLocal({ port: 0, s3Endpoint: s3!.endpoint });
+    background.push(smtp);
     scheduler = work.scheduler;
   }
   const tokens = new Map<string, Promise<string>>();
@@ -129,7 +139,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     request,
     addOwners,
     tokenFor,
-    ...(streams && eventBridge && scheduler && queues ? { automations: { streams, endedExecutions, eventBridge, scheduler, queues } } : {}),
+    ...(streams && eventBridge && scheduler && queues && smtp ? { automations: { streams, endedExecutions, eventBridge, scheduler, queues, smtpPort: smtp.port } } : {}),
     async close() {
       await gateway.close();
       for (const service of background.reverse()) await service.stop();

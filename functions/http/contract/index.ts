@@ -15,6 +15,7 @@ import { sequenceOperations } from './sequences';
 import { teamOperations } from './teams';
 import { unsubscribeOperations } from './unsubscribe';
 import { webhookOperations } from './webhooks';
+import { inboundEmailOperations } from './inbound-emails';
 import { workflowOperations } from './workflows';
 
 /**
@@ -36,6 +37,7 @@ export const apiContract = {
   owners: ownerOperations,
   workflows: workflowOperations,
   webhooks: webhookOperations,
+  inboundEmails: inboundEmailOperations,
   audit: auditOperations,
   unsubscribe: unsubscribeOperations,
   meta: metaOperations,

@@ -1,0 +1,57 @@
+import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
+import type { InboundMessage, MailAddress } from '../../domain/inbound/inbound-email';
+
+/** What SES's receipt says about a message, beside the message itself. */
+export interface Receipt {
+  readonly receiptId: string;
+  readonly recipients: readonly string[];
+  readonly receivedAt: string;
+  readonly verdicts: InboundMessage['verdicts'];
+}
+
+const AUTOMATIC_HEADERS = ['auto-submitted', 'precedence', 'x-autoreply', 'x-autorespond', 'x-auto-response-suppress', 'x-failed-recipients'];
+
+const addresses = (value: AddressObject | AddressObject[] | undefined): MailAddress[] =>
+  [value ?? []].flat().flatMap((group) => group.value.flatMap((entry) => [entry, ...(entry.group ?? [])])).flatMap((entry) => (entry.address ? [{ address: entry.address, ...(entry.name ? { name: entry.name } : {}) }] : []));
+
+const headerText = (value: HeaderValue | undefined): string | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.join(', ');
+  if ('value' in value && typeof value.value === 'string') return value.value;
+  return JSON.stringify(value);
+};
+
+/**
+ * A raw RFC 5322 message, read with mailparser (nodemailer's maintained MIME parser): the
+ * plain text (or the HTML's text when there is no plain part), addresses, thread ids, and
+ * attachments by name and size (their content is not kept).
+ */
+export async function parseInboundMessage(raw: Buffer, receipt: Receipt): Promise<InboundMessage> {
+  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+  const from = addresses(parsed.from)[0];
+  const references = parsed.references === undefined ? [] : [parsed.references].flat();
+  const headers = Object.fromEntries(AUTOMATIC_HEADERS.flatMap((name) => {
+    const value = headerText(parsed.headers.get(name));
+    return value === undefined ? [] : [[name, value]];
+  }));
+  return {
+    receiptId: receipt.receiptId,
+    ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
+    ...(from ? { from } : {}),
+    to: addresses(parsed.to),
+    cc: addresses(parsed.cc),
+    recipients: receipt.recipients,
+    subject: parsed.subject ?? '',
+    text: (parsed.text ?? (typeof parsed.html === 'string' ? parsed.html.replace(/<[^>]+>/g, ' ') : '')).trim(),
+    ...(parsed.date && !Number.isNaN(parsed.date.getTime()) ? { sentAt: parsed.date.toISOString() } : {}),
+    receivedAt: receipt.receivedAt,
+    ...(parsed.inReplyTo ? { inReplyTo: parsed.inReplyTo } : {}),
+    references,
+    headers,
+    attachments: parsed.attachments.map((attachment) => ({ name: attachment.filename ?? '', sizeBytes: attachment.size, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) })),
+    sizeBytes: raw.length,
+    verdicts: receipt.verdicts,
+  };
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { normalizeEmail, outranks } from '../email/email-message';
+import { findEmailByProviderId, findEmailMessage, updateEmailMessage } from '../email/email-message-items';
+import { findOwner } from '../owners/owners';
+import { activityModel } from '../records/activity';
+import { contactModel } from '../records/contact';
+import { createRecord } from '../records/create-record';
+import { findByUniqueValue } from '../records/get-record';
+import type { RecordDependencies } from '../records/record-dependencies';
+import { itemToRecord } from '../records/record-items';
+import type { CrmRecord } from '../records/record-model';
+import { stopEnrollmentsOfContacts } from '../sequences/enrollments';
+import type { Actor } from '../shared/actor';
+import { withDerivedIds } from '../shared/dependencies';
+import { AlreadyExistsError } from '../shared/errors';
+import { recordKeys, recordQueries } from '../shared/keys';
+import { findUserOfToken, logAddressToken } from './inbound-addresses';
+import { emailIdOfReplyAddress } from './reply-address';
+import { keepUnmatched } from './unmatched-inbound';
+
+/**
+ * Mail the CRM receives (SES receiving on the stage's inbound domain, docs/integrations.md):
+ * replies to the mail it sent, and what users copy to their logging address. Each becomes an
+ * `email` activity on the contacts it is with, their companies and open deals; a reply to a
+ * CRM email marks that email `replied` and stops the contact's sequences. Nothing here makes
+ * contacts: mail from unknown senders is kept for review instead. Receiving the same message
+ * twice (SES retries its Lambda action) changes nothing the second time.
+ */
+
+export interface MailAddress {
+  readonly address: string;
+  readonly name?: string;
+}
+
+/** A received message as the MIME parser read it (adapters/inbound/), with SES's verdicts. */
+export interface InboundMessage {
+  /** SES's id of the received message: the raw message's object key in the bucket. */
+  readonly receiptId: string;
+  readonly messageId?: string;
+  readonly from?: MailAddress;
+  readonly to: readonly MailAddress[];
+  readonly cc: readonly MailAddress[];
+  /** Whom SES received it for (the SMTP envelope): a BCC'd address shows only here. */
+  readonly recipients: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  /** The Date header, when it parses. */
+  readonly sentAt?: string;
+  readonly receivedAt: string;
+  readonly inReplyTo?: string;
+  readonly references: readonly string[];
+  /** The headers that tell an automatic message, by lower-case name. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly attachments: readonly { readonly name: string; readonly sizeBytes: number; readonly contentType?: string }[];
+  readonly sizeBytes: number;
+  /** SES's spam and virus verdicts: PASS, FAIL, GRAY, PROCESSING_FAILED or DISABLED. */
+  readonly verdicts: { readonly spam: string; readonly virus: string };
+}
+
+export interface InboundSettings {
+  /** The stage's receiving domain (email.inbound.domain): replies and logging addresses are at it. */
+  readonly domain: string;
+}
+
+export type InboundOutcome =
+  | { readonly outcome: 'rejected'; readonly reason: string }
+  | { readonly outcome: 'unmatched'; readonly id: string; readonly reason: string }
+  | {
+      readonly outcome: 'logged';
+      readonly activityId: string;
+      readonly contactIds: readonly string[];
+      readonly autoReply: boolean;
+      /** The CRM email this replied to, when it was a reply (not an automatic one) from its recipient. */
+      readonly repliedTo?: string;
+      readonly stoppedEnrollments: number;
+    };
+
+/** Larger messages are logged without their text: their addresses, subject and attachments only. */
+export const MAX_BODY_MESSAGE_BYTES = 1_000_000;
+const MAX_TEXT = 20_000;
+const MAX_CONTACTS = 10;
+const MAX_LINKS = 30;
+
+const INBOUND: Actor = { type: 'system', id: 'inbound-email', role: 'admin' };
+
+/**
+ * An automatic message is no reply (RFC 3834's Auto-Submitted, and the headers and subjects
+ * of out-of-office answers and bounces that predate it): it is logged, but stops nothing.
+ */
+export function isAutomatic(message: Pick<InboundMessage, 'headers' | 'subject' | 'from'>): boolean {
+  const header = (name: string) => message.headers[name]?.trim().toLowerCase();
+  const autoSubmitted = header('auto-submitted');
+  if (autoSubmitted && autoSubmitted !== 'no') return true;
+  if (header('x-autoreply') !== undefined || header('x-autorespond') !== undefined || header('x-failed-recipients') !== undefined) return true;
+  if (['auto_reply', 'bulk', 'junk', 'list'].includes(header('precedence') ?? '')) return true;
+  if (/\b(oof|all|autoreply)\b/.test(header('x-auto-response-suppress') ?? '')) return true;
+  if (/^(mailer-daemon|postmaster)@/i.test(message.from?.address ?? '')) return true;
+  return /^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesend|absence|r[ée]ponse automatique)\b/i.test(message.subject);
+}
+
+/** The SES ids a reply's In-Reply-To and References name (`<id>@<region>.amazonses.com`). */
+function sesIdsOf(message: Pick<InboundMessage, 'inReplyTo' | 'references'>): string[] {
+  return [message.inReplyTo, ...message.references]
+    .flatMap((value) => (value ? [...value.matchAll(/<?([^<>\s@]+)@([^<>\s]+)>?/g)] : []))
+    .filter((match) => /(^|\.)amazonses\.com$/i.test(match[2]!))
+    .map((match) => match[1]!);
+}
+
+export async function receiveInboundEmail(deps: RecordDependencies, message: InboundMessage, settings: InboundSettings): Promise<InboundOutcome> {
+  if (message.verdicts.virus === 'FAIL') return { outcome: 'rejected', reason: 'SES found a virus' };
+  if (message.verdicts.spam === 'FAIL') return { outcome: 'rejected', reason: 'SES judged it spam' };
+  const domain = settings.domain.toLowerCase();
+  const atDomain = (address: string) => normalizeEmail(address).endsWith(`@${domain}`);
+
+  const token = message.recipients.map((recipient) => logAddressToken(recipient, domain)).find((found) => found !== undefined);
+  if (token !== undefined) return logForUser(deps, message, token, atDomain);
+
+  const sender = message.from ? normalizeEmail(message.from.address) : undefined;
+  const contact = sender ? await findByUniqueValue(deps, contactModel, sender) : undefined;
+  if (!contact) return keepUnmatched(deps, message, 'no contact has the sender address');
+
+  const automatic = isAutomatic(message);
+  const repliedTo = automatic ? undefined : await threadOf(deps, message, contact, domain);
+  const activityId = await logActivity(deps, message, [contact], 'inbound', (contact.ownerId as string | undefined) ?? undefined, automatic, INBOUND);
+  let stoppedEnrollments = 0;
+  if (repliedTo) {
+    await updateEmailMessage(deps, repliedTo, (current) => (outranks('replied', current.status) ? { status: 'replied' } : undefined));
+    const actor: Actor = { ...INBOUND, onBehalfOf: `contact:${contact.id}` };
+    stoppedEnrollments = (await stopEnrollmentsOfContacts(deps, [contact.id], 'replied', actor, { enrolledBy: message.receivedAt })).length;
+  }
+  return { outcome: 'logged', activityId, contactIds: [contact.id], autoReply: automatic, ...(repliedTo ? { repliedTo } : {}), stoppedEnrollments };
+}
+
+/**
+ * The CRM email a message answers, if its sender is that email's recipient: named by
+ * In-Reply-To or References (SES's Message-ID), or by the `reply+<id>` address it was sent
+ * to. A message from someone else in the thread is logged, and counts as no reply.
+ */
+async function threadOf(deps: RecordDependencies, message: InboundMessage, contact: CrmRecord, domain: string): Promise<string | undefined> {
+  const candidates = [];
+  for (const sesId of sesIdsOf(message)) candidates.push(await findEmailByProviderId(deps.table, sesId));
+  for (const recipient of message.recipients) {
+    const id = emailIdOfReplyAddress(recipient, domain);
+    // Ids are upper case; a server on the way may have lower-cased the address.
+    if (id) for (const candidate of new Set([id, id.toUpperCase()])) candidates.push(await findEmailMessage(deps.table, candidate));
+  }
+  return candidates.find((email) => email && email.contactId === contact.id)?.id;
+}
+
+/** Mail a user sent or received, copied to their logging address: logged on the contacts among its other addresses, as theirs. */
+async function logForUser(deps: RecordDependencies, message: InboundMessage, token: string, atDomain: (address: string) => boolean): Promise<InboundOutcome> {
+  const userId = await findUserOfToken(deps.table, token);
+  if (!userId) return { outcome: 'rejected', reason: 'the logging address is no (longer a) user’s' };
+  const owner = await findOwner(deps.table, userId);
+  // The secret in the address is one proof; the other is that the user sent it.
+  if (!owner?.email || !message.from || normalizeEmail(message.from.address) !== normalizeEmail(owner.email)) {
+    return { outcome: 'rejected', reason: `only ${userId}'s own address may log to their logging address` };
+  }
+  const others = [...new Set([...message.to, ...message.cc].map((entry) => normalizeEmail(entry.address)))].filter((address) => !atDomain(address) && address !== normalizeEmail(owner.email!));
+  const contacts: CrmRecord[] = [];
+  for (const address of others.slice(0, 50)) {
+    const found = await findByUniqueValue(deps, contactModel, address);
+    if (found) contacts.push(found);
+  }
+  if (contacts.length === 0) return keepUnmatched(deps, message, 'no contact among its recipients');
+  const activityId = await logActivity(deps, message, contacts.slice(0, MAX_CONTACTS), 'outbound', userId, isAutomatic(message), { ...INBOUND, onBehalfOf: userId });
+  return { outcome: 'logged', activityId, contactIds: contacts.slice(0, MAX_CONTACTS).map((contact) => contact.id), autoReply: false, stoppedEnrollments: 0 };
+}
+
+/** The open deals of a contact (its deal links, then the deals). */
+async function openDealsOf(deps: RecordDependencies, contactId: string): Promise<string[]> {
+  const { items } = await deps.table.query(recordQueries.linkedRecords('contact', contactId, 'deal'), { limit: MAX_LINKS });
+  const deals = await deps.table.getItems(items.map((link) => recordKeys.record('deal', recordKeys.linkedIdOf(link.sk))));
+  return deals.map(itemToRecord).flatMap((deal) => (deal && deal.status === 'open' ? [deal.id] : []));
+}
+
+/** The email activity of a message, with an id derived from it: logging it again finds the first. */
+async function logActivity(deps: RecordDependencies, message: InboundMessage, contacts: readonly CrmRecord[], direction: 'inbound' | 'outbound', ownerId: string | undefined, automatic: boolean, actor: Actor): Promise<string> {
+  const companyIds = [...new Set(contacts.flatMap((contact) => (contact.companyIds as string[] | undefined) ?? []))];
+  const dealIds = [...new Set((await Promise.all(contacts.map((contact) => openDealsOf(deps, contact.id)))).flat())];
+  const room = MAX_LINKS - contacts.length;
+  const keptCompanies = companyIds.slice(0, Math.min(companyIds.length, Math.ceil(room / 2)));
+  const keptDeals = dealIds.slice(0, room - keptCompanies.length);
+  const omitted = message.sizeBytes > MAX_BODY_MESSAGE_BYTES;
+  const text = omitted ? `(The message is ${Math.round(message.sizeBytes / 1024)} KB, over what the CRM keeps: its text is not stored.)` : message.text.length > MAX_TEXT ? `${message.text.slice(0, MAX_TEXT - 1)}…` : message.text;
+  const occurredAt = message.sentAt && Date.parse(message.sentAt) <= Date.parse(message.receivedAt) + 86_400_000 ? message.sentAt : message.receivedAt;
+  const id = createHash('sha256').update(`inbound:${message.receiptId}`).digest('base64url').slice(0, 26);
+  const input = {
+    kind: 'email',
+    direction,
+    subject: (message.subject.trim() || '(no subject)').slice(0, 300),
+    body: text,
+    occurredAt,
+    contactIds: contacts.map((contact) => contact.id),
+    companyIds: keptCompanies,
+    dealIds: keptDeals,
+    ...(ownerId ? { ownerId } : {}),
+    email: {
+      from: message.from?.address ?? '(unknown)',
+      to: message.to.map((entry) => entry.address).slice(0, 50),
+      ...(message.cc.length ? { cc: message.cc.map((entry) => entry.address).slice(0, 50) } : {}),
+      ...(message.messageId ? { messageId: message.messageId.slice(0, 998) } : {}),
+      ...(message.inReplyTo ? { inReplyTo: message.inReplyTo.slice(0, 998) } : {}),
+      ...(message.references.length ? { references: message.references.slice(-20).map((reference) => reference.slice(0, 998)) } : {}),
+      ...(message.attachments.length ? { attachments: message.attachments.slice(0, 50).map((file) => ({ name: file.name.slice(0, 255) || '(unnamed)', sizeBytes: file.sizeBytes, ...(file.contentType ? { contentType: file.contentType.slice(0, 255) } : {}) })) } : {}),
+      ...(automatic ? { autoReply: true } : {}),
+      ...(omitted ? { bodyOmitted: true as const } : {}),
+    },
+  };
+  try {
+    const activity = await createRecord(withDerivedIds(deps, (n) => (n === 0 ? id : `${id}${n}`)), activityModel, input, actor);
+    return activity.id;
+  } catch (error) {
+    if (error instanceof AlreadyExistsError) return id;
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+import * as z from '../../../domain/shared/zod';
+import { inboundAddressSchema } from '../../../domain/inbound/inbound-addresses';
+import { unmatchedInboundSchema } from '../../../domain/inbound/unmatched-inbound';
+import { recordId } from '../../../domain/shared/common-fields';
+import { operation } from '../api-operation';
+import { pageOf, pageQuery } from './common';
+
+export const inboundEmailOperations = {
+  getInboundAddress: operation({
+    routeKey: 'GET /v1/inbound-address',
+    operationId: 'getInboundAddress',
+    summary: 'Your logging address: BCC or forward mail to it to log it on the contacts it is with (users)',
+    description: 'Mail to it is logged only when it comes from your own address (your owner entry\'s email). Needs email.inbound in the stage config.',
+    tag: 'Inbound email',
+    success: { status: 200, description: 'Your address, made on first use', schema: inboundAddressSchema },
+  }),
+  rotateInboundAddress: operation({
+    routeKey: 'POST /v1/inbound-address/rotate',
+    operationId: 'rotateInboundAddress',
+    summary: 'Replace your logging address; mail to the old one is no longer logged (users)',
+    tag: 'Inbound email',
+    success: { status: 200, description: 'Your new address', schema: inboundAddressSchema },
+  }),
+  listUnmatchedInboundEmails: operation({
+    routeKey: 'GET /v1/inbound-emails/unmatched',
+    operationId: 'listUnmatchedInboundEmails',
+    summary: 'Mail from senders no contact has, kept 30 days for review, newest first (managers)',
+    tag: 'Inbound email',
+    query: pageQuery,
+    success: { status: 200, description: 'One page', schema: pageOf(unmatchedInboundSchema, 'UnmatchedInboundEmailPage') },
+  }),
+  dismissUnmatchedInboundEmail: operation({
+    routeKey: 'DELETE /v1/inbound-emails/unmatched/{id}',
+    operationId: 'dismissUnmatchedInboundEmail',
+    summary: 'Dismiss an unmatched message (managers)',
+    tag: 'Inbound email',
+    pathParams: z.object({ id: recordId }),
+    success: { status: 204, description: 'Dismissed' },
+  }),
+};

@@ -1,0 +1,37 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SESEvent } from 'aws-lambda';
+import { loadConfig } from '../adapters/config';
+import { parseInboundMessage } from '../adapters/inbound/mime-message';
+import { S3RawMail } from '../adapters/inbound/s3-raw-mail';
+import { logger } from '../adapters/logger';
+import { metrics } from '../adapters/metrics';
+import { createRuntime } from '../adapters/runtime';
+import { receiveInboundEmail } from '../domain/inbound/inbound-email';
+import { lambdaHandler } from './lambda-handler';
+
+const runtime = createRuntime();
+const rawMail = new S3RawMail(runtime.config);
+const { INBOUND_EMAIL_DOMAIN } = loadConfig();
+
+/**
+ * SES receiving's Lambda action, after its S3 action stored the raw message (the receipt rule
+ * of infra/constructs/crm-inbound-email.ts): parse it, then log it, as a reply or on a user's
+ * behalf. A thrown error is retried by Lambda's asynchronous invocation; the result of a
+ * message is the same however often it is handled.
+ */
+export const handler = lambdaHandler(async (event: SESEvent) => {
+  if (!INBOUND_EMAIL_DOMAIN) throw new Error('INBOUND_EMAIL_DOMAIN is not set: this function cannot tell replies from other mail.');
+  for (const record of event.Records) {
+    const { mail, receipt } = record.ses;
+    const message = await parseInboundMessage(await rawMail.read(mail.messageId), {
+      receiptId: mail.messageId,
+      recipients: receipt.recipients,
+      receivedAt: new Date(receipt.timestamp ?? mail.timestamp).toISOString(),
+      verdicts: { spam: receipt.spamVerdict.status, virus: receipt.virusVerdict.status },
+    });
+    const result = await receiveInboundEmail(runtime, message, { domain: INBOUND_EMAIL_DOMAIN });
+    metrics.addMetric(result.outcome === 'rejected' ? 'InboundEmailsRejected' : 'InboundEmailsLogged', MetricUnit.Count, 1);
+    // Addresses and subjects are personal data: the log names the message and what came of it.
+    logger.info('inbound email', { receiptId: mail.messageId, ...result });
+  }
+});

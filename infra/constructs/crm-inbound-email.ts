@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { ReceiptRuleSet, TlsPolicy } from 'aws-cdk-lib/aws-ses';
 import { Lambda as LambdaAction, LambdaInvocationType, S3 as S3Action } from 'aws-cdk-lib/aws-ses-actions';
 import { Construct } from 'constructs';
@@ -57,6 +58,15 @@ export class CrmInboundEmail extends Construct {
       tlsPolicy: TlsPolicy.REQUIRE,
       actions: [new S3Action({ bucket: this.bucket, objectKeyPrefix: INBOUND_MAIL_PREFIX }), new LambdaAction({ function: handler, invocationType: LambdaInvocationType.EVENT })],
     });
-    this.bucket.grantRead(handler, `${INBOUND_MAIL_PREFIX}*`);
+    // GetObject only (grantRead would add List and GetBucket*): the function reads a message by its key.
+    handler.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${INBOUND_MAIL_PREFIX}*`)] }));
+    const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId);
+    const policy = handler.role?.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${INBOUND_MAIL_PREFIX}*]`,
+        reason: 'Each received message is an object named by the id SES gives it on arrival, unknown in advance: the function may read the objects under the inbound prefix of this one bucket, and nothing else of S3.',
+      });
+    }
   }
 }

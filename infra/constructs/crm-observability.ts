@@ -368,7 +368,8 @@ export class CrmObservability extends Construct {
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       description:
-        `The dead-letter queue of ${name} holds messages its function kept failing on (received ${'`maxReceiveCount`'} times ` +
+        `The dead-letter queue of ${name} holds messages its function kept failing on (received as often as the queue's ` +
+        'maxReceiveCount in functions/manifest.ts allows, ' +
         'without finishing: a crash or timeout, not an endpoint answering an error). Each message names a delivery; fix the ' +
         'cause, then retry the deliveries (POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry). See docs/integrations.md.',
     });

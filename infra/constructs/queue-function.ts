@@ -26,7 +26,7 @@ export interface CrmQueue {
 export function createCrmQueue(scope: Construct, name: QueueName, consumerTimeoutSeconds: number): CrmQueue {
   const declared = queueManifest[name];
   const holder = new Construct(scope, `${name.charAt(0).toUpperCase()}${name.slice(1)}Queue`);
-  const deadLetterQueue = createDeadLetterQueue(holder, `the ${name} queue`);
+  const deadLetterQueue = createDeadLetterQueue(holder, `the ${name} queue`, { inRedrivePolicy: true });
   const queue = new Queue(holder, 'Queue', {
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,

@@ -9,6 +9,7 @@ const senderPrefixes = [
   ...functionsTriggeredBy('http').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Function`),
   ...functionsTriggeredBy('stateMachineTask').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Task`),
   ...functionsTriggeredBy('schedule').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Schedule`),
+  ...functionsTriggeredBy('queue').filter(([, d]) => d.sendsEmail).map(([name]) => `${name}Queue`),
 ];
 
 const sesArn = (resource: unknown) => ({

@@ -5,21 +5,30 @@ import { monitoredTableOperations } from '../../infra/constructs/crm-observabili
 import { resourcesOf, synthesize, withEmail } from './stack-fixture';
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/** `webhook-delivery` → `WebhookDelivery`, as alarm construct ids are spelled. */
+const pascal = (alarmName: string) => alarmName.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 /**
  * Every function's health is watched by monitorFunctions, by the kebab-case name in its
  * alarms, with the prefix of its logical id: API functions (`<name>Function`), state machine
- * tasks (`<name>Task`), stream consumers (`<name>Consumer`), event rule functions (`<name>Rule`).
+ * tasks (`<name>Task`), stream consumers (`<name>Consumer`), event rule functions (`<name>Rule`),
+ * scheduled functions (`<name>Schedule`), queue consumers (`<name>Queue`), SES receivers (`<name>Receiver`).
  */
-const idPrefix = { http: 'Function', stateMachineTask: 'Task', stream: 'Consumer', eventRule: 'Rule', schedule: 'Schedule', queue: 'Queue' } as const;
+const idPrefix = { http: 'Function', stateMachineTask: 'Task', stream: 'Consumer', eventRule: 'Rule', schedule: 'Schedule', queue: 'Queue', inboundEmail: 'Receiver' } as const;
 const monitoredFunctions = Object.entries(functionManifest).map(([name, declaration]) => [kebab(name), `${name}${idPrefix[declaration.trigger.kind]}`] as const);
 /** Stream consumers by name, with the kebab-case name their alarms carry. */
 const consumerNames = functionsTriggeredBy('stream').map(([name]) => [name, kebab(name)] as const);
 /** Event rules by name, with the kebab-case name their alarms carry. */
 const ruleNames = functionsTriggeredBy('eventRule').map(([name]) => [name, kebab(name)] as const);
+/** Queue consumers by name, with the kebab-case name their alarms carry. */
+const queueConsumerNames = functionsTriggeredBy('queue').map(([name]) => [name, kebab(name)] as const);
 /** Event rules deployed only where email is configured (scope `emailConfigurationSet`). */
 const isEmailScoped = (name: string) => functionsTriggeredBy('eventRule').some(([rule, declaration]) => rule === name && declaration.trigger.scope === 'emailConfigurationSet');
-/** Functions deployed without email: all but the email-scoped rules' functions. */
-const functionNames = monitoredFunctions.map(([name]) => name).filter((name) => !ruleNames.some(([rule, alarmName]) => alarmName === name && isEmailScoped(rule)));
+/** Functions deployed only where the stage receives mail (email.inbound). */
+const receiverNames = functionsTriggeredBy('inboundEmail').map(([name]) => kebab(name));
+/** Functions deployed without email: all but the email-scoped rules' functions and the receivers. */
+const functionNames = monitoredFunctions
+  .map(([name]) => name)
+  .filter((name) => !ruleNames.some(([rule, alarmName]) => alarmName === name && isEmailScoped(rule)) && !receiverNames.includes(name));
 
 type Resource = { Type: string; Properties: Record<string, any> };
 type MetricQuery = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: Record<string, any>; Period: number; Stat: string } };
@@ -83,6 +92,22 @@ function consumerResourceId(template: Template, name: string, type: string): str
   return ids[0]!;
 }
 
+/**
+ * The queue queue consumer `name` (construct `<name>Queue`) consumes, from its event source
+ * mapping, and that queue's dead-letter queue, from its redrive policy.
+ */
+function consumedQueueIds(template: Template, name: string): { queueId: string; deadLetterQueueId: string } {
+  const functionId = idWithPrefix(template, 'AWS::Lambda::Function', `${name}Queue`);
+  const mappings = Object.values(ofType(template, 'AWS::Lambda::EventSourceMapping')).filter((mapping) => mapping.Properties.FunctionName.Ref === functionId);
+  expect(mappings, `event source mappings of queue consumer ${name}`).toHaveLength(1);
+  const queueId = mappings[0]!.Properties.EventSourceArn['Fn::GetAtt'][0] as string;
+  const queue = resourcesOf(template)[queueId]!;
+  expect(queue.Type).toBe('AWS::SQS::Queue');
+  const deadLetterQueueId = queue.Properties!.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+  expect(resourcesOf(template)[deadLetterQueueId]!.Type).toBe('AWS::SQS::Queue');
+  return { queueId, deadLetterQueueId };
+}
+
 const ruleAlarmNames = (rules: (typeof ruleNames)[number][]) => rules.flatMap(([, alarmName]) => ['failed-invocations', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`));
 /** The alarms of a stack without email. */
 const expectedAlarmNames = [
@@ -95,6 +120,7 @@ const expectedAlarmNames = [
   ...ruleAlarmNames(ruleNames.filter(([name]) => !isEmailScoped(name))),
   ...['sequence-run', 'workflow-run'].flatMap((machine) => [`${machine}-failed`, `${machine}-timed-out`]),
   ...functionsTriggeredBy('schedule').map(([name]) => `${kebab(name)}-dead-letters`),
+  ...queueConsumerNames.map(([, alarmName]) => `${alarmName}-dead-letters`),
 ].sort();
 /** The SES reputation alarms of the configuration set. */
 const emailAlarmNames = ['email-bounce-rate', 'email-complaint-rate'];
@@ -106,14 +132,14 @@ const alarmNamesOfEmail = [
 ];
 
 /**
- * API rates and latencies, stream lag and any message in a stream consumer's dead-letter
- * queue alarm above the threshold; counts (an event rule's dead letters included) and the
- * SES reputation rates, whose limits SES states as "5% or more", from it.
+ * API rates and latencies, stream lag and any message in a stream or queue consumer's
+ * dead-letter queue alarm above the threshold; counts (an event rule's dead letters included)
+ * and the SES reputation rates, whose limits SES states as "5% or more", from it.
  */
 const aboveThreshold = (name: string) =>
   name.startsWith('api-') ||
   name.endsWith('-iterator-age') ||
-  consumerNames.some(([, alarmName]) => name === `${alarmName}-dead-letters`);
+  [...consumerNames, ...queueConsumerNames].some(([, alarmName]) => name === `${alarmName}-dead-letters`);
 
 describe('alarms, by default', () => {
   const template = synthesize(withEmail);
@@ -122,7 +148,7 @@ describe('alarms, by default', () => {
   const apiId = idOfType(template, 'AWS::ApiGatewayV2::Api');
   const tableId = idOfType(template, 'AWS::DynamoDB::GlobalTable');
 
-  it('cover the API, every function, the table, every stream consumer and event rule, the state machine and SES sending, named after the stack', () => {
+  it('cover the API, every function, the table, every stream consumer, event rule, schedule and queue consumer, the state machines and SES sending, named after the stack', () => {
     expect(Object.keys(alarms).sort()).toEqual([...expectedAlarmNames, ...alarmNamesOfEmail].sort());
   });
 
@@ -268,6 +294,42 @@ describe('alarms, by default', () => {
         Period: 300,
         Stat: 'Maximum',
       });
+    });
+  });
+
+  describe.each(queueConsumerNames)('of queue consumer %s', (name, alarmName) => {
+    const { queueId, deadLetterQueueId } = consumedQueueIds(template, name);
+
+    it('alarm on its function\'s Errors and Throttles, from the function thresholds', () => {
+      const functionRef = { Ref: idWithPrefix(template, 'AWS::Lambda::Function', `${name}Queue`) };
+      for (const [suffix, metricName] of [
+        ['errors', 'Errors'],
+        ['throttles', 'Throttles'],
+      ] as const) {
+        expect(alarms[`${alarmName}-${suffix}`]!.Threshold).toBe(1);
+        expect(metricStatOf(alarms[`${alarmName}-${suffix}`]!)).toEqual({
+          Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: functionRef }] },
+          Period: 300,
+          Stat: 'Sum',
+        });
+      }
+    });
+
+    it('alarm as soon as the dead-letter queue of the queue it consumes holds a message', () => {
+      expect(deadLetterQueueId).not.toBe(queueId);
+      expect(alarms[`${alarmName}-dead-letters`]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+      expect(metricStatOf(alarms[`${alarmName}-dead-letters`]!)).toEqual({
+        Metric: {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterQueueId, 'QueueName'] } }],
+        },
+        Period: 300,
+        Stat: 'Maximum',
+      });
+      // Its logical id, which a rename would replace the deployed alarm under.
+      const [alarmId] = Object.entries(ofType(template, 'AWS::CloudWatch::Alarm')).find(([, alarm]) => alarm.Properties.AlarmName === `crm-test-${alarmName}-dead-letters`)!;
+      expect(alarmId).toMatch(new RegExp(`^Observability${pascal(alarmName)}QueueDeadLetters[0-9A-F]{8}$`));
     });
   });
 
@@ -419,6 +481,8 @@ describe('alarms, configured', () => {
       ),
       // A schedule's dead letters share the event rules' threshold: both are undelivered invocations.
       ...Object.fromEntries(functionsTriggeredBy('schedule').map(([name]) => [`${kebab(name)}-dead-letters`, 7])),
+      // A queue consumer's dead letters alarm from the first, like a stream consumer's: not configurable.
+      ...Object.fromEntries(queueConsumerNames.map(([, alarmName]) => [`${alarmName}-dead-letters`, 0])),
       'sequence-run-failed': 4,
       'sequence-run-timed-out': 4,
       'workflow-run-failed': 4,
@@ -550,6 +614,21 @@ describe('dashboard', () => {
     const queueName = JSON.stringify({ 'Fn::GetAtt': [idWithPrefix(template, 'AWS::SQS::Queue', `${name}Rule`), 'QueueName'] });
     expect(body).toContain(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName}"`);
     expect(body).toContain(`"markdown":"## Event rule ${name}"`);
+  });
+
+  it.each(queueConsumerNames)('graphs the depth of its queue, errors, throttles, duration and the dead-letter queue of queue consumer %s', (name) => {
+    const { queueId, deadLetterQueueId } = consumedQueueIds(template, name);
+    const queueName = (id: string) => JSON.stringify({ 'Fn::GetAtt': [id, 'QueueName'] });
+    // Visible: waiting for the consumer; not visible: in flight, or waiting out a retry's pause.
+    for (const metricName of ['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible']) {
+      expect(body).toContain(`"AWS/SQS","${metricName}","QueueName","${queueName(queueId)}"`);
+    }
+    const functionRef = JSON.stringify({ Ref: idWithPrefix(template, 'AWS::Lambda::Function', `${name}Queue`) });
+    for (const metricName of ['Errors', 'Throttles', 'Duration']) {
+      expect(body).toContain(`"AWS/Lambda","${metricName}","FunctionName","${functionRef}"`);
+    }
+    expect(body).toContain(`"AWS/SQS","ApproximateNumberOfMessagesVisible","QueueName","${queueName(deadLetterQueueId)}"`);
+    expect(body).toContain(`"markdown":"## Queue ${name}"`);
   });
 
   it('graphs the SES bounce and complaint rates of the configuration set against their alarms, only when sending', () => {

@@ -37,7 +37,8 @@ const streamConsumerTableAccess: Record<string, TableAccess> = Object.fromEntrie
 const rulesDeployedWith = (config: StackConfigInput) => rules.filter(([, definition]) => definition.scope !== 'emailConfigurationSet' || config.email !== undefined);
 /** Every Lambda the stack deploys with email: API functions, stream consumers, state machine tasks, event rule functions. */
 const schedules = functionsTriggeredBy('schedule');
-const functionCount = definitions.length + consumers.length + tasks.length + rules.length + schedules.length;
+const queueConsumers = functionsTriggeredBy('queue');
+const functionCount = definitions.length + consumers.length + tasks.length + rules.length + schedules.length + queueConsumers.length;
 
 /** What a stream consumer may do besides its logs, its share of the table, the stream and its queue. */
 const consumerExtraActions: Record<string, string[]> = {
@@ -119,6 +120,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
     ...tasks.map(([name]) => functionIdWithPrefix(template, `${name}Task`)),
     ...deployedRules.map(([name]) => functionIdWithPrefix(template, `${name}Rule`)),
     ...schedules.map(([name]) => functionIdWithPrefix(template, `${name}Schedule`)),
+    ...queueConsumers.map(([name]) => functionIdWithPrefix(template, `${name}Queue`)),
   ];
 
   describe('table', () => {
@@ -241,6 +243,12 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
       expect(fn?.Timeout).toBe(definition.timeoutSeconds);
     });
 
+    it.each(queueConsumers)('sizes queue function %s from its definition', (name, definition) => {
+      const fn = resources[functionIdWithPrefix(template, `${name}Queue`)]!.Properties;
+      expect(fn?.MemorySize).toBe(definition.memoryMb);
+      expect(fn?.Timeout).toBe(definition.timeoutSeconds);
+    });
+
     it('keeps function, access and state machine logs for a month unless logRetentionDays says otherwise', () => {
       const retentions = (t: Template) =>
         Object.values(t.findResources('AWS::Logs::LogGroup')).map((logGroup) => logGroup.Properties.RetentionInDays);
@@ -307,6 +315,10 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
 
     it.each(schedules)('grants scheduled function %s exactly its tableAccess', (name, definition) => {
       expectExactlyTableAccess(functionIdWithPrefix(template, `${name}Schedule`), definition.tableAccess);
+    });
+
+    it.each(queueConsumers)('grants queue function %s exactly its tableAccess', (name, definition) => {
+      expectExactlyTableAccess(functionIdWithPrefix(template, `${name}Queue`), definition.tableAccess);
     });
 
     it('allows no Scan and no wildcard action anywhere', () => {
@@ -499,12 +511,13 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
 describe('CrmStack table encryption', () => {
   const tableOf = (template: Template) => Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
   const kmsStatements = (template: Template) => allStatements(template).filter((s) => s.actions.some((action: string) => action.startsWith('kms:')));
-  // Tasks, event rule and scheduled functions always read the table ('read' or 'readWrite').
+  // Tasks, event rule, scheduled and queue functions always read the table ('read' or 'readWrite').
   // With email, so that every event rule (the email-scoped ones too) has its function.
   const tableReaders =
     definitions.filter(([, definition]) => definition.tableAccess !== 'none').length +
     consumers.filter(([name]) => streamConsumerTableAccess[name] !== 'none').length +
     tasks.length +
+    queueConsumers.length +
     rules.length +
     schedules.length;
 

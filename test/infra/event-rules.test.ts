@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { EmailSendingEvent } from 'aws-cdk-lib/aws-ses';
 import { describe, expect, it } from 'vitest';
-import { deployedEventPattern, functionManifest, functionsTriggeredBy } from '../../functions/manifest';
+import { deployedEventPattern, functionManifest, functionsTriggeredBy, queueManifest, type QueueName } from '../../functions/manifest';
 import { publishedEmailEvents } from '../../infra/constructs/crm-email';
 import type { StackConfigInput } from '../../infra/stack-config';
 import { functionIdWithPrefix, resourcesOf, statementsForFunction, synthesize, withConfigurationSetNames, withEmail } from './stack-fixture';
@@ -42,6 +42,14 @@ describe.each(rules)('event rule %s', (name, definition) => {
   const queueId = idWithPrefix('AWS::SQS::Queue');
   const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
   const ruleArn = { 'Fn::GetAtt': [ruleId, 'Arn'] };
+  /** The queue of queueManifest the function is told the URL of (`{ Ref }` to it): another queue than its dead-letter queue. */
+  const sendsToQueueId = (queue: QueueName) => {
+    const url = resources[functionId]!.Properties!.Environment.Variables[queueManifest[queue].urlSetting];
+    expect(url, queueManifest[queue].urlSetting).toEqual({ Ref: expect.any(String) });
+    expect(resources[url.Ref]?.Type).toBe('AWS::SQS::Queue');
+    expect(url.Ref).not.toBe(queueId);
+    return url.Ref as string;
+  };
 
   it(`listens on the ${definition.bus} bus with exactly the pattern functions/manifest.ts deploys (deployedEventPattern)`, () => {
     const rule = resources[ruleId]!.Properties!;
@@ -107,14 +115,17 @@ describe.each(rules)('event rule %s', (name, definition) => {
     });
   });
 
-  it('lets its function write its logs, use the table and send to its queue, nothing else', () => {
+  it('lets its function write its logs, use the table and send to its queue (and to the queue it sendsTo), nothing else', () => {
     const statements = statementsForFunction(template, functionId);
     const services = [...new Set(statements.flatMap((s) => s.actions.map((action) => action.split(':')[0])))].sort();
     // A rule that starts runs may also start executions of its state machine (run-state-machines.test.ts pins which).
     expect(services).toEqual(definition.startsExecutionsOf ? ['dynamodb', 'logs', 'sqs', 'states'] : ['dynamodb', 'logs', 'sqs']);
-    expect(statements.filter((s) => s.actions.some((action) => action.startsWith('sqs:')))).toEqual([
-      expect.objectContaining({ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resources: [queueArn] }),
-    ]);
+    // A rule that sends to a queue of queueManifest may send there too: the queue whose URL it is told.
+    const sendsToArns = definition.sendsTo ? [{ 'Fn::GetAtt': [sendsToQueueId(definition.sendsTo), 'Arn'] }] : [];
+    const sqsStatements = statements.filter((s) => s.actions.some((action) => action.startsWith('sqs:')));
+    expect(sqsStatements).toEqual([expect.objectContaining({ actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] })]);
+    expect(sqsStatements[0]!.resources).toHaveLength(1 + sendsToArns.length);
+    expect(sqsStatements[0]!.resources).toEqual(expect.arrayContaining([queueArn, ...sendsToArns]));
   });
 });
 

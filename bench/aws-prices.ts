@@ -31,6 +31,15 @@ export const defaultPrices = {
   eventBridgePerMillionCustomEvents: 1.0,
   /** The same page: archiving, per GB of events archived (the stack's archive, on by default). */
   eventBridgeArchivePerGb: 0.1,
+  /** https://aws.amazon.com/sqs/pricing/ — standard queues, per million requests (each 64 KB of a request one request). */
+  sqsPerMillionRequests: 0.4,
+  /** https://aws.amazon.com/ses/pricing/ — inbound email, per 1,000 messages, and per 1,000 incoming 256 KB chunks. */
+  sesInboundPerThousandEmails: 0.1,
+  sesInboundPerThousandChunks: 0.09,
+  /** https://aws.amazon.com/s3/pricing/ — S3 Standard: PUT per 1,000 requests, GET per 1,000, storage per GB-month. */
+  s3PerThousandPuts: 0.005,
+  s3PerThousandGets: 0.0004,
+  s3StoragePerGbMonth: 0.023,
 } as const;
 
 export type Prices = { -readonly [name in keyof typeof defaultPrices]: number };

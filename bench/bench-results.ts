@@ -5,6 +5,7 @@ import type { EventPublishingResult } from './event-publishing';
 import type { GrowthPoint } from './growth';
 import type { ListShardingRow } from './list-sharding';
 import type { HeatModel } from './partition-heat';
+import type { WebhookDeliveryResult } from './webhook-delivery';
 
 /** What `npm run bench` writes to bench/results/*.json, and `npm run cost` reads back. */
 export interface BenchResults {
@@ -24,6 +25,8 @@ export interface BenchResults {
   readonly partitionHeat: HeatModel;
   /** Events published per second from stream batches, against raw PutEvents; the billed events per change. Absent from runs before it existed. */
   readonly eventPublishing?: EventPublishingResult;
+  /** Webhook deliveries per second and their added latency, against plain POSTs; units per delivery. Absent from runs before it existed. */
+  readonly webhookDelivery?: WebhookDeliveryResult;
   /** What one contact occupies once created: its items, each with DynamoDB's 100 bytes overhead, in the table and every GSI it is in. */
   readonly storage: { readonly bytesPerContact: number };
   /** Powertools Metrics' "no application metrics" warning: how often the handlers printed it, for how many API requests. */

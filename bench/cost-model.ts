@@ -159,6 +159,50 @@ export function costOfWorkflowRuns(results: BenchResults, prices: Prices, runs: 
   };
 }
 
+/**
+ * Webhook deliveries that succeed at the first attempt, per `deliveries`. Measured (bench
+ * "Webhook deliveries"): the DynamoDB units of a delivery's fan-out and attempt. Modelled: one
+ * fan-out invocation per delivered event (an event for one endpoint), 100 ms at 512 MB; the
+ * delivery function in batches of up to 10 in parallel, taken as one 300 ms invocation per 5
+ * deliveries (endpoints answering in ~250 ms); SQS: a send (batched by 10 per event's
+ * endpoints, here 1), a receive per batch and a delete per message (Lambda deletes in
+ * batches of up to 10): about 1.3 requests per delivery; one 300-byte log line per attempt.
+ * A retry adds an attempt: its reads, its write, a ChangeMessageVisibility and a receive.
+ */
+export function costOfWebhookDeliveries(results: BenchResults, prices: Prices, deliveries: number): Readonly<Record<string, number>> {
+  const measured = results.webhookDelivery;
+  if (!measured) throw new Error(`${results.mode} results have no webhook deliveries: run npm run bench again.`);
+  const gbSeconds = deliveries * 0.1 * 0.5 + (deliveries / 5) * 0.3 * 0.5;
+  return {
+    'Lambda requests (fan-out and delivery)': ((deliveries + deliveries / 5) / 1e6) * prices.lambdaPerMillionRequests,
+    'Lambda duration (arm64)': gbSeconds * prices.lambdaArmPerGbSecond,
+    'SQS requests': ((deliveries * 1.3) / 1e6) * prices.sqsPerMillionRequests,
+    'DynamoDB reads': ((deliveries * measured.readUnits) / 1e6) * prices.dynamoDbPerMillionReadUnits,
+    'DynamoDB writes': ((deliveries * measured.writeUnits) / 1e6) * prices.dynamoDbPerMillionWriteUnits,
+    'CloudWatch Logs': ((deliveries * 300) / 2 ** 30) * (prices.cloudWatchLogsIngestionPerGb + prices.cloudWatchLogsStoragePerGbMonth),
+  };
+}
+
+/**
+ * Received messages, per `emails`, modelled from the inbound function's calls: SES receiving
+ * (one message and one 256 KB chunk each, for mail under 256 KB), the S3 action's PUT and the
+ * function's GET, 30 days of storage at 50 KB a message, one invocation of 400 ms at 1 GB
+ * (parsing), and in DynamoDB: the sender's email guard and contact (2 strong reads), the
+ * contact's deal links and deals (about 2 reads), the thread lookup (0.5), and the email
+ * activity's transaction on contact, company and deal timelines with its change entry (about 7
+ * items of 1 KB, written transactionally: 14 units, and their index entries: 6 more).
+ */
+export function costOfInboundEmails(prices: Prices, emails: number): Readonly<Record<string, number>> {
+  return {
+    'SES receiving (messages and chunks)': (emails / 1000) * (prices.sesInboundPerThousandEmails + prices.sesInboundPerThousandChunks),
+    'S3 (PUT, GET, 30 days of storage)': (emails / 1000) * (prices.s3PerThousandPuts + prices.s3PerThousandGets) + ((emails * 50 * 1024) / 2 ** 30) * prices.s3StoragePerGbMonth,
+    'Lambda (requests and duration)': (emails / 1e6) * prices.lambdaPerMillionRequests + emails * 0.4 * 1 * prices.lambdaArmPerGbSecond,
+    'DynamoDB reads': ((emails * 4.5) / 1e6) * prices.dynamoDbPerMillionReadUnits,
+    'DynamoDB writes': ((emails * 20) / 1e6) * prices.dynamoDbPerMillionWriteUnits,
+    'EventBridge events (the activity)': (emails / 1e6) * prices.eventBridgePerMillionCustomEvents,
+  };
+}
+
 async function loadPrices(): Promise<Prices> {
   const prices: Prices = { ...defaultPrices };
   const overrides: [string, unknown][] = [
@@ -227,6 +271,22 @@ async function main(): Promise<void> {
     table('Cost per 1,000 workflow runs (USD)', ['', 'USD'], [...Object.entries(perThousandRuns).map(([item, usd]) => [item, fixed(usd, 5)]), ['total', fixed(Object.values(perThousandRuns).reduce((a, b) => a + b, 0), 4)]], [
       'a run of one task whose action makes a task for the owner: the step as measured ("workflow step"), the trigger modelled (cost-model.ts, costOfWorkflowRuns)',
       'each further action adds the writes its API request would make, and each wait one Lambda invocation and 3 transitions',
+    ]),
+  );
+  const sum = (costs: Readonly<Record<string, number>>) => fixed(Object.values(costs).reduce((a, b) => a + b, 0), 4);
+  if (results.webhookDelivery) {
+    const deliveries = costOfWebhookDeliveries(results, prices, 100_000);
+    console.log(
+      table('Cost of 100,000 webhook deliveries a month (USD)', ['', 'USD'], [...Object.entries(deliveries).map(([item, usd]) => [item, fixed(usd, 5)]), ['total', sum(deliveries)]], [
+        `DynamoDB units per delivery as measured (bench "Webhook deliveries": ${fixed(results.webhookDelivery.readUnits)} read, ${fixed(results.webhookDelivery.writeUnits)} write); Lambda and SQS modelled (cost-model.ts, costOfWebhookDeliveries)`,
+        'every CRM event also invokes the fan-out once, with or without endpoints: about $0.5 per million events (one invocation, one Query)',
+      ]),
+    );
+  }
+  const inbound = costOfInboundEmails(prices, 10_000);
+  console.log(
+    table('Cost of 10,000 received emails a month (USD)', ['', 'USD'], [...Object.entries(inbound).map(([item, usd]) => [item, fixed(usd, 5)]), ['total', sum(inbound)]], [
+      'modelled from the inbound function\'s calls (cost-model.ts, costOfInboundEmails); a message over 256 KB adds a SES chunk per 256 KB',
     ]),
   );
 }

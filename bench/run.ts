@@ -17,6 +17,7 @@ import { heatParametersFrom } from './heat';
 import { listShardingTable, measureListSharding } from './list-sharding';
 import { measurePartitionHeat, partitionHeatTable } from './partition-heat';
 import { eventPublishingTable, measureEventPublishing } from './event-publishing';
+import { measureWebhookDelivery, webhookDeliveryTable } from './webhook-delivery';
 
 /**
  * `npm run bench`: how fast and how costly the API is, as ratios against baselines
@@ -28,8 +29,8 @@ import { eventPublishingTable, measureEventPublishing } from './event-publishing
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = quick
-  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, eventChanges: 2_000 }
-  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, eventChanges: 10_000 };
+  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, eventChanges: 2_000, webhookDeliveries: 500 }
+  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, eventChanges: 10_000, webhookDeliveries: 2_000 };
 
 /**
  * Powertools Metrics prints this on every request today: logMetrics flushes an
@@ -83,6 +84,9 @@ try {
   const listSharding = await measureListSharding(env, { warmup: settings.apiWarmup, iterations: settings.apiIterations });
   console.log(listShardingTable(listSharding));
 
+  const webhookDelivery = await measureWebhookDelivery({ deliveries: settings.webhookDeliveries, concurrency: 16 });
+  console.log(webhookDeliveryTable(webhookDelivery));
+
   const bytesPerContact = (await contactWriteItems(0)).reduce((sum, item) => sum + storedBytes(item), 0);
   const emptyMetricsWarnings = { printed: emptyMetricsWarning.dropped(), requests: env.api.requestsSent() };
   if (emptyMetricsWarnings.printed > 0) {
@@ -103,6 +107,7 @@ try {
     listSharding,
     partitionHeat,
     eventPublishing,
+    webhookDelivery,
     storage: { bytesPerContact },
     emptyMetricsWarnings,
   };

@@ -12,7 +12,6 @@ import { lambdaHandler } from './lambda-handler';
 
 const runtime = createWebhookRuntime(createEmailRuntime());
 const deps = { ...runtime, endpoints: endpointsOf(runtime), random: Math.random };
-const processor = new BatchProcessor(EventType.SQS);
 
 /** Thrown for a failed attempt: the message is reported failed, and comes back after its pause. */
 class RetryLater extends Error {}
@@ -43,4 +42,6 @@ async function deliver(record: SQSRecord): Promise<void> {
   }
 }
 
-export const handler = lambdaHandler((event: SQSEvent, context) => processPartialResponse(event, deliver, processor, { context, throwOnFullBatchFailure: false }));
+// A processor per invocation: one keeps the failures of the batch it runs, and invocations that
+// share a process (the local runtime runs several at once) must not report each other's.
+export const handler = lambdaHandler((event: SQSEvent, context) => processPartialResponse(event, deliver, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false }));

@@ -125,7 +125,9 @@ export async function deliveriesForEvent(deps: CoreDependencies, detail: CrmEven
   const payload = deliveryPayload(detail);
   const refs: DeliveryRef[] = [];
   for (const webhook of endpoints.filter((endpoint) => wants(endpoint, detail))) {
-    const delivery = newDelivery(webhook.id, detail.eventId, detail.type, detail.occurredAt, payload, now);
+    const pending = newDelivery(webhook.id, detail.eventId, detail.type, detail.occurredAt, payload, now);
+    // A disabled endpoint's delivery is recorded, not sent: replaying the time it was off sends it.
+    const delivery: WebhookDelivery = webhook.enabled ? pending : { ...pending, status: 'failed', failureReason: DISABLED_REASON };
     try {
       await deps.table.transactWrite([{ op: 'put', item: deliveryToItem(delivery), condition: { kind: 'absent' }, onConditionFailed: () => new PreconditionFailedError() }]);
     } catch (error) {
@@ -133,10 +135,13 @@ export async function deliveriesForEvent(deps: CoreDependencies, detail: CrmEven
       const existing = await findDelivery(deps, webhook.id, delivery.id);
       if (existing?.status !== 'pending') continue;
     }
-    refs.push({ webhookId: webhook.id, deliveryId: delivery.id });
+    if (webhook.enabled) refs.push({ webhookId: webhook.id, deliveryId: delivery.id });
   }
   return refs;
 }
+
+/** Why a delivery was recorded without an attempt. */
+export const DISABLED_REASON = 'the endpoint is disabled: enable it, then replay';
 
 export const newDelivery = (webhookId: string, eventId: string, eventType: string, occurredAt: string, payload: string, now: string): WebhookDelivery => ({
   webhookId,
@@ -194,7 +199,7 @@ export async function attemptDelivery(deps: AttemptDependencies, ref: DeliveryRe
   if (!delivery || delivery.status !== 'pending') return { outcome: 'done', ...(delivery ? { delivery } : {}) };
   const webhook = await deps.endpoints.find(ref.webhookId);
   if (!webhook || !webhook.enabled) {
-    const reason = webhook ? `the endpoint is disabled${webhook.disabledReason ? ` (${webhook.disabledReason})` : ''}: enable it, then replay` : 'the endpoint was deleted';
+    const reason = webhook ? DISABLED_REASON : 'the endpoint was deleted';
     const given = await settle(deps, delivery, (current) => ({ status: 'failed', failureReason: reason, nextAttemptAt: undefined }));
     return { outcome: 'done', ...(given ? { delivery: given } : {}) };
   }

@@ -58,9 +58,13 @@ function eventTypeIssue(pattern: string): string | undefined {
 /** Whether a subscription pattern covers the event type. */
 export const patternCovers = (pattern: string, type: string) => pattern === '*' || pattern === type || (pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1)));
 
-/** Whether the endpoint wants the event: enabled, one of its types, one of its subjects. */
-export function wants(webhook: Webhook, detail: Pick<CrmEventDetail, 'type' | 'recordType'>): boolean {
-  if (!webhook.enabled) return false;
+/**
+ * Whether the endpoint subscribes to the event: one of its types, one of its subjects, and
+ * not from before it existed (a stream read again, a late retry). Disabled or not: a disabled
+ * endpoint's deliveries are recorded as failed, to be replayed once it is enabled again.
+ */
+export function wants(webhook: Webhook, detail: Pick<CrmEventDetail, 'type' | 'recordType' | 'occurredAt'>): boolean {
+  if (detail.occurredAt < webhook.createdAt) return false;
   if (webhook.recordTypes && !webhook.recordTypes.includes(detail.recordType)) return false;
   return webhook.eventTypes.some((pattern) => patternCovers(pattern, detail.type));
 }

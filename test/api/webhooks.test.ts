@@ -203,16 +203,23 @@ describe('webhooks', () => {
     }
   });
 
-  it('stops delivering to a disabled endpoint, and records the undelivered event as failed', async () => {
+  it('sends nothing to a disabled endpoint, and delivers what it missed when replayed after it is enabled again', async () => {
     const receiver = await startReceiver();
     try {
       const webhook = await createWebhook({ url: receiver.url, eventTypes: ['contact.created'] });
-      const disabled = await api.request('PATCH', `/v1/webhooks/${webhook.id}`, { body: { enabled: false } });
-      expect(disabled.status).toBe(200);
-      await api.request('POST', '/v1/contacts', { body: { firstName: 'Unheard', email: `unheard-${Date.now()}@example.com` } });
+      const before = new Date(Date.now() - 1_000).toISOString();
+      expect((await api.request('PATCH', `/v1/webhooks/${webhook.id}`, { body: { enabled: false } })).status).toBe(200);
+      const missed = await api.request<{ id: string }>('POST', '/v1/contacts', { body: { firstName: 'Unheard', email: `unheard-${Date.now()}@example.com` } });
       await settled();
-      await eventually(async () => receiver.received.length, (count) => count === 0, 'no delivery', 500);
-      expect((await api.request('POST', `/v1/webhooks/${webhook.id}/replay`, { body: { from: '2020-01-01T00:00:00Z', to: new Date().toISOString() } })).status).toBe(400);
+      expect(receiver.received).toHaveLength(0);
+      expect((await api.request('POST', `/v1/webhooks/${webhook.id}/replay`, { body: { from: before, to: new Date().toISOString() } })).status).toBe(400);
+
+      expect((await api.request('PATCH', `/v1/webhooks/${webhook.id}`, { body: { enabled: true } })).status).toBe(200);
+      const replay = await api.request<{ queued: number }>('POST', `/v1/webhooks/${webhook.id}/replay`, { body: { from: before, to: new Date().toISOString() } });
+      expect(replay.json!.queued).toBeGreaterThanOrEqual(1);
+      await settled();
+      expect(receiver.received.filter((request) => request.recordId === missed.json!.id).map((request) => request.type)).toEqual(['contact.created']);
+      verified(webhook.secret, receiver.received[0]!);
     } finally {
       await receiver.close();
     }

@@ -58,7 +58,8 @@ const event = (n: number): CrmEventDetail =>
     schemaVersion: 1,
     eventId: `contact.created/C${n}/1`,
     type: 'contact.created',
-    occurredAt: new Date(Date.UTC(2026, 10, 30, 12, 0, n)).toISOString(),
+    // After the endpoints were made: events from before an endpoint existed are not for it.
+    occurredAt: new Date(Date.UTC(2030, 0, 1, 0, 0, n)).toISOString(),
     recordType: 'contact',
     recordId: `C${n}`,
     version: 1,

@@ -255,22 +255,25 @@ describe('alarms, by default', () => {
     });
   });
 
+  /** A function's Errors and Throttles alarms, at the default threshold of 1. */
+  function expectFunctionAlarms(alarmName: string, functionRef: unknown): void {
+    for (const [suffix, metricName] of [
+      ['errors', 'Errors'],
+      ['throttles', 'Throttles'],
+    ] as const) {
+      expect(alarms[`${alarmName}-${suffix}`]!.Threshold).toBe(1);
+      expect(metricStatOf(alarms[`${alarmName}-${suffix}`]!)).toEqual({
+        Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: functionRef }] },
+        Period: 300,
+        Stat: 'Sum',
+      });
+    }
+  }
+
   describe.each(ruleNames)('of event rule %s', (name, alarmName) => {
     const functionRef = { Ref: idWithPrefix(template, 'AWS::Lambda::Function', `${name}Rule`) };
 
-    it('alarm on its function\'s Errors and Throttles, from the function thresholds', () => {
-      for (const [suffix, metricName] of [
-        ['errors', 'Errors'],
-        ['throttles', 'Throttles'],
-      ] as const) {
-        expect(alarms[`${alarmName}-${suffix}`]!.Threshold).toBe(1);
-        expect(metricStatOf(alarms[`${alarmName}-${suffix}`]!)).toEqual({
-          Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: functionRef }] },
-          Period: 300,
-          Stat: 'Sum',
-        });
-      }
-    });
+    it('alarm on its function\'s Errors and Throttles, from the function thresholds', () => expectFunctionAlarms(alarmName, functionRef));
 
     it('alarm from the first event the rule could not deliver (FailedInvocations of the rule)', () => {
       const ruleId = idWithPrefix(template, 'AWS::Events::Rule', `${name}Rule`);
@@ -300,20 +303,8 @@ describe('alarms, by default', () => {
   describe.each(queueConsumerNames)('of queue consumer %s', (name, alarmName) => {
     const { queueId, deadLetterQueueId } = consumedQueueIds(template, name);
 
-    it('alarm on its function\'s Errors and Throttles, from the function thresholds', () => {
-      const functionRef = { Ref: idWithPrefix(template, 'AWS::Lambda::Function', `${name}Queue`) };
-      for (const [suffix, metricName] of [
-        ['errors', 'Errors'],
-        ['throttles', 'Throttles'],
-      ] as const) {
-        expect(alarms[`${alarmName}-${suffix}`]!.Threshold).toBe(1);
-        expect(metricStatOf(alarms[`${alarmName}-${suffix}`]!)).toEqual({
-          Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: functionRef }] },
-          Period: 300,
-          Stat: 'Sum',
-        });
-      }
-    });
+    it('alarm on its function\'s Errors and Throttles, from the function thresholds', () =>
+      expectFunctionAlarms(alarmName, { Ref: idWithPrefix(template, 'AWS::Lambda::Function', `${name}Queue`) }));
 
     it('alarm as soon as the dead-letter queue of the queue it consumes holds a message', () => {
       expect(deadLetterQueueId).not.toBe(queueId);

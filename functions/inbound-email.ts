@@ -28,6 +28,7 @@ export const handler = lambdaHandler(async (event: SESEvent) => {
       recipients: receipt.recipients,
       receivedAt: new Date(receipt.timestamp ?? mail.timestamp).toISOString(),
       verdicts: { spam: receipt.spamVerdict.status, virus: receipt.virusVerdict.status },
+      ...(mail.source ? { envelopeFrom: mail.source } : {}),
     });
     const result = await receiveInboundEmail(runtime, message, { domain: INBOUND_EMAIL_DOMAIN });
     metrics.addMetric(result.outcome === 'rejected' ? 'InboundEmailsRejected' : 'InboundEmailsLogged', MetricUnit.Count, 1);

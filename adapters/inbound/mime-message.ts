@@ -7,6 +7,8 @@ export interface Receipt {
   readonly recipients: readonly string[];
   readonly receivedAt: string;
   readonly verdicts: InboundMessage['verdicts'];
+  /** The SMTP envelope's sender (SES's `mail.source`): who sent it when the message has no From header. */
+  readonly envelopeFrom?: string;
 }
 
 const AUTOMATIC_HEADERS = ['auto-submitted', 'precedence', 'x-autoreply', 'x-autorespond', 'x-auto-response-suppress', 'x-failed-recipients'];
@@ -30,7 +32,7 @@ const headerText = (value: HeaderValue | undefined): string | undefined => {
  */
 export async function parseInboundMessage(raw: Buffer, receipt: Receipt): Promise<InboundMessage> {
   const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
-  const from = addresses(parsed.from)[0];
+  const from = addresses(parsed.from)[0] ?? (receipt.envelopeFrom ? { address: receipt.envelopeFrom } : undefined);
   const references = parsed.references === undefined ? [] : [parsed.references].flat();
   const headers = Object.fromEntries(AUTOMATIC_HEADERS.flatMap((name) => {
     const value = headerText(parsed.headers.get(name));

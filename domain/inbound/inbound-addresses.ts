@@ -4,6 +4,7 @@ import type { Actor } from '../shared/actor';
 import type { CoreDependencies } from '../shared/dependencies';
 import { ForbiddenError, NotFoundError, PreconditionFailedError } from '../shared/errors';
 import { inboundAddressKeys } from '../shared/keys';
+import { findOwner } from '../owners/owners';
 import type { CrmTablePort } from '../shared/table-port';
 import * as z from '../shared/zod';
 
@@ -17,12 +18,17 @@ import * as z from '../shared/zod';
 export interface InboundAddress {
   readonly address: string;
   readonly createdAt: string;
+  /** The only sender whose mail to it is logged: the user's owner email; null until they have one. */
+  readonly acceptsMailFrom: string | null;
 }
 
 export const inboundAddressSchema = z
   .object({
     address: z.string().check(z.meta({ description: 'BCC or forward mail to this address to log it on the contacts it is with. Keep it private: it is the secret.' })),
     createdAt: z.string(),
+    acceptsMailFrom: z.nullable(z.string()).check(
+      z.meta({ description: "Mail to the address is logged only when it comes from this address (your owner entry's email). null: you have none yet, and nothing sent to it is logged; an admin sets it with PUT /v1/owners/{id}." }),
+    ),
   })
   .check(z.meta({ id: 'InboundAddress' }));
 
@@ -53,8 +59,8 @@ export async function getInboundAddress(deps: CoreDependencies, domain: string |
   const inboundDomain = requireDomain(domain);
   requireUser(actor);
   const current = await deps.table.getItem(inboundAddressKeys.ofUser(actor.id));
-  if (current) return { address: `log-${current.token as string}@${inboundDomain}`, createdAt: current.createdAt as string };
-  return issue(deps, inboundDomain, actor.id, undefined);
+  const address = current ? { address: `log-${current.token as string}@${inboundDomain}`, createdAt: current.createdAt as string } : await issue(deps, inboundDomain, actor.id, undefined);
+  return { ...address, acceptsMailFrom: await ownEmail(deps, actor.id) };
 }
 
 /** A new logging address for the caller; the old one logs nothing from now on. */
@@ -62,10 +68,13 @@ export async function rotateInboundAddress(deps: CoreDependencies, domain: strin
   const inboundDomain = requireDomain(domain);
   requireUser(actor);
   const current = await deps.table.getItem(inboundAddressKeys.ofUser(actor.id));
-  return issue(deps, inboundDomain, actor.id, current ? { token: current.token as string, version: current.version as number } : undefined);
+  const address = await issue(deps, inboundDomain, actor.id, current ? { token: current.token as string, version: current.version as number } : undefined);
+  return { ...address, acceptsMailFrom: await ownEmail(deps, actor.id) };
 }
 
-async function issue(deps: CoreDependencies, domain: string, userId: string, previous: { readonly token: string; readonly version: number } | undefined): Promise<InboundAddress> {
+const ownEmail = async (deps: Pick<CoreDependencies, 'table'>, userId: string) => (await findOwner(deps.table, userId))?.email ?? null;
+
+async function issue(deps: CoreDependencies, domain: string, userId: string, previous: { readonly token: string; readonly version: number } | undefined): Promise<Omit<InboundAddress, 'acceptsMailFrom'>> {
   const token = randomBytes(12).toString('hex');
   const createdAt = deps.clock.now().toISOString();
   try {

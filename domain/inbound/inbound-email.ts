@@ -13,6 +13,7 @@ import { stopEnrollmentsOfContacts } from '../sequences/enrollments';
 import type { Actor } from '../shared/actor';
 import { withDerivedIds } from '../shared/dependencies';
 import { AlreadyExistsError } from '../shared/errors';
+import { zodIssues } from '../shared/zod-issues';
 import { recordKeys, recordQueries } from '../shared/keys';
 import { findUserOfToken, logAddressToken } from './inbound-addresses';
 import { emailIdOfReplyAddress } from './reply-address';
@@ -75,8 +76,8 @@ export type InboundOutcome =
       readonly stoppedEnrollments: number;
     };
 
-/** Larger messages are logged without their text: their addresses, subject and attachments only. */
-export const MAX_BODY_MESSAGE_BYTES = 1_000_000;
+/** Larger messages are logged without their text (addresses, subject and attachments only): mail with a big attachment still keeps its words up to here. */
+export const MAX_BODY_MESSAGE_BYTES = 10_000_000;
 const MAX_TEXT = 20_000;
 const MAX_CONTACTS = 10;
 const MAX_LINKS = 30;
@@ -122,6 +123,7 @@ export async function receiveInboundEmail(deps: RecordDependencies, message: Inb
   const automatic = isAutomatic(message);
   const repliedTo = automatic ? undefined : await threadOf(deps, message, contact, domain);
   const activityId = await logActivity(deps, message, [contact], 'inbound', (contact.ownerId as string | undefined) ?? undefined, automatic, INBOUND);
+  if (typeof activityId !== 'string') return keepUnmatched(deps, message, activityId.refused);
   let stoppedEnrollments = 0;
   if (repliedTo) {
     await updateEmailMessage(deps, repliedTo, (current) => (outranks('replied', current.status) ? { status: 'replied' } : undefined));
@@ -164,6 +166,7 @@ async function logForUser(deps: RecordDependencies, message: InboundMessage, tok
   }
   if (contacts.length === 0) return keepUnmatched(deps, message, 'no contact among its recipients');
   const activityId = await logActivity(deps, message, contacts.slice(0, MAX_CONTACTS), 'outbound', userId, isAutomatic(message), { ...INBOUND, onBehalfOf: userId });
+  if (typeof activityId !== 'string') return keepUnmatched(deps, message, activityId.refused);
   return { outcome: 'logged', activityId, contactIds: contacts.slice(0, MAX_CONTACTS).map((contact) => contact.id), autoReply: false, stoppedEnrollments: 0 };
 }
 
@@ -174,44 +177,70 @@ async function openDealsOf(deps: RecordDependencies, contactId: string): Promise
   return deals.map(itemToRecord).flatMap((deal) => (deal && deal.status === 'open' ? [deal.id] : []));
 }
 
-/** The email activity of a message, with an id derived from it: logging it again finds the first. */
-async function logActivity(deps: RecordDependencies, message: InboundMessage, contacts: readonly CrmRecord[], direction: 'inbound' | 'outbound', ownerId: string | undefined, automatic: boolean, actor: Actor): Promise<string> {
+/**
+ * The email activity of a message, with an id derived from it: logging it again finds the
+ * first. What the schema still refuses after cleaning is answered, for the message to be
+ * kept for review rather than retried for ever.
+ */
+async function logActivity(deps: RecordDependencies, message: InboundMessage, contacts: readonly CrmRecord[], direction: 'inbound' | 'outbound', ownerId: string | undefined, automatic: boolean, actor: Actor): Promise<string | { readonly refused: string }> {
   const companyIds = [...new Set(contacts.flatMap((contact) => (contact.companyIds as string[] | undefined) ?? []))];
   const dealIds = [...new Set((await Promise.all(contacts.map((contact) => openDealsOf(deps, contact.id)))).flat())];
   const room = MAX_LINKS - contacts.length;
   const keptCompanies = companyIds.slice(0, Math.min(companyIds.length, Math.ceil(room / 2)));
   const keptDeals = dealIds.slice(0, room - keptCompanies.length);
   const omitted = message.sizeBytes > MAX_BODY_MESSAGE_BYTES;
-  const text = omitted ? `(The message is ${Math.round(message.sizeBytes / 1024)} KB, over what the CRM keeps: its text is not stored.)` : message.text.length > MAX_TEXT ? `${message.text.slice(0, MAX_TEXT - 1)}…` : message.text;
-  const occurredAt = message.sentAt && Date.parse(message.sentAt) <= Date.parse(message.receivedAt) + 86_400_000 ? message.sentAt : message.receivedAt;
+  const text = omitted ? `(The message is ${Math.round(message.sizeBytes / 1024)} KB, over what the CRM keeps: its text is not stored.)` : clean(message.text, MAX_TEXT);
+  const address = (entry: MailAddress) => clean(entry.address, 320, { oneLine: true });
+  const addresses = (entries: readonly MailAddress[]) => entries.map(address).filter((value) => value.length >= 3).slice(0, 50);
   const id = createHash('sha256').update(`inbound:${message.receiptId}`).digest('base64url').slice(0, 26);
+  const cc = addresses(message.cc);
+  const references = message.references.slice(-20).map((reference) => clean(reference, 998, { oneLine: true })).filter(Boolean);
   const input = {
     kind: 'email',
     direction,
-    subject: (message.subject.trim() || '(no subject)').slice(0, 300),
+    subject: clean(message.subject, 300, { oneLine: true }) || '(no subject)',
     body: text,
-    occurredAt,
+    // When the CRM received it: a Date header counts seconds only, and would sort a quick reply before what it answers.
+    occurredAt: message.receivedAt,
     contactIds: contacts.map((contact) => contact.id),
     companyIds: keptCompanies,
     dealIds: keptDeals,
     ...(ownerId ? { ownerId } : {}),
     email: {
-      from: message.from?.address ?? '(unknown)',
-      to: message.to.map((entry) => entry.address).slice(0, 50),
-      ...(message.cc.length ? { cc: message.cc.map((entry) => entry.address).slice(0, 50) } : {}),
-      ...(message.messageId ? { messageId: message.messageId.slice(0, 998) } : {}),
-      ...(message.inReplyTo ? { inReplyTo: message.inReplyTo.slice(0, 998) } : {}),
-      ...(message.references.length ? { references: message.references.slice(-20).map((reference) => reference.slice(0, 998)) } : {}),
-      ...(message.attachments.length ? { attachments: message.attachments.slice(0, 50).map((file) => ({ name: file.name.slice(0, 255) || '(unnamed)', sizeBytes: file.sizeBytes, ...(file.contentType ? { contentType: file.contentType.slice(0, 255) } : {}) })) } : {}),
+      from: message.from ? address(message.from) || '(unknown)' : '(unknown)',
+      to: addresses(message.to),
+      ...(cc.length ? { cc } : {}),
+      ...(message.messageId ? { messageId: clean(message.messageId, 998, { oneLine: true }) || '(none)' } : {}),
+      ...(message.inReplyTo ? { inReplyTo: clean(message.inReplyTo, 998, { oneLine: true }) || '(none)' } : {}),
+      ...(references.length ? { references } : {}),
+      ...(message.attachments.length
+        ? { attachments: message.attachments.slice(0, 50).map((file) => ({ name: clean(file.name, 255, { oneLine: true }) || '(unnamed)', sizeBytes: file.sizeBytes, ...(file.contentType && clean(file.contentType, 255, { oneLine: true }) ? { contentType: clean(file.contentType, 255, { oneLine: true }) } : {}) })) }
+        : {}),
       ...(automatic ? { autoReply: true } : {}),
       ...(omitted ? { bodyOmitted: true as const } : {}),
     },
   };
+  // What the API would refuse is not written from mail either: the activity is held to the same schema.
+  const checked = activityModel.createSchema.safeParse(input);
+  if (!checked.success) return { refused: `could not be logged: ${zodIssues(checked.error, 'activity').issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')}` };
   try {
-    const activity = await createRecord(withDerivedIds(deps, (n) => (n === 0 ? id : `${id}${n}`)), activityModel, input, actor);
+    const activity = await createRecord(withDerivedIds(deps, (n) => (n === 0 ? id : `${id}${n}`)), activityModel, checked.data as Record<string, unknown>, actor);
     return activity.id;
   } catch (error) {
     if (error instanceof AlreadyExistsError) return id;
     throw error;
   }
+}
+
+/**
+ * Text from mail as the API would take it: no control characters (tabs and line breaks stay,
+ * unless `oneLine`), no lone UTF-16 surrogates, trimmed, at most `max` UTF-16 units without
+ * cutting a character in two.
+ */
+export function clean(text: string, max: number, { oneLine = false }: { readonly oneLine?: boolean } = {}): string {
+  const lines = oneLine ? text.replace(/[\r\n\t]+/g, ' ') : text;
+  const valid = lines.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD').trim();
+  if (valid.length <= max) return valid;
+  const cut = valid.slice(0, max - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }

@@ -111,7 +111,10 @@ export const webhookSchemas = once(() => {
     updatedAt: z.string(),
     version: z.int(),
   };
-  const secretField = z.string().check(z.meta({ description: 'The signing secret (`whsec_…`). Shown this once: store it where the receiver verifies signatures.' }));
+  // Absent from the answer to a repeated Idempotency-Key (which shows the endpoint as it is now): rotate it if the first answer was lost.
+  const secretField = z.optional(
+    z.string().check(z.meta({ description: 'The signing secret (`whsec_…`). Shown this once: store it where the receiver verifies signatures. A repeated Idempotency-Key answers without it: rotate the secret if the first answer was lost.' })),
+  );
   return {
     create: z
       .strictObject({ url: webhookUrl, eventTypes: eventTypesField, recordTypes: z.optional(recordTypesField), description: z.optional(shortText(500)), enabled: z.optional(z.boolean()) })

@@ -11,6 +11,7 @@ import type { IfMatch } from '../shared/optimistic-retry';
 import type { Page, PageRequest } from '../shared/page';
 import { forEachQueryPage, listPage } from '../shared/pagination';
 import type { Item } from '../shared/table-port';
+import { updateVersioned } from '../shared/versioned-update';
 import {
   DISABLE_AFTER_FAILING_MS,
   deliveriesBetween,
@@ -224,19 +225,30 @@ export async function recordEndpointHealth(deps: CoreDependencies & { readonly e
   const now = deps.clock.now();
   if (response.ok && !webhook.failingSince) return;
   const failingFor = webhook.failingSince ? now.getTime() - Date.parse(webhook.failingSince) : 0;
-  if (!response.ok && webhook.failingSince && failingFor < DISABLE_AFTER_FAILING_MS) return;
+  if (!response.ok && webhook.failingSince && (failingFor < DISABLE_AFTER_FAILING_MS || !webhook.enabled)) return;
+  if (response.ok || !webhook.failingSince) {
+    // Health is bookkeeping, not a setting: no audit entry for a streak starting or ending.
+    await updateVersioned(deps, {
+      resource: 'webhook',
+      id: webhook.id,
+      read: () => findWebhook(deps, webhook.id),
+      toItem: (next) => webhookToItem(withoutUndefined(next)),
+      change: (current) => (response.ok ? (current.failingSince ? { failingSince: undefined } : undefined) : current.failingSince ? undefined : { failingSince: now.toISOString() }),
+    });
+    return;
+  }
+  // Turning it off is: the audit log says the delivery system disabled it.
   const system: Actor = { type: 'system', id: 'webhook-delivery', role: 'admin' };
   let disabled: Webhook | undefined;
   await webhookDocuments.update(deps, webhook.id, system, undefined, (current) => {
-    const { failingSince: _failingSince, ...rest } = current;
-    if (response.ok) return rest;
-    if (!current.failingSince) return { ...current, failingSince: now.toISOString() };
-    if (!current.enabled || now.getTime() - Date.parse(current.failingSince) < DISABLE_AFTER_FAILING_MS) return current;
+    if (!current.enabled || !current.failingSince || now.getTime() - Date.parse(current.failingSince) < DISABLE_AFTER_FAILING_MS) return current;
     disabled = { ...current, enabled: false, disabledReason: 'failing' };
     return disabled;
   });
   if (disabled && deps.emailSender) await tellCreator(deps as CoreDependencies & { emailSender: EmailSender }, disabled);
 }
+
+const withoutUndefined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 
 async function tellCreator(deps: CoreDependencies & { readonly emailSender: EmailSender }, webhook: Webhook): Promise<void> {
   const owner = await findOwner(deps.table, webhook.createdBy);

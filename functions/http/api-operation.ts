@@ -37,6 +37,8 @@ export interface ApiOperation {
   readonly public?: boolean;
   /** Only for admins (users) and clients with the `crm/admin` scope; the domain enforces it, the document states it. */
   readonly adminOnly?: boolean;
+  /** A GET that may write (makes what it answers on first use): it needs `crm/write`, and may answer as writes do. */
+  readonly writes?: boolean;
 }
 
 export interface SuccessResponse {

@@ -24,10 +24,10 @@ const SCOPES = {
 /** The scope (and for users, the role) an operation needs, for its security requirement. */
 function scopeOf(operation: ApiOperation): string {
   if (operation.adminOnly) return SCOPES.admin;
-  return operation.routeKey.startsWith('GET ') ? SCOPES.read : SCOPES.write;
+  return isWrite(operation) ? SCOPES.write : SCOPES.read;
 }
 
-const isWrite = (operation: ApiOperation) => !operation.routeKey.startsWith('GET ');
+const isWrite = (operation: ApiOperation) => operation.writes === true || !operation.routeKey.startsWith('GET ');
 const listsPages = (operation: ApiOperation) => operation.query instanceof z.ZodMiniObject && 'cursor' in operation.query.shape;
 
 /** The problem types each operation can answer with, by what it does (and what it names in `problems`). */

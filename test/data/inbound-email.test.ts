@@ -53,7 +53,7 @@ describe('inbound email on the table', () => {
     expect(first).toMatchObject({ outcome: 'logged', contactIds: [contact.id] });
     expect(again).toEqual(first);
 
-    const big: InboundMessage = { ...(await parseInboundMessage(raw('ana@customer.example', '', 'x'.repeat(10)), receipt('r-big'))), sizeBytes: 5_000_000 };
+    const big: InboundMessage = { ...(await parseInboundMessage(raw('ana@customer.example', '', 'x'.repeat(10)), receipt('r-big'))), sizeBytes: 20_000_000 };
     await receiveInboundEmail(runtime, big, settings);
     const timeline = await recordTimeline(runtime, contactModel, contact.id, { limit: 10 }, admin);
     const activities = timeline.items.flatMap((entry) => (entry.kind === 'activity' ? [entry.activity] : []));
@@ -71,5 +71,18 @@ describe('inbound email on the table', () => {
     expect(isAutomatic({ ...base, subject: 'Out of Office: Offer', headers: {} })).toBe(true);
     expect(isAutomatic({ ...base, subject: 'Automatic reply: Offer', headers: {} })).toBe(true);
     expect(isAutomatic({ subject: 'Undeliverable', from: { address: 'MAILER-DAEMON@mx.example' }, headers: {} })).toBe(true);
+  });
+});
+
+describe('text from mail', () => {
+  it('is cleaned to what the API accepts: no control characters or lone surrogates, cut between characters', async () => {
+    const { clean } = await import('../../domain/inbound/inbound-email');
+    expect(clean('ctl\u0001char\u001b', 50)).toBe('ctlchar');
+    expect(clean('a\r\nb\tc', 50, { oneLine: true })).toBe('a b c');
+    expect(clean('x\uD83D', 50)).toBe('x\uFFFD');
+    const cut = clean(`${'s'.repeat(299)}😀`, 300);
+    expect(cut).toHaveLength(300);
+    expect(cut.endsWith('…')).toBe(true);
+    expect(clean(`${'s'.repeat(298)}😀😀`, 300)).toBe(`${'s'.repeat(298)}…`);
   });
 });

@@ -12,6 +12,7 @@ export const inboundEmailOperations = {
     summary: 'Your logging address: BCC or forward mail to it to log it on the contacts it is with (users)',
     description: 'Mail to it is logged only when it comes from your own address (your owner entry\'s email). Needs email.inbound in the stage config.',
     tag: 'Inbound email',
+    writes: true,
     success: { status: 200, description: 'Your address, made on first use', schema: inboundAddressSchema },
   }),
   rotateInboundAddress: operation({

@@ -24,7 +24,7 @@ export interface InboundAddress {
 
 export const inboundAddressSchema = z
   .object({
-    address: z.string().check(z.meta({ description: 'BCC or forward mail to this address to log it on the contacts it is with. Keep it private: it is the secret.' })),
+    address: z.string().check(z.meta({ description: 'BCC this address on mail you send to log it on the contacts among its To and Cc addresses. Keep it private: it is the secret.' })),
     createdAt: z.string(),
     acceptsMailFrom: z.nullable(z.string()).check(
       z.meta({ description: "Mail to the address is logged only when it comes from this address (your owner entry's email). null: you have none yet, and nothing sent to it is logged; an admin sets it with PUT /v1/owners/{id}." }),

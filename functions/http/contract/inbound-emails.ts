@@ -9,8 +9,9 @@ export const inboundEmailOperations = {
   getInboundAddress: operation({
     routeKey: 'GET /v1/inbound-address',
     operationId: 'getInboundAddress',
-    summary: 'Your logging address: BCC or forward mail to it to log it on the contacts it is with (users)',
-    description: 'Mail to it is logged only when it comes from your own address (your owner entry\'s email). Needs email.inbound in the stage config.',
+    summary: 'Your logging address: BCC it on mail you send to log it on the contacts it is with (users)',
+    description:
+      "Mail to it is logged only when it comes from your own address (`acceptsMailFrom`, your owner entry's email), on the contacts among its To and Cc addresses. A forwarded message's original sender, inside its body, is not read. Needs email.inbound in the stage config.",
     tag: 'Inbound email',
     writes: true,
     success: { status: 200, description: 'Your address, made on first use', schema: inboundAddressSchema },

@@ -3,7 +3,8 @@ import { shardLists } from './0002-shard-lists';
 import { indexEnrollmentsByContact } from './0003-index-enrollments-by-contact';
 import { indexOpenDeals } from './0004-index-open-deals';
 import { indexRecordsByDate } from './0005-index-records-by-date';
+import { indexEmailsByProviderId } from './0006-index-emails-by-provider-id';
 import type { Migration } from './migration';
 
 /** Every data migration, oldest first. Append; never reorder or remove. */
-export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate];
+export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId];

@@ -23,6 +23,9 @@ import { shardLists } from '../../migrations/0002-shard-lists';
 import { indexEnrollmentsByContact } from '../../migrations/0003-index-enrollments-by-contact';
 import { indexOpenDeals } from '../../migrations/0004-index-open-deals';
 import { indexRecordsByDate } from '../../migrations/0005-index-records-by-date';
+import { indexEmailsByProviderId } from '../../migrations/0006-index-emails-by-provider-id';
+import { emailMessageToItem, findEmailByProviderId } from '../../domain/email/email-message-items';
+import type { EmailMessage } from '../../domain/email/email-message';
 import { noteSignedInUser } from '../../domain/owners/owners';
 import { inLegacyLayout } from '../../migrations/legacy-layout';
 import type { Migration } from '../../migrations/migration';
@@ -211,5 +214,32 @@ describe('0005: open deals and tasks get their date index keys', () => {
     expect(await indexRecordsByDate.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
     expect(await onThatDay()).toEqual([open.id]);
     expect(await indexRecordsByDate.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
+  });
+});
+
+describe('0006: sent emails get their SES id index keys', () => {
+  it('makes an old sent email findable from a reply, leaves unsent ones, and is a no-op the second time', async () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const email = (id: string, providerMessageId?: string): EmailMessage => ({
+      id,
+      contactId: 'C-OLD',
+      to: 'old@example.com',
+      subject: 'Hi',
+      text: 'Hello',
+      status: providerMessageId ? 'delivered' : 'sending',
+      source: { kind: 'api' },
+      sentBy: { type: 'user', id: 'u1' },
+      ...(providerMessageId ? { providerMessageId } : {}),
+      createdAt: at,
+      updatedAt: at,
+      version: 3,
+    });
+    const { gsi3pk: _pk, gsi3sk: _sk, ...unindexed } = emailMessageToItem(email('OLD-SENT', '0100-old-ses-id'));
+    await table.putItems([unindexed, emailMessageToItem(email('OLD-SENDING'))]);
+    expect(await findEmailByProviderId(table, '0100-old-ses-id')).toBeUndefined();
+
+    expect(await indexEmailsByProviderId.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
+    expect(await findEmailByProviderId(table, '0100-old-ses-id')).toEqual(email('OLD-SENT', '0100-old-ses-id'));
+    expect(await indexEmailsByProviderId.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
   });
 });

@@ -140,8 +140,9 @@ export class CrmStack extends Stack {
           break;
         }
         case 'inboundEmail': {
-          handler = new CrmFunction(this, `${name}Receiver`, common).handler;
-          inbound!.receiveWith(handler);
+          const receiver = new CrmFunction(this, `${name}Receiver`, common).handler;
+          inbound!.receiveWith(receiver);
+          handler = receiver;
           break;
         }
         case 'stateMachineTask': {
@@ -176,6 +177,7 @@ export class CrmStack extends Stack {
     for (const [name, consumer] of queueConsumers) observability.monitorQueueConsumer(name, consumer);
     for (const [name, { stateMachine }] of stateMachines) observability.monitorStateMachine(runStateMachines[name].nameSuffix, stateMachine);
     if (email) observability.monitorEmailSending(email.configurationSet);
+    if (inbound?.deadLetterQueue) observability.monitorInboundEmail(inbound.deadLetterQueue);
     observability.monitorApplicationMetrics();
 
     new CfnOutput(this, 'ApiUrl', { value: httpApi.url });

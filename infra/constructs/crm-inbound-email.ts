@@ -1,6 +1,9 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { createDeadLetterQueue } from './dead-letter-queue';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { ReceiptRuleSet, TlsPolicy } from 'aws-cdk-lib/aws-ses';
 import { Lambda as LambdaAction, LambdaInvocationType, S3 as S3Action } from 'aws-cdk-lib/aws-ses-actions';
@@ -50,8 +53,13 @@ export class CrmInboundEmail extends Construct {
     this.functionEnvironment = { INBOUND_EMAIL_DOMAIN: this.domain, INBOUND_MAIL_BUCKET: this.bucket.bucketName, INBOUND_MAIL_PREFIX };
   }
 
+  /** The receipts the function kept failing on (SES invokes it asynchronously: Lambda retries twice). */
+  deadLetterQueue?: Queue;
+
   /** The rule: store, then hand the receipt to `handler`, which may read what was stored. */
-  receiveWith(handler: IFunction): void {
+  receiveWith(handler: NodejsFunction): void {
+    this.deadLetterQueue = createDeadLetterQueue(this, "the inbound email function's asynchronous invocations");
+    handler.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.deadLetterQueue) });
     this.ruleSet.addRule('Receive', {
       recipients: [this.domain],
       scanEnabled: true,

@@ -385,6 +385,21 @@ export class CrmObservability extends Construct {
     );
   }
 
+  /** Received mail the inbound function kept failing on: its receipts, in a dead-letter queue (the raw messages stay in the bucket). */
+  monitorInboundEmail(deadLetterQueue: IQueue): void {
+    const deadLetters = this.deadLetterDepth(deadLetterQueue);
+    const alarm = this.addAlarm('InboundEmailDeadLetters', 'inbound-email-dead-letters', {
+      metric: deadLetters,
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description:
+        'The inbound email function failed on a received message after its retries. Each message in the dead-letter queue is ' +
+        "SES's receipt (its mail.messageId names the raw message in the inbound bucket, kept for email.inbound.retentionDays): " +
+        'fix the cause, then invoke the function again with it. See docs/integrations.md.',
+    });
+    this.addDashboardRow('## Inbound email', graph('Dead-letter queue (visible messages)', [deadLetters], alarm));
+  }
+
   /** A scheduled function: ticks Scheduler could not deliver, in its dead-letter queue (the function's own errors are in monitorFunctions). */
   monitorSchedule(name: string, target: { readonly handler: IFunction; readonly deadLetterQueue: IQueue }): void {
     const alarmName = kebabCase(name);

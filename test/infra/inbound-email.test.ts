@@ -67,6 +67,19 @@ describe('inbound email', () => {
     for (const name of expected) expect(told.some((id) => id.startsWith(name)), name).toBe(true);
   });
 
+  it('keeps the receipts the function kept failing on in a dead-letter queue, which alarms', () => {
+    const receiver = functionId('inboundEmailReceiver');
+    const [, config] = ofType('AWS::Lambda::EventInvokeConfig').find(([, candidate]) => candidate.Properties!.FunctionName.Ref === receiver)!;
+    expect(config.Properties).toMatchObject({ FunctionName: { Ref: receiver }, MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } } });
+    const queueId = config.Properties!.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
+    expect(resources[queueId]!.Type).toBe('AWS::SQS::Queue');
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, candidate]) => String(candidate.Properties!.AlarmName).endsWith('-inbound-email-dead-letters'));
+    expect(alarm![1].Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    // Its one metric is that queue's visible messages.
+    expect(JSON.stringify(alarm![1].Properties)).toContain(JSON.stringify({ 'Fn::GetAtt': [queueId, 'QueueName'] }));
+    expect(JSON.stringify(alarm![1].Properties)).toContain('ApproximateNumberOfMessagesVisible');
+  });
+
   it('outputs the MX record to publish and the rule set to activate', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.InboundMxRecord!.Value)).toContain(`${inboundDomain} MX 10 inbound-smtp.`);

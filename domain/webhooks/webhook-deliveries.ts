@@ -204,13 +204,7 @@ export async function attemptDelivery(deps: AttemptDependencies, ref: DeliveryRe
     return { outcome: 'done', ...(given ? { delivery: given } : {}) };
   }
   const response = await post(deps, webhook, delivery);
-  const attempt: DeliveryAttempt = {
-    at: deps.clock.now().toISOString(),
-    ...(response.status !== undefined ? { responseStatus: response.status } : {}),
-    ...(response.ok || !response.error ? {} : { error: response.error }),
-    latencyMs: response.latencyMs,
-    ...(response.body ? { responseBody: response.body } : {}),
-  };
+  const attempt = attemptOf(deps.clock.now(), response);
   let pauseSeconds = 0;
   const recorded = await settle(deps, delivery, (current) => {
     const attempts = current.attempts + 1;
@@ -224,6 +218,15 @@ export async function attemptDelivery(deps: AttemptDependencies, ref: DeliveryRe
   if (!recorded) return { outcome: 'done' };
   return recorded.status === 'pending' ? { outcome: 'retry', pauseSeconds, delivery: recorded } : { outcome: 'done', delivery: recorded };
 }
+
+/** What the delivery log keeps of one attempt. */
+export const attemptOf = (at: Date, response: EndpointResponse): DeliveryAttempt => ({
+  at: at.toISOString(),
+  ...(response.status !== undefined ? { responseStatus: response.status } : {}),
+  ...(response.ok || !response.error ? {} : { error: response.error }),
+  latencyMs: response.latencyMs,
+  ...(response.body ? { responseBody: response.body } : {}),
+});
 
 /** The POST of one attempt. */
 export function post(deps: Pick<AttemptDependencies, 'clock' | 'webhookTransport' | 'webhookSigning'>, webhook: Webhook, delivery: Pick<WebhookDelivery, 'eventId' | 'payload'>): Promise<EndpointResponse> {

@@ -13,6 +13,7 @@ import { forEachQueryPage, listPage } from '../shared/pagination';
 import type { Item } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import {
+  attemptOf,
   DISABLE_AFTER_FAILING_MS,
   deliveriesBetween,
   deliveryPayload,
@@ -153,13 +154,7 @@ export async function testWebhook(deps: WebhookUseCaseDependencies, id: string, 
   const payload = deliveryPayload(ping);
   const pending = newDelivery(webhook.id, eventId, WEBHOOK_TEST_EVENT, now, payload, now);
   const response = await post(deps, webhook, pending);
-  const attempt = {
-    at: deps.clock.now().toISOString(),
-    ...(response.status !== undefined ? { responseStatus: response.status } : {}),
-    ...(response.ok || !response.error ? {} : { error: response.error }),
-    latencyMs: response.latencyMs,
-    ...(response.body ? { responseBody: response.body } : {}),
-  };
+  const attempt = attemptOf(deps.clock.now(), response);
   // A ping is not retried: its answer is the point.
   const delivery: WebhookDelivery = { ...pending, status: response.ok ? 'succeeded' : 'failed', attempts: 1, attemptLog: [attempt] };
   await deps.table.putItems([deliveryToItem(delivery)]);

@@ -1,12 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SESEvent } from 'aws-lambda';
 import { loadConfig } from '../adapters/config';
-import { parseInboundMessage } from '../adapters/inbound/mime-message';
+import { parseInboundMessage, unreadMessage, UnreadableMessageError, type Receipt } from '../adapters/inbound/mime-message';
 import { S3RawMail } from '../adapters/inbound/s3-raw-mail';
 import { logger } from '../adapters/logger';
 import { metrics } from '../adapters/metrics';
 import { createRuntime } from '../adapters/runtime';
-import { receiveInboundEmail } from '../domain/inbound/inbound-email';
+import { receiveInboundEmail, type InboundOutcome } from '../domain/inbound/inbound-email';
+import { keepUnmatched } from '../domain/inbound/unmatched-inbound';
 import { lambdaHandler } from './lambda-handler';
 
 const runtime = createRuntime();
@@ -23,14 +24,22 @@ export const handler = lambdaHandler(async (event: SESEvent) => {
   if (!INBOUND_EMAIL_DOMAIN) throw new Error('INBOUND_EMAIL_DOMAIN is not set: this function cannot tell replies from other mail.');
   for (const record of event.Records) {
     const { mail, receipt } = record.ses;
-    const message = await parseInboundMessage(await rawMail.read(mail.messageId), {
+    const seen: Receipt = {
       receiptId: mail.messageId,
       recipients: receipt.recipients,
       receivedAt: new Date(receipt.timestamp ?? mail.timestamp).toISOString(),
       verdicts: { spam: receipt.spamVerdict.status, virus: receipt.virusVerdict.status },
       ...(mail.source ? { envelopeFrom: mail.source } : {}),
-    });
-    const result = await receiveInboundEmail(runtime, message, { domain: INBOUND_EMAIL_DOMAIN });
+    };
+    let result: InboundOutcome;
+    try {
+      result = await receiveInboundEmail(runtime, await parseInboundMessage(await rawMail.read(mail.messageId), seen), { domain: INBOUND_EMAIL_DOMAIN });
+    } catch (error) {
+      // A message the parser cannot read (a header over its 1 MB limit, say) would fail every
+      // retry: it is kept for review from what SES's receipt says of it, raw in the bucket.
+      if (!(error instanceof UnreadableMessageError)) throw error;
+      result = await keepUnmatched(runtime, unreadMessage(seen, mail.commonHeaders), `could not be read: ${error.message}`);
+    }
     metrics.addMetric(result.outcome === 'rejected' ? 'InboundEmailsRejected' : 'InboundEmailsLogged', MetricUnit.Count, 1);
     // Addresses and subjects are personal data: the log names the message and what came of it.
     logger.info('inbound email', { receiptId: mail.messageId, ...result });

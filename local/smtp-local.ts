@@ -35,7 +35,11 @@ export interface SmtpLocal {
   stop(): Promise<void>;
 }
 
-const verdictOf = (raw: string, header: string) => new RegExp(`^${header}:\\s*(\\w+)`, 'im').exec(raw.slice(0, 64 * 1024))?.[1]?.toUpperCase() ?? 'PASS';
+/** A verdict header in the message's header section (not a line of its body that quotes one). */
+const verdictOf = (raw: string, header: string) => {
+  const end = raw.search(/\r?\n\r?\n/);
+  return new RegExp(`^${header}:\\s*(\\w+)`, 'im').exec(raw.slice(0, end === -1 ? raw.length : end))?.[1]?.toUpperCase() ?? 'PASS';
+};
 
 export async function startSmtpLocal({ port, s3Endpoint, domain = LOCAL_INBOUND_DOMAIN }: { port: number; s3Endpoint: string; domain?: string }): Promise<SmtpLocal> {
   const s3 = new S3Client({ region: LOCAL_REGION, endpoint: s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });

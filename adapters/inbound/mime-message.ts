@@ -31,7 +31,12 @@ const headerText = (value: HeaderValue | undefined): string | undefined => {
  * attachments by name and size (their content is not kept).
  */
 export async function parseInboundMessage(raw: Buffer, receipt: Receipt): Promise<InboundMessage> {
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+  let parsed: Awaited<ReturnType<typeof simpleParser>>;
+  try {
+    parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+  } catch (error) {
+    throw new UnreadableMessageError((error as Error).message, { cause: error });
+  }
   const from = addresses(parsed.from)[0] ?? (receipt.envelopeFrom ? { address: receipt.envelopeFrom } : undefined);
   const references = parsed.references === undefined ? [] : [parsed.references].flat();
   const headers = Object.fromEntries(AUTOMATIC_HEADERS.flatMap((name) => {
@@ -54,6 +59,28 @@ export async function parseInboundMessage(raw: Buffer, receipt: Receipt): Promis
     headers,
     attachments: parsed.attachments.map((attachment) => ({ name: attachment.filename ?? '', sizeBytes: attachment.size, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) })),
     sizeBytes: raw.length,
+    verdicts: receipt.verdicts,
+  };
+}
+
+/** mailparser refused the message: reading it again would fail again. */
+export class UnreadableMessageError extends Error {}
+
+/** A message the parser could not read, as SES's receipt describes it (its common headers). */
+export function unreadMessage(receipt: Receipt, headers: { readonly from?: readonly string[]; readonly to?: readonly string[]; readonly subject?: string; readonly messageId?: string } | undefined): InboundMessage {
+  return {
+    receiptId: receipt.receiptId,
+    ...(headers?.from?.[0] ?? receipt.envelopeFrom ? { from: { address: headers?.from?.[0] ?? receipt.envelopeFrom! } } : {}),
+    to: (headers?.to ?? []).map((address) => ({ address })),
+    cc: [],
+    recipients: receipt.recipients,
+    subject: headers?.subject ?? '',
+    text: '',
+    receivedAt: receipt.receivedAt,
+    references: [],
+    headers: {},
+    attachments: [],
+    sizeBytes: 0,
     verdicts: receipt.verdicts,
   };
 }

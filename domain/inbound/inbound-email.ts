@@ -76,8 +76,11 @@ export type InboundOutcome =
       readonly stoppedEnrollments: number;
     };
 
-/** Larger messages are logged without their text (addresses, subject and attachments only): mail with a big attachment still keeps its words up to here. */
-export const MAX_BODY_MESSAGE_BYTES = 10_000_000;
+/**
+ * Larger messages (SES takes up to 40 MB) are logged without their text: addresses, subject
+ * and attachments only. Mail with an ordinary attachment keeps its words.
+ */
+export const MAX_BODY_MESSAGE_BYTES = 25 * 1024 * 1024;
 const MAX_TEXT = 20_000;
 const MAX_CONTACTS = 10;
 const MAX_LINKS = 30;
@@ -99,12 +102,16 @@ export function isAutomatic(message: Pick<InboundMessage, 'headers' | 'subject' 
   return /^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesend|absence|r[ée]ponse automatique)\b/i.test(message.subject);
 }
 
-/** The SES ids a reply's In-Reply-To and References name (`<id>@<region>.amazonses.com`). */
+/** How many of a thread's Message-IDs are looked up: In-Reply-To and the latest References (a reply names what it answers last). */
+const MAX_THREAD_IDS = 10;
+
+/** The SES ids a reply's In-Reply-To and References name (`<id>@<region>.amazonses.com`), the most recent first. */
 function sesIdsOf(message: Pick<InboundMessage, 'inReplyTo' | 'references'>): string[] {
-  return [message.inReplyTo, ...message.references]
+  return [message.inReplyTo, ...message.references.slice(-MAX_THREAD_IDS).reverse()]
     .flatMap((value) => (value ? [...value.matchAll(/<?([^<>\s@]+)@([^<>\s]+)>?/g)] : []))
     .filter((match) => /(^|\.)amazonses\.com$/i.test(match[2]!))
-    .map((match) => match[1]!);
+    .map((match) => match[1]!)
+    .slice(0, MAX_THREAD_IDS);
 }
 
 export async function receiveInboundEmail(deps: RecordDependencies, message: InboundMessage, settings: InboundSettings): Promise<InboundOutcome> {
@@ -189,10 +196,10 @@ async function logActivity(deps: RecordDependencies, message: InboundMessage, co
   const keptCompanies = companyIds.slice(0, Math.min(companyIds.length, Math.ceil(room / 2)));
   const keptDeals = dealIds.slice(0, room - keptCompanies.length);
   const omitted = message.sizeBytes > MAX_BODY_MESSAGE_BYTES;
-  const text = omitted ? `(The message is ${Math.round(message.sizeBytes / 1024)} KB, over what the CRM keeps: its text is not stored.)` : clean(message.text, MAX_TEXT);
+  const text = omitted ? `(The message is ${(message.sizeBytes / 1024 / 1024).toFixed(1)} MB, over the ${MAX_BODY_MESSAGE_BYTES / 1024 / 1024} MB up to which the CRM keeps the text of mail.)` : clean(message.text, MAX_TEXT);
   const address = (entry: MailAddress) => clean(entry.address, 320, { oneLine: true });
   const addresses = (entries: readonly MailAddress[]) => entries.map(address).filter((value) => value.length >= 3).slice(0, 50);
-  const id = createHash('sha256').update(`inbound:${message.receiptId}`).digest('base64url').slice(0, 26);
+  const id = messageKey('inbound', message);
   const cc = addresses(message.cc);
   const references = message.references.slice(-20).map((reference) => clean(reference, 998, { oneLine: true })).filter(Boolean);
   const input = {
@@ -231,6 +238,13 @@ async function logActivity(deps: RecordDependencies, message: InboundMessage, co
     throw error;
   }
 }
+
+/**
+ * What names a message for de-duplication: its Message-ID (a sender that delivers it twice, or
+ * to two of the CRM's addresses, sends one message), else SES's id of what it received.
+ */
+export const messageKey = (purpose: string, message: Pick<InboundMessage, 'messageId' | 'receiptId'>) =>
+  createHash('sha256').update(`${purpose}:${message.messageId ? `mid:${message.messageId.trim().toLowerCase()}` : `ses:${message.receiptId}`}`).digest('base64url').slice(0, 26);
 
 /**
  * Text from mail as the API would take it: no control characters (tabs and line breaks stay,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { requireCapability } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import type { CoreDependencies } from '../shared/dependencies';
@@ -8,7 +7,7 @@ import type { Page, PageRequest } from '../shared/page';
 import { listPage } from '../shared/pagination';
 import type { Item } from '../shared/table-port';
 import * as z from '../shared/zod';
-import type { InboundMessage, InboundOutcome } from './inbound-email';
+import { messageKey, type InboundMessage, type InboundOutcome } from './inbound-email';
 
 /**
  * Mail the CRM could not put on any contact (an unknown sender, or a logged message with no
@@ -65,7 +64,7 @@ const fromItem = (item: Item): UnmatchedInboundEmail | undefined => {
 
 /** Keeps a message for review; the same message kept again is the same item. */
 export async function keepUnmatched(deps: Pick<CoreDependencies, 'table'>, message: InboundMessage, reason: string): Promise<InboundOutcome> {
-  const id = createHash('sha256').update(`unmatched:${message.receiptId}`).digest('base64url').slice(0, 26);
+  const id = messageKey('unmatched', message);
   const email: UnmatchedInboundEmail = {
     id,
     ...(message.from ? { from: message.from.address } : {}),

@@ -102,13 +102,14 @@ export async function createWebhook(deps: WebhookUseCaseDependencies, input: Web
     updatedAt: now,
     version: 1,
   };
-  // A retried create (same Idempotency-Key) answers the first one's endpoint, and its secret, to the same caller.
+  // Written again with the same id (a retry the Idempotency-Key layer did not answer), the first one's endpoint and secret are the answer.
   const stored = await webhookDocuments.create(deps, webhook, actor);
   return { ...webhookView(stored), secret: stored.secrets[0]!.secret };
 }
 
 export async function updateWebhook(deps: WebhookUseCaseDependencies, id: string, patch: WebhookUpdate, actor: Actor, ifMatch?: IfMatch): Promise<WebhookView> {
   requireCapability(actor, ADMIN, 'change webhooks');
+  if (Object.keys(patch).length === 0) throw new ValidationError('Send at least one field to change.', [{ field: 'body', message: 'no fields to change' }]);
   if (patch.url) await requireDeliverable(deps, patch.url);
   const updated = await webhookDocuments.update(deps, id, actor, ifMatch, (current) => {
     const { recordTypes: _recordTypes, description: _description, disabledReason: _disabledReason, failingSince: _failingSince, ...kept } = current;

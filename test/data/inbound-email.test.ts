@@ -50,15 +50,24 @@ describe('inbound email on the table', () => {
     const message = await parseInboundMessage(raw('ana@customer.example'), receipt('r-twice'));
     const first = await receiveInboundEmail(runtime, message, settings);
     const again = await receiveInboundEmail(runtime, message, settings);
+    // The same message received anew (a sender's second delivery): another SES id, the same Message-ID.
+    const resent = await receiveInboundEmail(runtime, { ...message, receiptId: 'r-resent' }, settings);
     expect(first).toMatchObject({ outcome: 'logged', contactIds: [contact.id] });
     expect(again).toEqual(first);
+    expect(resent).toEqual(first);
 
-    const big: InboundMessage = { ...(await parseInboundMessage(raw('ana@customer.example', '', 'x'.repeat(10)), receipt('r-big'))), sizeBytes: 20_000_000 };
+    const big: InboundMessage = { ...(await parseInboundMessage(raw('ana@customer.example', '', 'x'.repeat(10)), receipt('r-big'))), messageId: '<big@customer.example>', sizeBytes: 30_000_000 };
     await receiveInboundEmail(runtime, big, settings);
     const timeline = await recordTimeline(runtime, contactModel, contact.id, { limit: 10 }, admin);
     const activities = timeline.items.flatMap((entry) => (entry.kind === 'activity' ? [entry.activity] : []));
     expect(activities).toHaveLength(2);
-    expect(activities.find((activity) => (activity.email as { bodyOmitted?: boolean }).bodyOmitted)?.body).toMatch(/over what the CRM keeps/);
+    expect(activities.find((activity) => (activity.email as { bodyOmitted?: boolean }).bodyOmitted)?.body).toMatch(/over the 25 MB up to which the CRM keeps the text/);
+  });
+
+  it('refuses, as unreadable, a message whose header outgrows the parser (the handler keeps it for review)', async () => {
+    const { UnreadableMessageError } = await import('../../adapters/inbound/mime-message');
+    const references = `References: ${Array.from({ length: 40_000 }, (_, n) => `<ses-${n}@email.amazonses.com>`).join(' ')}`;
+    await expect(parseInboundMessage(raw('ana@customer.example', references), receipt('r-huge'))).rejects.toBeInstanceOf(UnreadableMessageError);
   });
 
   it('tells automatic answers from replies', () => {

@@ -159,11 +159,12 @@ async function threadOf(deps: RecordDependencies, message: InboundMessage, conta
 /** Mail a user sent or received, copied to their logging address: logged on the contacts among its other addresses, as theirs. */
 async function logForUser(deps: RecordDependencies, message: InboundMessage, token: string, atDomain: (address: string) => boolean): Promise<InboundOutcome> {
   const userId = await findUserOfToken(deps.table, token);
-  if (!userId) return { outcome: 'rejected', reason: 'the logging address is no (longer a) user’s' };
+  // Kept for review, not dropped: the user learns that mail reached an old address, or someone else's did.
+  if (!userId) return keepUnmatched(deps, message, 'sent to a logging address that is no (longer a) user’s: rotated, or mistyped');
   const owner = await findOwner(deps.table, userId);
   // The secret in the address is one proof; the other is that the user sent it.
   if (!owner?.email || !message.from || normalizeEmail(message.from.address) !== normalizeEmail(owner.email)) {
-    return { outcome: 'rejected', reason: `only ${userId}'s own address may log to their logging address` };
+    return keepUnmatched(deps, message, owner?.email ? `sent to ${userId}'s logging address from another address than theirs (${owner.email})` : `sent to ${userId}'s logging address, who has no email yet to send from`);
   }
   const others = [...new Set([...message.to, ...message.cc].map((entry) => normalizeEmail(entry.address)))].filter((address) => !atDomain(address) && address !== normalizeEmail(owner.email!));
   const contacts: CrmRecord[] = [];

@@ -138,6 +138,8 @@ describe('inbound email', () => {
     // Someone else cannot log through it, even knowing it.
     await smtp.sendMail({ from: 'intruder@elsewhere.example', to: email, bcc: address, subject: 'Forged', text: 'x', envelope: { from: 'intruder@elsewhere.example', to: [address] } });
     await smtp.sendMail({ from: (user as { email: string }).email, to: email, bcc: address, subject: 'Proposal attached', text: 'Here is the proposal.', envelope: { from: (user as { email: string }).email, to: [address] } });
+    const review = await api.request<{ items: { subject: string; reason: string }[] }>('GET', '/v1/inbound-emails/unmatched?limit=100', { as: manager });
+    expect(review.json!.items.find((item) => item.subject === 'Forged')?.reason).toMatch(/from another address than theirs/);
     const outbound = (await timelineOf(contact)).filter((entry) => entry.activity?.kind === 'email' && entry.activity.subject !== 'Quick question' && entry.activity.direction === 'outbound');
     expect(outbound.map((entry) => entry.activity!.subject)).toEqual(['Proposal attached']);
 

@@ -26,7 +26,7 @@ export const inboundEmailOperations = {
   listUnmatchedInboundEmails: operation({
     routeKey: 'GET /v1/inbound-emails/unmatched',
     operationId: 'listUnmatchedInboundEmails',
-    summary: 'Mail from senders no contact has, kept 30 days for review, newest first (managers)',
+    summary: 'Mail the CRM could not log (a sender no contact has, a logging address used by another sender), kept 30 days for review, newest first (managers)',
     tag: 'Inbound email',
     query: pageQuery,
     success: { status: 200, description: 'One page', schema: pageOf(unmatchedInboundSchema, 'UnmatchedInboundEmailPage') },

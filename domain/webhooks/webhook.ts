@@ -32,6 +32,8 @@ export interface Webhook {
   /** Since when every delivery attempt has failed; cleared by the next success. */
   readonly failingSince?: string;
   readonly secrets: readonly SigningSecret[];
+  /** When a secret was last rotated: what the audit log shows of a rotation (never a secret). */
+  readonly secretsRotatedAt?: string;
   readonly createdBy: string;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -105,6 +107,7 @@ export const webhookSchemas = once(() => {
     enabled: z.boolean(),
     disabledReason: z.optional(z.literal('failing')),
     failingSince: z.optional(z.string()),
+    secretsRotatedAt: z.optional(z.string()),
     signingSecrets: z.array(signingSecret).check(z.meta({ description: 'When each signing secret was made, and when a rotated-out one stops signing. The secrets themselves are shown once, when made.' })),
     createdBy: z.string(),
     createdAt: z.string(),

@@ -52,7 +52,7 @@ const webhookDocuments = auditedDocuments<Webhook>({
   list: () => recordsByType.query({ type: 'webhook' }),
   toItem: webhookToItem,
   fromItem: itemToWebhook,
-  audited: ['url', 'eventTypes', 'recordTypes', 'description', 'enabled'],
+  audited: ['url', 'eventTypes', 'recordTypes', 'description', 'enabled', 'secretsRotatedAt'],
 });
 
 export const findWebhook = (deps: Pick<CoreDependencies, 'table'>, id: string) => webhookDocuments.find(deps.table, id);
@@ -134,6 +134,7 @@ export async function rotateWebhookSecret(deps: WebhookUseCaseDependencies, id: 
   const until = new Date(now.getTime() + (overlapHours ?? DEFAULT_ROTATION_OVERLAP_HOURS) * 3_600_000).toISOString();
   const updated = await webhookDocuments.update(deps, id, actor, undefined, (current) => ({
     ...current,
+    secretsRotatedAt: now.toISOString(),
     secrets: [
       { secret, createdAt: now.toISOString() },
       ...current.secrets

@@ -19,6 +19,8 @@ export interface ApiOperation {
   readonly pathParams?: z.ZodMiniObject;
   readonly query?: z.ZodMiniType;
   readonly body?: z.ZodMiniType;
+  /** The body may be left out: every field of it is optional, and none sent means `{}`. */
+  readonly bodyOptional?: boolean;
   /** An example request body, for the reference page and code generators. */
   readonly bodyExample?: unknown;
   readonly success: SuccessResponse & {

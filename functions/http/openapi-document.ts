@@ -171,7 +171,7 @@ export function openApiDocument(operations: readonly ApiOperation[], version: st
       },
       ...(headers.length > 0 ? { parameters: headers } : {}),
       ...(operation.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: operation.body, ...(operation.bodyExample !== undefined ? { example: operation.bodyExample } : {}) } } } }
+        ? { requestBody: { required: operation.bodyOptional !== true, content: { 'application/json': { schema: operation.body, ...(operation.bodyExample !== undefined ? { example: operation.bodyExample } : {}) } } } }
         : {}),
       responses: responsesOf(operation),
     };

@@ -34,10 +34,11 @@ function parse<T>(schema: z.ZodMiniType<T> | undefined, value: unknown, where: s
   return result.data;
 }
 
-function jsonBody(event: RequestParts): unknown {
+function jsonBody(event: RequestParts, optional: boolean): unknown {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  if (text.trim() === '' && optional) return {};
   if (text.trim() === '') throw new ValidationError('This request needs a JSON body.', [{ field: 'body', message: 'required' }]);
   const contentType = event.headers?.['content-type'] ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(contentType)) throw new UnsupportedMediaTypeError();
@@ -56,6 +57,6 @@ export function parseRequest(operation: ApiOperation, request: RequestParts) {
   return {
     params: parse(operation.pathParams, request.pathParameters ?? {}, 'path') ?? {},
     query: parse(operation.query, request.queryStringParameters ?? {}, 'query') ?? {},
-    body: operation.body ? parse(operation.body, jsonBody(request), 'body') : undefined,
+    body: operation.body ? parse(operation.body, jsonBody(request, operation.bodyOptional === true), 'body') : undefined,
   };
 }

@@ -192,6 +192,13 @@ describe('webhooks', () => {
       verified(webhook.secret, latest);
       verified(rotated.json!.secret, latest);
 
+      // The rotation is audited by when, never with a secret.
+      const audit = await api.request<{ items: { changes: { field: string }[] }[] }>('GET', `/v1/audit?recordType=webhook&recordId=${webhook.id}`);
+      expect(audit.json!.items[0]!.changes.map((change) => change.field)).toEqual(['secretsRotatedAt']);
+      expect(audit.text).not.toContain('whsec_');
+      // Without a body: the default overlap.
+      expect((await api.request('POST', `/v1/webhooks/${webhook.id}/rotate-secret`)).status).toBe(200);
+
       // With no overlap, the old secret stops signing at once.
       const again = await api.request<{ secret: string }>('POST', `/v1/webhooks/${webhook.id}/rotate-secret`, { body: { overlapHours: 0 } });
       await api.request('POST', `/v1/webhooks/${webhook.id}/test`);

@@ -74,6 +74,7 @@ export const webhookOperations = {
     tag: 'Webhooks',
     pathParams: idParams,
     body: () => schemas().rotate,
+    bodyOptional: true,
     bodyExample: { overlapHours: 24 },
     adminOnly: true,
     success: { status: 200, description: 'The endpoint, with its new secret (shown this once)', schema: () => schemas().withSecret },

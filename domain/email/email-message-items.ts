@@ -3,6 +3,7 @@ import { partitionQueries } from '../shared/key-design';
 import type { Clock, CrmTablePort, Item } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { EmailMessage } from './email-message';
+import { storedValue } from '../shared/stored-item';
 
 export const emailMessageToItem = (message: EmailMessage): Item => ({
   ...emailMessageKey(message.id),
@@ -12,10 +13,7 @@ export const emailMessageToItem = (message: EmailMessage): Item => ({
   ...(message.providerMessageId ? emailByProviderId.attributes({ providerMessageId: message.providerMessageId }, { messageId: message.id }) : {}),
 });
 
-export function itemToEmailMessage(item: Item): EmailMessage {
-  const { pk: _pk, sk: _sk, entity: _entity, gsi2pk: _gsi2pk, gsi2sk: _gsi2sk, gsi3pk: _gsi3pk, gsi3sk: _gsi3sk, ...message } = item;
-  return message as unknown as EmailMessage;
-}
+export const itemToEmailMessage = (item: Item): EmailMessage => storedValue<EmailMessage>(item);
 
 export async function findEmailMessage(table: CrmTablePort, id: string): Promise<EmailMessage | undefined> {
   const item = await table.getItem(emailMessageKey(id));

@@ -8,6 +8,7 @@ import { listPage } from '../shared/pagination';
 import type { Item } from '../shared/table-port';
 import * as z from '../shared/zod';
 import { messageKey, type InboundMessage, type InboundOutcome } from './inbound-email';
+import { storedValue } from '../shared/stored-item';
 
 /**
  * Mail the CRM could not put on any contact (an unknown sender, or a logged message with no
@@ -58,8 +59,7 @@ const toItem = (email: UnmatchedInboundEmail): Item => ({
 const fromItem = (item: Item): UnmatchedInboundEmail | undefined => {
   // DynamoDB's TTL deletes within days of expiry, not at once: an expired one is gone already.
   if (typeof item.expiresAt === 'number' && item.expiresAt * 1000 < Date.now()) return undefined;
-  const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, expiresAt: _expiresAt, ...email } = item;
-  return email as unknown as UnmatchedInboundEmail;
+  return storedValue<UnmatchedInboundEmail>(item);
 };
 
 /** Keeps a message for review; the same message kept again is the same item. */

@@ -11,6 +11,7 @@ import type { Page, PageRequest } from '../shared/page';
 import { listPage } from '../shared/pagination';
 import type { CrmTablePort, Item } from '../shared/table-port';
 import * as z from '../shared/zod';
+import { storedValue } from '../shared/stored-item';
 
 /**
  * Owners (`/v1/owners`): the users who can own records, as HubSpot's owners API lists them.
@@ -54,10 +55,7 @@ export const ownerSchemas = once(() => ({
 export type OwnerPut = z.infer<ReturnType<typeof ownerSchemas>['put']>;
 
 const ownerToItem = (owner: Owner): Item => ({ ...ownerKey(owner.id), entity: 'owner', ...owner, ...owners.attributes(undefined, { id: owner.id }) });
-export function itemToOwner(item: Item): Owner {
-  const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...owner } = item;
-  return owner as unknown as Owner;
-}
+export const itemToOwner = (item: Item): Owner => storedValue<Owner>(item);
 export async function findOwner(table: CrmTablePort, id: string): Promise<Owner | undefined> {
   const item = await table.getItem(ownerKey(id));
   return item ? itemToOwner(item) : undefined;

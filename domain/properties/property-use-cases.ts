@@ -20,6 +20,7 @@ import {
   type PropertyUpdate,
 } from './property-definition';
 import type { RecordType } from '../records/record-model';
+import { storedValue } from '../shared/stored-item';
 
 export type PropertyDependencies = CoreDependencies;
 
@@ -33,10 +34,7 @@ const toItem = (definition: PropertyDefinition): Item => ({
 });
 
 /** The definition an item holds (as stored, or as the stream reports it). */
-export function propertyDefinitionOfItem(item: Item): PropertyDefinition {
-  const { pk: _pk, sk: _sk, entity: _entity, ...definition } = item;
-  return definition as unknown as PropertyDefinition;
-}
+export const propertyDefinitionOfItem = (item: Item): PropertyDefinition => storedValue<PropertyDefinition>(item);
 
 /** All definitions of a type, for validating values (at most 500, so a few pages at worst). */
 export async function propertyDefinitionsFor(deps: PropertyDependencies, type: RecordType): Promise<PropertyDefinition[]> {

@@ -1,9 +1,8 @@
 import { byLastUpdate, recordKeys, recordsByType } from '../shared/keys';
 import type { Item } from '../shared/table-port';
+import { storageAttributes } from '../shared/stored-item';
 import type { CrmRecord, RecordModel, RecordReference } from './record-model';
 
-/** Attributes that exist only for the table's sake and never reach a client. */
-const storageAttributes = new Set(['pk', 'sk', 'entity', 'changedBy', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'gsi5pk', 'gsi5sk']);
 
 export function recordToItem(model: RecordModel, record: CrmRecord): Item {
   return {

@@ -4,6 +4,7 @@ import { enrollmentKeys, enrollmentsByContact, recordKeys, recordsByType } from 
 import type { Clock, CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { Enrollment, Sequence } from './sequence';
+import { storedValue } from '../shared/stored-item';
 
 export const sequenceToItem = (sequence: Sequence): Item => ({
   ...recordKeys.record('sequence', sequence.id),
@@ -37,10 +38,7 @@ export const enrollmentToItem = (enrollment: Enrollment): Item => ({
   ...enrollmentsByContact.attributes({ contactId: enrollment.contactId }, { sequenceId: enrollment.sequenceId }),
 });
 
-export function itemToEnrollment(item: Item): Enrollment {
-  const { pk: _pk, sk: _sk, entity: _entity, gsi2pk: _gsi2pk, gsi2sk: _gsi2sk, ...enrollment } = item;
-  return enrollment as unknown as Enrollment;
-}
+export const itemToEnrollment = (item: Item): Enrollment => storedValue<Enrollment>(item);
 
 export async function findEnrollment(table: CrmTablePort, sequenceId: string, contactId: string): Promise<Enrollment | undefined> {
   const item = await table.getItem(enrollmentKeys.enrollment(sequenceId, contactId));

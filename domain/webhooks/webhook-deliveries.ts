@@ -9,6 +9,7 @@ import { updateVersioned } from '../shared/versioned-update';
 import * as z from '../shared/zod';
 import type { DeliveryRef, EndpointResponse, WebhookDependencies } from './webhook-ports';
 import { signingSecretsAt, wants, type Webhook } from './webhook';
+import { storedValue } from '../shared/stored-item';
 
 /**
  * Deliveries: one per event and endpoint, made at least once. Each is written before it is
@@ -82,10 +83,7 @@ export const deliveryToItem = (delivery: WebhookDelivery): Item => ({
   expiresAt: Math.floor(Date.parse(delivery.updatedAt) / 1000) + DELIVERY_RETENTION_DAYS * 86_400,
 });
 
-export function itemToDelivery(item: Item): WebhookDelivery {
-  const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, expiresAt: _expiresAt, ...delivery } = item;
-  return delivery as unknown as WebhookDelivery;
-}
+export const itemToDelivery = (item: Item): WebhookDelivery => storedValue<WebhookDelivery>(item);
 
 export async function findDelivery(deps: Pick<CoreDependencies, 'table'>, webhookId: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
   const item = await deps.table.getItem(webhookDeliveryKey(webhookId, deliveryId));

@@ -2,6 +2,7 @@ import { crmEventTypes, type CrmEventDetail, type EventSubjectType } from '../ev
 import { once } from '../shared/built-on-first-use';
 import { shortText } from '../shared/common-fields';
 import * as z from '../shared/zod';
+import { storedValue } from '../shared/stored-item';
 
 /**
  * An outbound webhook endpoint (`/v1/webhooks`): where the CRM POSTs the record events an
@@ -146,7 +147,4 @@ export function webhookView(webhook: Webhook): WebhookView {
   return { ...rest, signingSecrets: secrets.map(({ createdAt, expiresAt }) => ({ createdAt, ...(expiresAt ? { expiresAt } : {}) })) };
 }
 
-export function itemToWebhook(item: Record<string, unknown>): Webhook {
-  const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...webhook } = item;
-  return webhook as unknown as Webhook;
-}
+export const itemToWebhook = (item: Record<string, unknown>): Webhook => storedValue<Webhook>(item);

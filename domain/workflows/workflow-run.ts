@@ -7,6 +7,7 @@ import { updateVersioned } from '../shared/versioned-update';
 import * as z from '../shared/zod';
 import { ConflictError } from '../shared/errors';
 import type { StoredWorkflowAction, WorkflowTriggerEvent } from './workflow';
+import { storedValue } from '../shared/stored-item';
 
 /**
  * One run of a workflow: what triggered it, the workflow's actions as they were when it
@@ -78,10 +79,7 @@ export const runToItem = (run: WorkflowRun): Item => ({
   ...runsOfWorkflow.attributes({ workflowId: run.workflowId }, { startedAt: run.startedAt, runId: run.runId }),
 });
 
-export function itemToRun(item: Item): WorkflowRun {
-  const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...run } = item;
-  return run as unknown as WorkflowRun;
-}
+export const itemToRun = (item: Item): WorkflowRun => storedValue<WorkflowRun>(item);
 
 export async function findRun(table: CrmTablePort, runId: string): Promise<WorkflowRun | undefined> {
   const item = await table.getItem(workflowRunKey(runId));

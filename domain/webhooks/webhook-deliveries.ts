@@ -232,14 +232,14 @@ export function post(deps: Pick<AttemptDependencies, 'clock' | 'webhookTransport
   return deps.webhookTransport.post(webhook.url, signedHeaders(deps, signingSecretsAt(webhook, now), delivery.eventId, now, delivery.payload), delivery.payload);
 }
 
-/** Changes a delivery under optimistic locking; `undefined` fields are removed. */
+/** Changes a delivery under optimistic locking; a field set to `undefined` is removed (the table client drops undefined values). */
 export const settle = (deps: CoreDependencies, known: WebhookDelivery, change: (current: WebhookDelivery) => Partial<Record<keyof WebhookDelivery, unknown>> | undefined) =>
   updateVersioned<WebhookDelivery>(deps, {
     resource: 'webhook delivery',
     id: known.id,
     known,
     read: () => findDelivery(deps, known.webhookId, known.id),
-    toItem: (delivery) => deliveryToItem(Object.fromEntries(Object.entries(delivery).filter(([, value]) => value !== undefined)) as unknown as WebhookDelivery),
+    toItem: deliveryToItem,
     change: (current) => change(current) as Partial<WebhookDelivery> | undefined,
   });
 

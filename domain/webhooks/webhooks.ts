@@ -229,7 +229,7 @@ export async function recordEndpointHealth(deps: CoreDependencies & { readonly e
       resource: 'webhook',
       id: webhook.id,
       read: () => findWebhook(deps, webhook.id),
-      toItem: (next) => webhookToItem(withoutUndefined(next)),
+      toItem: webhookToItem,
       change: (current) => (response.ok ? (current.failingSince ? { failingSince: undefined } : undefined) : current.failingSince ? undefined : { failingSince: now.toISOString() }),
     });
     return;
@@ -244,8 +244,6 @@ export async function recordEndpointHealth(deps: CoreDependencies & { readonly e
   });
   if (disabled && deps.emailSender) await tellCreator(deps as CoreDependencies & { emailSender: EmailSender }, disabled);
 }
-
-const withoutUndefined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 
 async function tellCreator(deps: CoreDependencies & { readonly emailSender: EmailSender }, webhook: Webhook): Promise<void> {
   const owner = await findOwner(deps.table, webhook.createdBy);

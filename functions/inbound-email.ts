@@ -1,6 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SESEvent } from 'aws-lambda';
-import { loadConfig } from '../adapters/config';
 import { parseInboundMessage, unreadMessage, UnreadableMessageError, type Receipt } from '../adapters/inbound/mime-message';
 import { S3RawMail } from '../adapters/inbound/s3-raw-mail';
 import { logger } from '../adapters/logger';
@@ -12,7 +11,7 @@ import { lambdaHandler } from './lambda-handler';
 
 const runtime = createRuntime();
 const rawMail = new S3RawMail(runtime.config);
-const { INBOUND_EMAIL_DOMAIN } = loadConfig();
+const { INBOUND_EMAIL_DOMAIN } = runtime.config;
 
 /**
  * SES receiving's Lambda action, after its S3 action stored the raw message (the receipt rule

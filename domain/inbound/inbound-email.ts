@@ -173,9 +173,11 @@ async function logForUser(deps: RecordDependencies, message: InboundMessage, tok
     if (found) contacts.push(found);
   }
   if (contacts.length === 0) return keepUnmatched(deps, message, 'no contact among its recipients');
-  const activityId = await logActivity(deps, message, contacts.slice(0, MAX_CONTACTS), 'outbound', userId, isAutomatic(message), { ...INBOUND, onBehalfOf: userId });
+  const logged = contacts.slice(0, MAX_CONTACTS);
+  const automatic = isAutomatic(message);
+  const activityId = await logActivity(deps, message, logged, 'outbound', userId, automatic, { ...INBOUND, onBehalfOf: userId });
   if (typeof activityId !== 'string') return keepUnmatched(deps, message, activityId.refused);
-  return { outcome: 'logged', activityId, contactIds: contacts.slice(0, MAX_CONTACTS).map((contact) => contact.id), autoReply: false, stoppedEnrollments: 0 };
+  return { outcome: 'logged', activityId, contactIds: logged.map((contact) => contact.id), autoReply: automatic, stoppedEnrollments: 0 };
 }
 
 /** The open deals of a contact (its deal links, then the deals). */

@@ -1,4 +1,5 @@
 import { EVENT_RAISING_ENTITIES } from '../domain/events/crm-events';
+import { searchableTypes } from '../domain/search/search-terms';
 import { workflowTriggerEvents } from '../domain/workflows/workflow';
 import { apiContract } from './http/contract';
 import type { OperationGroup } from './http/api-operation';
@@ -110,6 +111,7 @@ export const functionManifest = {
   companies: { entry: 'functions/companies.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.companies) },
   deals: { entry: 'functions/deals.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.deals) },
   activities: { entry: 'functions/activities.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.activities) },
+  search: { entry: 'functions/search.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'read', trigger: http(apiContract.search) },
   pipelines: { entry: 'functions/pipelines.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.pipelines) },
   properties: { entry: 'functions/properties.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.properties) },
   emails: { entry: 'functions/emails.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', sendsEmail: true, trigger: http(apiContract.emails) },
@@ -210,6 +212,24 @@ export const functionManifest = {
         // A contact's emails go with it: their removal is email.deleted.
         { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: ['emailMessage'] } } } },
       ],
+    },
+  },
+
+  /**
+   * Keeps the search index (domain/search/) in step with contacts, companies and deals: the
+   * terms of each change, written in stream order, folded per batch. Off the request path, so
+   * a write costs the same with search as without; a new name is found about a second later.
+   */
+  searchIndexer: {
+    entry: 'functions/search-indexer.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    tableAccess: 'readWrite',
+    trigger: {
+      kind: 'stream',
+      batchSize: 100,
+      maxRetries: 10,
+      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...searchableTypes, 'tombstone'] } } } }],
     },
   },
 

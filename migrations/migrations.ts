@@ -4,7 +4,8 @@ import { indexEnrollmentsByContact } from './0003-index-enrollments-by-contact';
 import { indexOpenDeals } from './0004-index-open-deals';
 import { indexRecordsByDate } from './0005-index-records-by-date';
 import { indexEmailsByProviderId } from './0006-index-emails-by-provider-id';
+import { indexSearchTerms } from './0007-index-search-terms';
 import type { Migration } from './migration';
 
 /** Every data migration, oldest first. Append; never reorder or remove. */
-export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId];
+export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId, indexSearchTerms];

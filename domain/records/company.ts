@@ -3,7 +3,7 @@ import { customProperties, shortText, tags, userId } from '../shared/common-fiel
 import { byLastUpdate, recordsByFacet, recordsByOwner } from '../shared/keys';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
-import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+import { commonListQuery, onlyOneFilter, patchSchemaOf, searchQueryParameter, serverRecordSchema } from './schema-helpers';
 
 export const companySizes = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001-5000', '5001+'] as const;
 
@@ -72,6 +72,7 @@ export const companyModel = recordModel(
     listQuerySchema: () =>
       z.strictObject({
         ...commonListQuery,
+        ...searchQueryParameter,
         industry: z.optional(shortText(100)),
         domain: z.optional(z.string().check(z.maxLength(300))).check(z.meta({ description: 'Look a company up by domain (normalized the same way).' })),
       }),

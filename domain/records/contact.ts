@@ -5,7 +5,7 @@ import { singlePartition } from '../shared/key-design';
 import { byLastUpdate, emailsByContact, recordQueries, recordsByFacet, recordsByOwner } from '../shared/keys';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
-import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+import { commonListQuery, onlyOneFilter, patchSchemaOf, searchQueryParameter, serverRecordSchema } from './schema-helpers';
 
 export const lifecycleStages = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'evangelist', 'other'] as const;
 
@@ -93,6 +93,7 @@ export const contactModel = recordModel(
     listQuerySchema: () =>
       z.strictObject({
         ...commonListQuery,
+        ...searchQueryParameter,
         lifecycleStage: z.optional(z.enum(lifecycleStages)),
         companyId: z.optional(recordId).check(z.meta({ description: 'Contacts associated with this company.' })),
         email: z.optional(z.string().check(z.trim(), z.maxLength(254))).check(z.meta({ description: 'Look a contact up by email (case-insensitive).' })),

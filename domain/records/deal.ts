@@ -6,7 +6,7 @@ import { byLastUpdate, openDealsByUpdate, recordsByDate, dealsByPipeline, record
 import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
-import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+import { commonListQuery, onlyOneFilter, patchSchemaOf, searchQueryParameter, serverRecordSchema } from './schema-helpers';
 
 const dealShape = once(() => ({
   name: shortText(200),
@@ -128,6 +128,7 @@ export const dealModel = recordModel(
     listQuerySchema: () =>
       z.strictObject({
         ...commonListQuery,
+        ...searchQueryParameter,
         pipelineId: z.optional(recordId),
         stageId: z.optional(recordId).check(z.meta({ description: 'Requires pipelineId.' })),
         companyId: z.optional(recordId),

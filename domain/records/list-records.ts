@@ -1,4 +1,6 @@
 import { requireCapability } from '../access/permissions';
+import { searchRecords } from '../search/search-records';
+import { isSearchable } from '../search/search-terms';
 import type { Actor } from '../shared/actor';
 import { ValidationError } from '../shared/errors';
 import { recordKeys, recordsByType } from '../shared/keys';
@@ -25,6 +27,15 @@ export async function listRecords(deps: RecordDependencies, model: RecordModel, 
     }
     const record = await findByUniqueValue(deps, model, lookupValue);
     return { items: record ? [record] : [], nextCursor: null };
+  }
+
+  if (typeof filters.q === 'string' && isSearchable(model.type)) {
+    const others = Object.keys(filters).filter((name) => !['q', 'limit', 'cursor'].includes(name) && filters[name] !== undefined);
+    if (others.length > 0) {
+      throw new ValidationError('q searches on its own: it takes no other filter.', others.map((name) => ({ field: `query.${name}`, message: 'not allowed with q' })));
+    }
+    const found = await searchRecords(deps, { q: filters.q, types: [model.type], limit: filters.limit as number, ...(typeof filters.cursor === 'string' ? { cursor: filters.cursor } : {}) }, actor);
+    return { items: found.items.map((hit) => hit.record), nextCursor: found.nextCursor };
   }
 
   const query = model.listPattern(filters) ?? recordsByType.query({ type: model.type }, { updatedSince: filters.updatedSince as string | undefined });

@@ -30,6 +30,13 @@ export const commonListQuery = {
 
 export const recordIdFilter = recordId;
 
+/** A search of one record type (domain/search/): on its own, with limit and cursor only. */
+export const searchQueryParameter = {
+  q: z
+    .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))
+    .check(z.meta({ description: 'Search by prefix of a name, email or domain, or the ending of a phone number (see GET /v1/search); takes no other filter.' })),
+};
+
 /** Lists answer one filter per index; say plainly which combinations are not served. */
 export function onlyOneFilter(filters: Record<string, unknown>, names: readonly string[]): string | undefined {
   const present = names.filter((name) => filters[name] !== undefined);

@@ -39,6 +39,7 @@ export const listShards = {
   openDeals: 8,
   recordsByDate: 8,
   suppressions: 1,
+  searchTerms: 8,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -192,6 +193,32 @@ export const recordsByDate = defineIndex({
   sort: ({ value, id }: { readonly value: string; readonly id: string }) => joinKey(value, id),
   shardBy: ({ id }) => id,
   range: ({ from, to }: { readonly from: string; readonly to: string }) => ({ kind: 'between', from, to: `${to}${HIGHEST}` }),
+  ascending: true,
+});
+
+// ---------------------------------------------------------------------------------------
+// Search: each search term of a record (domain/search/search-terms.ts) is an item in the
+// record's partition, listed in gsi1 under the term's first two characters.
+
+const SEARCH = 'SEARCH';
+/** A term's spaces as dots, which sort after the `#` that ends it: a term's exact matches come before its longer ones. */
+const termSortForm = (term: string) => term.replaceAll(' ', '.');
+/** Characters of a term that pick its list: spreads an import's terms over many partition keys, and a query of two or more reads one. */
+const TERM_BUCKET_LENGTH = 2;
+
+export const searchTermKey = (type: RecordType, id: string, kind: string, term: string): ItemKey => ({ pk: recordPk(type, id), sk: joinKey(SEARCH, upper(kind), termSortForm(term)) });
+/** Every search term item of a record: what its sort keys start with. */
+export const searchTermPrefix = joinKey(SEARCH, '');
+
+/** gsi1: search terms of a record type and kind by their first characters, each list by term then record id. */
+export const searchTerms = defineIndex({
+  pattern: 'searchRecords',
+  index: 'gsi1',
+  partition: ({ type, kind, term }: { readonly type: RecordType; readonly kind: string; readonly term: string }) => [SEARCH, upper(type), upper(kind), termSortForm(term).slice(0, TERM_BUCKET_LENGTH)],
+  shards: () => listShards.searchTerms,
+  sort: ({ term, id }: { readonly term: string; readonly id: string }) => joinKey(termSortForm(term), id),
+  shardBy: ({ id }) => id,
+  range: ({ prefix }: { readonly prefix: string }) => beginsWith(termSortForm(prefix)),
   ascending: true,
 });
 

@@ -46,6 +46,7 @@ const consumerExtraActions: Record<string, string[]> = {
   schemaFollowUp: [],
   sequenceStarter: ['states:StartExecution'],
   eventPublisher: ['events:PutEvents'],
+  searchIndexer: [],
 };
 
 const readActions = [

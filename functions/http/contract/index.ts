@@ -11,6 +11,7 @@ import { ownerOperations } from './owners';
 import { pipelineOperations } from './pipelines';
 import { propertyOperations } from './properties';
 import { recordOperations } from './records';
+import { searchOperations } from './search';
 import { sequenceOperations } from './sequences';
 import { teamOperations } from './teams';
 import { unsubscribeOperations } from './unsubscribe';
@@ -28,6 +29,7 @@ export const apiContract = {
   companies: recordOperations(companyModel),
   deals: recordOperations(dealModel),
   activities: recordOperations(activityModel),
+  search: searchOperations,
   pipelines: pipelineOperations,
   properties: propertyOperations,
   emails: emailOperations,

@@ -5,6 +5,7 @@ import type { EventPublishingResult } from './event-publishing';
 import type { GrowthPoint } from './growth';
 import type { ListShardingRow } from './list-sharding';
 import type { HeatModel } from './partition-heat';
+import type { SearchIndexing } from './search-indexing';
 import type { WebhookDeliveryResult } from './webhook-delivery';
 
 /** What `npm run bench` writes to bench/results/*.json, and `npm run cost` reads back. */
@@ -27,6 +28,8 @@ export interface BenchResults {
   readonly eventPublishing?: EventPublishingResult;
   /** Webhook deliveries per second and their added latency, against plain POSTs; units per delivery. Absent from runs before it existed. */
   readonly webhookDelivery?: WebhookDeliveryResult;
+  /** Write units the search indexer adds per contact, and the lag from a write to its first hit. Absent from runs before it existed. */
+  readonly searchIndexing?: SearchIndexing;
   /** What one contact occupies once created: its items, each with DynamoDB's 100 bytes overhead, in the table and every GSI it is in. */
   readonly storage: { readonly bytesPerContact: number };
   /** Powertools Metrics' "no application metrics" warning: how often the handlers printed it, for how many API requests. */

@@ -2,6 +2,9 @@ import { takeMeteredCalls } from '../adapters/dynamodb/capacity-meter';
 import { documentedCapacityOf } from './api-overhead';
 import type { BenchEnvironment } from './bench-environment';
 import { reportedCapacity } from './capacity-rules';
+import { itemToRecord } from '../domain/records/record-items';
+import { searchTermItem } from '../domain/search/search-index';
+import { searchTermsOf } from '../domain/search/search-terms';
 import { batchWriteItems, contactRecordItem } from './contact-items';
 import { fixed, table, thousands, times } from './report';
 import type { RouteScenario, ScenarioContext } from './route-scenarios';
@@ -35,7 +38,9 @@ const LOAD_CONCURRENCY = 8;
 /** Loads contacts numbered [from, to) as record items and returns their ids. */
 async function loadContacts(env: BenchEnvironment, from: number, to: number): Promise<string[]> {
   const items = await Promise.all(Array.from({ length: to - from }, (_, offset) => contactRecordItem(from + offset)));
-  await batchWriteItems(env.documentClient, env.tableName, items, LOAD_CONCURRENCY);
+  // With the search terms the indexer would write for each (the search routes read them).
+  const terms = items.flatMap((item) => searchTermsOf('contact', itemToRecord(item)!).map((term) => searchTermItem('contact', item.id as string, term)));
+  await batchWriteItems(env.documentClient, env.tableName, [...items, ...terms], LOAD_CONCURRENCY);
   takeMeteredCalls();
   return items.map((item) => item.id as string);
 }

@@ -12,12 +12,14 @@ import { recordDependenciesOf, type RecordDependencies } from '../domain/records
 import { noteSignedInUser } from '../domain/owners/owners';
 import type { CrmRecord } from '../domain/records/record-model';
 import { recordTimeline } from '../domain/records/record-timeline';
+import { indexRecordChanges } from '../domain/search/search-index';
 import { updateRecord } from '../domain/records/update-record';
 import type { Actor } from '../domain/shared/actor';
 import { listShards } from '../domain/shared/keys';
 import { inLegacyLayout } from '../migrations/legacy-layout';
 import { itemSize } from './capacity-rules';
 import { contactInput, OWNERS } from './contact-items';
+import { contactChange } from './search-indexing';
 import { CapacityLedgerTable, type PartitionLoad, type PartitionSpace } from './heat/capacity-ledger-table';
 import { fixed, table, thousands } from './report';
 import { usageProfiles } from './usage-profiles';
@@ -159,7 +161,7 @@ const BATCH = 100;
 const contactImport: Workload = {
   name: 'contact import',
   describe: (p) =>
-    `${thousands(p.importRowsPerSecond)} rows/s through POST /v1/contacts/batch (${BATCH} per call) by one machine client; ${p.importOwners} owner(s); ${p.importProperties} custom properties per row; lifecycle stage lead`,
+    `${thousands(p.importRowsPerSecond)} rows/s through POST /v1/contacts/batch (${BATCH} per call) by one machine client; ${p.importOwners} owner(s); ${p.importProperties} custom properties per row; lifecycle stage lead; every email at one domain; with the search terms the indexer writes`,
   async run(p, deps, ledger) {
     await defineProperties(deps, p.importProperties);
     const importer: Actor = { type: 'client', id: 'importer', role: 'manager' };
@@ -170,7 +172,9 @@ const contactImport: Workload = {
         const n = start + offset;
         return { ...contactInput(n, 'import'), lifecycleStage: 'lead', ownerId: `owner-${n % p.importOwners}`, properties };
       });
-      await batchWriteRecords(deps, contactModel, inputs, importer);
+      const results = await batchWriteRecords(deps, contactModel, inputs, importer);
+      // The search indexer writes each batch's terms from the stream at the same pace.
+      await indexRecordChanges(ledger, results.flatMap((result) => (result.outcome === 'created' ? [contactChange('created', undefined, result.record)] : [])));
     }
     ledger.recording = false;
     return scaled(ledger.partitionLoads(), p.importRowsPerSecond / IMPORT_SAMPLE_ROWS);

@@ -91,6 +91,33 @@ export const searchContacts: RouteScenario = {
   },
 };
 
+const searchPartitions = (types: number) => types * listShards.searchTerms;
+
+/** First names of the bench contacts (contact-items.ts): each matches a twelfth of them at every size. */
+const namePrefixes = ['ada', 'alan', 'grace', 'linus', 'margaret', 'ken'];
+
+export const searchAllTypes: RouteScenario = {
+  name: 'search all types (name prefix, 25)',
+  routeKey: 'GET /v1/search',
+  minimum: {
+    calls: searchPartitions(3) + 1,
+    sequential: 2,
+    why: `one wave of ${searchPartitions(3)} parallel Queries of gsi1 (searchRecords: 3 types x ${listShards.searchTerms} shards of the query's first two letters), then one BatchGetItem of the page's records`,
+  },
+  async prepare() {
+    return readOnly((i) => ({ method: 'GET', path: `/v1/search?q=${namePrefixes[i % namePrefixes.length]}&limit=25`, status: 200 }));
+  },
+};
+
+export const searchContactsByName: RouteScenario = {
+  name: 'contacts?q= (name prefix, 25)',
+  routeKey: 'GET /v1/contacts',
+  minimum: { calls: searchPartitions(1) + 1, sequential: 2, why: `one wave of ${searchPartitions(1)} parallel Queries of gsi1 (searchRecords, contacts only), then one BatchGetItem` },
+  async prepare() {
+    return readOnly((i) => ({ method: 'GET', path: `/v1/contacts?q=${namePrefixes[i % namePrefixes.length]}&limit=25`, status: 200 }));
+  },
+};
+
 export const timelinePage: RouteScenario = {
   name: 'timeline page (25)',
   routeKey: 'GET /v1/contacts/{id}/timeline',
@@ -188,4 +215,4 @@ export const sendEmail: RouteScenario = {
 export const apiScenarios: readonly RouteScenario[] = [createContact, getContact, updateContact, listContacts, searchContacts, createDeal, moveDealStage, timelinePage, sendEmail];
 
 /** The read routes the growth section repeats at every table size. */
-export const growthScenarios: readonly RouteScenario[] = [getContact, listContacts, searchContacts, timelinePage];
+export const growthScenarios: readonly RouteScenario[] = [getContact, listContacts, searchContacts, searchAllTypes, searchContactsByName, timelinePage];

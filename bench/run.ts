@@ -18,6 +18,7 @@ import { listShardingTable, measureListSharding } from './list-sharding';
 import { measurePartitionHeat, partitionHeatTable } from './partition-heat';
 import { eventPublishingTable, measureEventPublishing } from './event-publishing';
 import { measureWebhookDelivery, webhookDeliveryTable } from './webhook-delivery';
+import { measureSearchIndexing, searchIndexingTable } from './search-indexing';
 
 /**
  * `npm run bench`: how fast and how costly the API is, as ratios against baselines
@@ -29,8 +30,8 @@ import { measureWebhookDelivery, webhookDeliveryTable } from './webhook-delivery
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = quick
-  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, eventChanges: 2_000, webhookDeliveries: 500 }
-  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, eventChanges: 10_000, webhookDeliveries: 2_000 };
+  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, eventChanges: 2_000, webhookDeliveries: 500, searchLagSamples: 10 }
+  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, eventChanges: 10_000, webhookDeliveries: 2_000, searchLagSamples: 50 };
 
 /**
  * Powertools Metrics prints this on every request today: logMetrics flushes an
@@ -67,6 +68,9 @@ const emptyMetricsWarning = filterStderr(EMPTY_METRICS_WARNING);
 let results: BenchResults;
 try {
   const timelineContactId = await createTimelineContact(env.api);
+  // Before the growth section loads its contacts: the indexer's stream poller reads the stream from its start.
+  const searchIndexing = await measureSearchIndexing(env, { lagSamples: settings.searchLagSamples });
+  console.log(searchIndexingTable(searchIndexing));
   const { points: growth, contactIds } = await measureGrowth(env, timelineContactId, growthScenarios, {
     sizes: settings.growthSizes,
     warmupSeconds: settings.growthWarmupSeconds,
@@ -108,6 +112,7 @@ try {
     partitionHeat,
     eventPublishing,
     webhookDelivery,
+    searchIndexing,
     storage: { bytesPerContact },
     emptyMetricsWarnings,
   };

@@ -1,0 +1,118 @@
+import { takeMeteredCalls } from '../adapters/dynamodb/capacity-meter';
+import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
+import { loadConfig } from '../adapters/config';
+import { createDynamoDbClient } from '../adapters/dynamodb/document-client';
+import { itemToRecord } from '../domain/records/record-items';
+import type { RecordChange } from '../domain/records/record-change';
+import type { CrmRecord } from '../domain/records/record-model';
+import { indexRecordChanges } from '../domain/search/search-index';
+import { searchTermsOf } from '../domain/search/search-terms';
+import { recordKeys } from '../domain/shared/keys';
+import { deployedStreamConsumers, startStreamPoller } from '../local/stream-poller';
+import type { BenchEnvironment } from './bench-environment';
+import { documentedCapacity } from './capacity-rules';
+import { contactInput } from './contact-items';
+import { fixed, table } from './report';
+import { mean, summarize, type Summary } from './stats';
+
+/**
+ * What search costs on the write side: the write units its term items add to a contact
+ * (measured on the calls the real indexer sends, priced by DynamoDB's documented rules,
+ * next to the create's own transaction), and the lag from a write to its first search
+ * hit, through the real stream consumer on DynamoDB Local's stream.
+ */
+
+export interface SearchIndexing {
+  readonly termsPerContact: number;
+  /** Write units of the POST that creates the contact (record, guard, timeline entry, their index entries). */
+  readonly createWriteUnits: number;
+  readonly indexWriteUnitsOnCreate: number;
+  readonly indexWriteUnitsOnRename: number;
+  readonly indexWriteUnitsOnOtherUpdate: number;
+  /** Milliseconds from the 201 to the first search that finds the new contact. */
+  readonly lag: Summary;
+}
+
+/** The change the stream would bring for a contact written from `before` to `after`, as the indexer reads it. */
+export const contactChange = (event: RecordChange['event'], before: CrmRecord | undefined, after: CrmRecord): RecordChange => ({
+  recordType: 'contact',
+  id: after.id,
+  event,
+  version: after.version,
+  ...(before ? { before } : {}),
+  after,
+  changes: [],
+  at: after.updatedAt,
+});
+
+export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples }: { readonly lagSamples: number }): Promise<SearchIndexing> {
+  const table = new DynamoDbCrmTable(env.documentClient, env.tableName);
+  const getRecord = async (id: string) => itemToRecord(await table.getItem(recordKeys.record('contact', id)))!;
+  const writeUnitsOf = async (work: () => Promise<unknown>) => {
+    takeMeteredCalls();
+    await work();
+    return documentedCapacity(takeMeteredCalls()).write;
+  };
+
+  const input = contactInput(7, 'search');
+  let createdId = '';
+  const createWriteUnits = await writeUnitsOf(async () => (createdId = (await env.api.call('POST', '/v1/contacts', input, 201)).body.id));
+  const created = await getRecord(createdId);
+  const indexWriteUnitsOnCreate = await writeUnitsOf(() => indexRecordChanges(table, [contactChange('created', undefined, created)]));
+  await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lastName: 'Renamed' }, 200);
+  const renamed = await getRecord(createdId);
+  const indexWriteUnitsOnRename = await writeUnitsOf(() => indexRecordChanges(table, [contactChange('updated', created, renamed)]));
+  await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lifecycleStage: 'customer' }, 200);
+  const staged = await getRecord(createdId);
+  const indexWriteUnitsOnOtherUpdate = await writeUnitsOf(() => indexRecordChanges(table, [contactChange('updated', renamed, staged)]));
+
+  // The stream from its start holds only this section's writes (and the timeline fixture): the growth section loads later.
+  const config = loadConfig();
+  const poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: env.tableName, endpoint: config.DYNAMODB_ENDPOINT!, consumers: { searchIndexer: deployedStreamConsumers().searchIndexer! } });
+  const lags: number[] = [];
+  try {
+    for (let sample = 0; sample < lagSamples; sample++) {
+      const email = `lag.${sample}@search-lag.example`;
+      await env.api.call('POST', '/v1/contacts', { firstName: 'Lag', email }, 201);
+      const written = performance.now();
+      for (;;) {
+        const { body } = await env.api.call('GET', `/v1/search?q=${encodeURIComponent(email)}&types=contacts`, undefined, 200);
+        if (body.items.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      lags.push(performance.now() - written);
+    }
+  } finally {
+    await poller.stop();
+  }
+  takeMeteredCalls();
+  return {
+    termsPerContact: mean(Array.from({ length: 100 }, (_, n) => searchTermsOf('contact', { id: `c${n}`, createdAt: '', updatedAt: '', version: 1, ...contactInput(n) }).length)),
+    createWriteUnits,
+    indexWriteUnitsOnCreate,
+    indexWriteUnitsOnRename,
+    indexWriteUnitsOnOtherUpdate,
+    lag: summarize(lags),
+  };
+}
+
+export function searchIndexingTable(result: SearchIndexing): string {
+  return table(
+    'Search indexing: write units a contact adds (documented rules) and the lag to its first hit',
+    ['what', 'value'],
+    [
+      ['search terms per bench contact (name both ways, email, email domain, phone)', fixed(result.termsPerContact, 1)],
+      ['WCU of POST /v1/contacts itself', fixed(result.createWriteUnits, 1)],
+      ['WCU the indexer adds for the create', fixed(result.indexWriteUnitsOnCreate, 1)],
+      ['  as a share of the create', `${fixed((100 * result.indexWriteUnitsOnCreate) / result.createWriteUnits, 0)} %`],
+      ['WCU the indexer adds for a rename (last name)', fixed(result.indexWriteUnitsOnRename, 1)],
+      ['WCU the indexer adds for an update of no name, email or phone', fixed(result.indexWriteUnitsOnOtherUpdate, 1)],
+      ['lag from 201 to found, p50 (ms)', fixed(result.lag.p50, 0)],
+      ['lag from 201 to found, p99 (ms)', fixed(result.lag.p99, 0)],
+    ],
+    [
+      'Each term is one item under 1 KB written with BatchWriteItem (1 WCU) and its gsi1 entry (1 WCU); a rename deletes the old terms and puts the new ones. The request path writes none of it.',
+      'Lag here is the local stream poller (it polls every 200 ms) and one indexer batch; deployed, Lambda polls a stream shard about four times a second.',
+    ],
+  );
+}

@@ -13,6 +13,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { inParallel } from '../../domain/shared/in-parallel';
 import { ContentionError, ConflictError, InvalidCursorError, RecordTooLargeError, ServiceUnavailableError } from '../../domain/shared/errors';
 import type { CrmTablePort, Item, ItemKey, KeyQuery, PageKey, QueryPage, WriteCondition, WriteOp } from '../../domain/shared/table-port';
 
@@ -20,6 +21,7 @@ const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const TRANSACTION_ATTEMPTS = 4;
 /** Cancellation reasons that mean a partition was over its limits (DynamoDB's TransactWriteItems reference). */
+const BATCH_WRITES_AT_ONCE = 4;
 const THROTTLED_REASONS: ReadonlySet<string> = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
 /** Which record the contended transaction wrote first, by its entity and id, never by its table key. */
@@ -200,13 +202,14 @@ export class DynamoDbCrmTable implements CrmTablePort {
   }
 
   private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
-    for (const chunk of chunks(requests, BATCH_WRITE_LIMIT)) {
+    await inParallel(chunks(requests, BATCH_WRITE_LIMIT), BATCH_WRITES_AT_ONCE, async (chunk) => {
       let pending: Record<string, unknown>[] | undefined = chunk;
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt > 0) await backoff(attempt);
         const result: BatchWriteCommandOutput = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
         pending = result.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
       }
-    }
+    });
   }
 }
+  /** Chunks of 25 (the BatchWriteItem limit), a few at once: a search indexer's batch of a hundred records is hundreds of items. */

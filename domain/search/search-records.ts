@@ -58,12 +58,13 @@ export interface SearchHit {
  * Term lists read for one page at most. A page whose hits are mostly second matches of
  * records already shown (or of records deleted since) comes back shorter, with a cursor.
  */
-const MAX_READS_PER_PAGE = 3;
+const MAX_READS_PER_PAGE = 4;
 
 /** The term lists of one kind for every searched type, read and merged as one list. */
 function termList(types: readonly SearchableType[], kind: TermKind, prefix: string): ListQuery {
   const lists = types.map((type) => searchTerms.query({ type, kind, term: prefix }, { prefix }));
-  return { ...lists[0]!, partitionKeys: lists.flatMap((list) => list.partitionKeys) };
+  // The hits may all be of one type: each shard is asked for its share of that type's list.
+  return { ...lists[0]!, partitionKeys: lists.flatMap((list) => list.partitionKeys), pageSpreadsOver: lists[0]!.partitionKeys.length };
 }
 
 /** `<kind position>.<cursor of that kind's list>`: which kind of terms a page resumes, and where. */
@@ -77,8 +78,15 @@ function decodeCursor(cursor: string | undefined, kinds: number): { kindIndex: n
 
 const encodeCursor = (kindIndex: number, listCursor: string | undefined) => `${kindIndex}.${listCursor ?? ''}`;
 
-/** Where a term of a record sorts among all hits: kind first, then its place in the kind's list. */
-const orderOf = (query: ParsedQuery, type: SearchableType, id: string, term: SearchTerm) => [query.kinds.indexOf(term.kind), String(searchTermItem(type, id, term).gsi1sk)] as const;
+/** Where a term of a record sorts among all hits: its phase first, then its place in the phase's list; undefined when no phase matches it. */
+function orderOf(query: ParsedQuery, type: SearchableType, id: string, term: SearchTerm): readonly [number, string] | undefined {
+  const phase = query.phases.findIndex((candidate) => candidate.kind === term.kind && term.term.startsWith(candidate.prefix));
+  return phase < 0 ? undefined : [phase, String(searchTermItem(type, id, term).gsi1sk)];
+}
+
+const before = (a: readonly [number, string], b: readonly [number, string]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+/** Which field a hit names when several match equally well: the one a person recognises first. */
+const fieldPreference: readonly MatchedField[] = ['name', 'email', 'domain', 'emailDomain', 'phone'];
 
 /** The hits of one page of term items: undefined for an item that is not its record's best match, or whose record is gone. */
 async function hitsOf(deps: CoreDependencies, query: ParsedQuery, termItems: readonly Item[]): Promise<(SearchHit | undefined)[]> {
@@ -88,17 +96,23 @@ async function hitsOf(deps: CoreDependencies, query: ParsedQuery, termItems: rea
     const type = item.recordType as SearchableType;
     const record = records.get(item.pk);
     if (!record) return undefined;
-    const matching = searchTermsOf(type, record).filter((term) => query.kinds.includes(term.kind) && term.term.startsWith(query.prefix));
-    const best = matching.reduce<SearchTerm | undefined>((first, term) => {
-      if (!first) return term;
-      const [a, b] = [orderOf(query, type, record.id, term), orderOf(query, type, record.id, first)];
-      return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]) ? term : first;
-    }, undefined);
+    const matching = searchTermsOf(type, record).flatMap((term) => {
+      const order = orderOf(query, type, record.id, term);
+      return order ? [{ term, order }] : [];
+    });
+    const best = matching.reduce<(typeof matching)[number] | undefined>((first, next) => (!first || before(next.order, first.order) ? next : first), undefined);
     // Changed since it was indexed, or found again by a later term: the best match lists it (or the index will).
-    if (!best || best.kind !== item.kind || best.term !== item.term) return undefined;
-    return { type, id: record.id, match: matchRankOf(best, query.prefix), field: best.field, record };
+    if (!best || best.term.kind !== item.kind || best.term.term !== item.term) return undefined;
+    const prefix = query.phases[best.order[0]]!.prefix;
+    const match = matchRankOf(best.term, prefix);
+    const equally = matching.filter((candidate) => candidate.order[0] === best.order[0] && matchRankOf(candidate.term, prefix) === match).map((candidate) => candidate.term.field);
+    const field = fieldPreference.find((candidate) => equally.includes(candidate))!;
+    return { type, id: record.id, match, field, record };
   });
 }
+
+/** Term items read per page at most, over its reads: a page of second matches still ends. */
+const MAX_TERMS_PER_PAGE = 300;
 
 export async function searchRecords(deps: CoreDependencies, request: SearchRequest, actor: Actor): Promise<Page<SearchHit>> {
   requireCapability(actor, 'readRecords', 'search records');
@@ -108,23 +122,33 @@ export async function searchRecords(deps: CoreDependencies, request: SearchReque
       { field: 'query.q', message: `at least ${MIN_QUERY_LENGTH} letters or digits` },
     ]);
   }
-  let { kindIndex, listCursor } = decodeCursor(request.cursor, query.kinds.length);
+  let { kindIndex: phaseIndex, listCursor } = decodeCursor(request.cursor, query.phases.length);
   const hits: SearchHit[] = [];
   let bytesLeft = MAX_PAGE_JSON_BYTES;
-  for (let reads = 0; reads < MAX_READS_PER_PAGE && kindIndex < query.kinds.length && hits.length < request.limit && bytesLeft > 0; reads++) {
-    const list = await queryList(deps.table, termList(request.types, query.kinds[kindIndex]!, query.prefix), { limit: request.limit - hits.length, ...(listCursor ? { cursor: listCursor } : {}) });
+  let termsRead = 0;
+  for (let reads = 0; reads < MAX_READS_PER_PAGE && phaseIndex < query.phases.length && hits.length < request.limit && bytesLeft > 0 && termsRead < MAX_TERMS_PER_PAGE; reads++) {
+    const phase = query.phases[phaseIndex]!;
+    // Asks for more than the page lacks: some terms are second matches of records already listed.
+    const wanted = Math.min(100, 2 * (request.limit - hits.length) + 5);
+    const list = await queryList(deps.table, termList(request.types, phase.kind, phase.prefix), { limit: wanted, ...(listCursor ? { cursor: listCursor } : {}) });
+    termsRead += list.items.length;
     const values = await hitsOf(deps, query, list.items);
-    const consumed = fittingCount(values, bytesLeft);
-    const kept = values.slice(0, consumed).filter((hit): hit is SearchHit => hit !== undefined);
-    hits.push(...kept);
-    bytesLeft -= kept.reduce((bytes, hit) => bytes + Buffer.byteLength(JSON.stringify(hit)), 0);
+    // Taken up to the hit that fills the page (and within the byte budget); the cursor resumes after it.
+    let consumed = 0;
+    for (const value of values.slice(0, fittingCount(values, bytesLeft))) {
+      consumed++;
+      if (!value) continue;
+      hits.push(value);
+      bytesLeft -= Buffer.byteLength(JSON.stringify(value));
+      if (hits.length === request.limit) break;
+    }
     const next = list.cursorAfter(consumed);
     if (next === null) {
-      kindIndex++;
+      phaseIndex++;
       listCursor = undefined;
     } else {
       listCursor = next;
     }
   }
-  return { items: hits, nextCursor: kindIndex < query.kinds.length ? encodeCursor(kindIndex, listCursor) : null };
+  return { items: hits, nextCursor: phaseIndex < query.phases.length ? encodeCursor(phaseIndex, listCursor) : null };
 }

@@ -6,10 +6,11 @@ import type { CrmRecord, RecordType } from '../records/record-model';
  * Pure functions: the indexer (search-index.ts) writes the terms of a change, the search
  * (search-records.ts) folds a query the same way and re-derives a hit's terms to rank it.
  *
- * Folding: lower case, accents dropped (`José` → `jose`), letters without a decomposition
- * spelled out (`ß` → `ss`, `Ø` → `o`), apostrophes dropped (`O'Brien` → `obrien`), and any
- * other run of non-alphanumerics one space (`Berners-Lee` → `berners lee`,
- * `ada@acme.com` → `ada acme com`). German umlauts have a second spelling: a name with
+ * Folding: lower case, accents of Latin, Greek and Cyrillic letters dropped (`José` → `jose`),
+ * letters without a decomposition spelled out (`ß` → `ss`, `Ø` → `o`), apostrophes dropped
+ * (`O'Brien` → `obrien`), and any other run of what is neither a letter nor a digit, in any
+ * script, one space (`Berners-Lee` → `berners lee`, `ada@acme.com` → `ada acme com`,
+ * `王 小明` stays as it is). German umlauts have a second spelling: a name with
  * `ä`, `ö` or `ü` is also kept as `ae`, `oe`, `ue`, and a query with one is folded that way,
  * so `müller` and `mueller` find both `Müller` and `Mueller`, and `muller` finds `Müller`.
  */
@@ -45,32 +46,50 @@ const MAX_WORDS = 6;
 const spelledOut: Readonly<Record<string, string>> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
 const umlauts: Readonly<Record<string, string>> = { ä: 'ae', ö: 'oe', ü: 'ue' };
 
+/** Marks on letters of these scripts are accents (`é`, `ё`, `ά`); elsewhere (Devanagari, Thai) they are part of the letter. */
+const accent = /(?<=[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu;
+
 function foldWith(text: string, spellUmlauts: boolean): string {
-  let folded = text.toLowerCase();
+  // Composed first: an umlaut typed as u + combining diaeresis is the same ü.
+  let folded = text.normalize('NFC').toLowerCase();
   if (spellUmlauts) folded = folded.replace(/[äöü]/g, (letter) => umlauts[letter]!);
   return folded
     .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
+    .replace(accent, '')
+    .normalize('NFC')
     .replace(/[ßæœøłđðþı]/g, (letter) => spelledOut[letter]!)
     .replace(/['’`]/g, '')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim()
-    .slice(0, MAX_TERM_LENGTH)
-    .trimEnd();
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ')
+    .trim();
 }
 
-/** The folded form of a text, as terms and queries are compared. */
-export const foldText = (text: string) => foldWith(text, false);
+/** A term as stored: folded, and cut (a prefix that long is as specific as a search gets). */
+const termOf = (text: string, spellUmlauts = false) => [...foldWith(text, spellUmlauts)].slice(0, MAX_TERM_LENGTH).join('').trimEnd();
 
-/** Both spellings of a name: the folded one, and the umlauts spelled out when it has any. */
+/** The folded form of a text, as terms are stored. */
+export const foldText = (text: string) => termOf(text);
+
+const hasUmlaut = (text: string) => /[äöü]/i.test(text.normalize('NFC'));
+
+/**
+ * Every spelling of a name: the folded one, the umlauts spelled out when it has any, and
+ * with an apostrophe as a space when it has one (`l oreal` of `L'Oréal`: found by `oreal`).
+ */
 function spellings(text: string): string[] {
-  const plain = foldWith(text, false);
-  const german = /[äöüÄÖÜ]/.test(text) ? foldWith(text, true) : plain;
-  return german === plain ? [plain] : [plain, german];
+  const variants = [termOf(text), ...(hasUmlaut(text) ? [termOf(text, true)] : []), ...(/['’`]/.test(text) ? [termOf(text.replace(/['’`]/g, ' '))] : [])];
+  return [...new Set(variants)];
 }
 
-/** A number's digits without a whole national number's trunk 0 (`020 …`) or an international 00: not digits of the number itself. */
-const digitsOf = (phone: string) => phone.replace(/\D/g, '').replace(/^0+(?=\d{7})/, '');
+/**
+ * A number's own digits: without an extension (`x89`, `ext. 89`), a `(0)` trunk in an
+ * international number, or the trunk 0 (`020 …`) or international 00 of a whole number.
+ */
+const digitsOf = (phone: string) =>
+  phone
+    .replace(/\s*(?:x|ext\.?|extension|#)\s*\d+\s*$/i, '')
+    .replace(/\(0\)/g, '')
+    .replace(/\D/g, '')
+    .replace(/^0+(?=\d{7})/, '');
 const reversed = (text: string) => [...text].reverse().join('');
 
 /** A name's whole-value terms and the terms starting at each later word (`maria muller` of `jose maria muller`). */
@@ -132,26 +151,24 @@ export function searchTermsOf(type: SearchableType, record: CrmRecord): SearchTe
   return [...distinct.values()];
 }
 
-/** A query as the index is read: the prefix of which kinds of terms, in rank order. */
+/** A query as the index is read: which kinds of terms, each with the prefix to look for, in rank order. */
 export interface ParsedQuery {
-  readonly prefix: string;
-  readonly kinds: readonly TermKind[];
+  readonly phases: readonly { readonly kind: TermKind; readonly prefix: string }[];
 }
 
 /**
- * A query of digits (with the punctuation phone numbers have) is a phone search, matching
+ * Text matches names, emails and domains by prefix: whole values first, then later words.
+ * A query of digits (with the punctuation phone numbers have) is also a phone search, first:
  * numbers that end with those digits or are them (`2079460958`, `020 7946 0958` and `0958`
- * all find `+44 20 7946 0958`); anything else matches names, emails and domains by prefix.
+ * all find `+44 20 7946 0958`), then the same digits as text (`2024` finds `Studio 2024`).
  * Undefined when the query is too short to search.
  */
 export function parseQuery(query: string): ParsedQuery | undefined {
-  if (/^[\d\s+().\-x]+$/.test(query.trim())) {
-    const digits = digitsOf(query);
-    if (digits.length >= MIN_PHONE_DIGITS) return { prefix: reversed(digits), kinds: ['phone'] };
-  }
-  const spelled = spellings(query);
-  const prefix = spelled.at(-1)!;
-  return prefix.length >= MIN_QUERY_LENGTH ? { prefix, kinds: ['whole', 'word'] } : undefined;
+  const text = foldWith(query, hasUmlaut(query));
+  const textPhases = text.length >= MIN_QUERY_LENGTH ? [{ kind: 'whole' as const, prefix: text }, { kind: 'word' as const, prefix: text }] : [];
+  const digits = /^[\d\s+().\-x]+$/.test(query.trim()) ? digitsOf(query) : '';
+  const phases = [...(digits.length >= MIN_PHONE_DIGITS ? [{ kind: 'phone' as const, prefix: reversed(digits) }] : []), ...textPhases];
+  return phases.length > 0 ? { phases } : undefined;
 }
 
 export type MatchRank = 'exact' | 'prefix' | 'word' | 'ending';

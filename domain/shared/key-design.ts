@@ -57,6 +57,12 @@ export interface ListQuery {
   readonly sortKey?: SortKeyCondition;
   /** Newest first unless set. */
   readonly ascending?: boolean;
+  /**
+   * Over how many of the partitions one page's items are expected to spread (default: all).
+   * A list merged from several lists (search, over record types) may find a page in one of
+   * them alone: each partition is then asked for a page's share of that list's shards.
+   */
+  readonly pageSpreadsOver?: number;
 }
 
 export const singlePartition = (query: KeyQuery): ListQuery => ({

@@ -170,7 +170,7 @@ export async function queryList(table: CrmTablePort, query: ListQuery, page: Pag
         ...(query.ascending ? { ascending: true } : {}),
       };
       // The legacy partition may still hold the whole list: it is read for a whole page.
-      const limit = partition.label === LEGACY ? page.limit : shardPageLimit(page.limit, query.partitionKeys.length);
+      const limit = partition.label === LEGACY ? page.limit : shardPageLimit(page.limit, query.pageSpreadsOver ?? query.partitionKeys.length);
       return [partition, await table.query(single, { limit, ...(position ? { startKey: position } : {}) })];
     }),
   );

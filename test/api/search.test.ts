@@ -110,6 +110,20 @@ describe('GET /v1/search', () => {
     ]);
   });
 
+  it('finds names in any script, digits in names, and names a hit by its name first', async () => {
+    const wang = await create('contacts', { firstName: '王', lastName: '小明', email: 'xiaoming@example.cn' });
+    const eleni = await create('contacts', { firstName: 'Ελένη', lastName: 'Παπαδοπούλου' });
+    const studio = await create('deals', { name: 'Studio 2024' });
+    const loreal = await create('companies', { name: "L'Oréal Paris" });
+    expect((await search(`q=${encodeURIComponent('小明')}`)).items.map((hit) => hit.id)).toEqual([wang]);
+    expect((await search(`q=${encodeURIComponent('ελενη')}`)).items.map((hit) => hit.id)).toEqual([eleni]);
+    expect((await search('q=2024&types=deals')).items).toEqual([expect.objectContaining({ id: studio, match: 'word', field: 'name' })]);
+    expect((await search('q=oreal')).items.map((hit) => hit.id)).toEqual([loreal]);
+    // Name and email both begin with the query, equally: the hit names the name.
+    const ada = await create('contacts', { firstName: 'Adalind', lastName: 'Byron', email: 'adalind@byron.example' });
+    expect((await search('q=adalind')).items).toEqual([expect.objectContaining({ id: ada, match: 'prefix', field: 'name' })]);
+  });
+
   it('pages through many matches without repeating or skipping one', async () => {
     const ids = new Set<string>();
     for (let n = 0; n < 23; n++) ids.add(await create('contacts', { firstName: 'Pagina', lastName: `Paginson${n}`, email: `pagina.${n}@pages.example` }));

@@ -18,6 +18,11 @@ describe('folding', () => {
     ['ada@Acme.COM', 'ada acme com'],
     ['Łukasz Żółć', 'lukasz zolc'],
     ['ＡＢＣ', 'abc'],
+    ['Mu\u0308ller', 'muller'],
+    ['王 小明', '王 小明'],
+    ['Ελένη Παπαδοπούλου', 'ελενη παπαδοπουλου'],
+    ['Дмитрий Ёлкин', 'дмитрии елкин'],
+    ['देवनागरी', 'देवनागरी'],
   ])('%s → %s', (text, folded) => expect(foldText(text)).toBe(folded));
 });
 
@@ -39,25 +44,44 @@ describe('search terms of a record', () => {
     expect(terms('contact', { firstName: 'Jose Maria', lastName: 'Garcia' })).toEqual(['whole:jose maria garcia', 'word:maria garcia', 'whole:garcia jose maria']);
     expect(terms('company', { name: 'The Big Company', domain: 'big.example' })).toEqual(['whole:the big company', 'word:big company', 'word:company', 'whole:big example']);
     expect(terms('deal', { name: 'Q' })).toEqual([]);
+    expect(terms('company', { name: "L'Oréal" })).toEqual(['whole:loreal', 'whole:l oreal', 'word:oreal']);
+  });
+
+  it('a phone number without its extension or (0) trunk', () => {
+    expect(terms('contact', { firstName: 'Ext', phone: '+1 555 123 4567 x89' })).toContain('phone:76543215551');
+    expect(terms('contact', { firstName: 'Trunk', phone: '+49 (0)30 1000000' })).toContain('phone:00000010394');
   });
 });
 
+const text = (prefix: string) => [
+  { kind: 'whole', prefix },
+  { kind: 'word', prefix },
+];
+
 describe('queries', () => {
-  it('digits with phone punctuation are a phone search by ending', () => {
-    expect(parseQuery('+44 (20) 7946-0958')).toEqual({ prefix: '859064970244', kinds: ['phone'] });
+  it('digits with phone punctuation search phone endings first, then the same digits as text', () => {
+    expect(parseQuery('+44 (20) 7946-0958')).toEqual({ phases: [{ kind: 'phone', prefix: '859064970244' }, ...text('44 20 7946 0958')] });
+    expect(parseQuery('0958')).toEqual({ phases: [{ kind: 'phone', prefix: '8590' }, ...text('0958')] });
     // A national number's trunk 0 (and an international 00) is no digit of the number itself.
-    expect(parseQuery('020 7946 0958')).toEqual({ prefix: '8590649702', kinds: ['phone'] });
-    expect(parseQuery('0044 20 7946 0958')).toEqual({ prefix: '859064970244', kinds: ['phone'] });
-    expect(parseQuery('0958')).toEqual({ prefix: '8590', kinds: ['phone'] });
-    // Too few digits for a phone: a text search.
-    expect(parseQuery('095')).toEqual({ prefix: '095', kinds: ['whole', 'word'] });
+    expect(parseQuery('020 7946 0958')!.phases[0]).toEqual({ kind: 'phone', prefix: '8590649702' });
+    expect(parseQuery('0044 20 7946 0958')!.phases[0]).toEqual({ kind: 'phone', prefix: '859064970244' });
+    // Too few digits for a phone: text only.
+    expect(parseQuery('095')).toEqual({ phases: text('095') });
   });
 
-  it('folds text like terms, umlauts spelled out', () => {
-    expect(parseQuery('MÜLLER')).toEqual({ prefix: 'mueller', kinds: ['whole', 'word'] });
-    expect(parseQuery('José M')).toEqual({ prefix: 'jose m', kinds: ['whole', 'word'] });
+  it('folds text like terms, umlauts spelled out, however the accent was typed', () => {
+    expect(parseQuery('MÜLLER')).toEqual({ phases: text('mueller') });
+    expect(parseQuery('Mu\u0308ller')).toEqual({ phases: text('mueller') });
+    expect(parseQuery('José M')).toEqual({ phases: text('jose m') });
     expect(parseQuery('a')).toBeUndefined();
     expect(parseQuery('!!')).toBeUndefined();
+  });
+
+  it('keeps letters of every script, and a query longer than a term finds nothing cut short', () => {
+    expect(parseQuery('小明')).toEqual({ phases: text('小明') });
+    expect(parseQuery('Ελένη')).toEqual({ phases: text('ελενη') });
+    expect(parseQuery('Иван')).toEqual({ phases: text('иван') });
+    expect(parseQuery('x'.repeat(150))!.phases[0]!.prefix).toHaveLength(150);
   });
 });
 

@@ -42,7 +42,7 @@ export const searchOperations = {
     operationId: 'search',
     summary: 'Find contacts, companies and deals by name, email, domain or phone: exact matches first, then prefixes, then later words',
     description:
-      'Served by the search index the CRM keeps in its table (no other service): a page costs the same at any table size. The index follows writes about a second behind. Each record appears once, at its best match.',
+      'Served by the search index the CRM keeps in its table (no other service): a page costs the same at any table size. The index follows writes about a second behind. Each record appears once, at its best match. A page may hold fewer hits than `limit`, rarely none: keep reading while `nextCursor` is not null.',
     tag: 'Search',
     query: searchQuerySchema,
     success: { status: 200, description: 'One page of hits', schema: () => pageOf(searchHit(), 'SearchHitPage') },

@@ -1,4 +1,5 @@
 import { EVENT_RAISING_ENTITIES } from '../domain/events/crm-events';
+import { reportedTypes } from '../domain/reports/report-shares';
 import { searchableTypes } from '../domain/search/search-terms';
 import { workflowTriggerEvents } from '../domain/workflows/workflow';
 import { apiContract } from './http/contract';
@@ -111,6 +112,7 @@ export const functionManifest = {
   companies: { entry: 'functions/companies.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.companies) },
   deals: { entry: 'functions/deals.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.deals) },
   activities: { entry: 'functions/activities.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.activities) },
+  reports: { entry: 'functions/reports.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.reports) },
   search: { entry: 'functions/search.ts', memoryMb: 1024, timeoutSeconds: 29, tableAccess: 'read', trigger: http(apiContract.search) },
   pipelines: { entry: 'functions/pipelines.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.pipelines) },
   properties: { entry: 'functions/properties.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', trigger: http(apiContract.properties) },
@@ -230,6 +232,24 @@ export const functionManifest = {
       batchSize: 100,
       maxRetries: 10,
       filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...searchableTypes, 'tombstone'] } } } }],
+    },
+  },
+
+  /**
+   * Keeps the report counters (domain/reports/) in step with deals, contacts and activities:
+   * each change adds the difference of the record's share, once, in stream order. Reports read
+   * the counters, so a report costs the same at any number of records.
+   */
+  reportKeeper: {
+    entry: 'functions/report-keeper.ts',
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    tableAccess: 'readWrite',
+    trigger: {
+      kind: 'stream',
+      batchSize: 100,
+      maxRetries: 10,
+      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...reportedTypes, 'tombstone'] } } } }],
     },
   },
 

@@ -56,6 +56,17 @@ function conditionExpression(condition: WriteCondition | undefined) {
   }
 }
 
+/** `ADD` of each amount to its attribute, with the op's condition (its names and values kept apart from the amounts'). */
+function addExpression(amounts: Readonly<Record<string, number>>, condition: ReturnType<typeof conditionExpression>) {
+  const names = Object.keys(amounts);
+  return {
+    UpdateExpression: `ADD ${names.map((_, index) => `#n${index} :n${index}`).join(', ')}`,
+    ...(condition.ConditionExpression ? { ConditionExpression: condition.ConditionExpression } : {}),
+    ExpressionAttributeNames: { ...Object.fromEntries(names.map((name, index) => [`#n${index}`, name])), ...(condition.ExpressionAttributeNames ?? {}) },
+    ExpressionAttributeValues: { ...Object.fromEntries(names.map((name, index) => [`:n${index}`, amounts[name]])), ...(condition.ExpressionAttributeValues ?? {}) },
+  };
+}
+
 /** Executes the domain's key-level operations on the CRM table; the only module that speaks DynamoDB for records. */
 export class DynamoDbCrmTable implements CrmTablePort {
   constructor(
@@ -134,6 +145,8 @@ export class DynamoDbCrmTable implements CrmTablePort {
           return { Delete: { TableName: this.tableName, Key: { pk: op.key.pk, sk: op.key.sk }, ...condition } };
         case 'check':
           return { ConditionCheck: { TableName: this.tableName, Key: { pk: op.key.pk, sk: op.key.sk }, ...(condition as Required<typeof condition>) } };
+        case 'add':
+          return { Update: { TableName: this.tableName, Key: { pk: op.key.pk, sk: op.key.sk }, ...addExpression(op.amounts, condition) } };
       }
     });
     for (let attempt = 1; ; attempt++) {
@@ -165,10 +178,11 @@ export class DynamoDbCrmTable implements CrmTablePort {
    * One conditional put or delete as PutItem or DeleteItem: all-or-nothing as a transaction
    * of one would be, at half its write units (DynamoDB bills a transactional write twice).
    */
-  private async writeOne(op: Extract<WriteOp, { op: 'put' | 'delete' }>): Promise<readonly number[]> {
+  private async writeOne(op: Extract<WriteOp, { op: 'put' | 'delete' | 'add' }>): Promise<readonly number[]> {
     const condition = conditionExpression(op.condition);
     try {
       if (op.op === 'put') await this.client.send(new PutCommand({ TableName: this.tableName, Item: op.item, ...condition }));
+      else if (op.op === 'add') await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: { pk: op.key.pk, sk: op.key.sk }, ...addExpression(op.amounts, condition) }));
       else await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: op.key.pk, sk: op.key.sk }, ...condition }));
       return [];
     } catch (error) {
@@ -201,6 +215,7 @@ export class DynamoDbCrmTable implements CrmTablePort {
     await this.batchWrite(items.map((item) => ({ PutRequest: { Item: item } })));
   }
 
+  /** Chunks of 25 (the BatchWriteItem limit), a few at once: a search indexer's batch of a hundred records is hundreds of items. */
   private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
     await inParallel(chunks(requests, BATCH_WRITE_LIMIT), BATCH_WRITES_AT_ONCE, async (chunk) => {
       let pending: Record<string, unknown>[] | undefined = chunk;
@@ -212,4 +227,3 @@ export class DynamoDbCrmTable implements CrmTablePort {
     });
   }
 }
-  /** Chunks of 25 (the BatchWriteItem limit), a few at once: a search indexer's batch of a hundred records is hundreds of items. */

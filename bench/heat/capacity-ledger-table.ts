@@ -157,6 +157,11 @@ export class CapacityLedgerTable implements CrmTablePort {
       } else if (op.op === 'put') {
         this.chargeWrite(before, op.item, true);
         this.store(op.item);
+      } else if (op.op === 'add') {
+        const after: Item = { ...(before ?? op.key) };
+        for (const [name, amount] of Object.entries(op.amounts)) after[name] = Number(after[name] ?? 0) + amount;
+        this.chargeWrite(before, after, true);
+        this.store(after);
       } else {
         this.chargeWrite(before ?? { ...op.key }, undefined, true);
         this.unstore(key);

@@ -3,7 +3,7 @@ import { auditByActor, auditByRecord, auditEntryKey, recordKeys } from '../share
 import type { Item } from '../shared/table-port';
 import type { FieldChange } from '../records/field-changes';
 
-export const auditedTypes = ['contact', 'company', 'deal', 'activity', 'pipeline', 'property', 'sequence', 'enrollment', 'suppression', 'emailTemplate', 'team', 'workflow', 'owner', 'webhook'] as const;
+export const auditedTypes = ['contact', 'company', 'deal', 'activity', 'pipeline', 'property', 'sequence', 'enrollment', 'suppression', 'emailTemplate', 'team', 'workflow', 'owner', 'webhook', 'reportSettings'] as const;
 export type AuditedType = (typeof auditedTypes)[number];
 
 export interface AuditEntry {

@@ -1,5 +1,5 @@
 import type { RecordType } from '../records/record-model';
-import { beginsWith, defineIndex, HIGHEST, joinKey, since } from './key-design';
+import { beginsWith, defineIndex, HIGHEST, joinKey, shardedPartitionKey, shardOf, since } from './key-design';
 import type { ItemKey, KeyQuery, SortKeyCondition } from './table-port';
 
 /**
@@ -40,6 +40,7 @@ export const listShards = {
   recordsByDate: 8,
   suppressions: 1,
   searchTerms: 8,
+  reportCounters: 8,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -221,6 +222,39 @@ export const searchTerms = defineIndex({
   range: ({ prefix }: { readonly prefix: string }) => beginsWith(termSortForm(prefix)),
   ascending: true,
 });
+
+// ---------------------------------------------------------------------------------------
+// Reports: counters that the report keeper adds each record's share to, and the share each
+// record last added (domain/reports/).
+
+const REPORT = 'REPORT';
+
+/**
+ * One counter of a report (`REPORT#S3#PIPELINE#<pipeline id>` / `<stage>#<owner>`), in the shard
+ * of the record that adds to it: the record always adds to and takes from the same item.
+ */
+export const reportCounterKey = (report: string, scope: readonly string[], bucket: string, recordId: string): ItemKey => ({
+  pk: shardedPartitionKey([REPORT, report, ...scope], shardOf(recordId, listShards.reportCounters), listShards.reportCounters),
+  sk: bucket,
+});
+
+/** A report's counters under one scope, one Query per shard (the reader sums them): buckets between `from` and `to`, or all. */
+export const reportCounterQueries = (report: string, scope: readonly string[], range?: { readonly from: string; readonly to: string }): KeyQuery[] =>
+  Array.from({ length: listShards.reportCounters }, (_, shard) => ({
+    pattern: 'reportCounters',
+    partitionKey: shardedPartitionKey([REPORT, report, ...scope], shard, listShards.reportCounters),
+    ...(range ? { sortKey: { kind: 'between' as const, from: range.from, to: `${range.to}${HIGHEST}` } } : {}),
+    ascending: true,
+  }));
+
+/** What one record last added to the report counters, at which version: its partition is its own, so the sweep of a deletion leaves it. */
+export const reportShareKey = (type: RecordType, id: string): ItemKey => ({ pk: joinKey('REPORTSHARE', upper(type), id), sk: 'SHARE' });
+
+/** What every counter and share key starts with: what a rebuild from scratch deletes. */
+export const reportItemPrefixes = [joinKey(REPORT, ''), joinKey('REPORTSHARE', '')] as const;
+
+/** The deployment's reporting currency and exchange rates. */
+export const reportSettingsKey: ItemKey = { pk: 'REPORTSETTINGS', sk: 'SETTINGS' };
 
 // ---------------------------------------------------------------------------------------
 // Custom property definitions: one partition per record type.

@@ -29,7 +29,9 @@ interface ConditionalOp {
 export type WriteOp =
   | ({ readonly op: 'put'; readonly item: Item } & ConditionalOp)
   | ({ readonly op: 'delete'; readonly key: ItemKey } & ConditionalOp)
-  | ({ readonly op: 'check'; readonly key: ItemKey; readonly condition: WriteCondition } & ConditionalOp);
+  | ({ readonly op: 'check'; readonly key: ItemKey; readonly condition: WriteCondition } & ConditionalOp)
+  /** Adds each number to its attribute (UpdateItem ADD), creating the item and the attributes at zero first: counters. */
+  | ({ readonly op: 'add'; readonly key: ItemKey; readonly amounts: Readonly<Record<string, number>> } & ConditionalOp);
 
 export type SortKeyCondition =
   | { readonly kind: 'beginsWith'; readonly prefix: string }

@@ -21,7 +21,7 @@ const keyOf = (op: WriteOp) => {
   const key = op.op === 'put' ? op.item : op.key;
   return `${key.pk}\u0000${key.sk}`;
 };
-const sizeOf = (op: WriteOp) => (op.op === 'put' ? JSON.stringify(op.item).length : JSON.stringify(op.key).length);
+const sizeOf = (op: WriteOp) => (op.op === 'put' ? JSON.stringify(op.item).length : JSON.stringify(op.op === 'add' ? [op.key, op.amounts] : op.key).length);
 const sameCheck = (a: WriteOp, b: WriteOp) => a.op === 'check' && b.op === 'check' && JSON.stringify(a.condition) === JSON.stringify(b.condition);
 
 class OpenTransaction<W extends TransactionWrite> {

@@ -75,6 +75,9 @@ const teams = auditedDocuments<Team>({
   audited: ['name', 'memberIds'],
 });
 
+/** Teams from the items of their list (reports read every team at once). */
+export const teamsOfItems = (items: readonly Item[]): Team[] => items.map(itemToTeam);
+
 export const findTeam = (table: CrmTablePort, id: string): Promise<Team | undefined> => teams.find(table, id);
 
 /** Who works together decides who gets work: managers decide. */

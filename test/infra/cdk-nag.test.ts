@@ -109,6 +109,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-SQS3 crm-test/emailEventsRule/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/eventPublisherConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/recordSweeperConsumer/DeadLetterQueue',
+      'AwsSolutions-SQS3 crm-test/reportKeeperConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/schemaFollowUpConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/searchIndexerConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStarterConsumer/DeadLetterQueue',

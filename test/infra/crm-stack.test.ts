@@ -47,6 +47,7 @@ const consumerExtraActions: Record<string, string[]> = {
   sequenceStarter: ['states:StartExecution'],
   eventPublisher: ['events:PutEvents'],
   searchIndexer: [],
+  reportKeeper: [],
 };
 
 const readActions = [

@@ -12,6 +12,7 @@ import { pipelineOperations } from './pipelines';
 import { propertyOperations } from './properties';
 import { recordOperations } from './records';
 import { searchOperations } from './search';
+import { reportOperations } from './reports';
 import { sequenceOperations } from './sequences';
 import { teamOperations } from './teams';
 import { unsubscribeOperations } from './unsubscribe';
@@ -30,6 +31,7 @@ export const apiContract = {
   deals: recordOperations(dealModel),
   activities: recordOperations(activityModel),
   search: searchOperations,
+  reports: reportOperations,
   pipelines: pipelineOperations,
   properties: propertyOperations,
   emails: emailOperations,

@@ -1,0 +1,66 @@
+import { itemToRecord } from '../records/record-items';
+import type { CrmRecord } from '../records/record-model';
+import { partitionQueries } from '../shared/key-design';
+import { recordQueries, recordsByType } from '../shared/keys';
+import { forEachQueryPage } from '../shared/pagination';
+import type { CrmTablePort, Item } from '../shared/table-port';
+import { replaceShare } from './report-keeper';
+import { advanceHistory, followedFields, reportedTypes, shareOf, type History, type ReportedType } from './report-shares';
+
+/**
+ * Recomputes the reports from the records: each live deal, contact and activity (through the
+ * lists of its type, no Scan) gets the share its current state and its timeline call for,
+ * and the counters the difference from the share stored. What the keeper counted right is
+ * left as it is; what it missed (records from before reports, a change dead-lettered) is
+ * mended. A record changed meanwhile is left to the keeper when it is already ahead.
+ */
+
+/** A followed field's history from the record's timeline: its values after each change, in order. */
+async function historyFromTimeline(table: CrmTablePort, type: ReportedType, record: CrmRecord): Promise<History> {
+  const changes: Item[] = [];
+  await forEachQueryPage(table, recordQueries.timeline(type, record.id), 100, (items) => void changes.push(...items.filter((item) => item.entity === 'timelineChange')));
+  changes.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+  const fields = followedFields[type];
+  let state: Record<string, unknown> = {};
+  let history: History = {};
+  for (const change of changes) {
+    for (const { field, to } of change.changes as { field: string; to?: unknown }[]) if (fields.includes(field)) state = { ...state, [field]: to };
+    history = advanceHistory(history, type, { ...record, ...state }, change.at as string);
+  }
+  // A record with no timeline entry (none is older than timelines): its current values since it was created.
+  return changes.length > 0 ? history : advanceHistory({}, type, record, record.createdAt);
+}
+
+/** Whether two stored values are equal, whatever order the table gives a map's keys in. */
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value) ? value.map(canonical) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, entry]) => [key, canonical(entry)])) : value;
+const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
+/** Brings one record's share in line with the record; answers whether it changed the counters. */
+export async function rebuildReportsOf(table: CrmTablePort, type: ReportedType, record: CrmRecord): Promise<boolean> {
+  const history = await historyFromTimeline(table, type, record);
+  const added = shareOf(type, record, history);
+  return replaceShare(table, type, record.id, (stored) => {
+    if (stored && (stored.version > record.version || (stored.version === record.version && same(stored.added, added) && same(stored.history, history)))) return undefined;
+    return { version: record.version, history, added };
+  });
+}
+
+/** Every live deal, contact and activity: how many records there were, and how many shares changed. */
+export async function rebuildReports(table: CrmTablePort, log: (message: string) => void = () => undefined): Promise<{ readonly records: number; readonly mended: number }> {
+  let records = 0;
+  let mended = 0;
+  for (const type of reportedTypes) {
+    for (const query of partitionQueries(recordsByType.query({ type }))) {
+      await forEachQueryPage(table, query, 100, async (items) => {
+        for (const record of items.map(itemToRecord)) {
+          if (!record) continue;
+          records++;
+          if (await rebuildReportsOf(table, type, record)) mended++;
+        }
+      });
+    }
+    log(`${type}: ${records} record(s) so far, ${mended} share(s) mended`);
+  }
+  return { records, mended };
+}

@@ -5,6 +5,7 @@ import type { EventPublishingResult } from './event-publishing';
 import type { GrowthPoint } from './growth';
 import type { ListShardingRow } from './list-sharding';
 import type { HeatModel } from './partition-heat';
+import type { ReportKeeping } from './report-keeping';
 import type { SearchIndexing } from './search-indexing';
 import type { WebhookDeliveryResult } from './webhook-delivery';
 
@@ -30,6 +31,8 @@ export interface BenchResults {
   readonly webhookDelivery?: WebhookDeliveryResult;
   /** Write units the search indexer adds per contact, and the lag from a write to its first hit. Absent from runs before it existed. */
   readonly searchIndexing?: SearchIndexing;
+  /** Write units the report keeper adds per deal, and the lag from a write to the report. Absent from runs before it existed. */
+  readonly reportKeeping?: ReportKeeping;
   /** What one contact occupies once created: its items, each with DynamoDB's 100 bytes overhead, in the table and every GSI it is in. */
   readonly storage: { readonly bytesPerContact: number };
   /** Powertools Metrics' "no application metrics" warning: how often the handlers printed it, for how many API requests. */

@@ -3,6 +3,10 @@ import { documentedCapacityOf } from './api-overhead';
 import type { BenchEnvironment } from './bench-environment';
 import { reportedCapacity } from './capacity-rules';
 import { itemToRecord } from '../domain/records/record-items';
+import type { CrmRecord } from '../domain/records/record-model';
+import { advanceHistory, parseCounterId, shareOf } from '../domain/reports/report-shares';
+import { reportCounterKey } from '../domain/shared/keys';
+import type { Item } from '../domain/shared/table-port';
 import { searchTermItem } from '../domain/search/search-index';
 import { searchTermsOf } from '../domain/search/search-terms';
 import { batchWriteItems, contactRecordItem } from './contact-items';
@@ -35,12 +39,26 @@ export interface GrowthPoint {
 
 const LOAD_CONCURRENCY = 8;
 
+/** The report counters of every contact loaded so far (the keeper's sums), rewritten whole at each size. */
+const reportCounters = new Map<string, Item>();
+function addShare(contact: CrmRecord): void {
+  for (const [id, values] of Object.entries(shareOf('contact', contact, advanceHistory({}, 'contact', contact, contact.createdAt)))) {
+    const { report, scope, bucket } = parseCounterId(id);
+    const key = reportCounterKey(report, scope, bucket, contact.id);
+    const counter = reportCounters.get(`${key.pk} ${key.sk}`) ?? { ...key };
+    for (const [name, amount] of Object.entries(values)) counter[name] = Number(counter[name] ?? 0) + amount;
+    reportCounters.set(`${key.pk} ${key.sk}`, counter);
+  }
+}
+
 /** Loads contacts numbered [from, to) as record items and returns their ids. */
 async function loadContacts(env: BenchEnvironment, from: number, to: number): Promise<string[]> {
   const items = await Promise.all(Array.from({ length: to - from }, (_, offset) => contactRecordItem(from + offset)));
-  // With the search terms the indexer would write for each (the search routes read them).
-  const terms = items.flatMap((item) => searchTermsOf('contact', itemToRecord(item)!).map((term) => searchTermItem('contact', item.id as string, term)));
-  await batchWriteItems(env.documentClient, env.tableName, [...items, ...terms], LOAD_CONCURRENCY);
+  // With the search terms the indexer would write for each, and the report counters as the keeper would have them.
+  const records = items.map((item) => itemToRecord(item)!);
+  const terms = records.flatMap((record) => searchTermsOf('contact', record).map((term) => searchTermItem('contact', record.id, term)));
+  for (const record of records) addShare(record);
+  await batchWriteItems(env.documentClient, env.tableName, [...items, ...terms, ...reportCounters.values()], LOAD_CONCURRENCY);
   takeMeteredCalls();
   return items.map((item) => item.id as string);
 }

@@ -118,6 +118,19 @@ export const searchContactsByName: RouteScenario = {
   },
 };
 
+export const funnelReport: RouteScenario = {
+  name: 'funnel report (12 months)',
+  routeKey: 'GET /v1/reports/funnel',
+  minimum: {
+    calls: 2 * listShards.reportCounters + 1,
+    sequential: 2,
+    why: `GetItem of the report settings, then one wave of ${2 * listShards.reportCounters} Queries (reportCounters: stages now and moves per month, ${listShards.reportCounters} shards each)`,
+  },
+  async prepare() {
+    return readOnly(() => ({ method: 'GET', path: '/v1/reports/funnel', status: 200 }));
+  },
+};
+
 export const timelinePage: RouteScenario = {
   name: 'timeline page (25)',
   routeKey: 'GET /v1/contacts/{id}/timeline',
@@ -215,4 +228,4 @@ export const sendEmail: RouteScenario = {
 export const apiScenarios: readonly RouteScenario[] = [createContact, getContact, updateContact, listContacts, searchContacts, createDeal, moveDealStage, timelinePage, sendEmail];
 
 /** The read routes the growth section repeats at every table size. */
-export const growthScenarios: readonly RouteScenario[] = [getContact, listContacts, searchContacts, searchAllTypes, searchContactsByName, timelinePage];
+export const growthScenarios: readonly RouteScenario[] = [getContact, listContacts, searchContacts, searchAllTypes, searchContactsByName, funnelReport, timelinePage];

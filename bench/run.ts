@@ -19,6 +19,7 @@ import { measurePartitionHeat, partitionHeatTable } from './partition-heat';
 import { eventPublishingTable, measureEventPublishing } from './event-publishing';
 import { measureWebhookDelivery, webhookDeliveryTable } from './webhook-delivery';
 import { measureSearchIndexing, searchIndexingTable } from './search-indexing';
+import { measureReportKeeping, reportKeepingTable } from './report-keeping';
 
 /**
  * `npm run bench`: how fast and how costly the API is, as ratios against baselines
@@ -71,6 +72,8 @@ try {
   // Before the growth section loads its contacts: the indexer's stream poller reads the stream from its start.
   const searchIndexing = await measureSearchIndexing(env, { lagSamples: settings.searchLagSamples });
   console.log(searchIndexingTable(searchIndexing));
+  const reportKeeping = await measureReportKeeping(env, { lagSamples: settings.searchLagSamples });
+  console.log(reportKeepingTable(reportKeeping));
   const { points: growth, contactIds } = await measureGrowth(env, timelineContactId, growthScenarios, {
     sizes: settings.growthSizes,
     warmupSeconds: settings.growthWarmupSeconds,
@@ -113,6 +116,7 @@ try {
     eventPublishing,
     webhookDelivery,
     searchIndexing,
+    reportKeeping,
     storage: { bytesPerContact },
     emptyMetricsWarnings,
   };

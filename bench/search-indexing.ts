@@ -1,19 +1,15 @@
-import { takeMeteredCalls } from '../adapters/dynamodb/capacity-meter';
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
-import { loadConfig } from '../adapters/config';
-import { createDynamoDbClient } from '../adapters/dynamodb/document-client';
 import { itemToRecord } from '../domain/records/record-items';
 import type { RecordChange } from '../domain/records/record-change';
 import type { CrmRecord } from '../domain/records/record-model';
 import { indexRecordChanges } from '../domain/search/search-index';
 import { searchTermsOf } from '../domain/search/search-terms';
 import { recordKeys } from '../domain/shared/keys';
-import { deployedStreamConsumers, startStreamPoller } from '../local/stream-poller';
 import type { BenchEnvironment } from './bench-environment';
-import { documentedCapacity } from './capacity-rules';
 import { contactInput } from './contact-items';
 import { fixed, table } from './report';
-import { mean, summarize, type Summary } from './stats';
+import { mean, type Summary } from './stats';
+import { measureStreamLag, writeUnitsOf } from './stream-lag';
 
 /**
  * What search costs on the write side: the write units its term items add to a contact
@@ -48,12 +44,6 @@ export const contactChange = (event: RecordChange['event'], before: CrmRecord | 
 export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples }: { readonly lagSamples: number }): Promise<SearchIndexing> {
   const table = new DynamoDbCrmTable(env.documentClient, env.tableName);
   const getRecord = async (id: string) => itemToRecord(await table.getItem(recordKeys.record('contact', id)))!;
-  const writeUnitsOf = async (work: () => Promise<unknown>) => {
-    takeMeteredCalls();
-    await work();
-    return documentedCapacity(takeMeteredCalls()).write;
-  };
-
   const input = contactInput(7, 'search');
   let createdId = '';
   const createWriteUnits = await writeUnitsOf(async () => (createdId = (await env.api.call('POST', '/v1/contacts', input, 201)).body.id));
@@ -67,32 +57,21 @@ export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples 
   const indexWriteUnitsOnOtherUpdate = await writeUnitsOf(() => indexRecordChanges(table, [contactChange('updated', renamed, staged)]));
 
   // The stream from its start holds only this section's writes (and the timeline fixture): the growth section loads later.
-  const config = loadConfig();
-  const poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: env.tableName, endpoint: config.DYNAMODB_ENDPOINT!, consumers: { searchIndexer: deployedStreamConsumers().searchIndexer! } });
-  const lags: number[] = [];
-  try {
-    for (let sample = 0; sample < lagSamples; sample++) {
-      const email = `lag.${sample}@search-lag.example`;
-      await env.api.call('POST', '/v1/contacts', { firstName: 'Lag', email }, 201);
-      const written = performance.now();
-      for (;;) {
-        const { body } = await env.api.call('GET', `/v1/search?q=${encodeURIComponent(email)}&types=contacts`, undefined, 200);
-        if (body.items.length > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      lags.push(performance.now() - written);
-    }
-  } finally {
-    await poller.stop();
-  }
-  takeMeteredCalls();
+  const emailOf = (sample: number) => `lag.${sample}@search-lag.example`;
+  const lag = await measureStreamLag(
+    env,
+    'searchIndexer',
+    lagSamples,
+    async (sample) => void (await env.api.call('POST', '/v1/contacts', { firstName: 'Lag', email: emailOf(sample) }, 201)),
+    async (sample) => (await env.api.call('GET', `/v1/search?q=${encodeURIComponent(emailOf(sample))}&types=contacts`, undefined, 200)).body.items.length > 0,
+  );
   return {
     termsPerContact: mean(Array.from({ length: 100 }, (_, n) => searchTermsOf('contact', { id: `c${n}`, createdAt: '', updatedAt: '', version: 1, ...contactInput(n) }).length)),
     createWriteUnits,
     indexWriteUnitsOnCreate,
     indexWriteUnitsOnRename,
     indexWriteUnitsOnOtherUpdate,
-    lag: summarize(lags),
+    lag,
   };
 }
 

@@ -62,8 +62,13 @@ export async function startStreamPoller(options: {
   const retries = new Map<string, { record: DynamoDBRecord; attempts: number }[]>(consumers.map(([name]) => [name, []]));
   let stopped = false;
   // Polls run one at a time: two readers of one shard iterator would skip or repeat records.
-  let chain = Promise.resolve();
-  const poll = () => (chain = chain.then(pollOnce).catch((error: unknown) => console.error('[streams] poll failed:', error)));
+  let chain: Promise<number> = Promise.resolve(0);
+  /** One poll after the ones running: how many records it read (0 when it failed). */
+  const poll = () =>
+    (chain = chain.then(pollOnce).catch((error: unknown) => {
+      console.error('[streams] poll failed:', error);
+      return 0;
+    }));
 
   async function deliver(name: string, consumer: StreamConsumer, records: DynamoDBRecord[], attempts: number): Promise<void> {
     for (let start = 0; start < records.length; start += consumer.batchSize) {
@@ -85,7 +90,7 @@ export async function startStreamPoller(options: {
     }
   }
 
-  async function pollOnce(): Promise<void> {
+  async function pollOnce(): Promise<number> {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of StreamDescription?.Shards ?? []) {
       if (!iterators.has(shard.ShardId!)) {
@@ -100,11 +105,15 @@ export async function startStreamPoller(options: {
       iterators.set(shardId, page.NextShardIterator);
       fresh.push(...(page.Records ?? []).map((record) => toLambdaRecord(record, streamArn!)));
     }
-    for (const [name, consumer] of consumers) {
-      const due = retries.get(name)!.splice(0);
-      for (const { record, attempts } of due) await deliver(name, consumer, [record], attempts);
-      await deliver(name, consumer, fresh.filter((record) => consumer.filterPatterns.some((pattern) => matchesEventPattern(pattern as never, record))), 0);
-    }
+    // Each consumer has its own event source mapping in Lambda: they run side by side, each in stream order.
+    await Promise.all(
+      consumers.map(async ([name, consumer]) => {
+        const due = retries.get(name)!.splice(0);
+        for (const { record, attempts } of due) await deliver(name, consumer, [record], attempts);
+        await deliver(name, consumer, fresh.filter((record) => consumer.filterPatterns.some((pattern) => matchesEventPattern(pattern as never, record))), 0);
+      }),
+    );
+    return fresh.length;
   }
 
   const loop = (async () => {
@@ -116,8 +125,9 @@ export async function startStreamPoller(options: {
 
   return {
     async drain() {
-      await poll();
-      while ([...retries.values()].some((pending) => pending.length > 0)) await poll();
+      // Until a poll finds nothing new and nothing waits for a retry: one read of a shard returns at most 1,000 records.
+      let read = await poll();
+      while (read > 0 || [...retries.values()].some((pending) => pending.length > 0)) read = await poll();
     },
     async stop() {
       stopped = true;

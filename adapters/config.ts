@@ -47,6 +47,9 @@ const configSchema = z.object({
   WEBHOOK_ALLOW_LOOPBACK: z.optional(z.enum(['true', 'false'])),
   /** The stage's receiving domain (email.inbound.domain): CRM mail to contacts gets a Reply-To at it, users' logging addresses are at it. */
   INBOUND_EMAIL_DOMAIN: z.optional(z.string().check(z.minLength(3))),
+  /** The stage's Cognito hosted UI (`https://<prefix>.auth.<region>.amazoncognito.com`) and its public user client: where /dashboard signs users in. */
+  SIGN_IN_URL: z.optional(z.url()),
+  SIGN_IN_CLIENT_ID: z.optional(z.string().check(z.minLength(1))),
   /** Where SES receiving stores raw messages (set on the inbound email function). */
   INBOUND_MAIL_BUCKET: z.optional(z.string().check(z.minLength(3))),
   INBOUND_MAIL_PREFIX: z._default(z.string(), 'inbound/'),

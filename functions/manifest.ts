@@ -3,6 +3,7 @@ import { reportedTypes } from '../domain/reports/report-shares';
 import { searchableTypes } from '../domain/search/search-terms';
 import { workflowTriggerEvents } from '../domain/workflows/workflow';
 import { apiContract } from './http/contract';
+import { dashboardFiles } from './http/dashboard-page';
 import type { OperationGroup } from './http/api-operation';
 
 /**
@@ -100,6 +101,8 @@ export interface FunctionDeclaration {
   readonly sendsTo?: QueueName;
   /** Starts executions of this state machine: the stack grants StartExecution on it and passes its ARN. */
   readonly startsExecutionsOf?: StateMachineName;
+  /** Needs the stage's sign-in (Cognito hosted UI and user client: SIGN_IN_URL, SIGN_IN_CLIENT_ID), for a page that signs users in. */
+  readonly signsUsersIn?: boolean;
   /** Files of the repository shipped beside the bundle at the same relative path (the reference page's script and stylesheet). */
   readonly assets?: readonly string[];
   readonly trigger: Trigger;
@@ -142,8 +145,9 @@ export const functionManifest = {
     memoryMb: 256,
     timeoutSeconds: 5,
     tableAccess: 'none',
-    assets: ['node_modules/swagger-ui-dist/package.json', 'node_modules/swagger-ui-dist/swagger-ui-bundle.js', 'node_modules/swagger-ui-dist/swagger-ui.css'],
-    trigger: http(apiContract.meta, 'health checks and the API description carry no CRM data'),
+    assets: ['node_modules/swagger-ui-dist/package.json', 'node_modules/swagger-ui-dist/swagger-ui-bundle.js', 'node_modules/swagger-ui-dist/swagger-ui.css', ...Object.values(dashboardFiles)],
+    signsUsersIn: true,
+    trigger: http(apiContract.meta, 'health checks, the API description and the pages carry no CRM data (the dashboard calls the API with its own token)'),
   },
 
   /** Finishes deletions: every record that becomes a tombstone is swept until nothing of it is left. */

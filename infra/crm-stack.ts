@@ -103,6 +103,7 @@ export class CrmStack extends Stack {
           ...(trigger.kind === 'queue' ? { [queueManifest[trigger.queue].urlSetting]: queues.get(trigger.queue)!.queue.queueUrl } : {}),
           ...(trigger.kind === 'inboundEmail' ? inbound!.functionEnvironment : {}),
           ...(declaration.usesInboundDomain && inbound ? { INBOUND_EMAIL_DOMAIN: inbound.domain } : {}),
+          ...(declaration.signsUsersIn && auth.userPool ? { SIGN_IN_URL: auth.userPool.domain.baseUrl(), SIGN_IN_CLIENT_ID: auth.userPool.userClient.userPoolClientId } : {}),
         },
       };
       let handler: IFunction;

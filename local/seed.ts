@@ -66,6 +66,14 @@ async function seed() {
     if (response.status !== 200) throw new Error(`Adding owner ${owner} failed: ${response.status} ${await response.text()}`);
   }
 
+  // Reports in dollars, with rates for the other currencies the deals use.
+  const reportSettings = await fetch(`${baseUrl}/v1/reports/settings`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ currency: 'USD', rates: { EUR: 1.08, GBP: 1.27 } }),
+  });
+  if (reportSettings.status !== 200) throw new Error(`Setting the reporting currency failed: ${reportSettings.status} ${await reportSettings.text()}`);
+
   const companyInputs = Array.from({ length: 60 }, (_, index) => {
     const name = `${companyWords[index % companyWords.length]} ${suffixes[Math.floor(index / companyWords.length) % suffixes.length]}`;
     return { name, domain: `${name.toLowerCase().replace(/[^a-z]+/g, '')}.example`, industry: pick(industries), size: pick(sizes), ownerId: pick(owners), tags: random() < 0.3 ? ['key-account'] : [] };

@@ -4,7 +4,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { startEventBridgeLocal, type EventBridgeLocal } from './eventbridge-local';
 import { startGateway, type Gateway } from './gateway';
 import { useLocalAwsEnvironment } from './local-environment';
-import { createLocalJwtAuthorizer, loadOrCreateSigningKey } from './local-jwt';
+import { createLocalJwtAuthorizer, loadOrCreateSigningKey, mintToken } from './local-jwt';
 import { loadLocalSettings } from './local-settings';
 import { LOCAL_EVENT_BUS_NAME } from './local-arns';
 import { localStateMachines } from './local-state-machines';
@@ -25,7 +25,8 @@ import { startStepFunctionsLocal, type ExecutionDescription, type StepFunctionsL
 
 const settings = loadLocalSettings();
 const { dataDir } = settings;
-const authorizer = await createLocalJwtAuthorizer(await loadOrCreateSigningKey(settings.signingKeyPath));
+const signingKey = await loadOrCreateSigningKey(settings.signingKeyPath);
+const authorizer = await createLocalJwtAuthorizer(signingKey);
 
 /** Everything started so far, stopped in reverse order (consumers before what they consume). */
 const running: { stop(): Promise<void> }[] = [];
@@ -94,9 +95,12 @@ const waits =
     : `waits capped at ${settings.CRM_LOCAL_MAX_WAIT_SECONDS} s (CRM_LOCAL_MAX_WAIT_SECONDS)`;
 // token and seed read the signing key from the data folder: they need the same one.
 const sameDataDir = process.env.CRM_DATA_DIR ? `CRM_DATA_DIR=${process.env.CRM_DATA_DIR} ` : '';
+// The dashboard takes its token from the address's fragment (never sent to a server): a manager's, for a day.
+const dashboardToken = await mintToken(signingKey, { kind: 'user', id: 'local-manager', role: 'manager' }, { expiresInSeconds: 24 * 3600 });
 console.log(`CRM API         ${gateway.url}
 Health          ${gateway.url}/health
 API docs        ${gateway.url}/docs
+Dashboard       ${gateway.url}/dashboard#token=${dashboardToken}   (reports as charts; npm run seed gives them something to show)
 Token           ${sameDataDir}npm run --silent token -- --role admin   (send as Authorization: Bearer <token>; npm run seed loads demo data)
 DynamoDB        ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir}; stream consumers running)
 Mail viewer     ${ses.endpoint} (local SES; mail to bounce@ or complaint@simulator.amazonses.com bounces or complains)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { gzipSync } from 'node:zlib';
 import type { ApiResult } from './api-operation';
+import { staticFile } from './static-files';
 
 /**
  * The API reference at /docs: Swagger UI (the swagger-ui-dist package, served by this
@@ -53,31 +53,7 @@ export function docsPage(): ApiResult {
   };
 }
 
-const cache = new Map<DocsAsset, { readonly plain: Buffer; readonly gzip: Buffer }>();
-
-function contentOf(asset: DocsAsset) {
-  let content = cache.get(asset);
-  if (!content) {
-    const plain = asset === 'crm-docs.js' ? Buffer.from(initScript) : readFileSync(require.resolve(`swagger-ui-dist/${asset}`));
-    content = { plain, gzip: gzipSync(plain) };
-    cache.set(asset, content);
-  }
-  return content;
-}
-
 /** A script or stylesheet of the page, gzipped when the client takes it (1.7 MB of script is 0.5 MB so). */
 export function docsAsset(asset: DocsAsset, acceptEncoding: string | undefined): ApiResult {
-  const content = contentOf(asset);
-  const gzip = /\bgzip\b/.test(acceptEncoding ?? '');
-  return {
-    status: 200,
-    rawBody: (gzip ? content.gzip : content.plain).toString('base64'),
-    base64: true,
-    headers: {
-      'content-type': asset.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8',
-      'cache-control': 'public, max-age=86400',
-      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-      vary: 'accept-encoding',
-    },
-  };
+  return staticFile(`docs/${asset}`, () => (asset === 'crm-docs.js' ? Buffer.from(initScript) : readFileSync(require.resolve(`swagger-ui-dist/${asset}`))), acceptEncoding);
 }

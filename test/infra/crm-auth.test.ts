@@ -187,6 +187,15 @@ describe('auth mode cognito', () => {
     template.hasOutput('Issuer', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
   });
 
+  it('tells the function serving /dashboard where users sign in (the hosted UI and the user client), and no other function', () => {
+    const withSignIn = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment?.Variables?.SIGN_IN_CLIENT_ID);
+    expect(withSignIn).toHaveLength(1);
+    expect(withSignIn[0]!.Properties.Environment.Variables).toMatchObject({
+      SIGN_IN_CLIENT_ID: { Ref: userClientId },
+      SIGN_IN_URL: { 'Fn::Join': ['', ['https://', { Ref: idOf(template, 'AWS::Cognito::UserPoolDomain') }, '.auth.', { Ref: 'AWS::Region' }, '.amazoncognito.com']] },
+    });
+  });
+
   it('requires MFA when auth.mfa is required', () => {
     synthesize({ auth: { mode: 'cognito', mfa: 'required' } }).hasResourceProperties('AWS::Cognito::UserPool', {
       MfaConfiguration: 'ON',
@@ -230,6 +239,11 @@ describe('auth mode oidc', () => {
     expect(new Set(roleClaimsOf(template))).toEqual(new Set(['crm_roles']));
     const withDefault = synthesize({ auth: { mode: 'oidc', issuer: 'https://login.acme.example/', audience: ['crm-api'] } });
     expect(new Set(roleClaimsOf(withDefault))).toEqual(new Set(['cognito:groups']));
+  });
+
+  it('gives the dashboard no sign-in of its own (it takes a token in its address)', () => {
+    const withSignIn = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment?.Variables?.SIGN_IN_URL);
+    expect(withSignIn).toEqual([]);
   });
 
   it('outputs the issuer and nothing about Cognito', () => {

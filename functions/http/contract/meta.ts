@@ -1,5 +1,6 @@
 import * as z from '../../../domain/shared/zod';
 import { operation } from '../api-operation';
+import { dashboardAssets } from '../dashboard-page';
 import { docsAssets } from '../reference-page';
 
 export const metaOperations = {
@@ -34,6 +35,23 @@ export const metaOperations = {
     tag: 'Meta',
     public: true,
     pathParams: z.object({ asset: z.enum(docsAssets) }),
+    success: { status: 200, description: 'The file (gzipped when the request accepts it)', schema: z.string(), contentType: ['text/javascript', 'text/css'] },
+  }),
+  dashboard: operation({
+    routeKey: 'GET /dashboard',
+    operationId: 'dashboard',
+    summary: 'Charts of the reports, in the browser: signs in (or takes the local token) and calls this API',
+    tag: 'Meta',
+    public: true,
+    success: { status: 200, description: 'HTML page', schema: z.string(), contentType: 'text/html' },
+  }),
+  dashboardAsset: operation({
+    routeKey: 'GET /dashboard/{asset}',
+    operationId: 'dashboardAsset',
+    summary: 'A script or stylesheet of the dashboard',
+    tag: 'Meta',
+    public: true,
+    pathParams: z.object({ asset: z.enum(dashboardAssets) }),
     success: { status: 200, description: 'The file (gzipped when the request accepts it)', schema: z.string(), contentType: ['text/javascript', 'text/css'] },
   }),
 };

@@ -253,7 +253,11 @@ export const functionManifest = {
       kind: 'stream',
       batchSize: 100,
       maxRetries: 10,
-      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...reportedTypes, 'tombstone'] } } } }],
+      filterPatterns: [
+        { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...reportedTypes, 'tombstone', 'emailMessage'] } } } },
+        // A contact's emails go with it: their counts leave the email report.
+        { eventName: ['REMOVE'], dynamodb: { OldImage: { entity: { S: ['emailMessage'] } } } },
+      ],
     },
   },
 

@@ -318,3 +318,33 @@ export async function funnelReport(deps: CoreDependencies, query: Range, actor: 
     })),
   };
 }
+
+/** Emails per sequence, workflow and the API (by the month they were sent): sent, delivered, bounced, rejected, complained, replied, and the rates. */
+export async function emailReport(deps: CoreDependencies, query: Range, actor: Actor) {
+  await reportContext(deps, actor, 'email');
+  const range = rangeOr(query, monthsUpTo(deps.clock.now(), 12));
+  const months = monthsBetween(range.from, range.to);
+  requireRange(range.from, range.to, months.length, MAX_REPORT_MONTHS, 'months');
+  const counters = await readCounters(deps, reports.email, [], range);
+  const bySource = groupBy([...counters], ([bucket]) => bucket.slice(bucket.indexOf('#') + 1));
+  const counts = (values: readonly Record<string, number>[]) => {
+    const sent = sum(values, 'sent');
+    return {
+      sent,
+      delivered: sum(values, 'delivered'),
+      bounced: sum(values, 'bounced'),
+      rejected: sum(values, 'rejected'),
+      complained: sum(values, 'complained'),
+      replied: sum(values, 'replied'),
+      deliveryRate: ratio(sum(values, 'delivered'), sent),
+      replyRate: ratio(sum(values, 'replied'), sent),
+    };
+  };
+  const sources = [...bySource]
+    .map(([source, entries]) => {
+      const [kind, id] = [source.slice(0, source.indexOf('#')), source.slice(source.indexOf('#') + 1)];
+      return { kind, id: id === NO_OWNER ? null : id, ...counts(entries.map(([, values]) => values)) };
+    })
+    .sort((a, b) => b.sent - a.sent || (a.kind + (a.id ?? '') < b.kind + (b.id ?? '') ? -1 : 1));
+  return { from: range.from, to: range.to, sources, total: counts([...counters.values()]) };
+}

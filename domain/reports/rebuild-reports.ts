@@ -1,11 +1,12 @@
 import { itemToRecord } from '../records/record-items';
 import type { CrmRecord } from '../records/record-model';
 import { partitionQueries } from '../shared/key-design';
-import { recordQueries, recordsByType } from '../shared/keys';
+import { itemToEmailMessage } from '../email/email-message-items';
+import { emailsByContact, recordQueries, recordsByType } from '../shared/keys';
 import { forEachQueryPage } from '../shared/pagination';
 import type { CrmTablePort, Item } from '../shared/table-port';
 import { replaceShare } from './report-keeper';
-import { advanceHistory, followedFields, reportedTypes, shareOf, type History, type ReportedType } from './report-shares';
+import { advanceHistory, emailShare, followedFields, reportedTypes, shareOf, type History, type ReportedType } from './report-shares';
 
 /**
  * Recomputes the reports from the records: each live deal, contact and activity (through the
@@ -46,7 +47,24 @@ export async function rebuildReportsOf(table: CrmTablePort, type: ReportedType, 
   });
 }
 
-/** Every live deal, contact and activity: how many records there were, and how many shares changed. */
+/** A contact's emails (they live and go with the contact): their shares of the email report. */
+async function rebuildEmailReportsOf(table: CrmTablePort, contactId: string): Promise<number> {
+  let mended = 0;
+  for (const query of partitionQueries(emailsByContact.query({ contactId }))) {
+    await forEachQueryPage(table, query, 100, async (items) => {
+      for (const message of items.map(itemToEmailMessage)) {
+        const added = emailShare(message);
+        const changed = await replaceShare(table, 'email', message.id, (stored) =>
+          stored && (stored.version > message.version || (stored.version === message.version && same(stored.added, added))) ? undefined : { version: message.version, history: {}, added },
+        );
+        if (changed) mended++;
+      }
+    });
+  }
+  return mended;
+}
+
+/** Every live deal, contact (with its emails) and activity: how many records there were, and how many shares changed. */
 export async function rebuildReports(table: CrmTablePort, log: (message: string) => void = () => undefined): Promise<{ readonly records: number; readonly mended: number }> {
   let records = 0;
   let mended = 0;
@@ -57,6 +75,7 @@ export async function rebuildReports(table: CrmTablePort, log: (message: string)
           if (!record) continue;
           records++;
           if (await rebuildReportsOf(table, type, record)) mended++;
+          if (type === 'contact') mended += await rebuildEmailReportsOf(table, record.id);
         }
       });
     }

@@ -1,9 +1,11 @@
+import { itemToEmailMessage } from '../email/email-message-items';
 import type { RecordChange } from '../records/record-change';
+import type { TableChange } from '../shared/table-change';
 import type { CrmRecord } from '../records/record-model';
 import { PreconditionFailedError } from '../shared/errors';
 import { reportCounterKey, reportShareKey } from '../shared/keys';
 import type { CrmTablePort, Item, WriteOp } from '../shared/table-port';
-import { advanceHistory, isReported, parseCounterId, shareDifference, shareOf, type History, type ReportedType, type Share } from './report-shares';
+import { advanceHistory, emailShare, isReported, parseCounterId, shareDifference, shareOf, type History, type ReportedType, type Share } from './report-shares';
 
 /**
  * Keeps the report counters in step with deals, contacts and activities: the `reportKeeper`
@@ -29,7 +31,7 @@ type NewShare = StoredShare & {
   readonly expiresAt?: number;
 };
 
-function shareItem(type: ReportedType, id: string, share: NewShare): Item {
+function shareItem(type: ReportedType | 'email', id: string, share: NewShare): Item {
   return { ...reportShareKey(type, id), entity: 'reportShare', recordType: type, recordId: id, ...share };
 }
 
@@ -48,7 +50,7 @@ export function counterOps(recordId: string, from: Share, to: Share): WriteOp[] 
  */
 export async function replaceShare(
   table: CrmTablePort,
-  type: ReportedType,
+  type: ReportedType | 'email',
   id: string,
   next: (stored: StoredShare | undefined) => NewShare | undefined,
 ): Promise<boolean> {
@@ -92,5 +94,22 @@ export async function keepReportsOf(table: CrmTablePort, change: RecordChange): 
     if (change.event === 'deleted' || !change.after) return { version, history: {}, added: {}, expiresAt: Math.floor(Date.parse(change.at) / 1000) + SHARE_OF_DELETED_TTL_SECONDS };
     const history = historyAfter(type, stored?.history, change, change.after);
     return { version, history, added: shareOf(type, change.after, history) };
+  });
+}
+
+/**
+ * Applies one change of an email message (its status moving on, or its removal with its
+ * contact) to the email counters, once per message version, like a record's.
+ */
+export async function keepEmailReportsOf(table: CrmTablePort, change: TableChange): Promise<boolean> {
+  if (change.entity !== 'emailMessage') return false;
+  const message = change.after ? itemToEmailMessage(change.after) : undefined;
+  const gone = change.before ? itemToEmailMessage(change.before) : undefined;
+  const id = (message ?? gone)!.id;
+  const version = message ? message.version : gone!.version + 1;
+  return replaceShare(table, 'email', id, (stored) => {
+    if (stored && stored.version >= version) return undefined;
+    if (!message) return { version, history: {}, added: {}, expiresAt: Math.floor(Date.now() / 1000) + SHARE_OF_DELETED_TTL_SECONDS };
+    return { version, history: {}, added: emailShare(message) };
   });
 }

@@ -1,3 +1,4 @@
+import type { EmailMessage, EmailStatus } from '../email/email-message';
 import type { CrmRecord, RecordType } from '../records/record-model';
 
 /**
@@ -40,6 +41,8 @@ export const reports = {
   lifecycle: 'LIFECYCLE',
   /** Contacts that moved between lifecycle stages, by month: `<month>#<from>#<to>`. */
   lifecycleMoves: 'LIFECYCLEMOVES',
+  /** Emails by the month they were sent and what sent them: `<month>#<sequence|workflow|api>#<its id>`. */
+  email: 'EMAIL',
 } as const;
 
 export const NO_OWNER = '-';
@@ -94,8 +97,10 @@ export function advanceHistory(history: History, type: ReportedType, record: Crm
 class ShareBuilder {
   readonly share: Share = {};
   add(report: string, scope: readonly string[], bucket: string, values: Record<string, number>): void {
+    const nonZero = Object.entries(values).filter(([, amount]) => amount !== 0);
+    if (nonZero.length === 0) return;
     const counter = (this.share[counterId(report, scope, bucket)] ??= {});
-    for (const [name, amount] of Object.entries(values)) if (amount !== 0) counter[name] = (counter[name] ?? 0) + amount;
+    for (const [name, amount] of nonZero) counter[name] = (counter[name] ?? 0) + amount;
   }
 }
 
@@ -141,6 +146,25 @@ function activityShare(activity: CrmRecord, history: History, builder: ShareBuil
   perDayAndWeek(activity.occurredAt as string, owner, { [activity.kind as string]: 1 });
   const status = history.taskStatus?.at(-1);
   if (activity.kind === 'task' && status?.[0] === 'done') perDayAndWeek(status[1], text(activity.assigneeId) ?? owner, { tasksDone: 1 });
+}
+
+/** How far an email got, as counts: sent unless still sending or rejected by SES; delivered also when replied to or complained about. */
+const emailProgress: Readonly<Record<EmailStatus, readonly string[]>> = {
+  sending: [],
+  sent: ['sent'],
+  delivered: ['sent', 'delivered'],
+  bounced: ['sent', 'bounced'],
+  rejected: ['rejected'],
+  replied: ['sent', 'delivered', 'replied'],
+  complained: ['sent', 'delivered', 'complained'],
+};
+
+/** What one email message adds: to its month and its source (a sequence, a workflow, or the API). */
+export function emailShare(message: EmailMessage): Share {
+  const builder = new ShareBuilder();
+  const source = message.source.kind === 'sequence' ? message.source.sequenceId : message.source.kind === 'workflow' ? message.source.workflowId : NO_OWNER;
+  builder.add(reports.email, [], `${monthOf(message.createdAt)}#${message.source.kind}#${source}`, Object.fromEntries(emailProgress[message.status].map((counter) => [counter, 1])));
+  return builder.share;
 }
 
 /** What the record adds to the counters, given the history of its followed fields. */

@@ -248,7 +248,7 @@ export const reportCounterQueries = (report: string, scope: readonly string[], r
   }));
 
 /** What one record last added to the report counters, at which version: its partition is its own, so the sweep of a deletion leaves it. */
-export const reportShareKey = (type: RecordType, id: string): ItemKey => ({ pk: joinKey('REPORTSHARE', upper(type), id), sk: 'SHARE' });
+export const reportShareKey = (type: RecordType | 'email', id: string): ItemKey => ({ pk: joinKey('REPORTSHARE', upper(type), id), sk: 'SHARE' });
 
 /** What every counter and share key starts with: what a rebuild from scratch deletes. */
 export const reportItemPrefixes = [joinKey(REPORT, ''), joinKey('REPORTSHARE', '')] as const;

@@ -125,6 +125,15 @@ describe('reports', () => {
     ]);
   });
 
+  it('email: per source, as far as each email got', async () => {
+    const contact = await create('contacts', { firstName: 'Mailed', email: 'mailed@reports.example' });
+    await call('POST', `/v1/contacts/${contact}/emails`, { subject: 'One', text: 'First' });
+    await call('POST', `/v1/contacts/${contact}/emails`, { subject: 'Two', text: 'Second' });
+    const email = await report(`/v1/reports/email?from=${month}&to=${month}`);
+    expect(email.sources).toEqual([expect.objectContaining({ kind: 'api', id: null, sent: 2, rejected: 0 })]);
+    expect(email.total).toMatchObject({ sent: 2 });
+  });
+
   it('a rebuild from the records gives the same reports as the keeper', async () => {
     const paths = [
       '/v1/reports/pipeline',
@@ -132,6 +141,7 @@ describe('reports', () => {
       `/v1/reports/win-rate?from=${month}&to=${month}`,
       `/v1/reports/activity?from=${today}&to=${today}&interval=day`,
       `/v1/reports/funnel?from=${month}&to=${month}`,
+      `/v1/reports/email?from=${month}&to=${month}`,
     ];
     const kept = await Promise.all(paths.map((path) => report(path)));
 

@@ -143,6 +143,37 @@ export const reportOperations = {
       },
     },
   }),
+  emailReport: operation({
+    routeKey: 'GET /v1/reports/email',
+    operationId: 'emailReport',
+    summary: 'Emails per sequence, workflow and the API, by the month they were sent: sent, delivered, bounced, rejected, complained, replied; the last 12 months unless from and to say otherwise',
+    tag: 'Reports',
+    query: z.strictObject(monthRange),
+    success: {
+      status: 200,
+      description: 'The report',
+      schema: () => {
+        const counts = {
+          sent: z.int(),
+          delivered: z.int(),
+          bounced: z.int(),
+          rejected: z.int(),
+          complained: z.int(),
+          replied: z.int(),
+          deliveryRate: z.nullable(z.number()).check(z.meta({ description: 'delivered / sent, 0 to 1.' })),
+          replyRate: z.nullable(z.number()).check(z.meta({ description: 'replied / sent, 0 to 1.' })),
+        };
+        return z
+          .object({
+            from: z.string(),
+            to: z.string(),
+            sources: z.array(z.object({ kind: z.enum(['sequence', 'workflow', 'api']), id: z.nullable(z.string()).check(z.meta({ description: 'The sequence or workflow; null for the API.' })), ...counts })),
+            total: z.object(counts),
+          })
+          .check(z.meta({ id: 'EmailReport' }));
+      },
+    },
+  }),
   getReportSettings: operation({
     routeKey: 'GET /v1/reports/settings',
     operationId: 'getReportSettings',

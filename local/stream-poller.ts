@@ -37,6 +37,7 @@ export interface StreamPoller {
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const POLL_INTERVAL_MS = 200;
+const RECORDS_PER_READ = 1000;
 
 export async function startStreamPoller(options: {
   client: DynamoDBClient;
@@ -62,12 +63,12 @@ export async function startStreamPoller(options: {
   const retries = new Map<string, { record: DynamoDBRecord; attempts: number }[]>(consumers.map(([name]) => [name, []]));
   let stopped = false;
   // Polls run one at a time: two readers of one shard iterator would skip or repeat records.
-  let chain: Promise<number> = Promise.resolve(0);
-  /** One poll after the ones running: how many records it read (0 when it failed). */
+  let chain: Promise<boolean> = Promise.resolve(false);
+  /** One poll after the ones running: whether a shard had more records than one read returns. */
   const poll = () =>
     (chain = chain.then(pollOnce).catch((error: unknown) => {
       console.error('[streams] poll failed:', error);
-      return 0;
+      return false;
     }));
 
   async function deliver(name: string, consumer: StreamConsumer, records: DynamoDBRecord[], attempts: number): Promise<void> {
@@ -90,7 +91,7 @@ export async function startStreamPoller(options: {
     }
   }
 
-  async function pollOnce(): Promise<number> {
+  async function pollOnce(): Promise<boolean> {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of StreamDescription?.Shards ?? []) {
       if (!iterators.has(shard.ShardId!)) {
@@ -99,11 +100,13 @@ export async function startStreamPoller(options: {
       }
     }
     const fresh: DynamoDBRecord[] = [];
+    let more = false;
     for (const [shardId, iterator] of iterators) {
       if (!iterator) continue;
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_READ }));
       iterators.set(shardId, page.NextShardIterator);
       fresh.push(...(page.Records ?? []).map((record) => toLambdaRecord(record, streamArn!)));
+      more ||= (page.Records?.length ?? 0) >= RECORDS_PER_READ;
     }
     // Each consumer has its own event source mapping in Lambda: they run side by side, each in stream order.
     await Promise.all(
@@ -113,7 +116,7 @@ export async function startStreamPoller(options: {
         await deliver(name, consumer, fresh.filter((record) => consumer.filterPatterns.some((pattern) => matchesEventPattern(pattern as never, record))), 0);
       }),
     );
-    return fresh.length;
+    return more;
   }
 
   const loop = (async () => {
@@ -125,9 +128,9 @@ export async function startStreamPoller(options: {
 
   return {
     async drain() {
-      // Until a poll finds nothing new and nothing waits for a retry: one read of a shard returns at most 1,000 records.
-      let read = await poll();
-      while (read > 0 || [...retries.values()].some((pending) => pending.length > 0)) read = await poll();
+      // One read of a shard returns at most RECORDS_PER_READ: polls again while a shard had more, or a record waits for a retry.
+      let more = await poll();
+      while (more || [...retries.values()].some((pending) => pending.length > 0)) more = await poll();
     },
     async stop() {
       stopped = true;

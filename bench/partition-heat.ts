@@ -11,6 +11,7 @@ import { listRecords } from '../domain/records/list-records';
 import { recordDependenciesOf, type RecordDependencies } from '../domain/records/record-dependencies';
 import { noteSignedInUser } from '../domain/owners/owners';
 import type { CrmRecord } from '../domain/records/record-model';
+import { recordChangeBetween } from '../domain/records/record-change';
 import { recordTimeline } from '../domain/records/record-timeline';
 import { indexRecordChanges } from '../domain/search/search-index';
 import { updateRecord } from '../domain/records/update-record';
@@ -19,7 +20,6 @@ import { listShards } from '../domain/shared/keys';
 import { inLegacyLayout } from '../migrations/legacy-layout';
 import { itemSize } from './capacity-rules';
 import { contactInput, OWNERS } from './contact-items';
-import { contactChange } from './search-indexing';
 import { CapacityLedgerTable, type PartitionLoad, type PartitionSpace } from './heat/capacity-ledger-table';
 import { fixed, table, thousands } from './report';
 import { usageProfiles } from './usage-profiles';
@@ -174,7 +174,7 @@ const contactImport: Workload = {
       });
       const results = await batchWriteRecords(deps, contactModel, inputs, importer);
       // The search indexer writes each batch's terms from the stream at the same pace.
-      await indexRecordChanges(ledger, results.flatMap((result) => (result.outcome === 'created' ? [contactChange('created', undefined, result.record)] : [])));
+      await indexRecordChanges(ledger, results.flatMap((result) => (result.outcome === 'created' ? [recordChangeBetween('contact', undefined, result.record)] : [])));
     }
     ledger.recording = false;
     return scaled(ledger.partitionLoads(), p.importRowsPerSecond / IMPORT_SAMPLE_ROWS);

@@ -1,6 +1,6 @@
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
 import { itemToRecord } from '../domain/records/record-items';
-import type { CrmRecord } from '../domain/records/record-model';
+import { recordChangeBetween } from '../domain/records/record-change';
 import { keepReportsOf } from '../domain/reports/report-keeper';
 import { recordKeys } from '../domain/shared/keys';
 import type { BenchEnvironment } from './bench-environment';
@@ -26,16 +26,15 @@ export interface ReportKeeping {
 export async function measureReportKeeping(env: BenchEnvironment, { lagSamples }: { readonly lagSamples: number }): Promise<ReportKeeping> {
   const table = new DynamoDbCrmTable(env.documentClient, env.tableName);
   const getDeal = async (id: string) => itemToRecord(await table.getItem(recordKeys.record('deal', id)))!;
-  const change = (before: CrmRecord | undefined, after: CrmRecord) => ({ recordType: 'deal' as const, id: after.id, event: before ? ('updated' as const) : ('created' as const), version: after.version, ...(before ? { before } : {}), after, changes: [], at: after.updatedAt });
 
   let id = '';
   const body = { name: 'Bench deal', amount: 1200, currency: 'EUR', expectedCloseDate: '2026-12-15' };
   const createWriteUnits = await writeUnitsOf(async () => (id = (await env.api.call('POST', '/v1/deals', body, 201)).body.id));
   const created = await getDeal(id);
-  const keeperWriteUnitsOnCreate = await writeUnitsOf(() => keepReportsOf(table, change(undefined, created)));
+  const keeperWriteUnitsOnCreate = await writeUnitsOf(() => keepReportsOf(table, recordChangeBetween('deal', undefined, created)));
   const moveWriteUnits = await writeUnitsOf(() => env.api.call('PATCH', `/v1/deals/${id}`, { stageId: 'qualified_to_buy' }, 200));
   const moved = await getDeal(id);
-  const keeperWriteUnitsOnMove = await writeUnitsOf(() => keepReportsOf(table, change(created, moved)));
+  const keeperWriteUnitsOnMove = await writeUnitsOf(() => keepReportsOf(table, recordChangeBetween('deal', created, moved)));
 
   const openDeals = async () => (await env.api.call('GET', '/v1/reports/pipeline', undefined, 200)).body.total.openDeals as number;
   let expected = 0;

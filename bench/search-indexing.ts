@@ -1,7 +1,6 @@
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
 import { itemToRecord } from '../domain/records/record-items';
-import type { RecordChange } from '../domain/records/record-change';
-import type { CrmRecord } from '../domain/records/record-model';
+import { recordChangeBetween } from '../domain/records/record-change';
 import { indexRecordChanges } from '../domain/search/search-index';
 import { searchTermsOf } from '../domain/search/search-terms';
 import { recordKeys } from '../domain/shared/keys';
@@ -29,18 +28,6 @@ export interface SearchIndexing {
   readonly lag: Summary;
 }
 
-/** The change the stream would bring for a contact written from `before` to `after`, as the indexer reads it. */
-export const contactChange = (event: RecordChange['event'], before: CrmRecord | undefined, after: CrmRecord): RecordChange => ({
-  recordType: 'contact',
-  id: after.id,
-  event,
-  version: after.version,
-  ...(before ? { before } : {}),
-  after,
-  changes: [],
-  at: after.updatedAt,
-});
-
 export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples }: { readonly lagSamples: number }): Promise<SearchIndexing> {
   const table = new DynamoDbCrmTable(env.documentClient, env.tableName);
   const getRecord = async (id: string) => itemToRecord(await table.getItem(recordKeys.record('contact', id)))!;
@@ -48,13 +35,13 @@ export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples 
   let createdId = '';
   const createWriteUnits = await writeUnitsOf(async () => (createdId = (await env.api.call('POST', '/v1/contacts', input, 201)).body.id));
   const created = await getRecord(createdId);
-  const indexWriteUnitsOnCreate = await writeUnitsOf(() => indexRecordChanges(table, [contactChange('created', undefined, created)]));
+  const indexWriteUnitsOnCreate = await writeUnitsOf(() => indexRecordChanges(table, [recordChangeBetween('contact', undefined, created)]));
   await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lastName: 'Renamed' }, 200);
   const renamed = await getRecord(createdId);
-  const indexWriteUnitsOnRename = await writeUnitsOf(() => indexRecordChanges(table, [contactChange('updated', created, renamed)]));
+  const indexWriteUnitsOnRename = await writeUnitsOf(() => indexRecordChanges(table, [recordChangeBetween('contact', created, renamed)]));
   await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lifecycleStage: 'customer' }, 200);
   const staged = await getRecord(createdId);
-  const indexWriteUnitsOnOtherUpdate = await writeUnitsOf(() => indexRecordChanges(table, [contactChange('updated', renamed, staged)]));
+  const indexWriteUnitsOnOtherUpdate = await writeUnitsOf(() => indexRecordChanges(table, [recordChangeBetween('contact', renamed, staged)]));
 
   // The stream from its start holds only this section's writes (and the timeline fixture): the growth section loads later.
   const emailOf = (sample: number) => `lag.${sample}@search-lag.example`;

@@ -50,3 +50,23 @@ export function recordChangeOf(change: TableChange): RecordChange | undefined {
   }
   return undefined;
 }
+
+/**
+ * The change the stream brings when a record goes from `before` to `after` (either absent:
+ * created, or deleted at `before`'s version), as recordChangeOf decodes it: for the work that
+ * applies changes without a stream (migrations, benchmarks, tests).
+ */
+export function recordChangeBetween(recordType: RecordType, before: CrmRecord | undefined, after: CrmRecord | undefined): RecordChange {
+  const record = (after ?? before)!;
+  const empty = { id: record.id, createdAt: record.createdAt, updatedAt: record.updatedAt, version: 0 };
+  return {
+    recordType,
+    id: record.id,
+    event: !after ? 'deleted' : before ? 'updated' : 'created',
+    version: record.version,
+    ...(before ? { before } : {}),
+    ...(after ? { after } : {}),
+    changes: after ? diffRecords(before ?? empty, after) : [],
+    at: after?.updatedAt ?? new Date(Date.parse(record.updatedAt) + 1).toISOString(),
+  };
+}

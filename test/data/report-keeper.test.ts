@@ -3,8 +3,7 @@ import { loadConfig } from '../../adapters/config';
 import { createRuntime, type CrmRuntime } from '../../adapters/runtime';
 import { createRecord } from '../../domain/records/create-record';
 import { dealModel } from '../../domain/records/deal';
-import type { RecordChange } from '../../domain/records/record-change';
-import type { CrmRecord } from '../../domain/records/record-model';
+import { recordChangeBetween } from '../../domain/records/record-change';
 import { updateRecord } from '../../domain/records/update-record';
 import { pipelineReport } from '../../domain/reports/read-reports';
 import { keepReportsOf } from '../../domain/reports/report-keeper';
@@ -24,24 +23,14 @@ beforeAll(async () => {
   runtime = createRuntime(loadConfig({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, AWS_REGION: 'us-east-1' }));
 });
 
-const changeOf = (event: RecordChange['event'], before: CrmRecord | undefined, after: CrmRecord | undefined, version: number): RecordChange => ({
-  recordType: 'deal',
-  id: (after ?? before)!.id,
-  event,
-  version,
-  ...(before ? { before } : {}),
-  ...(after ? { after } : {}),
-  changes: [],
-  at: after?.updatedAt ?? new Date().toISOString(),
-});
 const stages = async () => Object.fromEntries((await pipelineReport(runtime, 'default', admin)).stages.map((stage) => [stage.stageId, [stage.openDeals, stage.amount]]));
 
 describe('the report keeper on the table', () => {
   it('counts each version once, whatever the order and however often it comes', async () => {
     const created = await createRecord(runtime, dealModel, { name: 'Twice', amount: 100 }, admin);
     const moved = await updateRecord(runtime, dealModel, created.id, { stageId: 'contract_sent' }, { actor: admin });
-    const first = changeOf('created', undefined, created, 1);
-    const second = changeOf('updated', created, moved, 2);
+    const first = recordChangeBetween('deal', undefined, created);
+    const second = recordChangeBetween('deal', created, moved);
 
     expect(await keepReportsOf(runtime.table, second)).toBe(true);
     // The older version, late: nothing.
@@ -52,11 +41,11 @@ describe('the report keeper on the table', () => {
     expect(await stages()).toMatchObject({ appointment_scheduled: [0, 0], contract_sent: [1, 100] });
 
     // Concurrent deliveries of the same change: one counts it.
-    const third = changeOf('updated', moved, { ...moved, amount: 250, version: 3 }, 3);
+    const third = recordChangeBetween('deal', moved, { ...moved, amount: 250, version: 3 });
     expect((await Promise.all(Array.from({ length: 5 }, () => keepReportsOf(runtime.table, third)))).filter(Boolean)).toHaveLength(1);
     expect(await stages()).toMatchObject({ contract_sent: [1, 250] });
 
-    const deleted = changeOf('deleted', { ...moved, amount: 250, version: 3 }, undefined, 3);
+    const deleted = recordChangeBetween('deal', { ...moved, amount: 250, version: 3 }, undefined);
     expect(await keepReportsOf(runtime.table, deleted)).toBe(true);
     expect(await keepReportsOf(runtime.table, deleted)).toBe(false);
     expect(await keepReportsOf(runtime.table, third)).toBe(false);

@@ -94,6 +94,8 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     expect(acknowledged.map(({ rule, path }) => `${rule} ${path}`).sort()).toEqual([
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--docs',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--docs--{asset}',
+      'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--dashboard',
+      'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--dashboard--{asset}',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--health',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--openapi.json',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--unsubscribe',

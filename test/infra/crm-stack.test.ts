@@ -449,7 +449,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
     it('requires a JWT on every route except the public ones', () => {
       template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
       const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
-      expect(publicRouteKeys).toEqual(['GET /unsubscribe', 'POST /unsubscribe', 'GET /health', 'GET /openapi.json', 'GET /docs', 'GET /docs/{asset}']);
+      expect(publicRouteKeys).toEqual(['GET /unsubscribe', 'POST /unsubscribe', 'GET /health', 'GET /openapi.json', 'GET /docs', 'GET /docs/{asset}', 'GET /dashboard', 'GET /dashboard/{asset}']);
 
       for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
         const { RouteKey, AuthorizationType, AuthorizerId } = route.Properties;

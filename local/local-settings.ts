@@ -29,3 +29,6 @@ export function loadLocalSettings(env: NodeJS.ProcessEnv = process.env) {
   const dataDir = resolve(fileURLToPath(new URL('..', import.meta.url)), parsed.data.CRM_DATA_DIR);
   return { ...parsed.data, dataDir, signingKeyPath: join(dataDir, 'local-signing-key.json') };
 }
+
+/** Where `npm start` notes its table and DynamoDB endpoint, for `npm run seed` to write to. */
+export const localRuntimeFile = (dataDir: string) => join(dataDir, 'local-runtime.json');

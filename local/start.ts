@@ -5,7 +5,7 @@ import { startEventBridgeLocal, type EventBridgeLocal } from './eventbridge-loca
 import { startGateway, type Gateway } from './gateway';
 import { useLocalAwsEnvironment } from './local-environment';
 import { createLocalJwtAuthorizer, loadOrCreateSigningKey, mintToken } from './local-jwt';
-import { loadLocalSettings } from './local-settings';
+import { loadLocalSettings, localRuntimeFile } from './local-settings';
 import { LOCAL_EVENT_BUS_NAME } from './local-arns';
 import { localStateMachines } from './local-state-machines';
 import { prepareTable } from './prepare-table';
@@ -13,6 +13,7 @@ import { startLocalSes, type LocalSes } from './ses-local';
 import { startSqsLocal, type SqsLocal } from './sqs-local';
 import { LOCAL_INBOUND_MAIL_BUCKET, startS3Local, type S3Local } from './s3-local';
 import { LOCAL_INBOUND_DOMAIN, startSmtpLocal, type SmtpLocal } from './smtp-local';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStepFunctionsLocal, type ExecutionDescription, type StepFunctionsLocal } from './step-functions-local';
 
@@ -95,6 +96,7 @@ const waits =
     : `waits capped at ${settings.CRM_LOCAL_MAX_WAIT_SECONDS} s (CRM_LOCAL_MAX_WAIT_SECONDS)`;
 // token and seed read the signing key from the data folder: they need the same one.
 const sameDataDir = process.env.CRM_DATA_DIR ? `CRM_DATA_DIR=${process.env.CRM_DATA_DIR} ` : '';
+writeFileSync(localRuntimeFile(dataDir), `${JSON.stringify({ tableName: settings.TABLE_NAME, dynamodbEndpoint: dynamodb.endpoint, apiUrl: gateway.url }, null, 2)}\n`);
 // The dashboard takes its token from the address's fragment (never sent to a server): a manager's, for a day.
 const dashboardToken = await mintToken(signingKey, { kind: 'user', id: 'local-manager', role: 'manager' }, { expiresInSeconds: 24 * 3600 });
 console.log(`CRM API         ${gateway.url}

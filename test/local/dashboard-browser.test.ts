@@ -22,11 +22,10 @@ let browser: Browser;
 beforeAll(async () => {
   if (!CHROMIUM) throw new Error('This test needs Chromium: `apt-get install chromium` (Debian), or set CHROMIUM_PATH.');
   api = await startTestApi({ automations: true });
-  const token = await api.tokenFor({ kind: 'user', id: 'seed', role: 'admin' });
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', SEED], { env: { ...process.env, CRM_URL: api.url, CRM_TOKEN: token } });
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', SEED, '--table', api.table.tableName, '--endpoint', api.table.endpoint], { env: process.env });
   await api.automations!.streams.drain();
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-}, 180_000);
+}, 400_000);
 afterAll(async () => {
   await browser?.close();
   await api?.close();
@@ -66,7 +65,7 @@ describe('the dashboard in headless Chromium', () => {
 
     const pipelineRows = await page.$$eval('#pipeline tbody tr', (rows) => rows.map((row) => [...row.cells].map((cell) => cell.textContent)));
     expect(pipelineRows.map((row) => [row[0], Number(row[1])])).toEqual(expected.json!.stages.map((stage) => [stage.name, stage.openDeals]));
-    expect(expected.json!.stages.reduce((total, stage) => total + stage.openDeals, 0)).toBeGreaterThan(10);
+    expect(expected.json!.stages.reduce((total, stage) => total + stage.openDeals, 0)).toBeGreaterThan(4);
     const activityRows = await page.$$eval('#activity tbody tr', (rows) => rows.map((row) => [...row.cells].map((cell) => cell.textContent)));
     expect(activityRows.map((row) => [row[0], Number(row[1])])).toEqual(activity.json!.owners.map((owner) => [owner.ownerId ?? 'unassigned', owner.calls]));
 

@@ -8,28 +8,43 @@ const SEED = fileURLToPath(new URL('../../local/seed.ts', import.meta.url));
 
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ automations: true });
 });
-afterAll(() => api.close());
+afterAll(() => api?.close());
 
-/** `npm run seed` against the test API, as a user runs it against `npm start`. */
+/** `npm run seed` on the test API's table, as it runs on the table `npm start` serves. */
 async function seed(): Promise<string> {
-  const token = await api.tokenFor({ kind: 'user', id: 'seed', role: 'admin' });
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', SEED], { env: { ...process.env, CRM_URL: api.url, CRM_TOKEN: token } });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', SEED, '--table', api.table.tableName, '--endpoint', api.table.endpoint], { env: process.env });
   return stdout;
 }
 
 describe('npm run seed', () => {
-  it('loads companies, contacts, deals linked to them and activities, and adds nothing the second time', async () => {
+  it('writes a year that every report shows, and adds nothing the second time', async () => {
     const first = await seed();
-    const counts = /(\d+) companies \((\d+) new\), (\d+) contacts, (\d+) deals, (\d+) activities/.exec(first)!.slice(1).map(Number);
-    expect(counts.slice(0, 3)).toEqual([60, 60, 300]);
-    expect(counts[3]).toBeGreaterThan(60);
-    expect(counts[4]).toBe(4 * counts[3]!);
-    const deals = await api.request<{ items: { companyId?: string; contactIds: string[] }[] }>('GET', '/v1/deals?limit=100');
-    expect(deals.json!.items.every((deal) => deal.companyId)).toBe(true);
+    const [companies, contacts, deals, won, lost, activities] = /(\d+) companies, (\d+) contacts, (\d+) deals \((\d+) won, (\d+) lost\), (\d+) activities/.exec(first)!.slice(1).map(Number) as number[];
+    expect(companies).toBe(24);
+    expect(contacts).toBeGreaterThan(48);
+    expect(deals).toBeGreaterThan(20);
+    expect(won! + lost!).toBeGreaterThan(10);
+    expect(activities).toBeGreaterThan(2 * deals!);
+    await api.automations!.streams.drain();
 
-    const second = await seed();
-    expect(second).toMatch(/60 companies \(0 new\), 300 contacts, 0 deals, 0 activities/);
-  }, 120_000);
+    // Deals closed in many months of the year, not just today; won and lost both.
+    const winRate = (await api.request<{ months: { wonDeals: number; lostDeals: number }[]; total: { wonDeals: number; lostDeals: number } }>('GET', '/v1/reports/win-rate')).json!;
+    expect(winRate.total).toEqual(expect.objectContaining({ wonDeals: won, lostDeals: lost }));
+    expect(winRate.months.filter((month) => month.wonDeals + month.lostDeals > 0).length).toBeGreaterThanOrEqual(5);
+    const pipeline = (await api.request<{ total: { openDeals: number }; unconverted: unknown[] }>('GET', '/v1/reports/pipeline')).json!;
+    expect(pipeline.total.openDeals).toBe(deals! - won! - lost!);
+    expect(pipeline.unconverted).toEqual([]);
+    const funnel = (await api.request<{ months: { moves: unknown[] }[] }>('GET', '/v1/reports/funnel')).json!;
+    expect(funnel.months.filter((month) => month.moves.length > 0).length).toBeGreaterThanOrEqual(5);
+    // Tasks both overdue and still to come.
+    const now = new Date().toISOString();
+    const tasks = (await api.request<{ items: { dueAt?: string; taskStatus: string }[] }>('GET', '/v1/activities?assigneeId=user-alice&taskStatus=open&limit=100')).json!.items;
+    expect(tasks.some((task) => task.dueAt! < now)).toBe(true);
+    // Names from many countries, found by search without their accents.
+    expect((await api.request<{ items: unknown[] }>('GET', '/v1/search?q=muller&types=contacts')).json!.items.length).toBeGreaterThan(0);
+
+    expect(await seed()).toMatch(/nothing added/);
+  }, 400_000);
 });

@@ -10,8 +10,8 @@ import { scanningClient, tableScan } from './table-scan';
  * recomputes every record's share of the reports from the record and its timeline, and
  * mends the counters where they differ (safe while the CRM runs). `--from-scratch` first
  * deletes every counter and share (one offline Scan), then counts everything again: for
- * counters suspected wrong; reports read low until it ends, and changes made meanwhile are
- * counted by the keeper or by the rebuild, whichever comes second.
+ * counters suspected wrong, and only while nothing writes (a share the keeper writes between
+ * the wipe and the rebuild would outlive the counter it added to); reports read low until it ends.
  */
 const { values } = parseArgs({ options: { table: { type: 'string' }, endpoint: { type: 'string' }, 'from-scratch': { type: 'boolean' } }, strict: true });
 if (!values.table) {

@@ -5,6 +5,7 @@ import { activityKinds } from '../records/activity';
 import { lifecycleStages } from '../records/contact';
 import type { Actor } from '../shared/actor';
 import type { CoreDependencies } from '../shared/dependencies';
+import type { RecordDependencies } from '../records/record-dependencies';
 import { ValidationError } from '../shared/errors';
 import { partitionQueries } from '../shared/key-design';
 import { recordsByType, reportCounterQueries } from '../shared/keys';
@@ -134,20 +135,20 @@ export async function pipelineReport(deps: CoreDependencies, pipelineId: string,
   };
 }
 
-/** Every month from `from` to `to` (`2026-01`), in order. */
+const monthIndex = (month: string) => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+const dayIndex = (day: string) => Math.round(Date.parse(`${day}T00:00:00.000Z`) / 86_400_000);
+
+/** Every month from `from` to `to` (`2026-01`), in order, once the range is known to be short. */
 function monthsBetween(from: string, to: string): string[] {
-  const months: string[] = [];
-  for (let [year, month] = from.split('-').map(Number) as [number, number]; `${year}-${String(month).padStart(2, '0')}` <= to; month === 12 ? ((month = 1), year++) : month++) {
-    months.push(`${year}-${String(month).padStart(2, '0')}`);
-  }
-  return months;
+  return Array.from({ length: monthIndex(to) - monthIndex(from) + 1 }, (_, offset) => {
+    const index = monthIndex(from) + offset;
+    return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+  });
 }
 
-/** Every day (or Monday) from `from` to `to` (`2026-11-30`), in order. */
+/** Every `stepDays`-th day from `from` to `to` (`2026-11-30`), in order, once the range is known to be short. */
 function daysBetween(from: string, to: string, stepDays: number): string[] {
-  const days: string[] = [];
-  for (let day = new Date(`${from}T00:00:00.000Z`); day.toISOString().slice(0, 10) <= to; day.setUTCDate(day.getUTCDate() + stepDays)) days.push(day.toISOString().slice(0, 10));
-  return days;
+  return Array.from({ length: Math.floor((dayIndex(to) - dayIndex(from)) / stepDays) + 1 }, (_, offset) => new Date((dayIndex(from) + offset * stepDays) * 86_400_000).toISOString().slice(0, 10));
 }
 
 /** `count` months ending with this one, or this calendar year: what a report covers unless asked otherwise. */
@@ -168,34 +169,45 @@ const rangeOr = (range: Range, fallback: { from: string; to: string }) => ({ fro
 export const MAX_REPORT_MONTHS = 36;
 export const MAX_REPORT_DAYS = { day: 92, week: 371 } as const;
 
-function requireRange(from: string, to: string, count: number, most: number, unit: string): void {
+/** Checks a range by arithmetic, before any list of its periods is made. */
+function requireRange(from: string, to: string, unit: 'months' | 'days', most: number): void {
   if (from > to) throw new ValidationError('from must not be after to.', [{ field: 'query.from', message: `after to (${to})` }]);
+  const count = unit === 'months' ? monthIndex(to) - monthIndex(from) + 1 : dayIndex(to) - dayIndex(from) + 1;
   if (count > most) throw new ValidationError(`A report covers at most ${most} ${unit}.`, [{ field: 'query.to', message: `at most ${most} ${unit} after from` }]);
 }
 
-/** `<month>#<pipeline>#<owner>` buckets of a month range, optionally of one pipeline, grouped by month. */
-function byMonth(counters: Counters, pipelineId: string | undefined): Map<string, Record<string, number>[]> {
+/** `<month>#<pipeline>#<owner>` buckets of a month range, optionally of one pipeline and one owner, grouped by month. */
+function byMonth(counters: Counters, only: { readonly pipelineId?: string; readonly ownerId?: string }): Map<string, Record<string, number>[]> {
   const rows = [...counters].map(([bucket, values]) => {
     const [month, pipeline] = bucket.split('#') as [string, string];
-    return { month, pipeline, values };
+    return { month, pipeline, owner: bucket.slice(month.length + pipeline.length + 2), values };
   });
-  const kept = pipelineId ? rows.filter((row) => row.pipeline === pipelineId) : rows;
+  const kept = rows.filter((row) => (!only.pipelineId || row.pipeline === only.pipelineId) && (!only.ownerId || row.owner === only.ownerId));
   return new Map([...groupBy(kept, (row) => row.month)].map(([month, group]) => [month, group.map((row) => row.values)]));
 }
 
 /** Open deals by expected close month (weighted by probability), with what was won in each month and in all of them to date. */
-export async function forecastReport(deps: CoreDependencies, query: Range & { readonly pipelineId?: string }, actor: Actor) {
+/** A pipeline or owner a report is asked about must exist: zeros for a typo would read as a fact. */
+async function requireKnown(deps: RecordDependencies, query: { readonly pipelineId?: string; readonly ownerId?: string }): Promise<void> {
+  if (query.pipelineId && !(await findPipeline(deps, query.pipelineId))) {
+    throw new ValidationError(`No pipeline ${query.pipelineId}.`, [{ field: 'query.pipelineId', message: 'no such pipeline (GET /v1/pipelines)' }]);
+  }
+  if (query.ownerId && !(await deps.isOwner(query.ownerId))) throw new ValidationError(`No owner ${query.ownerId}.`, [{ field: 'query.ownerId', message: 'no such owner (GET /v1/owners)' }]);
+}
+
+export async function forecastReport(deps: RecordDependencies, query: Range & { readonly pipelineId?: string; readonly ownerId?: string }, actor: Actor) {
   const context = await reportContext(deps, actor, 'forecast');
+  await requireKnown(deps, query);
   const range = { ...query, ...rangeOr(query, thisYear(deps.clock.now())) };
+  requireRange(range.from, range.to, 'months', MAX_REPORT_MONTHS);
   const months = monthsBetween(range.from, range.to);
-  requireRange(range.from, range.to, months.length, MAX_REPORT_MONTHS, 'months');
   const [open, undated, closed] = await Promise.all([
     readCounters(deps, reports.forecast, [], range),
     readCounters(deps, reports.forecast, [], { from: 'none', to: 'none' }),
     readCounters(deps, reports.closed, [], range),
   ]);
-  const openByMonth = byMonth(open, range.pipelineId);
-  const closedByMonth = byMonth(closed, range.pipelineId);
+  const openByMonth = byMonth(open, range);
+  const closedByMonth = byMonth(closed, range);
   const rows = months.map((month) => {
     const won = closedByMonth.get(month) ?? [];
     return { month, ...openDeals(context, openByMonth.get(month) ?? []), wonDeals: sum(won, 'wonDeals'), wonAmount: won.reduce((money, value) => money.add(value, 'wonAmount'), context.money()).amount };
@@ -209,9 +221,10 @@ export async function forecastReport(deps: CoreDependencies, query: Range & { re
     from: range.from,
     to: range.to,
     ...(range.pipelineId ? { pipelineId: range.pipelineId } : {}),
+    ...(range.ownerId ? { ownerId: range.ownerId } : {}),
     months: rows,
     wonToDate: { wonDeals: toDate.reduce((total, row) => total + row.wonDeals, 0), wonAmount: Math.round(toDate.reduce((total, row) => total + row.wonAmount, 0) * 100) / 100 },
-    withoutCloseDate: openDeals(context, [...(byMonth(undated, range.pipelineId).get('none') ?? [])]),
+    withoutCloseDate: openDeals(context, [...(byMonth(undated, range).get('none') ?? [])], 'total'),
     ...currencyOf(context),
   };
 }
@@ -220,14 +233,15 @@ const ratio = (part: number, whole: number) => (whole === 0 ? null : Math.round(
 const days = (seconds: number, count: number) => (count === 0 ? null : Math.round((seconds / count / 86_400) * 10) / 10);
 
 /** Won and lost deals per month they closed: counts, amounts, win rate, days to close; and the time deals spent in each stage. */
-export async function winRateReport(deps: CoreDependencies, query: Range & { readonly pipelineId?: string }, actor: Actor) {
+export async function winRateReport(deps: RecordDependencies, query: Range & { readonly pipelineId?: string; readonly ownerId?: string }, actor: Actor) {
   const context = await reportContext(deps, actor, 'win rate');
+  await requireKnown(deps, query);
   const range = { ...query, ...rangeOr(query, monthsUpTo(deps.clock.now(), 12)) };
+  requireRange(range.from, range.to, 'months', MAX_REPORT_MONTHS);
   const months = monthsBetween(range.from, range.to);
-  requireRange(range.from, range.to, months.length, MAX_REPORT_MONTHS, 'months');
   const stagePipelineId = range.pipelineId ?? DEFAULT_PIPELINE_ID;
   const [closed, stageTime, pipeline] = await Promise.all([readCounters(deps, reports.closed, [], range), readCounters(deps, reports.stageTime, [stagePipelineId], range), findPipeline(deps, stagePipelineId)]);
-  const closedByMonth = byMonth(closed, range.pipelineId);
+  const closedByMonth = byMonth(closed, range);
   const outcome = (values: readonly Record<string, number>[], total?: 'total') => {
     const won = sum(values, 'wonDeals');
     const lost = sum(values, 'lostDeals');
@@ -248,6 +262,7 @@ export async function winRateReport(deps: CoreDependencies, query: Range & { rea
     from: range.from,
     to: range.to,
     ...(range.pipelineId ? { pipelineId: range.pipelineId } : {}),
+    ...(range.ownerId ? { ownerId: range.ownerId } : {}),
     months: months.map((month) => ({ month, ...outcome(closedByMonth.get(month) ?? []) })),
     total: outcome([...closedByMonth.values()].flat(), 'total'),
     stageTimes: {
@@ -266,11 +281,14 @@ export async function winRateReport(deps: CoreDependencies, query: Range & { rea
 export type ActivityInterval = 'day' | 'week';
 
 /** Calls, meetings, emails, notes and tasks logged, and tasks done, per owner per day or week. */
-export async function activityReport(deps: CoreDependencies, query: Range & { readonly interval: ActivityInterval; readonly ownerId?: string }, actor: Actor) {
+export async function activityReport(deps: RecordDependencies, query: Range & { readonly interval: ActivityInterval; readonly ownerId?: string }, actor: Actor) {
   await reportContext(deps, actor, 'activity');
+  await requireKnown(deps, query);
   const today = deps.clock.now();
-  const range = { ...query, ...rangeOr(query, { from: new Date(today.getTime() - 27 * 86_400_000).toISOString().slice(0, 10), to: today.toISOString().slice(0, 10) }) };
-  requireRange(range.from, range.to, daysBetween(range.from, range.to, 1).length, MAX_REPORT_DAYS[range.interval], 'days');
+  // By default the last 4 weeks: this one and the 3 before it (by day: the last 28 days).
+  const defaultFrom = query.interval === 'week' ? weekOf(new Date(today.getTime() - 21 * 86_400_000).toISOString()) : new Date(today.getTime() - 27 * 86_400_000).toISOString().slice(0, 10);
+  const range = { ...query, ...rangeOr(query, { from: defaultFrom, to: today.toISOString().slice(0, 10) }) };
+  requireRange(range.from, range.to, 'days', MAX_REPORT_DAYS[range.interval]);
   // A week is reported by its Monday: the first period is the Monday of the week `from` falls in.
   const first = range.interval === 'week' ? weekOf(range.from) : range.from;
   const periods = daysBetween(first, range.to, range.interval === 'week' ? 7 : 1);
@@ -281,7 +299,8 @@ export async function activityReport(deps: CoreDependencies, query: Range & { re
   const counts = (values: readonly Record<string, number>[]) => ({ ...Object.fromEntries(activityKinds.map((kind) => [`${kind}s`, sum(values, kind)])), tasksDone: sum(values, 'tasksDone') });
   const owners = [...new Set(rows.map((row) => row.ownerId))].sort();
   return {
-    from: range.from,
+    // A week is named by its Monday: the report starts there.
+    from: first,
     to: range.to,
     interval: range.interval,
     periods: periods.map((period) => ({
@@ -296,8 +315,8 @@ export async function activityReport(deps: CoreDependencies, query: Range & { re
 export async function funnelReport(deps: CoreDependencies, query: Range, actor: Actor) {
   await reportContext(deps, actor, 'funnel');
   const range = rangeOr(query, monthsUpTo(deps.clock.now(), 12));
+  requireRange(range.from, range.to, 'months', MAX_REPORT_MONTHS);
   const months = monthsBetween(range.from, range.to);
-  requireRange(range.from, range.to, months.length, MAX_REPORT_MONTHS, 'months');
   const [now, moves] = await Promise.all([readCounters(deps, reports.lifecycle, []), readCounters(deps, reports.lifecycleMoves, [], range)]);
   const moveRows = [...moves].map(([bucket, values]) => {
     const [month, from, to] = bucket.split('#') as [string, string, string];
@@ -323,8 +342,8 @@ export async function funnelReport(deps: CoreDependencies, query: Range, actor: 
 export async function emailReport(deps: CoreDependencies, query: Range, actor: Actor) {
   await reportContext(deps, actor, 'email');
   const range = rangeOr(query, monthsUpTo(deps.clock.now(), 12));
+  requireRange(range.from, range.to, 'months', MAX_REPORT_MONTHS);
   const months = monthsBetween(range.from, range.to);
-  requireRange(range.from, range.to, months.length, MAX_REPORT_MONTHS, 'months');
   const counters = await readCounters(deps, reports.email, [], range);
   const bySource = groupBy([...counters], ([bucket]) => bucket.slice(bucket.indexOf('#') + 1));
   const counts = (values: readonly Record<string, number>[]) => {

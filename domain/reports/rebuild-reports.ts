@@ -2,7 +2,7 @@ import { itemToRecord } from '../records/record-items';
 import type { CrmRecord } from '../records/record-model';
 import { partitionQueries } from '../shared/key-design';
 import { itemToEmailMessage } from '../email/email-message-items';
-import { emailsByContact, recordQueries, recordsByType } from '../shared/keys';
+import { emailsByContact, recordKeys, recordQueries, recordsByType } from '../shared/keys';
 import { forEachQueryPage } from '../shared/pagination';
 import type { CrmTablePort, Item } from '../shared/table-port';
 import { replaceShare } from './report-keeper';
@@ -24,7 +24,8 @@ async function historyFromTimeline(table: CrmTablePort, type: ReportedType, reco
   const fields = followedFields[type];
   let state: Record<string, unknown> = {};
   let history: History = {};
-  for (const change of changes) {
+  // Changes after the version read are the keeper's to add: counted here too, they would count twice.
+  for (const change of changes.filter((entry) => String(entry.at) <= record.updatedAt)) {
     for (const { field, to } of change.changes as { field: string; to?: unknown }[]) if (fields.includes(field)) state = { ...state, [field]: to };
     history = advanceHistory(history, type, { ...record, ...state }, change.at as string);
   }
@@ -38,7 +39,10 @@ const canonical = (value: unknown): unknown =>
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 /** Brings one record's share in line with the record; answers whether it changed the counters. */
-export async function rebuildReportsOf(table: CrmTablePort, type: ReportedType, record: CrmRecord): Promise<boolean> {
+export async function rebuildReportsOf(table: CrmTablePort, type: ReportedType, listed: CrmRecord): Promise<boolean> {
+  // The list is eventually consistent: the record as it is now, and its timeline up to this version.
+  const record = itemToRecord(await table.getItem(recordKeys.record(type, listed.id)));
+  if (!record) return false;
   const history = await historyFromTimeline(table, type, record);
   const added = shareOf(type, record, history);
   return replaceShare(table, type, record.id, (stored) => {

@@ -4,7 +4,7 @@ import type { Actor } from '../shared/actor';
 import { once } from '../shared/built-on-first-use';
 import type { CoreDependencies } from '../shared/dependencies';
 import { reportSettingsKey } from '../shared/keys';
-import type { IfMatch } from '../shared/optimistic-retry';
+import { requireIfMatch, type IfMatch } from '../shared/optimistic-retry';
 import type { CrmTablePort, Item } from '../shared/table-port';
 import * as z from '../shared/zod';
 
@@ -35,7 +35,7 @@ export const reportSettingsSchemas = once(() => ({
     .strictObject({
       currency: currencyCode.check(z.meta({ description: 'The currency reports are in.' })),
       rates: z._default(
-        z.record(currencyCode, z.number().check(z.gt(0), z.lte(1e9))).check(
+        z.record(currencyCode, z.number().check(z.gte(1e-9, 'at least 0.000000001'), z.lte(1e9))).check(
           z.refine((rates) => Object.keys(rates).length <= 200, 'at most 200 rates'),
           z.meta({ description: 'What one unit of each other currency is worth in `currency`, e.g. `{"EUR": 1.08}` when reporting in USD.' }),
         ),
@@ -81,7 +81,9 @@ export async function putReportSettings(deps: CoreDependencies, input: ReportSet
   requireCapability(actor, 'manageSchema', 'set the reporting currency');
   const rates = Object.fromEntries(Object.entries(input.rates).filter(([code]) => code !== input.currency));
   const existing = await settingsDocuments.find(deps.table, SETTINGS_ID);
-  if (!existing && !ifMatch) {
+  // Never set: their ETag is the defaults' ("0"); If-Match of that creates them, any other is stale.
+  if (!existing) requireIfMatch(ifMatch, defaultReportSettings.version);
+  if (!existing) {
     const now = deps.clock.now().toISOString();
     const first: ReportSettings = { id: SETTINGS_ID, currency: input.currency, rates, createdAt: now, updatedAt: now, version: 1 };
     // Another first write may have won (create then answers what it wrote): change that instead.

@@ -88,6 +88,8 @@ describe('reports', () => {
 
     const winRate = await report(`/v1/reports/win-rate?from=${month}&to=${month}`);
     expect(winRate.total).toMatchObject({ wonDeals: 1, lostDeals: 1, wonAmount: 400, lostAmount: 100, winRate: 0.5 });
+    expect((await report(`/v1/reports/win-rate?from=${month}&to=${month}&ownerId=rep-ana`)).total).toMatchObject({ wonDeals: 1, lostDeals: 1 });
+    expect((await report(`/v1/reports/win-rate?from=${month}&to=${month}&ownerId=rep-bo`)).total).toMatchObject({ wonDeals: 0, lostDeals: 0 });
     expect(winRate.total.averageDaysToWin).toBeGreaterThanOrEqual(0);
     const stageExits = Object.fromEntries(winRate.stageTimes.stages.map((row: { stageId: string; exits: number }) => [row.stageId, row.exits]));
     expect(stageExits).toMatchObject({ appointment_scheduled: 2, presentation_scheduled: 1 });
@@ -165,7 +167,18 @@ describe('reports', () => {
   });
 
   it('refuses bad ranges and lets only admins set the currency', async () => {
-    for (const path of ['/v1/reports/forecast?from=2026-13', '/v1/reports/forecast?from=2026-05&to=2026-01', '/v1/reports/win-rate?from=2020-01&to=2026-01', '/v1/reports/activity?from=2026-01-01&to=2026-12-31&interval=day', '/v1/reports/pipeline?pipelineId=nope']) {
+    for (const path of [
+      '/v1/reports/forecast?from=2026-13',
+      '/v1/reports/forecast?from=0000-01&to=0000-02',
+      '/v1/reports/forecast?from=2026-05&to=2026-01',
+      '/v1/reports/win-rate?from=2020-01&to=2026-01',
+      '/v1/reports/activity?from=2026-01-01&to=2026-12-31&interval=day',
+      '/v1/reports/activity?from=0001-01-01&to=9999-12-31',
+      '/v1/reports/pipeline?pipelineId=nope',
+      '/v1/reports/forecast?pipelineId=nope',
+      '/v1/reports/win-rate?ownerId=nobody',
+      '/v1/reports/activity?ownerId=nobody',
+    ]) {
       const response = await api.request('GET', path);
       expect(response.status, path).toBe(400);
     }
@@ -173,5 +186,8 @@ describe('reports', () => {
     expect((await api.request('GET', '/v1/reports/pipeline', { as: viewer })).status).toBe(200);
     expect((await api.request('PUT', '/v1/reports/settings', { as: { kind: 'user', id: 'm', role: 'manager' }, body: { currency: 'EUR' } })).status).toBe(403);
     expect((await api.request('PUT', '/v1/reports/settings', { body: { currency: 'euro' } })).status).toBe(400);
+    expect((await api.request('PUT', '/v1/reports/settings', { body: { currency: 'USD', rates: { EUR: 1e-300 } } })).status).toBe(400);
+    // The last days of year 9999: a short range at the end of the calendar, answered at once.
+    expect((await api.request('GET', '/v1/reports/activity?from=9999-12-25&to=9999-12-31&interval=day')).status).toBe(200);
   });
 });

@@ -7,6 +7,8 @@ import { recordChangeBetween } from '../../domain/records/record-change';
 import { updateRecord } from '../../domain/records/update-record';
 import { pipelineReport } from '../../domain/reports/read-reports';
 import { keepReportsOf } from '../../domain/reports/report-keeper';
+import { putReportSettings, readReportSettings } from '../../domain/reports/report-settings';
+import { PreconditionFailedError } from '../../domain/shared/errors';
 import type { Actor } from '../../domain/shared/actor';
 import { createTestTable } from '../support/local-dynamodb';
 
@@ -50,5 +52,12 @@ describe('the report keeper on the table', () => {
     expect(await keepReportsOf(runtime.table, deleted)).toBe(false);
     expect(await keepReportsOf(runtime.table, third)).toBe(false);
     expect(await stages()).toMatchObject({ appointment_scheduled: [0, 0], contract_sent: [0, 0] });
+  });
+
+  it('creates the settings with If-Match of the defaults (version 0) and refuses a stale one', async () => {
+    expect(await readReportSettings(runtime, admin)).toMatchObject({ currency: 'USD', version: 0 });
+    await expect(putReportSettings(runtime, { currency: 'EUR', rates: {} }, admin, [5])).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect(await putReportSettings(runtime, { currency: 'EUR', rates: { USD: 0.92 } }, admin, [0])).toMatchObject({ currency: 'EUR', version: 1 });
+    await expect(putReportSettings(runtime, { currency: 'GBP', rates: {} }, admin, [0])).rejects.toBeInstanceOf(PreconditionFailedError);
   });
 });

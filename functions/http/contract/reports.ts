@@ -4,7 +4,8 @@ import { reportSettingsSchemas } from '../../../domain/reports/report-settings';
 import { MAX_REPORT_DAYS, MAX_REPORT_MONTHS } from '../../../domain/reports/read-reports';
 import { operation } from '../api-operation';
 
-const month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month such as 2026-11'));
+const month = z.string().check(z.regex(/^(?!0000)\d{4}-(0[1-9]|1[0-2])$/, 'a month such as 2026-11'));
+const ownerFilter = z.optional(z.string().check(z.minLength(1), z.maxLength(128))).check(z.meta({ description: 'One owner (GET /v1/owners); everyone unless given.' }));
 const pipelineId = z.string().check(z.minLength(1), z.maxLength(64));
 const monthRange = {
   from: z.optional(month).check(z.meta({ description: 'First month (UTC), e.g. 2026-01.' })),
@@ -46,7 +47,7 @@ export const reportOperations = {
     operationId: 'forecastReport',
     summary: 'Open deals by expected close month (weighted by probability), with deals won per month and to date; this year unless from and to say otherwise',
     tag: 'Reports',
-    query: z.strictObject({ ...monthRange, pipelineId: z.optional(pipelineId).check(z.meta({ description: 'One pipeline; all unless given.' })) }),
+    query: z.strictObject({ ...monthRange, pipelineId: z.optional(pipelineId).check(z.meta({ description: 'One pipeline; all unless given.' })), ownerId: ownerFilter }),
     success: {
       status: 200,
       description: 'The report',
@@ -56,6 +57,7 @@ export const reportOperations = {
             from: z.string(),
             to: z.string(),
             pipelineId: z.optional(z.string()),
+            ownerId: z.optional(z.string()),
             months: z.array(z.object({ month: z.string(), ...openDeals, wonDeals: z.int(), wonAmount: amount })),
             wonToDate: z.object({ wonDeals: z.int(), wonAmount: amount }),
             withoutCloseDate: z.object(openDeals),
@@ -70,7 +72,7 @@ export const reportOperations = {
     operationId: 'winRateReport',
     summary: 'Deals won and lost per month they closed (counts, amounts, win rate, days to close) and the days deals spent in each stage; the last 12 months unless from and to say otherwise',
     tag: 'Reports',
-    query: z.strictObject({ ...monthRange, pipelineId: z.optional(pipelineId).check(z.meta({ description: 'One pipeline; all unless given (stage times: the default pipeline).' })) }),
+    query: z.strictObject({ ...monthRange, pipelineId: z.optional(pipelineId).check(z.meta({ description: 'One pipeline; all unless given (stage times: the default pipeline).' })), ownerId: ownerFilter.check(z.meta({ description: 'One owner (won and lost; stage times are everyone\'s).' })) }),
     success: {
       status: 200,
       description: 'The report',
@@ -89,6 +91,7 @@ export const reportOperations = {
             from: z.string(),
             to: z.string(),
             pipelineId: z.optional(z.string()),
+            ownerId: z.optional(z.string()),
             months: z.array(z.object({ month: z.string(), ...outcome })),
             total: z.object(outcome),
             stageTimes: z.object({ pipelineId: z.string(), stages: z.array(z.object({ stageId: z.string(), name: z.string(), exits: z.int(), averageDaysInStage: z.nullable(z.number()) })) }),
@@ -108,7 +111,7 @@ export const reportOperations = {
       from: z.optional(isoDate),
       to: z.optional(isoDate).check(z.meta({ description: `At most ${MAX_REPORT_DAYS.day} days after from by day, ${MAX_REPORT_DAYS.week} by week.` })),
       interval: z._default(z.enum(['day', 'week']), 'week').check(z.meta({ description: 'A week is named by its Monday.' })),
-      ownerId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+      ownerId: ownerFilter,
     }),
     success: {
       status: 200,

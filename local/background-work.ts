@@ -24,6 +24,7 @@ export async function startBackgroundWork({
   sesStoreUrl,
   maxWaitSeconds,
   schedules = true,
+  streamPositionFile,
 }: {
   tableName: string;
   dynamodbEndpoint: string;
@@ -32,9 +33,11 @@ export async function startBackgroundWork({
   maxWaitSeconds?: number;
   /** False: schedules fire only when told (`scheduler.fire`), as tests want. */
   schedules?: boolean;
+  /** Where the stream consumers' position is kept between runs (npm start's data folder). */
+  streamPositionFile?: string;
 }): Promise<BackgroundWork> {
   // A copy of the environment, so this client's config is not the one the handlers cache.
-  const streams = await startStreamPoller({ client: createDynamoDbClient(loadConfig({ ...process.env })), tableName, endpoint: dynamodbEndpoint });
+  const streams = await startStreamPoller({ client: createDynamoDbClient(loadConfig({ ...process.env })), tableName, endpoint: dynamodbEndpoint, ...(streamPositionFile ? { positionFile: streamPositionFile } : {}) });
   const eventBus = createLocalEventBus();
   const sesEvents = startSesEventSource({ storeUrl: sesStoreUrl, configurationSetName: LOCAL_SES_CONFIGURATION_SET, publish: (event) => eventBus.publish(event) });
   const scheduler = startLocalScheduler({ ...(maxWaitSeconds !== undefined ? { maxWaitSeconds } : {}), ...(schedules ? {} : { ticks: false }) });

@@ -81,6 +81,8 @@ try {
       dynamodbEndpoint: dynamodb.endpoint,
       sesStoreUrl: ses.storeUrl,
       ...(settings.CRM_LOCAL_MAX_WAIT_SECONDS !== undefined ? { maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS } : {}),
+      // A restart resumes the stream where it stopped, as deployed consumers do.
+      streamPositionFile: join(dataDir, 'stream-position.json'),
     }),
   );
 } catch (error) {

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -45,6 +46,12 @@ export async function startStreamPoller(options: {
   endpoint: string;
   consumers?: Readonly<Record<string, StreamConsumer>>;
   onDeadLetter?: (consumer: string, record: DynamoDBRecord, error: string) => void;
+  /**
+   * Keeps each shard's last delivered record here, and starts after it next time, as an event
+   * source mapping keeps its place: a restart then does not hand every consumer the whole
+   * stream again. Without it, the poller reads every shard from its start.
+   */
+  positionFile?: string;
 }): Promise<StreamPoller> {
   const consumers = Object.entries(options.consumers ?? deployedStreamConsumers());
   const handlers = new Map<string, StreamHandler>();
@@ -60,6 +67,19 @@ export async function startStreamPoller(options: {
   const onDeadLetter = options.onDeadLetter ?? ((consumer, record, error) => console.error(`[streams] ${consumer} gave up on ${record.dynamodb?.SequenceNumber}: ${error}`));
 
   const iterators = new Map<string, string | undefined>();
+  const positions: Record<string, string> = options.positionFile && existsSync(options.positionFile) ? (JSON.parse(readFileSync(options.positionFile, 'utf8')) as Record<string, string>) : {};
+  /** Where a shard is read from: after its kept position, or its start (also when the position is gone from the stream). */
+  async function iteratorOf(shardId: string): Promise<string | undefined> {
+    const after = positions[shardId];
+    if (after) {
+      try {
+        return (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }))).ShardIterator;
+      } catch {
+        // Trimmed or from another table: from the start.
+      }
+    }
+    return (await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+  }
   const retries = new Map<string, { record: DynamoDBRecord; attempts: number }[]>(consumers.map(([name]) => [name, []]));
   let stopped = false;
   // Polls run one at a time: two readers of one shard iterator would skip or repeat records.
@@ -94,12 +114,10 @@ export async function startStreamPoller(options: {
   async function pollOnce(): Promise<boolean> {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of StreamDescription?.Shards ?? []) {
-      if (!iterators.has(shard.ShardId!)) {
-        const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
-        iterators.set(shard.ShardId!, ShardIterator);
-      }
+      if (!iterators.has(shard.ShardId!)) iterators.set(shard.ShardId!, await iteratorOf(shard.ShardId!));
     }
     const fresh: DynamoDBRecord[] = [];
+    const reached: Record<string, string> = {};
     let more = false;
     for (const [shardId, iterator] of iterators) {
       if (!iterator) continue;
@@ -107,6 +125,8 @@ export async function startStreamPoller(options: {
       iterators.set(shardId, page.NextShardIterator);
       fresh.push(...(page.Records ?? []).map((record) => toLambdaRecord(record, streamArn!)));
       more ||= (page.Records?.length ?? 0) >= RECORDS_PER_READ;
+      const last = page.Records?.at(-1)?.dynamodb?.SequenceNumber;
+      if (last) reached[shardId] = last;
     }
     // Each consumer has its own event source mapping in Lambda: they run side by side, each in stream order.
     await Promise.all(
@@ -116,6 +136,11 @@ export async function startStreamPoller(options: {
         await deliver(name, consumer, fresh.filter((record) => consumer.filterPatterns.some((pattern) => matchesEventPattern(pattern as never, record))), 0);
       }),
     );
+    // Delivered (or waiting in memory for a retry): kept, so a restart resumes after them.
+    if (options.positionFile && Object.keys(reached).length > 0) {
+      Object.assign(positions, reached);
+      writeFileSync(options.positionFile, JSON.stringify(positions));
+    }
     return more;
   }
 

@@ -10,7 +10,7 @@ import { commonListQuery, onlyOneFilter, patchSchemaOf, searchQueryParameter, se
 
 const dealShape = once(() => ({
   name: shortText(200),
-  amount: z.number().check(z.gte(0), z.lte(1e15), z.multipleOf(0.01), z.meta({ description: 'In major units of `currency`, two decimals at most.' })),
+  amount: z.number().check(z.gte(0), z.lte(1e11), z.multipleOf(0.01), z.meta({ description: 'In major units of `currency`, two decimals at most; at most 100 billion (reports count cents in exact integers).' })),
   currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')),
   pipelineId: recordId,
   stageId: recordId.check(z.meta({ description: 'A stage of the pipeline; defaults to its first open stage.' })),

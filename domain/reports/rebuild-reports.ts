@@ -12,8 +12,9 @@ import { advanceHistory, emailShare, followedFields, reportedTypes, shareOf, typ
  * Recomputes the reports from the records: each live deal, contact and activity (through the
  * lists of its type, no Scan) gets the share its current state and its timeline call for,
  * and the counters the difference from the share stored. What the keeper counted right is
- * left as it is; what it missed (records from before reports, a change dead-lettered) is
- * mended. A record changed meanwhile is left to the keeper when it is already ahead.
+ * left as it is; what it missed on a live record (records from before reports, a change
+ * dead-lettered) is mended. A deleted record's share is not visited: its deletion is the
+ * keeper's to take back. A record changed meanwhile is left to the keeper when it is already ahead.
  */
 
 /** A followed field's history from the record's timeline: its values after each change, in order. */

@@ -2,7 +2,7 @@ import { itemToEmailMessage } from '../email/email-message-items';
 import type { RecordChange } from '../records/record-change';
 import type { TableChange } from '../shared/table-change';
 import type { CrmRecord } from '../records/record-model';
-import { PreconditionFailedError } from '../shared/errors';
+import { ContentionError, PreconditionFailedError } from '../shared/errors';
 import { reportCounterKey, reportShareKey } from '../shared/keys';
 import type { CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import { advanceHistory, emailShare, isReported, parseCounterId, shareDifference, shareOf, type History, type ReportedType, type Share } from './report-shares';
@@ -16,23 +16,39 @@ import { advanceHistory, emailShare, isReported, parseCounterId, shareDifference
  * version arriving after a newer one, finds a share at its version or later and does nothing.
  */
 
+/** Tries of a share write that busy counters hold off, before the change is handed back to the stream's retries. */
+const CONTENDED_ATTEMPTS = 6;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Longer than a stream keeps a record (24 h) and its consumer retries it. */
 const SHARE_OF_DELETED_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface StoredShare {
+  /** The version of the record (or email message) the share is of. */
   readonly version: number;
   readonly history: History;
   readonly added: Share;
 }
 
-/** A share item (keys.ts reportShareKey): no `deletedAt`, so the versioned condition applies to it as to records. */
 type NewShare = StoredShare & {
   /** The record is deleted: the share stays a while (TTL, epoch seconds) so a late duplicate of an older change finds it. */
   readonly expiresAt?: number;
 };
 
-function shareItem(type: ReportedType | 'email', id: string, share: NewShare): Item {
-  return { ...reportShareKey(type, id), entity: 'reportShare', recordType: type, recordId: id, ...share };
+/**
+ * A share item: `sourceVersion` is the record's version it counts; `version` counts the item's
+ * own writes, and every write is conditioned on it. A write that leaves the record version as
+ * it was (the rebuild mending a share) still moves `version`, so a writer that read the share
+ * before it cannot pass its condition and add a difference computed from a share now gone.
+ */
+function shareItem(type: ReportedType | 'email', id: string, share: NewShare, revision: number): Item {
+  const { version, ...rest } = share;
+  return { ...reportShareKey(type, id), entity: 'reportShare', recordType: type, recordId: id, ...rest, sourceVersion: version, version: revision };
+}
+
+function storedShareOf(item: Item | undefined): { readonly share: StoredShare; readonly revision: number } | undefined {
+  if (!item) return undefined;
+  return { share: { version: Number(item.sourceVersion), history: item.history as History, added: item.added as Share }, revision: Number(item.version) };
 }
 
 /** The counter writes that turn `from` into `to`, each in the record's own shard of the counter. */
@@ -54,25 +70,28 @@ export async function replaceShare(
   id: string,
   next: (stored: StoredShare | undefined) => NewShare | undefined,
 ): Promise<boolean> {
-  for (;;) {
-    const item = await table.getItem(reportShareKey(type, id));
-    const stored = item as unknown as StoredShare | undefined;
-    const share = next(stored);
+  for (let attempt = 1; ; attempt++) {
+    const stored = storedShareOf(await table.getItem(reportShareKey(type, id)));
+    const share = next(stored?.share);
     if (!share) return false;
     const ops: WriteOp[] = [
       {
         op: 'put',
-        item: shareItem(type, id, share),
-        condition: stored ? { kind: 'liveAtVersion', version: stored.version } : { kind: 'absent' },
+        item: shareItem(type, id, share, (stored?.revision ?? 0) + 1),
+        // The share item has no deletedAt: the versioned condition applies to it as to a record.
+        condition: stored ? { kind: 'liveAtVersion', version: stored.revision } : { kind: 'absent' },
         onConditionFailed: () => new PreconditionFailedError(),
       },
-      ...counterOps(id, stored?.added ?? {}, share.added),
+      ...counterOps(id, stored?.share.added ?? {}, share.added),
     ];
     try {
       await table.transactWrite(ops);
       return true;
     } catch (error) {
-      if (!(error instanceof PreconditionFailedError)) throw error;
+      // Another writer of the share won (read again), or a busy counter held the transaction off (again, after a pause):
+      // writing a share again is safe, it is conditioned on what was read.
+      if (error instanceof ContentionError && attempt < CONTENDED_ATTEMPTS) await sleep(50 * 2 ** attempt * Math.random());
+      else if (!(error instanceof PreconditionFailedError)) throw error;
     }
   }
 }

@@ -140,7 +140,7 @@ const termsByType: Readonly<Record<SearchableType, (record: CrmRecord) => Search
  * would answer, the whole term answers first.
  */
 export function searchTermsOf(type: SearchableType, record: CrmRecord): SearchTerm[] {
-  const all = termsByType[type](record).filter((term) => term.term.length >= MIN_QUERY_LENGTH);
+  const all = termsByType[type](record).filter((term) => [...term.term].length >= MIN_QUERY_LENGTH);
   const wholes = all.filter((term) => term.kind === 'whole');
   const distinct = new Map<string, SearchTerm>();
   for (const term of all) {
@@ -165,7 +165,7 @@ export interface ParsedQuery {
  */
 export function parseQuery(query: string): ParsedQuery | undefined {
   const text = foldWith(query, hasUmlaut(query));
-  const textPhases = text.length >= MIN_QUERY_LENGTH ? [{ kind: 'whole' as const, prefix: text }, { kind: 'word' as const, prefix: text }] : [];
+  const textPhases = [...text].length >= MIN_QUERY_LENGTH ? [{ kind: 'whole' as const, prefix: text }, { kind: 'word' as const, prefix: text }] : [];
   const digits = /^[\d\s+().\-x]+$/.test(query.trim()) ? digitsOf(query) : '';
   const phases = [...(digits.length >= MIN_PHONE_DIGITS ? [{ kind: 'phone' as const, prefix: reversed(digits) }] : []), ...textPhases];
   return phases.length > 0 ? { phases } : undefined;

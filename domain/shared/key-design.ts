@@ -63,6 +63,12 @@ export interface ListQuery {
    * them alone: each partition is then asked for a page's share of that list's shards.
    */
   readonly pageSpreadsOver?: number;
+  /**
+   * The table keys of the item at a place in an index partition, when its index sort key says
+   * them: a cursor then keeps the sort key alone (search terms would otherwise repeat the term
+   * three times per partition, and a cursor over 24 partitions would outgrow its limit).
+   */
+  readonly tableKeysAt?: (partitionKey: string, sortValue: string) => { readonly pk: string; readonly sk: string };
 }
 
 export const singlePartition = (query: KeyQuery): ListQuery => ({
@@ -88,6 +94,8 @@ export interface IndexSpec<P, S, R> {
   range?(options: R): SortKeyCondition | undefined;
   /** Lists read oldest (or lowest) first; the default is newest first. */
   readonly ascending?: boolean;
+  /** The table keys of the item listed at a place (ListQuery.tableKeysAt), when its sort key says them. */
+  readonly tableKeysAt?: (partitionKey: string, sortValue: string) => { readonly pk: string; readonly sk: string };
 }
 
 export interface IndexDeclaration<P, S, R> {
@@ -125,6 +133,7 @@ export function defineIndex<P, S, R = never>(spec: IndexSpec<P, S, R>): IndexDec
         ...(shards > 1 ? { legacyPartitionKey: joinKey(...segments) } : {}),
         ...(sortKey ? { sortKey } : {}),
         ...(spec.ascending ? { ascending: true } : {}),
+        ...(spec.tableKeysAt ? { tableKeysAt: spec.tableKeysAt } : {}),
       };
     },
   };

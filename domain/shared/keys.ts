@@ -215,12 +215,18 @@ export const searchTermPrefix = joinKey(SEARCH, '');
 export const searchTerms = defineIndex({
   pattern: 'searchRecords',
   index: 'gsi1',
-  partition: ({ type, kind, term }: { readonly type: RecordType; readonly kind: string; readonly term: string }) => [SEARCH, upper(type), upper(kind), termSortForm(term).slice(0, TERM_BUCKET_LENGTH)],
+  partition: ({ type, kind, term }: { readonly type: RecordType; readonly kind: string; readonly term: string }) => [SEARCH, upper(type), upper(kind), [...termSortForm(term)].slice(0, TERM_BUCKET_LENGTH).join('')],
   shards: () => listShards.searchTerms,
   sort: ({ term, id }: { readonly term: string; readonly id: string }) => joinKey(termSortForm(term), id),
   shardBy: ({ id }) => id,
   range: ({ prefix }: { readonly prefix: string }) => beginsWith(termSortForm(prefix)),
   ascending: true,
+  // `SEARCH#S<n>#<TYPE>#<KIND>#<bucket>` and `<term>#<id>` say the item's keys: the record's partition, the term's sort key.
+  tableKeysAt: (partitionKey, sortValue) => {
+    const [, , type, kind] = partitionKey.split('#') as [string, string, string, string];
+    const separator = sortValue.lastIndexOf('#');
+    return { pk: joinKey(type, sortValue.slice(separator + 1)), sk: joinKey(SEARCH, kind, sortValue.slice(0, separator)) };
+  },
 });
 
 // ---------------------------------------------------------------------------------------

@@ -68,10 +68,14 @@ function partitionsOf(query: ListQuery, readLegacy: boolean): Partition[] {
 
 /** A page key holds the table key, and for an index its key too; the index partition is the cursor's own. */
 function compactPosition(query: ListQuery, key: PageKey): string[] {
+  if (query.index && query.tableKeysAt) return [key[sortAttribute(query)]!];
   return query.index ? [key[sortAttribute(query)]!, key.pk!, key.sk!] : [key.sk!];
 }
 
+const positionWidth = (query: ListQuery) => (query.index && !query.tableKeysAt ? 3 : 1);
+
 function expandPosition(query: ListQuery, partitionKey: string, compact: readonly string[]): PageKey {
+  if (query.index && query.tableKeysAt) return { [partitionAttribute(query)]: partitionKey, [sortAttribute(query)]: compact[0]!, ...query.tableKeysAt(partitionKey, compact[0]!) };
   return query.index
     ? { [partitionAttribute(query)]: partitionKey, [sortAttribute(query)]: compact[0]!, pk: compact[1]!, sk: compact[2]! }
     : { pk: partitionKey, sk: compact[0]! };
@@ -114,7 +118,7 @@ function decodeCursor(query: ListQuery, partitions: readonly Partition[], cursor
   if (v !== 2 || p !== query.pattern || q !== listFingerprint(query) || typeof s !== 'object' || s === null) throw new InvalidCursorError();
   const byLabel = new Map(partitions.map((partition) => [partition.label, partition]));
   const positions = new Map<string, Position>();
-  const width = query.index ? 3 : 1;
+  const width = positionWidth(query);
   for (const [label, value] of Object.entries(s)) {
     // A cursor issued while the shard migration ran may name the legacy partition after it finished: it is done by then.
     if (label === LEGACY && !byLabel.has(LEGACY)) continue;

@@ -141,6 +141,24 @@ describe('GET /v1/search', () => {
     expect(new Set(seen)).toEqual(ids);
   });
 
+  it('keeps cursors short however long the matched names are', async () => {
+    const long = `Longname${'x'.repeat(85)}`;
+    for (let n = 0; n < 3; n++) {
+      await create('contacts', { firstName: long, lastName: `Person${n}` });
+      await create('companies', { name: `${long} Company ${n}` });
+      await create('deals', { name: `${long} Deal ${n}` });
+    }
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: HitPage = await search(`q=longname&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      for (const hit of page.items) seen.add(hit.id);
+      cursor = page.nextCursor;
+      expect((cursor ?? '').length).toBeLessThan(4_096);
+    } while (cursor);
+    expect(seen.size).toBe(9);
+  });
+
   it('follows renames and deletes', async () => {
     const id = await create('companies', { name: 'Oldname Holdings' });
     expect((await search('q=oldname')).items.map((hit) => hit.id)).toEqual([id]);

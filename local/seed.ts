@@ -76,10 +76,12 @@ const plan: { at: number; order: number; run: () => Promise<unknown> }[] = [];
 const at = (when: number, run: () => Promise<unknown>) => plan.push({ at: when, order: plan.length, run });
 
 async function seed(): Promise<void> {
-  const firstDomain = domainOf(companyNames[0]!);
-  if (await findByUniqueValue(runtime, companyModel, firstDomain)) {
-    console.log(`Already seeded (${firstDomain} exists): nothing added.`);
-    return;
+  // Companies are created on different days: any of them there means an earlier run.
+  for (const name of companyNames) {
+    if (await findByUniqueValue(runtime, companyModel, domainOf(name))) {
+      console.log(`Already seeded (${domainOf(name)} exists): nothing added. To seed again, stop npm start and remove its data folder.`);
+      return;
+    }
   }
   const today = Date.now();
   const start = today - 365 * DAY;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../../adapters/config';
@@ -25,6 +26,13 @@ export const dashboardAssets = Object.keys(dashboardFiles) as DashboardAsset[];
 // In Lambda the assets sit beside the bundle in the task root; locally the repository is the working directory.
 const repositoryFile = (path: string) => readFileSync(resolve(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), path));
 
+/** A file's address with its content's hash: browsers keep it a day, and a deploy that changes it changes the address. */
+const versions = new Map<DashboardAsset, string>();
+function versioned(asset: DashboardAsset): string {
+  if (!versions.has(asset)) versions.set(asset, createHash('sha256').update(repositoryFile(dashboardFiles[asset])).digest('hex').slice(0, 12));
+  return `dashboard/${asset}?v=${versions.get(asset)!}`;
+}
+
 export function dashboardPage(config: Pick<Config, 'SIGN_IN_URL' | 'SIGN_IN_CLIENT_ID'>): ApiResult {
   const signIn = config.SIGN_IN_URL && config.SIGN_IN_CLIENT_ID ? { url: config.SIGN_IN_URL, clientId: config.SIGN_IN_CLIENT_ID } : null;
   const policy = [
@@ -40,7 +48,7 @@ export function dashboardPage(config: Pick<Config, 'SIGN_IN_URL' | 'SIGN_IN_CLIE
   return {
     status: 200,
     rawBody: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CRM dashboard</title><link rel="icon" href="data:,"><meta name="crm-sign-in" content="${escapeHtml(JSON.stringify(signIn))}"><link rel="stylesheet" href="dashboard/crm-dashboard.css"></head>
+<title>CRM dashboard</title><link rel="icon" href="data:,"><meta name="crm-sign-in" content="${escapeHtml(JSON.stringify(signIn))}"><link rel="stylesheet" href="${versioned('crm-dashboard.css')}"></head>
 <body data-state="loading"><header><h1>CRM dashboard</h1><span>amounts in <span id="currency">…</span></span></header><p id="status" role="status">Loading reports…</p>
 <main>
 <section id="pipeline"><h2>Open pipeline by stage</h2><div class="chart"><canvas aria-label="Open pipeline by stage"></canvas></div><table></table></section>
@@ -48,7 +56,7 @@ export function dashboardPage(config: Pick<Config, 'SIGN_IN_URL' | 'SIGN_IN_CLIE
 <section id="win-rate"><h2>Win rate by month closed</h2><div class="chart"><canvas aria-label="Win rate"></canvas></div><table></table></section>
 <section id="activity"><h2>Activity by owner, last 4 weeks</h2><div class="chart"><canvas aria-label="Activity by owner"></canvas></div><table></table></section>
 </main>
-<script src="dashboard/chart.umd.min.js"></script><script src="dashboard/crm-dashboard.js"></script></body></html>`,
+<script src="${versioned('chart.umd.min.js')}"></script><script src="${versioned('crm-dashboard.js')}"></script></body></html>`,
     headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': policy, 'cache-control': 'no-cache', 'referrer-policy': 'no-referrer' },
   };
 }

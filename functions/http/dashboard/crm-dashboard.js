@@ -52,6 +52,11 @@
       window.history.replaceState(null, '', redirectUri);
     }
     const query = new URLSearchParams(window.location.search);
+    // The sign-in refused (or the user cancelled): say so, rather than sending them straight back.
+    if (query.get('error')) {
+      window.history.replaceState(null, '', redirectUri);
+      throw new Error(`Sign-in failed: ${query.get('error_description') || query.get('error')}. Reload to try again.`);
+    }
     if (signIn && query.get('code')) await finishSignIn(query.get('code'), query.get('state'));
     const kept = sessionStorage.getItem(TOKEN);
     if (kept) return kept;

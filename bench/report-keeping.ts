@@ -1,4 +1,5 @@
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
+import { systemClock } from '../adapters/system-clock';
 import { itemToRecord } from '../domain/records/record-items';
 import { recordChangeBetween } from '../domain/records/record-change';
 import { keepReportsOf } from '../domain/reports/report-keeper';
@@ -31,10 +32,10 @@ export async function measureReportKeeping(env: BenchEnvironment, { lagSamples }
   const body = { name: 'Bench deal', amount: 1200, currency: 'EUR', expectedCloseDate: '2026-12-15' };
   const createWriteUnits = await writeUnitsOf(async () => (id = (await env.api.call('POST', '/v1/deals', body, 201)).body.id));
   const created = await getDeal(id);
-  const keeperWriteUnitsOnCreate = await writeUnitsOf(() => keepReportsOf(table, recordChangeBetween('deal', undefined, created)));
+  const keeperWriteUnitsOnCreate = await writeUnitsOf(() => keepReportsOf({ table, clock: systemClock }, recordChangeBetween('deal', undefined, created)));
   const moveWriteUnits = await writeUnitsOf(() => env.api.call('PATCH', `/v1/deals/${id}`, { stageId: 'qualified_to_buy' }, 200));
   const moved = await getDeal(id);
-  const keeperWriteUnitsOnMove = await writeUnitsOf(() => keepReportsOf(table, recordChangeBetween('deal', created, moved)));
+  const keeperWriteUnitsOnMove = await writeUnitsOf(() => keepReportsOf({ table, clock: systemClock }, recordChangeBetween('deal', created, moved)));
 
   const openDeals = async () => (await env.api.call('GET', '/v1/reports/pipeline', undefined, 200)).body.total.openDeals as number;
   let expected = 0;

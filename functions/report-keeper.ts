@@ -15,11 +15,11 @@ export const handler = createInOrderStreamHandler(async (tableChanges) => {
   for (const [position, tableChange] of tableChanges.entries()) {
     const change = recordChangeOf(tableChange);
     try {
-      if (change && (await keepReportsOf(runtime.table, change))) {
+      if (change && (await keepReportsOf(runtime, change))) {
         // From the write to the counters: how far reports trail the records.
         metrics.addMetric('ReportLag', 'Milliseconds', Date.now() - Date.parse(change.at));
       }
-      await keepEmailReportsOf(runtime.table, tableChange);
+      await keepEmailReportsOf(runtime, tableChange);
     } catch (error) {
       logger.error('report counters could not be updated', { key: tableChange.key, sequenceNumber: tableChange.sequence, error: error as Error });
       return position;

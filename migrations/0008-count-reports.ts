@@ -1,3 +1,4 @@
+import { systemClock } from '../adapters/system-clock';
 import { rebuildReports } from '../domain/reports/rebuild-reports';
 import type { Migration } from './migration';
 
@@ -10,7 +11,7 @@ export const countReports: Migration = {
   id: '0008-count-reports',
   description: 'Add every deal, contact and activity to the report counters',
   async run({ table, log }) {
-    const { records, mended } = await rebuildReports(table, log);
+    const { records, mended } = await rebuildReports({ table, clock: systemClock }, log);
     log(`counted ${mended} of ${records} record(s) into the reports`);
     return { changed: mended };
   },

@@ -29,5 +29,5 @@ if (values['from-scratch']) {
   });
   console.log(`deleted ${deleted} counter and share item(s)`);
 }
-const { records, mended } = await rebuildReports(runtime.table, (message) => console.log(message));
+const { records, mended } = await rebuildReports(runtime, (message) => console.log(message));
 console.log(`${records} record(s) read, ${mended} share(s) mended`);

@@ -5,7 +5,7 @@ import { itemToEmailMessage } from '../email/email-message-items';
 import { emailsByContact, recordKeys, recordQueries, recordsByType } from '../shared/keys';
 import { forEachQueryPage } from '../shared/pagination';
 import type { CrmTablePort, Item } from '../shared/table-port';
-import { replaceShare } from './report-keeper';
+import { replaceShare, type ReportDependencies, type StoredShare } from './report-keeper';
 import { advanceHistory, emailShare, followedFields, reportedTypes, shareOf, type History, type ReportedType } from './report-shares';
 
 /**
@@ -39,30 +39,28 @@ const canonical = (value: unknown): unknown =>
   Array.isArray(value) ? value.map(canonical) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, entry]) => [key, canonical(entry)])) : value;
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
+/** Writes the share computed from the source, unless the keeper is ahead of it or the stored share is that very share. */
+const mendShare = (deps: ReportDependencies, type: ReportedType | 'email', id: string, computed: StoredShare) =>
+  replaceShare(deps, type, id, (stored) =>
+    stored && (stored.version > computed.version || (stored.version === computed.version && same(stored.added, computed.added) && same(stored.history, computed.history))) ? undefined : computed,
+  );
+
 /** Brings one record's share in line with the record; answers whether it changed the counters. */
-export async function rebuildReportsOf(table: CrmTablePort, type: ReportedType, listed: CrmRecord): Promise<boolean> {
+export async function rebuildReportsOf(deps: ReportDependencies, type: ReportedType, listed: CrmRecord): Promise<boolean> {
   // The list is eventually consistent: the record as it is now, and its timeline up to this version.
-  const record = itemToRecord(await table.getItem(recordKeys.record(type, listed.id)));
+  const record = itemToRecord(await deps.table.getItem(recordKeys.record(type, listed.id)));
   if (!record) return false;
-  const history = await historyFromTimeline(table, type, record);
-  const added = shareOf(type, record, history);
-  return replaceShare(table, type, record.id, (stored) => {
-    if (stored && (stored.version > record.version || (stored.version === record.version && same(stored.added, added) && same(stored.history, history)))) return undefined;
-    return { version: record.version, history, added };
-  });
+  const history = await historyFromTimeline(deps.table, type, record);
+  return mendShare(deps, type, record.id, { version: record.version, history, added: shareOf(type, record, history) });
 }
 
 /** A contact's emails (they live and go with the contact): their shares of the email report. */
-async function rebuildEmailReportsOf(table: CrmTablePort, contactId: string): Promise<number> {
+async function rebuildEmailReportsOf(deps: ReportDependencies, contactId: string): Promise<number> {
   let mended = 0;
   for (const query of partitionQueries(emailsByContact.query({ contactId }))) {
-    await forEachQueryPage(table, query, 100, async (items) => {
+    await forEachQueryPage(deps.table, query, 100, async (items) => {
       for (const message of items.map(itemToEmailMessage)) {
-        const added = emailShare(message);
-        const changed = await replaceShare(table, 'email', message.id, (stored) =>
-          stored && (stored.version > message.version || (stored.version === message.version && same(stored.added, added))) ? undefined : { version: message.version, history: {}, added },
-        );
-        if (changed) mended++;
+        if (await mendShare(deps, 'email', message.id, { version: message.version, history: {}, added: emailShare(message) })) mended++;
       }
     });
   }
@@ -70,17 +68,17 @@ async function rebuildEmailReportsOf(table: CrmTablePort, contactId: string): Pr
 }
 
 /** Every live deal, contact (with its emails) and activity: how many records there were, and how many shares changed. */
-export async function rebuildReports(table: CrmTablePort, log: (message: string) => void = () => undefined): Promise<{ readonly records: number; readonly mended: number }> {
+export async function rebuildReports(deps: ReportDependencies, log: (message: string) => void = () => undefined): Promise<{ readonly records: number; readonly mended: number }> {
   let records = 0;
   let mended = 0;
   for (const type of reportedTypes) {
     for (const query of partitionQueries(recordsByType.query({ type }))) {
-      await forEachQueryPage(table, query, 100, async (items) => {
+      await forEachQueryPage(deps.table, query, 100, async (items) => {
         for (const record of items.map(itemToRecord)) {
           if (!record) continue;
           records++;
-          if (await rebuildReportsOf(table, type, record)) mended++;
-          if (type === 'contact') mended += await rebuildEmailReportsOf(table, record.id);
+          if (await rebuildReportsOf(deps, type, record)) mended++;
+          if (type === 'contact') mended += await rebuildEmailReportsOf(deps, record.id);
         }
       });
     }

@@ -2,9 +2,11 @@ import { itemToEmailMessage } from '../email/email-message-items';
 import type { RecordChange } from '../records/record-change';
 import type { TableChange } from '../shared/table-change';
 import type { CrmRecord } from '../records/record-model';
-import { ContentionError, PreconditionFailedError } from '../shared/errors';
+import type { CoreDependencies } from '../shared/dependencies';
+import { PreconditionFailedError } from '../shared/errors';
+import { retryLostRaces } from '../shared/optimistic-retry';
 import { reportCounterKey, reportShareKey } from '../shared/keys';
-import type { CrmTablePort, Item, WriteOp } from '../shared/table-port';
+import type { Item, WriteOp } from '../shared/table-port';
 import { advanceHistory, emailShare, isReported, parseCounterId, shareDifference, shareOf, type History, type ReportedType, type Share } from './report-shares';
 
 /**
@@ -16,9 +18,8 @@ import { advanceHistory, emailShare, isReported, parseCounterId, shareDifference
  * version arriving after a newer one, finds a share at its version or later and does nothing.
  */
 
-/** Tries of a share write that busy counters hold off, before the change is handed back to the stream's retries. */
-const CONTENDED_ATTEMPTS = 6;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** What writing shares needs: the table, and the clock the race-retry loop pauses with. */
+export type ReportDependencies = Pick<CoreDependencies, 'table' | 'clock'>;
 
 /** Longer than a stream keeps a record (24 h) and its consumer retries it. */
 const SHARE_OF_DELETED_TTL_SECONDS = 7 * 24 * 3600;
@@ -64,17 +65,14 @@ export function counterOps(recordId: string, from: Share, to: Share): WriteOp[] 
  * the counters' difference, unless another writer replaced the stored share meanwhile (then
  * it reads again). `next` computes the share from what is stored; undefined means nothing to do.
  */
-export async function replaceShare(
-  table: CrmTablePort,
-  type: ReportedType | 'email',
-  id: string,
-  next: (stored: StoredShare | undefined) => NewShare | undefined,
-): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    const stored = storedShareOf(await table.getItem(reportShareKey(type, id)));
+export function replaceShare(deps: ReportDependencies, type: ReportedType | 'email', id: string, next: (stored: StoredShare | undefined) => NewShare | undefined): Promise<boolean> {
+  // The project's one optimistic loop: another writer of the share won (the condition), or a busy
+  // counter held the transaction off (contention): read again and decide again, after a pause.
+  return retryLostRaces(deps.clock, { resource: 'report share', id }, async () => {
+    const stored = storedShareOf(await deps.table.getItem(reportShareKey(type, id)));
     const share = next(stored?.share);
     if (!share) return false;
-    const ops: WriteOp[] = [
+    await deps.table.transactWrite([
       {
         op: 'put',
         item: shareItem(type, id, share, (stored?.revision ?? 0) + 1),
@@ -83,18 +81,13 @@ export async function replaceShare(
         onConditionFailed: () => new PreconditionFailedError(),
       },
       ...counterOps(id, stored?.share.added ?? {}, share.added),
-    ];
-    try {
-      await table.transactWrite(ops);
-      return true;
-    } catch (error) {
-      // Another writer of the share won (read again), or a busy counter held the transaction off (again, after a pause):
-      // writing a share again is safe, it is conditioned on what was read.
-      if (error instanceof ContentionError && attempt < CONTENDED_ATTEMPTS) await sleep(50 * 2 ** attempt * Math.random());
-      else if (!(error instanceof PreconditionFailedError)) throw error;
-    }
-  }
+    ]);
+    return true;
+  });
 }
+
+/** A deleted record's (or removed message's) share: nothing counted, kept a while after `atMs`. */
+const takenBack = (version: number, atMs: number): NewShare => ({ version, history: {}, added: {}, expiresAt: Math.floor(atMs / 1000) + SHARE_OF_DELETED_TTL_SECONDS });
 
 /** The history a change leads to: what is stored, moved on by the change (or, with nothing stored, started from the record before it). */
 function historyAfter(type: ReportedType, stored: History | undefined, change: RecordChange, after: CrmRecord): History {
@@ -103,14 +96,14 @@ function historyAfter(type: ReportedType, stored: History | undefined, change: R
 }
 
 /** Applies one record change to the counters; answers whether it changed anything (false: a duplicate, an older version, or no report cares). */
-export async function keepReportsOf(table: CrmTablePort, change: RecordChange): Promise<boolean> {
+export async function keepReportsOf(deps: ReportDependencies, change: RecordChange): Promise<boolean> {
   if (!isReported(change.recordType)) return false;
   const type = change.recordType;
   // A deletion comes after the record's last version: it takes the share back once.
   const version = change.event === 'deleted' ? change.version + 1 : change.version;
-  return replaceShare(table, type, change.id, (stored) => {
+  return replaceShare(deps, type, change.id, (stored) => {
     if (stored && stored.version >= version) return undefined;
-    if (change.event === 'deleted' || !change.after) return { version, history: {}, added: {}, expiresAt: Math.floor(Date.parse(change.at) / 1000) + SHARE_OF_DELETED_TTL_SECONDS };
+    if (change.event === 'deleted' || !change.after) return takenBack(version, Date.parse(change.at));
     const history = historyAfter(type, stored?.history, change, change.after);
     return { version, history, added: shareOf(type, change.after, history) };
   });
@@ -120,15 +113,15 @@ export async function keepReportsOf(table: CrmTablePort, change: RecordChange): 
  * Applies one change of an email message (its status moving on, or its removal with its
  * contact) to the email counters, once per message version, like a record's.
  */
-export async function keepEmailReportsOf(table: CrmTablePort, change: TableChange): Promise<boolean> {
+export async function keepEmailReportsOf(deps: ReportDependencies, change: TableChange): Promise<boolean> {
   if (change.entity !== 'emailMessage') return false;
   const message = change.after ? itemToEmailMessage(change.after) : undefined;
   const gone = change.before ? itemToEmailMessage(change.before) : undefined;
   const id = (message ?? gone)!.id;
   const version = message ? message.version : gone!.version + 1;
-  return replaceShare(table, 'email', id, (stored) => {
+  return replaceShare(deps, 'email', id, (stored) => {
     if (stored && stored.version >= version) return undefined;
-    if (!message) return { version, history: {}, added: {}, expiresAt: Math.floor(Date.now() / 1000) + SHARE_OF_DELETED_TTL_SECONDS };
+    if (!message) return takenBack(version, deps.clock.now().getTime());
     return { version, history: {}, added: emailShare(message) };
   });
 }

@@ -159,11 +159,11 @@ describe('reports', () => {
     expect(wiped).toBeGreaterThan(10);
     expect((await report('/v1/reports/pipeline')).total.openDeals).toBe(0);
 
-    const { mended } = await rebuildReports(createRuntime(config).table);
+    const { mended } = await rebuildReports(createRuntime(config));
     expect(mended).toBeGreaterThan(10);
     expect(await Promise.all(paths.map((path) => report(path)))).toEqual(kept);
     // And a second rebuild finds nothing to mend.
-    expect((await rebuildReports(createRuntime(config).table)).mended).toBe(0);
+    expect((await rebuildReports(createRuntime(config))).mended).toBe(0);
   });
 
   it('refuses bad ranges and lets only admins set the currency', async () => {

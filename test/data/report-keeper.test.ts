@@ -34,23 +34,23 @@ describe('the report keeper on the table', () => {
     const first = recordChangeBetween('deal', undefined, created);
     const second = recordChangeBetween('deal', created, moved);
 
-    expect(await keepReportsOf(runtime.table, second)).toBe(true);
+    expect(await keepReportsOf(runtime, second)).toBe(true);
     // The older version, late: nothing.
-    expect(await keepReportsOf(runtime.table, first)).toBe(false);
+    expect(await keepReportsOf(runtime, first)).toBe(false);
     // Both again, as a retried batch would bring them: nothing.
-    expect(await keepReportsOf(runtime.table, first)).toBe(false);
-    expect(await keepReportsOf(runtime.table, second)).toBe(false);
+    expect(await keepReportsOf(runtime, first)).toBe(false);
+    expect(await keepReportsOf(runtime, second)).toBe(false);
     expect(await stages()).toMatchObject({ appointment_scheduled: [0, 0], contract_sent: [1, 100] });
 
     // Concurrent deliveries of the same change: one counts it.
     const third = recordChangeBetween('deal', moved, { ...moved, amount: 250, version: 3 });
-    expect((await Promise.all(Array.from({ length: 5 }, () => keepReportsOf(runtime.table, third)))).filter(Boolean)).toHaveLength(1);
+    expect((await Promise.all(Array.from({ length: 5 }, () => keepReportsOf(runtime, third)))).filter(Boolean)).toHaveLength(1);
     expect(await stages()).toMatchObject({ contract_sent: [1, 250] });
 
     const deleted = recordChangeBetween('deal', { ...moved, amount: 250, version: 3 }, undefined);
-    expect(await keepReportsOf(runtime.table, deleted)).toBe(true);
-    expect(await keepReportsOf(runtime.table, deleted)).toBe(false);
-    expect(await keepReportsOf(runtime.table, third)).toBe(false);
+    expect(await keepReportsOf(runtime, deleted)).toBe(true);
+    expect(await keepReportsOf(runtime, deleted)).toBe(false);
+    expect(await keepReportsOf(runtime, third)).toBe(false);
     expect(await stages()).toMatchObject({ appointment_scheduled: [0, 0], contract_sent: [0, 0] });
   });
 

@@ -1,5 +1,5 @@
 import { requireCapability } from '../access/permissions';
-import { DEFAULT_PIPELINE_ID } from '../pipelines/pipeline';
+import { DEFAULT_PIPELINE_ID, type Pipeline } from '../pipelines/pipeline';
 import { findPipeline } from '../pipelines/pipeline-use-cases';
 import { activityKinds } from '../records/activity';
 import { lifecycleStages } from '../records/contact';
@@ -110,11 +110,22 @@ async function allTeams(deps: Pick<CoreDependencies, 'table'>) {
   return teams;
 }
 
+/** The pipeline a report is asked about: an unknown one is a 400, since a report of zeros for a typo would read as a fact. */
+async function requirePipeline(deps: CoreDependencies, pipelineId: string): Promise<Pipeline> {
+  const pipeline = await findPipeline(deps, pipelineId);
+  if (!pipeline) throw new ValidationError(`No pipeline ${pipelineId}.`, [{ field: 'query.pipelineId', message: 'no such pipeline (GET /v1/pipelines)' }]);
+  return pipeline;
+}
+
+/** The owner a report is asked about, when one is: an unknown one is a 400, as everywhere an ownerId is taken. */
+async function requireOwner(deps: RecordDependencies, ownerId: string | undefined): Promise<void> {
+  if (ownerId && !(await deps.isOwner(ownerId))) throw new ValidationError(`No owner ${ownerId}.`, [{ field: 'query.ownerId', message: 'no such owner (GET /v1/owners)' }]);
+}
+
 /** Open deals per stage of one pipeline, per owner and per team (an owner in two teams counts in both). */
 export async function pipelineReport(deps: CoreDependencies, pipelineId: string, actor: Actor) {
   const context = await reportContext(deps, actor, 'pipeline');
-  const pipeline = await findPipeline(deps, pipelineId);
-  if (!pipeline) throw new ValidationError(`No pipeline ${pipelineId}.`, [{ field: 'query.pipelineId', message: 'no such pipeline (GET /v1/pipelines)' }]);
+  const pipeline = await requirePipeline(deps, pipelineId);
   const counters = await readCounters(deps, reports.pipeline, [pipelineId]);
   const cells = [...counters].map(([bucket, values]) => ({ stageId: bucket.slice(0, bucket.indexOf('#')), ownerId: bucket.slice(bucket.indexOf('#') + 1), values }));
   const byStage = groupBy(cells, (cell) => cell.stageId);
@@ -187,17 +198,10 @@ function byMonth(counters: Counters, only: { readonly pipelineId?: string; reado
 }
 
 /** Open deals by expected close month (weighted by probability), with what was won in each month and in all of them to date. */
-/** A pipeline or owner a report is asked about must exist: zeros for a typo would read as a fact. */
-async function requireKnown(deps: RecordDependencies, query: { readonly pipelineId?: string; readonly ownerId?: string }): Promise<void> {
-  if (query.pipelineId && !(await findPipeline(deps, query.pipelineId))) {
-    throw new ValidationError(`No pipeline ${query.pipelineId}.`, [{ field: 'query.pipelineId', message: 'no such pipeline (GET /v1/pipelines)' }]);
-  }
-  if (query.ownerId && !(await deps.isOwner(query.ownerId))) throw new ValidationError(`No owner ${query.ownerId}.`, [{ field: 'query.ownerId', message: 'no such owner (GET /v1/owners)' }]);
-}
-
 export async function forecastReport(deps: RecordDependencies, query: Range & { readonly pipelineId?: string; readonly ownerId?: string }, actor: Actor) {
   const context = await reportContext(deps, actor, 'forecast');
-  await requireKnown(deps, query);
+  if (query.pipelineId) await requirePipeline(deps, query.pipelineId);
+  await requireOwner(deps, query.ownerId);
   const range = { ...query, ...rangeOr(query, thisYear(deps.clock.now())) };
   requireRange(range.from, range.to, 'months', MAX_REPORT_MONTHS);
   const months = monthsBetween(range.from, range.to);
@@ -235,12 +239,14 @@ const days = (seconds: number, count: number) => (count === 0 ? null : Math.roun
 /** Won and lost deals per month they closed: counts, amounts, win rate, days to close; and the time deals spent in each stage. */
 export async function winRateReport(deps: RecordDependencies, query: Range & { readonly pipelineId?: string; readonly ownerId?: string }, actor: Actor) {
   const context = await reportContext(deps, actor, 'win rate');
-  await requireKnown(deps, query);
+  // Stage times are of one pipeline: the one asked about, or the default one.
+  const pipeline = query.pipelineId ? await requirePipeline(deps, query.pipelineId) : await findPipeline(deps, DEFAULT_PIPELINE_ID);
+  await requireOwner(deps, query.ownerId);
   const range = { ...query, ...rangeOr(query, monthsUpTo(deps.clock.now(), 12)) };
   requireRange(range.from, range.to, 'months', MAX_REPORT_MONTHS);
   const months = monthsBetween(range.from, range.to);
   const stagePipelineId = range.pipelineId ?? DEFAULT_PIPELINE_ID;
-  const [closed, stageTime, pipeline] = await Promise.all([readCounters(deps, reports.closed, [], range), readCounters(deps, reports.stageTime, [stagePipelineId], range), findPipeline(deps, stagePipelineId)]);
+  const [closed, stageTime] = await Promise.all([readCounters(deps, reports.closed, [], range), readCounters(deps, reports.stageTime, [stagePipelineId], range)]);
   const closedByMonth = byMonth(closed, range);
   const outcome = (values: readonly Record<string, number>[], total?: 'total') => {
     const won = sum(values, 'wonDeals');
@@ -283,7 +289,7 @@ export type ActivityInterval = 'day' | 'week';
 /** Calls, meetings, emails, notes and tasks logged, and tasks done, per owner per day or week. */
 export async function activityReport(deps: RecordDependencies, query: Range & { readonly interval: ActivityInterval; readonly ownerId?: string }, actor: Actor) {
   await reportContext(deps, actor, 'activity');
-  await requireKnown(deps, query);
+  await requireOwner(deps, query.ownerId);
   const today = deps.clock.now();
   // By default the last 4 weeks: this one and the 3 before it (by day: the last 28 days).
   const defaultFrom = query.interval === 'week' ? weekOf(new Date(today.getTime() - 21 * 86_400_000).toISOString()) : new Date(today.getTime() - 27 * 86_400_000).toISOString().slice(0, 10);

@@ -13,7 +13,7 @@ import { noteSignedInUser } from '../domain/owners/owners';
 import type { CrmRecord } from '../domain/records/record-model';
 import { recordChangeBetween } from '../domain/records/record-change';
 import { recordTimeline } from '../domain/records/record-timeline';
-import { indexRecordChanges } from '../domain/search/search-index';
+import { indexRecordChanges } from '../domain/records/record-index';
 import { updateRecord } from '../domain/records/update-record';
 import type { Actor } from '../domain/shared/actor';
 import { listShards } from '../domain/shared/keys';
@@ -174,7 +174,7 @@ const contactImport: Workload = {
       });
       const results = await batchWriteRecords(deps, contactModel, inputs, importer);
       // The search indexer writes each batch's terms from the stream at the same pace.
-      await indexRecordChanges(ledger, results.flatMap((result) => (result.outcome === 'created' ? [recordChangeBetween('contact', undefined, result.record)] : [])));
+      await indexRecordChanges({ table: ledger }, results.flatMap((result) => (result.outcome === 'created' ? [recordChangeBetween('contact', undefined, result.record)] : [])));
     }
     ledger.recording = false;
     return scaled(ledger.partitionLoads(), p.importRowsPerSecond / IMPORT_SAMPLE_ROWS);

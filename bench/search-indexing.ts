@@ -1,7 +1,7 @@
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
 import { itemToRecord } from '../domain/records/record-items';
 import { recordChangeBetween } from '../domain/records/record-change';
-import { indexRecordChanges } from '../domain/search/search-index';
+import { indexRecordChanges } from '../domain/records/record-index';
 import { searchTermsOf } from '../domain/search/search-terms';
 import { recordKeys } from '../domain/shared/keys';
 import type { BenchEnvironment } from './bench-environment';
@@ -35,19 +35,19 @@ export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples 
   let createdId = '';
   const createWriteUnits = await writeUnitsOf(async () => (createdId = (await env.api.call('POST', '/v1/contacts', input, 201)).body.id));
   const created = await getRecord(createdId);
-  const indexWriteUnitsOnCreate = await writeUnitsOf(() => indexRecordChanges(table, [recordChangeBetween('contact', undefined, created)]));
+  const indexWriteUnitsOnCreate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', undefined, created)]));
   await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lastName: 'Renamed' }, 200);
   const renamed = await getRecord(createdId);
-  const indexWriteUnitsOnRename = await writeUnitsOf(() => indexRecordChanges(table, [recordChangeBetween('contact', created, renamed)]));
+  const indexWriteUnitsOnRename = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', created, renamed)]));
   await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lifecycleStage: 'customer' }, 200);
   const staged = await getRecord(createdId);
-  const indexWriteUnitsOnOtherUpdate = await writeUnitsOf(() => indexRecordChanges(table, [recordChangeBetween('contact', renamed, staged)]));
+  const indexWriteUnitsOnOtherUpdate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', renamed, staged)]));
 
   // The stream from its start holds only this section's writes (and the timeline fixture): the growth section loads later.
   const emailOf = (sample: number) => `lag.${sample}@search-lag.example`;
   const lag = await measureStreamLag(
     env,
-    'searchIndexer',
+    'recordIndexer',
     lagSamples,
     async (sample) => void (await env.api.call('POST', '/v1/contacts', { firstName: 'Lag', email: emailOf(sample) }, 201)),
     async (sample) => (await env.api.call('GET', `/v1/search?q=${encodeURIComponent(emailOf(sample))}&types=contacts`, undefined, 200)).body.items.length > 0,

@@ -1,6 +1,6 @@
 import { EVENT_RAISING_ENTITIES } from '../domain/events/crm-events';
 import { reportedTypes } from '../domain/reports/report-shares';
-import { searchableTypes } from '../domain/search/search-terms';
+import { recordTypes } from '../domain/records/record-model';
 import { workflowTriggerEvents } from '../domain/workflows/workflow';
 import { apiContract } from './http/contract';
 import { dashboardFiles } from './http/dashboard-page';
@@ -222,12 +222,13 @@ export const functionManifest = {
   },
 
   /**
-   * Keeps the search index (domain/search/) in step with contacts, companies and deals: the
-   * terms of each change, written in stream order, folded per batch. Off the request path, so
-   * a write costs the same with search as without; a new name is found about a second later.
+   * Keeps each record's derived items in step with it (domain/records/record-index.ts): its
+   * search terms and its list entries, written in stream order, folded per batch. Off the
+   * request path, so a write costs the same with search and sorted lists as without; a new
+   * name is found, and a record listed by its new values, about a second later.
    */
-  searchIndexer: {
-    entry: 'functions/search-indexer.ts',
+  recordIndexer: {
+    entry: 'functions/record-indexer.ts',
     memoryMb: 512,
     timeoutSeconds: 60,
     tableAccess: 'readWrite',
@@ -235,7 +236,7 @@ export const functionManifest = {
       kind: 'stream',
       batchSize: 100,
       maxRetries: 10,
-      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...searchableTypes, 'tombstone'] } } } }],
+      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { entity: { S: [...recordTypes, 'tombstone'] } } } }],
     },
   },
 

@@ -6,7 +6,8 @@ import { indexRecordsByDate } from './0005-index-records-by-date';
 import { indexEmailsByProviderId } from './0006-index-emails-by-provider-id';
 import { indexSearchTerms } from './0007-index-search-terms';
 import { countReports } from './0008-count-reports';
+import { indexListEntries } from './0009-index-list-entries';
 import type { Migration } from './migration';
 
 /** Every data migration, oldest first. Append; never reorder or remove. */
-export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId, indexSearchTerms, countReports];
+export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId, indexSearchTerms, countReports, indexListEntries];

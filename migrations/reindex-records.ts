@@ -1,5 +1,6 @@
 import { itemToRecord, recordToItem } from '../domain/records/record-items';
-import type { CrmRecord, RecordModel } from '../domain/records/record-model';
+import type { CrmRecord, RecordModel, RecordType } from '../domain/records/record-model';
+import { recordKeys, recordsByType } from '../domain/shared/keys';
 import { PreconditionFailedError } from '../domain/shared/errors';
 import { partitionQueries, type ListQuery } from '../domain/shared/key-design';
 import { forEachQueryPage } from '../domain/shared/pagination';
@@ -29,4 +30,34 @@ export async function reindexRecords(table: CrmTablePort, model: RecordModel, li
     });
   }
   return changed;
+}
+
+/**
+ * What a migration that adds derived items (search terms, list entries) to older records does:
+ * writes `itemsOf` each live record of `types`, read through the lists of each type (no Scan).
+ * Derived items are keyed by record, so running it again writes the same items; a record
+ * changed meanwhile gets its new items from the record indexer, which follows the stream,
+ * and one deleted (and swept) meanwhile has the items just written taken away again.
+ */
+export async function writeDerivedItems(
+  table: CrmTablePort,
+  types: readonly RecordType[],
+  itemsOf: (type: RecordType, records: readonly CrmRecord[]) => Promise<readonly Item[]> | readonly Item[],
+): Promise<{ readonly records: number; readonly items: number }> {
+  let records = 0;
+  let written = 0;
+  for (const type of types) {
+    for (const query of partitionQueries(recordsByType.query({ type }))) {
+      await forEachQueryPage(table, query, 100, async (items) => {
+        const live = items.map(itemToRecord).filter((record) => record !== undefined);
+        const derived = await itemsOf(type, live);
+        await table.putItems(derived);
+        const stillLive = new Set((await table.getItems(live.map((record) => recordKeys.record(type, record.id)))).map(itemToRecord).filter((record) => record !== undefined).map((record) => record.id));
+        await table.deleteItems(derived.filter((item) => !stillLive.has(String(item.recordId))).map(({ pk, sk }) => ({ pk, sk })));
+        records += live.length;
+        written += derived.length;
+      });
+    }
+  }
+  return { records, items: written };
 }

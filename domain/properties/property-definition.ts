@@ -26,6 +26,14 @@ export const propertySchemas = once(() => {
       type: z.enum(propertyTypes),
       description: z.optional(z.string().check(z.maxLength(1_000))),
       options: z.optional(enumOptions).check(z.meta({ description: 'Required for enum properties, not allowed otherwise.' })),
+      filterable: z
+        .optional(z.boolean())
+        .check(
+          z.meta({
+            description:
+              'Lists can be filtered by it (`properties.<name>=…`; number and date properties also by range, `properties.<name>.gte`/`.lte`, and sorted by it). Set when the property is defined; each filterable property adds list entries to every write of a record that has a value (docs/data-model.md).',
+          }),
+        ),
     })
     .check(
       z.superRefine((definition, ctx) => {
@@ -56,6 +64,7 @@ export const propertySchemas = once(() => {
         type: z.enum(propertyTypes),
         description: z.optional(z.string()),
         options: z.optional(z.array(z.object({ value: z.string(), label: z.string() }))),
+        filterable: z.optional(z.boolean()),
       }),
       { id: true },
     )

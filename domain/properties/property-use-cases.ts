@@ -37,7 +37,7 @@ const toItem = (definition: PropertyDefinition): Item => ({
 export const propertyDefinitionOfItem = (item: Item): PropertyDefinition => storedValue<PropertyDefinition>(item);
 
 /** All definitions of a type, for validating values (at most 500, so a few pages at worst). */
-export async function propertyDefinitionsFor(deps: PropertyDependencies, type: RecordType): Promise<PropertyDefinition[]> {
+export async function propertyDefinitionsFor(deps: Pick<PropertyDependencies, 'table'>, type: RecordType): Promise<PropertyDefinition[]> {
   const definitions: PropertyDefinition[] = [];
   await forEachQueryPage(deps.table, propertyDefinitionKeys.definitionsOf(type), MAX_PROPERTIES_PER_TYPE, (page) => void definitions.push(...page.map(propertyDefinitionOfItem)));
   return definitions;
@@ -99,8 +99,8 @@ export async function createPropertyDefinition(
 }
 
 const definesTheSame = (definition: PropertyDefinition, input: PropertyCreate) =>
-  JSON.stringify([definition.name, definition.label, definition.type, definition.description ?? null, definition.options ?? null]) ===
-  JSON.stringify([input.name, input.label, input.type, input.description ?? null, input.options ?? null]);
+  JSON.stringify([definition.name, definition.label, definition.type, definition.description ?? null, definition.options ?? null, definition.filterable ?? false]) ===
+  JSON.stringify([input.name, input.label, input.type, input.description ?? null, input.options ?? null, input.filterable ?? false]);
 
 export async function updatePropertyDefinition(
   deps: PropertyDependencies,

@@ -1,7 +1,7 @@
 import type { FieldIssue } from '../shared/errors';
 import type { PropertyDefinition } from './property-definition';
 
-const isCalendarDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+export const isCalendarDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 
 function problemWith(definition: PropertyDefinition, value: unknown): string | undefined {
   switch (definition.type) {

@@ -1,10 +1,11 @@
 import * as z from '../shared/zod';
-import { customProperties, idList, isoDateTime, longText, shortText, userId } from '../shared/common-fields';
+import { customProperties, idList, isoDateTime, longText, recordId, shortText, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
-import { byLastUpdate, recordsByDate, recordsByFacet, recordsByOwner, tasksByAssignee } from '../shared/keys';
+import { byLastUpdate, recordsByDate, recordsByFacet, recordsByOwner, recordsByType, tasksByAssignee } from '../shared/keys';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
-import { commonListQuery, onlyOneFilter, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+import { listQuerySchemaOf, patchSchemaOf, serverRecordSchema } from './schema-helpers';
+import { instantSort, oneOf, singleValued, updateRangeOf } from './list-views';
 
 export const activityKinds = ['note', 'task', 'call', 'meeting', 'email'] as const;
 const taskOnlyFields = ['dueAt', 'taskStatus', 'assigneeId'] as const;
@@ -92,22 +93,36 @@ export const activityModel = recordModel(
         : {}),
     }),
 
-    listPattern(filters) {
-      const updatedSince = filters.updatedSince as string | undefined;
-      if (filters.taskStatus && !filters.assigneeId) {
-        throw new ValidationError('taskStatus needs assigneeId.', [{ field: 'query.taskStatus', message: 'send assigneeId too' }]);
-      }
-      switch (onlyOneFilter(filters, ['ownerId', 'assigneeId', 'kind'])) {
-        case 'ownerId':
-          return recordsByOwner.query({ type: 'activity', ownerId: filters.ownerId as string }, { updatedSince });
-        case 'assigneeId':
-          if (updatedSince) throw new ValidationError('assigneeId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with assigneeId' }]);
-          return tasksByAssignee.query({ assigneeId: filters.assigneeId as string }, { taskStatus: filters.taskStatus as string | undefined });
-        case 'kind':
-          return recordsByFacet.query({ type: 'activity', facet: 'kind', value: filters.kind as string }, { updatedSince });
-        default:
-          return undefined;
-      }
+    lists: {
+      filters: [
+        singleValued('ownerId'),
+        singleValued('kind'),
+        singleValued('assigneeId'),
+        singleValued('taskStatus'),
+        oneOf('companyId', 'companyIds'),
+        oneOf('contactId', 'contactIds'),
+        oneOf('dealId', 'dealIds'),
+      ],
+      sorts: [instantSort('updatedAt'), instantSort('occurredAt'), instantSort('dueAt', 'asc')],
+      views: [
+        { filters: [], sorts: ['occurredAt'], indexed: { updatedAt: (_, range) => recordsByType.query({ type: 'activity' }, updateRangeOf(range)) } },
+        { filters: ['ownerId'], sorts: ['occurredAt'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'activity', ownerId: ownerId! }, updateRangeOf(range)) } },
+        { filters: ['kind'], sorts: ['occurredAt'], indexed: { updatedAt: ({ kind }, range) => recordsByFacet.query({ type: 'activity', facet: 'kind', value: kind! }, updateRangeOf(range)) } },
+        // A record's calls, meetings or emails (its timeline holds all of them, every kind).
+        { filters: ['companyId', 'kind'], sorts: ['occurredAt'] },
+        { filters: ['contactId', 'kind'], sorts: ['occurredAt'] },
+        { filters: ['dealId', 'kind'], sorts: ['occurredAt'] },
+        // Unsorted, a user's tasks come open before done, each by due time (undated last).
+        { filters: ['assigneeId'], sorts: [], unsorted: ({ assigneeId }) => tasksByAssignee.query({ assigneeId: assigneeId! }) },
+        {
+          filters: ['assigneeId', 'taskStatus'],
+          sorts: [],
+          indexed: {
+            dueAt: ({ assigneeId, taskStatus }, { from, to }) =>
+              tasksByAssignee.query({ assigneeId: assigneeId! }, { taskStatus: taskStatus!, ...(from ? { dueFrom: from } : {}), ...(to ? { dueTo: to } : {}) }),
+          },
+        },
+      ],
     },
   },
   {
@@ -129,9 +144,11 @@ export const activityModel = recordModel(
         dealIds: z.array(z.string()),
       }),
     listQuerySchema: () =>
-      z.strictObject({
-        ...commonListQuery,
+      listQuerySchemaOf(activityModel.lists, {
         kind: z.optional(z.enum(activityKinds)),
+        companyId: z.optional(recordId).check(z.meta({ description: 'With kind: activities of this kind linked to the company.' })),
+        contactId: z.optional(recordId).check(z.meta({ description: 'With kind: activities of this kind linked to the contact.' })),
+        dealId: z.optional(recordId).check(z.meta({ description: 'With kind: activities of this kind linked to the deal.' })),
         assigneeId: z.optional(userId).check(z.meta({ description: 'Tasks assigned to this user, earliest due first.' })),
         taskStatus: z.optional(z.enum(['open', 'done'])).check(z.meta({ description: 'With assigneeId: only open or only done tasks.' })),
       }),

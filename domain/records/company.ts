@@ -1,9 +1,10 @@
 import * as z from '../shared/zod';
 import { customProperties, shortText, tags, userId } from '../shared/common-fields';
-import { byLastUpdate, recordsByFacet, recordsByOwner } from '../shared/keys';
+import { byLastUpdate, recordsByFacet, recordsByOwner, recordsByType } from '../shared/keys';
+import { caseFolded, instantSort, nameSort, singleValued, tagFilter, updateRangeOf } from './list-views';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
-import { commonListQuery, onlyOneFilter, patchSchemaOf, searchQueryParameter, serverRecordSchema } from './schema-helpers';
+import { listQuerySchemaOf, patchSchemaOf, searchQueryParameter, serverRecordSchema, tagParameter } from './schema-helpers';
 
 export const companySizes = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001-5000', '5001+'] as const;
 
@@ -48,16 +49,15 @@ export const companyModel = recordModel(
       ...(record.industry ? recordsByFacet.attributes({ type: 'company', facet: 'industry', value: (record.industry as string).toLowerCase() }, byLastUpdate(record)) : {}),
     }),
 
-    listPattern(filters) {
-      const updatedSince = filters.updatedSince as string | undefined;
-      switch (onlyOneFilter(filters, ['ownerId', 'industry'])) {
-        case 'ownerId':
-          return recordsByOwner.query({ type: 'company', ownerId: filters.ownerId as string }, { updatedSince });
-        case 'industry':
-          return recordsByFacet.query({ type: 'company', facet: 'industry', value: (filters.industry as string).toLowerCase() }, { updatedSince });
-        default:
-          return undefined;
-      }
+    lists: {
+      filters: [singleValued('ownerId'), singleValued('industry', caseFolded), tagFilter],
+      sorts: [instantSort('createdAt'), instantSort('updatedAt'), nameSort((company) => company.name)],
+      views: [
+        { filters: [], sorts: ['createdAt', 'name'], indexed: { updatedAt: (_, range) => recordsByType.query({ type: 'company' }, updateRangeOf(range)) } },
+        { filters: ['ownerId'], sorts: ['createdAt', 'name'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'company', ownerId: ownerId! }, updateRangeOf(range)) } },
+        { filters: ['industry'], sorts: ['name'], indexed: { updatedAt: ({ industry }, range) => recordsByFacet.query({ type: 'company', facet: 'industry', value: industry! }, updateRangeOf(range)) } },
+        { filters: ['tag'], sorts: ['updatedAt', 'createdAt', 'name'] },
+      ],
     },
   },
   {
@@ -70,10 +70,10 @@ export const companyModel = recordModel(
         domain: z.optional(z.string()),
       }),
     listQuerySchema: () =>
-      z.strictObject({
-        ...commonListQuery,
+      listQuerySchemaOf(companyModel.lists, {
         ...searchQueryParameter,
         industry: z.optional(shortText(100)),
+        tag: tagParameter,
         domain: z.optional(z.string().check(z.maxLength(300))).check(z.meta({ description: 'Look a company up by domain (normalized the same way).' })),
       }),
   },

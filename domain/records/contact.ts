@@ -1,11 +1,12 @@
 import * as z from '../shared/zod';
 import { customProperties, idList, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
+import { instantSort, nameSort, oneOf, singleValued, tagFilter, updateRangeOf } from './list-views';
 import { singlePartition } from '../shared/key-design';
-import { byLastUpdate, emailsByContact, recordQueries, recordsByFacet, recordsByOwner } from '../shared/keys';
+import { byLastUpdate, emailsByContact, recordQueries, recordsByFacet, recordsByOwner, recordsByType } from '../shared/keys';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
-import { commonListQuery, onlyOneFilter, patchSchemaOf, searchQueryParameter, serverRecordSchema } from './schema-helpers';
+import { listQuerySchemaOf, patchSchemaOf, searchQueryParameter, serverRecordSchema, tagParameter } from './schema-helpers';
 
 export const lifecycleStages = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'evangelist', 'other'] as const;
 
@@ -52,19 +53,22 @@ export const contactModel = recordModel(
       ...recordsByFacet.attributes({ type: 'contact', facet: 'lifecycle', value: record.lifecycleStage as string }, byLastUpdate(record)),
     }),
 
-    listPattern(filters) {
-      const updatedSince = filters.updatedSince as string | undefined;
-      switch (onlyOneFilter(filters, ['ownerId', 'lifecycleStage', 'companyId'])) {
-        case 'ownerId':
-          return recordsByOwner.query({ type: 'contact', ownerId: filters.ownerId as string }, { updatedSince });
-        case 'lifecycleStage':
-          return recordsByFacet.query({ type: 'contact', facet: 'lifecycle', value: filters.lifecycleStage as string }, { updatedSince });
-        case 'companyId':
-          if (updatedSince) throw new ValidationError('companyId cannot be combined with updatedSince.', [{ field: 'query.updatedSince', message: 'not supported with companyId' }]);
-          return singlePartition(recordQueries.linkedRecords('company', filters.companyId as string, 'contact'));
-        default:
-          return undefined;
-      }
+    lists: {
+      filters: [singleValued('ownerId'), singleValued('lifecycleStage'), tagFilter, oneOf('companyId', 'companyIds')],
+      sorts: [instantSort('createdAt'), instantSort('updatedAt'), nameSort((contact) => [contact.lastName, contact.firstName].filter(Boolean).join(' ') || contact.email)],
+      views: [
+        { filters: [], sorts: ['createdAt', 'name'], indexed: { updatedAt: (_, range) => recordsByType.query({ type: 'contact' }, updateRangeOf(range)) } },
+        { filters: ['ownerId'], sorts: ['createdAt', 'name'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'contact', ownerId: ownerId! }, updateRangeOf(range)) } },
+        {
+          filters: ['lifecycleStage'],
+          sorts: ['createdAt', 'name'],
+          indexed: { updatedAt: ({ lifecycleStage }, range) => recordsByFacet.query({ type: 'contact', facet: 'lifecycle', value: lifecycleStage! }, updateRangeOf(range)) },
+        },
+        { filters: ['ownerId', 'lifecycleStage'], sorts: ['updatedAt', 'createdAt', 'name'] },
+        { filters: ['tag'], sorts: ['updatedAt', 'createdAt', 'name'] },
+        // Unsorted, the company's own links list its contacts (in id order, at no cost per write).
+        { filters: ['companyId'], sorts: ['updatedAt', 'createdAt', 'name'], unsorted: ({ companyId }) => singlePartition(recordQueries.linkedRecords('company', companyId!, 'contact')) },
+      ],
     },
   },
   {
@@ -91,10 +95,10 @@ export const contactModel = recordModel(
         companyIds: z.array(z.string()),
       }),
     listQuerySchema: () =>
-      z.strictObject({
-        ...commonListQuery,
+      listQuerySchemaOf(contactModel.lists, {
         ...searchQueryParameter,
         lifecycleStage: z.optional(z.enum(lifecycleStages)),
+        tag: tagParameter,
         companyId: z.optional(recordId).check(z.meta({ description: 'Contacts associated with this company.' })),
         email: z.optional(z.string().check(z.trim(), z.maxLength(254))).check(z.meta({ description: 'Look a contact up by email (case-insensitive).' })),
       }),

@@ -2,11 +2,12 @@ import * as z from '../shared/zod';
 import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ConflictError, ValidationError } from '../shared/errors';
 import { singlePartition } from '../shared/key-design';
-import { byLastUpdate, openDealsByUpdate, recordsByDate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner } from '../shared/keys';
+import { byLastUpdate, openDealsByUpdate, recordsByDate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner, recordsByType } from '../shared/keys';
 import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
-import { commonListQuery, onlyOneFilter, patchSchemaOf, searchQueryParameter, serverRecordSchema } from './schema-helpers';
+import { listQuerySchemaOf, patchSchemaOf, searchQueryParameter, serverRecordSchema, tagParameter } from './schema-helpers';
+import { dateSort, instantSort, nameSort, numberSort, oneOf, singleValued, tagFilter, updateRangeOf } from './list-views';
 
 const dealShape = once(() => ({
   name: shortText(200),
@@ -71,31 +72,34 @@ export const dealModel = recordModel(
         : {}),
     }),
 
-    listPattern(filters) {
-      const updatedSince = filters.updatedSince as string | undefined;
-      if (filters.stageId && !filters.pipelineId) {
-        throw new ValidationError('stageId needs pipelineId.', [{ field: 'query.stageId', message: 'send pipelineId too' }]);
-      }
-      const linked = (filter: string) => {
-        if (updatedSince) throw new ValidationError(`${filter} cannot be combined with updatedSince.`, [{ field: 'query.updatedSince', message: `not supported with ${filter}` }]);
-      };
-      switch (onlyOneFilter(filters, ['ownerId', 'pipelineId', 'companyId', 'contactId'])) {
-        case 'ownerId':
-          return recordsByOwner.query({ type: 'deal', ownerId: filters.ownerId as string }, { updatedSince });
-        case 'pipelineId':
-          if (updatedSince && !filters.stageId) {
-            throw new ValidationError('updatedSince with pipelineId needs stageId.', [{ field: 'query.updatedSince', message: 'send stageId too' }]);
-          }
-          return dealsByPipeline.query({ pipelineId: filters.pipelineId as string }, { stageId: filters.stageId as string | undefined, updatedSince });
-        case 'companyId':
-          linked('companyId');
-          return singlePartition(recordQueries.linkedRecords('company', filters.companyId as string, 'deal'));
-        case 'contactId':
-          linked('contactId');
-          return singlePartition(recordQueries.linkedRecords('contact', filters.contactId as string, 'deal'));
-        default:
-          return undefined;
-      }
+    lists: {
+      filters: [
+        singleValued('ownerId'),
+        singleValued('pipelineId'),
+        singleValued('stageId'),
+        singleValued('status'),
+        singleValued('companyId'),
+        oneOf('contactId', 'contactIds'),
+        tagFilter,
+      ],
+      sorts: [instantSort('createdAt'), instantSort('updatedAt'), nameSort((deal) => deal.name), numberSort('amount'), dateSort('expectedCloseDate')],
+      views: [
+        { filters: [], sorts: ['createdAt', 'name', 'amount', 'expectedCloseDate'], indexed: { updatedAt: (_, range) => recordsByType.query({ type: 'deal' }, updateRangeOf(range)) } },
+        { filters: ['ownerId'], sorts: ['amount', 'expectedCloseDate'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'deal', ownerId: ownerId! }, updateRangeOf(range)) } },
+        // Unsorted, a pipeline lists its deals stage by stage (the board), each stage latest update first.
+        { filters: ['pipelineId'], sorts: ['updatedAt', 'expectedCloseDate'], unsorted: ({ pipelineId }) => dealsByPipeline.query({ pipelineId: pipelineId! }) },
+        {
+          filters: ['pipelineId', 'stageId'],
+          sorts: ['amount', 'expectedCloseDate', 'name'],
+          indexed: { updatedAt: ({ pipelineId, stageId }, range) => dealsByPipeline.query({ pipelineId: pipelineId! }, { stageId: stageId!, ...updateRangeOf(range) }) },
+        },
+        { filters: ['pipelineId', 'stageId', 'ownerId'], sorts: ['updatedAt', 'expectedCloseDate'] },
+        { filters: ['status'], sorts: ['updatedAt', 'amount', 'expectedCloseDate'] },
+        { filters: ['ownerId', 'status'], sorts: ['updatedAt', 'expectedCloseDate'] },
+        { filters: ['companyId'], sorts: ['updatedAt', 'expectedCloseDate'], unsorted: ({ companyId }) => singlePartition(recordQueries.linkedRecords('company', companyId!, 'deal')) },
+        { filters: ['contactId'], sorts: ['updatedAt'], unsorted: ({ contactId }) => singlePartition(recordQueries.linkedRecords('contact', contactId!, 'deal')) },
+        { filters: ['tag'], sorts: ['updatedAt', 'amount'] },
+      ],
     },
   },
   {
@@ -126,13 +130,14 @@ export const dealModel = recordModel(
         closedAt: z.optional(z.string()).check(z.meta({ description: 'When the deal entered a won or lost stage; absent while it is open.' })),
       }),
     listQuerySchema: () =>
-      z.strictObject({
-        ...commonListQuery,
+      listQuerySchemaOf(dealModel.lists, {
         ...searchQueryParameter,
         pipelineId: z.optional(recordId),
         stageId: z.optional(recordId).check(z.meta({ description: 'Requires pipelineId.' })),
+        status: z.optional(z.enum(stageKinds)),
         companyId: z.optional(recordId),
         contactId: z.optional(recordId),
+        tag: tagParameter,
       }),
   },
 );

@@ -3,7 +3,8 @@ import { searchRecords } from '../search/search-records';
 import { isSearchable } from '../search/search-terms';
 import type { Actor } from '../shared/actor';
 import { ValidationError } from '../shared/errors';
-import { recordKeys, recordsByType } from '../shared/keys';
+import { recordKeys } from '../shared/keys';
+import { planList } from './list-views';
 import type { Page } from '../shared/page';
 import { listPage, pageOf, queryList } from '../shared/pagination';
 import type { RecordDependencies } from './record-dependencies';
@@ -12,9 +13,10 @@ import { itemToRecord } from './record-items';
 import type { CrmRecord, RecordModel } from './record-model';
 
 /**
- * One page of a list. Every filter maps to exactly one list of a named access pattern
- * (never a Scan, never a filter expression), so a page costs the same at any table size.
- * Lists read from indexes, which are eventually consistent.
+ * One page of a list. Every combination of filters, sort and range maps to exactly one list
+ * of a named access pattern (list-views.ts; never a Scan, never a filter expression), so a
+ * page costs the same at any table size. Lists read from indexes, which are eventually
+ * consistent; a list of entries reads its records and leaves out any that no longer match.
  */
 export async function listRecords(deps: RecordDependencies, model: RecordModel, filters: Record<string, unknown>, actor: Actor): Promise<Page<CrmRecord>> {
   requireCapability(actor, 'readRecords', `list ${model.collection}`);
@@ -38,15 +40,18 @@ export async function listRecords(deps: RecordDependencies, model: RecordModel, 
     return { items: found.items.map((hit) => hit.record), nextCursor: found.nextCursor };
   }
 
-  const query = model.listPattern(filters) ?? recordsByType.query({ type: model.type }, { updatedSince: filters.updatedSince as string | undefined });
+  const plan = planList(model.type, model.lists, await deps.propertyDefinitions(model.type), filters);
   const page = { limit: filters.limit as number, ...(typeof filters.cursor === 'string' ? { cursor: filters.cursor } : {}) };
-  const readLegacy = await deps.layout.readsLegacyPartitions();
-  if (query.pattern !== 'linkedRecords') return listPage(deps.table, query, page, itemToRecord, { readLegacy });
+  if (plan.kind === 'records' && plan.query.pattern !== 'linkedRecords') {
+    return listPage(deps.table, plan.query, page, itemToRecord, { readLegacy: await deps.layout.readsLegacyPartitions() });
+  }
 
-  // Link items name the records; fetch them in one batch and keep the link order.
-  return pageOf(await queryList(deps.table, query, page), async (links) => {
-    const records = (await deps.table.getItems(links.map((link) => recordKeys.record(model.type, link.sourceId as string)))).map(itemToRecord);
-    const byId = new Map(records.filter((record): record is CrmRecord => record !== undefined).map((record) => [record.id, record]));
-    return links.map((link) => byId.get(link.sourceId as string));
+  // Links and list entries name the records: fetch them in one batch and keep the list's order.
+  const matches = plan.kind === 'entries' ? plan.matches : () => true;
+  return pageOf(await queryList(deps.table, plan.query, page), async (named) => {
+    const ids = named.map((item) => (plan.kind === 'entries' ? item.recordId : item.sourceId) as string);
+    const records = (await deps.table.getItems(ids.map((id) => recordKeys.record(model.type, id)))).map(itemToRecord);
+    const byId = new Map(records.filter((record): record is CrmRecord => record !== undefined && matches(record)).map((record) => [record.id, record]));
+    return ids.map((id) => byId.get(id));
   });
 }

@@ -3,9 +3,9 @@ import type { TableChange } from '../shared/table-change';
 import { recordKeys } from '../shared/keys';
 import { diffRecords, type FieldChange } from './field-changes';
 import { itemToRecord } from './record-items';
-import type { CrmRecord, RecordType } from './record-model';
+import { recordTypes, type CrmRecord, type RecordType } from './record-model';
 
-const recordTypes: ReadonlySet<string> = new Set<RecordType>(['contact', 'company', 'deal', 'activity']);
+const isRecordType: ReadonlySet<string> = new Set<RecordType>(recordTypes);
 
 /**
  * A change of a contact, company, deal or activity, as its stream consumers see it: the
@@ -33,7 +33,7 @@ const actorOf = (item: Record<string, unknown> | undefined) => item as Pick<Acto
 export function recordChangeOf(change: TableChange): RecordChange | undefined {
   if (change.kind === 'removed' || !recordKeys.isRecord(change.key)) return undefined;
   const { type, id } = recordKeys.parse(change.key.pk);
-  if (!recordTypes.has(type)) return undefined;
+  if (!isRecordType.has(type)) return undefined;
   const before = itemToRecord(change.before);
   const after = itemToRecord(change.after);
   const recordType = type as RecordType;

@@ -1,10 +1,12 @@
 import type * as z from '../shared/zod';
 import type { ListQuery } from '../shared/key-design';
+import type { ListCatalogue } from './list-views';
 import type { Item, WriteOp } from '../shared/table-port';
 import type { Pipeline } from '../pipelines/pipeline';
 import { withLazyProperties } from '../shared/built-on-first-use';
 
-export type RecordType = 'contact' | 'company' | 'deal' | 'activity';
+export const recordTypes = ['contact', 'company', 'deal', 'activity'] as const;
+export type RecordType = (typeof recordTypes)[number];
 export type RecordCollection = 'contacts' | 'companies' | 'deals' | 'activities';
 
 /** Each record type's collection: its path under /v1 and its plural in messages. */
@@ -79,11 +81,8 @@ export interface RecordModel {
   /** Server-owned fields that follow from the others (a deal's status from its stage). */
   derive?(draft: Record<string, unknown>, context: DerivationContext): Promise<Record<string, unknown>>;
   indexKeys(record: CrmRecord): RecordIndexKeys;
-  /**
-   * The access pattern answering a list request with these filters, or undefined for
-   * the default per-type list. Throws ValidationError for combinations no index serves.
-   */
-  listPattern(filters: Record<string, unknown>): ListQuery | undefined;
+  /** The filter combinations and sort orders lists of this type offer, each with its index (list-views.ts). */
+  readonly lists: ListCatalogue;
 }
 
 export type RecordSchemas = Pick<RecordModel, 'createSchema' | 'updateSchema' | 'recordSchema' | 'listQuerySchema'>;

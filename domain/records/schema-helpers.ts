@@ -1,6 +1,6 @@
 import * as z from '../shared/zod';
-import { ValidationError } from '../shared/errors';
-import { isoDateTime, recordId, userId } from '../shared/common-fields';
+import { isoDate, isoDateTime, recordId, userId } from '../shared/common-fields';
+import { MAX_FILTER_VALUE_LENGTH, sortOrders, type ListCatalogue, type SortField } from './list-views';
 
 /**
  * The PATCH body for a record type: every field optional; fields that may be absent
@@ -37,16 +37,41 @@ export const searchQueryParameter = {
     .check(z.meta({ description: 'Search by prefix of a name, email or domain, or the ending of a phone number (see GET /v1/search); takes no other filter.' })),
 };
 
-/** Lists answer one filter per index; say plainly which combinations are not served. */
-export function onlyOneFilter(filters: Record<string, unknown>, names: readonly string[]): string | undefined {
-  const present = names.filter((name) => filters[name] !== undefined);
-  if (present.length > 1) {
-    throw new ValidationError(
-      `Filter by one of ${names.join(', ')} at a time.`,
-      present.map((name) => ({ field: `query.${name}`, message: 'cannot be combined with ' + present.filter((other) => other !== name).join(', ') })),
-    );
-  }
-  return present[0];
+export const tagParameter = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))).check(z.meta({ description: 'Records with this tag (any case).' }));
+
+const rangeBound = (sort: SortField) => (sort.kind === 'instant' ? isoDateTime : sort.kind === 'date' ? isoDate : z.coerce.number().check(z.refine(Number.isFinite, 'a finite number')));
+const customPropertyParameter = /^properties\.[a-z][a-z0-9_]{0,63}(\.(gte|lte))?$/;
+
+/**
+ * The query string of a list: paging, the type's own filters (`shape`), and from its list
+ * catalogue `sort`, `order` and a range on each sortable field but names (`<field>.gte`,
+ * `<field>.lte`). Custom properties marked filterable are `properties.<name>` (and
+ * `.gte`/`.lte`): their names are not known here, so any such key passes, checked against the
+ * definitions when the list is planned (list-views.ts); any other unknown key is a 400.
+ */
+export function listQuerySchemaOf(catalogue: ListCatalogue, shape: z.core.$ZodShape) {
+  const ranged = catalogue.sorts.filter((sort) => sort.kind !== 'text');
+  const known = {
+    ...commonListQuery,
+    sort: z
+      .optional(z.union([z.enum(catalogue.sorts.map((sort) => sort.name) as [string, ...string[]]), z.string().check(z.regex(/^properties\.[a-z][a-z0-9_]{0,63}$/))]))
+      .check(z.meta({ description: 'The field to sort by, or `properties.<name>` of a filterable number or date property. Each filter combination has its sorts (docs/data-model.md, "Lists").' })),
+    order: z.optional(z.enum(sortOrders)).check(z.meta({ description: 'Default: newest first for times, A to Z for names, largest first for amounts, earliest first for dates.' })),
+    ...Object.fromEntries(
+      ranged.flatMap((sort) => [
+        [`${sort.name}.gte`, z.optional(rangeBound(sort)).check(z.meta({ description: `${sort.name} at or after (at least) this; sorts the list by ${sort.name}.` }))],
+        [`${sort.name}.lte`, z.optional(rangeBound(sort)).check(z.meta({ description: `${sort.name} at or before (at most) this; sorts the list by ${sort.name}.` }))],
+      ]),
+    ),
+    ...shape,
+  };
+  return z.catchall(z.strictObject(known), z.string().check(z.maxLength(MAX_FILTER_VALUE_LENGTH * 4))).check(
+    z.superRefine((query, context) => {
+      for (const key of Object.keys(query as object)) {
+        if (!(key in known) && !customPropertyParameter.test(key)) context.addIssue({ code: 'custom', path: [key], message: 'unknown parameter (custom properties are properties.<name>)' });
+      }
+    }),
+  );
 }
 
 export function serverRecordSchema(id: string, shape: z.core.$ZodShape) {

@@ -158,3 +158,17 @@ export function partitionQueries(list: ListQuery): KeyQuery[] {
     ...(list.ascending ? { ascending: true } : {}),
   }));
 }
+
+/**
+ * A number as text that sorts like the number (16 hex digits of its IEEE 754 bits, sign bit
+ * flipped, all bits flipped for negatives), so a sort key orders amounts and scores: `10`
+ * after `9`, `-2` before `-1`.
+ */
+export function orderedNumber(value: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value === 0 ? 0 : value);
+  const negative = value < 0;
+  const high = negative ? ~view.getUint32(0) >>> 0 : (view.getUint32(0) | 0x80000000) >>> 0;
+  const low = negative ? ~view.getUint32(4) >>> 0 : view.getUint32(4);
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+}

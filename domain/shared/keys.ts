@@ -41,6 +41,7 @@ export const listShards = {
   suppressions: 1,
   searchTerms: 8,
   reportCounters: 8,
+  listEntries: 8,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -109,10 +110,17 @@ export interface ListPosition {
 }
 /** A record's place in the lists sorted by last update. */
 export const byLastUpdate = (record: { readonly updatedAt: string; readonly id: string }): ListPosition => ({ at: record.updatedAt, id: record.id });
+/** Updated between two instants, either end open: the sort key starts with the update time. */
+export interface UpdateRange {
+  readonly updatedSince?: string;
+  readonly updatedBefore?: string;
+}
+const updatedBetween = (prefix: string, { updatedSince, updatedBefore }: UpdateRange): SortKeyCondition | undefined =>
+  updatedBefore ? { kind: 'between', from: `${prefix}${updatedSince ?? '0'}`, to: `${prefix}${updatedBefore}${HIGHEST}` } : updatedSince ? since(prefix, updatedSince) : undefined;
 const byUpdate = {
   sort: ({ at, id }: ListPosition) => joinKey(at, id),
   shardBy: ({ id }: ListPosition) => id,
-  range: ({ updatedSince }: { readonly updatedSince?: string }) => (updatedSince ? since('', updatedSince) : undefined),
+  range: (range: UpdateRange) => updatedBetween('', range),
 };
 
 /** gsi1: every live record of a type, by last update (pipelines and sequences: by creation). */
@@ -150,8 +158,7 @@ export const dealsByPipeline = defineIndex({
   shards: () => listShards.dealsByPipeline,
   sort: ({ stageId, at, id }: ListPosition & { readonly stageId: string }) => joinKey(stageId, at, id),
   shardBy: ({ id }) => id,
-  range: ({ stageId, updatedSince }: { readonly stageId?: string; readonly updatedSince?: string }) =>
-    stageId ? (updatedSince ? since(joinKey(stageId, ''), updatedSince) : beginsWith(joinKey(stageId, ''))) : undefined,
+  range: ({ stageId, ...updated }: { readonly stageId?: string } & UpdateRange) => (stageId ? (updatedBetween(joinKey(stageId, ''), updated) ?? beginsWith(joinKey(stageId, ''))) : undefined),
 });
 
 /** gsi4: tasks by assignee, open before done, each by due date (undated last): "my open tasks". */
@@ -162,7 +169,12 @@ export const tasksByAssignee = defineIndex({
   shards: 1,
   sort: ({ taskStatus, dueAt, id }: { readonly taskStatus: string; readonly dueAt?: string; readonly id: string }) => joinKey(taskStatus, dueAt ?? HIGHEST, id),
   shardBy: ({ id }) => id,
-  range: ({ taskStatus }: { readonly taskStatus?: string }) => (taskStatus ? beginsWith(joinKey(taskStatus, '')) : undefined),
+  range: ({ taskStatus, dueFrom, dueTo }: { readonly taskStatus?: string; readonly dueFrom?: string; readonly dueTo?: string }) =>
+    taskStatus
+      ? dueFrom || dueTo
+        ? { kind: 'between', from: joinKey(taskStatus, dueFrom ?? '0'), to: `${joinKey(taskStatus, dueTo ?? '')}${HIGHEST}` }
+        : beginsWith(joinKey(taskStatus, ''))
+      : undefined,
   ascending: true,
 });
 
@@ -226,6 +238,48 @@ export const searchTerms = defineIndex({
     const [, , type, kind] = partitionKey.split('#') as [string, string, string, string];
     const separator = sortValue.lastIndexOf('#');
     return { pk: joinKey(type, sortValue.slice(separator + 1)), sk: joinKey(SEARCH, kind, sortValue.slice(0, separator)) };
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Lists by combined filters and sort orders (domain/records/list-views.ts): each view of a
+// record type a record belongs to, per sort order, is an entry item in the record's
+// partition, listed in gsi1 under the view's filter values and sorted by the sort field.
+
+const LIST = 'LIST';
+/** Filter values may be free text (tags, custom property values): encoded, a `#` in one cannot split a key. */
+const valueSegment = (value: string) => encodeURIComponent(value);
+
+/** One list of a view: a record type, the filters it is cut by (`ownerId+lifecycleStage`), their values, and the sort field. */
+export interface ListEntryPartition {
+  readonly type: RecordType;
+  readonly view: string;
+  readonly sort: string;
+  readonly values: readonly string[];
+}
+/** Where a sort-field range starts and ends in a list's sort keys (order-preserving text, list-views.ts). */
+export interface SortRange {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export const listEntryKey = (list: ListEntryPartition, id: string): ItemKey => ({ pk: recordPk(list.type, id), sk: joinKey(LIST, list.view, list.sort, ...list.values.map(valueSegment)) });
+/** Every list entry of a record: what their sort keys start with. */
+export const listEntryPrefix = joinKey(LIST, '');
+
+/** gsi1: the records of one list of a view, by the sort field's value (order-preserving text), then id. */
+export const listEntries = defineIndex({
+  pattern: 'recordsByView',
+  index: 'gsi1',
+  partition: ({ type, view, sort, values }: ListEntryPartition) => [LIST, upper(type), view, sort, ...values.map(valueSegment)],
+  shards: () => listShards.listEntries,
+  sort: ({ value, id }: { readonly value: string; readonly id: string }) => joinKey(value, id),
+  shardBy: ({ id }) => id,
+  range: ({ from, to }: SortRange) => (from === undefined && to === undefined ? undefined : { kind: 'between', from: from ?? '0', to: `${to ?? ''}${HIGHEST}` }),
+  // `LIST#S<n>#<TYPE>#<view>#<sort>#<values>` and `<value>#<id>` say the entry's keys: the record's partition, the list's sort key.
+  tableKeysAt: (partitionKey, sortValue) => {
+    const [, , type, ...list] = partitionKey.split('#') as [string, string, string, ...string[]];
+    return { pk: joinKey(type, sortValue.slice(sortValue.lastIndexOf('#') + 1)), sk: joinKey(LIST, ...list) };
   },
 });
 

@@ -90,7 +90,8 @@ function withinSortRange(query: ListQuery, sortValue: string): boolean {
 
 /** A short fingerprint of what the list reads (not a secret: cursors are checked, not trusted). */
 function listFingerprint(query: ListQuery): string {
-  const text = JSON.stringify([query.index ?? '', query.partitionKeys, query.legacyPartitionKey ?? '', query.sortKey ?? null]);
+  // The direction too: a cursor of a list read A to Z resumes no list read Z to A.
+  const text = JSON.stringify([query.index ?? '', query.partitionKeys, query.legacyPartitionKey ?? '', query.sortKey ?? null, ...(query.ascending ? ['asc'] : [])]);
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
   return (hash >>> 0).toString(36);

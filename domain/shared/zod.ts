@@ -16,6 +16,7 @@ export {
   _default,
   array,
   boolean,
+  catchall,
   coerce,
   discriminatedUnion,
   email,

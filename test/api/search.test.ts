@@ -29,8 +29,8 @@ beforeAll(async () => {
   api = await startTestApi();
   const config = loadConfig();
   // The indexer and the sweeper: the other consumers need what this file does not start (the event bus, Step Functions).
-  const { searchIndexer, recordSweeper } = deployedStreamConsumers();
-  poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: config.TABLE_NAME, endpoint: api.table.endpoint, consumers: { searchIndexer: searchIndexer!, recordSweeper: recordSweeper! } });
+  const { recordIndexer, recordSweeper } = deployedStreamConsumers();
+  poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: config.TABLE_NAME, endpoint: api.table.endpoint, consumers: { recordIndexer: recordIndexer!, recordSweeper: recordSweeper! } });
 });
 afterAll(async () => {
   await poller?.stop();

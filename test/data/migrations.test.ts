@@ -14,7 +14,7 @@ import { readAuditLog } from '../../domain/audit/read-audit-log';
 import type { Actor } from '../../domain/shared/actor';
 import { ConflictError } from '../../domain/shared/errors';
 import { partitionQueries } from '../../domain/shared/key-design';
-import { enrollmentsByContact, migrationKeys, openDealsByUpdate, recordKeys, recordsByDate, tasksByAssignee } from '../../domain/shared/keys';
+import { enrollmentsByContact, migrationKeys, openDealsByUpdate, recordKeys, recordsByDate, recordsByOwner, tasksByAssignee } from '../../domain/shared/keys';
 import type { Enrollment, Sequence } from '../../domain/sequences/sequence';
 import { enrollmentToItem, itemToEnrollment, sequenceToItem } from '../../domain/sequences/sequence-items';
 import type { Page } from '../../domain/shared/page';
@@ -146,7 +146,7 @@ describe('0002: lists move to sharded partition keys', () => {
     expect((await table.getItem(recordKeys.record('contact', old[5]!.id)))?.changedBy).toEqual({ type: importer.type, id: importer.id });
 
     // Nothing is left under the old keys, and a second run moves nothing.
-    const oldPartition = contactModel.listPattern({ ownerId: 'old-owner' })!.legacyPartitionKey!;
+    const oldPartition = recordsByOwner.query({ type: 'contact', ownerId: 'old-owner' }).legacyPartitionKey!;
     expect((await table.query({ pattern: 'legacy', index: 'gsi2', partitionKey: oldPartition }, { limit: 10 })).items).toEqual([]);
     expect(await shardLists.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
   });

@@ -113,7 +113,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-SQS3 crm-test/recordSweeperConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/reportKeeperConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/schemaFollowUpConsumer/DeadLetterQueue',
-      'AwsSolutions-SQS3 crm-test/searchIndexerConsumer/DeadLetterQueue',
+      'AwsSolutions-SQS3 crm-test/recordIndexerConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStarterConsumer/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/sequenceStopperRule/DeadLetterQueue',
       'AwsSolutions-SQS3 crm-test/workflowTriggerRule/DeadLetterQueue',

@@ -46,7 +46,7 @@ const consumerExtraActions: Record<string, string[]> = {
   schemaFollowUp: [],
   sequenceStarter: ['states:StartExecution'],
   eventPublisher: ['events:PutEvents'],
-  searchIndexer: [],
+  recordIndexer: [],
   reportKeeper: [],
 };
 

@@ -83,7 +83,12 @@ export function recordOperations(model: RecordModel) {
     list: operation({
       routeKey: `GET ${base}`,
       operationId: `list${Names}`,
-      summary: `List ${model.collection}, newest change first`,
+      summary: `List ${model.collection}: filter, sort and page`,
+      description: [
+        'Latest change first unless `sort` says otherwise. Filters combine as the type offers them (each combination is served by one index; one that is not is a 400 listing those that are).',
+        'A range `<field>.gte` / `<field>.lte` sorts the list by that field.',
+        'Custom properties marked `filterable` are filtered as `properties.<name>=<value>`, and number and date ones by `properties.<name>.gte` / `.lte` (and sorted by `sort=properties.<name>`).',
+      ].join(' '),
       tag: Names,
       query: () => model.listQuerySchema,
       success: { status: 200, description: 'One page', schema: recordPage },

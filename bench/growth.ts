@@ -7,8 +7,9 @@ import type { CrmRecord } from '../domain/records/record-model';
 import { advanceHistory, parseCounterId, shareOf } from '../domain/reports/report-shares';
 import { reportCounterKey } from '../domain/shared/keys';
 import type { Item } from '../domain/shared/table-port';
-import { searchTermItem } from '../domain/search/search-index';
-import { searchTermsOf } from '../domain/search/search-terms';
+import { searchTermItemsOf } from '../domain/search/search-index';
+import { contactModel } from '../domain/records/contact';
+import { listEntriesOf } from '../domain/records/list-views';
 import { batchWriteItems, contactRecordItem } from './contact-items';
 import { fixed, table, thousands, times } from './report';
 import type { RouteScenario, ScenarioContext } from './route-scenarios';
@@ -54,11 +55,11 @@ function addShare(contact: CrmRecord): void {
 /** Loads contacts numbered [from, to) as record items and returns their ids. */
 async function loadContacts(env: BenchEnvironment, from: number, to: number): Promise<string[]> {
   const items = await Promise.all(Array.from({ length: to - from }, (_, offset) => contactRecordItem(from + offset)));
-  // With the search terms the indexer would write for each, and the report counters as the keeper would have them.
+  // With the search terms and list entries the indexer would write for each, and the report counters as the keeper would have them.
   const records = items.map((item) => itemToRecord(item)!);
-  const terms = records.flatMap((record) => searchTermsOf('contact', record).map((term) => searchTermItem('contact', record.id, term)));
+  const derived = records.flatMap((record) => [...searchTermItemsOf('contact', record), ...listEntriesOf('contact', contactModel.lists, record)]);
   for (const record of records) addShare(record);
-  await batchWriteItems(env.documentClient, env.tableName, [...items, ...terms, ...reportCounters.values()], LOAD_CONCURRENCY);
+  await batchWriteItems(env.documentClient, env.tableName, [...items, ...derived, ...reportCounters.values()], LOAD_CONCURRENCY);
   takeMeteredCalls();
   return items.map((item) => item.id as string);
 }

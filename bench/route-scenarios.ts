@@ -91,6 +91,19 @@ export const searchContacts: RouteScenario = {
   },
 };
 
+export const listContactsCombined: RouteScenario = {
+  name: 'contacts by owner + stage, by name (25)',
+  routeKey: 'GET /v1/contacts',
+  minimum: {
+    calls: listShards.listEntries + 1,
+    sequential: 2,
+    why: `one wave of ${listShards.listEntries} parallel Queries of gsi1 (recordsByView: ownerId + lifecycleStage sorted by name, one per shard), then one BatchGetItem of the page's records`,
+  },
+  async prepare() {
+    return readOnly(() => ({ method: 'GET', path: '/v1/contacts?ownerId=user-1&lifecycleStage=lead&sort=name&limit=25', status: 200 }));
+  },
+};
+
 const searchPartitions = (types: number) => types * listShards.searchTerms;
 
 /** First names of the bench contacts (contact-items.ts): each matches a twelfth of them at every size. */
@@ -228,4 +241,4 @@ export const sendEmail: RouteScenario = {
 export const apiScenarios: readonly RouteScenario[] = [createContact, getContact, updateContact, listContacts, searchContacts, createDeal, moveDealStage, timelinePage, sendEmail];
 
 /** The read routes the growth section repeats at every table size. */
-export const growthScenarios: readonly RouteScenario[] = [getContact, listContacts, searchContacts, searchAllTypes, searchContactsByName, funnelReport, timelinePage];
+export const growthScenarios: readonly RouteScenario[] = [getContact, listContacts, searchContacts, listContactsCombined, searchAllTypes, searchContactsByName, funnelReport, timelinePage];

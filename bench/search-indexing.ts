@@ -3,6 +3,8 @@ import { itemToRecord } from '../domain/records/record-items';
 import { recordChangeBetween } from '../domain/records/record-change';
 import { indexRecordChanges } from '../domain/records/record-index';
 import { searchTermsOf } from '../domain/search/search-terms';
+import { contactModel } from '../domain/records/contact';
+import { listEntriesOf } from '../domain/records/list-views';
 import { recordKeys } from '../domain/shared/keys';
 import type { BenchEnvironment } from './bench-environment';
 import { contactInput } from './contact-items';
@@ -11,10 +13,11 @@ import { mean, type Summary } from './stats';
 import { measureStreamLag, writeUnitsOf } from './stream-lag';
 
 /**
- * What search costs on the write side: the write units its term items add to a contact
- * (measured on the calls the real indexer sends, priced by DynamoDB's documented rules,
- * next to the create's own transaction), and the lag from a write to its first search
- * hit, through the real stream consumer on DynamoDB Local's stream.
+ * What search and sorted, combined lists cost on the write side: the write units the record
+ * indexer's search terms and list entries add to a contact and a deal (measured on the calls
+ * the real indexer sends, priced by DynamoDB's documented rules, next to the request's own
+ * transaction), and the lag from a write to its first search hit, through the real stream
+ * consumer on DynamoDB Local's stream.
  */
 
 export interface SearchIndexing {
@@ -24,6 +27,14 @@ export interface SearchIndexing {
   readonly indexWriteUnitsOnCreate: number;
   readonly indexWriteUnitsOnRename: number;
   readonly indexWriteUnitsOnOtherUpdate: number;
+  /** List entries of a bench contact (list-views.ts). */
+  readonly listEntriesPerContact?: number;
+  /** A title change: no name, no filtered field, only the update time moves. */
+  readonly indexWriteUnitsOnPlainUpdate?: number;
+  readonly dealCreateWriteUnits?: number;
+  readonly dealIndexWriteUnitsOnCreate?: number;
+  readonly dealIndexWriteUnitsOnStageMove?: number;
+  readonly dealIndexWriteUnitsOnPlainUpdate?: number;
   /** Milliseconds from the 201 to the first search that finds the new contact. */
   readonly lag: Summary;
 }
@@ -42,6 +53,25 @@ export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples 
   await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lifecycleStage: 'customer' }, 200);
   const staged = await getRecord(createdId);
   const indexWriteUnitsOnOtherUpdate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', renamed, staged)]));
+  await env.api.call('PATCH', `/v1/contacts/${createdId}`, { title: 'Head of Bench' }, 200);
+  const titled = await getRecord(createdId);
+  const indexWriteUnitsOnPlainUpdate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', staged, titled)]));
+
+  // A deal as the docs' cost table has it: owner, a tag, an amount, a close date, a company and two contacts.
+  const getDeal = async (id: string) => itemToRecord(await table.getItem(recordKeys.record('deal', id)))!;
+  const company = (await env.api.call('POST', '/v1/companies', { name: 'Indexing Bench', domain: 'indexing-bench.example' }, 201)).body.id;
+  const contacts = [createdId, (await env.api.call('POST', '/v1/contacts', contactInput(8, 'search'), 201)).body.id];
+  const dealInput = { name: 'Bench deal', ownerId: input.ownerId, tags: ['bench'], amount: 12_500, expectedCloseDate: '2026-12-15', companyId: company, contactIds: contacts };
+  let dealId = '';
+  const dealCreateWriteUnits = await writeUnitsOf(async () => (dealId = (await env.api.call('POST', '/v1/deals', dealInput, 201)).body.id));
+  const deal = await getDeal(dealId);
+  const dealIndexWriteUnitsOnCreate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('deal', undefined, deal)]));
+  await env.api.call('PATCH', `/v1/deals/${dealId}`, { stageId: 'qualified_to_buy' }, 200);
+  const moved = await getDeal(dealId);
+  const dealIndexWriteUnitsOnStageMove = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('deal', deal, moved)]));
+  await env.api.call('PATCH', `/v1/deals/${dealId}`, { name: 'Bench deal, renamed' }, 200);
+  const touched = await getDeal(dealId);
+  const dealIndexWriteUnitsOnPlainUpdate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('deal', moved, touched)]));
 
   // The stream from its start holds only this section's writes (and the timeline fixture): the growth section loads later.
   const emailOf = (sample: number) => `lag.${sample}@search-lag.example`;
@@ -58,26 +88,38 @@ export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples 
     indexWriteUnitsOnCreate,
     indexWriteUnitsOnRename,
     indexWriteUnitsOnOtherUpdate,
+    listEntriesPerContact: listEntriesOf('contact', contactModel.lists, created).length,
+    indexWriteUnitsOnPlainUpdate,
+    dealCreateWriteUnits,
+    dealIndexWriteUnitsOnCreate,
+    dealIndexWriteUnitsOnStageMove,
+    dealIndexWriteUnitsOnPlainUpdate,
     lag,
   };
 }
 
 export function searchIndexingTable(result: SearchIndexing): string {
   return table(
-    'Search indexing: write units a contact adds (documented rules) and the lag to its first hit',
+    'Record indexing: write units search terms and list entries add (documented rules), and the lag to a first hit',
     ['what', 'value'],
     [
       ['search terms per bench contact (name both ways, email, email domain, phone)', fixed(result.termsPerContact, 1)],
+      ['list entries per bench contact (owner, stage; list-views.ts)', fixed(result.listEntriesPerContact ?? Number.NaN, 0)],
       ['WCU of POST /v1/contacts itself', fixed(result.createWriteUnits, 1)],
       ['WCU the indexer adds for the create', fixed(result.indexWriteUnitsOnCreate, 1)],
       ['  as a share of the create', `${fixed((100 * result.indexWriteUnitsOnCreate) / result.createWriteUnits, 0)} %`],
       ['WCU the indexer adds for a rename (last name)', fixed(result.indexWriteUnitsOnRename, 1)],
-      ['WCU the indexer adds for an update of no name, email or phone', fixed(result.indexWriteUnitsOnOtherUpdate, 1)],
+      ['WCU the indexer adds for a lifecycle stage change', fixed(result.indexWriteUnitsOnOtherUpdate, 1)],
+      ['WCU the indexer adds for a title change (update time only)', fixed(result.indexWriteUnitsOnPlainUpdate ?? Number.NaN, 1)],
+      ['WCU of POST /v1/deals itself (owner, tag, amount, date, company, 2 contacts)', fixed(result.dealCreateWriteUnits ?? Number.NaN, 1)],
+      ['WCU the indexer adds for the deal create', fixed(result.dealIndexWriteUnitsOnCreate ?? Number.NaN, 1)],
+      ['WCU the indexer adds for a stage move (open to open)', fixed(result.dealIndexWriteUnitsOnStageMove ?? Number.NaN, 1)],
+      ['WCU the indexer adds for a deal rename (name and update time)', fixed(result.dealIndexWriteUnitsOnPlainUpdate ?? Number.NaN, 1)],
       ['lag from 201 to found, p50 (ms)', fixed(result.lag.p50, 0)],
       ['lag from 201 to found, p99 (ms)', fixed(result.lag.p99, 0)],
     ],
     [
-      'Each term is one item under 1 KB written with BatchWriteItem (1 WCU) and its gsi1 entry (1 WCU); a rename deletes the old terms and puts the new ones. The request path writes none of it.',
+      'Each term or list entry is one item under 1 KB written with BatchWriteItem (1 WCU) and its gsi1 entry (1 WCU; 2 when its sort value moves); a rename deletes the old terms and puts the new ones. The request path writes none of it.',
       'Lag here is the local stream poller (it polls every 200 ms) and one indexer batch; deployed, Lambda polls a stream shard about four times a second.',
     ],
   );

@@ -8,7 +8,7 @@ export const indexSearchTerms: Migration = {
   id: '0007-index-search-terms',
   description: 'Write the search terms of every contact, company and deal',
   async run({ table, log }) {
-    const { records, items } = await writeDerivedItems(table, searchableTypes, (type, live) => live.flatMap((record) => searchTermItemsOf(type, record)));
+    const { records, items } = await writeDerivedItems(table, searchableTypes, async (type) => (record) => searchTermItemsOf(type, record));
     log(`indexed ${records} record(s) with ${items} search term(s)`);
     return { changed: records };
   },

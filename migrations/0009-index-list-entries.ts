@@ -1,5 +1,5 @@
-import { catalogueWith, listEntriesOf, type ListCatalogue } from '../domain/records/list-views';
-import { recordTypes, type RecordType } from '../domain/records/record-model';
+import { catalogueWith, listEntriesOf } from '../domain/records/list-views';
+import { recordTypes } from '../domain/records/record-model';
 import { modelOf } from '../domain/records/record-models';
 import { propertyDefinitionsFor } from '../domain/properties/property-use-cases';
 import type { Migration } from './migration';
@@ -15,11 +15,9 @@ export const indexListEntries: Migration = {
   id: '0009-index-list-entries',
   description: 'Write the list entries of every record',
   async run({ table, log }) {
-    const catalogues = new Map<RecordType, Promise<ListCatalogue>>();
-    const catalogueOf = (type: RecordType) => catalogues.get(type) ?? catalogues.set(type, propertyDefinitionsFor({ table }, type).then((definitions) => catalogueWith(modelOf(type).lists, definitions))).get(type)!;
-    const { records, items } = await writeDerivedItems(table, recordTypes, async (type, live) => {
-      const catalogue = await catalogueOf(type);
-      return live.flatMap((record) => listEntriesOf(type, catalogue, record));
+    const { records, items } = await writeDerivedItems(table, recordTypes, async (type) => {
+      const catalogue = catalogueWith(modelOf(type).lists, await propertyDefinitionsFor({ table }, type));
+      return (record) => listEntriesOf(type, catalogue, record);
     });
     log(`listed ${records} record(s) with ${items} list entr${items === 1 ? 'y' : 'ies'}`);
     return { changed: records };

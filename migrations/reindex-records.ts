@@ -35,27 +35,42 @@ export async function reindexRecords(table: CrmTablePort, model: RecordModel, li
 /**
  * What a migration that adds derived items (search terms, list entries) to older records does:
  * writes `itemsOf` each live record of `types`, read through the lists of each type (no Scan).
- * Derived items are keyed by record, so running it again writes the same items; a record
- * changed meanwhile gets its new items from the record indexer, which follows the stream,
- * and one deleted (and swept) meanwhile has the items just written taken away again.
+ * Derived items are keyed by record, so running it again writes the same items. A record
+ * changed meanwhile may have had its new items written by the record indexer before these
+ * older ones landed: each record is read again after the write, and one at another version
+ * has the items of the version read replaced by those of the version found (the indexer
+ * follows the stream from there); one deleted (and swept) meanwhile has them taken away.
  */
 export async function writeDerivedItems(
   table: CrmTablePort,
   types: readonly RecordType[],
-  itemsOf: (type: RecordType, records: readonly CrmRecord[]) => Promise<readonly Item[]> | readonly Item[],
+  itemsOf: (type: RecordType) => Promise<(record: CrmRecord) => readonly Item[]>,
 ): Promise<{ readonly records: number; readonly items: number }> {
   let records = 0;
   let written = 0;
+  const keyOf = (item: Item) => `${item.pk}\u0000${item.sk}`;
   for (const type of types) {
+    const derive = await itemsOf(type);
     for (const query of partitionQueries(recordsByType.query({ type }))) {
       await forEachQueryPage(table, query, 100, async (items) => {
         const live = items.map(itemToRecord).filter((record) => record !== undefined);
-        const derived = await itemsOf(type, live);
-        await table.putItems(derived);
-        const stillLive = new Set((await table.getItems(live.map((record) => recordKeys.record(type, record.id)))).map(itemToRecord).filter((record) => record !== undefined).map((record) => record.id));
-        await table.deleteItems(derived.filter((item) => !stillLive.has(String(item.recordId))).map(({ pk, sk }) => ({ pk, sk })));
+        const derived = live.map((record) => derive(record));
+        await table.putItems(derived.flat());
+        const now = new Map((await table.getItems(live.map((record) => recordKeys.record(type, record.id)))).map(itemToRecord).filter((record) => record !== undefined).map((record) => [record.id, record]));
+        const stale: Item[] = [];
+        const fresh: Item[] = [];
+        for (const [index, record] of live.entries()) {
+          const current = now.get(record.id);
+          if (current?.version === record.version) continue;
+          const replacing = current ? derive(current) : [];
+          const kept = new Set(replacing.map(keyOf));
+          stale.push(...derived[index]!.filter((item) => !kept.has(keyOf(item))));
+          fresh.push(...replacing);
+        }
+        await table.deleteItems(stale.map(({ pk, sk }) => ({ pk, sk })));
+        await table.putItems(fresh);
         records += live.length;
-        written += derived.length;
+        written += derived.flat().length;
       });
     }
   }

@@ -31,7 +31,7 @@ export const propertySchemas = once(() => {
         .check(
           z.meta({
             description:
-              'Lists can be filtered by it (`properties.<name>=…`; number and date properties also by range, `properties.<name>.gte`/`.lte`, and sorted by it). Set when the property is defined; each filterable property adds list entries to every write of a record that has a value (docs/data-model.md).',
+              'Lists can be filtered by it (`properties.<name>=…`; number and date properties also by range, `properties.<name>.gte`/`.lte`, and sorted by it). Set when the property is defined; each filterable property adds one list entry to each record that has a value, written when the value is set or changed (docs/data-model.md, Lists).',
           }),
         ),
     })

@@ -103,7 +103,7 @@ export const activityModel = recordModel(
         oneOf('contactId', 'contactIds'),
         oneOf('dealId', 'dealIds'),
       ],
-      sorts: [instantSort('updatedAt'), instantSort('occurredAt'), instantSort('dueAt', 'asc')],
+      sorts: [instantSort('createdAt'), instantSort('updatedAt'), instantSort('occurredAt'), instantSort('dueAt', 'asc')],
       views: [
         { filters: [], sorts: ['occurredAt'], indexed: { updatedAt: (_, range) => recordsByType.query({ type: 'activity' }, updateRangeOf(range)) } },
         { filters: ['ownerId'], sorts: ['occurredAt'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'activity', ownerId: ownerId! }, updateRangeOf(range)) } },

@@ -54,9 +54,9 @@ export const companyModel = recordModel(
       sorts: [instantSort('createdAt'), instantSort('updatedAt'), nameSort((company) => company.name)],
       views: [
         { filters: [], sorts: ['createdAt', 'name'], indexed: { updatedAt: (_, range) => recordsByType.query({ type: 'company' }, updateRangeOf(range)) } },
-        { filters: ['ownerId'], sorts: ['createdAt', 'name'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'company', ownerId: ownerId! }, updateRangeOf(range)) } },
+        { filters: ['ownerId'], sorts: ['name'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'company', ownerId: ownerId! }, updateRangeOf(range)) } },
         { filters: ['industry'], sorts: ['name'], indexed: { updatedAt: ({ industry }, range) => recordsByFacet.query({ type: 'company', facet: 'industry', value: industry! }, updateRangeOf(range)) } },
-        { filters: ['tag'], sorts: ['updatedAt', 'createdAt', 'name'] },
+        { filters: ['tag'], sorts: ['updatedAt', 'name'] },
       ],
     },
   },

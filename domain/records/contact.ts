@@ -58,16 +58,16 @@ export const contactModel = recordModel(
       sorts: [instantSort('createdAt'), instantSort('updatedAt'), nameSort((contact) => [contact.lastName, contact.firstName].filter(Boolean).join(' ') || contact.email)],
       views: [
         { filters: [], sorts: ['createdAt', 'name'], indexed: { updatedAt: (_, range) => recordsByType.query({ type: 'contact' }, updateRangeOf(range)) } },
-        { filters: ['ownerId'], sorts: ['createdAt', 'name'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'contact', ownerId: ownerId! }, updateRangeOf(range)) } },
+        { filters: ['ownerId'], sorts: ['name'], indexed: { updatedAt: ({ ownerId }, range) => recordsByOwner.query({ type: 'contact', ownerId: ownerId! }, updateRangeOf(range)) } },
         {
           filters: ['lifecycleStage'],
-          sorts: ['createdAt', 'name'],
+          sorts: ['name'],
           indexed: { updatedAt: ({ lifecycleStage }, range) => recordsByFacet.query({ type: 'contact', facet: 'lifecycle', value: lifecycleStage! }, updateRangeOf(range)) },
         },
-        { filters: ['ownerId', 'lifecycleStage'], sorts: ['updatedAt', 'createdAt', 'name'] },
-        { filters: ['tag'], sorts: ['updatedAt', 'createdAt', 'name'] },
+        { filters: ['ownerId', 'lifecycleStage'], sorts: ['updatedAt', 'name'] },
+        { filters: ['tag'], sorts: ['updatedAt', 'name'] },
         // Unsorted, the company's own links list its contacts (in id order, at no cost per write).
-        { filters: ['companyId'], sorts: ['updatedAt', 'createdAt', 'name'], unsorted: ({ companyId }) => singlePartition(recordQueries.linkedRecords('company', companyId!, 'contact')) },
+        { filters: ['companyId'], sorts: ['name'], unsorted: ({ companyId }) => singlePartition(recordQueries.linkedRecords('company', companyId!, 'contact')) },
       ],
     },
   },

@@ -40,7 +40,9 @@ export async function listRecords(deps: RecordDependencies, model: RecordModel, 
     return { items: found.items.map((hit) => hit.record), nextCursor: found.nextCursor };
   }
 
-  const plan = planList(model.type, model.lists, await deps.propertyDefinitions(model.type), filters);
+  // Only a list by a custom property needs their definitions: the others spare the definitions' partition a read.
+  const byProperty = Object.keys(filters).some((key) => key.startsWith('properties.')) || String(filters.sort ?? '').startsWith('properties.');
+  const plan = planList(model.type, model.lists, byProperty ? await deps.propertyDefinitions(model.type) : [], filters);
   const page = { limit: filters.limit as number, ...(typeof filters.cursor === 'string' ? { cursor: filters.cursor } : {}) };
   if (plan.kind === 'records' && plan.query.pattern !== 'linkedRecords') {
     return listPage(deps.table, plan.query, page, itemToRecord, { readLegacy: await deps.layout.readsLegacyPartitions() });

@@ -2,9 +2,9 @@ import type { PropertyDefinition } from '../properties/property-definition';
 import { isCalendarDate } from '../properties/validate-property-values';
 import { foldText } from '../search/search-terms';
 import { ValidationError, type FieldIssue } from '../shared/errors';
-import { HIGHEST, orderedNumber, type ListQuery } from '../shared/key-design';
+import { orderedNumber, type ListQuery } from '../shared/key-design';
 import { listEntries, listEntryKey, type ListEntryPartition, type SortRange, type UpdateRange } from '../shared/keys';
-import type { Item } from '../shared/table-port';
+import type { Item, ItemKey } from '../shared/table-port';
 import { collectionOf, type CrmRecord, type RecordType } from './record-model';
 
 /**
@@ -37,7 +37,7 @@ export interface SortField {
   readonly kind: SortKind;
   valueOf(record: CrmRecord): unknown;
   readonly defaultOrder: SortOrder;
-  /** Records without a value are left out of the list (custom properties); otherwise they sort last, as in PostgreSQL. */
+  /** Records without a value are left out of the list (custom properties); otherwise they count as the largest value: last ascending, first descending, as in PostgreSQL. */
   readonly sparse?: boolean;
 }
 
@@ -79,8 +79,8 @@ export const dateSort = (name: string): SortField => ({ name, kind: 'date', valu
 export const numberSort = (name: string): SortField => ({ name, kind: 'number', valueOf: (record) => record[name], defaultOrder: 'desc' });
 export const nameSort = (valueOf: (record: CrmRecord) => unknown): SortField => ({ name: 'name', kind: 'text', valueOf, defaultOrder: 'asc' });
 
-/** Tags, industries and text properties match whatever their case. */
-export const caseFolded = (value: string) => value.trim().toLowerCase();
+/** Tags, industries and text properties match whatever their case (and however an accent was typed). */
+export const caseFolded = (value: string) => value.normalize('NFC').trim().toLowerCase();
 
 /** A field holding one value (an owner, a stage). */
 export const singleValued = (name: string, normalize?: (value: string) => string): FilterField => ({
@@ -109,8 +109,11 @@ export const updateRangeOf = ({ from, to }: SortRange): UpdateRange => ({ ...(fr
 // ---------------------------------------------------------------------------------------
 // Custom properties marked filterable.
 
-/** Longer text values get no list entry: a key holds at most 2 KB, and nobody filters by a paragraph. */
+/** Longer text values get no list entry: nobody filters by a paragraph, and the entry's sort key must stay under 1 KB. */
 export const MAX_FILTER_VALUE_LENGTH = 200;
+/** A value is a key segment percent-encoded (up to 9 bytes a character): bounded so the sort key stays well under DynamoDB's 1,024 bytes. */
+const MAX_FILTER_VALUE_KEY_BYTES = 600;
+const fitsInKey = (text: string) => text.length > 0 && text.length <= MAX_FILTER_VALUE_LENGTH && encodeURIComponent(text).length <= MAX_FILTER_VALUE_KEY_BYTES;
 const PROPERTY_PREFIX = 'properties.';
 const rangedTypes = new Set(['number', 'date']);
 export const propertyFilterName = (name: string) => `${PROPERTY_PREFIX}${name}`;
@@ -124,7 +127,7 @@ function propertyFilter(definition: PropertyDefinition): FilterField {
       const value = propertyValueOf(record, definition.name);
       if (value === undefined || value === null) return [];
       const text = normalize(String(value));
-      return text.length > 0 && text.length <= MAX_FILTER_VALUE_LENGTH ? [text] : [];
+      return fitsInKey(text) ? [text] : [];
     },
     normalize,
   };
@@ -144,13 +147,17 @@ export function catalogueWith(catalogue: ListCatalogue, definitions: readonly Pr
     sorts: [...catalogue.sorts, ...propertySorts],
     views: [
       ...catalogue.views.map((view) => (view.filters.length === 0 ? { ...view, sorts: [...view.sorts, ...propertySorts.map((sort) => sort.name)] } : view)),
-      ...matched.map((definition) => ({ filters: [propertyFilterName(definition.name)], sorts: ['updatedAt', 'createdAt'] })),
+      // By creation, newest first: an update that keeps the value moves nothing.
+      ...matched.map((definition) => ({ filters: [propertyFilterName(definition.name)], sorts: ['createdAt'] })),
     ],
   };
 }
 
 // ---------------------------------------------------------------------------------------
 // Entries: what the record indexer writes for a record.
+
+/** What a record without the field sorts as: after every value (UTF-8 F4 8F BF BD, past any letter of any script). */
+const MISSING_VALUE = '\u{10FFFD}';
 
 const viewName = (view: ListView) => (view.filters.length === 0 ? 'all' : view.filters.join('+'));
 
@@ -186,11 +193,33 @@ export function listEntriesOf(type: RecordType, catalogue: ListCatalogue, record
       if (text === undefined && sort.sparse) continue;
       for (const values of combinations) {
         const list: ListEntryPartition = { type, view: viewName(view), sort: sortName, values };
-        entries.push({ ...listEntryKey(list, record.id), ...listEntries.attributes(list, { value: text ?? HIGHEST, id: record.id }), entity: 'listEntry', recordType: type, recordId: record.id });
+        entries.push({ ...listEntryKey(list, record.id), ...listEntries.attributes(list, { value: text ?? MISSING_VALUE, id: record.id }), entity: 'listEntry', recordType: type, recordId: record.id });
       }
     }
   }
   return entries;
+}
+
+/**
+ * Entries a record may still have for custom properties that are no longer defined: when a
+ * property is deleted, its definition is gone before the follow-up takes its values away, so
+ * the entries of the old values are derived from nothing. Asked for only when the value of an
+ * undefined property is removed or changed; deleting an entry never written changes nothing.
+ */
+export function leftoverEntryKeysOf(type: RecordType, definitions: readonly PropertyDefinition[], before: CrmRecord, after: CrmRecord | undefined): ItemKey[] {
+  const defined = new Set(definitions.map((definition) => definition.name));
+  const keys: ItemKey[] = [];
+  for (const [name, value] of Object.entries((before.properties as Record<string, unknown> | undefined) ?? {})) {
+    const unchanged = after !== undefined && propertyValueOf(after, name) === value;
+    if (defined.has(name) || value === null || value === undefined || unchanged) continue;
+    const field = propertyFilterName(name);
+    const text = String(value);
+    for (const stored of new Set([text, caseFolded(text)])) {
+      if (fitsInKey(stored)) keys.push(listEntryKey({ type, view: field, sort: 'createdAt', values: [stored] }, before.id));
+    }
+    keys.push(listEntryKey({ type, view: 'all', sort: field, values: [] }, before.id));
+  }
+  return keys;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -206,6 +235,8 @@ interface RequestedRange {
   readonly field: string;
   gte?: string;
   lte?: string;
+  /** The query parameters that asked for it (`updatedSince`, `amount.gte`, …), for the 400s. */
+  readonly keys: string[];
 }
 
 const describeView = (view: ListView) =>
@@ -240,7 +271,7 @@ function propertyValueText(definition: PropertyDefinition, raw: string): string 
     }
     case 'string': {
       const value = caseFolded(raw);
-      return value.length > 0 && value.length <= MAX_FILTER_VALUE_LENGTH ? value : { problem: `expected 1 to ${MAX_FILTER_VALUE_LENGTH} characters` };
+      return fitsInKey(value) ? value : { problem: `expected 1 to ${MAX_FILTER_VALUE_LENGTH} characters (longer values are not listed)` };
     }
   }
 }
@@ -260,12 +291,16 @@ export function planList(type: RecordType, base: ListCatalogue, definitions: rea
 
   const equal = new Map<string, string>();
   const ranges = new Map<string, RequestedRange>();
-  const rangeOf = (field: string) => ranges.get(field) ?? ranges.set(field, { field }).get(field)!;
+  const rangeOf = (field: string, key: string) => {
+    const range = ranges.get(field) ?? ranges.set(field, { field, keys: [] }).get(field)!;
+    range.keys.push(key);
+    return range;
+  };
   const issues: FieldIssue[] = [];
   for (const [key, value] of Object.entries(request)) {
     if (value === undefined || ['limit', 'cursor', 'sort', 'order'].includes(key)) continue;
     if (key === 'updatedSince') {
-      rangeOf('updatedAt').gte = value as string;
+      rangeOf('updatedAt', key).gte = value as string;
     } else if (key.startsWith(PROPERTY_PREFIX)) {
       const [name, bound] = key.slice(PROPERTY_PREFIX.length).split('.') as [string, 'gte' | 'lte' | undefined];
       const definition = byName.get(name);
@@ -274,7 +309,7 @@ export function planList(type: RecordType, base: ListCatalogue, definitions: rea
       if (typeof text !== 'string') {
         issues.push({ field: `query.${key}`, message: text.problem });
       } else if (rangedTypes.has(definition.type)) {
-        const range = rangeOf(key.slice(0, PROPERTY_PREFIX.length + name.length));
+        const range = rangeOf(key.slice(0, PROPERTY_PREFIX.length + name.length), key);
         // Equality on a number or date is the range from the value to itself.
         if (bound !== 'lte') range.gte = text;
         if (bound !== 'gte') range.lte = text;
@@ -286,7 +321,7 @@ export function planList(type: RecordType, base: ListCatalogue, definitions: rea
     } else if (key.endsWith('.gte') || key.endsWith('.lte')) {
       const field = key.slice(0, -4);
       const sort = sorts.get(field)!;
-      rangeOf(field)[key.endsWith('.gte') ? 'gte' : 'lte'] = sortTextOf(sort.kind, sort.kind === 'number' ? Number(value) : value)!;
+      rangeOf(field, key)[key.endsWith('.gte') ? 'gte' : 'lte'] = sortTextOf(sort.kind, sort.kind === 'number' ? Number(value) : value)!;
     } else if (filters.has(key)) {
       const filter = filters.get(key)!;
       equal.set(key, filter.normalize ? filter.normalize(String(value)) : String(value));
@@ -294,7 +329,7 @@ export function planList(type: RecordType, base: ListCatalogue, definitions: rea
   }
   if (issues.length > 0) throw new ValidationError('Some custom property filters are not valid.', issues);
   if (ranges.size > 1) {
-    throw new ValidationError('A list takes a range on one field: the field it is sorted by.', [...ranges.keys()].map((field) => ({ field: `query.${field}`, message: 'one range field at a time' })));
+    throw new ValidationError('A list takes a range on one field: the field it is sorted by.', [...ranges.values()].flatMap((range) => range.keys.map((key) => ({ field: `query.${key}`, message: 'one range field at a time' }))));
   }
   const range = [...ranges.values()][0];
   const requestedSort = request.sort as string | undefined;
@@ -314,16 +349,20 @@ export function planList(type: RecordType, base: ListCatalogue, definitions: rea
   if (!requestedSort && !range && request.order === undefined && view.unsorted) return { kind: 'records', query: view.unsorted(values) };
 
   const offered = [...Object.keys(view.indexed ?? {}), ...view.sorts];
+  const filtered = view.filters.length === 0 ? `${collectionOf[type]}` : `${collectionOf[type]} filtered by ${view.filters.join(' + ')}`;
+  const askedFor = requestedSort ? ['sort'] : range ? range.keys : ['order'];
+  if (offered.length === 0) {
+    throw new ValidationError(`Lists of ${filtered} have one order of their own: they take no sort, order or range.`, askedFor.map((key) => ({ field: `query.${key}`, message: 'not offered by this list' })));
+  }
   // Latest update first, where the view offers it; else its first sort (a user's open tasks: by due time).
   const sortName = requestedSort ?? range?.field ?? (offered.includes('updatedAt') ? 'updatedAt' : offered[0]!);
   const sort = sorts.get(sortName);
   const indexed = view.indexed?.[sortName];
   if (!sort || (!indexed && !view.sorts.includes(sortName))) {
-    const filtered = view.filters.length === 0 ? `${collectionOf[type]}` : `${collectionOf[type]} filtered by ${view.filters.join(' + ')}`;
-    throw new ValidationError(`Lists of ${filtered} sort by ${offered.join(', ')}.`, [{ field: requestedSort ? 'query.sort' : `query.${range!.field}.${range!.gte !== undefined ? 'gte' : 'lte'}`, message: 'not a sort of this list' }]);
+    throw new ValidationError(`Lists of ${filtered} sort by ${offered.join(', ')}.`, askedFor.map((key) => ({ field: `query.${key}`, message: 'not a sort of this list' })));
   }
   if (range?.gte !== undefined && range.lte !== undefined && range.gte > range.lte) {
-    throw new ValidationError(`The range on ${range.field} ends before it starts.`, [{ field: `query.${range.field}.lte`, message: 'must not be before the lower bound' }]);
+    throw new ValidationError(`The range on ${range.field} ends before it starts.`, range.keys.map((key) => ({ field: `query.${key}`, message: 'the range ends before it starts' })));
   }
   const sortRange: SortRange = { ...(range?.gte !== undefined ? { from: range.gte } : {}), ...(range?.lte !== undefined ? { to: range.lte } : {}) };
   const ascending = ((request.order as SortOrder | undefined) ?? sort.defaultOrder) === 'asc';
@@ -336,9 +375,9 @@ export function planList(type: RecordType, base: ListCatalogue, definitions: rea
     // An entry may lag its record: a record that no longer matches the request is left out of the page.
     matches: (record) => {
       if (!view.filters.every((name) => filters.get(name)!.valuesOf(record).includes(values[name]!))) return false;
-      if (!range) return true;
+      if (!range && !sort.sparse) return true;
       const text = sortTextOf(sort.kind, sort.valueOf(record));
-      return text !== undefined && (range.gte === undefined || text >= range.gte) && (range.lte === undefined || text <= range.lte);
+      return text !== undefined && (range?.gte === undefined || text >= range.gte) && (range?.lte === undefined || text <= range.lte);
     },
   };
 }

@@ -1,7 +1,8 @@
+import type { PropertyDefinition } from '../properties/property-definition';
 import { propertyDefinitionsFor, type PropertyDependencies } from '../properties/property-use-cases';
 import { searchTermItemsOf } from '../search/search-index';
 import type { Item, ItemKey } from '../shared/table-port';
-import { catalogueWith, listEntriesOf, type ListCatalogue } from './list-views';
+import { catalogueWith, leftoverEntryKeysOf, listEntriesOf, type ListCatalogue } from './list-views';
 import type { RecordChange } from './record-change';
 import type { CrmRecord, RecordType } from './record-model';
 import { modelOf } from './record-models';
@@ -32,10 +33,14 @@ export interface IndexWrites {
 
 const identityOf = (key: ItemKey) => `${key.pk}\u0000${key.sk}`;
 
+/** Keys of items a change may have left that no derivation names any more (list-views.ts leftoverEntryKeysOf). */
+export type LeftoverKeys = (change: RecordChange) => readonly ItemKey[];
+
 /** What a run of record changes (in stream order) does to the derived items: the final put or delete of each item it touches. */
-export function indexWritesOf(changes: readonly RecordChange[], derive: DerivedItems): IndexWrites {
+export function indexWritesOf(changes: readonly RecordChange[], derive: DerivedItems, leftovers: LeftoverKeys = () => []): IndexWrites {
   const final = new Map<string, { readonly put?: Item; readonly key: ItemKey }>();
   for (const change of changes) {
+    for (const key of leftovers(change)) final.set(identityOf(key), { key: { pk: key.pk, sk: key.sk } });
     const before = new Map((change.before ? derive(change.recordType, change.before) : []).map((item) => [identityOf(item), JSON.stringify(item)]));
     const after = change.event === 'deleted' || !change.after ? [] : derive(change.recordType, change.after);
     const stays = new Set<string>();
@@ -58,9 +63,13 @@ export function indexWritesOf(changes: readonly RecordChange[], derive: DerivedI
   return writes;
 }
 
-/** Each record type's list catalogue with its filterable custom properties, as defined now. */
-async function cataloguesOf(deps: Pick<PropertyDependencies, 'table'>, types: readonly RecordType[]): Promise<Map<RecordType, ListCatalogue>> {
-  return new Map(await Promise.all(types.map(async (type) => [type, catalogueWith(modelOf(type).lists, await propertyDefinitionsFor(deps, type))] as const)));
+/** Each record type's custom property definitions and list catalogue, as defined now. */
+async function cataloguesOf(deps: Pick<PropertyDependencies, 'table'>, types: readonly RecordType[]) {
+  const read = await Promise.all(types.map(async (type) => [type, await propertyDefinitionsFor(deps, type)] as const));
+  return {
+    definitions: new Map<RecordType, readonly PropertyDefinition[]>(read),
+    catalogues: new Map<RecordType, ListCatalogue>(read.map(([type, definitions]) => [type, catalogueWith(modelOf(type).lists, definitions)])),
+  };
 }
 
 /** Everything derived from a record: its search terms and its list entries. */
@@ -70,15 +79,10 @@ export const derivedItemsWith =
 
 /** Applies a batch of record changes to the derived items; answers how many it wrote and removed. */
 export async function indexRecordChanges(deps: Pick<PropertyDependencies, 'table'>, changes: readonly RecordChange[]): Promise<{ readonly put: number; readonly deleted: number }> {
-  const catalogues = await cataloguesOf(deps, [...new Set(changes.map((change) => change.recordType))]);
-  const { puts, deletes } = indexWritesOf(changes, derivedItemsWith(catalogues));
+  const { catalogues, definitions } = await cataloguesOf(deps, [...new Set(changes.map((change) => change.recordType))]);
+  const leftovers: LeftoverKeys = (change) => (change.before ? leftoverEntryKeysOf(change.recordType, definitions.get(change.recordType)!, change.before, change.event === 'deleted' ? undefined : change.after) : []);
+  const { puts, deletes } = indexWritesOf(changes, derivedItemsWith(catalogues), leftovers);
   await deps.table.deleteItems(deletes);
   await deps.table.putItems(puts);
   return { put: puts.length, deleted: deletes.length };
-}
-
-/** The derived items of live records, as a migration writes them for records older than their index. */
-export async function derivedItemsOfRecords(deps: Pick<PropertyDependencies, 'table'>, type: RecordType, records: readonly CrmRecord[]): Promise<Item[]> {
-  const derive = derivedItemsWith(await cataloguesOf(deps, [type]));
-  return records.flatMap((record) => derive(type, record));
 }

@@ -39,7 +39,8 @@ export const searchQueryParameter = {
 
 export const tagParameter = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))).check(z.meta({ description: 'Records with this tag (any case).' }));
 
-const rangeBound = (sort: SortField) => (sort.kind === 'instant' ? isoDateTime : sort.kind === 'date' ? isoDate : z.coerce.number().check(z.refine(Number.isFinite, 'a finite number')));
+const decimal = z.pipe(z.string().check(z.regex(/^-?\d+(\.\d+)?$/, 'a number such as 1500 or 99.5')), z.transform(Number));
+const rangeBound = (sort: SortField) => (sort.kind === 'instant' ? isoDateTime : sort.kind === 'date' ? isoDate : decimal);
 const customPropertyParameter = /^properties\.[a-z][a-z0-9_]{0,63}(\.(gte|lte))?$/;
 
 /**

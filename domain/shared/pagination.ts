@@ -85,7 +85,7 @@ function withinSortRange(query: ListQuery, sortValue: string): boolean {
   const condition = query.sortKey;
   if (!condition) return true;
   if (condition.kind === 'beginsWith') return sortValue.startsWith(condition.prefix);
-  return sortValue >= condition.from && sortValue <= condition.to;
+  return !inByteOrder(sortValue, condition.from) && !inByteOrder(condition.to, sortValue);
 }
 
 /** A short fingerprint of what the list reads (not a secret: cursors are checked, not trusted). */
@@ -145,6 +145,21 @@ function pageKeyOf(query: ListQuery, item: Item): PageKey {
   return key;
 }
 
+/**
+ * Whether `a` sorts before `b` as DynamoDB orders keys: by UTF-8 bytes, which is code point
+ * order. JavaScript's `<` compares UTF-16 units, which puts a character past U+FFFF (a rare
+ * CJK surname, or the list-views marker of a missing value) before U+E000 to U+FFFF.
+ */
+export function inByteOrder(a: string, b: string): boolean {
+  for (let index = 0; index < a.length && index < b.length; ) {
+    const left = a.codePointAt(index)!;
+    const right = b.codePointAt(index)!;
+    if (left !== right) return left < right;
+    index += left > 0xffff ? 2 : 1;
+  }
+  return a.length < b.length;
+}
+
 const identityOf = (item: Item) => `${item.pk}\u0000${item.sk}`;
 
 interface MergedEntry {
@@ -181,7 +196,7 @@ export async function queryList(table: CrmTablePort, query: ListQuery, page: Pag
   );
 
   const sortKey = sortAttribute(query);
-  const before = (a: string, b: string) => (query.ascending ? a < b : a > b);
+  const before = (a: string, b: string) => (query.ascending ? inByteOrder(a, b) : inByteOrder(b, a));
   // The earliest point up to which every partition with more to read has been read.
   let boundary: string | undefined;
   for (const [, result] of results) {

@@ -37,6 +37,10 @@ export interface EmailMessage {
   readonly sentBy: { readonly type: string; readonly id: string; readonly onBehalfOf?: string };
   /** The id SES gave the message; SES events carry it. */
   readonly providerMessageId?: string;
+  /** The saved template its words came from, if any (copied in when sent: the template may change later). */
+  readonly templateId?: string;
+  /** When its recipient followed its unsubscribe link (first time only). */
+  readonly unsubscribedAt?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
@@ -91,6 +95,8 @@ export const emailMessageSchema = z
     ]),
     sentBy: z.object({ type: z.string(), id: z.string(), onBehalfOf: z.optional(z.string()) }),
     providerMessageId: z.optional(z.string()),
+    templateId: z.optional(z.string()).check(z.meta({ description: 'The saved template its words came from.' })),
+    unsubscribedAt: z.optional(z.string()).check(z.meta({ description: 'When its recipient unsubscribed through its link.' })),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.int(),

@@ -34,6 +34,8 @@ export interface EmailToContact {
   /** An HTML body besides the text (from a saved template); the text stays the timeline's record of it. */
   readonly html?: string;
   readonly source: EmailSource;
+  /** The saved template the words came from (reports count emails per template). */
+  readonly templateId?: string;
   /**
    * Makes the send idempotent: a second call with the same id returns the first
    * message instead of mailing again. Sequences derive it from run and step.
@@ -131,6 +133,7 @@ export async function deliverEmail(deps: EmailDependencies, contact: SendableCon
     text: fitText(request.text),
     status: 'sending',
     source: request.source,
+    ...(request.templateId ? { templateId: request.templateId } : {}),
     sentBy: { type: actor.type, id: actor.id, ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}) },
     createdAt: now,
     updatedAt: now,

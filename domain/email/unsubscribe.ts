@@ -1,6 +1,6 @@
 import { ValidationError } from '../shared/errors';
 import type { Clock, CrmTablePort } from '../shared/table-port';
-import { findEmailMessage } from './email-message-items';
+import { findEmailMessage, updateEmailMessage } from './email-message-items';
 import { suppressAddresses } from './suppression-list';
 
 /**
@@ -32,6 +32,9 @@ export async function unsubscribeByToken(deps: UnsubscribeDependencies, token: s
   if (!messageId) throw new ValidationError('This unsubscribe link is not valid: it may have been cut short or altered.', [{ field: 'query.token', message: 'not a valid unsubscribe token' }]);
   const message = await findEmailMessage(deps.table, messageId);
   if (!message) return { unsubscribed: false };
-  await suppressAddresses(deps, [message.to], 'unsubscribe', deps.clock.now().toISOString(), `unsubscribe link of message ${messageId}`);
+  const now = deps.clock.now().toISOString();
+  await suppressAddresses(deps, [message.to], 'unsubscribe', now, `unsubscribe link of message ${messageId}`);
+  // The message remembers it, so email reports count unsubscribes per sequence, workflow and template.
+  await updateEmailMessage(deps, messageId, (current) => (current.unsubscribedAt ? undefined : { unsubscribedAt: now }), message);
   return { unsubscribed: true };
 }

@@ -12,7 +12,7 @@ import { recordsByType, reportCounterQueries } from '../shared/keys';
 import { forEachQueryPage } from '../shared/pagination';
 import { teamsOfItems } from '../teams/teams';
 import { findReportSettings, type ReportSettings } from './report-settings';
-import { NO_OWNER, reports, weekOf } from './report-shares';
+import { EMAIL_TEMPLATE_SCOPE, NO_OWNER, reports, weekOf } from './report-shares';
 
 /**
  * The reports (`/v1/reports/…`), read from the counters the keeper maintains: a report reads
@@ -344,13 +344,13 @@ export async function funnelReport(deps: CoreDependencies, query: Range, actor: 
   };
 }
 
-/** Emails per sequence, workflow and the API (by the month they were sent): sent, delivered, bounced, rejected, complained, replied, and the rates. */
+/** Emails per sequence, workflow and the API, and per saved template (by the month they were sent): sent, delivered, bounced, rejected, complained, replied, unsubscribed, and the rates. */
 export async function emailReport(deps: CoreDependencies, query: Range, actor: Actor) {
   await reportContext(deps, actor, 'email');
   const range = rangeOr(query, monthsUpTo(deps.clock.now(), 12));
   requireRange(range.from, range.to, 'months', MAX_REPORT_MONTHS);
   const months = monthsBetween(range.from, range.to);
-  const counters = await readCounters(deps, reports.email, [], range);
+  const [counters, templateCounters] = await Promise.all([readCounters(deps, reports.email, [], range), readCounters(deps, reports.email, [EMAIL_TEMPLATE_SCOPE], range)]);
   const bySource = groupBy([...counters], ([bucket]) => bucket.slice(bucket.indexOf('#') + 1));
   const counts = (values: readonly Record<string, number>[]) => {
     const sent = sum(values, 'sent');
@@ -361,8 +361,10 @@ export async function emailReport(deps: CoreDependencies, query: Range, actor: A
       rejected: sum(values, 'rejected'),
       complained: sum(values, 'complained'),
       replied: sum(values, 'replied'),
+      unsubscribed: sum(values, 'unsubscribed'),
       deliveryRate: ratio(sum(values, 'delivered'), sent),
       replyRate: ratio(sum(values, 'replied'), sent),
+      unsubscribeRate: ratio(sum(values, 'unsubscribed'), sent),
     };
   };
   const sources = [...bySource]
@@ -371,5 +373,8 @@ export async function emailReport(deps: CoreDependencies, query: Range, actor: A
       return { kind, id: id === NO_OWNER ? null : id, ...counts(entries.map(([, values]) => values)) };
     })
     .sort((a, b) => b.sent - a.sent || (a.kind + (a.id ?? '') < b.kind + (b.id ?? '') ? -1 : 1));
-  return { from: range.from, to: range.to, sources, total: counts([...counters.values()]) };
+  const templates = [...groupBy([...templateCounters], ([bucket]) => bucket.slice(bucket.indexOf('#') + 1))]
+    .map(([templateId, entries]) => ({ templateId, ...counts(entries.map(([, values]) => values)) }))
+    .sort((a, b) => b.sent - a.sent || (a.templateId < b.templateId ? -1 : 1));
+  return { from: range.from, to: range.to, sources, templates, total: counts([...counters.values()]) };
 }

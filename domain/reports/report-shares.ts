@@ -159,11 +159,16 @@ const emailProgress: Readonly<Record<EmailStatus, readonly string[]>> = {
   complained: ['sent', 'delivered', 'complained'],
 };
 
-/** What one email message adds: to its month and its source (a sequence, a workflow, or the API). */
+/** The scope of the email counters per saved template (beside those per source, which have none). */
+export const EMAIL_TEMPLATE_SCOPE = 'TEMPLATE';
+
+/** What one email message adds: to its month and its source (a sequence, a workflow, or the API), and to its template's. */
 export function emailShare(message: EmailMessage): Share {
   const builder = new ShareBuilder();
   const source = message.source.kind === 'sequence' ? message.source.sequenceId : message.source.kind === 'workflow' ? message.source.workflowId : NO_OWNER;
-  builder.add(reports.email, [], `${monthOf(message.createdAt)}#${message.source.kind}#${source}`, Object.fromEntries(emailProgress[message.status].map((counter) => [counter, 1])));
+  const counts = Object.fromEntries([...emailProgress[message.status], ...(message.unsubscribedAt ? ['unsubscribed'] : [])].map((counter) => [counter, 1]));
+  builder.add(reports.email, [], `${monthOf(message.createdAt)}#${message.source.kind}#${source}`, counts);
+  if (message.templateId) builder.add(reports.email, [EMAIL_TEMPLATE_SCOPE], `${monthOf(message.createdAt)}#${message.templateId}`, counts);
   return builder.share;
 }
 

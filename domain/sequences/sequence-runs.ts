@@ -97,6 +97,7 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
           contactId: contact.id,
           ...(await personalise(deps, contact, step, { senderId: enrollment.enrolledBy })),
           source: { kind: 'sequence', sequenceId: run.sequenceId, runId: run.runId, stepIndex: run.stepIndex },
+          ...(step.templateId ? { templateId: step.templateId } : {}),
           messageId: `${run.runId}-${run.stepIndex}`,
         },
         sequenceActor(enrollment),

@@ -145,6 +145,7 @@ export async function performAction(deps: EmailDependencies, action: WorkflowAct
                 senderId: (context.record?.ownerId as string | undefined) ?? context.workflowAuthor,
               })),
               source: { kind: 'workflow', workflowId: context.workflowId, runId: context.runId, step: context.step },
+              ...(action.templateId ? { templateId: action.templateId } : {}),
               messageId: `${context.runId}-${context.step}-${contactId}`,
             },
             context.actor,

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbClient } from '../../adapters/dynamodb/document-client';
-import { loadConfig } from '../../adapters/config';
-import { deployedStreamConsumers, startStreamPoller, type StreamPoller } from '../../local/stream-poller';
+import type { StreamPoller } from '../../local/stream-poller';
+import { pollStream } from '../support/stream-consumers';
 import { startTestApi, type TestApi } from '../support/api-server';
 
 /**
@@ -20,9 +19,7 @@ let api: TestApi;
 let poller: StreamPoller;
 beforeAll(async () => {
   api = await startTestApi();
-  const config = loadConfig();
-  const { recordIndexer, recordSweeper } = deployedStreamConsumers();
-  poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: config.TABLE_NAME, endpoint: api.table.endpoint, consumers: { recordIndexer: recordIndexer!, recordSweeper: recordSweeper! } });
+  poller = await pollStream(api, 'recordIndexer', 'recordSweeper');
   await api.addOwners('list-ann', 'list-bob');
 });
 afterAll(async () => {

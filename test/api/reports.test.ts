@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDbClient } from '../../adapters/dynamodb/document-client';
-import { loadConfig } from '../../adapters/config';
 import { createRuntime } from '../../adapters/runtime';
 import { rebuildReports } from '../../domain/reports/rebuild-reports';
 import { reportItemPrefixes } from '../../domain/shared/keys';
-import { deployedStreamConsumers, startStreamPoller, type StreamPoller } from '../../local/stream-poller';
+import type { StreamPoller } from '../../local/stream-poller';
+import { pollStream } from '../support/stream-consumers';
+import { loadConfig } from '../../adapters/config';
 import { scanningClient, tableScan } from '../../migrations/table-scan';
 import { startTestApi, type TestApi } from '../support/api-server';
 
@@ -22,9 +22,7 @@ const today = new Date().toISOString().slice(0, 10);
 
 beforeAll(async () => {
   api = await startTestApi();
-  const config = loadConfig();
-  const { reportKeeper, recordSweeper } = deployedStreamConsumers();
-  poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: config.TABLE_NAME, endpoint: api.table.endpoint, consumers: { reportKeeper: reportKeeper!, recordSweeper: recordSweeper! } });
+  poller = await pollStream(api, 'reportKeeper', 'recordSweeper');
   await api.addOwners('rep-ana', 'rep-bo', 'rep-cy');
 });
 afterAll(async () => {
@@ -131,9 +129,12 @@ describe('reports', () => {
     const contact = await create('contacts', { firstName: 'Mailed', email: 'mailed@reports.example' });
     await call('POST', `/v1/contacts/${contact}/emails`, { subject: 'One', text: 'First' });
     await call('POST', `/v1/contacts/${contact}/emails`, { subject: 'Two', text: 'Second' });
+    const template = await create('email-templates', { name: 'Report template', subject: 'Hello {{firstName}}', text: 'Templated' });
+    await call('POST', `/v1/contacts/${contact}/emails`, { templateId: template });
     const email = await report(`/v1/reports/email?from=${month}&to=${month}`);
-    expect(email.sources).toEqual([expect.objectContaining({ kind: 'api', id: null, sent: 2, rejected: 0 })]);
-    expect(email.total).toMatchObject({ sent: 2 });
+    expect(email.sources).toEqual([expect.objectContaining({ kind: 'api', id: null, sent: 3, rejected: 0, unsubscribed: 0 })]);
+    expect(email.templates).toEqual([expect.objectContaining({ templateId: template, sent: 1, unsubscribeRate: 0 })]);
+    expect(email.total).toMatchObject({ sent: 3 });
   });
 
   it('a rebuild from the records gives the same reports as the keeper', async () => {

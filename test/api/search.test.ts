@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDbClient } from '../../adapters/dynamodb/document-client';
-import { loadConfig } from '../../adapters/config';
-import { deployedStreamConsumers, startStreamPoller, type StreamPoller } from '../../local/stream-poller';
+import type { StreamPoller } from '../../local/stream-poller';
+import { pollStream } from '../support/stream-consumers';
 import { startTestApi, type TestApi } from '../support/api-server';
 
 /**
@@ -27,10 +26,7 @@ let api: TestApi;
 let poller: StreamPoller;
 beforeAll(async () => {
   api = await startTestApi();
-  const config = loadConfig();
-  // The indexer and the sweeper: the other consumers need what this file does not start (the event bus, Step Functions).
-  const { recordIndexer, recordSweeper } = deployedStreamConsumers();
-  poller = await startStreamPoller({ client: createDynamoDbClient(config), tableName: config.TABLE_NAME, endpoint: api.table.endpoint, consumers: { recordIndexer: recordIndexer!, recordSweeper: recordSweeper! } });
+  poller = await pollStream(api, 'recordIndexer', 'recordSweeper');
 });
 afterAll(async () => {
   await poller?.stop();

@@ -257,6 +257,11 @@ describe('unsubscribe links', () => {
     expect(await unsubscribeByToken(context, token)).toEqual({ unsubscribed: true });
     expect(await unsubscribeByToken(context, token)).toEqual({ unsubscribed: true });
     expect(await findSuppression(deps.table, ada.email as string)).toMatchObject({ reason: 'unsubscribe', detail: `unsubscribe link of message ${sent!.messageId}` });
+    // The message remembers the first unsubscribe (email reports count it), and a second changes nothing.
+    const unsubscribed = await findEmailMessage(deps.table, sent!.messageId);
+    expect(unsubscribed).toMatchObject({ unsubscribedAt: expect.any(String), version: expect.any(Number) });
+    await unsubscribeByToken(context, token);
+    expect(await findEmailMessage(deps.table, sent!.messageId)).toEqual(unsubscribed);
     expect(await runSequenceStep(linked, afterFirst)).toMatchObject({ outcome: 'stopped', done: true });
     await expect(unsubscribeByToken(context, `${token}x`)).rejects.toMatchObject({ code: 'validation-failed' });
   });

@@ -35,6 +35,13 @@ describe('report shares', () => {
     expect(emailShare(email('bounced'))).toEqual({ [`EMAIL||${bucket}`]: { sent: 1, bounced: 1 } });
     expect(emailShare(email('rejected'))).toEqual({ [`EMAIL||${bucket}`]: { rejected: 1 } });
     expect(shareDifference(emailShare(email('sent')), emailShare(email('delivered')))).toEqual({ [`EMAIL||${bucket}`]: { delivered: 1 } });
+    // Its saved template counts it too, and an unsubscribe through its link counts against both.
+    const templated = { ...email('delivered'), templateId: 'tpl-1' };
+    expect(emailShare(templated)).toEqual({ [`EMAIL||${bucket}`]: { sent: 1, delivered: 1 }, 'EMAIL|TEMPLATE|2026-11#tpl-1': { sent: 1, delivered: 1 } });
+    expect(shareDifference(emailShare(templated), emailShare({ ...templated, unsubscribedAt: '2026-12-02T00:00:00.000Z' }))).toEqual({
+      [`EMAIL||${bucket}`]: { unsubscribed: 1 },
+      'EMAIL|TEMPLATE|2026-11#tpl-1': { unsubscribed: 1 },
+    });
   });
 
   it('names a week by its Monday', () => {

@@ -149,7 +149,7 @@ export const reportOperations = {
   emailReport: operation({
     routeKey: 'GET /v1/reports/email',
     operationId: 'emailReport',
-    summary: 'Emails per sequence, workflow and the API, by the month they were sent: sent, delivered, bounced, rejected, complained, replied; the last 12 months unless from and to say otherwise',
+    summary: 'Emails per sequence, workflow and the API, and per saved template, by the month they were sent: sent, delivered, bounced, rejected, complained, replied, unsubscribed; the last 12 months unless from and to say otherwise',
     tag: 'Reports',
     query: z.strictObject(monthRange),
     success: {
@@ -163,14 +163,17 @@ export const reportOperations = {
           rejected: z.int(),
           complained: z.int(),
           replied: z.int(),
+          unsubscribed: z.int().check(z.meta({ description: 'Recipients who followed the unsubscribe link of one of these emails.' })),
           deliveryRate: z.nullable(z.number()).check(z.meta({ description: 'delivered / sent, 0 to 1.' })),
           replyRate: z.nullable(z.number()).check(z.meta({ description: 'replied / sent, 0 to 1.' })),
+          unsubscribeRate: z.nullable(z.number()).check(z.meta({ description: 'unsubscribed / sent, 0 to 1.' })),
         };
         return z
           .object({
             from: z.string(),
             to: z.string(),
             sources: z.array(z.object({ kind: z.enum(['sequence', 'workflow', 'api']), id: z.nullable(z.string()).check(z.meta({ description: 'The sequence or workflow; null for the API.' })), ...counts })),
+            templates: z.array(z.object({ templateId: z.string().check(z.meta({ description: 'A saved template (/v1/email-templates); emails written without one are in no row here.' })), ...counts })),
             total: z.object(counts),
           })
           .check(z.meta({ id: 'EmailReport' }));

@@ -7,7 +7,8 @@ import { indexEmailsByProviderId } from './0006-index-emails-by-provider-id';
 import { indexSearchTerms } from './0007-index-search-terms';
 import { countReports } from './0008-count-reports';
 import { indexListEntries } from './0009-index-list-entries';
+import { rankTaskStatus } from './0010-rank-task-status';
 import type { Migration } from './migration';
 
 /** Every data migration, oldest first. Append; never reorder or remove. */
-export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId, indexSearchTerms, countReports, indexListEntries];
+export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId, indexSearchTerms, countReports, indexListEntries, rankTaskStatus];

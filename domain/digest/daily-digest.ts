@@ -44,8 +44,8 @@ export type DigestOutcome = { readonly outcome: 'not-due' } | { readonly outcome
 /** A user's open tasks due before `until`, earliest first (tasksByAssignee: open before done, then by due date). */
 async function openTasksDueBefore(deps: Pick<CoreDependencies, 'table'>, userId: string, until: string): Promise<CrmRecord[]> {
   const tasks: CrmRecord[] = [];
-  for (const query of partitionQueries(tasksByAssignee.query({ assigneeId: userId }, { taskStatus: 'open' }))) {
-    await forEachQueryPage(deps.table, { ...query, sortKey: { kind: 'between', from: 'open#0', to: `open#${until}` } }, 100, (items: Item[]) => {
+  for (const query of partitionQueries(tasksByAssignee.query({ assigneeId: userId }, { taskStatus: 'open', dueTo: until }))) {
+    await forEachQueryPage(deps.table, query, 100, (items: Item[]) => {
       tasks.push(...items.map((item) => itemToRecord(item)!).filter((task) => typeof task?.dueAt === 'string'));
     });
   }

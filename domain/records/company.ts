@@ -46,7 +46,7 @@ export const companyModel = recordModel(
 
     indexKeys: (record: CrmRecord) => ({
       ...(record.ownerId ? recordsByOwner.attributes({ type: 'company', ownerId: record.ownerId as string }, byLastUpdate(record)) : {}),
-      ...(record.industry ? recordsByFacet.attributes({ type: 'company', facet: 'industry', value: (record.industry as string).toLowerCase() }, byLastUpdate(record)) : {}),
+      ...(record.industry ? recordsByFacet.attributes({ type: 'company', facet: 'industry', value: caseFolded(record.industry as string) }, byLastUpdate(record)) : {}),
     }),
 
     lists: {

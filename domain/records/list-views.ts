@@ -254,11 +254,14 @@ function propertyProblem(name: string, filterable: readonly string[]): Validatio
   );
 }
 
+/** A number as a query string writes it: digits, a fraction, an exponent (no hex, no `Infinity`). */
+export const decimalText = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
 /** A requested custom property value in its stored form, or the reason it cannot be one. */
 function propertyValueText(definition: PropertyDefinition, raw: string): string | { readonly problem: string } {
   switch (definition.type) {
     case 'number': {
-      const value = raw.trim() === '' ? Number.NaN : Number(raw);
+      const value = decimalText.test(raw) ? Number(raw) : Number.NaN;
       return Number.isFinite(value) ? orderedNumber(value) : { problem: 'expected a number' };
     }
     case 'date':
@@ -271,7 +274,7 @@ function propertyValueText(definition: PropertyDefinition, raw: string): string 
     }
     case 'string': {
       const value = caseFolded(raw);
-      return fitsInKey(value) ? value : { problem: `expected 1 to ${MAX_FILTER_VALUE_LENGTH} characters (longer values are not listed)` };
+      return fitsInKey(value) ? value : { problem: `expected 1 to ${MAX_FILTER_VALUE_LENGTH} characters, at most ${MAX_FILTER_VALUE_KEY_BYTES} bytes percent-encoded (longer values are not listed)` };
     }
   }
 }

@@ -1,6 +1,6 @@
 import * as z from '../shared/zod';
 import { isoDate, isoDateTime, recordId, userId } from '../shared/common-fields';
-import { MAX_FILTER_VALUE_LENGTH, sortOrders, type ListCatalogue, type SortField } from './list-views';
+import { decimalText, MAX_FILTER_VALUE_LENGTH, sortOrders, type ListCatalogue, type SortField } from './list-views';
 
 /**
  * The PATCH body for a record type: every field optional; fields that may be absent
@@ -39,7 +39,10 @@ export const searchQueryParameter = {
 
 export const tagParameter = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))).check(z.meta({ description: 'Records with this tag (any case).' }));
 
-const decimal = z.pipe(z.string().check(z.regex(/^-?\d+(\.\d+)?$/, 'a number such as 1500 or 99.5')), z.transform(Number));
+const decimal = z.pipe(
+  z.string().check(z.regex(decimalText, 'a number such as 1500, 99.5 or 1e6')),
+  z.pipe(z.transform(Number), z.number().check(z.refine(Number.isFinite, 'a number DynamoDB can store (at most about 1e125)'))),
+);
 const rangeBound = (sort: SortField) => (sort.kind === 'instant' ? isoDateTime : sort.kind === 'date' ? isoDate : decimal);
 const customPropertyParameter = /^properties\.[a-z][a-z0-9_]{0,63}(\.(gte|lte))?$/;
 
@@ -55,7 +58,14 @@ export function listQuerySchemaOf(catalogue: ListCatalogue, shape: z.core.$ZodSh
   const known = {
     ...commonListQuery,
     sort: z
-      .optional(z.union([z.enum(catalogue.sorts.map((sort) => sort.name) as [string, ...string[]]), z.string().check(z.regex(/^properties\.[a-z][a-z0-9_]{0,63}$/))]))
+      .optional(
+        z.string().check(
+          z.refine(
+            (name) => catalogue.sorts.some((sort) => sort.name === name) || /^properties\.[a-z][a-z0-9_]{0,63}$/.test(name),
+            `one of ${catalogue.sorts.map((sort) => sort.name).join(', ')}, or properties.<name> of a filterable number or date property`,
+          ),
+        ),
+      )
       .check(z.meta({ description: 'The field to sort by, or `properties.<name>` of a filterable number or date property. Each filter combination has its sorts (docs/data-model.md, "Lists").' })),
     order: z.optional(z.enum(sortOrders)).check(z.meta({ description: 'Default: newest first for times, A to Z for names, largest first for amounts, earliest first for dates.' })),
     ...Object.fromEntries(

@@ -161,19 +161,24 @@ export const dealsByPipeline = defineIndex({
   range: ({ stageId, ...updated }: { readonly stageId?: string } & UpdateRange) => (stageId ? (updatedBetween(joinKey(stageId, ''), updated) ?? beginsWith(joinKey(stageId, ''))) : undefined),
 });
 
+/** A task status as the first segment of its assignee list's sort key: open (`0open`) sorts before done (`1done`). */
+const taskStatusSegment = (taskStatus: string) => `${taskStatus === 'open' ? 0 : 1}${taskStatus}`;
+/** Whether a task's assignee sort key has the form `taskStatusSegment` gives (migration 0010 rewrites those written before). */
+export const hasTaskStatusRank = (gsi4sk: unknown) => typeof gsi4sk === 'string' && /^\d/.test(gsi4sk);
+
 /** gsi4: tasks by assignee, open before done, each by due date (undated last): "my open tasks". */
 export const tasksByAssignee = defineIndex({
   pattern: 'tasksByAssignee',
   index: 'gsi4',
   partition: ({ assigneeId }: { readonly assigneeId: string }) => ['ACTIVITY', 'ASSIGNEE', assigneeId],
   shards: 1,
-  sort: ({ taskStatus, dueAt, id }: { readonly taskStatus: string; readonly dueAt?: string; readonly id: string }) => joinKey(taskStatus, dueAt ?? HIGHEST, id),
+  sort: ({ taskStatus, dueAt, id }: { readonly taskStatus: string; readonly dueAt?: string; readonly id: string }) => joinKey(taskStatusSegment(taskStatus), dueAt ?? HIGHEST, id),
   shardBy: ({ id }) => id,
   range: ({ taskStatus, dueFrom, dueTo }: { readonly taskStatus?: string; readonly dueFrom?: string; readonly dueTo?: string }) =>
     taskStatus
       ? dueFrom || dueTo
-        ? { kind: 'between', from: joinKey(taskStatus, dueFrom ?? '0'), to: `${joinKey(taskStatus, dueTo ?? '')}${HIGHEST}` }
-        : beginsWith(joinKey(taskStatus, ''))
+        ? { kind: 'between', from: joinKey(taskStatusSegment(taskStatus), dueFrom ?? '0'), to: `${joinKey(taskStatusSegment(taskStatus), dueTo ?? '')}${HIGHEST}` }
+        : beginsWith(joinKey(taskStatusSegment(taskStatus), ''))
       : undefined,
   ascending: true,
 });

@@ -162,9 +162,13 @@ describe('activities by record and kind, open tasks by assignee and due date', (
     expect(ids((await list(`/v1/activities?companyId=${company.id}&kind=call&occurredAt.gte=2026-05-15T00:00:00Z`)).items)).toEqual([late.id]);
 
     const task = (subject: string, dueAt: string) => create('activities', { kind: 'task', subject, assigneeId: 'task-doer', dueAt });
+    const done = await task('done first', '2026-05-10T12:00:00Z');
     const june = await task('june', '2026-06-10T12:00:00Z');
     const july = await task('july', '2026-07-10T12:00:00Z');
-    await task('august', '2026-08-10T12:00:00Z');
+    const august = await task('august', '2026-08-10T12:00:00Z');
+    await patch('activities', done.id, { taskStatus: 'done' });
+    // Unsorted: open before done, each by due time.
+    expect(ids((await list('/v1/activities?assigneeId=task-doer')).items)).toEqual([june.id, july.id, august.id, done.id]);
     const window = '/v1/activities?assigneeId=task-doer&taskStatus=open&dueAt.gte=2026-06-01T00:00:00Z&dueAt.lte=2026-07-31T23:59:59Z';
     expect(ids((await list(window)).items)).toEqual([june.id, july.id]);
     expect(ids((await list(`${window}&order=desc`)).items)).toEqual([july.id, june.id]);
@@ -202,6 +206,7 @@ describe('custom properties marked filterable', () => {
     const notFilterable = await refused('/v1/companies?properties.motto=hello');
     expect(notFilterable.detail).toContain('Filterable: region, renewal, seats, segment');
     expect((await refused('/v1/companies?properties.seats=many')).errors).toEqual([{ field: 'query.properties.seats', message: 'expected a number' }]);
+    expect((await refused('/v1/companies?properties.seats=0x10')).errors).toEqual([{ field: 'query.properties.seats', message: 'expected a number' }]);
     expect((await refused('/v1/companies?properties.region.gte=emea')).errors[0]!.message).toContain('ranges apply to number and date properties');
     expect((await refused('/v1/companies?properties.region=latam')).errors[0]!.message).toContain('expected one of emea, apac');
   });
@@ -224,6 +229,8 @@ describe('what lists refuse, and say why', () => {
     expect((await refused('/v1/activities?taskStatus=open')).detail).toContain('assigneeId + taskStatus sorted by dueAt');
     expect((await refused('/v1/activities?assigneeId=task-doer&order=desc')).errors).toEqual([{ field: 'query.order', message: 'not offered by this list' }]);
     expect((await refused('/v1/deals?amount.gte=')).errors[0]!.field).toBe('query.amount.gte');
+    expect((await refused(`/v1/deals?amount.gte=1${'0'.repeat(400)}`)).errors[0]!.field).toBe('query.amount.gte');
+    expect((await refused('/v1/deals?sort=bogus')).errors[0]!.message).toContain('one of createdAt, updatedAt, name, amount, expectedCloseDate');
 
     // A cursor of one order resumes no list of the other.
     await Promise.all([1, 2, 3].map((n) => create('contacts', { lastName: `Cursor${n}`, tags: ['cursor-order'] })));

@@ -19,6 +19,7 @@ import type { Enrollment, Sequence } from '../../domain/sequences/sequence';
 import { enrollmentToItem, itemToEnrollment, sequenceToItem } from '../../domain/sequences/sequence-items';
 import type { Page } from '../../domain/shared/page';
 import { indexTasksByAssignee } from '../../migrations/0001-index-tasks-by-assignee';
+import { rankTaskStatus } from '../../migrations/0010-rank-task-status';
 import { shardLists } from '../../migrations/0002-shard-lists';
 import { indexEnrollmentsByContact } from '../../migrations/0003-index-enrollments-by-contact';
 import { indexOpenDeals } from '../../migrations/0004-index-open-deals';
@@ -97,6 +98,21 @@ describe('data migrations on DynamoDB Local', () => {
     expect(await indexTasksByAssignee.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
     expect((await table.query(bobsTasks!, { limit: 10 })).items.map((item) => item.id)).toEqual(['OLDTASK']);
     expect(await indexTasksByAssignee.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
+  });
+});
+
+describe('0010: open tasks before done ones', () => {
+  it('rewrites the assignee sort key of tasks written before, so an assignee list has open tasks first, and is a no-op the second time', async () => {
+    const task = (id: string, taskStatus: string, dueAt: string) => ({ id, kind: 'task', assigneeId: 'ranked', taskStatus, dueAt, occurredAt: dueAt, contactIds: [], companyIds: [], dealIds: [], createdAt: dueAt, updatedAt: dueAt, version: 1 });
+    const old = [task('RANK-DONE', 'done', '2026-01-01T00:00:00.000Z'), task('RANK-OPEN', 'open', '2026-02-01T00:00:00.000Z')];
+    // As written before the rank: the status as it is.
+    await table.putItems(old.map((record) => ({ ...recordToItem(activityModel, record), gsi4sk: `${record.taskStatus}#${record.dueAt}#${record.id}` })));
+    const [rankedTasks] = partitionQueries(tasksByAssignee.query({ assigneeId: 'ranked' }));
+    expect((await table.query(rankedTasks!, { limit: 10 })).items.map((item) => item.id)).toEqual(['RANK-DONE', 'RANK-OPEN']);
+
+    expect(await rankTaskStatus.run({ table, scan, log: quiet })).toEqual({ changed: 2 });
+    expect((await table.query(rankedTasks!, { limit: 10 })).items.map((item) => item.id)).toEqual(['RANK-OPEN', 'RANK-DONE']);
+    expect(await rankTaskStatus.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
   });
 });
 

@@ -142,8 +142,13 @@ export function defineIndex<P, S, R = never>(spec: IndexSpec<P, S, R>): IndexDec
 /** `prefix` then anything: one group of a partition sorted by a composite key. */
 export const beginsWith = (prefix: string): SortKeyCondition => ({ kind: 'beginsWith', prefix });
 
-/** Items of a sort key `<prefix><timestamp>#…` at or after `since`. */
-export const since = (prefix: string, instant: string): SortKeyCondition => ({ kind: 'between', from: `${prefix}${instant}`, to: `${prefix}${HIGHEST}` });
+/**
+ * Items of a sort key `<prefix><value>#…` whose value lies from `from` to `to` (inclusive),
+ * either end open; none when both are (the caller lists the whole group). Values here start
+ * with a digit or a hex digit (times, dates, order-preserving numbers), so `0` opens the low end.
+ */
+export const between = (prefix: string, from: string | undefined, to: string | undefined): SortKeyCondition | undefined =>
+  from === undefined && to === undefined ? undefined : { kind: 'between', from: `${prefix}${from ?? '0'}`, to: `${prefix}${to ?? ''}${HIGHEST}` };
 
 /**
  * Each partition of a list as its own Query, legacy one included: for work that must

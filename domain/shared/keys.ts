@@ -1,6 +1,6 @@
 import type { RecordType } from '../records/record-model';
-import { beginsWith, defineIndex, HIGHEST, joinKey, shardedPartitionKey, shardOf, since } from './key-design';
-import type { ItemKey, KeyQuery, SortKeyCondition } from './table-port';
+import { beginsWith, between, defineIndex, HIGHEST, joinKey, shardedPartitionKey, shardOf } from './key-design';
+import type { ItemKey, KeyQuery } from './table-port';
 
 /**
  * Every key of the CRM table, each declared once: the keys an item is stored under, the
@@ -115,8 +115,7 @@ export interface UpdateRange {
   readonly updatedSince?: string;
   readonly updatedBefore?: string;
 }
-const updatedBetween = (prefix: string, { updatedSince, updatedBefore }: UpdateRange): SortKeyCondition | undefined =>
-  updatedBefore ? { kind: 'between', from: `${prefix}${updatedSince ?? '0'}`, to: `${prefix}${updatedBefore}${HIGHEST}` } : updatedSince ? since(prefix, updatedSince) : undefined;
+const updatedBetween = (prefix: string, { updatedSince, updatedBefore }: UpdateRange) => between(prefix, updatedSince, updatedBefore);
 const byUpdate = {
   sort: ({ at, id }: ListPosition) => joinKey(at, id),
   shardBy: ({ id }: ListPosition) => id,
@@ -174,12 +173,11 @@ export const tasksByAssignee = defineIndex({
   shards: 1,
   sort: ({ taskStatus, dueAt, id }: { readonly taskStatus: string; readonly dueAt?: string; readonly id: string }) => joinKey(taskStatusSegment(taskStatus), dueAt ?? HIGHEST, id),
   shardBy: ({ id }) => id,
-  range: ({ taskStatus, dueFrom, dueTo }: { readonly taskStatus?: string; readonly dueFrom?: string; readonly dueTo?: string }) =>
-    taskStatus
-      ? dueFrom || dueTo
-        ? { kind: 'between', from: joinKey(taskStatusSegment(taskStatus), dueFrom ?? '0'), to: `${joinKey(taskStatusSegment(taskStatus), dueTo ?? '')}${HIGHEST}` }
-        : beginsWith(joinKey(taskStatusSegment(taskStatus), ''))
-      : undefined,
+  range: ({ taskStatus, dueFrom, dueTo }: { readonly taskStatus?: string; readonly dueFrom?: string; readonly dueTo?: string }) => {
+    if (!taskStatus) return undefined;
+    const group = joinKey(taskStatusSegment(taskStatus), '');
+    return between(group, dueFrom, dueTo) ?? beginsWith(group);
+  },
   ascending: true,
 });
 
@@ -210,7 +208,7 @@ export const recordsByDate = defineIndex({
   shards: () => listShards.recordsByDate,
   sort: ({ value, id }: { readonly value: string; readonly id: string }) => joinKey(value, id),
   shardBy: ({ id }) => id,
-  range: ({ from, to }: { readonly from: string; readonly to: string }) => ({ kind: 'between', from, to: `${to}${HIGHEST}` }),
+  range: ({ from, to }: { readonly from: string; readonly to: string }) => between('', from, to),
   ascending: true,
 });
 
@@ -280,7 +278,7 @@ export const listEntries = defineIndex({
   shards: () => listShards.listEntries,
   sort: ({ value, id }: { readonly value: string; readonly id: string }) => joinKey(value, id),
   shardBy: ({ id }) => id,
-  range: ({ from, to }: SortRange) => (from === undefined && to === undefined ? undefined : { kind: 'between', from: from ?? '0', to: `${to ?? ''}${HIGHEST}` }),
+  range: ({ from, to }: SortRange) => between('', from, to),
   // `LIST#S<n>#<TYPE>#<view>#<sort>#<values>` and `<value>#<id>` say the entry's keys: the record's partition, the list's sort key.
   tableKeysAt: (partitionKey, sortValue) => {
     const [, , type, ...list] = partitionKey.split('#') as [string, string, string, ...string[]];
@@ -308,7 +306,7 @@ export const reportCounterQueries = (report: string, scope: readonly string[], r
   Array.from({ length: listShards.reportCounters }, (_, shard) => ({
     pattern: 'reportCounters',
     partitionKey: shardedPartitionKey([REPORT, report, ...scope], shard, listShards.reportCounters),
-    ...(range ? { sortKey: { kind: 'between' as const, from: range.from, to: `${range.to}${HIGHEST}` } } : {}),
+    ...(range ? { sortKey: between('', range.from, range.to)! } : {}),
     ascending: true,
   }));
 
@@ -516,7 +514,7 @@ export const deliveriesOfWebhook = defineIndex({
   shards: () => listShards.deliveriesOfWebhook,
   sort: ({ deliveryId }: { readonly deliveryId: string }) => deliveryId,
   shardBy: ({ deliveryId }) => deliveryId,
-  range: ({ from, to }: { readonly from: string; readonly to: string }): SortKeyCondition => ({ kind: 'between', from, to: `${to}${HIGHEST}` }),
+  range: ({ from, to }: { readonly from: string; readonly to: string }) => between('', from, to),
 });
 
 // ---------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 import type { FieldIssue } from '../shared/errors';
 import type { PropertyDefinition } from './property-definition';
 
-export const isCalendarDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+const isCalendarDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 
-function problemWith(definition: PropertyDefinition, value: unknown): string | undefined {
+/** What is wrong with a value of a property (undefined: nothing); a list filter's value is checked the same way. */
+export function propertyValueProblem(definition: PropertyDefinition, value: unknown): string | undefined {
   switch (definition.type) {
     case 'string':
       return typeof value === 'string' ? undefined : 'expected a string';
@@ -27,7 +28,7 @@ export function validatePropertyValues(values: Record<string, unknown>, definiti
   for (const [name, value] of Object.entries(values)) {
     if (value === null) continue;
     const definition = byName.get(name);
-    const problem = definition ? problemWith(definition, value) : 'no such property is defined for this object type';
+    const problem = definition ? propertyValueProblem(definition, value) : 'no such property is defined for this object type';
     if (problem) issues.push({ field: `body.properties.${name}`, message: problem });
   }
   return issues;

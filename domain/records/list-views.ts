@@ -1,5 +1,5 @@
 import type { PropertyDefinition } from '../properties/property-definition';
-import { isCalendarDate } from '../properties/validate-property-values';
+import { propertyValueProblem } from '../properties/validate-property-values';
 import { foldText } from '../search/search-terms';
 import { ValidationError, type FieldIssue } from '../shared/errors';
 import { orderedNumber, type ListQuery } from '../shared/key-design';
@@ -257,26 +257,17 @@ function propertyProblem(name: string, filterable: readonly string[]): Validatio
 /** A number as a query string writes it: digits, a fraction, an exponent (no hex, no `Infinity`). */
 export const decimalText = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 
-/** A requested custom property value in its stored form, or the reason it cannot be one. */
+/**
+ * A requested custom property value in the form its entries store it, or the reason it cannot
+ * be one: read as the type it claims (a number, a boolean), then checked as a stored value is.
+ */
 function propertyValueText(definition: PropertyDefinition, raw: string): string | { readonly problem: string } {
-  switch (definition.type) {
-    case 'number': {
-      const value = decimalText.test(raw) ? Number(raw) : Number.NaN;
-      return Number.isFinite(value) ? orderedNumber(value) : { problem: 'expected a number' };
-    }
-    case 'date':
-      return isCalendarDate(raw) ? raw : { problem: 'expected a date YYYY-MM-DD' };
-    case 'boolean':
-      return raw === 'true' || raw === 'false' ? raw : { problem: 'expected true or false' };
-    case 'enum': {
-      const allowed = (definition.options ?? []).map((option) => option.value);
-      return allowed.includes(raw) ? raw : { problem: `expected one of ${allowed.join(', ')}` };
-    }
-    case 'string': {
-      const value = caseFolded(raw);
-      return fitsInKey(value) ? value : { problem: `expected 1 to ${MAX_FILTER_VALUE_LENGTH} characters, at most ${MAX_FILTER_VALUE_KEY_BYTES} bytes percent-encoded (longer values are not listed)` };
-    }
-  }
+  const value = definition.type === 'number' && decimalText.test(raw) ? Number(raw) : definition.type === 'boolean' && (raw === 'true' || raw === 'false') ? raw === 'true' : raw;
+  const problem = propertyValueProblem(definition, value);
+  if (problem) return { problem };
+  if (rangedTypes.has(definition.type)) return sortTextOf(definition.type as 'number' | 'date', value)!;
+  const text = propertyFilter(definition).normalize!(String(value));
+  return fitsInKey(text) ? text : { problem: `expected 1 to ${MAX_FILTER_VALUE_LENGTH} characters, at most ${MAX_FILTER_VALUE_KEY_BYTES} bytes percent-encoded (longer values are not listed)` };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { itemToRecord, recordToItem } from '../domain/records/record-items';
 import type { CrmRecord, RecordModel, RecordType } from '../domain/records/record-model';
 import { recordKeys, recordsByType } from '../domain/shared/keys';
+import { recordChangeBetween } from '../domain/records/record-change';
+import { indexWritesOf } from '../domain/records/record-index';
 import { PreconditionFailedError } from '../domain/shared/errors';
 import { partitionQueries, type ListQuery } from '../domain/shared/key-design';
 import { forEachQueryPage } from '../domain/shared/pagination';
@@ -48,29 +50,21 @@ export async function writeDerivedItems(
 ): Promise<{ readonly records: number; readonly items: number }> {
   let records = 0;
   let written = 0;
-  const keyOf = (item: Item) => `${item.pk}\u0000${item.sk}`;
   for (const type of types) {
     const derive = await itemsOf(type);
     for (const query of partitionQueries(recordsByType.query({ type }))) {
       await forEachQueryPage(table, query, 100, async (items) => {
         const live = items.map(itemToRecord).filter((record) => record !== undefined);
-        const derived = live.map((record) => derive(record));
-        await table.putItems(derived.flat());
+        const derived = live.flatMap((record) => derive(record));
+        await table.putItems(derived);
         const now = new Map((await table.getItems(live.map((record) => recordKeys.record(type, record.id)))).map(itemToRecord).filter((record) => record !== undefined).map((record) => [record.id, record]));
-        const stale: Item[] = [];
-        const fresh: Item[] = [];
-        for (const [index, record] of live.entries()) {
-          const current = now.get(record.id);
-          if (current?.version === record.version) continue;
-          const replacing = current ? derive(current) : [];
-          const kept = new Set(replacing.map(keyOf));
-          stale.push(...derived[index]!.filter((item) => !kept.has(keyOf(item))));
-          fresh.push(...replacing);
-        }
-        await table.deleteItems(stale.map(({ pk, sk }) => ({ pk, sk })));
-        await table.putItems(fresh);
+        // The record indexer's own fold, from the version read to the one found.
+        const moved = live.filter((record) => now.get(record.id)?.version !== record.version).map((record) => recordChangeBetween(type, record, now.get(record.id)));
+        const { puts, deletes } = indexWritesOf(moved, (_, record) => derive(record));
+        await table.deleteItems(deletes);
+        await table.putItems(puts);
         records += live.length;
-        written += derived.flat().length;
+        written += derived.length;
       });
     }
   }

@@ -1,5 +1,3 @@
-import type { RecordChange } from '../records/record-change';
-import { indexWritesOf } from '../records/record-index';
 import type { CrmRecord, RecordType } from '../records/record-model';
 import { searchTermKey, searchTerms } from '../shared/keys';
 import type { Item } from '../shared/table-port';
@@ -26,6 +24,3 @@ export function searchTermItem(type: SearchableType, id: string, term: SearchTer
 
 /** A record's search term items (none for a type search does not cover). */
 export const searchTermItemsOf = (type: RecordType, record: CrmRecord): Item[] => (isSearchable(type) ? searchTermsOf(type, record).map((term) => searchTermItem(type, record.id, term)) : []);
-
-/** What a run of record changes (in stream order) does to the search terms alone (the record indexer writes them with the list entries). */
-export const searchIndexWritesOf = (changes: readonly RecordChange[]) => indexWritesOf(changes, searchTermItemsOf);

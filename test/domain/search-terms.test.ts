@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { searchIndexWritesOf } from '../../domain/search/search-index';
+import { indexWritesOf } from '../../domain/records/record-index';
+import { searchTermItemsOf } from '../../domain/search/search-index';
 import { foldText, parseQuery, searchTermsOf } from '../../domain/search/search-terms';
 import type { RecordChange } from '../../domain/records/record-change';
 import type { CrmRecord } from '../../domain/records/record-model';
+
+/** The record indexer's writes for search terms alone. */
+const searchIndexWritesOf = (changes: readonly RecordChange[]) => indexWritesOf(changes, searchTermItemsOf);
 
 const record = (fields: Record<string, unknown>): CrmRecord => ({ id: 'r1', createdAt: '2026-11-30T00:00:00.000Z', updatedAt: '2026-11-30T00:00:00.000Z', version: 1, ...fields });
 const terms = (type: 'contact' | 'company' | 'deal', fields: Record<string, unknown>) => searchTermsOf(type, record(fields)).map((term) => `${term.kind}:${term.term}`);

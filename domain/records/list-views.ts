@@ -117,6 +117,8 @@ const fitsInKey = (text: string) => text.length > 0 && text.length <= MAX_FILTER
 const PROPERTY_PREFIX = 'properties.';
 const rangedTypes = new Set(['number', 'date']);
 export const propertyFilterName = (name: string) => `${PROPERTY_PREFIX}${name}`;
+/** A filterable text, enum or boolean property's view sorts by creation, newest first: an update that keeps the value moves nothing. */
+const PROPERTY_VIEW_SORT = 'createdAt';
 const propertyValueOf = (record: CrmRecord, name: string) => (record.properties as Record<string, unknown> | undefined)?.[name];
 
 function propertyFilter(definition: PropertyDefinition): FilterField {
@@ -147,8 +149,7 @@ export function catalogueWith(catalogue: ListCatalogue, definitions: readonly Pr
     sorts: [...catalogue.sorts, ...propertySorts],
     views: [
       ...catalogue.views.map((view) => (view.filters.length === 0 ? { ...view, sorts: [...view.sorts, ...propertySorts.map((sort) => sort.name)] } : view)),
-      // By creation, newest first: an update that keeps the value moves nothing.
-      ...matched.map((definition) => ({ filters: [propertyFilterName(definition.name)], sorts: ['createdAt'] })),
+      ...matched.map((definition) => ({ filters: [propertyFilterName(definition.name)], sorts: [PROPERTY_VIEW_SORT] })),
     ],
   };
 }
@@ -159,7 +160,7 @@ export function catalogueWith(catalogue: ListCatalogue, definitions: readonly Pr
 /** What a record without the field sorts as: after every value (UTF-8 F4 8F BF BD, past any letter of any script). */
 const MISSING_VALUE = '\u{10FFFD}';
 
-const viewName = (view: ListView) => (view.filters.length === 0 ? 'all' : view.filters.join('+'));
+const viewName = (view: Pick<ListView, 'filters'>) => (view.filters.length === 0 ? 'all' : view.filters.join('+'));
 
 /** The sort-key text of a value: it sorts as the value does. Undefined for no value (or a value of the wrong type). */
 function sortTextOf(kind: SortKind, value: unknown): string | undefined {
@@ -215,9 +216,9 @@ export function leftoverEntryKeysOf(type: RecordType, definitions: readonly Prop
     const field = propertyFilterName(name);
     const text = String(value);
     for (const stored of new Set([text, caseFolded(text)])) {
-      if (fitsInKey(stored)) keys.push(listEntryKey({ type, view: field, sort: 'createdAt', values: [stored] }, before.id));
+      if (fitsInKey(stored)) keys.push(listEntryKey({ type, view: viewName({ filters: [field] }), sort: PROPERTY_VIEW_SORT, values: [stored] }, before.id));
     }
-    keys.push(listEntryKey({ type, view: 'all', sort: field, values: [] }, before.id));
+    keys.push(listEntryKey({ type, view: viewName({ filters: [] }), sort: field, values: [] }, before.id));
   }
   return keys;
 }

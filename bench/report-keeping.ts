@@ -1,13 +1,11 @@
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
 import { systemClock } from '../adapters/system-clock';
-import { itemToRecord } from '../domain/records/record-items';
-import { recordChangeBetween } from '../domain/records/record-change';
+import type { RecordChange } from '../domain/records/record-change';
 import { keepReportsOf } from '../domain/reports/report-keeper';
-import { recordKeys } from '../domain/shared/keys';
 import type { BenchEnvironment } from './bench-environment';
 import { fixed, table } from './report';
 import type { Summary } from './stats';
-import { measureStreamLag, writeUnitsOf } from './stream-lag';
+import { consumerWriteUnitsOf, measureStreamLag, writeUnitsOf } from './stream-lag';
 
 /**
  * What reports cost on the write side: the write units the keeper adds to a deal's create
@@ -26,16 +24,14 @@ export interface ReportKeeping {
 
 export async function measureReportKeeping(env: BenchEnvironment, { lagSamples }: { readonly lagSamples: number }): Promise<ReportKeeping> {
   const table = new DynamoDbCrmTable(env.documentClient, env.tableName);
-  const getDeal = async (id: string) => itemToRecord(await table.getItem(recordKeys.record('deal', id)))!;
+  const keep = (change: RecordChange) => keepReportsOf({ table, clock: systemClock }, change);
 
   let id = '';
   const body = { name: 'Bench deal', amount: 1200, currency: 'EUR', expectedCloseDate: '2026-12-15' };
   const createWriteUnits = await writeUnitsOf(async () => (id = (await env.api.call('POST', '/v1/deals', body, 201)).body.id));
-  const created = await getDeal(id);
-  const keeperWriteUnitsOnCreate = await writeUnitsOf(() => keepReportsOf({ table, clock: systemClock }, recordChangeBetween('deal', undefined, created)));
+  const { after: created, units: keeperWriteUnitsOnCreate } = await consumerWriteUnitsOf(table, 'deal', id, undefined, keep);
   const moveWriteUnits = await writeUnitsOf(() => env.api.call('PATCH', `/v1/deals/${id}`, { stageId: 'qualified_to_buy' }, 200));
-  const moved = await getDeal(id);
-  const keeperWriteUnitsOnMove = await writeUnitsOf(() => keepReportsOf({ table, clock: systemClock }, recordChangeBetween('deal', created, moved)));
+  const { units: keeperWriteUnitsOnMove } = await consumerWriteUnitsOf(table, 'deal', id, created, keep);
 
   const openDeals = async () => (await env.api.call('GET', '/v1/reports/pipeline', undefined, 200)).body.total.openDeals as number;
   let expected = 0;

@@ -1,16 +1,14 @@
 import { DynamoDbCrmTable } from '../adapters/dynamodb/dynamodb-crm-table';
-import { itemToRecord } from '../domain/records/record-items';
-import { recordChangeBetween } from '../domain/records/record-change';
+import type { RecordChange } from '../domain/records/record-change';
 import { indexRecordChanges } from '../domain/records/record-index';
 import { searchTermsOf } from '../domain/search/search-terms';
 import { contactModel } from '../domain/records/contact';
 import { listEntriesOf } from '../domain/records/list-views';
-import { recordKeys } from '../domain/shared/keys';
 import type { BenchEnvironment } from './bench-environment';
 import { contactInput } from './contact-items';
 import { fixed, table } from './report';
 import { mean, type Summary } from './stats';
-import { measureStreamLag, writeUnitsOf } from './stream-lag';
+import { consumerWriteUnitsOf, measureStreamLag, writeUnitsOf } from './stream-lag';
 
 /**
  * What search and sorted, combined lists cost on the write side: the write units the record
@@ -41,37 +39,29 @@ export interface SearchIndexing {
 
 export async function measureSearchIndexing(env: BenchEnvironment, { lagSamples }: { readonly lagSamples: number }): Promise<SearchIndexing> {
   const table = new DynamoDbCrmTable(env.documentClient, env.tableName);
-  const getRecord = async (id: string) => itemToRecord(await table.getItem(recordKeys.record('contact', id)))!;
+  const index = (change: RecordChange) => indexRecordChanges({ table }, [change]);
   const input = contactInput(7, 'search');
   let createdId = '';
   const createWriteUnits = await writeUnitsOf(async () => (createdId = (await env.api.call('POST', '/v1/contacts', input, 201)).body.id));
-  const created = await getRecord(createdId);
-  const indexWriteUnitsOnCreate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', undefined, created)]));
+  const { after: created, units: indexWriteUnitsOnCreate } = await consumerWriteUnitsOf(table, 'contact', createdId, undefined, index);
   await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lastName: 'Renamed' }, 200);
-  const renamed = await getRecord(createdId);
-  const indexWriteUnitsOnRename = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', created, renamed)]));
+  const { after: renamed, units: indexWriteUnitsOnRename } = await consumerWriteUnitsOf(table, 'contact', createdId, created, index);
   await env.api.call('PATCH', `/v1/contacts/${createdId}`, { lifecycleStage: 'customer' }, 200);
-  const staged = await getRecord(createdId);
-  const indexWriteUnitsOnOtherUpdate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', renamed, staged)]));
+  const { after: staged, units: indexWriteUnitsOnOtherUpdate } = await consumerWriteUnitsOf(table, 'contact', createdId, renamed, index);
   await env.api.call('PATCH', `/v1/contacts/${createdId}`, { title: 'Head of Bench' }, 200);
-  const titled = await getRecord(createdId);
-  const indexWriteUnitsOnPlainUpdate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('contact', staged, titled)]));
+  const { units: indexWriteUnitsOnPlainUpdate } = await consumerWriteUnitsOf(table, 'contact', createdId, staged, index);
 
   // A deal as the docs' cost table has it: owner, a tag, an amount, a close date, a company and two contacts.
-  const getDeal = async (id: string) => itemToRecord(await table.getItem(recordKeys.record('deal', id)))!;
   const company = (await env.api.call('POST', '/v1/companies', { name: 'Indexing Bench', domain: 'indexing-bench.example' }, 201)).body.id;
   const contacts = [createdId, (await env.api.call('POST', '/v1/contacts', contactInput(8, 'search'), 201)).body.id];
   const dealInput = { name: 'Bench deal', ownerId: input.ownerId, tags: ['bench'], amount: 12_500, expectedCloseDate: '2026-12-15', companyId: company, contactIds: contacts };
   let dealId = '';
   const dealCreateWriteUnits = await writeUnitsOf(async () => (dealId = (await env.api.call('POST', '/v1/deals', dealInput, 201)).body.id));
-  const deal = await getDeal(dealId);
-  const dealIndexWriteUnitsOnCreate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('deal', undefined, deal)]));
+  const { after: deal, units: dealIndexWriteUnitsOnCreate } = await consumerWriteUnitsOf(table, 'deal', dealId, undefined, index);
   await env.api.call('PATCH', `/v1/deals/${dealId}`, { stageId: 'qualified_to_buy' }, 200);
-  const moved = await getDeal(dealId);
-  const dealIndexWriteUnitsOnStageMove = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('deal', deal, moved)]));
+  const { after: moved, units: dealIndexWriteUnitsOnStageMove } = await consumerWriteUnitsOf(table, 'deal', dealId, deal, index);
   await env.api.call('PATCH', `/v1/deals/${dealId}`, { name: 'Bench deal, renamed' }, 200);
-  const touched = await getDeal(dealId);
-  const dealIndexWriteUnitsOnPlainUpdate = await writeUnitsOf(() => indexRecordChanges({ table }, [recordChangeBetween('deal', moved, touched)]));
+  const { units: dealIndexWriteUnitsOnPlainUpdate } = await consumerWriteUnitsOf(table, 'deal', dealId, moved, index);
 
   // The stream from its start holds only this section's writes (and the timeline fixture): the growth section loads later.
   const emailOf = (sample: number) => `lag.${sample}@search-lag.example`;

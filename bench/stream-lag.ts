@@ -5,12 +5,33 @@ import { deployedStreamConsumers, startStreamPoller } from '../local/stream-poll
 import type { BenchEnvironment } from './bench-environment';
 import { documentedCapacity } from './capacity-rules';
 import { summarize, type Summary } from './stats';
+import { recordChangeBetween, type RecordChange } from '../domain/records/record-change';
+import { itemToRecord } from '../domain/records/record-items';
+import type { CrmRecord, RecordType } from '../domain/records/record-model';
+import { recordKeys } from '../domain/shared/keys';
+import type { CrmTablePort } from '../domain/shared/table-port';
 
 /** Write units (documented rules) of the table calls `work` makes. */
 export async function writeUnitsOf(work: () => Promise<unknown>): Promise<number> {
   takeMeteredCalls();
   await work();
   return documentedCapacity(takeMeteredCalls()).write;
+}
+
+/**
+ * A record as stored now, and the write units (documented rules) a stream consumer's use case
+ * spends applying the change from `before` to it: what the consumer adds to the write that
+ * made the change, measured without waiting for the stream.
+ */
+export async function consumerWriteUnitsOf(
+  table: CrmTablePort,
+  type: RecordType,
+  id: string,
+  before: CrmRecord | undefined,
+  apply: (change: RecordChange) => Promise<unknown>,
+): Promise<{ readonly after: CrmRecord; readonly units: number }> {
+  const after = itemToRecord(await table.getItem(recordKeys.record(type, id)))!;
+  return { after, units: await writeUnitsOf(() => apply(recordChangeBetween(type, before, after))) };
 }
 
 /**

@@ -36,7 +36,7 @@ export const queueManifest = {
 export type QueueName = keyof typeof queueManifest;
 
 /** The state machines functions start or serve as a task of (infra/state-machines/). */
-export type StateMachineName = 'sequenceRun' | 'workflowRun';
+export type StateMachineName = 'sequenceRun' | 'workflowRun' | 'reportRebuild';
 
 export type Trigger =
   /** API Gateway routes: one per operation of the group (functions/http/contract/). */
@@ -367,6 +367,9 @@ export const functionManifest = {
 
   /** The steps of a workflow run, up to its next wait: each action idempotent per run and step. */
   workflowStep: { entry: 'functions/workflow-step.ts', memoryMb: 512, timeoutSeconds: 60, tableAccess: 'readWrite', sendsEmail: true, trigger: { kind: 'stateMachineTask', stateMachine: 'workflowRun' } },
+
+  /** One step of a report rebuild: mend the reports' shares of the next pages of records, and say where it stopped. */
+  reportRebuildStep: { entry: 'functions/report-rebuild-step.ts', memoryMb: 512, timeoutSeconds: 300, tableAccess: 'readWrite', trigger: { kind: 'stateMachineTask', stateMachine: 'reportRebuild' } },
 
   /** One step of a follow-up sequence run: send that step's email, advance the enrollment, plan the next wait. */
   sequenceStep: { entry: 'functions/sequence-step.ts', memoryMb: 512, timeoutSeconds: 30, tableAccess: 'readWrite', sendsEmail: true, trigger: { kind: 'stateMachineTask', stateMachine: 'sequenceRun' } },

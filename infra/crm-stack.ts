@@ -33,7 +33,7 @@ export interface CrmStackProps extends StackProps {
  * The whole CRM backend: one table, the Lambdas of functions/manifest.ts with what triggers
  * each (an HTTP API behind a JWT authorizer, the table's stream, EventBridge rules, the
  * follow-up sequence state machine), SES sending and its events, and the alarms and
- * dashboard that watch them.
+ * dashboard that watch them (in a nested stack: see CrmObservability).
  */
 export class CrmStack extends Stack {
   constructor(scope: Construct, id: string, props: CrmStackProps) {
@@ -66,7 +66,9 @@ export class CrmStack extends Stack {
     // Every committed change is published here; integrators and (later) workflows add rules.
     const eventBus = new CrmEventBus(this, 'Events', { stage: props.stage, config: config.events });
 
-    const observability = new CrmObservability(this, 'Observability', { alarms: config.alarms, dashboard: config.dashboard });
+    // A nested stack of its own, and none where it would hold nothing (CloudFormation refuses an empty template).
+    const observability =
+      config.alarms.enabled || config.dashboard ? new CrmObservability(this, 'Observability', { alarms: config.alarms, dashboard: config.dashboard }) : undefined;
     const stateMachines = new Map<StateMachineName, RunStateMachine>();
     const functions: Partial<Record<FunctionName, IFunction>> = {};
     const consumers: [FunctionName, TableStreamConsumer][] = [];
@@ -88,6 +90,8 @@ export class CrmStack extends Stack {
       if (trigger.kind === 'eventRule' && trigger.scope === 'emailConfigurationSet' && !email) continue;
       if (trigger.kind === 'inboundEmail' && !inbound) continue;
       const startsExecutions = declaration.startsExecutionsOf ? stateMachines.get(declaration.startsExecutionsOf) : undefined;
+      const startedArnSetting = declaration.startsExecutionsOf ? runStateMachines[declaration.startsExecutionsOf].arnSetting : undefined;
+      if (declaration.startsExecutionsOf && !startedArnSetting) throw new Error(`${name} starts ${declaration.startsExecutionsOf}, which has no arnSetting to tell it the ARN`);
       const sendsTo = declaration.sendsTo ? queues.get(declaration.sendsTo) : undefined;
       const common = {
         declaration,
@@ -98,7 +102,7 @@ export class CrmStack extends Stack {
           ...(trigger.kind === 'http' ? { AUTH_ROLE_CLAIM: auth.roleClaim } : {}),
           ...(declaration.sendsEmail ? senderEnvironment : {}),
           ...(declaration.publishesEvents ? { EVENT_BUS_NAME: eventBus.bus.eventBusName } : {}),
-          ...(startsExecutions ? { [runStateMachines[declaration.startsExecutionsOf!].arnSetting]: startsExecutions.stateMachine.stateMachineArn } : {}),
+          ...(startsExecutions && startedArnSetting ? { [startedArnSetting]: startsExecutions.stateMachine.stateMachineArn } : {}),
           ...(sendsTo ? { [queueManifest[declaration.sendsTo!].urlSetting]: sendsTo.queue.queueUrl } : {}),
           ...(trigger.kind === 'queue' ? { [queueManifest[trigger.queue].urlSetting]: queues.get(trigger.queue)!.queue.queueUrl } : {}),
           ...(trigger.kind === 'inboundEmail' ? inbound!.functionEnvironment : {}),
@@ -169,17 +173,19 @@ export class CrmStack extends Stack {
       ? new ApiCustomDomain(this, 'CustomDomain', { config: config.customDomain, api: httpApi.api, stage: httpApi.stage })
       : undefined;
 
-    observability.monitorHttpApi(httpApi.api);
-    observability.monitorFunctions(functions);
-    observability.monitorTable(table.table);
-    for (const [name, consumer] of consumers) observability.monitorStreamConsumer(name, consumer);
-    for (const [name, rule] of rules) observability.monitorEventRule(name, rule);
-    for (const [name, scheduled] of schedules) observability.monitorSchedule(name, scheduled);
-    for (const [name, consumer] of queueConsumers) observability.monitorQueueConsumer(name, consumer);
-    for (const [name, { stateMachine }] of stateMachines) observability.monitorStateMachine(runStateMachines[name].nameSuffix, stateMachine);
-    if (email) observability.monitorEmailSending(email.configurationSet);
-    if (inbound?.deadLetterQueue) observability.monitorInboundEmail(inbound.deadLetterQueue);
-    observability.monitorApplicationMetrics();
+    if (observability) {
+      observability.monitorHttpApi(httpApi.api);
+      observability.monitorFunctions(functions);
+      observability.monitorTable(table.table);
+      for (const [name, consumer] of consumers) observability.monitorStreamConsumer(name, consumer);
+      for (const [name, rule] of rules) observability.monitorEventRule(name, rule);
+      for (const [name, scheduled] of schedules) observability.monitorSchedule(name, scheduled);
+      for (const [name, consumer] of queueConsumers) observability.monitorQueueConsumer(name, consumer);
+      for (const [name, { stateMachine }] of stateMachines) observability.monitorStateMachine(runStateMachines[name].nameSuffix, stateMachine);
+      if (email) observability.monitorEmailSending(email.configurationSet);
+      if (inbound?.deadLetterQueue) observability.monitorInboundEmail(inbound.deadLetterQueue);
+      observability.monitorApplicationMetrics();
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: httpApi.url });
     if (customDomain) {
@@ -239,13 +245,13 @@ export class CrmStack extends Stack {
       });
       new CfnOutput(this, 'InboundMailBucket', { value: inbound.bucket.bucketName });
     }
-    if (observability.alarmTopic) {
+    if (observability?.alarmTopic) {
       new CfnOutput(this, 'AlarmTopicArn', {
         value: observability.alarmTopic.topicArn,
         description: 'Every alarm notifies this SNS topic; subscribe more endpoints to it',
       });
     }
-    if (observability.dashboard) {
+    if (observability?.dashboard) {
       new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     }
   }

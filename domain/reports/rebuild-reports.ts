@@ -3,8 +3,9 @@ import type { CrmRecord } from '../records/record-model';
 import { partitionQueries } from '../shared/key-design';
 import { itemToEmailMessage } from '../email/email-message-items';
 import { emailsByContact, recordKeys, recordQueries, recordsByType } from '../shared/keys';
+import { InvalidCursorError } from '../shared/errors';
 import { forEachQueryPage } from '../shared/pagination';
-import type { CrmTablePort, Item } from '../shared/table-port';
+import type { CrmTablePort, Item, KeyQuery, PageKey } from '../shared/table-port';
 import { replaceShare, type ReportDependencies, type StoredShare } from './report-keeper';
 import { advanceHistory, emailShare, followedFields, reportedTypes, shareOf, type History, type ReportedType } from './report-shares';
 
@@ -67,22 +68,83 @@ async function rebuildEmailReportsOf(deps: ReportDependencies, contactId: string
   return mended;
 }
 
-/** Every live deal, contact (with its emails) and activity: how many records there were, and how many shares changed. */
-export async function rebuildReports(deps: ReportDependencies, log: (message: string) => void = () => undefined): Promise<{ readonly records: number; readonly mended: number }> {
-  let records = 0;
-  let mended = 0;
-  for (const type of reportedTypes) {
-    for (const query of partitionQueries(recordsByType.query({ type }))) {
-      await forEachQueryPage(deps.table, query, 100, async (items) => {
-        for (const record of items.map(itemToRecord)) {
-          if (!record) continue;
-          records++;
-          if (await rebuildReportsOf(deps, type, record)) mended++;
-          if (type === 'contact') mended += await rebuildEmailReportsOf(deps, record.id);
-        }
-      });
-    }
-    log(`${type}: ${records} record(s) so far, ${mended} share(s) mended`);
+/**
+ * Where a rebuild stands, so it can go on in another call (a state machine's next step, the
+ * script's next page): the list partition it is in (reportedTypes × their lists' shards, in
+ * order), the key to resume that partition after ('' from its start), and what it counted.
+ */
+export interface RebuildPosition {
+  readonly partition: number;
+  readonly cursor: string;
+  readonly records: number;
+  readonly mended: number;
+}
+
+export interface RebuildProgress extends RebuildPosition {
+  /** Every partition has been read to its end. */
+  readonly done: boolean;
+  /** The record type of the partition the step ended in, or null once done. */
+  readonly type: ReportedType | null;
+}
+
+export const REBUILD_START: RebuildPosition = { partition: 0, cursor: '', records: 0, mended: 0 };
+const REBUILD_PAGE_SIZE = 100;
+
+/** Each reported type's list of live records, shard by shard: the partitions a rebuild walks. */
+const rebuildPartitions = reportedTypes.flatMap((type) => partitionQueries(recordsByType.query({ type })).map((query) => ({ type, query })));
+
+const encodeCursor = (key: PageKey) => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+/** The key a step returned for this partition; anything else (altered, another partition's) is refused before DynamoDB would. */
+function decodeCursor(cursor: string, query: KeyQuery): PageKey {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
   }
-  return { records, mended };
+  const isPageKey = (value: unknown): value is PageKey =>
+    !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((entry) => typeof entry === 'string');
+  if (!isPageKey(key) || key[query.index ? `${query.index}pk` : 'pk'] !== query.partitionKey) throw new InvalidCursorError();
+  return key;
+}
+
+/**
+ * Rebuilds one page of live records after `position`, then more while `hasTimeForAnotherPage`
+ * says so, and answers where to go on from. A page is mended record by record, so a step
+ * that fails halfway and runs again from the same position mends nothing twice.
+ */
+export async function rebuildReportsStep(
+  deps: ReportDependencies,
+  position: RebuildPosition,
+  hasTimeForAnotherPage: () => boolean,
+  pageSize = REBUILD_PAGE_SIZE,
+): Promise<RebuildProgress> {
+  let { partition, cursor, records, mended } = position;
+  do {
+    const current = rebuildPartitions[partition];
+    if (!current) break;
+    const page = await deps.table.query(current.query, { limit: pageSize, ...(cursor ? { startKey: decodeCursor(cursor, current.query) } : {}) });
+    for (const record of page.items.map(itemToRecord)) {
+      if (!record) continue;
+      records++;
+      if (await rebuildReportsOf(deps, current.type, record)) mended++;
+      if (current.type === 'contact') mended += await rebuildEmailReportsOf(deps, record.id);
+    }
+    if (page.lastKey) cursor = encodeCursor(page.lastKey);
+    else [partition, cursor] = [partition + 1, ''];
+  } while (hasTimeForAnotherPage());
+  const done = partition >= rebuildPartitions.length;
+  return { partition, cursor, records, mended, done, type: done ? null : rebuildPartitions[partition]!.type };
+}
+
+/** Every live deal, contact (with its emails) and activity, page by page: how many records there were, and how many shares changed. */
+export async function rebuildReports(deps: ReportDependencies, log: (message: string) => void = () => undefined): Promise<{ readonly records: number; readonly mended: number }> {
+  let progress: RebuildProgress = { ...REBUILD_START, done: false, type: rebuildPartitions[0]!.type };
+  while (!progress.done) {
+    const before = progress.type;
+    progress = await rebuildReportsStep(deps, progress, () => false);
+    if (progress.type !== before) log(`${before}: ${progress.records} record(s) so far, ${progress.mended} share(s) mended`);
+  }
+  return { records: progress.records, mended: progress.mended };
 }

@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, NestedStack, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -23,7 +23,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { AlarmsConfig } from '../stack-config';
 
 /**
@@ -110,19 +110,27 @@ interface AlarmSpec {
  * arrives later (a dead-letter queue, a state machine, SES sending) is one more method
  * and one more call in the stack. Every alarm treats missing data as not breaching: an
  * idle stage emits no metrics and stays silent.
+ *
+ * A nested stack of its own: a stack holds at most 500 resources, and the alarms (two per
+ * function, more per consumer) are a fifth of them. Nothing in the stage depends on an
+ * alarm, so they are the part that moves out without a reference coming back; what they
+ * watch arrives as the nested stack's parameters.
  */
-export class CrmObservability extends Construct {
+export class CrmObservability extends NestedStack {
   /** Receives every alarm's ALARM and OK transitions; only when alarms are enabled. */
   readonly alarmTopic: Topic | undefined;
   readonly dashboard: Dashboard | undefined;
   private readonly config: AlarmsConfig;
   private readonly period: Duration;
+  /** The stage's stack name, which alarm and dashboard names start with (a nested stack's own name is generated). */
+  private readonly stageStackName: string;
 
   constructor(scope: Construct, id: string, props: CrmObservabilityProps) {
-    super(scope, id);
+    super(scope, id, { description: `Alarms and dashboard of ${Stack.of(scope).stackName}` });
     this.config = props.alarms;
     this.period = Duration.minutes(props.alarms.periodMinutes);
-    const stackName = Stack.of(this).stackName;
+    this.stageStackName = Stack.of(scope).stackName;
+    const stackName = this.stageStackName;
 
     if (props.alarms.enabled) this.alarmTopic = this.createAlarmTopic(props.alarms.email);
 
@@ -536,7 +544,7 @@ export class CrmObservability extends Construct {
   private addAlarm(id: string, name: string, spec: AlarmSpec): Alarm | undefined {
     if (!this.alarmTopic) return undefined;
     const alarm = new Alarm(this, id, {
-      alarmName: `${Stack.of(this).stackName}-${name}`,
+      alarmName: `${this.stageStackName}-${name}`,
       alarmDescription: spec.description,
       metric: spec.metric,
       threshold: spec.threshold,
@@ -589,7 +597,7 @@ export class CrmObservability extends Construct {
    */
   private createAlarmTopic(email: string | undefined): Topic {
     const topic = new Topic(this, 'AlarmTopic', {
-      displayName: `CRM alarms (${Stack.of(this).stackName})`,
+      displayName: `CRM alarms (${this.stageStackName})`,
       enforceSSL: true,
     });
     // A topic policy replaces SNS's default one, which is what lets CloudWatch publish.

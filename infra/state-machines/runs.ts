@@ -9,8 +9,8 @@ import type { RunLoop } from './run-loop';
 export interface RunStateMachine extends RunLoop {
   /** Appended to the stack's name: the state machine's name (`crm-prod-sequence-run`). */
   readonly nameSuffix: string;
-  /** The setting that tells a function starting executions which state machine to start. */
-  readonly arnSetting: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN';
+  /** The setting that tells a function starting executions which state machine to start; none where only operators start it. */
+  readonly arnSetting?: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN';
   /** The stack output with its ARN, and what it says. */
   readonly output: { readonly id: string; readonly description: string };
 }
@@ -33,5 +33,17 @@ export const runStateMachines: Readonly<Record<StateMachineName, RunStateMachine
     stepStateName: 'Run actions',
     failure: { error: 'WorkflowStepFailed', cause: 'A step kept failing; the run is marked failed.' },
     output: { id: 'WorkflowStateMachineArn', description: 'Runs workflows; one execution per workflow and triggering event, named after its run' },
+  },
+  /**
+   * `npm run reports:rebuild`, deployed: an operator starts it (docs/reports.md); each step
+   * mends a few minutes' worth of pages of records and hands on where it stopped, so no
+   * Lambda runs long and a failed step resumes at its own page.
+   */
+  reportRebuild: {
+    nameSuffix: 'report-rebuild',
+    runFields: { partition: 'number', cursor: 'string', records: 'number', mended: 'number' },
+    stepStateName: 'Rebuild pages',
+    failure: { error: 'ReportRebuildStepFailed', cause: 'A step kept failing; reports mended so far stay mended. Start a new rebuild once the cause is fixed.' },
+    output: { id: 'ReportRebuildStateMachineArn', description: 'Recomputes the reports from the records (docs/reports.md); start it with the input docs/reports.md gives' },
   },
 };

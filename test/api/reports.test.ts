@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { createRuntime } from '../../adapters/runtime';
-import { rebuildReports } from '../../domain/reports/rebuild-reports';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { REBUILD_START, rebuildReports, rebuildReportsStep } from '../../domain/reports/rebuild-reports';
+import { InvalidCursorError } from '../../domain/shared/errors';
+import { localStateMachineArn } from '../../local/local-arns';
+import { localStateMachines } from '../../local/local-state-machines';
+import { startStepFunctionsLocal } from '../../local/step-functions-local';
 import { reportItemPrefixes } from '../../domain/shared/keys';
 import type { StreamPoller } from '../../local/stream-poller';
 import { pollStream } from '../support/stream-consumers';
@@ -160,11 +166,39 @@ describe('reports', () => {
     expect(wiped).toBeGreaterThan(10);
     expect((await report('/v1/reports/pipeline')).total.openDeals).toBe(0);
 
-    const { mended } = await rebuildReports(createRuntime(config));
-    expect(mended).toBeGreaterThan(10);
+    // The deployed way: the report-rebuild state machine's very definition, its step function behind it.
+    const stepFunctions = await startStepFunctionsLocal({ stateMachines: localStateMachines() });
+    try {
+      const sfn = new SFNClient({ endpoint: stepFunctions.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: localStateMachineArn('reportRebuild'), input: JSON.stringify({ partition: 0, cursor: '', records: 0, mended: 0, waitSeconds: 0 }) }),
+      );
+      let execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      while (execution.status === 'RUNNING') {
+        await sleep(100);
+        execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      }
+      expect(execution.status, execution.cause).toBe('SUCCEEDED');
+      const output = JSON.parse(execution.output!);
+      expect(output).toMatchObject({ done: true, records: expect.any(Number) });
+      expect(output.mended).toBeGreaterThan(10);
+    } finally {
+      await stepFunctions.stop();
+    }
     expect(await Promise.all(paths.map((path) => report(path)))).toEqual(kept);
-    // And a second rebuild finds nothing to mend.
-    expect((await rebuildReports(createRuntime(config))).mended).toBe(0);
+
+    // A second rebuild (the script's way, resumed page after page of 2) reads the same records and finds nothing to mend.
+    const runtime = createRuntime(config);
+    let progress = await rebuildReportsStep(runtime, REBUILD_START, () => false, 2);
+    let steps = 1;
+    for (; !progress.done; steps++) progress = await rebuildReportsStep(runtime, progress, () => false, 2);
+    expect(progress.mended).toBe(0);
+    expect(progress.records).toBeGreaterThan(10);
+    expect(steps).toBeGreaterThan(progress.records / 2);
+    expect(await rebuildReports(runtime)).toEqual({ records: progress.records, mended: 0 });
+    // A cursor no step returned is refused, not handed to DynamoDB.
+    await expect(rebuildReportsStep(runtime, { ...REBUILD_START, cursor: Buffer.from('{"pk":"CONTACT#x"}').toString('base64url') }, () => false)).rejects.toThrow(InvalidCursorError);
+    await expect(rebuildReportsStep(runtime, { ...REBUILD_START, cursor: 'not a cursor' }, () => false)).rejects.toThrow(InvalidCursorError);
   });
 
   it('refuses bad ranges and lets only admins set the currency', async () => {

@@ -89,7 +89,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     const { stack } = synthesizeWithChecks({ email: { fromAddress: 'crm@acme.example' } });
     const acknowledged = acknowledgements(stack);
     const schedulerFunctionId = Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith('schedulerSchedule'));
-    const stepFunctionIds = ['sequenceStep', 'workflowStep'].map((task) => Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith(`${task}Task`)));
+    const stepFunctionIds = ['sequenceStep', 'workflowStep', 'reportRebuildStep'].map((task) => Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith(`${task}Task`)));
 
     expect(acknowledged.map(({ rule, path }) => `${rule} ${path}`).sort()).toEqual([
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--docs',
@@ -101,7 +101,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--unsubscribe',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/POST--unsubscribe',
       'AwsSolutions-COG2 crm-test/Auth/UserPool/Pool',
-      ...['SequenceRun', 'WorkflowRun'].flatMap((machine, index) => [
+      ...['SequenceRun', 'WorkflowRun', 'ReportRebuild'].flatMap((machine, index) => [
         // Log delivery actions, which IAM only authorizes on "*" (the statement is pinned in crm-stack.test.ts).
         `AwsSolutions-IAM5[Resource::*] crm-test/${machine}/StateMachine/Role/DefaultPolicy`,
         // The step function's versions and aliases, and no other function.

@@ -256,6 +256,7 @@ describe('auth mode oidc', () => {
       'EventBusName',
       'EventSchemaRegistryName',
       'Issuer',
+      'ReportRebuildStateMachineArn',
       'SequenceStateMachineArn',
       'TableName',
       'WorkflowStateMachineArn',

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { functionManifest, functionsTriggeredBy } from '../../functions/manifest';
 import { monitoredTableOperations } from '../../infra/constructs/crm-observability';
+import { runStateMachines } from '../../infra/state-machines/runs';
 import { resourcesOf, synthesize, withEmail } from './stack-fixture';
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -15,6 +17,8 @@ const pascal = (alarmName: string) => alarmName.split('-').map((part) => part.ch
  */
 const idPrefix = { http: 'Function', stateMachineTask: 'Task', stream: 'Consumer', eventRule: 'Rule', schedule: 'Schedule', queue: 'Queue', inboundEmail: 'Receiver' } as const;
 const monitoredFunctions = Object.entries(functionManifest).map(([name, declaration]) => [kebab(name), `${name}${idPrefix[declaration.trigger.kind]}`] as const);
+/** The state machines, by the suffix their names and alarms carry. */
+const stateMachineNames = Object.values(runStateMachines).map((machine) => machine.nameSuffix);
 /** Stream consumers by name, with the kebab-case name their alarms carry. */
 const consumerNames = functionsTriggeredBy('stream').map(([name]) => [name, kebab(name)] as const);
 /** Event rules by name, with the kebab-case name their alarms carry. */
@@ -118,7 +122,7 @@ const expectedAlarmNames = [
   'table-system-errors',
   ...consumerNames.flatMap(([, alarmName]) => ['iterator-age', 'dead-letters'].map((suffix) => `${alarmName}-${suffix}`)),
   ...ruleAlarmNames(ruleNames.filter(([name]) => !isEmailScoped(name))),
-  ...['sequence-run', 'workflow-run'].flatMap((machine) => [`${machine}-failed`, `${machine}-timed-out`]),
+  ...stateMachineNames.flatMap((machine) => [`${machine}-failed`, `${machine}-timed-out`]),
   ...functionsTriggeredBy('schedule').map(([name]) => `${kebab(name)}-dead-letters`),
   ...queueConsumerNames.map(([, alarmName]) => `${alarmName}-dead-letters`),
 ].sort();
@@ -318,9 +322,9 @@ describe('alarms, by default', () => {
         Period: 300,
         Stat: 'Maximum',
       });
-      // Its logical id, which a rename would replace the deployed alarm under.
+      // Its logical id in the alarms' nested stack, which a rename would replace the deployed alarm under.
       const [alarmId] = Object.entries(ofType(template, 'AWS::CloudWatch::Alarm')).find(([, alarm]) => alarm.Properties.AlarmName === `crm-test-${alarmName}-dead-letters`)!;
-      expect(alarmId).toMatch(new RegExp(`^Observability${pascal(alarmName)}QueueDeadLetters[0-9A-F]{8}$`));
+      expect(alarmId).toMatch(new RegExp(`^${pascal(alarmName)}QueueDeadLetters[0-9A-F]{8}$`));
     });
   });
 
@@ -329,6 +333,8 @@ describe('alarms, by default', () => {
     ['sequence-run-timed-out', 'ExecutionsTimedOut', 'sequence-run'],
     ['workflow-run-failed', 'ExecutionsFailed', 'workflow-run'],
     ['workflow-run-timed-out', 'ExecutionsTimedOut', 'workflow-run'],
+    ['report-rebuild-failed', 'ExecutionsFailed', 'report-rebuild'],
+    ['report-rebuild-timed-out', 'ExecutionsTimedOut', 'report-rebuild'],
   ])('alarm %s from the first execution in a period on %s of state machine %s', (name, metricName, machine) => {
     const stateMachineId = stateMachineIdOf(template, machine);
     expect(alarms[name]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
@@ -420,6 +426,15 @@ describe('alarms, by default', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
   });
+
+  it('read as many metrics as docs/deploy.md bills for (CloudWatch prices an alarm per metric it reads)', () => {
+    const metricsRead = (t: Template) =>
+      Object.values(ofType(t, 'AWS::CloudWatch::Alarm')).reduce((sum, alarm) => sum + (alarm.Properties.Metrics ? alarm.Properties.Metrics.filter((query: MetricQuery) => query.MetricStat).length : 1), 0);
+    const count = (t: Template) => `${metricsRead(t)} metrics in ${Object.keys(ofType(t, 'AWS::CloudWatch::Alarm')).length} alarms`;
+    const guide = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    const documented = /This set reads (\d+ metrics in \d+ alarms) \((\d+) in (\d+) with `email`\)/.exec(guide);
+    expect(documented?.slice(1)).toEqual([count(synthesize()), ...count(template).split(/ metrics in | alarms/).slice(0, 2)]);
+  });
 });
 
 describe('alarms, configured', () => {
@@ -478,6 +493,8 @@ describe('alarms, configured', () => {
       'sequence-run-timed-out': 4,
       'workflow-run-failed': 4,
       'workflow-run-timed-out': 4,
+      'report-rebuild-failed': 4,
+      'report-rebuild-timed-out': 4,
       'email-bounce-rate': 0.02,
       'email-complaint-rate': 0.0005,
     });
@@ -585,7 +602,7 @@ describe('dashboard', () => {
     }
   });
 
-  it.each(['sequence-run', 'workflow-run'])('graphs executions of state machine %s, failed ones against their alarm', (machine) => {
+  it.each(stateMachineNames)('graphs executions of state machine %s, failed ones against their alarm', (machine) => {
     const ref = JSON.stringify({ Ref: stateMachineIdOf(template, machine) });
     for (const metricName of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted', 'ExecutionThrottled']) {
       expect(body).toContain(`"AWS/States","${metricName}","StateMachineArn","${ref}"`);

@@ -12,15 +12,19 @@ import { crmTable } from '../../adapters/dynamodb/table-definition';
 import { functionsTriggeredBy, isPublic, routeKeysOf, type TableAccess } from '../../functions/manifest';
 import { CrmHttpApi } from '../../infra/constructs/http-api';
 import { CrmStack } from '../../infra/crm-stack';
+import { runStateMachines } from '../../infra/state-machines/runs';
 import { parseStackConfig, type StackConfigInput } from '../../infra/stack-config';
 import {
   allStatements,
   appContext,
+  buildStack,
   functionIdWithPrefix,
+  nestedStacksOf,
   resourcesOf,
   statementsForFunction,
   statementsForStateMachine,
   synthesize,
+  testApp,
   withEmail,
   type Resource,
 } from './stack-fixture';
@@ -256,7 +260,7 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
         Object.values(t.findResources('AWS::Logs::LogGroup')).map((logGroup) => logGroup.Properties.RetentionInDays);
 
       // One per function, the API access log and each state machine's log.
-      const logGroups = deployedFunctionCount + 3;
+      const logGroups = deployedFunctionCount + 1 + Object.keys(runStateMachines).length;
       expect(retentions(template)).toEqual(Array(logGroups).fill(30));
       expect(retentions(synthesize({ ...config, logRetentionDays: RetentionDays.ONE_YEAR }))).toEqual(Array(logGroups).fill(365));
     });
@@ -507,6 +511,38 @@ describe.each(stackConfigs)('CrmStack %s', (_label, config) => {
   it('outputs the API URL and the table name', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('TableName', { Value: { Ref: tableId } });
+  });
+});
+
+describe('CrmStack templates', () => {
+  // Everything optional deployed: email with receiving, Cognito with a machine client, a custom domain.
+  const everything: StackConfigInput = {
+    email: { fromAddress: 'crm@acme.example', inbound: { domain: 'inbound.acme.example' } },
+    auth: { mode: 'cognito', machineClients: [{ name: 'etl', scopes: ['crm/read'] }] },
+    customDomain: { domainName: 'crm.acme.example', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab' },
+    alarms: { email: 'ops@acme.example' },
+  };
+
+  it("keep each of CloudFormation's templates under its 500 resources and 200 parameters, alarms and dashboard in a nested stack of their own", () => {
+    const stack = buildStack(testApp(), everything);
+    const sizes = [stack, ...nestedStacksOf(stack)].map((each) => {
+      const json = Template.fromStack(each).toJSON();
+      return { stack: each.node.path, resources: Object.keys(json.Resources).length, parameters: Object.keys(json.Parameters ?? {}).length };
+    });
+    expect(sizes.map(({ stack: path }) => path)).toEqual(['crm-test', 'crm-test/Observability']);
+    for (const size of sizes) {
+      expect(size.resources, JSON.stringify(size)).toBeLessThan(500);
+      expect(size.parameters, JSON.stringify(size)).toBeLessThan(200);
+    }
+    const nested = Template.fromStack(nestedStacksOf(stack)[0]!);
+    expect(Object.keys(nested.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThan(0);
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'))).toEqual([]);
+  });
+
+  it('have no nested stack without alarms and dashboard, as CloudFormation refuses a template with no resources', () => {
+    const stack = buildStack(testApp(), { alarms: { enabled: false }, dashboard: false });
+    expect(nestedStacksOf(stack)).toEqual([]);
+    Template.fromStack(stack).resourceCountIs('AWS::CloudFormation::Stack', 0);
   });
 });
 

@@ -26,6 +26,8 @@ function resolveJoin(value: unknown, arns: Record<string, string>): string {
 const machines = [
   { name: 'sequenceRun', task: 'sequenceStepTask', starters: ['sequenceStarterConsumer'], stepState: 'Send step' },
   { name: 'workflowRun', task: 'workflowStepTask', starters: ['workflowTriggerRule', 'schedulerSchedule'], stepState: 'Run actions' },
+  // Started by operators only (docs/reports.md), with the ARN the stack outputs.
+  { name: 'reportRebuild', task: 'reportRebuildStepTask', starters: [], stepState: 'Rebuild pages' },
 ] as const;
 
 describe('run state machines', () => {
@@ -34,7 +36,7 @@ describe('run state machines', () => {
   const stateMachineIds = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
 
   it('are one per kind of run, each a Standard workflow named after the stack, without X-Ray tracing', () => {
-    expect(stateMachineIds.map((id) => resources[id]!.Properties!.StateMachineName).sort()).toEqual(['crm-test-sequence-run', 'crm-test-workflow-run']);
+    expect(stateMachineIds.map((id) => resources[id]!.Properties!.StateMachineName).sort()).toEqual(['crm-test-report-rebuild', 'crm-test-sequence-run', 'crm-test-workflow-run']);
     for (const id of stateMachineIds) {
       expect(resources[id]!.Properties!.StateMachineType).toBe('STANDARD');
       expect(resources[id]!.Properties!.TracingConfiguration).toEqual({ Enabled: false });
@@ -85,9 +87,11 @@ describe('run state machines', () => {
       expect(onStates).toEqual(starters.map(() => expect.objectContaining({ actions: ['states:StartExecution'], resources: [{ Ref: stateMachineId }] })));
       for (const starterId of starterIds) expect(statementsForFunction(template, starterId)).toContainEqual(onStates[0]);
 
+      const arnSetting = run.arnSetting;
+      expect(arnSetting === undefined, 'an arnSetting exactly where functions start it').toBe(starters.length === 0);
       for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
-        const arn = fn.Properties.Environment.Variables[run.arnSetting];
-        expect(arn, id).toEqual(starterIds.includes(id) ? { Ref: stateMachineId } : undefined);
+        const passed = Object.entries(fn.Properties.Environment.Variables).filter(([, value]) => JSON.stringify(value) === JSON.stringify({ Ref: stateMachineId }));
+        expect(passed, id).toEqual(starterIds.includes(id) ? [[arnSetting, { Ref: stateMachineId }]] : []);
       }
     });
 

@@ -1,0 +1,30 @@
+import * as z from '../domain/shared/zod';
+import { createRuntime } from '../adapters/runtime';
+import { logger } from '../adapters/logger';
+import { rebuildReportsStep } from '../domain/reports/rebuild-reports';
+import { lambdaHandler } from './lambda-handler';
+
+const runtime = createRuntime();
+
+/** A new page is started only with this much of the invocation left: a page of 100 records takes seconds, not minutes. */
+const PAGE_HEADROOM_MS = 120_000;
+
+const count = z.number().check(z.int(), z.gte(0));
+const position = { partition: count, cursor: z.string(), records: count, mended: count };
+/** What the report-rebuild state machine passes (infra/state-machines/runs.ts). */
+const stepEvent = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('send'), ...position }),
+  z.object({ action: z.literal('fail'), ...position, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
+]);
+
+/** The Task behind the report-rebuild state machine: mend the next pages' shares, or record that the rebuild gave up. */
+export const handler = lambdaHandler(async (event: unknown, context) => {
+  const input = stepEvent.parse(event);
+  if (input.action === 'fail') {
+    logger.error('report rebuild gave up', { error: input.error, cause: input.cause, partition: input.partition, records: input.records, mended: input.mended });
+    return { ...input, waitSeconds: 0, done: true };
+  }
+  const progress = await rebuildReportsStep(runtime, input, () => context.getRemainingTimeInMillis() > PAGE_HEADROOM_MS);
+  logger.info('report rebuild step', { ...progress });
+  return { partition: progress.partition, cursor: progress.cursor, records: progress.records, mended: progress.mended, waitSeconds: 0, done: progress.done };
+});

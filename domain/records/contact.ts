@@ -32,6 +32,7 @@ export const contactModel = recordModel(
     // Sent emails hold the address and the text, and so does each one's email activity (it has
     // the message's id): personal data that goes with the contact.
     keptElsewhere: (id) => [{ query: emailsByContact.query({ contactId: id }), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
+    erasesSolelyLinked: ['activity'],
 
     async derive(draft, { changedFields }) {
       if (!draft.firstName && !draft.lastName && !draft.email) {

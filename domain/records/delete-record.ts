@@ -119,7 +119,7 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
       if (!hasTimeLeft()) return 'pending';
       const page = await deps.table.query(recordQueries.recordPartition(model.type, id), { limit: 100, ...(startKey ? { startKey } : {}) });
       const links = page.items.filter((item) => item.entity === 'link');
-      await inParallel(links, DETACH_CONCURRENCY, (link) => detachFrom(deps, modelOf(link.sourceType as RecordType), link.sourceId as string, id, cascadeActor));
+      await inParallel(links, DETACH_CONCURRENCY, (link) => detachOrErase(deps, modelOf, model, modelOf(link.sourceType as RecordType), link.sourceId as string, id, cascadeActor));
       const hanging = page.items.filter((item) => item.sk !== 'RECORD');
       // History survives as value-free audit entries before the partition goes.
       await deps.table.putItems(hanging.filter((item) => item.entity === 'timelineChange').map((change) => valueFreeCopy(change, model.type, id)));
@@ -154,6 +154,29 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
 }
 
 const DETACH_CONCURRENCY = 8;
+
+/**
+ * What becomes of a record that referred to the deleted one: unlinked, or deleted itself
+ * when the deleted record's model erases what refers to it alone (erasesSolelyLinked). The
+ * delete is conditioned on the version read, so a link added meanwhile is seen on the next
+ * read and the record is only unlinked.
+ */
+async function detachOrErase(deps: RecordDependencies, modelOf: ModelLookup, deletedModel: RecordModel, sourceModel: RecordModel, sourceId: string, deletedId: string, actor: Actor): Promise<void> {
+  if (!deletedModel.erasesSolelyLinked?.includes(sourceModel.type)) return detachFrom(deps, sourceModel, sourceId, deletedId, actor);
+  for (;;) {
+    const source = await deps.table.getItem(recordKeys.record(sourceModel.type, sourceId));
+    if (!source || source.deletedAt !== undefined) return;
+    const linkedElsewhere = sourceModel.references.some((reference) => referencedIds(source, reference).some((targetId) => targetId !== deletedId));
+    if (linkedElsewhere) return detachFrom(deps, sourceModel, sourceId, deletedId, actor);
+    try {
+      await deleteRecord(deps, modelOf, sourceModel, sourceId, { actor, ifMatch: [source.version as number] });
+      return;
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
+}
 
 /** Removes a deleted record's id from every field of the referencing record that holds it. */
 async function detachFrom(deps: RecordDependencies, sourceModel: RecordModel, sourceId: string, deletedId: string, actor: Actor): Promise<void> {

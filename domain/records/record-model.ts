@@ -78,6 +78,13 @@ export interface RecordModel {
    * with the record each one names as its own (`ownedRecord`: the email's activity) first.
    */
   readonly keptElsewhere?: (id: string) => readonly KeptElsewhere[];
+  /**
+   * Records of these types that refer to this one and to nothing else are deleted with it,
+   * not just unlinked: a person's own notes and calls are about them, and an erasure that
+   * left them behind, linked to nothing, would keep their personal data. One that refers to
+   * other records too only loses the link.
+   */
+  readonly erasesSolelyLinked?: readonly RecordType[];
   /** Server-owned fields that follow from the others (a deal's status from its stage). */
   derive?(draft: Record<string, unknown>, context: DerivationContext): Promise<Record<string, unknown>>;
   indexKeys(record: CrmRecord): RecordIndexKeys;

@@ -66,6 +66,19 @@ export function auditIndexAttributes(item: Item) {
 /** The transaction operation that writes a stand-alone audit entry alongside the change it records. */
 export const auditOp = (entry: AuditEntry) => ({ op: 'put', item: auditEntryItem(entry) }) as const;
 
+/** The entry a stand-alone audit item holds (its id ends its sort key: auditEntryKey). */
+export function auditEntryOf(item: Item): AuditEntry {
+  return {
+    recordType: item.recordType as AuditedType,
+    recordId: item.recordId as string,
+    at: item.at as string,
+    entryId: String(item.sk).slice(String(item.at).length + 1),
+    actor: item.actor as Actor,
+    event: item.event as AuditEntry['event'],
+    changes: item.changes as AuditEntry['changes'],
+  };
+}
+
 /** A stand-alone audit entry, for writes whose subject has no timeline partition of its own. */
 export function auditEntryItem(entry: AuditEntry): Item {
   return { ...auditEntryKey(entry.recordType, entry.recordId, entry.at, entry.entryId), entity: 'auditEntry', ...auditAttributes(entry) };

@@ -5,7 +5,7 @@ import type { PageRequest } from '../shared/page';
 import { listPage } from '../shared/pagination';
 import type { CoreDependencies } from '../shared/dependencies';
 import type { Page } from '../shared/page';
-import type { AuditEntry } from './audit-entries';
+import { auditEntryOf, type AuditEntry } from './audit-entries';
 
 export type AuditView = Omit<AuditEntry, 'entryId'>;
 export type AuditFilter = { readonly actorId: string } | { readonly recordType: AuditEntry['recordType']; readonly recordId: string };
@@ -22,14 +22,10 @@ export async function readAuditLog(deps: Pick<CoreDependencies, 'table' | 'layou
     deps.table,
     query,
     page,
-    (item): AuditView => ({
-      recordType: item.recordType as AuditView['recordType'],
-      recordId: item.recordId as string,
-      at: item.at as string,
-      event: item.event as AuditView['event'],
-      actor: item.actor as Actor,
-      changes: item.changes as AuditView['changes'],
-    }),
+    (item): AuditView => {
+      const { entryId: _entryId, ...view } = auditEntryOf(item);
+      return view;
+    },
     { readLegacy: await deps.layout.readsLegacyPartitions() },
   );
 }

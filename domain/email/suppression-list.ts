@@ -1,11 +1,12 @@
 import { requireCapability } from '../access/permissions';
-import { auditOp } from '../audit/audit-entries';
+import { createHash } from 'node:crypto';
+import { auditEntryItem, auditEntryOf, auditOp } from '../audit/audit-entries';
 import type { Page } from '../shared/page';
 import type { Actor } from '../shared/actor';
 import { ConflictError, NotFoundError } from '../shared/errors';
-import { emailSuppressionKey, suppressions } from '../shared/keys';
+import { auditQueries, emailSuppressionKey, suppressions } from '../shared/keys';
 import type { PageRequest } from '../shared/page';
-import { listPage } from '../shared/pagination';
+import { forEachQueryPage, listPage } from '../shared/pagination';
 import type { CoreDependencies } from '../shared/dependencies';
 import type { CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import { normalizeEmail } from './email-message';
@@ -22,9 +23,43 @@ function fromItem(item: Item): EmailSuppression {
   return { email, reason, since, ...(detail ? { detail } : {}) };
 }
 
+/**
+ * How the suppression of an erased person is kept: a SHA-256 of the normalized address, never
+ * the address. It still stops mail to them (findSuppression matches it), which is why it is
+ * kept at all; the list shows it as `sha256:<hex>`.
+ */
+export const hashedAddress = (address: string): string => `sha256:${createHash('sha256').update(normalizeEmail(address)).digest('hex')}`;
+
+/** The address's suppression, kept under the address or (the person erased since) under its hash: one BatchGetItem. */
 export async function findSuppression(table: CrmTablePort, address: string): Promise<EmailSuppression | undefined> {
-  const item = await table.getItem(emailSuppressionKey(normalizeEmail(address)));
+  const [plainKey, hashedKey] = [emailSuppressionKey(normalizeEmail(address)), emailSuppressionKey(hashedAddress(address))];
+  const items = await table.getItems([plainKey, hashedKey]);
+  const item = items.find((candidate) => candidate.pk === plainKey.pk) ?? items.find((candidate) => candidate.pk === hashedKey.pk);
   return item ? fromItem(item) : undefined;
+}
+
+/**
+ * Erasing a person: their suppression entry, if any, moves from the address to its hash (put
+ * first, so they are never unsuppressed for a moment), and so do the audit entries about the
+ * address's suppression (added, removed), which name it. Idempotent: what was moved already
+ * is found under the hash and written again as it is.
+ */
+export async function pseudonymizeSuppression(table: CrmTablePort, address: string): Promise<void> {
+  const hashed = hashedAddress(address);
+  const plainKey = emailSuppressionKey(normalizeEmail(address));
+  const hashedKey = emailSuppressionKey(hashed);
+  const items = await table.getItems([plainKey, hashedKey]);
+  const plain = items.find((candidate) => candidate.pk === plainKey.pk);
+  if (plain) {
+    // The first reason stays, as for any suppression: one kept from an earlier erasure wins.
+    const { reason, since, detail } = fromItem(plain);
+    if (!items.some((candidate) => candidate.pk === hashedKey.pk)) await table.putItems([toItem({ email: hashed, reason, since, ...(detail ? { detail } : {}) })]);
+    await table.deleteItems([plainKey]);
+  }
+  await forEachQueryPage(table, auditQueries.ofRecord('suppression', normalizeEmail(address)), 100, async (items) => {
+    await table.putItems(items.map((entry) => auditEntryItem({ ...auditEntryOf(entry), recordId: hashed })));
+    await table.deleteItems(items.map(({ pk, sk }) => ({ pk, sk })));
+  });
 }
 
 /**

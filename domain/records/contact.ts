@@ -7,6 +7,7 @@ import { byLastUpdate, emailsByContact, recordQueries, recordsByFacet, recordsBy
 import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
 import { listQuerySchemaOf, patchSchemaOf, searchQueryParameter, serverRecordSchema, tagParameter } from './schema-helpers';
+import { pseudonymizeSuppression } from '../email/suppression-list';
 
 export const lifecycleStages = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'evangelist', 'other'] as const;
 
@@ -33,6 +34,11 @@ export const contactModel = recordModel(
     // the message's id): personal data that goes with the contact.
     keptElsewhere: (id) => [{ query: emailsByContact.query({ contactId: id }), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
     erasesSolelyLinked: ['activity'],
+    // Someone who asked never to be emailed stays suppressed once erased, under a hash of the address.
+    erasure: {
+      pendingOf: (record) => (typeof record.email === 'string' ? record.email : undefined),
+      finish: (table, address) => pseudonymizeSuppression(table, address),
+    },
 
     async derive(draft, { changedFields }) {
       if (!draft.firstName && !draft.lastName && !draft.email) {

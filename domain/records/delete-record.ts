@@ -80,6 +80,7 @@ async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id:
 
 function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): { ops: WriteOp[]; tombstone: Item } {
   const at = deps.clock.now().toISOString();
+  const erasurePending = model.erasure?.pendingOf(record);
   const tombstone: Item = {
     ...recordKeys.record(model.type, record.id),
     entity: 'tombstone',
@@ -90,6 +91,8 @@ function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmR
     outgoingLinks: model.references.flatMap((reference) =>
       referencedIds(record, reference).map((targetId) => linkKey(model, record, reference, targetId)),
     ),
+    // The one value the sweep still needs (model.erasure); it goes with the tombstone.
+    ...(erasurePending !== undefined ? { erasurePending } : {}),
   };
   const ops: WriteOp[] = [
     // Outlives the record: who deleted what, when, from which request. No field values.
@@ -149,6 +152,7 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
     }
   }
 
+  if (typeof tombstone.erasurePending === 'string') await model.erasure?.finish(deps.table, tombstone.erasurePending);
   await deps.table.deleteItems([recordKeys.record(model.type, id)]);
   return 'deleted';
 }

@@ -1,7 +1,7 @@
 import type * as z from '../shared/zod';
 import type { ListQuery } from '../shared/key-design';
 import type { ListCatalogue } from './list-views';
-import type { Item, WriteOp } from '../shared/table-port';
+import type { CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import type { Pipeline } from '../pipelines/pipeline';
 import { withLazyProperties } from '../shared/built-on-first-use';
 
@@ -54,6 +54,16 @@ export interface DerivationContext {
   getPipeline(id: string): Promise<Pipeline | undefined>;
 }
 
+/**
+ * What deleting a record does to personal data kept under one of its values, outside what
+ * the sweep deletes anyway: the tombstone keeps that value (`pendingOf`) until the sweep has
+ * run `finish` with it, then goes. `finish` is idempotent, as the sweep may run again.
+ */
+export interface RecordErasure {
+  pendingOf(record: CrmRecord): string | undefined;
+  finish(table: CrmTablePort, pending: string): Promise<void>;
+}
+
 export interface KeptElsewhere {
   readonly query: ListQuery;
   readonly ownedRecord?: (item: Item) => { readonly type: RecordType; readonly id: string };
@@ -85,6 +95,8 @@ export interface RecordModel {
    * other records too only loses the link.
    */
   readonly erasesSolelyLinked?: readonly RecordType[];
+  /** Personal data kept under one of the record's values outside the table's record items (a contact's suppressed address). */
+  readonly erasure?: RecordErasure;
   /** Server-owned fields that follow from the others (a deal's status from its stage). */
   derive?(draft: Record<string, unknown>, context: DerivationContext): Promise<Record<string, unknown>>;
   indexKeys(record: CrmRecord): RecordIndexKeys;

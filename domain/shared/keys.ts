@@ -352,6 +352,11 @@ export const auditEntryKey = (recordType: string, recordId: string, at: string, 
   sk: joinKey(at, entryId),
 });
 
+/** Every audit entry about one record, in its own partition: read strongly consistent, oldest first. */
+export const auditQueries = {
+  ofRecord: (recordType: string, recordId: string): KeyQuery => ({ pattern: 'auditOfRecord', partitionKey: joinKey('AUDIT', recordType, recordId), ascending: true }),
+};
+
 /** gsi2: every audit entry by who made it. */
 export const auditByActor = defineIndex({
   pattern: 'auditByActor',

@@ -130,6 +130,8 @@ export const functionManifest = {
   /** Retries and replays queue deliveries; a test ping is sent from here, through the same SSRF-safe client. */
   webhooks: { entry: 'functions/webhooks.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', sendsTo: 'webhookDeliveries', trigger: http(apiContract.webhooks) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
+  /** A person's data in one document (data subject access requests). */
+  privacy: { entry: 'functions/privacy.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'read', trigger: http(apiContract.privacy) },
   unsubscribe: {
     entry: 'functions/unsubscribe.ts',
     memoryMb: 256,

@@ -107,7 +107,7 @@ export type ContactOutcome = Extract<StopReason, 'meeting-booked' | 'deal-won' |
 const ENROLLMENTS_PAGE = 100;
 
 /** Every enrollment of a contact, through the index (eventually consistent: one written a moment ago may be missing). */
-async function enrollmentsOfContact(table: CrmTablePort, contactId: string): Promise<Enrollment[]> {
+export async function enrollmentsOfContact(table: CrmTablePort, contactId: string): Promise<Enrollment[]> {
   const items: Item[] = [];
   for (const query of partitionQueries(enrollmentsByContact.query({ contactId }))) await forEachQueryPage(table, query, ENROLLMENTS_PAGE, (page) => void items.push(...page));
   return items.map(itemToEnrollment);

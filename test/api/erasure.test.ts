@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../adapters/config';
+import { createRuntime } from '../../adapters/runtime';
+import { personalDataOf } from '../../domain/privacy/personal-data';
 import { scanningClient, tableScan } from '../../migrations/table-scan';
 import type { StreamPoller } from '../../local/stream-poller';
 import { startTestApi, type TestApi } from '../support/api-server';
@@ -33,7 +36,7 @@ async function create(collection: string, body: Record<string, unknown>): Promis
 async function itemsHolding(needles: readonly string[]): Promise<Record<string, unknown>[]> {
   const config = loadConfig();
   const found: Record<string, unknown>[] = [];
-  await tableScan(scanningClient(config), config.TABLE_NAME).forEachPage((items) => {
+  await tableScan(scanningClient(config), config.TABLE_NAME).forEachPage(async (items) => {
     for (const item of items) {
       const text = JSON.stringify(item).toLowerCase();
       if (needles.some((needle) => text.includes(needle.toLowerCase()))) found.push(item);
@@ -46,13 +49,35 @@ describe('erasing a contact', () => {
   it('deletes the activities about them alone, unlinks shared ones, and leaves none of their values in the table', async () => {
     const company = await create('companies', { name: 'Keepco', domain: 'keepco.example' });
     const person = await create('contacts', { firstName: 'Zebulon', lastName: 'Quixwell', email: 'zeb.quixwell@example.org', phone: '+44 20 7946 0958', companyIds: [company.id] });
-    await api.request('PATCH', `/v1/contacts/${person.id}`, { body: { jobTitle: 'Chief Quixwell Officer' } });
+    expect((await api.request('PATCH', `/v1/contacts/${person.id}`, { body: { title: 'Chief Quixwell Officer' } })).status).toBe(200);
     const deal = await create('deals', { name: 'Keepco renewal', contactIds: [person.id], companyId: company.id });
     const call = await create('activities', { kind: 'call', body: 'Quixwell asked about his invoice', contactIds: [person.id] });
     const task = await create('activities', { kind: 'task', subject: 'Send Zebulon the form', contactIds: [person.id] });
     const shared = await create('activities', { kind: 'meeting', body: 'Renewal meeting', contactIds: [person.id], dealIds: [deal.id] });
+    const sent = await api.request<Rec>('POST', `/v1/contacts/${person.id}/emails`, { body: { subject: 'Your Quixwell invoice', text: 'Dear Zebulon, attached.' } });
+    expect(sent.status, sent.text).toBe(201);
+    const sequence = await create('sequences', { name: 'Renewal nudges', steps: [{ delayMinutes: 60, subject: 'Hi {{firstName}}', text: 'Checking in.' }] });
+    expect((await api.request('POST', `/v1/sequences/${sequence.id}/enrollments`, { body: { contactId: person.id } })).status).toBe(201);
+    expect((await api.request('POST', '/v1/email-suppressions', { body: { email: 'Zeb.Quixwell@example.org' } })).status).toBe(201);
     await poller.drain();
     expect((await itemsHolding(['quixwell'])).length).toBeGreaterThan(3);
+
+    // What a data subject access request answers: every part of the person's data, from the routes that list each.
+    const document = await api.request<Rec>('GET', `/v1/contacts/${person.id}/personal-data`);
+    expect(document.status, document.text).toBe(200);
+    const data = document.json!;
+    expect(data).toMatchObject({ complete: true, contact: { id: person.id, email: 'zeb.quixwell@example.org', title: 'Chief Quixwell Officer' } });
+    const changes = data.history.items.filter((entry: Rec) => entry.kind !== 'activity');
+    expect(changes.flatMap((entry: Rec) => entry.changes)).toContainEqual({ field: 'title', from: null, to: 'Chief Quixwell Officer' });
+    expect(data.history.items.filter((entry: Rec) => entry.kind === 'activity').map((entry: Rec) => entry.activity.id).sort()).toEqual(
+      expect.arrayContaining([call.id, task.id, shared.id].sort()),
+    );
+    expect(data.emails).toMatchObject({ complete: true, next: null, items: [{ id: sent.json!.id, subject: 'Your Quixwell invoice' }] });
+    expect(data.enrollments).toEqual([expect.objectContaining({ sequenceId: sequence.id, contactId: person.id })]);
+    expect(data.suppression).toMatchObject({ email: 'zeb.quixwell@example.org', reason: 'unsubscribe' });
+    expect(data.audit.items.map((entry: Rec) => entry.event)).toEqual(['updated', 'created']);
+    // Admins only: it holds every audit detail.
+    expect((await api.request('GET', `/v1/contacts/${person.id}/personal-data`, { as: { kind: 'user', id: 'm-1', role: 'manager' } })).status).toBe(403);
 
     expect((await api.request('DELETE', `/v1/contacts/${person.id}`)).status).toBe(204);
     await poller.drain();
@@ -63,12 +88,23 @@ describe('erasing a contact', () => {
     expect((await api.request<Rec>('GET', `/v1/deals/${deal.id}`)).json!.contactIds).toEqual([]);
     expect((await api.request<Rec>('GET', `/v1/companies/${company.id}`)).status).toBe(200);
 
+    expect((await api.request('GET', `/v1/contacts/${person.id}/personal-data`)).status).toBe(404);
     expect(await itemsHolding(['quixwell', 'zebulon', '2079460958', '7946 0958', 'his invoice'])).toEqual([]);
     // The erasure itself is audited, without values: who deleted which contact, when.
     const audit = await api.request<{ items: Rec[] }>('GET', `/v1/audit?recordType=contact&recordId=${person.id}`);
     expect(audit.json!.items.map((entry) => entry.event)).toContain('deleted');
     const callAudit = await api.request<{ items: Rec[] }>('GET', `/v1/audit?recordType=activity&recordId=${call.id}`);
     expect(callAudit.json!.items[0]).toMatchObject({ event: 'deleted', actor: { onBehalfOf: expect.any(String) } });
+
+    // They asked never to be emailed: that holds, under a hash of the address, for whoever has it next.
+    const hashed = `sha256:${createHash('sha256').update('zeb.quixwell@example.org').digest('hex')}`;
+    expect((await api.request<Rec>('GET', '/v1/email-suppressions/Zeb.Quixwell@example.org')).json).toMatchObject({ email: hashed, reason: 'unsubscribe' });
+    const suppressionAudit = await api.request<{ items: Rec[] }>('GET', `/v1/audit?recordType=suppression&recordId=${hashed}`);
+    expect(suppressionAudit.json!.items.map((entry) => entry.event)).toEqual(['created']);
+    const newcomer = await create('contacts', { firstName: 'New', email: 'zeb.quixwell@example.org' });
+    const refused = await api.request<Rec>('POST', `/v1/contacts/${newcomer.id}/emails`, { body: { subject: 'Hello', text: 'Hi' } });
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.json).toMatchObject({ reason: 'suppressed' });
   });
 
   it('only unlinks an activity that gained another link while the erasure read it', async () => {
@@ -79,5 +115,31 @@ describe('erasing a contact', () => {
     await api.request('PATCH', `/v1/activities/${note.id}`, { body: { contactIds: [person.id, other.id] } });
     expect((await api.request('DELETE', `/v1/contacts/${person.id}`)).status).toBe(204);
     expect((await api.request<Rec>('GET', `/v1/activities/${note.id}`)).json).toMatchObject({ contactIds: [other.id] });
+  });
+
+  it('splits a document too large for one response at a page boundary, naming the request that lists the rest', async () => {
+    const person = await create('contacts', { firstName: 'Verbose', email: 'verbose.person@example.org' });
+    for (let change = 0; change < 120; change++) {
+      expect((await api.request('PATCH', `/v1/contacts/${person.id}`, { body: { title: `Title number ${change}` } })).status).toBe(200);
+    }
+    const admin = { type: 'user', id: 'dpo', role: 'admin' } as const;
+    const runtime = createRuntime(loadConfig());
+    const full = await personalDataOf(runtime, person.id, admin);
+    expect(full).toMatchObject({ complete: true, history: { complete: true, next: null } });
+    expect(full.history.items).toHaveLength(121);
+    // Room for the contact and the first page of its history (100 entries), and nothing more.
+    const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+    const room = bytes({ contact: full.contact, enrollments: full.enrollments }) + bytes(full.history.items.slice(0, 100)) + 10;
+    const data = await personalDataOf(runtime, person.id, admin, room);
+    expect(data.complete).toBe(false);
+    expect(data.history).toMatchObject({ complete: false, items: expect.any(Array) });
+    expect(data.history.items).toHaveLength(100);
+    const rest = await api.request<{ items: Rec[]; nextCursor: string | null }>('GET', data.history.next!);
+    expect(rest.status, rest.text).toBe(200);
+    const all = [...data.history.items, ...rest.json!.items];
+    expect(all).toHaveLength(121);
+    expect(new Set(all.map((entry) => JSON.stringify(entry))).size).toBe(121);
+    // The audit part did not fit at all: its `next` is its route's first page.
+    expect(data.audit).toMatchObject({ complete: false, items: [], next: `/v1/audit?recordType=contact&recordId=${person.id}&limit=100` });
   });
 });

@@ -434,6 +434,8 @@ describe('alarms, by default', () => {
     const guide = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
     const documented = /This set reads (\d+ metrics in \d+ alarms) \((\d+) in (\d+) with `email`\)/.exec(guide);
     expect(documented?.slice(1)).toEqual([count(synthesize()), ...count(template).split(/ metrics in | alarms/).slice(0, 2)]);
+    const costGuide = readFileSync(new URL('../../docs/cost.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(costGuide).toContain(`reads ${count(template).replace(/ metrics in (\d+) alarms/, ' metrics ($1 alarms)')}`);
   });
 });
 

@@ -5,7 +5,7 @@ import { operation } from '../api-operation';
 import { pageCursor } from '../../../domain/records/schema-helpers';
 import { pageOf } from './common';
 
-const auditEntry = z
+export const auditEntry = z
   .object({
     recordType: z.enum(auditedTypes),
     recordId: z.string(),

@@ -9,6 +9,7 @@ import { emailTemplateOperations } from './email-templates';
 import { metaOperations } from './meta';
 import { ownerOperations } from './owners';
 import { pipelineOperations } from './pipelines';
+import { privacyOperations } from './privacy';
 import { propertyOperations } from './properties';
 import { recordOperations } from './records';
 import { searchOperations } from './search';
@@ -43,6 +44,7 @@ export const apiContract = {
   webhooks: webhookOperations,
   inboundEmails: inboundEmailOperations,
   audit: auditOperations,
+  privacy: privacyOperations,
   unsubscribe: unsubscribeOperations,
   meta: metaOperations,
 } satisfies Record<string, OperationGroup>;

@@ -7,20 +7,18 @@ import { once } from '../../../domain/shared/built-on-first-use';
 import { problemSchemas } from '../problem-schemas';
 import { exampleId, idParams, pageOf, pageQuery } from './common';
 
-const timelinePage = once(() =>
-  pageOf(
-    z
-      .object({
-        kind: z.enum(['created', 'updated', 'activity']),
-        at: z.string(),
-        actor: z.optional(z.object({ type: z.string(), id: z.string() })).check(z.meta({ description: 'Who made the change (created, updated).' })),
-        changes: z.optional(z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }))).check(z.meta({ description: 'Old and new value of each field (created, updated).' })),
-        activity: z.optional(activityModel.recordSchema).check(z.meta({ description: 'The linked activity (activity).' })),
-      })
-      .check(z.meta({ id: 'TimelineEntry' })),
-    'TimelinePage',
-  ),
+export const timelineEntry = once(() =>
+  z
+    .object({
+      kind: z.enum(['created', 'updated', 'activity']),
+      at: z.string(),
+      actor: z.optional(z.object({ type: z.string(), id: z.string() })).check(z.meta({ description: 'Who made the change (created, updated).' })),
+      changes: z.optional(z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }))).check(z.meta({ description: 'Old and new value of each field (created, updated).' })),
+      activity: z.optional(activityModel.recordSchema).check(z.meta({ description: 'The linked activity (activity).' })),
+    })
+    .check(z.meta({ id: 'TimelineEntry' })),
 );
+const timelinePage = once(() => pageOf(timelineEntry(), 'TimelinePage'));
 const deletionInProgress = once(() =>
   z
     .object({ id: z.string(), status: z.literal('deleting'), detail: z.string() })

@@ -161,17 +161,29 @@ const DETACH_CONCURRENCY = 8;
 
 /**
  * What becomes of a record that referred to the deleted one: unlinked, or deleted itself
- * when the deleted record's model erases what refers to it alone (erasesSolelyLinked). The
- * delete is conditioned on the version read, so a link added meanwhile is seen on the next
- * read and the record is only unlinked.
+ * when the deleted record's model erases what refers to it alone (erasesSolelyLinked). Only
+ * live records count as "elsewhere": one being deleted too (its sweep pending, or running
+ * now) will not keep the record's text linked to anything. The delete is conditioned on the
+ * version read, so a link added meanwhile is seen on the next read; and after unlinking, the
+ * record is read again, as another erasure may have unlinked its last other link meanwhile.
  */
 async function detachOrErase(deps: RecordDependencies, modelOf: ModelLookup, deletedModel: RecordModel, sourceModel: RecordModel, sourceId: string, deletedId: string, actor: Actor): Promise<void> {
   if (!deletedModel.erasesSolelyLinked?.includes(sourceModel.type)) return detachFrom(deps, sourceModel, sourceId, deletedId, actor);
-  for (;;) {
+  for (let unlinked = false; ; ) {
     const source = await deps.table.getItem(recordKeys.record(sourceModel.type, sourceId));
     if (!source || source.deletedAt !== undefined) return;
-    const linkedElsewhere = sourceModel.references.some((reference) => referencedIds(source, reference).some((targetId) => targetId !== deletedId));
-    if (linkedElsewhere) return detachFrom(deps, sourceModel, sourceId, deletedId, actor);
+    const others = sourceModel.references.flatMap((reference) =>
+      referencedIds(source, reference)
+        .filter((targetId) => targetId !== deletedId)
+        .map((targetId) => recordKeys.record(reference.target, targetId)),
+    );
+    const liveOthers = others.length === 0 ? [] : (await deps.table.getItems(others)).filter((target) => target.deletedAt === undefined);
+    if (liveOthers.length > 0) {
+      if (unlinked) return;
+      await detachFrom(deps, sourceModel, sourceId, deletedId, actor);
+      unlinked = true;
+      continue;
+    }
     try {
       await deleteRecord(deps, modelOf, sourceModel, sourceId, { actor, ifMatch: [source.version as number] });
       return;

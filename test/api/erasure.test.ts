@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../adapters/config';
 import { createRuntime } from '../../adapters/runtime';
 import { personalDataOf } from '../../domain/privacy/personal-data';
+import { companyModel } from '../../domain/records/company';
+import { deleteRecord } from '../../domain/records/delete-record';
+import { modelOf } from '../../domain/records/record-models';
 import { scanningClient, tableScan } from '../../migrations/table-scan';
 import type { StreamPoller } from '../../local/stream-poller';
 import { startTestApi, type TestApi } from '../support/api-server';
@@ -115,6 +118,23 @@ describe('erasing a contact', () => {
     await api.request('PATCH', `/v1/activities/${note.id}`, { body: { contactIds: [person.id, other.id] } });
     expect((await api.request('DELETE', `/v1/contacts/${person.id}`)).status).toBe(204);
     expect((await api.request<Rec>('GET', `/v1/activities/${note.id}`)).json).toMatchObject({ contactIds: [other.id] });
+  });
+
+  it('erases an activity whose other links are being deleted too: another contact erased at once, a company whose delete is pending', async () => {
+    const [a, b, c] = (await Promise.all(['a', 'b', 'c'].map((n) => create('contacts', { firstName: `Pair ${n}`, email: `pair.${n}@example.org` })))) as [Rec, Rec, Rec];
+    const company = await create('companies', { name: 'Goneco', domain: 'goneco.example' });
+    const both = await create('activities', { kind: 'note', body: 'About the pair', contactIds: [a.id, b.id] });
+    const withCompany = await create('activities', { kind: 'call', body: 'C and Goneco', contactIds: [c.id], companyIds: [company.id] });
+
+    const [deletedA, deletedB] = await Promise.all([api.request('DELETE', `/v1/contacts/${a.id}`), api.request('DELETE', `/v1/contacts/${b.id}`)]);
+    expect([deletedA.status, deletedB.status]).toEqual([204, 204]);
+    expect((await api.request('GET', `/v1/activities/${both.id}`)).status).toBe(404);
+
+    // The company tombstoned, its sweep left for later (as when its DELETE answered 202).
+    const runtime = createRuntime(loadConfig());
+    expect(await deleteRecord(runtime, modelOf, companyModel, company.id, { actor: { type: 'user', id: 'test-admin', role: 'admin' }, hasTimeLeft: () => false })).toBe('pending');
+    expect((await api.request('DELETE', `/v1/contacts/${c.id}`)).status).toBe(204);
+    expect((await api.request('GET', `/v1/activities/${withCompany.id}`)).status).toBe(404);
   });
 
   it('splits a document too large for one response at a page boundary, naming the request that lists the rest', async () => {

@@ -102,6 +102,9 @@ export async function addSuppression(deps: SuppressionDependencies, address: str
   requireCapability(actor, 'createRecords', 'add addresses to the email suppression list');
   const now = deps.clock.now().toISOString();
   const email = normalizeEmail(address);
+  // Suppressed already under its hash (a person erased since): that entry answers, as any earlier one would.
+  const existing = await findSuppression(deps.table, email);
+  if (existing) return { suppression: existing, created: false };
   try {
     await deps.table.transactWrite([
       suppressionOp(email, reason, now, `added by ${actor.type} ${actor.id}`),
@@ -121,7 +124,9 @@ export async function removeSuppression(deps: SuppressionDependencies, address: 
   if (!current) throw new NotFoundError('suppressed address', normalizeEmail(address));
   const now = deps.clock.now().toISOString();
   await deps.table.transactWrite([
-    { op: 'delete', key: emailSuppressionKey(current.email) },
+    // Both keys: an address can be suppressed under itself and, from an erased person, under its hash.
+    { op: 'delete', key: emailSuppressionKey(normalizeEmail(address)) },
+    { op: 'delete', key: emailSuppressionKey(hashedAddress(address)) },
     auditOp({ recordType: 'suppression', recordId: current.email, at: now, entryId: deps.ids.next(), actor, event: 'deleted', changes: [{ field: 'reason', from: current.reason, to: null }] }),
   ]);
 }

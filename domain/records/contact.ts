@@ -36,7 +36,8 @@ export const contactModel = recordModel(
     erasesSolelyLinked: ['activity'],
     // Someone who asked never to be emailed stays suppressed once erased, under a hash of the address.
     erasure: {
-      pendingOf: (record) => (typeof record.email === 'string' ? record.email : undefined),
+      valuesOf: (record) => (typeof record.email === 'string' ? [record.email] : []),
+      valuesInChange: ({ field, from, to }) => (field === 'email' ? [from, to].filter((address): address is string => typeof address === 'string') : []),
       finish: (table, address) => pseudonymizeSuppression(table, address),
     },
 

@@ -11,6 +11,7 @@ import type { Item, ItemKey, PageKey, WriteOp } from '../shared/table-port';
 import type { RecordDependencies } from './record-dependencies';
 import { linkKey, referencedIds } from './record-items';
 import type { CrmRecord, RecordModel, RecordType } from './record-model';
+import type { FieldChange } from './field-changes';
 import { changeRecord } from './update-record';
 
 export interface DeleteOptions {
@@ -80,7 +81,7 @@ async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id:
 
 function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): { ops: WriteOp[]; tombstone: Item } {
   const at = deps.clock.now().toISOString();
-  const erasurePending = model.erasure?.pendingOf(record);
+  const erasurePending = model.erasure?.valuesOf(record) ?? [];
   const tombstone: Item = {
     ...recordKeys.record(model.type, record.id),
     entity: 'tombstone',
@@ -91,8 +92,8 @@ function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmR
     outgoingLinks: model.references.flatMap((reference) =>
       referencedIds(record, reference).map((targetId) => linkKey(model, record, reference, targetId)),
     ),
-    // The one value the sweep still needs (model.erasure); it goes with the tombstone.
-    ...(erasurePending !== undefined ? { erasurePending } : {}),
+    // The values the sweep still needs (model.erasure); they go with the tombstone.
+    ...(erasurePending.length > 0 ? { erasurePending } : {}),
   };
   const ops: WriteOp[] = [
     // Outlives the record: who deleted what, when, from which request. No field values.
@@ -124,6 +125,11 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
       const links = page.items.filter((item) => item.entity === 'link');
       await inParallel(links, DETACH_CONCURRENCY, (link) => detachOrErase(deps, modelOf, model, modelOf(link.sourceType as RecordType), link.sourceId as string, id, cascadeActor));
       const hanging = page.items.filter((item) => item.sk !== 'RECORD');
+      // What the history names of values kept elsewhere (an address the contact had before) is erased before the history goes.
+      if (model.erasure) {
+        const changes = hanging.filter((item) => item.entity === 'timelineChange').flatMap((item) => (item.changes as FieldChange[] | undefined) ?? []);
+        for (const value of new Set(changes.flatMap((change) => model.erasure!.valuesInChange(change)))) await model.erasure.finish(deps.table, value);
+      }
       // History survives as value-free audit entries before the partition goes.
       await deps.table.putItems(hanging.filter((item) => item.entity === 'timelineChange').map((change) => valueFreeCopy(change, model.type, id)));
       await deps.table.deleteItems(hanging.map(({ pk, sk }) => ({ pk, sk })));
@@ -152,7 +158,7 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
     }
   }
 
-  if (typeof tombstone.erasurePending === 'string') await model.erasure?.finish(deps.table, tombstone.erasurePending);
+  for (const value of (tombstone.erasurePending as string[] | undefined) ?? []) await model.erasure?.finish(deps.table, value);
   await deps.table.deleteItems([recordKeys.record(model.type, id)]);
   return 'deleted';
 }

@@ -55,13 +55,16 @@ export interface DerivationContext {
 }
 
 /**
- * What deleting a record does to personal data kept under one of its values, outside what
- * the sweep deletes anyway: the tombstone keeps that value (`pendingOf`) until the sweep has
- * run `finish` with it, then goes. `finish` is idempotent, as the sweep may run again.
+ * What deleting a record does to personal data kept under its values outside what the sweep
+ * deletes anyway (a contact's suppressed address, and the addresses it had before): the
+ * tombstone keeps the current values (`valuesOf`) until the sweep has run `finish` on them,
+ * and the sweep runs it on the earlier values its history names (`valuesInChange`) before it
+ * deletes that history. `finish` is idempotent, as the sweep may run again.
  */
 export interface RecordErasure {
-  pendingOf(record: CrmRecord): string | undefined;
-  finish(table: CrmTablePort, pending: string): Promise<void>;
+  valuesOf(record: Record<string, unknown>): string[];
+  valuesInChange(change: { readonly field: string; readonly from?: unknown; readonly to?: unknown }): string[];
+  finish(table: CrmTablePort, value: string): Promise<void>;
 }
 
 export interface KeptElsewhere {

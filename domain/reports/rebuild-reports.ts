@@ -109,31 +109,47 @@ function decodeCursor(cursor: string, query: KeyQuery): PageKey {
   return key;
 }
 
+/** The key that resumes a query right after `item`: the table's key, and the index's too when the query reads one. */
+function resumeKeyAfter(item: Item, query: KeyQuery): PageKey {
+  const key: PageKey = { pk: item.pk, sk: item.sk };
+  if (query.index) for (const attribute of [`${query.index}pk`, `${query.index}sk`]) key[attribute] = String(item[attribute]);
+  return key;
+}
+
 /**
- * Rebuilds one page of live records after `position`, then more while `hasTimeForAnotherPage`
- * says so, and answers where to go on from. A page is mended record by record, so a step
- * that fails halfway and runs again from the same position mends nothing twice.
+ * Rebuilds live records after `position`, record by record while `hasTimeForAnotherRecord`
+ * says so (at least one, so every step gets further), and answers where to go on from: the
+ * key of the last record done. Mending is per record, so a step that fails halfway and runs
+ * again from the same position mends nothing twice.
  */
 export async function rebuildReportsStep(
   deps: ReportDependencies,
   position: RebuildPosition,
-  hasTimeForAnotherPage: () => boolean,
+  hasTimeForAnotherRecord: () => boolean,
   pageSize = REBUILD_PAGE_SIZE,
 ): Promise<RebuildProgress> {
   let { partition, cursor, records, mended } = position;
-  do {
-    const current = rebuildPartitions[partition];
-    if (!current) break;
+  let first = true;
+  for (let current = rebuildPartitions[partition]; current; current = rebuildPartitions[partition]) {
     const page = await deps.table.query(current.query, { limit: pageSize, ...(cursor ? { startKey: decodeCursor(cursor, current.query) } : {}) });
-    for (const record of page.items.map(itemToRecord)) {
-      if (!record) continue;
-      records++;
-      if (await rebuildReportsOf(deps, current.type, record)) mended++;
-      if (current.type === 'contact') mended += await rebuildEmailReportsOf(deps, record.id);
+    for (const item of page.items) {
+      if (!first && !hasTimeForAnotherRecord()) return progressAt(partition, cursor, records, mended);
+      first = false;
+      const record = itemToRecord(item);
+      if (record) {
+        records++;
+        if (await rebuildReportsOf(deps, current.type, record)) mended++;
+        if (current.type === 'contact') mended += await rebuildEmailReportsOf(deps, record.id);
+      }
+      cursor = encodeCursor(resumeKeyAfter(item, current.query));
     }
-    if (page.lastKey) cursor = encodeCursor(page.lastKey);
-    else [partition, cursor] = [partition + 1, ''];
-  } while (hasTimeForAnotherPage());
+    if (!page.lastKey) [partition, cursor] = [partition + 1, ''];
+    if (!hasTimeForAnotherRecord()) break;
+  }
+  return progressAt(partition, cursor, records, mended);
+}
+
+function progressAt(partition: number, cursor: string, records: number, mended: number): RebuildProgress {
   const done = partition >= rebuildPartitions.length;
   return { partition, cursor, records, mended, done, type: done ? null : rebuildPartitions[partition]!.type };
 }
@@ -143,7 +159,9 @@ export async function rebuildReports(deps: ReportDependencies, log: (message: st
   let progress: RebuildProgress = { ...REBUILD_START, done: false, type: rebuildPartitions[0]!.type };
   while (!progress.done) {
     const before = progress.type;
-    progress = await rebuildReportsStep(deps, progress, () => false);
+    let done = 0;
+    // A page's worth of records per step: the script has no clock to race.
+    progress = await rebuildReportsStep(deps, progress, () => ++done < REBUILD_PAGE_SIZE);
     if (progress.type !== before) log(`${before}: ${progress.records} record(s) so far, ${progress.mended} share(s) mended`);
   }
   return { records: progress.records, mended: progress.mended };

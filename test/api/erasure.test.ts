@@ -120,6 +120,22 @@ describe('erasing a contact', () => {
     expect((await api.request<Rec>('GET', `/v1/activities/${note.id}`)).json).toMatchObject({ contactIds: [other.id] });
   });
 
+  it('moves the suppression of an address the person had before under its hash too, and the hashed entry answers adds and removals', async () => {
+    const person = await create('contacts', { firstName: 'Mover', email: 'old.mover@example.org' });
+    expect((await api.request('POST', '/v1/email-suppressions', { body: { email: 'old.mover@example.org', reason: 'manual' } })).status).toBe(201);
+    expect((await api.request('PATCH', `/v1/contacts/${person.id}`, { body: { email: 'new.mover@example.org' } })).status).toBe(200);
+    expect((await api.request('DELETE', `/v1/contacts/${person.id}`)).status).toBe(204);
+    expect(await itemsHolding(['old.mover', 'new.mover'])).toEqual([]);
+
+    const hashed = `sha256:${createHash('sha256').update('old.mover@example.org').digest('hex')}`;
+    const again = await api.request<Rec>('POST', '/v1/email-suppressions', { body: { email: 'old.mover@example.org' } });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ email: hashed, reason: 'manual' });
+    const manager = { kind: 'user', id: 'mgr-1', role: 'manager' } as const;
+    expect((await api.request('DELETE', '/v1/email-suppressions/old.mover@example.org', { as: manager })).status).toBe(204);
+    expect((await api.request('GET', '/v1/email-suppressions/old.mover@example.org')).status).toBe(404);
+  });
+
   it('erases an activity whose other links are being deleted too: another contact erased at once, a company whose delete is pending', async () => {
     const [a, b, c] = (await Promise.all(['a', 'b', 'c'].map((n) => create('contacts', { firstName: `Pair ${n}`, email: `pair.${n}@example.org` })))) as [Rec, Rec, Rec];
     const company = await create('companies', { name: 'Goneco', domain: 'goneco.example' });

@@ -57,6 +57,12 @@ const configSchema = z.object({
   S3_ENDPOINT: z.optional(z.url()),
   /** The state machine that runs workflows (set on the workflow trigger). */
   WORKFLOW_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** The state machine that runs exports (set on the exports function, which starts them). */
+  EXPORT_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** Where export files are written (set on the exports function and the export step). */
+  EXPORT_BUCKET: z.optional(z.string().check(z.minLength(3))),
+  /** Bytes of an export file written per part, at least S3's 5 MiB; smaller only against the local S3 (tests). */
+  EXPORT_PART_BYTES: z._default(z.coerce.number().check(z.int(), z.positive()), 8 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;

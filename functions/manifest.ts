@@ -36,7 +36,7 @@ export const queueManifest = {
 export type QueueName = keyof typeof queueManifest;
 
 /** The state machines functions start or serve as a task of (infra/state-machines/). */
-export type StateMachineName = 'sequenceRun' | 'workflowRun' | 'reportRebuild';
+export type StateMachineName = 'sequenceRun' | 'workflowRun' | 'exportRun' | 'reportRebuild';
 
 export type Trigger =
   /** API Gateway routes: one per operation of the group (functions/http/contract/). */
@@ -101,6 +101,11 @@ export interface FunctionDeclaration {
   readonly sendsTo?: QueueName;
   /** Starts executions of this state machine: the stack grants StartExecution on it and passes its ARN. */
   readonly startsExecutionsOf?: StateMachineName;
+  /**
+   * Uses the stage's export bucket (EXPORT_BUCKET): `write` writes export files (multipart
+   * uploads under `exports/`), `download` signs download URLs for them (GetObject under `exports/`).
+   */
+  readonly exportFiles?: 'write' | 'download';
   /** Needs the stage's sign-in (Cognito hosted UI and user client: SIGN_IN_URL, SIGN_IN_CLIENT_ID), for a page that signs users in. */
   readonly signsUsersIn?: boolean;
   /** Files of the repository shipped beside the bundle at the same relative path (the reference page's script and stylesheet). */
@@ -130,6 +135,8 @@ export const functionManifest = {
   /** Retries and replays queue deliveries; a test ping is sent from here, through the same SSRF-safe client. */
   webhooks: { entry: 'functions/webhooks.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', sendsTo: 'webhookDeliveries', trigger: http(apiContract.webhooks) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
+  /** Exports of records to CSV or JSON Lines files: starts them, and hands out their download URLs. */
+  exports: { entry: 'functions/exports.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', startsExecutionsOf: 'exportRun', exportFiles: 'download', trigger: http(apiContract.exports) },
   /** A person's data in one document (data subject access requests). */
   privacy: { entry: 'functions/privacy.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'read', trigger: http(apiContract.privacy) },
   unsubscribe: {
@@ -369,6 +376,9 @@ export const functionManifest = {
 
   /** The steps of a workflow run, up to its next wait: each action idempotent per run and step. */
   workflowStep: { entry: 'functions/workflow-step.ts', memoryMb: 512, timeoutSeconds: 60, tableAccess: 'readWrite', sendsEmail: true, trigger: { kind: 'stateMachineTask', stateMachine: 'workflowRun' } },
+
+  /** One step of an export: pages of the list written as one part of its file. */
+  exportStep: { entry: 'functions/export-step.ts', memoryMb: 1024, timeoutSeconds: 300, tableAccess: 'readWrite', exportFiles: 'write', trigger: { kind: 'stateMachineTask', stateMachine: 'exportRun' } },
 
   /** One step of a report rebuild: mend the reports' shares of the next pages of records, and say where it stopped. */
   reportRebuildStep: { entry: 'functions/report-rebuild-step.ts', memoryMb: 512, timeoutSeconds: 300, tableAccess: 'readWrite', trigger: { kind: 'stateMachineTask', stateMachine: 'reportRebuild' } },

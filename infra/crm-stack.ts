@@ -7,6 +7,7 @@ import { ApiCustomDomain } from './constructs/api-custom-domain';
 import { CrmAuth } from './constructs/crm-auth';
 import { CrmEmail } from './constructs/crm-email';
 import { CrmEventBus } from './constructs/crm-event-bus';
+import { CrmExportBucket } from './constructs/crm-export-bucket';
 import { CrmFunction } from './constructs/crm-function';
 import { CrmInboundEmail } from './constructs/crm-inbound-email';
 import { CrmHttpApi } from './constructs/http-api';
@@ -65,6 +66,7 @@ export class CrmStack extends Stack {
 
     // Every committed change is published here; integrators and (later) workflows add rules.
     const eventBus = new CrmEventBus(this, 'Events', { stage: props.stage, config: config.events });
+    const exportBucket = new CrmExportBucket(this, 'Exports');
 
     // A nested stack of its own, and none where it would hold nothing (CloudFormation refuses an empty template).
     const observability =
@@ -107,6 +109,7 @@ export class CrmStack extends Stack {
           ...(trigger.kind === 'queue' ? { [queueManifest[trigger.queue].urlSetting]: queues.get(trigger.queue)!.queue.queueUrl } : {}),
           ...(trigger.kind === 'inboundEmail' ? inbound!.functionEnvironment : {}),
           ...(declaration.usesInboundDomain && inbound ? { INBOUND_EMAIL_DOMAIN: inbound.domain } : {}),
+          ...(declaration.exportFiles ? { EXPORT_BUCKET: exportBucket.bucket.bucketName } : {}),
           ...(declaration.signsUsersIn && auth.userPool ? { SIGN_IN_URL: auth.userPool.domain.baseUrl(), SIGN_IN_CLIENT_ID: auth.userPool.userClient.userPoolClientId } : {}),
         },
       };
@@ -166,6 +169,7 @@ export class CrmStack extends Stack {
       // StartExecution on this state machine only: no stop, no describe, no other state machine.
       startsExecutions?.stateMachine.grantStartExecution(handler);
       sendsTo?.queue.grantSendMessages(handler);
+      if (declaration.exportFiles) exportBucket.grant(handler, declaration.exportFiles);
       functions[name] = handler;
     }
 
@@ -200,6 +204,7 @@ export class CrmStack extends Stack {
       });
     }
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
+    new CfnOutput(this, 'ExportBucketName', { value: exportBucket.bucket.bucketName, description: 'Export files, kept a day (docs/data-in-and-out.md)' });
     new CfnOutput(this, 'EventBusName', { value: eventBus.bus.eventBusName, description: 'Every committed change of a record, email or enrollment (docs/events.md)' });
     new CfnOutput(this, 'EventBusArn', { value: eventBus.bus.eventBusArn });
     new CfnOutput(this, 'EventSchemaRegistryName', { value: eventBus.registryName, description: 'JSON Schemas of the events, for code bindings' });

@@ -16,6 +16,8 @@ export interface LocalAwsEnvironment {
   sqs?: { readonly endpoint: string; urlOf(queue: QueueName): string };
   /** Receiving (local/smtp-local.ts): the local S3 holding raw messages, and the inbound domain. */
   inbound?: { readonly s3Endpoint: string; readonly domain: string; readonly bucket: string };
+  /** Exports: the local S3 and its export bucket (local/s3-local.ts). */
+  exports?: { readonly s3Endpoint: string; readonly bucket: string };
 }
 
 /** The sender locally, unless EMAIL_FROM_ADDRESS says otherwise (the local SES verifies nothing). */
@@ -29,7 +31,7 @@ export const LOCAL_DAILY_DIGEST = { at: '07:00', timeZone: 'UTC' } as const;
  * Lambda would. Call it before the first request reaches the gateway: handlers
  * load (and cache) their config when they are first imported.
  */
-export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, maxWaitSeconds, eventBridgeEndpoint, sqs, inbound }: LocalAwsEnvironment): void {
+export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoint, stepFunctionsEndpoint, maxWaitSeconds, eventBridgeEndpoint, sqs, inbound, exports }: LocalAwsEnvironment): void {
   process.env.TABLE_NAME = tableName;
   process.env.DYNAMODB_ENDPOINT = dynamodbEndpoint;
   process.env.AWS_REGION = 'us-east-1';
@@ -46,6 +48,7 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
     process.env.STEP_FUNCTIONS_ENDPOINT = stepFunctionsEndpoint;
     process.env.SEQUENCE_STATE_MACHINE_ARN = localStateMachineArn('sequenceRun');
     process.env.WORKFLOW_STATE_MACHINE_ARN = localStateMachineArn('workflowRun');
+    process.env.EXPORT_STATE_MACHINE_ARN = localStateMachineArn('exportRun');
     if (maxWaitSeconds === undefined) delete process.env.STEP_FUNCTIONS_MAX_WAIT_SECONDS;
     else process.env.STEP_FUNCTIONS_MAX_WAIT_SECONDS = String(maxWaitSeconds);
   }
@@ -63,6 +66,10 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
     process.env.S3_ENDPOINT = inbound.s3Endpoint;
     process.env.INBOUND_EMAIL_DOMAIN = inbound.domain;
     process.env.INBOUND_MAIL_BUCKET = inbound.bucket;
+  }
+  if (exports) {
+    process.env.S3_ENDPOINT = exports.s3Endpoint;
+    process.env.EXPORT_BUCKET = exports.bucket;
   }
   // Embedded-metric-format lines are for CloudWatch; locally they would only bury the logs.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

@@ -11,7 +11,7 @@ import { localStateMachines } from './local-state-machines';
 import { prepareTable } from './prepare-table';
 import { startLocalSes, type LocalSes } from './ses-local';
 import { startSqsLocal, type SqsLocal } from './sqs-local';
-import { LOCAL_INBOUND_MAIL_BUCKET, startS3Local, type S3Local } from './s3-local';
+import { LOCAL_EXPORT_BUCKET, LOCAL_INBOUND_MAIL_BUCKET, startS3Local, type S3Local } from './s3-local';
 import { LOCAL_INBOUND_DOMAIN, startSmtpLocal, type SmtpLocal } from './smtp-local';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +65,7 @@ try {
     eventBridgeEndpoint: eventBridge.endpoint,
     sqs,
     inbound: { s3Endpoint: s3.endpoint, domain: LOCAL_INBOUND_DOMAIN, bucket: LOCAL_INBOUND_MAIL_BUCKET },
+    exports: { s3Endpoint: s3.endpoint, bucket: LOCAL_EXPORT_BUCKET },
   });
   // As after a deploy: the table as the stack describes it, every data migration applied.
   const prepared = await prepareTable({ tableName: settings.TABLE_NAME, endpoint: dynamodb.endpoint, log: (message) => console.log(`[migrate] ${message}`) });
@@ -108,7 +109,8 @@ Dashboard       ${gateway.url}/dashboard#token=${dashboardToken}   (reports as c
 Token           ${sameDataDir}npm run --silent token -- --role admin   (send as Authorization: Bearer <token>; npm run seed loads demo data)
 DynamoDB        ${dynamodb.endpoint} (table ${settings.TABLE_NAME}, data in ${dataDir}; stream consumers running)
 Mail viewer     ${ses.endpoint} (local SES; mail to bounce@ or complaint@simulator.amazonses.com bounces or complains)
-Step Functions  ${stepFunctions.endpoint} (follow-up sequences and workflow runs; ${waits})
+Step Functions  ${stepFunctions.endpoint} (follow-up sequences, workflow runs, exports, report rebuilds; ${waits})
+Exports         ${s3.endpoint}/${LOCAL_EXPORT_BUCKET} (POST /v1/exports writes files here; their download URLs point at it)
 Schedules       scheduled workflows: ${functionManifest.scheduler.trigger.expression}${settings.CRM_LOCAL_MAX_WAIT_SECONDS === undefined ? ', as deployed' : `, at least every ${Math.max(1, settings.CRM_LOCAL_MAX_WAIT_SECONDS)} s (CRM_LOCAL_MAX_WAIT_SECONDS)`}
 Events          ${eventBridge.endpoint}/events (bus ${LOCAL_EVENT_BUS_NAME}: every record, email and enrollment change; local only)
 Inbound mail    smtp://127.0.0.1:${smtp.port} (plays SES receiving for @${LOCAL_INBOUND_DOMAIN}: replies, log-<token>@ addresses; raw mail in ${s3.endpoint}/${LOCAL_INBOUND_MAIL_BUCKET})

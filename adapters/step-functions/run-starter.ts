@@ -2,7 +2,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Config } from '../config';
 
 /**
- * Starts a run (a sequence's, a workflow's) as a Standard workflow execution named after the
+ * Starts a run (a sequence's, a workflow's, an export's) as a Standard workflow execution named after the
  * run. Step Functions refuses a second execution with the same name, which makes a
  * redelivered start a no-op (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
  */
@@ -11,8 +11,8 @@ export class StepFunctionsRunStarter<Run extends { readonly runId: string }> {
 
   /** `arnSetting`: the setting with the state machine's ARN, which the stack sets on the functions that start its runs. */
   constructor(
-    private readonly config: Pick<Config, 'AWS_REGION' | 'STEP_FUNCTIONS_ENDPOINT' | 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN'>,
-    private readonly arnSetting: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN',
+    private readonly config: Pick<Config, 'AWS_REGION' | 'STEP_FUNCTIONS_ENDPOINT' | 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN'>,
+    private readonly arnSetting: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN',
   ) {
     this.client = new SFNClient({
       region: config.AWS_REGION,

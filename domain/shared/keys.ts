@@ -352,6 +352,9 @@ export const auditEntryKey = (recordType: string, recordId: string, at: string, 
   sk: joinKey(at, entryId),
 });
 
+/** An export of records to a file (domain/exports): its filters, progress and file. */
+export const exportJobKey = (id: string): ItemKey => ({ pk: joinKey('EXPORT', id), sk: 'EXPORT' });
+
 /** Every audit entry about one record, in its own partition: read strongly consistent, oldest first. */
 export const auditQueries = {
   ofRecord: (recordType: string, recordId: string): KeyQuery => ({ pattern: 'auditOfRecord', partitionKey: joinKey('AUDIT', recordType, recordId), ascending: true }),

@@ -10,7 +10,7 @@ export interface RunStateMachine extends RunLoop {
   /** Appended to the stack's name: the state machine's name (`crm-prod-sequence-run`). */
   readonly nameSuffix: string;
   /** The setting that tells a function starting executions which state machine to start; none where only operators start it. */
-  readonly arnSetting?: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN';
+  readonly arnSetting?: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN';
   /** The stack output with its ARN, and what it says. */
   readonly output: { readonly id: string; readonly description: string };
 }
@@ -33,6 +33,15 @@ export const runStateMachines: Readonly<Record<StateMachineName, RunStateMachine
     stepStateName: 'Run actions',
     failure: { error: 'WorkflowStepFailed', cause: 'A step kept failing; the run is marked failed.' },
     output: { id: 'WorkflowStateMachineArn', description: 'Runs workflows; one execution per workflow and triggering event, named after its run' },
+  },
+  /** An export: one execution per export, named after it; each step writes one part of its file. */
+  exportRun: {
+    nameSuffix: 'export-run',
+    arnSetting: 'EXPORT_STATE_MACHINE_ARN',
+    runFields: { runId: 'string' },
+    stepStateName: 'Write part',
+    failure: { error: 'ExportStepFailed', cause: 'A step kept failing; the export is marked failed.' },
+    output: { id: 'ExportStateMachineArn', description: 'Runs exports of records to files; one execution per export, named after it' },
   },
   /**
    * `npm run reports:rebuild`, deployed: an operator starts it (docs/reports.md); each step

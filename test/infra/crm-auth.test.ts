@@ -255,6 +255,8 @@ describe('auth mode oidc', () => {
       'EventBusArn',
       'EventBusName',
       'EventSchemaRegistryName',
+      'ExportBucketName',
+      'ExportStateMachineArn',
       'Issuer',
       'ReportRebuildStateMachineArn',
       'SequenceStateMachineArn',

@@ -333,6 +333,8 @@ describe('alarms, by default', () => {
     ['sequence-run-timed-out', 'ExecutionsTimedOut', 'sequence-run'],
     ['workflow-run-failed', 'ExecutionsFailed', 'workflow-run'],
     ['workflow-run-timed-out', 'ExecutionsTimedOut', 'workflow-run'],
+    ['export-run-failed', 'ExecutionsFailed', 'export-run'],
+    ['export-run-timed-out', 'ExecutionsTimedOut', 'export-run'],
     ['report-rebuild-failed', 'ExecutionsFailed', 'report-rebuild'],
     ['report-rebuild-timed-out', 'ExecutionsTimedOut', 'report-rebuild'],
   ])('alarm %s from the first execution in a period on %s of state machine %s', (name, metricName, machine) => {
@@ -495,6 +497,8 @@ describe('alarms, configured', () => {
       'sequence-run-timed-out': 4,
       'workflow-run-failed': 4,
       'workflow-run-timed-out': 4,
+      'export-run-failed': 4,
+      'export-run-timed-out': 4,
       'report-rebuild-failed': 4,
       'report-rebuild-timed-out': 4,
       'email-bounce-rate': 0.02,

@@ -9,7 +9,7 @@ import type { LocalScheduler } from '../../local/scheduler-local';
 import { startBackgroundWork } from '../../local/background-work';
 import { startEventBridgeLocal, type EventBridgeLocal } from '../../local/eventbridge-local';
 import { startSqsLocal, type SqsLocal } from '../../local/sqs-local';
-import { LOCAL_INBOUND_MAIL_BUCKET, startS3Local } from '../../local/s3-local';
+import { LOCAL_EXPORT_BUCKET, LOCAL_INBOUND_MAIL_BUCKET, startS3Local } from '../../local/s3-local';
 import { LOCAL_INBOUND_DOMAIN, startSmtpLocal } from '../../local/smtp-local';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +82,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     ...(stepFunctions ? { stepFunctionsEndpoint: stepFunctions.endpoint, maxWaitSeconds } : {}),
     ...(eventBridge ? { eventBridgeEndpoint: eventBridge.endpoint } : {}),
     ...(queues ? { sqs: queues } : {}),
-    ...(s3 ? { inbound: { s3Endpoint: s3.endpoint, domain: LOCAL_INBOUND_DOMAIN, bucket: LOCAL_INBOUND_MAIL_BUCKET } } : {}),
+    ...(s3 ? { inbound: { s3Endpoint: s3.endpoint, domain: LOCAL_INBOUND_DOMAIN, bucket: LOCAL_INBOUND_MAIL_BUCKET }, exports: { s3Endpoint: s3.endpoint, bucket: LOCAL_EXPORT_BUCKET } } : {}),
   });
   const signingKey = await createSigningKey();
   const gateway = await startGateway({ port: 0, authorizer: await createLocalJwtAuthorizer(signingKey) });

@@ -6,6 +6,7 @@ import type { ApiOperation, OperationGroup } from '../api-operation';
 import { auditOperations } from './audit';
 import { emailOperations } from './emails';
 import { emailTemplateOperations } from './email-templates';
+import { exportOperations } from './exports';
 import { metaOperations } from './meta';
 import { ownerOperations } from './owners';
 import { pipelineOperations } from './pipelines';
@@ -45,6 +46,7 @@ export const apiContract = {
   inboundEmails: inboundEmailOperations,
   audit: auditOperations,
   privacy: privacyOperations,
+  exports: exportOperations,
   unsubscribe: unsubscribeOperations,
   meta: metaOperations,
 } satisfies Record<string, OperationGroup>;

@@ -2,6 +2,7 @@ import type { RouteMeasurement } from './api-overhead';
 import type { BulkResult } from './bulk';
 import type { BundleMeasurement } from './cold-start';
 import type { EventPublishingResult } from './event-publishing';
+import type { ExportBench } from './exports';
 import type { GrowthPoint } from './growth';
 import type { ListShardingRow } from './list-sharding';
 import type { HeatModel } from './partition-heat';
@@ -21,6 +22,8 @@ export interface BenchResults {
   readonly growth: readonly GrowthPoint[];
   readonly apiOverhead: readonly RouteMeasurement[];
   readonly bulk: BulkResult;
+  /** Export rows per second against raw BatchGetItem, and peak heap at two sizes. Absent from runs before it existed. */
+  readonly exports?: ExportBench;
   /** A list page from one partition and from its shards, same code, same run. */
   readonly listSharding: readonly ListShardingRow[];
   /** The partition-heat model: per workload, the hottest partition key of the table and of each index. */

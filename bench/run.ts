@@ -5,6 +5,7 @@ import { measureApiOverhead, overheadTables } from './api-overhead';
 import { startBenchEnvironment } from './bench-environment';
 import type { BenchResults } from './bench-results';
 import { bulkTable, measureBulk } from './bulk';
+import { exportsTable, measureExports } from './exports';
 import { storedBytes } from './capacity-rules';
 import { coldStartTable, measureColdStarts } from './cold-start';
 import { contactWriteItems } from './contact-items';
@@ -31,8 +32,8 @@ import { measureReportKeeping, reportKeepingTable } from './report-keeping';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = quick
-  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, eventChanges: 2_000, webhookDeliveries: 500, searchLagSamples: 10 }
-  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, eventChanges: 10_000, webhookDeliveries: 2_000, searchLagSamples: 50 };
+  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, exportSizes: [1_000, 4_000], eventChanges: 2_000, webhookDeliveries: 500, searchLagSamples: 10 }
+  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, exportSizes: [2_500, 10_000], eventChanges: 10_000, webhookDeliveries: 2_000, searchLagSamples: 50 };
 
 /**
  * Powertools Metrics prints this on every request today: logMetrics flushes an
@@ -88,6 +89,9 @@ try {
   const bulk = await measureBulk(env, { contacts: settings.bulkContacts, clients: settings.bulkClients });
   console.log(bulkTable(bulk));
 
+  const exports = await measureExports(env, { sizes: settings.exportSizes });
+  console.log(exportsTable(exports));
+
   const listSharding = await measureListSharding(env, { warmup: settings.apiWarmup, iterations: settings.apiIterations });
   console.log(listShardingTable(listSharding));
 
@@ -111,6 +115,7 @@ try {
     growth,
     apiOverhead,
     bulk,
+    exports,
     listSharding,
     partitionHeat,
     eventPublishing,

@@ -49,7 +49,8 @@ describe('emails through the API', () => {
     const sent = await api.request<Message>('POST', `/v1/contacts/${contactId}/emails`, { body: { subject: 'Will bounce', text: 'x' }, as: member });
     expect(sent.status, sent.text).toBe(201);
     await eventually(() => api.request<Message>('GET', `/v1/emails/${sent.json!.id}`), (r) => r.json?.status === 'bounced', 'the bounce event');
-    const suppression = await api.request('GET', `/v1/email-suppressions/${encodeURIComponent(address)}`);
+    // The status is written first, then the suppression: wait for the second too.
+    const suppression = await eventually(() => api.request('GET', `/v1/email-suppressions/${encodeURIComponent(address)}`), (r) => r.status === 200, 'the suppression');
     expect(suppression.json).toMatchObject({ email: address, reason: 'bounce' });
 
     const again = await api.request<{ type: string; reason: string }>('POST', `/v1/contacts/${contactId}/emails`, { body: { subject: 'Again', text: 'x' }, as: member });

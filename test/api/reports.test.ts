@@ -143,7 +143,7 @@ describe('reports', () => {
     expect(email.total).toMatchObject({ sent: 3 });
   });
 
-  it('a rebuild from the records gives the same reports as the keeper', async () => {
+  it('a rebuild from the records gives the same reports as the keeper', { timeout: 90_000 }, async () => {
     const paths = [
       '/v1/reports/pipeline',
       `/v1/reports/forecast?from=${month}&to=${month}`,

@@ -32,8 +32,8 @@ import { measureReportKeeping, reportKeepingTable } from './report-keeping';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = quick
-  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, exportSizes: [1_000, 4_000], eventChanges: 2_000, webhookDeliveries: 500, searchLagSamples: 10 }
-  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, exportSizes: [2_500, 10_000], eventChanges: 10_000, webhookDeliveries: 2_000, searchLagSamples: 50 };
+  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, exportSizes: [2_000, 8_000], eventChanges: 2_000, webhookDeliveries: 500, searchLagSamples: 10 }
+  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, exportSizes: [5_000, 20_000], eventChanges: 10_000, webhookDeliveries: 2_000, searchLagSamples: 50 };
 
 /**
  * Powertools Metrics prints this on every request today: logMetrics flushes an

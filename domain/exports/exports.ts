@@ -139,16 +139,20 @@ export async function runExportStep(deps: ExportDependencies, id: string): Promi
 
   const partNumber = job.parts.length + 1;
   let body = partNumber === 1 ? exportHeader(job.format, job.columns) : '';
+  // Counted page by page: measuring the whole part after each page would read it again every time.
+  let bytes = Buffer.byteLength(body);
   let cursor = job.cursor;
   let rows = 0;
   const filters = listFiltersOf(job.filters, job.type);
   do {
     // As the export's author: what they may list is what the file holds.
     const page = await listRecords(deps, model, { ...filters, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }, job.createdBy);
-    body += exportLines(job.format, job.columns, page.items);
+    const lines = exportLines(job.format, job.columns, page.items);
+    body += lines;
+    bytes += Buffer.byteLength(lines);
     rows += page.items.length;
     cursor = page.nextCursor;
-  } while (cursor && Buffer.byteLength(body) < deps.partBytes);
+  } while (cursor && bytes < deps.partBytes);
 
   if (cursor && partNumber >= MAX_PARTS) throw new Error(`export ${id} would take more than ${MAX_PARTS} parts of ${deps.partBytes} bytes`);
   const etag = await deps.files.uploadPart(job.objectKey, job.uploadId!, partNumber, body);

@@ -59,7 +59,13 @@ const configSchema = z.object({
   WORKFLOW_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   /** The state machine that runs exports (set on the exports function, which starts them). */
   EXPORT_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
-  /** Where export files are written (set on the exports function and the export step). */
+  /** The state machine that runs imports (set on the imports function, which starts them). */
+  IMPORT_STATE_MACHINE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  /** Rows an import step reads at most before it saves where it got: what a retried step reads again. */
+  IMPORT_ROWS_PER_STEP: z._default(z.coerce.number().check(z.int(), z.positive()), 20_000),
+  /** Batches of 100 rows an import step writes at once (each with up to 8 transactions in flight): the import's load on the table. */
+  IMPORT_PARALLEL_BATCHES: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(16)), 4),
+  /** Where export files, and import files and their error reports, are written (set on the functions that use them). */
   EXPORT_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /** Bytes of an export file written per part, at least S3's 5 MiB; smaller only against the local S3 (tests). */
   EXPORT_PART_BYTES: z._default(z.coerce.number().check(z.int(), z.positive()), 8 * 1024 * 1024),

@@ -3,6 +3,7 @@ import type { BulkResult } from './bulk';
 import type { BundleMeasurement } from './cold-start';
 import type { EventPublishingResult } from './event-publishing';
 import type { ExportBench } from './exports';
+import type { ImportBench } from './imports';
 import type { GrowthPoint } from './growth';
 import type { ListShardingRow } from './list-sharding';
 import type { HeatModel } from './partition-heat';
@@ -24,6 +25,8 @@ export interface BenchResults {
   readonly bulk: BulkResult;
   /** Export rows per second against raw BatchGetItem, and peak heap at two sizes. Absent from runs before it existed. */
   readonly exports?: ExportBench;
+  /** Import rows per second against raw BatchWriteItem, write units per row, and peak heap at two file sizes. Absent from runs before it existed. */
+  readonly imports?: ImportBench;
   /** A list page from one partition and from its shards, same code, same run. */
   readonly listSharding: readonly ListShardingRow[];
   /** The partition-heat model: per workload, the hottest partition key of the table and of each index. */

@@ -1,6 +1,7 @@
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../adapters/config';
 import { takeMeteredCalls } from '../adapters/dynamodb/capacity-meter';
+import { peakLiveHeapDuring } from './live-heap';
 import { createRuntime } from '../adapters/runtime';
 import { createExport, runExportStep, type ExportDependencies, type ExportFiles } from '../domain/exports/exports';
 import { itemToJob } from '../domain/exports/export-job';
@@ -61,32 +62,6 @@ function countingSink(): ExportFiles & { bytes: number; parts: number } {
     abortUpload: async () => undefined,
     downloadUrl: async () => 'https://bench.invalid/',
   };
-}
-
-/**
- * Runs `work` while measuring, every 10 ms, the heap still in use after a full collection:
- * what the work holds, not the garbage it has yet to have collected. Answers its peak above the
- * heap at the start, in MiB. Without --expose-gc there is no honest figure: it throws.
- */
-async function peakLiveHeapDuring(work: () => Promise<void>): Promise<number> {
-  const collect = globalThis.gc;
-  if (!collect) throw new Error('the export bench measures memory after collections: run it with node --expose-gc (npm run bench does)');
-  // The bench's capacity meter keeps every call's output until taken: it is dropped, not counted.
-  takeMeteredCalls();
-  collect();
-  const before = process.memoryUsage().heapUsed;
-  let peak = before;
-  const sampler = setInterval(() => {
-    takeMeteredCalls();
-    collect();
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-  }, 10);
-  try {
-    await work();
-  } finally {
-    clearInterval(sampler);
-  }
-  return Math.max(0, peak - before) / 2 ** 20;
 }
 
 export async function measureExports(env: BenchEnvironment, { sizes }: { sizes: readonly number[] }): Promise<ExportBench> {

@@ -6,6 +6,7 @@ import { startBenchEnvironment } from './bench-environment';
 import type { BenchResults } from './bench-results';
 import { bulkTable, measureBulk } from './bulk';
 import { exportsTable, measureExports } from './exports';
+import { importsTable, measureImports } from './imports';
 import { storedBytes } from './capacity-rules';
 import { coldStartTable, measureColdStarts } from './cold-start';
 import { contactWriteItems } from './contact-items';
@@ -32,8 +33,8 @@ import { measureReportKeeping, reportKeepingTable } from './report-keeping';
 
 const quick = process.env.BENCH_QUICK === '1';
 const settings = quick
-  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, exportSizes: [2_000, 8_000], eventChanges: 2_000, webhookDeliveries: 500, searchLagSamples: 10 }
-  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, exportSizes: [5_000, 20_000], eventChanges: 10_000, webhookDeliveries: 2_000, searchLagSamples: 50 };
+  ? { coldStartRuns: 5, growthSizes: [1_000, 10_000], growthWarmupSeconds: 4, growthWarmup: 5, growthIterations: 40, apiWarmup: 10, apiIterations: 60, bulkContacts: 1_000, bulkClients: 4, exportSizes: [2_000, 8_000], importSizes: [2_000, 8_000], eventChanges: 2_000, webhookDeliveries: 500, searchLagSamples: 10 }
+  : { coldStartRuns: 15, growthSizes: [1_000, 10_000, 100_000], growthWarmupSeconds: 10, growthWarmup: 20, growthIterations: 200, apiWarmup: 30, apiIterations: 300, bulkContacts: 5_000, bulkClients: 4, exportSizes: [5_000, 20_000], importSizes: [10_000, 100_000], eventChanges: 10_000, webhookDeliveries: 2_000, searchLagSamples: 50 };
 
 /**
  * Powertools Metrics prints this on every request today: logMetrics flushes an
@@ -92,6 +93,9 @@ try {
   const exports = await measureExports(env, { sizes: settings.exportSizes });
   console.log(exportsTable(exports));
 
+  const imports = await measureImports(env, { sizes: settings.importSizes, rawConcurrency: settings.bulkClients });
+  console.log(importsTable(imports));
+
   const listSharding = await measureListSharding(env, { warmup: settings.apiWarmup, iterations: settings.apiIterations });
   console.log(listShardingTable(listSharding));
 
@@ -116,6 +120,7 @@ try {
     apiOverhead,
     bulk,
     exports,
+    imports,
     listSharding,
     partitionHeat,
     eventPublishing,

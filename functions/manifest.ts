@@ -36,7 +36,7 @@ export const queueManifest = {
 export type QueueName = keyof typeof queueManifest;
 
 /** The state machines functions start or serve as a task of (infra/state-machines/). */
-export type StateMachineName = 'sequenceRun' | 'workflowRun' | 'exportRun' | 'reportRebuild';
+export type StateMachineName = 'sequenceRun' | 'workflowRun' | 'exportRun' | 'importRun' | 'reportRebuild';
 
 export type Trigger =
   /** API Gateway routes: one per operation of the group (functions/http/contract/). */
@@ -102,10 +102,14 @@ export interface FunctionDeclaration {
   /** Starts executions of this state machine: the stack grants StartExecution on it and passes its ARN. */
   readonly startsExecutionsOf?: StateMachineName;
   /**
-   * Uses the stage's export bucket (EXPORT_BUCKET): `write` writes export files (multipart
-   * uploads under `exports/`), `download` signs download URLs for them (GetObject under `exports/`).
+   * Uses the stage's export bucket (EXPORT_BUCKET), which holds export and import files:
+   * `exportWrite` writes export files (multipart uploads under `exports/`), `exportDownload`
+   * signs download URLs for them (GetObject under `exports/`); `importStart` signs upload URLs
+   * for import files and download URLs for their error reports and reads their headers
+   * (PutObject and GetObject under `imports/`), `importRun` reads import files and writes
+   * their error reports (GetObject, multipart uploads under `imports/`).
    */
-  readonly exportFiles?: 'write' | 'download';
+  readonly files?: 'exportWrite' | 'exportDownload' | 'importStart' | 'importRun';
   /** Needs the stage's sign-in (Cognito hosted UI and user client: SIGN_IN_URL, SIGN_IN_CLIENT_ID), for a page that signs users in. */
   readonly signsUsersIn?: boolean;
   /** Files of the repository shipped beside the bundle at the same relative path (the reference page's script and stylesheet). */
@@ -136,7 +140,8 @@ export const functionManifest = {
   webhooks: { entry: 'functions/webhooks.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', sendsTo: 'webhookDeliveries', trigger: http(apiContract.webhooks) },
   audit: { entry: 'functions/audit.ts', memoryMb: 512, timeoutSeconds: 10, tableAccess: 'read', trigger: http(apiContract.audit) },
   /** Exports of records to CSV or JSON Lines files: starts them, and hands out their download URLs. */
-  exports: { entry: 'functions/exports.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', startsExecutionsOf: 'exportRun', exportFiles: 'download', trigger: http(apiContract.exports) },
+  exports: { entry: 'functions/exports.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', startsExecutionsOf: 'exportRun', files: 'exportDownload', trigger: http(apiContract.exports) },
+  imports: { entry: 'functions/imports.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'readWrite', startsExecutionsOf: 'importRun', files: 'importStart', trigger: http(apiContract.imports) },
   /** A person's data in one document (data subject access requests). */
   privacy: { entry: 'functions/privacy.ts', memoryMb: 512, timeoutSeconds: 29, tableAccess: 'read', trigger: http(apiContract.privacy) },
   unsubscribe: {
@@ -378,7 +383,10 @@ export const functionManifest = {
   workflowStep: { entry: 'functions/workflow-step.ts', memoryMb: 512, timeoutSeconds: 60, tableAccess: 'readWrite', sendsEmail: true, trigger: { kind: 'stateMachineTask', stateMachine: 'workflowRun' } },
 
   /** One step of an export: pages of the list written as one part of its file. */
-  exportStep: { entry: 'functions/export-step.ts', memoryMb: 1024, timeoutSeconds: 300, tableAccess: 'readWrite', exportFiles: 'write', trigger: { kind: 'stateMachineTask', stateMachine: 'exportRun' } },
+  exportStep: { entry: 'functions/export-step.ts', memoryMb: 1024, timeoutSeconds: 300, tableAccess: 'readWrite', files: 'exportWrite', trigger: { kind: 'stateMachineTask', stateMachine: 'exportRun' } },
+
+  /** One step of an import: rows of its file from where the last stopped, batches of 100 written as the batch route writes them; then its error report. */
+  importStep: { entry: 'functions/import-step.ts', memoryMb: 1024, timeoutSeconds: 900, tableAccess: 'readWrite', files: 'importRun', trigger: { kind: 'stateMachineTask', stateMachine: 'importRun' } },
 
   /** One step of a report rebuild: mend the reports' shares of the next pages of records, and say where it stopped. */
   reportRebuildStep: { entry: 'functions/report-rebuild-step.ts', memoryMb: 512, timeoutSeconds: 300, tableAccess: 'readWrite', trigger: { kind: 'stateMachineTask', stateMachine: 'reportRebuild' } },

@@ -109,7 +109,7 @@ export class CrmStack extends Stack {
           ...(trigger.kind === 'queue' ? { [queueManifest[trigger.queue].urlSetting]: queues.get(trigger.queue)!.queue.queueUrl } : {}),
           ...(trigger.kind === 'inboundEmail' ? inbound!.functionEnvironment : {}),
           ...(declaration.usesInboundDomain && inbound ? { INBOUND_EMAIL_DOMAIN: inbound.domain } : {}),
-          ...(declaration.exportFiles ? { EXPORT_BUCKET: exportBucket.bucket.bucketName } : {}),
+          ...(declaration.files ? { EXPORT_BUCKET: exportBucket.bucket.bucketName } : {}),
           ...(declaration.signsUsersIn && auth.userPool ? { SIGN_IN_URL: auth.userPool.domain.baseUrl(), SIGN_IN_CLIENT_ID: auth.userPool.userClient.userPoolClientId } : {}),
         },
       };
@@ -169,7 +169,7 @@ export class CrmStack extends Stack {
       // StartExecution on this state machine only: no stop, no describe, no other state machine.
       startsExecutions?.stateMachine.grantStartExecution(handler);
       sendsTo?.queue.grantSendMessages(handler);
-      if (declaration.exportFiles) exportBucket.grant(handler, declaration.exportFiles);
+      if (declaration.files) exportBucket.grant(handler, declaration.files);
       functions[name] = handler;
     }
 

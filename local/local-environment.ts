@@ -49,6 +49,7 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
     process.env.SEQUENCE_STATE_MACHINE_ARN = localStateMachineArn('sequenceRun');
     process.env.WORKFLOW_STATE_MACHINE_ARN = localStateMachineArn('workflowRun');
     process.env.EXPORT_STATE_MACHINE_ARN = localStateMachineArn('exportRun');
+    process.env.IMPORT_STATE_MACHINE_ARN = localStateMachineArn('importRun');
     if (maxWaitSeconds === undefined) delete process.env.STEP_FUNCTIONS_MAX_WAIT_SECONDS;
     else process.env.STEP_FUNCTIONS_MAX_WAIT_SECONDS = String(maxWaitSeconds);
   }

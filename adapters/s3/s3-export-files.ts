@@ -9,16 +9,16 @@ import type { Config } from '../config';
  * point at its own address.
  */
 export class S3ExportFiles implements ExportFiles {
-  private readonly client: S3Client;
+  protected readonly client: S3Client;
 
-  constructor(private readonly config: Pick<Config, 'AWS_REGION' | 'S3_ENDPOINT' | 'EXPORT_BUCKET'>) {
+  constructor(protected readonly config: Pick<Config, 'AWS_REGION' | 'S3_ENDPOINT' | 'EXPORT_BUCKET'>) {
     this.client = new S3Client({
       region: config.AWS_REGION,
       ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } : {}),
     });
   }
 
-  private get bucket(): string {
+  protected get bucket(): string {
     if (!this.config.EXPORT_BUCKET) throw new Error('EXPORT_BUCKET is not set: this function cannot write or read exports.');
     return this.config.EXPORT_BUCKET;
   }

@@ -11,8 +11,8 @@ export class StepFunctionsRunStarter<Run extends { readonly runId: string }> {
 
   /** `arnSetting`: the setting with the state machine's ARN, which the stack sets on the functions that start its runs. */
   constructor(
-    private readonly config: Pick<Config, 'AWS_REGION' | 'STEP_FUNCTIONS_ENDPOINT' | 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN'>,
-    private readonly arnSetting: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN',
+    private readonly config: Pick<Config, 'AWS_REGION' | 'STEP_FUNCTIONS_ENDPOINT' | 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN' | 'IMPORT_STATE_MACHINE_ARN'>,
+    private readonly arnSetting: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN' | 'IMPORT_STATE_MACHINE_ARN',
   ) {
     this.client = new SFNClient({
       region: config.AWS_REGION,

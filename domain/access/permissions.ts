@@ -38,7 +38,7 @@ export function requireCapability(actor: Actor, capability: Capability, action: 
 }
 
 function describe(actor: Actor): string {
-  return `${{ client: 'Client', workflow: 'Workflow' }[actor.type as string] ?? 'User'} ${actor.id} (${actor.role})`;
+  return `${{ client: 'Client', workflow: 'Workflow', import: 'Import' }[actor.type as string] ?? 'User'} ${actor.id} (${actor.role})`;
 }
 
 /** Whether the actor answers for the record: its owner, or the assignee of a task. */

@@ -50,10 +50,10 @@ export type CrmEventType = (typeof crmEventTypes)[number];
 export type EventSubjectType = RecordType | 'email' | 'enrollment' | 'workflowRun' | 'webhook';
 
 export interface EventActor {
-  /** `system`: the CRM itself (a cascade, a schema follow-up, a sequence run, the mail service's report). */
-  readonly type: 'user' | 'client' | 'system' | 'workflow';
+  /** `system`: the CRM itself (a cascade, a schema follow-up, a sequence run, the mail service's report); `import`: a CSV import, its id. */
+  readonly type: 'user' | 'client' | 'system' | 'workflow' | 'import';
   readonly id: string;
-  /** For system and workflow changes: the user or client whose action caused them. */
+  /** For system, workflow and import changes: the user or client whose action caused them. */
   readonly onBehalfOf?: string;
   /** For a workflow's changes: how many workflow runs in a row led to it (docs/automation.md). */
   readonly depth?: number;

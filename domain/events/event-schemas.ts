@@ -63,7 +63,7 @@ export function eventDetailSchema(type: CrmEventType) {
     recordId: z.string(),
     version: z.int().check(z.meta({ description: "The subject's version after the change (for a deletion, its last). Order a subject's events by it." })),
     path: z.string().check(z.meta({ description: "Where the API serves the subject, relative to the API's base URL." })),
-    actor: z.strictObject({ type: z.enum(['user', 'client', 'system', 'workflow']), id: z.string(), onBehalfOf: z.optional(z.string()), depth: z.optional(z.int()) }),
+    actor: z.strictObject({ type: z.enum(['user', 'client', 'system', 'workflow', 'import']), id: z.string(), onBehalfOf: z.optional(z.string()), depth: z.optional(z.int()) }),
     changedFields: z.array(z.string()),
     changes: z.optional(z.array(fieldChange)),
     record: z.optional(subjectSchema(recordType)),

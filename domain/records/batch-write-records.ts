@@ -17,7 +17,8 @@ const PARALLEL_WRITES = 8;
 const TRANSACTION_ROUNDS = 3;
 
 export type BatchResult =
-  | { readonly index: number; readonly outcome: 'created' | 'updated'; readonly record: CrmRecord }
+  /** `unchanged`: an upsert found the record with every value sent already (an import run again). */
+  | { readonly index: number; readonly outcome: 'created' | 'updated' | 'unchanged'; readonly record: CrmRecord }
   | { readonly index: number; readonly outcome: 'failed'; readonly error: CrmError };
 
 export interface BatchOptions {
@@ -184,7 +185,10 @@ async function upsert(
     const value = unique ? input[unique.field] : undefined;
     if (!(error instanceof UniqueValueTakenError) || typeof value !== 'string') throw error;
     const existing = await findByUniqueValue(deps, model, value);
-    if (existing) return { index, outcome: 'updated', record: await updateRecord(deps, model, existing.id, provided, { actor }) };
+    if (existing) {
+      const record = await updateRecord(deps, model, existing.id, provided, { actor });
+      return { index, outcome: record.version === existing.version ? 'unchanged' : 'updated', record };
+    }
     // The holder was deleted between our create and our lookup: the value is free again.
     if (attemptsLeft > 1) return upsert(deps, model, input, provided, index, actor, attemptsLeft - 1);
     throw error;

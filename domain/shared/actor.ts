@@ -9,12 +9,12 @@ export type Role = (typeof roles)[number];
  * whole actor is written to timelines and the audit log.
  */
 export interface Actor {
-  readonly type: 'user' | 'client' | 'system' | 'workflow';
+  readonly type: 'user' | 'client' | 'system' | 'workflow' | 'import';
   readonly id: string;
   readonly role: Role;
   /** The API request that made the change, for tracing an audit entry to its logs. */
   readonly requestId?: string;
-  /** For system changes: the user or client whose action caused them (a cascade of their delete). */
+  /** For system changes: the user or client whose action caused them (a cascade of their delete); for an import's, who started it. */
   readonly onBehalfOf?: string;
   /**
    * For a workflow's changes: how many workflow runs in a row led to it (1 for a run that a

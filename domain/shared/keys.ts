@@ -355,6 +355,14 @@ export const auditEntryKey = (recordType: string, recordId: string, at: string, 
 /** An export of records to a file (domain/exports): its filters, progress and file. */
 export const exportJobKey = (id: string): ItemKey => ({ pk: joinKey('EXPORT', id), sk: 'EXPORT' });
 
+/** An import of a CSV file (domain/imports): its mapping, progress and counts. */
+export const importJobKey = (id: string): ItemKey => ({ pk: joinKey('IMPORT', id), sk: 'IMPORT' });
+/** A row an import could not write, in the import's partition, by line (zero-padded, so in file order). */
+export const importFailureKey = (importId: string, line: number): ItemKey => ({ pk: joinKey('IMPORT', importId), sk: joinKey('FAILED', String(line).padStart(12, '0')) });
+export const importQueries = {
+  failures: (importId: string): KeyQuery => ({ pattern: 'importFailures', partitionKey: joinKey('IMPORT', importId), sortKey: { kind: 'beginsWith', prefix: joinKey('FAILED', '') }, ascending: true }),
+};
+
 /** Every audit entry about one record, in its own partition: read strongly consistent, oldest first. */
 export const auditQueries = {
   ofRecord: (recordType: string, recordId: string): KeyQuery => ({ pattern: 'auditOfRecord', partitionKey: joinKey('AUDIT', recordType, recordId), ascending: true }),

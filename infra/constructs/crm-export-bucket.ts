@@ -4,13 +4,15 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-/** Where export files are written: the functions' objects are all under it. */
+/** Where export files are written. */
 export const EXPORT_PREFIX = 'exports/';
+/** Where import files are uploaded, and their error reports written. */
+export const IMPORT_PREFIX = 'imports/';
 
 /**
- * The bucket export files are written to and downloaded from (presigned URLs). Files hold
- * records, so they expire a day after they are written, and an upload a failed export left
- * unfinished is dropped after a day too.
+ * The bucket export files are written to and downloaded from, and import files uploaded to
+ * (presigned URLs). Files hold records, so they expire a day after they are written, and an
+ * unfinished upload is dropped after a day too.
  */
 export class CrmExportBucket extends Construct {
   readonly bucket: Bucket;
@@ -34,16 +36,21 @@ export class CrmExportBucket extends Construct {
     });
   }
 
-  /** `write`: multipart uploads of export files; `download`: GetObject, which the URLs it presigns use. Nothing else of S3. */
-  grant(handler: IFunction, use: 'write' | 'download'): void {
-    const actions = use === 'write' ? ['s3:PutObject', 's3:AbortMultipartUpload'] : ['s3:GetObject'];
-    handler.addToRolePolicy(new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(`${EXPORT_PREFIX}*`)] }));
+  /** What each use of the bucket may do (functions/manifest.ts, `files`), on the objects under its prefix only. */
+  grant(handler: IFunction, use: 'exportWrite' | 'exportDownload' | 'importStart' | 'importRun'): void {
+    const { actions, prefix } = {
+      exportWrite: { actions: ['s3:PutObject', 's3:AbortMultipartUpload'], prefix: EXPORT_PREFIX },
+      exportDownload: { actions: ['s3:GetObject'], prefix: EXPORT_PREFIX },
+      importStart: { actions: ['s3:PutObject', 's3:GetObject'], prefix: IMPORT_PREFIX },
+      importRun: { actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'], prefix: IMPORT_PREFIX },
+    }[use];
+    handler.addToRolePolicy(new PolicyStatement({ actions, resources: [this.bucket.arnForObjects(`${prefix}*`)] }));
     const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId);
     const policy = handler.role?.node.tryFindChild('DefaultPolicy');
     if (policy) {
       Validations.of(policy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${EXPORT_PREFIX}*]`,
-        reason: 'Each export file is an object named by its export id, made at run time: the function may use the objects under the exports prefix of this one bucket, and nothing else of S3.',
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`,
+        reason: `Each file is an object named by its export or import id, made at run time: the function may use the objects under the ${prefix} prefix of this one bucket, and nothing else of S3.`,
       });
     }
   }

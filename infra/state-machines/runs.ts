@@ -10,7 +10,7 @@ export interface RunStateMachine extends RunLoop {
   /** Appended to the stack's name: the state machine's name (`crm-prod-sequence-run`). */
   readonly nameSuffix: string;
   /** The setting that tells a function starting executions which state machine to start; none where only operators start it. */
-  readonly arnSetting?: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN';
+  readonly arnSetting?: 'SEQUENCE_STATE_MACHINE_ARN' | 'WORKFLOW_STATE_MACHINE_ARN' | 'EXPORT_STATE_MACHINE_ARN' | 'IMPORT_STATE_MACHINE_ARN';
   /** The stack output with its ARN, and what it says. */
   readonly output: { readonly id: string; readonly description: string };
 }
@@ -42,6 +42,15 @@ export const runStateMachines: Readonly<Record<StateMachineName, RunStateMachine
     stepStateName: 'Write part',
     failure: { error: 'ExportStepFailed', cause: 'A step kept failing; the export is marked failed.' },
     output: { id: 'ExportStateMachineArn', description: 'Runs exports of records to files; one execution per export, named after it' },
+  },
+  /** An import: one execution per import, named after it; each step writes rows of its file, then its error report. */
+  importRun: {
+    nameSuffix: 'import-run',
+    arnSetting: 'IMPORT_STATE_MACHINE_ARN',
+    runFields: { runId: 'string' },
+    stepStateName: 'Import rows',
+    failure: { error: 'ImportStepFailed', cause: 'A step kept failing; the import is marked failed. Rows written so far stay written.' },
+    output: { id: 'ImportStateMachineArn', description: 'Runs imports of CSV files; one execution per import, named after it' },
   },
   /**
    * `npm run reports:rebuild`, deployed: an operator starts it (docs/reports.md); each step

@@ -90,7 +90,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
     const acknowledged = acknowledgements(stack);
     const schedulerFunctionId = Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith('schedulerSchedule'));
     const exportBucketId = Object.keys(Template.fromStack(stack).findResources('AWS::S3::Bucket')).find((id) => id.startsWith('ExportsFiles'));
-    const stepFunctionIds = ['sequenceStep', 'workflowStep', 'exportStep', 'reportRebuildStep'].map((task) => Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith(`${task}Task`)));
+    const stepFunctionIds = ['sequenceStep', 'workflowStep', 'exportStep', 'importStep', 'reportRebuildStep'].map((task) => Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).find((id) => id.startsWith(`${task}Task`)));
 
     expect(acknowledged.map(({ rule, path }) => `${rule} ${path}`).sort()).toEqual([
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--docs',
@@ -102,7 +102,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/GET--unsubscribe',
       'AwsSolutions-APIG4 crm-test/HttpApi/Api/POST--unsubscribe',
       'AwsSolutions-COG2 crm-test/Auth/UserPool/Pool',
-      ...['SequenceRun', 'WorkflowRun', 'ExportRun', 'ReportRebuild'].flatMap((machine, index) => [
+      ...['SequenceRun', 'WorkflowRun', 'ExportRun', 'ImportRun', 'ReportRebuild'].flatMap((machine, index) => [
         // Log delivery actions, which IAM only authorizes on "*" (the statement is pinned in crm-stack.test.ts).
         `AwsSolutions-IAM5[Resource::*] crm-test/${machine}/StateMachine/Role/DefaultPolicy`,
         // The step function's versions and aliases, and no other function.
@@ -123,6 +123,8 @@ describe('AWS Solutions checks (cdk-nag)', () => {
       // Not the webhook deliveries queue's dead-letter queue: its queue's redrive policy names it, so cdk-nag reports nothing there.
       // The export files, named by export id at run time: the objects under the exports prefix of the one bucket.
       ...['exportStepTask', 'exportsFunction'].map((fn) => `AwsSolutions-IAM5[Resource::<${exportBucketId}.Arn>/exports/*] crm-test/${fn}/Role/DefaultPolicy`),
+      // The import files and their error reports, named by import id: the objects under the imports prefix.
+      ...['importStepTask', 'importsFunction'].map((fn) => `AwsSolutions-IAM5[Resource::<${exportBucketId}.Arn>/imports/*] crm-test/${fn}/Role/DefaultPolicy`),
       // Copies of records kept a day: no second bucket recording who downloaded which.
       'AwsSolutions-S1 crm-test/Exports/Files',
       // The schedule's role: its function's versions and aliases, and no other function.

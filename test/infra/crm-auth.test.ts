@@ -257,6 +257,7 @@ describe('auth mode oidc', () => {
       'EventSchemaRegistryName',
       'ExportBucketName',
       'ExportStateMachineArn',
+      'ImportStateMachineArn',
       'Issuer',
       'ReportRebuildStateMachineArn',
       'SequenceStateMachineArn',

@@ -335,6 +335,8 @@ describe('alarms, by default', () => {
     ['workflow-run-timed-out', 'ExecutionsTimedOut', 'workflow-run'],
     ['export-run-failed', 'ExecutionsFailed', 'export-run'],
     ['export-run-timed-out', 'ExecutionsTimedOut', 'export-run'],
+    ['import-run-failed', 'ExecutionsFailed', 'import-run'],
+    ['import-run-timed-out', 'ExecutionsTimedOut', 'import-run'],
     ['report-rebuild-failed', 'ExecutionsFailed', 'report-rebuild'],
     ['report-rebuild-timed-out', 'ExecutionsTimedOut', 'report-rebuild'],
   ])('alarm %s from the first execution in a period on %s of state machine %s', (name, metricName, machine) => {
@@ -499,6 +501,8 @@ describe('alarms, configured', () => {
       'workflow-run-timed-out': 4,
       'export-run-failed': 4,
       'export-run-timed-out': 4,
+      'import-run-failed': 4,
+      'import-run-timed-out': 4,
       'report-rebuild-failed': 4,
       'report-rebuild-timed-out': 4,
       'email-bounce-rate': 0.02,

@@ -16,17 +16,21 @@ describe('export bucket', () => {
     expect(policy.Properties!.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
   });
 
-  it('is written by the export step, read (for presigned URLs) by the exports function, and by nothing else', () => {
-    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/exports/*']] };
+  it('is written by the export step and the import step, read by the functions that sign its URLs, and by nothing else', () => {
+    const objects = (prefix: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${prefix}/*`]] });
     const onBucket = (id: string) =>
       statementsForFunction(template, id)
         .filter((statement) => JSON.stringify(statement.resources).includes(bucketId))
         .map(({ actions, resources: on }) => ({ actions: [...actions].sort(), resources: on }));
-    const step = functionIdWithPrefix(template, 'exportStepTask');
-    const api = functionIdWithPrefix(template, 'exportsFunction');
-    expect(onBucket(step)).toEqual([{ actions: ['s3:AbortMultipartUpload', 's3:PutObject'], resources: [objects] }]);
-    expect(onBucket(api)).toEqual([{ actions: ['s3:GetObject'], resources: [objects] }]);
-    for (const id of Object.keys(template.findResources('AWS::Lambda::Function')).filter((candidate) => candidate !== step && candidate !== api)) expect(onBucket(id), id).toEqual([]);
-    for (const id of [step, api]) expect(resources[id]!.Properties!.Environment.Variables.EXPORT_BUCKET).toEqual({ Ref: bucketId });
+    const users = {
+      [functionIdWithPrefix(template, 'exportStepTask')]: [{ actions: ['s3:AbortMultipartUpload', 's3:PutObject'], resources: [objects('exports')] }],
+      [functionIdWithPrefix(template, 'exportsFunction')]: [{ actions: ['s3:GetObject'], resources: [objects('exports')] }],
+      // Reads the file from a byte offset; writes the error report.
+      [functionIdWithPrefix(template, 'importStepTask')]: [{ actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], resources: [objects('imports')] }],
+      // Signs the upload URL, reads the file's header, signs the error report's URL.
+      [functionIdWithPrefix(template, 'importsFunction')]: [{ actions: ['s3:GetObject', 's3:PutObject'], resources: [objects('imports')] }],
+    };
+    for (const id of Object.keys(template.findResources('AWS::Lambda::Function'))) expect(onBucket(id), id).toEqual(users[id] ?? []);
+    for (const id of Object.keys(users)) expect(resources[id]!.Properties!.Environment.Variables.EXPORT_BUCKET).toEqual({ Ref: bucketId });
   });
 });

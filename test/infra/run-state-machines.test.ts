@@ -27,6 +27,7 @@ const machines = [
   { name: 'sequenceRun', task: 'sequenceStepTask', starters: ['sequenceStarterConsumer'], stepState: 'Send step' },
   { name: 'workflowRun', task: 'workflowStepTask', starters: ['workflowTriggerRule', 'schedulerSchedule'], stepState: 'Run actions' },
   { name: 'exportRun', task: 'exportStepTask', starters: ['exportsFunction'], stepState: 'Write part' },
+  { name: 'importRun', task: 'importStepTask', starters: ['importsFunction'], stepState: 'Import rows' },
   // Started by operators only (docs/reports.md), with the ARN the stack outputs.
   { name: 'reportRebuild', task: 'reportRebuildStepTask', starters: [], stepState: 'Rebuild pages' },
 ] as const;
@@ -37,7 +38,7 @@ describe('run state machines', () => {
   const stateMachineIds = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
 
   it('are one per kind of run, each a Standard workflow named after the stack, without X-Ray tracing', () => {
-    expect(stateMachineIds.map((id) => resources[id]!.Properties!.StateMachineName).sort()).toEqual(['crm-test-export-run', 'crm-test-report-rebuild', 'crm-test-sequence-run', 'crm-test-workflow-run']);
+    expect(stateMachineIds.map((id) => resources[id]!.Properties!.StateMachineName).sort()).toEqual(['crm-test-export-run', 'crm-test-import-run', 'crm-test-report-rebuild', 'crm-test-sequence-run', 'crm-test-workflow-run']);
     for (const id of stateMachineIds) {
       expect(resources[id]!.Properties!.StateMachineType).toBe('STANDARD');
       expect(resources[id]!.Properties!.TracingConfiguration).toEqual({ Enabled: false });

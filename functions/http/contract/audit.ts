@@ -11,7 +11,7 @@ export const auditEntry = z
     recordId: z.string(),
     at: z.string(),
     event: z.enum(['created', 'updated', 'deleted']),
-    actor: z.object({ type: z.enum(['user', 'client', 'system', 'workflow']), id: z.string(), role: z.string(), requestId: z.optional(z.string()), onBehalfOf: z.optional(z.string()), depth: z.optional(z.int()) }),
+    actor: z.object({ type: z.enum(['user', 'client', 'system', 'workflow', 'import']), id: z.string(), role: z.string(), requestId: z.optional(z.string()), onBehalfOf: z.optional(z.string()), depth: z.optional(z.int()) }),
     changes: z.array(
       z.union([
         z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }),

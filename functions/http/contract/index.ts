@@ -7,6 +7,7 @@ import { auditOperations } from './audit';
 import { emailOperations } from './emails';
 import { emailTemplateOperations } from './email-templates';
 import { exportOperations } from './exports';
+import { importOperations } from './imports';
 import { metaOperations } from './meta';
 import { ownerOperations } from './owners';
 import { pipelineOperations } from './pipelines';
@@ -47,6 +48,7 @@ export const apiContract = {
   audit: auditOperations,
   privacy: privacyOperations,
   exports: exportOperations,
+  imports: importOperations,
   unsubscribe: unsubscribeOperations,
   meta: metaOperations,
 } satisfies Record<string, OperationGroup>;

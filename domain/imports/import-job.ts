@@ -1,0 +1,120 @@
+import * as z from '../shared/zod';
+import type { Actor } from '../shared/actor';
+import { importJobKey } from '../shared/keys';
+import type { Item, PageKey } from '../shared/table-port';
+import type { RecordType } from '../records/record-model';
+
+/** The record types a CSV file can be imported into: those with a unique field to upsert on (email, domain). */
+export const importableCollections = ['contacts', 'companies'] as const;
+export type ImportableCollection = (typeof importableCollections)[number];
+
+export const importStatuses = ['awaiting-upload', 'running', 'done', 'cancelled', 'failed'] as const;
+export type ImportStatus = (typeof importStatuses)[number];
+
+export const csvDelimiters = [',', ';', '\t'] as const;
+export type CsvDelimiter = (typeof csvDelimiters)[number];
+
+/** Where reading the file goes on: the byte just past the last record read, and the line it ended on. */
+export interface FilePosition {
+  readonly offset: number;
+  readonly line: number;
+}
+
+export interface ImportCounts {
+  /** Data rows read so far (the header aside). */
+  readonly rows: number;
+  readonly created: number;
+  readonly updated: number;
+  /** Rows whose record already had every value: a file imported again counts here. */
+  readonly unchanged: number;
+  readonly failed: number;
+}
+
+export const noCounts: ImportCounts = { rows: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
+
+/** One import: its file, how its columns map to fields, how far it got, and the report of failed rows. */
+export interface ImportJob {
+  readonly id: string;
+  readonly type: RecordType;
+  /** Validates every row and counts what it would do, writing no record. */
+  readonly dryRun: boolean;
+  /** CSV header → field (`email`, `properties.plan`, `companyDomain`), or null to skip the column; as sent, or guessed once the file is there. */
+  readonly mapping: Readonly<Record<string, string | null>> | null;
+  readonly delimiter: CsvDelimiter | null;
+  /** The header as read from the file when the import started. */
+  readonly headers: readonly string[] | null;
+  readonly status: ImportStatus;
+  /** `rows` while the file is read, `report` while the failed rows are written to the error report. */
+  readonly phase: 'rows' | 'report';
+  readonly position: FilePosition | null;
+  readonly counts: ImportCounts;
+  readonly objectKey: string;
+  readonly reportKey: string;
+  /** The error report's multipart upload, its parts, and where listing the failed rows goes on. */
+  readonly report: { readonly uploadId: string | null; readonly parts: readonly { readonly partNumber: number; readonly etag: string }[]; readonly startKey: PageKey | null; readonly written: boolean };
+  readonly createdBy: Actor;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly error: string | null;
+  readonly version: number;
+}
+
+/** Jobs, their failed rows and their files are kept this long after the import is created (TTL; the bucket keeps files a day). */
+export const IMPORT_JOB_RETENTION_DAYS = 7;
+
+export const jobToItem = (job: ImportJob): Item => ({
+  ...importJobKey(job.id),
+  entity: 'importJob',
+  ...job,
+  expiresAt: Math.floor(Date.parse(job.createdAt) / 1000) + IMPORT_JOB_RETENTION_DAYS * 86_400,
+});
+
+export function itemToJob(item: Item | undefined): ImportJob | undefined {
+  if (!item || item.entity !== 'importJob') return undefined;
+  const { pk: _pk, sk: _sk, entity: _entity, expiresAt: _expiresAt, ...job } = item;
+  return job as unknown as ImportJob;
+}
+
+const mappingSchema = z.record(z.string().check(z.minLength(1), z.maxLength(200)), z.nullable(z.string().check(z.minLength(1), z.maxLength(200))));
+
+export const importRequestSchema = z
+  .strictObject({
+    type: z.enum(importableCollections).check(z.meta({ description: 'Which records the rows are: contacts upsert on email, companies on domain.' })),
+    dryRun: z._default(z.boolean(), false).check(z.meta({ description: 'Validate every row and count what would be created, updated or fail, writing no record.' })),
+    mapping: z.optional(mappingSchema).check(
+      z.meta({
+        description:
+          'CSV header → field (`email`, `properties.plan`; for contacts, `companyDomain` links the company with that domain), or null to skip the column. Omitted: guessed from the headers when the import starts, and shown on the import.',
+      }),
+    ),
+    delimiter: z.optional(z.enum(csvDelimiters)).check(z.meta({ description: 'Omitted: whichever of comma, semicolon and tab the header line has most of, outside quotes.' })),
+  })
+  .check(z.meta({ id: 'ImportCreate' }));
+export type ImportRequest = z.infer<typeof importRequestSchema>;
+
+const count = (description: string) => z.int().check(z.meta({ description }));
+export const importJobSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(importableCollections),
+    dryRun: z.boolean(),
+    status: z.enum(importStatuses),
+    mapping: z.nullable(mappingSchema).check(z.meta({ description: 'The mapping in use: as sent, or guessed once the import started.' })),
+    delimiter: z.nullable(z.enum(csvDelimiters)),
+    rows: count('Data rows read so far.'),
+    created: count('Records created (a dry run: that would be).'),
+    updated: count('Records changed.'),
+    unchanged: count('Rows whose record already had their values.'),
+    failed: count('Rows not written; the error report lists each with its line and reason.'),
+    createdAt: z.string(),
+    startedAt: z.nullable(z.string()),
+    finishedAt: z.nullable(z.string()),
+    error: z.nullable(z.string()).check(z.meta({ description: 'Why the import as a whole failed (an unreadable file, a header the mapping does not match).' })),
+    uploadUrl: z.nullable(z.string()).check(z.meta({ description: 'While awaiting the upload: a presigned URL to PUT the CSV file to (up to 5 GB), valid an hour; GET the import for a fresh one.' })),
+    uploadExpiresAt: z.nullable(z.string()),
+    errorReportUrl: z.nullable(z.string()).check(z.meta({ description: 'Once done with failed rows: a presigned URL of a CSV of them (line, reason, the row as read), valid 15 minutes.' })),
+  })
+  .check(z.meta({ id: 'Import' }));
+export type ImportView = z.infer<typeof importJobSchema>;

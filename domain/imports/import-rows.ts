@@ -1,0 +1,140 @@
+import type { PropertyDefinition } from '../properties/property-definition';
+import type { RecordModel } from '../records/record-model';
+import { ValidationError } from '../shared/errors';
+import { csvDelimiters, type CsvDelimiter } from './import-job';
+
+/**
+ * How a CSV row becomes a record's input: which column feeds which field (a mapping sent
+ * with the import, or guessed from the headers), and each cell read as that field takes it.
+ * Cells are text: lists (`tags`, `companyIds`) are split on `;`, as exports join them; custom
+ * properties are read as their definition's type; an empty cell sets nothing.
+ */
+
+const PROPERTY_PREFIX = 'properties.';
+const LIST_SEPARATOR = ';';
+/** A contact's company, by the company's domain: the association by key a CRM file carries. */
+export const COMPANY_DOMAIN = 'companyDomain';
+
+/** Fields read from a column as a `;`-separated list. */
+const listFields = new Set(['tags', 'companyIds']);
+
+/** Header spellings other CRMs and spreadsheets use, once lower-cased and stripped of all but letters and digits. */
+const aliases: Readonly<Record<string, string>> = {
+  emailaddress: 'email',
+  mail: 'email',
+  givenname: 'firstName',
+  forename: 'firstName',
+  first: 'firstName',
+  surname: 'lastName',
+  familyname: 'lastName',
+  last: 'lastName',
+  phonenumber: 'phone',
+  telephone: 'phone',
+  mobile: 'phone',
+  jobtitle: 'title',
+  position: 'title',
+  stage: 'lifecycleStage',
+  owner: 'ownerId',
+  companyname: 'name',
+  website: 'domain',
+  companywebsite: COMPANY_DOMAIN,
+  employees: 'size',
+  labels: 'tags',
+};
+
+const folded = (text: string) =>
+  text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+
+/** Fields a column can feed, for this type and the custom properties defined now. */
+export function importTargets(model: RecordModel, definitions: readonly PropertyDefinition[]): string[] {
+  const shape = (model.createSchema as unknown as { _zod: { def: { shape?: Record<string, unknown>; in?: { _zod: { def: { shape: Record<string, unknown> } } } } } })._zod.def;
+  const fields = Object.keys(shape.shape ?? shape.in?._zod.def.shape ?? {}).filter((field) => field !== 'properties');
+  return [...fields, ...(model.type === 'contact' ? [COMPANY_DOMAIN] : []), ...definitions.map((definition) => `${PROPERTY_PREFIX}${definition.name}`)];
+}
+
+/** A guess at each header's field: its name or label folded (`E-mail Address` → `emailaddress`), then common aliases; null when nothing fits. */
+export function guessMapping(headers: readonly string[], targets: readonly string[], definitions: readonly PropertyDefinition[]): Record<string, string | null> {
+  const byFolded = new Map<string, string>();
+  for (const target of targets) byFolded.set(folded(target.startsWith(PROPERTY_PREFIX) ? target.slice(PROPERTY_PREFIX.length) : target), target);
+  for (const definition of definitions) byFolded.set(folded(definition.label ?? definition.name), `${PROPERTY_PREFIX}${definition.name}`);
+  const taken = new Set<string>();
+  const mapping: Record<string, string | null> = {};
+  for (const header of headers) {
+    const key = folded(header);
+    const target = byFolded.get(key) ?? (aliases[key] && targets.includes(aliases[key]) ? aliases[key] : undefined);
+    // A second column for the same field is left out: which one the user meant is theirs to say.
+    mapping[header] = target && !taken.has(target) ? target : null;
+    if (target) taken.add(target);
+  }
+  return mapping;
+}
+
+/** The mapping checked against the file's header and the fields there are: what is wrong is a 400 naming it. */
+export function checkMapping(mapping: Readonly<Record<string, string | null>>, headers: readonly string[], targets: readonly string[]): void {
+  const issues: { field: string; message: string }[] = [];
+  const seen = new Map<string, string>();
+  for (const [header, target] of Object.entries(mapping)) {
+    if (!headers.includes(header)) issues.push({ field: `mapping.${header}`, message: `the file has no column "${header}" (its header: ${headers.join(', ')})` });
+    if (target === null) continue;
+    if (!targets.includes(target)) issues.push({ field: `mapping.${header}`, message: `unknown field "${target}"; one of: ${targets.join(', ')}` });
+    if (seen.has(target)) issues.push({ field: `mapping.${header}`, message: `"${target}" is fed by "${seen.get(target)}" already` });
+    seen.set(target, header);
+  }
+  if (issues.length > 0) throw new ValidationError("The mapping does not fit the file's header.", issues);
+}
+
+/** Which of comma, semicolon and tab the header line holds most of, outside quotes. */
+export function detectDelimiter(headerLine: string): CsvDelimiter {
+  const counts = new Map<string, number>(csvDelimiters.map((delimiter) => [delimiter, 0]));
+  let quoted = false;
+  for (const character of headerLine) {
+    if (character === '"') quoted = !quoted;
+    else if (!quoted && counts.has(character)) counts.set(character, counts.get(character)! + 1);
+  }
+  return [...counts.entries()].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0] as CsvDelimiter;
+}
+
+const booleans: Readonly<Record<string, boolean>> = { true: true, yes: true, y: true, '1': true, false: false, no: false, n: false, '0': false };
+
+function propertyValue(cell: string, definition: PropertyDefinition | undefined): unknown {
+  if (definition?.type === 'number') {
+    const number = Number(cell.replace(/[\s,](?=\d{3}\b)/g, ''));
+    return Number.isFinite(number) ? number : cell;
+  }
+  if (definition?.type === 'boolean') return booleans[cell.toLowerCase()] ?? cell;
+  return cell;
+}
+
+export interface RowInput {
+  /** The record's input as the API would take it (its `companyDomain` aside). */
+  readonly input: Record<string, unknown>;
+  /** A contact's company, to be found by this domain. */
+  readonly companyDomain?: string;
+}
+
+/** A row's cells as a record's input, by the mapping's column positions. */
+export function rowInput(values: readonly string[], columns: readonly { readonly index: number; readonly target: string }[], definitions: ReadonlyMap<string, PropertyDefinition>): RowInput {
+  const input: Record<string, unknown> = {};
+  const properties: Record<string, unknown> = {};
+  let companyDomain: string | undefined;
+  for (const { index, target } of columns) {
+    const cell = (values[index] ?? '').trim();
+    if (cell === '') continue;
+    if (target === COMPANY_DOMAIN) companyDomain = cell;
+    else if (target.startsWith(PROPERTY_PREFIX)) {
+      const name = target.slice(PROPERTY_PREFIX.length);
+      properties[name] = propertyValue(cell, definitions.get(name));
+    } else if (listFields.has(target))
+      input[target] = cell
+        .split(LIST_SEPARATOR)
+        .map((value) => value.trim())
+        .filter((value) => value !== '');
+    else input[target] = cell;
+  }
+  if (Object.keys(properties).length > 0) input.properties = properties;
+  return companyDomain === undefined ? { input } : { input, companyDomain };
+}

@@ -1,0 +1,437 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
+import { requireCapability } from '../access/permissions';
+import type { ExportFiles } from '../exports/exports';
+import type { PropertyDefinition } from '../properties/property-definition';
+import { batchWriteRecords } from '../records/batch-write-records';
+import { planCreate } from '../records/create-record';
+import { findByUniqueValue } from '../records/get-record';
+import { readingOnce, type RecordDependencies } from '../records/record-dependencies';
+import type { CrmRecord, RecordModel } from '../records/record-model';
+import { companyModel } from '../records/company';
+import { modelOf } from '../records/record-models';
+import type { Actor } from '../shared/actor';
+import { withDerivedIds } from '../shared/dependencies';
+import { AlreadyExistsError, ConflictError, CrmError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
+import { importFailureKey, importJobKey, importQueries } from '../shared/keys';
+import type { PageKey } from '../shared/table-port';
+import { zodIssues } from '../shared/zod-issues';
+import { typeOfCollection } from '../exports/export-job';
+import { IMPORT_JOB_RETENTION_DAYS, itemToJob, jobToItem, noCounts, type CsvDelimiter, type FilePosition, type ImportCounts, type ImportJob, type ImportRequest, type ImportView } from './import-job';
+import { checkMapping, COMPANY_DOMAIN, guessMapping, importTargets, rowInput } from './import-rows';
+
+/**
+ * Imports of CSV files of any size. The API creates a job and hands out a presigned URL to
+ * upload the file to; once it is there, the import starts: the header is read, the mapping
+ * (sent, or guessed) checked against it, and a run on Step Functions reads the file in
+ * steps. Each step reads on from where the last stopped (a byte offset), a few batches of
+ * 100 rows in flight at once, each batch written by the same code as the batch route
+ * (validation, uniqueness, upsert on email or domain, history, audit, record events), with
+ * the import as the actor. A step that fails runs again from the saved offset: the rows it
+ * had written find their records (upserted by their unique value, or created under ids
+ * derived from the import and line) instead of writing them twice. Failed rows are kept by
+ * line; at the end they are written to a CSV error report.
+ */
+
+/** The import's file, read where it is kept; an adapter over S3 (or the local S3). */
+export interface ImportFiles extends ExportFiles {
+  /** A presigned PUT for the file. */
+  uploadUrl(key: string, expiresInSeconds: number): Promise<string>;
+  /** The file's first record, the delimiter (given, or detected from the header line), and where the data starts; undefined while there is no file. */
+  readHeader(key: string, delimiter: CsvDelimiter | null): Promise<FileHeader | undefined>;
+  /** The records from `from` on, each with the line it starts on and the position just past it; stops when the caller does. */
+  readRecords(key: string, from: FilePosition, delimiter: CsvDelimiter): AsyncIterable<CsvRecord>;
+}
+
+export interface FileHeader {
+  readonly headers: readonly string[];
+  readonly delimiter: CsvDelimiter;
+  readonly dataStart: FilePosition;
+}
+
+export interface CsvRecord {
+  readonly values: readonly string[];
+  readonly line: number;
+  readonly next: FilePosition;
+}
+
+/** The file cannot be read on from `line` (a quote never closed, say): nothing after it can be trusted to be a row. */
+export class UnreadableFileError extends Error {
+  constructor(
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`line ${line}: ${reason}`);
+  }
+}
+
+export interface ImportDependencies extends RecordDependencies {
+  readonly files: ImportFiles;
+  /** The error report's parts are uploaded once this much is written (S3's minimum is 5 MiB, but the last). */
+  readonly partBytes: number;
+  /** Rows a step reads at most before it saves where it got (what a retried step does again). */
+  readonly rowsPerStep: number;
+  /** Batches of 100 rows written at once by a step: with the batch's own 8 transactions each, what bounds the load on the table. */
+  readonly parallelBatches: number;
+}
+
+export interface ImportRunStarter {
+  start(run: { readonly runId: string; readonly waitSeconds: number }): Promise<void>;
+}
+
+const BATCH_ROWS = 100;
+const UPLOAD_URL_SECONDS = 3_600;
+const DOWNLOAD_URL_SECONDS = 15 * 60;
+const FILE_RETENTION_MS = 24 * 3_600_000;
+/** A failed row keeps at most this much of what it held, for the report. */
+const MAX_KEPT_ROW_CHARS = 4_000;
+const MAX_REPORT_PARTS = 2_000;
+
+async function readJob(deps: Pick<RecordDependencies, 'table'>, id: string): Promise<ImportJob> {
+  const job = itemToJob(await deps.table.getItem(importJobKey(id)));
+  if (!job) throw new NotFoundError('import', id);
+  return job;
+}
+
+async function saveJob(deps: Pick<RecordDependencies, 'table' | 'clock'>, job: ImportJob, changes: Partial<ImportJob>): Promise<ImportJob> {
+  const next: ImportJob = { ...job, ...changes, updatedAt: deps.clock.now().toISOString(), version: job.version + 1 };
+  await deps.table.transactWrite([{ op: 'put', item: jobToItem(next), condition: { kind: 'liveAtVersion', version: job.version }, onConditionFailed: () => new ConflictError(`Import ${job.id} changed meanwhile.`) }]);
+  return next;
+}
+
+function requireAuthorOrAdmin(job: ImportJob, actor: Actor): void {
+  if (job.createdBy.id !== actor.id && actor.role !== 'admin') throw new ForbiddenError("Only an import's author, or an admin, may see or act on it.", 'the import’s author or role admin');
+}
+
+/** Who the import's writes are made by, in timelines, the audit log and record events: the import, for the person who started it. */
+const importActor = (job: ImportJob): Actor => ({ type: 'import', id: job.id, role: job.createdBy.role, onBehalfOf: job.createdBy.id });
+
+/** Records an import; the answer carries the URL to upload the file to. */
+export async function createImport(deps: ImportDependencies, request: ImportRequest, actor: Actor): Promise<ImportJob> {
+  const type = typeOfCollection(request.type);
+  // An import assigns records to anyone and updates records whoever owns them: a manager's work.
+  requireCapability(actor, 'changeAnyRecord', `import ${request.type}`);
+  if (request.mapping) {
+    const targets = importTargets(modelOf(type), await deps.propertyDefinitions(type));
+    checkMapping(request.mapping, Object.keys(request.mapping), targets);
+  }
+  const id = deps.ids.next();
+  const now = deps.clock.now().toISOString();
+  const job: ImportJob = {
+    id,
+    type,
+    dryRun: request.dryRun,
+    mapping: request.mapping ?? null,
+    delimiter: request.delimiter ?? null,
+    headers: null,
+    status: 'awaiting-upload',
+    phase: 'rows',
+    position: null,
+    counts: noCounts,
+    objectKey: `imports/${id}.csv`,
+    reportKey: `imports/${id}-failed-rows.csv`,
+    report: { uploadId: null, parts: [], startKey: null, written: false },
+    createdBy: actor,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+    version: 1,
+  };
+  try {
+    await deps.table.transactWrite([{ op: 'put', item: jobToItem(job), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('import', id) }]);
+  } catch (error) {
+    // The same id again: an Idempotency-Key retry, whose job exists already.
+    if (!(error instanceof AlreadyExistsError)) throw error;
+    return readJob(deps, id);
+  }
+  return job;
+}
+
+/**
+ * Once the file is uploaded: its header read, the mapping (sent, or guessed now) checked
+ * against it, the job running. The caller starts the run. Starting a running import again
+ * answers it as it is.
+ */
+export async function startImport(deps: ImportDependencies, id: string, actor: Actor): Promise<ImportJob> {
+  const job = await readJob(deps, id);
+  requireAuthorOrAdmin(job, actor);
+  if (job.status === 'running') return job;
+  if (job.status !== 'awaiting-upload') throw new ConflictError(`Import ${id} is ${job.status}; create a new import to run the file again.`);
+  const header = await deps.files.readHeader(job.objectKey, job.delimiter);
+  if (!header) throw new ConflictError(`Import ${id} has no file yet: PUT it to the import's uploadUrl first.`);
+  const headers = header.headers.map((name) => name.trim());
+  if (headers.length === 0 || headers.every((name) => name === '')) throw new ValidationError('The file has no header line: its first line must name the columns.', [{ field: 'file', message: 'no header' }]);
+  const model = modelOf(job.type);
+  const definitions = await deps.propertyDefinitions(job.type);
+  const targets = importTargets(model, definitions);
+  const mapping = job.mapping ?? guessMapping(headers, targets, definitions);
+  checkMapping(mapping, headers, targets);
+  if (Object.values(mapping).every((target) => target === null)) {
+    throw new ValidationError(`No column of the file maps to a field of ${model.collection}: send a mapping.`, [{ field: 'mapping', message: `columns: ${headers.join(', ')}; fields: ${targets.join(', ')}` }]);
+  }
+  const now = deps.clock.now().toISOString();
+  return saveJob(deps, job, { status: 'running', startedAt: now, headers, delimiter: header.delimiter, mapping, position: header.dataStart });
+}
+
+/** Stops an import that has not finished: the run stops at its next step; rows written so far stay written. */
+export async function cancelImport(deps: ImportDependencies, id: string, actor: Actor): Promise<ImportJob> {
+  const job = await readJob(deps, id);
+  requireAuthorOrAdmin(job, actor);
+  if (job.status === 'cancelled') return job;
+  if (job.status !== 'awaiting-upload' && job.status !== 'running') throw new ConflictError(`Import ${id} is ${job.status} already.`);
+  if (job.report.uploadId) await deps.files.abortUpload(job.reportKey, job.report.uploadId);
+  return saveJob(deps, job, { status: 'cancelled', finishedAt: deps.clock.now().toISOString() });
+}
+
+interface StepResult {
+  readonly counts: ImportCounts;
+  readonly failures: readonly { readonly line: number; readonly reason: string; readonly values: readonly string[] }[];
+}
+
+const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
+  rows: a.rows + b.rows,
+  created: a.created + b.created,
+  updated: a.updated + b.updated,
+  unchanged: a.unchanged + b.unchanged,
+  failed: a.failed + b.failed,
+});
+
+/**
+ * One step of an import's run: rows from the saved position, a few batches in flight,
+ * until the step's rows are read, its time is short or the file ends; then the counts and
+ * the position saved. Once the file is read, steps write the error report. Answers whether
+ * the import is done.
+ */
+export async function runImportStep(deps: ImportDependencies, id: string, hasTimeLeft: () => boolean): Promise<{ readonly done: boolean }> {
+  const job = await readJob(deps, id);
+  if (job.status !== 'running') return { done: true };
+  if (job.phase === 'report') return writeReportPart(deps, job);
+
+  const shared = readingOnce(deps);
+  const model = modelOf(job.type);
+  const definitions = new Map((await shared.propertyDefinitions(job.type)).map((definition) => [definition.name, definition]));
+  const columns = Object.entries(job.mapping!).flatMap(([header, target]) => (target === null ? [] : [{ index: job.headers!.indexOf(header), target, header }]));
+  const companies = new Map<string, Promise<CrmRecord | undefined>>();
+  const companyByDomain = (domain: string) => companies.get(domain) ?? companies.set(domain, findByUniqueValue(deps, companyModel, domain)).get(domain)!;
+
+  let counts = noCounts;
+  const failures: StepResult['failures'][number][] = [];
+  const inFlight = new Set<Promise<void>>();
+  const write = (batch: readonly CsvRecord[]) => {
+    const running = writeBatch(shared, job, model, batch, columns, definitions, companyByDomain).then((result) => {
+      counts = addCounts(counts, result.counts);
+      failures.push(...result.failures);
+    });
+    inFlight.add(running);
+    void running.finally(() => inFlight.delete(running)).catch(() => undefined);
+  };
+
+  let position = job.position!;
+  let batch: CsvRecord[] = [];
+  let rowsRead = 0;
+  let ended = true;
+  let unreadable: UnreadableFileError | undefined;
+  try {
+    for await (const record of deps.files.readRecords(job.objectKey, position, job.delimiter!)) {
+      batch.push(record);
+      position = record.next;
+      rowsRead++;
+      if (batch.length < BATCH_ROWS) continue;
+      write(batch);
+      batch = [];
+      while (inFlight.size >= deps.parallelBatches) await Promise.race(inFlight);
+      if (rowsRead >= deps.rowsPerStep || !hasTimeLeft()) {
+        ended = false;
+        break;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof UnreadableFileError)) throw error;
+    unreadable = error;
+  }
+  if (batch.length > 0) write(batch);
+  // A batch that failed as a whole fails the step, which runs again from the saved position.
+  await Promise.all(inFlight);
+
+  if (failures.length > 0) {
+    const expiresAt = Math.floor(Date.parse(job.createdAt) / 1000) + IMPORT_JOB_RETENTION_DAYS * 86_400;
+    await deps.table.putItems(failures.map((failure) => ({ ...importFailureKey(job.id, failure.line), entity: 'importFailure', ...failure, expiresAt })));
+  }
+  const total = addCounts(job.counts, counts);
+  const finished = ended ? finishedRows(deps, total, unreadable) : {};
+  try {
+    const saved = await saveJob(deps, job, { position, counts: total, ...finished });
+    return { done: saved.status !== 'running' };
+  } catch (error) {
+    // Cancelled while this step ran: what it wrote stays written, as cancelling says.
+    if (error instanceof ConflictError && (await readJob(deps, id)).status !== 'running') return { done: true };
+    throw error;
+  }
+}
+
+/** The file is read: with failed rows, the report is written next; else the import is over. */
+function finishedRows(deps: ImportDependencies, counts: ImportCounts, unreadable: UnreadableFileError | undefined): Partial<ImportJob> {
+  const error = unreadable ? `The file could not be read on from ${unreadable.message}; the rows before it were imported.` : null;
+  if (counts.failed > 0) return { phase: 'report', error };
+  return { status: unreadable ? 'failed' : 'done', error, finishedAt: deps.clock.now().toISOString() };
+}
+
+type Failure = StepResult['failures'][number];
+
+/** Derived from the import and the row's line: a retried step creates a row's record under the same id, and finds it. */
+const rowIds = (deps: RecordDependencies, importId: string, line: number): RecordDependencies =>
+  withDerivedIds(deps, (n) => createHash('sha256').update(`${importId}:${line}:${n}`).digest('base64url').slice(0, 26));
+
+async function writeBatch(
+  deps: RecordDependencies,
+  job: ImportJob,
+  model: RecordModel,
+  records: readonly CsvRecord[],
+  columns: readonly { readonly index: number; readonly target: string; readonly header: string }[],
+  definitions: ReadonlyMap<string, PropertyDefinition>,
+  companyByDomain: (domain: string) => Promise<CrmRecord | undefined>,
+): Promise<StepResult> {
+  const failures: Failure[] = [];
+  const fail = (record: CsvRecord, reason: string) => failures.push({ line: record.line, reason, values: keptValues(record.values) });
+  const rows: { record: CsvRecord; input: Record<string, unknown> }[] = [];
+  for (const record of records) {
+    const { input, companyDomain } = rowInput(record.values, columns, definitions);
+    if (companyDomain !== undefined) {
+      const company = await companyByDomain(companyDomain);
+      if (!company) {
+        fail(record, `${COMPANY_DOMAIN}: no company has the domain ${companyDomain} (import the companies first)`);
+        continue;
+      }
+      input.companyIds = [...new Set([...((input.companyIds as string[] | undefined) ?? []), company.id])];
+    }
+    rows.push({ record, input });
+  }
+  const header = (field: string) => columns.find((column) => column.target === field)?.header;
+  const reasonOf = (error: CrmError) => reasonFor(error, header);
+  let counts: ImportCounts = { ...noCounts, rows: records.length };
+
+  if (job.dryRun) {
+    for (const { record, input } of rows) {
+      const outcome = await wouldWrite(deps, model, input, importActor(job)).catch((error: unknown) => (error instanceof CrmError ? error : Promise.reject(error)));
+      if (outcome instanceof CrmError) fail(record, reasonOf(outcome));
+      else counts = { ...counts, [outcome]: counts[outcome] + 1 };
+    }
+  } else {
+    const results = await batchWriteRecords(
+      deps,
+      model,
+      rows.map((row) => row.input),
+      importActor(job),
+      { depsFor: (index) => rowIds(deps, job.id, rows[index]!.record.line) },
+    );
+    for (const result of results) {
+      if (result.outcome === 'failed') fail(rows[result.index]!.record, reasonOf(result.error));
+      else counts = { ...counts, [result.outcome]: counts[result.outcome] + 1 };
+    }
+  }
+  return { counts: { ...counts, failed: failures.length }, failures };
+}
+
+/** What writing the row would do, by the rules a write checks before it writes: its values, owner and links, and the record it would update. */
+async function wouldWrite(deps: RecordDependencies, model: RecordModel, input: Record<string, unknown>, actor: Actor): Promise<'created' | 'updated' | 'unchanged'> {
+  const parsed = model.createSchema.safeParse(input);
+  if (!parsed.success) throw zodIssues(parsed.error, 'inputs.0');
+  const unique = model.uniqueField;
+  const value = unique ? input[unique.field] : undefined;
+  const existing = unique && typeof value === 'string' ? await findByUniqueValue(deps, model, value) : undefined;
+  if (!existing) {
+    await planCreate(deps, model, parsed.data, actor);
+    return 'created';
+  }
+  const same = Object.entries(input).every(([field, sent]) => (field === 'properties' ? Object.entries(sent as object).every(([name, v]) => JSON.stringify((existing.properties as Record<string, unknown> | undefined)?.[name]) === JSON.stringify(v)) : JSON.stringify(existing[field]) === JSON.stringify(sent)));
+  return same ? 'unchanged' : 'updated';
+}
+
+/** A failure's reason as the error report says it: the problem, and each field named by its column. */
+function reasonFor(error: CrmError, header: (field: string) => string | undefined): string {
+  if (!(error instanceof ValidationError) || error.issues.length === 0) return error.message;
+  return error.issues
+    .map((issue) => {
+      const field = issue.field.replace(/^inputs\.\d+\.?/, '');
+      const column = header(field.split('.').slice(0, field.startsWith('properties.') ? 2 : 1).join('.'));
+      return `${field || 'row'}${column ? ` (column "${column}")` : ''}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function keptValues(values: readonly string[]): string[] {
+  let left = MAX_KEPT_ROW_CHARS;
+  return values.map((value) => {
+    const kept = value.slice(0, Math.max(0, left));
+    left -= kept.length;
+    return kept;
+  });
+}
+
+/** One part of the error report: failed rows in line order, until a part's worth; then the import is over. */
+async function writeReportPart(deps: ImportDependencies, job: ImportJob): Promise<{ readonly done: boolean }> {
+  let current = job;
+  if (!current.report.uploadId) current = await saveJob(deps, current, { report: { ...current.report, uploadId: await deps.files.startUpload(current.reportKey, 'text/csv; charset=utf-8') } });
+  const { uploadId, parts } = current.report;
+  const partNumber = parts.length + 1;
+  let body = partNumber === 1 ? stringify([['line', 'reason', ...current.headers!]], { record_delimiter: '\r\n' }) : '';
+  let bytes = Buffer.byteLength(body);
+  let startKey: PageKey | undefined = current.report.startKey ?? undefined;
+  do {
+    const page = await deps.table.query(importQueries.failures(current.id), { limit: 500, ...(startKey ? { startKey } : {}) });
+    const lines = page.items.length === 0 ? '' : stringify(page.items.map((item) => [String(item.line), item.reason as string, ...(item.values as string[])]), { record_delimiter: '\r\n' });
+    body += lines;
+    bytes += Buffer.byteLength(lines);
+    startKey = page.lastKey;
+  } while (startKey && bytes < deps.partBytes);
+  if (startKey && partNumber >= MAX_REPORT_PARTS) throw new Error(`import ${current.id}'s error report would take more than ${MAX_REPORT_PARTS} parts`);
+  const etag = await deps.files.uploadPart(current.reportKey, uploadId!, partNumber, body);
+  const report = { ...current.report, parts: [...parts, { partNumber, etag }], startKey: startKey ?? null };
+  if (startKey) {
+    await saveJob(deps, current, { report });
+    return { done: false };
+  }
+  await deps.files.completeUpload(current.reportKey, uploadId!, report.parts);
+  await saveJob(deps, current, { report: { ...report, written: true }, status: current.error ? 'failed' : 'done', finishedAt: deps.clock.now().toISOString() });
+  return { done: true };
+}
+
+/** The run gave up (a step kept failing): the job says so. */
+export async function recordImportFailure(deps: ImportDependencies, id: string, error: string): Promise<void> {
+  const job = await readJob(deps, id);
+  if (job.status !== 'running') return;
+  if (job.report.uploadId && !job.report.written) await deps.files.abortUpload(job.reportKey, job.report.uploadId);
+  await saveJob(deps, job, { status: 'failed', error, finishedAt: deps.clock.now().toISOString() });
+}
+
+export async function getImport(deps: ImportDependencies, id: string, actor: Actor): Promise<ImportView> {
+  const job = await readJob(deps, id);
+  requireAuthorOrAdmin(job, actor);
+  return viewOf(deps, job);
+}
+
+/** The job as its author sees it: counts, the upload URL while it waits for the file, the error report's URL once written. */
+export async function viewOf(deps: ImportDependencies, job: ImportJob): Promise<ImportView> {
+  const now = deps.clock.now().getTime();
+  const awaitingUpload = job.status === 'awaiting-upload';
+  const reportKept = job.report.written && job.finishedAt !== null && now < Date.parse(job.finishedAt) + FILE_RETENTION_MS;
+  const fileName = `${modelOf(job.type).collection}-import-${job.id}-failed-rows.csv`;
+  return {
+    id: job.id,
+    type: modelOf(job.type).collection as ImportView['type'],
+    dryRun: job.dryRun,
+    status: job.status,
+    mapping: job.mapping,
+    delimiter: job.delimiter,
+    ...job.counts,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    error: job.error,
+    uploadUrl: awaitingUpload ? await deps.files.uploadUrl(job.objectKey, UPLOAD_URL_SECONDS) : null,
+    uploadExpiresAt: awaitingUpload ? new Date(now + UPLOAD_URL_SECONDS * 1000).toISOString() : null,
+    errorReportUrl: reportKept ? await deps.files.downloadUrl(job.reportKey, fileName, DOWNLOAD_URL_SECONDS) : null,
+  };
+}

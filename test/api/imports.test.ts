@@ -1,0 +1,150 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/api-server';
+
+/**
+ * Imports through the API as a client does them: create the import, PUT the file to the
+ * presigned URL it answers (the local S3), start it, follow it until it ends, download the
+ * error report. The import state machine runs on the local Step Functions; a step reads at
+ * most IMPORT_ROWS_PER_STEP rows (a batch of 100 at least), so 250 rows take three steps.
+ */
+
+let api: TestApi;
+beforeAll(async () => {
+  process.env.IMPORT_ROWS_PER_STEP = '100';
+  process.env.EXPORT_PART_BYTES = '2000';
+  api = await startTestApi({ automations: true });
+  await api.addOwners('rep-ana');
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+type Rec = Record<string, any> & { id: string };
+type ImportView = {
+  id: string;
+  status: string;
+  dryRun: boolean;
+  mapping: Record<string, string | null> | null;
+  delimiter: string | null;
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  error: string | null;
+  uploadUrl: string | null;
+  errorReportUrl: string | null;
+};
+
+/** Creates an import, uploads `file` through its URL, starts it and follows it until it ends. */
+async function importFile(body: Record<string, unknown>, file: string | Buffer): Promise<ImportView> {
+  const created = await api.request<ImportView>('POST', '/v1/imports', { body });
+  expect(created.status, created.text).toBe(201);
+  expect(created.headers.get('location')).toBe(`/v1/imports/${created.json!.id}`);
+  expect(created.json).toMatchObject({ status: 'awaiting-upload', rows: 0 });
+  const upload = await fetch(created.json!.uploadUrl!, { method: 'PUT', body: file });
+  expect(upload.status).toBe(200);
+  const started = await api.request<ImportView>('POST', `/v1/imports/${created.json!.id}/start`);
+  expect(started.status, started.text).toBe(202);
+  for (let waited = 0; waited < 90_000; waited += 100) {
+    const current = await api.request<ImportView>('GET', `/v1/imports/${created.json!.id}`);
+    if (current.json!.status !== 'running') return current.json!;
+    await sleep(100);
+  }
+  throw new Error('the import did not finish in 90 s');
+}
+
+async function contactByEmail(email: string): Promise<Rec | undefined> {
+  const response = await api.request<{ items: Rec[] }>('GET', `/v1/contacts?email=${encodeURIComponent(email)}`);
+  return response.json!.items[0];
+}
+
+const GOOD_ROWS = 240;
+/** A file as another CRM writes it: a BOM, semicolons, CRLF, quoted cells with the delimiter and a line break, accents; and ten bad rows. */
+function contactsFile(domain: string): Buffer {
+  const rows: string[][] = [['E-mail Address', 'First Name', 'Last name', 'Company website', 'Seats', 'Tags', 'Ignored notes']];
+  for (let n = 0; n < GOOD_ROWS; n++) {
+    rows.push([`person${n}@${domain}`, n === 0 ? 'José; "Pepe"' : `Person${n}`, n === 1 ? 'Two\nlines' : 'Müller', n % 2 === 0 ? 'importco.example' : '', String(n), 'imported;csv', 'anything']);
+    if (n % 24 === 23) rows.push([`not-an-email-${n}`, 'Bad', 'Email', '', '1', '', '']);
+  }
+  rows.push(['nocompany@' + domain, 'No', 'Company', 'missing.example', '', '', '']);
+  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(stringify(rows, { delimiter: ';', record_delimiter: '\r\n' }))]);
+}
+
+describe('imports', () => {
+  it('imports a CSV through the upload URL with a guessed mapping, reports bad rows by line, and changes nothing the second time', { timeout: 180_000 }, async () => {
+    expect((await api.request('POST', '/v1/properties/contacts', { body: { name: 'seats', label: 'Seats', type: 'number' } })).status).toBe(201);
+    const company = (await api.request<Rec>('POST', '/v1/companies', { body: { name: 'Importco', domain: 'importco.example' } })).json!;
+    const file = contactsFile('import.example');
+
+    const first = await importFile({ type: 'contacts' }, file);
+    expect(first, first.error ?? '').toMatchObject({ status: 'done', delimiter: ';', rows: GOOD_ROWS + 11, created: GOOD_ROWS, updated: 0, unchanged: 0, failed: 11 });
+    expect(first.mapping).toEqual({ 'E-mail Address': 'email', 'First Name': 'firstName', 'Last name': 'lastName', 'Company website': 'companyDomain', Seats: 'properties.seats', Tags: 'tags', 'Ignored notes': null });
+
+    const jose = (await contactByEmail('person0@import.example'))!;
+    expect(jose).toMatchObject({ firstName: 'José; "Pepe"', lastName: 'Müller', companyIds: [company.id], tags: ['imported', 'csv'], properties: { seats: 0 } });
+    expect((await contactByEmail('person1@import.example'))!).toMatchObject({ lastName: 'Two\nlines', companyIds: [], properties: { seats: 1 } });
+    // Written as the import: in the timeline, and in the audit log with the person who started it.
+    const timeline = await api.request<{ items: { actor: { type: string; id: string } }[] }>('GET', `/v1/contacts/${jose.id}/timeline`);
+    expect(timeline.json!.items.map((item) => item.actor)).toContainEqual(expect.objectContaining({ type: 'import', id: first.id }));
+    const audit = await api.request<{ items: { actor: Record<string, string> }[] }>('GET', `/v1/audit?recordType=contact&recordId=${jose.id}`);
+    expect(audit.status, audit.text).toBe(200);
+    expect(audit.json!.items.map((item) => item.actor)).toContainEqual(expect.objectContaining({ type: 'import', id: first.id, onBehalfOf: 'test-admin' }));
+
+    // The error report: each failed row with its line in the file (the header is line 1; row 1 spans two lines) and why.
+    const report: Record<string, string>[] = parse(await (await fetch(first.errorReportUrl!)).text(), { columns: true });
+    expect(report).toHaveLength(11);
+    expect(report[0]).toMatchObject({ line: '27', 'E-mail Address': 'not-an-email-23' });
+    expect(report[0]!.reason).toContain('email (column "E-mail Address")');
+    expect(report.at(-1)).toMatchObject({ line: String(GOOD_ROWS + 11 + 2), reason: expect.stringContaining('no company has the domain missing.example') });
+
+    const again = await importFile({ type: 'contacts' }, file);
+    expect(again).toMatchObject({ status: 'done', rows: GOOD_ROWS + 11, created: 0, updated: 0, unchanged: GOOD_ROWS, failed: 11 });
+    expect((await contactByEmail('person0@import.example'))!.version).toBe(jose.version);
+  });
+
+  it('validates every row of a dry run and writes no record', { timeout: 120_000 }, async () => {
+    const view = await importFile({ type: 'contacts', dryRun: true, mapping: { 'E-mail Address': 'email', 'First Name': 'firstName', 'Last name': 'lastName', 'Company website': 'companyDomain' } }, contactsFile('dry.example'));
+    expect(view).toMatchObject({ status: 'done', dryRun: true, rows: GOOD_ROWS + 11, created: GOOD_ROWS, failed: 11 });
+    expect(await contactByEmail('person0@dry.example')).toBeUndefined();
+    expect(await contactByEmail('person239@dry.example')).toBeUndefined();
+    expect(view.errorReportUrl).not.toBeNull();
+  });
+
+  it('upserts companies on their domain, and stops at a line it cannot read', { timeout: 60_000 }, async () => {
+    const file = 'name,domain,industry\r\nAcme,acme-import.example,Tools\r\n"Broken, Inc",broken.example,"never closed\r\nWidgets,widgets.example,Parts\r\n';
+    const view = await importFile({ type: 'companies' }, file);
+    expect(view.status).toBe('failed');
+    expect(view.error).toContain('line');
+    const companies = await api.request<{ items: Rec[] }>('GET', '/v1/companies?domain=acme-import.example');
+    expect(companies.json!.items[0]).toMatchObject({ name: 'Acme', industry: 'Tools' });
+
+    const updated = await importFile({ type: 'companies' }, 'Company name;Website;Industry\nAcme Corp;acme-import.example;Tools\n');
+    expect(updated).toMatchObject({ status: 'done', created: 0, updated: 1, mapping: { 'Company name': 'name', Website: 'domain', Industry: 'industry' } });
+    expect((await api.request<{ items: Rec[] }>('GET', '/v1/companies?domain=acme-import.example')).json!.items[0]).toMatchObject({ name: 'Acme Corp' });
+  });
+
+  it('answers what is wrong before anything runs: a bad mapping, no file yet, a cancelled import, a member', async () => {
+    const badField = await api.request<{ errors: { field: string }[] }>('POST', '/v1/imports', { body: { type: 'contacts', mapping: { Email: 'emailAddress' } } });
+    expect(badField.status).toBe(400);
+    expect(badField.headers.get('content-type')).toContain('application/problem+json');
+    expect((await api.request('POST', '/v1/imports', { body: { type: 'deals' } })).status).toBe(400);
+    expect((await api.request('POST', '/v1/imports', { body: { type: 'contacts' }, as: { kind: 'user', id: 'rep-ana', role: 'member' } })).status).toBe(403);
+
+    const waiting = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'contacts', mapping: { Mail: 'email' } } })).json!;
+    const early = await api.request<{ type: string }>('POST', `/v1/imports/${waiting.id}/start`);
+    expect(early.status).toBe(409);
+    expect((await fetch(waiting.uploadUrl!, { method: 'PUT', body: 'Email\nx@y.example\n' })).status).toBe(200);
+    const wrongColumn = await api.request<{ errors: { field: string; message: string }[] }>('POST', `/v1/imports/${waiting.id}/start`);
+    expect(wrongColumn.status).toBe(400);
+    expect(wrongColumn.json!.errors[0]).toMatchObject({ field: 'mapping.Mail' });
+
+    const cancelled = await api.request<ImportView>('POST', `/v1/imports/${waiting.id}/cancel`);
+    expect(cancelled.json).toMatchObject({ status: 'cancelled', uploadUrl: null });
+    expect((await api.request('POST', `/v1/imports/${waiting.id}/start`)).status).toBe(409);
+    expect((await api.request('GET', `/v1/imports/${waiting.id}`, { as: { kind: 'user', id: 'rep-ana', role: 'manager' } })).status).toBe(403);
+  });
+});

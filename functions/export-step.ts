@@ -1,17 +1,13 @@
-import * as z from '../domain/shared/zod';
 import { createExportRuntime } from '../adapters/export-runtime';
 import { logger } from '../adapters/logger';
 import { recordExportFailure, runExportStep } from '../domain/exports/exports';
 import { lambdaHandler } from './lambda-handler';
+import { runIdField, runStepEvent } from './run-step-event';
 
 const runtime = createExportRuntime();
 
-const runId = z.string().check(z.minLength(1));
 /** What the export-run state machine passes (infra/state-machines/runs.ts). */
-const stepEvent = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('send'), runId }),
-  z.object({ action: z.literal('fail'), runId, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
-]);
+const stepEvent = runStepEvent(runIdField);
 
 /** The Task behind the export-run state machine: write the next part of the export's file, or record that it gave up. */
 export const handler = lambdaHandler(async (event: unknown) => {

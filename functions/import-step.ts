@@ -1,20 +1,16 @@
 import type { Context } from 'aws-lambda';
-import * as z from '../domain/shared/zod';
 import { createImportRuntime } from '../adapters/import-runtime';
 import { logger } from '../adapters/logger';
 import { recordImportFailure, runImportStep } from '../domain/imports/imports';
 import { lambdaHandler } from './lambda-handler';
+import { runIdField, runStepEvent } from './run-step-event';
 
 const runtime = createImportRuntime();
 /** A step stops reading new rows this long before its timeout: the batches in flight and the save still fit. */
 const RESERVE_MS = 120_000;
 
-const runId = z.string().check(z.minLength(1));
 /** What the import-run state machine passes (infra/state-machines/runs.ts). */
-const stepEvent = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('send'), runId }),
-  z.object({ action: z.literal('fail'), runId, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
-]);
+const stepEvent = runStepEvent(runIdField);
 
 /** The Task behind the import-run state machine: import the next rows of the file (or write its error report), or record that it gave up. */
 export const handler = lambdaHandler(async (event: unknown, context: Context) => {

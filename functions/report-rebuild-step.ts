@@ -3,6 +3,7 @@ import { createRuntime } from '../adapters/runtime';
 import { logger } from '../adapters/logger';
 import { rebuildReportsStep } from '../domain/reports/rebuild-reports';
 import { lambdaHandler } from './lambda-handler';
+import { runStepEvent } from './run-step-event';
 
 const runtime = createRuntime();
 
@@ -12,10 +13,7 @@ const RECORD_HEADROOM_MS = 60_000;
 const count = z.number().check(z.int(), z.gte(0));
 const position = { partition: count, cursor: z.string(), records: count, mended: count };
 /** What the report-rebuild state machine passes (infra/state-machines/runs.ts). */
-const stepEvent = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('send'), ...position }),
-  z.object({ action: z.literal('fail'), ...position, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
-]);
+const stepEvent = runStepEvent(position);
 
 /** The Task behind the report-rebuild state machine: mend the next pages' shares, or record that the rebuild gave up. */
 export const handler = lambdaHandler(async (event: unknown, context) => {

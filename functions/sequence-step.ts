@@ -5,15 +5,13 @@ import { logger } from '../adapters/logger';
 import { metrics } from '../adapters/metrics';
 import { recordRunFailure, runSequenceStep } from '../domain/sequences/sequence-runs';
 import { lambdaHandler } from './lambda-handler';
+import { runStepEvent } from './run-step-event';
 
 const runtime = createEmailRuntime();
 
 const run = { sequenceId: z.string().check(z.minLength(1)), contactId: z.string().check(z.minLength(1)), runId: z.string().check(z.minLength(1)), stepIndex: z.int().check(z.gte(0)) };
 /** What the sequence-run state machine passes (infra/state-machines/runs.ts). */
-const stepEvent = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('send'), ...run }),
-  z.object({ action: z.literal('fail'), ...run, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
-]);
+const stepEvent = runStepEvent(run);
 
 /** The Task behind the sequence-run state machine: send one step, or record that the run gave up. */
 export const handler = lambdaHandler(async (event: unknown) => {

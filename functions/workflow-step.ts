@@ -1,19 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from '../domain/shared/zod';
 import { createEmailRuntime } from '../adapters/email-runtime';
 import { logger } from '../adapters/logger';
 import { metrics } from '../adapters/metrics';
 import { recordWorkflowRunFailure, runWorkflowSteps } from '../domain/workflows/workflow-runs';
 import { lambdaHandler } from './lambda-handler';
+import { runIdField, runStepEvent } from './run-step-event';
 
 const runtime = createEmailRuntime();
 
-const runId = z.string().check(z.minLength(1));
 /** What the workflow-run state machine passes (infra/state-machines/runs.ts). */
-const stepEvent = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('send'), runId }),
-  z.object({ action: z.literal('fail'), runId, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
-]);
+const stepEvent = runStepEvent(runIdField);
 
 /** The Task behind the workflow-run state machine: run the run's next steps, or record that it gave up. */
 export const handler = lambdaHandler(async (event: unknown) => {

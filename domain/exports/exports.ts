@@ -3,7 +3,8 @@ import { listRecords } from '../records/list-records';
 import type { RecordDependencies } from '../records/record-dependencies';
 import { modelOf } from '../records/record-models';
 import type { Actor } from '../shared/actor';
-import { AlreadyExistsError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
+import { ForbiddenError, ValidationError } from '../shared/errors';
+import { jobStore } from '../shared/job-store';
 import { exportJobKey } from '../shared/keys';
 import { zodIssues } from '../shared/zod-issues';
 import { EXPORT_FILE_RETENTION_HOURS, itemToJob, jobToItem, typeOfCollection, type ExportJob, type ExportRequest, type ExportView } from './export-job';
@@ -64,18 +65,9 @@ function listFiltersOf(filters: Readonly<Record<string, string>>, type: ExportJo
   return parsed.data;
 }
 
-async function readJob(deps: Pick<RecordDependencies, 'table'>, id: string): Promise<ExportJob> {
-  const job = itemToJob(await deps.table.getItem(exportJobKey(id)));
-  if (!job) throw new NotFoundError('export', id);
-  return job;
-}
-
-/** Writes the job's next state, if it is still at the version read: a step retried meanwhile finds its own progress. */
-async function saveJob(deps: Pick<RecordDependencies, 'table' | 'clock'>, job: ExportJob, changes: Partial<ExportJob>): Promise<ExportJob> {
-  const next: ExportJob = { ...job, ...changes, updatedAt: deps.clock.now().toISOString(), version: job.version + 1 };
-  await deps.table.transactWrite([{ op: 'put', item: jobToItem(next), condition: { kind: 'liveAtVersion', version: job.version }, onConditionFailed: () => new ConflictError(`Export ${job.id} changed meanwhile.`) }]);
-  return next;
-}
+const jobs = jobStore<ExportJob>('export', exportJobKey, jobToItem, itemToJob);
+const readJob = jobs.read;
+const saveJob = jobs.save;
 
 /** Checks the export's list the way the list route would (a 400 now rather than a failed run), then records the job. */
 export async function createExport(deps: ExportDependencies, request: ExportRequest, actor: Actor): Promise<ExportJob> {
@@ -117,14 +109,7 @@ export async function createExport(deps: ExportDependencies, request: ExportRequ
     error: null,
     version: 1,
   };
-  try {
-    await deps.table.transactWrite([{ op: 'put', item: jobToItem(job), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('export', id) }]);
-  } catch (error) {
-    // The same id again: an Idempotency-Key retry, whose job exists already.
-    if (!(error instanceof AlreadyExistsError)) throw error;
-    return readJob(deps, id);
-  }
-  return job;
+  return jobs.create(deps, job);
 }
 
 /**

@@ -56,11 +56,15 @@ export function importTargets(model: RecordModel, definitions: readonly Property
   return [...fields, ...(model.type === 'contact' ? [COMPANY_DOMAIN] : []), ...definitions.map((definition) => `${PROPERTY_PREFIX}${definition.name}`)];
 }
 
-/** A guess at each header's field: its name or label folded (`E-mail Address` → `emailaddress`), then common aliases; null when nothing fits. */
+/** A guess at each header's field: its name or label folded (`E-mail Address` → `emailaddress`; an export's `properties.<name>` too), then common aliases; null when nothing fits. */
 export function guessMapping(headers: readonly string[], targets: readonly string[], definitions: readonly PropertyDefinition[]): Record<string, string | null> {
   const byFolded = new Map<string, string>();
-  for (const target of targets) byFolded.set(folded(target.startsWith(PROPERTY_PREFIX) ? target.slice(PROPERTY_PREFIX.length) : target), target);
   for (const definition of definitions) byFolded.set(folded(definition.label ?? definition.name), `${PROPERTY_PREFIX}${definition.name}`);
+  // A property's own name, bare or as an export writes it (`properties.seats`), over another's label.
+  for (const target of targets) {
+    if (target.startsWith(PROPERTY_PREFIX)) byFolded.set(folded(target.slice(PROPERTY_PREFIX.length)), target);
+    byFolded.set(folded(target), target);
+  }
   const taken = new Set<string>();
   const mapping: Record<string, string | null> = {};
   for (const header of headers) {

@@ -12,7 +12,8 @@ import { companyModel } from '../records/company';
 import { modelOf } from '../records/record-models';
 import type { Actor } from '../shared/actor';
 import { withDerivedIds } from '../shared/dependencies';
-import { AlreadyExistsError, ConflictError, CrmError, ForbiddenError, NotFoundError, ValidationError } from '../shared/errors';
+import { ConflictError, CrmError, ForbiddenError, ValidationError } from '../shared/errors';
+import { jobStore } from '../shared/job-store';
 import { importFailureKey, importJobKey, importQueries } from '../shared/keys';
 import type { PageKey } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
@@ -87,17 +88,9 @@ const FILE_RETENTION_MS = 24 * 3_600_000;
 const MAX_KEPT_ROW_CHARS = 4_000;
 const MAX_REPORT_PARTS = 2_000;
 
-async function readJob(deps: Pick<RecordDependencies, 'table'>, id: string): Promise<ImportJob> {
-  const job = itemToJob(await deps.table.getItem(importJobKey(id)));
-  if (!job) throw new NotFoundError('import', id);
-  return job;
-}
-
-async function saveJob(deps: Pick<RecordDependencies, 'table' | 'clock'>, job: ImportJob, changes: Partial<ImportJob>): Promise<ImportJob> {
-  const next: ImportJob = { ...job, ...changes, updatedAt: deps.clock.now().toISOString(), version: job.version + 1 };
-  await deps.table.transactWrite([{ op: 'put', item: jobToItem(next), condition: { kind: 'liveAtVersion', version: job.version }, onConditionFailed: () => new ConflictError(`Import ${job.id} changed meanwhile.`) }]);
-  return next;
-}
+const jobs = jobStore<ImportJob>('import', importJobKey, jobToItem, itemToJob);
+const readJob = jobs.read;
+const saveJob = jobs.save;
 
 function requireAuthorOrAdmin(job: ImportJob, actor: Actor): void {
   if (job.createdBy.id !== actor.id && actor.role !== 'admin') throw new ForbiddenError("Only an import's author, or an admin, may see or act on it.", 'the import’s author or role admin');
@@ -139,14 +132,7 @@ export async function createImport(deps: ImportDependencies, request: ImportRequ
     error: null,
     version: 1,
   };
-  try {
-    await deps.table.transactWrite([{ op: 'put', item: jobToItem(job), condition: { kind: 'absent' }, onConditionFailed: () => new AlreadyExistsError('import', id) }]);
-  } catch (error) {
-    // The same id again: an Idempotency-Key retry, whose job exists already.
-    if (!(error instanceof AlreadyExistsError)) throw error;
-    return readJob(deps, id);
-  }
-  return job;
+  return jobs.create(deps, job);
 }
 
 /**

@@ -22,9 +22,10 @@ export class S3ImportFiles extends S3ExportFiles implements ImportFiles {
   }
 
   async readHeader(key: string, delimiter: CsvDelimiter | null): Promise<FileHeader | undefined> {
-    const body = await this.bodyFrom(key, 0, MAX_HEADER_BYTES - 1);
-    if (!body) return undefined;
-    const head = await streamText(body);
+    // The whole object asked for, and read no further than a header can be: a ranged GET of an empty object is an error locally (s3rver).
+    const body = await this.bodyFrom(key);
+    if (body === 'missing') return undefined;
+    const head = body === 'empty' ? '' : await streamText(body, MAX_HEADER_BYTES);
     const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
     const used = delimiter ?? detectDelimiter(firstLine);
     for await (const { record, info } of parsing(Buffer.from(head), { delimiter: used, bom: true, to: 1 })) {
@@ -35,7 +36,7 @@ export class S3ImportFiles extends S3ExportFiles implements ImportFiles {
 
   async *readRecords(key: string, from: FilePosition, delimiter: CsvDelimiter): AsyncIterable<CsvRecord> {
     const body = await this.bodyFrom(key, from.offset);
-    if (!body) return;
+    if (body === 'missing' || body === 'empty') return;
     let previousEnd = from.line;
     let previousEmpty = 0;
     try {
@@ -51,22 +52,31 @@ export class S3ImportFiles extends S3ExportFiles implements ImportFiles {
     }
   }
 
-  /** The object from `start` on (to `end`); undefined when there is no object, or nothing from `start` on. */
-  private async bodyFrom(key: string, start: number, end?: number): Promise<Readable | undefined> {
+  /** The object from `start` on; `missing` when there is no object, `empty` when it has nothing from `start` on. */
+  private async bodyFrom(key: string, start = 0): Promise<Readable | 'missing' | 'empty'> {
     try {
-      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end ?? ''}` }));
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }));
       return Body as Readable;
     } catch (error) {
       const name = (error as Error).name;
-      if (name === 'NoSuchKey' || name === 'InvalidRange' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return undefined;
+      if (name === 'NoSuchKey') return 'missing';
+      // S3 answers 416 for a range that starts at or past the end: an empty file, or one read to its end.
+      if (name === 'InvalidRange' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return 'empty';
       throw error;
     }
   }
 }
 
-async function streamText(body: Readable): Promise<string> {
+/** The stream's first `maxBytes` (about: whole chunks) as text; the rest is not read. */
+async function streamText(body: Readable, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+    if (bytes >= maxBytes) break;
+  }
+  body.destroy();
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -77,7 +87,8 @@ async function streamText(body: Readable): Promise<string> {
  * gave up, often the end of the file).
  */
 async function* parsing(input: Readable | Buffer, options: Options, firstLine = 0): AsyncIterable<{ record: string[]; info: Info }> {
-  const parser = parse({ ...options, info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true });
+  // Rows end at CRLF or LF, fixed rather than detected: detection looks at the first row a step reads, which differs from step to step.
+  const parser = parse({ ...options, record_delimiter: ['\r\n', '\n'], info: true, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true });
   let skipped: Error | undefined;
   parser.on('skip', (error: Error) => (skipped ??= error));
   if (Buffer.isBuffer(input)) parser.end(input);

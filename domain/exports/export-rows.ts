@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import { csvRows } from '../shared/csv';
 import type { PropertyDefinition } from '../properties/property-definition';
 import type { CrmRecord, RecordModel } from '../records/record-model';
 
@@ -35,10 +35,10 @@ function valueAt(record: CrmRecord, column: string): unknown {
 }
 
 /** The header line of a CSV export (JSON Lines has none). */
-export const exportHeader = (format: ExportFormat, columns: readonly string[]): string => (format === 'csv' ? stringify([columns], { record_delimiter: '\r\n' }) : '');
+export const exportHeader = (format: ExportFormat, columns: readonly string[]): string => (format === 'csv' ? csvRows([columns]) : '');
 
 /** Records as lines of the export file, in order. */
 export function exportLines(format: ExportFormat, columns: readonly string[], records: readonly CrmRecord[]): string {
   if (format === 'jsonl') return records.map((record) => `${JSON.stringify(record)}\n`).join('');
-  return records.length === 0 ? '' : stringify(records.map((record) => columns.map((column) => cell(valueAt(record, column)))), { record_delimiter: '\r\n' });
+  return csvRows(records.map((record) => columns.map((column) => cell(valueAt(record, column)))));
 }

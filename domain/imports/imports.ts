@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
 import { requireCapability } from '../access/permissions';
 import type { ExportFiles } from '../exports/exports';
 import type { PropertyDefinition } from '../properties/property-definition';
@@ -11,6 +10,7 @@ import type { CrmRecord, RecordModel } from '../records/record-model';
 import { companyModel } from '../records/company';
 import { modelOf } from '../records/record-models';
 import type { Actor } from '../shared/actor';
+import { csvRows } from '../shared/csv';
 import { withDerivedIds } from '../shared/dependencies';
 import { ConflictError, CrmError, ForbiddenError, ValidationError } from '../shared/errors';
 import { jobStore } from '../shared/job-store';
@@ -158,7 +158,14 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
     throw new ValidationError(`No column of the file maps to a field of ${model.collection}: send a mapping.`, [{ field: 'mapping', message: `columns: ${headers.join(', ')}; fields: ${targets.join(', ')}` }]);
   }
   const now = deps.clock.now().toISOString();
-  return saveJob(deps, job, { status: 'running', startedAt: now, headers, delimiter: header.delimiter, mapping, position: header.dataStart });
+  try {
+    return await saveJob(deps, job, { status: 'running', startedAt: now, headers, delimiter: header.delimiter, mapping, position: header.dataStart });
+  } catch (error) {
+    // Started by a request beside this one: the same import, running.
+    const current = await readJob(deps, id);
+    if (error instanceof ConflictError && current.status === 'running') return current;
+    throw error;
+  }
 }
 
 /** Stops an import that has not finished: the run stops at its next step; rows written so far stay written. */
@@ -362,12 +369,12 @@ async function writeReportPart(deps: ImportDependencies, job: ImportJob): Promis
   if (!current.report.uploadId) current = await saveJob(deps, current, { report: { ...current.report, uploadId: await deps.files.startUpload(current.reportKey, 'text/csv; charset=utf-8') } });
   const { uploadId, parts } = current.report;
   const partNumber = parts.length + 1;
-  let body = partNumber === 1 ? stringify([['line', 'reason', ...current.headers!]], { record_delimiter: '\r\n' }) : '';
+  let body = partNumber === 1 ? csvRows([['line', 'reason', ...current.headers!]]) : '';
   let bytes = Buffer.byteLength(body);
   let startKey: PageKey | undefined = current.report.startKey ?? undefined;
   do {
     const page = await deps.table.query(importQueries.failures(current.id), { limit: 500, ...(startKey ? { startKey } : {}) });
-    const lines = page.items.length === 0 ? '' : stringify(page.items.map((item) => [String(item.line), item.reason as string, ...(item.values as string[])]), { record_delimiter: '\r\n' });
+    const lines = csvRows(page.items.map((item) => [String(item.line), item.reason as string, ...(item.values as string[])]));
     body += lines;
     bytes += Buffer.byteLength(lines);
     startKey = page.lastKey;

@@ -78,6 +78,8 @@ describe('exports', () => {
     expect(rows.map((row) => row.id)).toEqual(mine.map((contact) => contact.id));
     expect(rows[0]).toMatchObject({ firstName: 'Zoë, "the first"', email: 'ana0@export.example', ownerId: 'rep-ana', companyIds: company.id, tags: 'vip;emea', 'properties.region': 'north' });
     expect(rows[1]!.lastName).toBe('Line\nbreak');
+    // Quoted, as RFC 4180 asks of a cell with a line break: a bare LF unquoted ends the row for most readers.
+    expect(text).toContain('"Line\nbreak"');
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['id', 'firstName', 'lastName', 'email', 'createdAt', 'updatedAt', 'version', 'properties.region']));
     expect(text.length).toBeGreaterThan(3 * 2000);
   });

@@ -14,6 +14,10 @@ export class S3ExportFiles implements ExportFiles {
   constructor(protected readonly config: Pick<Config, 'AWS_REGION' | 'S3_ENDPOINT' | 'EXPORT_BUCKET'>) {
     this.client = new S3Client({
       region: config.AWS_REGION,
+      // Checksums only where S3 requires them: by default the SDK signs a presigned PUT with the
+      // checksum of an empty body (x-amz-checksum-crc32), and S3 then refuses the file uploaded to it.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } : {}),
     });
   }

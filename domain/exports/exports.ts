@@ -47,13 +47,15 @@ const MAX_PARTS = 2_000;
 const contentTypes: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' };
 
 /**
- * The orders an export reads a list in, best first, when the request names none: by creation
- * time, which no change moves, so each record is written once; else by last update, oldest
- * first, so a record changed while the export runs moves ahead of the cursor and is written
- * (again, if it was already: its later row is its newer state) instead of being skipped;
- * else the list's own order (a company's contacts: by id, which does not move either).
+ * The orders an export reads a list in, best first, when the request names none: by last
+ * update, oldest first, which the records' own index keys serve (a list by creation time is
+ * kept by a stream consumer, and after a bulk import it can be minutes behind: an export
+ * read from it left records out); a record changed while the export runs moves ahead of the
+ * cursor and is written (again, if it was already: its later row is its newer state) instead
+ * of being skipped. Else by creation time, else the list's own order (a company's contacts:
+ * by id, which does not move).
  */
-const exportOrders: readonly Readonly<Record<string, string>>[] = [{ sort: 'createdAt', order: 'asc' }, { sort: 'updatedAt', order: 'asc' }, {}];
+const exportOrders: readonly Readonly<Record<string, string>>[] = [{ sort: 'updatedAt', order: 'asc' }, { sort: 'createdAt', order: 'asc' }, {}];
 
 /** The list's filters as the list route would take them, checked the way it checks them. */
 function listFiltersOf(filters: Readonly<Record<string, string>>, type: ExportJob['type']): Record<string, unknown> {

@@ -64,12 +64,10 @@ export interface ImportJob {
 /** Jobs, their failed rows and their files are kept this long after the import is created (TTL; the bucket keeps files a day). */
 export const IMPORT_JOB_RETENTION_DAYS = 7;
 
-export const jobToItem = (job: ImportJob): Item => ({
-  ...importJobKey(job.id),
-  entity: 'importJob',
-  ...job,
-  expiresAt: Math.floor(Date.parse(job.createdAt) / 1000) + IMPORT_JOB_RETENTION_DAYS * 86_400,
-});
+/** When the job and its failed rows go (DynamoDB TTL, epoch seconds). */
+export const importExpiresAt = (job: Pick<ImportJob, 'createdAt'>): number => Math.floor(Date.parse(job.createdAt) / 1000) + IMPORT_JOB_RETENTION_DAYS * 86_400;
+
+export const jobToItem = (job: ImportJob): Item => ({ ...importJobKey(job.id), entity: 'importJob', ...job, expiresAt: importExpiresAt(job) });
 
 export function itemToJob(item: Item | undefined): ImportJob | undefined {
   if (!item || item.entity !== 'importJob') return undefined;

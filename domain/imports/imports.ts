@@ -18,7 +18,7 @@ import { importFailureKey, importJobKey, importQueries } from '../shared/keys';
 import type { PageKey } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
 import { typeOfCollection } from '../exports/export-job';
-import { IMPORT_JOB_RETENTION_DAYS, itemToJob, jobToItem, noCounts, type CsvDelimiter, type FilePosition, type ImportCounts, type ImportJob, type ImportRequest, type ImportView } from './import-job';
+import { importExpiresAt, itemToJob, jobToItem, noCounts, type CsvDelimiter, type FilePosition, type ImportCounts, type ImportJob, type ImportRequest, type ImportView } from './import-job';
 import { checkMapping, COMPANY_DOMAIN, guessMapping, importTargets, rowInput } from './import-rows';
 
 /**
@@ -163,9 +163,10 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
   try {
     return await saveJob(deps, job, { status: 'running', startedAt: now, headers, delimiter: header.delimiter, mapping, position: header.dataStart });
   } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
     // Started by a request beside this one: the same import, running.
     const current = await readJob(deps, id);
-    if (error instanceof ConflictError && current.status === 'running') return current;
+    if (current.status === 'running') return current;
     throw error;
   }
 }
@@ -253,8 +254,7 @@ export async function runImportStep(deps: ImportDependencies, id: string, hasTim
   await Promise.all(inFlight);
 
   if (failures.length > 0) {
-    const expiresAt = Math.floor(Date.parse(job.createdAt) / 1000) + IMPORT_JOB_RETENTION_DAYS * 86_400;
-    await deps.table.putItems(failures.map((failure) => ({ ...importFailureKey(job.id, failure.line), entity: 'importFailure', ...failure, expiresAt })));
+    await deps.table.putItems(failures.map((failure) => ({ ...importFailureKey(job.id, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
   }
   const total = addCounts(job.counts, counts);
   const finished = ended ? finishedRows(deps, total, unreadable) : {};

@@ -1,4 +1,4 @@
 import { companyModel } from '../domain/records/company';
-import { recordHandler } from './http/record-handler';
+import { mergeableRecordHandler } from './http/record-handler';
 
-export const handler = recordHandler(companyModel);
+export const handler = mergeableRecordHandler(companyModel);

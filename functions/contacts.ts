@@ -1,4 +1,4 @@
 import { contactModel } from '../domain/records/contact';
-import { recordHandler } from './http/record-handler';
+import { mergeableRecordHandler } from './http/record-handler';
 
-export const handler = recordHandler(contactModel);
+export const handler = mergeableRecordHandler(contactModel);

@@ -31,12 +31,12 @@ const change = (before: Item | undefined, after: Item): TableChange => ({
   after,
   sequence: '1',
 });
-const deleted = (before: Item, type: string, id: string): TableChange => ({
+const deleted = (before: Item, type: string, id: string, mergedInto?: string): TableChange => ({
   kind: 'modified',
   key: { pk: before.pk, sk: before.sk },
   entity: 'tombstone',
   before,
-  after: { pk: before.pk, sk: before.sk, entity: 'tombstone', type, id, deletedAt: at(59), deletedBy: ada },
+  after: { pk: before.pk, sk: before.sk, entity: 'tombstone', type, id, deletedAt: at(59), deletedBy: ada, ...(mergedInto ? { mergedInto } : {}) },
   sequence: '1',
 });
 
@@ -167,9 +167,11 @@ export function exampleEvents(): Record<CrmEventType, CrmEvent> {
     change(undefined, recordItem(contactModel, contact)),
     change(recordItem(contactModel, contact), recordItem(contactModel, next(contact, 5, { lifecycleStage: 'opportunity' }))),
     deleted(recordItem(contactModel, contact), 'contact', contact.id),
+    deleted(recordItem(contactModel, contact), 'contact', contact.id, '01JNQ8Y3ZB6W1T1D5V0K9C4M3Q'),
     change(undefined, recordItem(companyModel, company)),
     change(recordItem(companyModel, company), recordItem(companyModel, next(company, 6, { name: 'Navy Research Labs' }), { type: 'client', id: 'billing-sync', role: 'member' })),
     deleted(recordItem(companyModel, company), 'company', company.id),
+    deleted(recordItem(companyModel, company), 'company', company.id, '01JNQ8Y3ZB6W1T1D5V0K9C4M4R'),
     change(undefined, recordItem(dealModel, deal)),
     change(recordItem(dealModel, deal), recordItem(dealModel, dealWon)),
     change(recordItem(dealModel, deal), recordItem(dealModel, dealLost)),

@@ -12,7 +12,8 @@ export interface AuditEntry {
   readonly at: string;
   readonly entryId: string;
   readonly actor: Actor;
-  readonly event: 'created' | 'updated' | 'deleted';
+  /** `merged`: the record was merged into another (its changes name which: `mergedInto`), or took another in (`mergedFrom`). */
+  readonly event: 'created' | 'updated' | 'deleted' | 'merged';
   /** Field-level changes; after the record is deleted, only the field names remain. */
   readonly changes: readonly (FieldChange | ErasedFieldChange)[];
 }

@@ -4,6 +4,8 @@ import type { Clock, CrmTablePort, Item } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { EmailMessage } from './email-message';
 import { storedValue } from '../shared/stored-item';
+import { inParallel } from '../shared/in-parallel';
+import { untilNoneListed } from '../shared/pagination';
 
 export const emailMessageToItem = (message: EmailMessage): Item => ({
   ...emailMessageKey(message.id),
@@ -38,3 +40,13 @@ export const updateEmailMessage = (
   change: (current: EmailMessage) => Partial<EmailMessage> | undefined,
   known?: EmailMessage,
 ) => updateVersioned(deps, { resource: 'email', id, ...(known ? { known } : {}), read: () => findEmailMessage(deps.table, id), toItem: emailMessageToItem, change });
+
+/**
+ * A merge's share of a contact's emails: each one sent to `fromId` is listed under `toId`
+ * from now on, by a versioned update (an SES report may be writing the same message).
+ */
+export async function moveEmailsOfContact(deps: { readonly table: CrmTablePort; readonly clock: Clock }, fromId: string, toId: string): Promise<void> {
+  await untilNoneListed(deps.table, emailsByContact.query({ contactId: fromId }), 25, (items) =>
+    inParallel(items, 8, (item) => updateEmailMessage(deps, item.id as string, (message) => (message.contactId === fromId ? { contactId: toId } : undefined))),
+  );
+}

@@ -27,6 +27,8 @@ const recordEventTypes = ['contact', 'company', 'deal', 'activity'].flatMap((typ
 
 export const crmEventTypes = [
   ...recordEventTypes,
+  'contact.merged',
+  'company.merged',
   'deal.stage_changed',
   'deal.won',
   'deal.lost',
@@ -139,6 +141,8 @@ function recordEvents(change: RecordChange): CrmEvent[] {
     : UNKNOWN_ACTOR;
   // A deleted record's data is not sent around again: its id and last version say what went.
   const record = change.event === 'deleted' ? undefined : change.after;
+  // A merged record is gone as a deleted one is, with the survivor holding everything it had: its event says which.
+  if (change.mergedInto) return [event(`${change.recordType}.merged` as CrmEventType, subject, change.at, actor, [{ field: 'mergedInto', from: null, to: change.mergedInto }], undefined)];
   const events = [event(`${change.recordType}.${change.event}`, subject, change.at, actor, change.changes, record)];
   if (change.event === 'deleted' || !change.after) return events;
 

@@ -31,6 +31,7 @@ const descriptions: Record<string, string> = {
   created: 'A record was created.',
   updated: 'A record changed: `changes` has each changed field with its old and new value.',
   deleted: 'A record was deleted (its id and last version; no record).',
+  merged: 'A record was merged into another, which took its fields, links, activities, history, emails and enrollments: `changes` names the survivor (`mergedInto`). No record; GET of its path redirects to the survivor.',
   'deal.stage_changed': 'A deal moved to another stage or pipeline; also raised with deal.updated.',
   'deal.won': 'A deal entered a won stage.',
   'deal.lost': 'A deal entered a lost stage.',

@@ -8,6 +8,8 @@ import { once } from '../shared/built-on-first-use';
 import { recordModel, type CrmRecord } from './record-model';
 import { listQuerySchemaOf, patchSchemaOf, searchQueryParameter, serverRecordSchema, tagParameter } from './schema-helpers';
 import { pseudonymizeSuppression } from '../email/suppression-list';
+import { moveEmailsOfContact } from '../email/email-message-items';
+import { moveEnrollmentsOfContact } from '../sequences/sequence-items';
 
 export const lifecycleStages = ['subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer', 'evangelist', 'other'] as const;
 
@@ -33,6 +35,11 @@ export const contactModel = recordModel(
     // Sent emails hold the address and the text, and so does each one's email activity (it has
     // the message's id): personal data that goes with the contact.
     keptElsewhere: (id) => [{ query: emailsByContact.query({ contactId: id }), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
+    // Merged away, the contact's emails and sequence enrollments are the survivor's.
+    async moveElsewhere(deps, fromId, toId) {
+      await moveEmailsOfContact(deps, fromId, toId);
+      await moveEnrollmentsOfContact(deps, fromId, toId);
+    },
     erasesSolelyLinked: ['activity'],
     // Someone who asked never to be emailed stays suppressed once erased, under a hash of the address.
     erasure: {

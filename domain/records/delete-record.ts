@@ -13,6 +13,7 @@ import { linkKey, referencedIds } from './record-items';
 import type { CrmRecord, RecordModel, RecordType } from './record-model';
 import type { FieldChange } from './field-changes';
 import { changeRecord } from './update-record';
+import { mergedInto as mergedIntoOf } from './get-record';
 
 export interface DeleteOptions {
   readonly actor: Actor;
@@ -52,8 +53,8 @@ export async function deleteRecord(deps: RecordDependencies, modelOf: ModelLooku
 export async function finishDeletion(deps: RecordDependencies, modelOf: ModelLookup, type: RecordType, id: string): Promise<void> {
   const model = modelOf(type);
   const tombstone = await deps.table.getItem(recordKeys.record(type, id));
-  // Gone already, or a live record (a stray stream event): nothing to finish.
-  if (!tombstone || tombstone.deletedAt === undefined) return;
+  // Gone already, a merge finished (its redirect stays), or a live record (a stray stream event): nothing to finish.
+  if (!tombstone || tombstone.deletedAt === undefined || tombstone.entity === REDIRECT) return;
   await sweepDeletedRecord(deps, modelOf, model, tombstone, () => true);
 }
 
@@ -65,6 +66,7 @@ async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id:
   return retryLostRaces(deps.clock, { resource: model.type, id, ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}) }, async () => {
     const item = await deps.table.getItem(recordKeys.record(model.type, id));
     if (!item) throw new NotFoundError(model.type, id);
+    if (mergedIntoOf(item)) throw new NotFoundError(model.type, id, mergedIntoOf(item));
     if (item.deletedAt !== undefined) {
       // Resuming an interrupted sweep only finishes a delete someone was allowed to start.
       requireCapability(options.actor, 'changeOwnRecords', `delete ${model.collection}`);
@@ -79,9 +81,15 @@ async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id:
   });
 }
 
-function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions): { ops: WriteOp[]; tombstone: Item } {
+/**
+ * The transaction that makes a record a tombstone. With `mergedInto`, the record is merged
+ * away, not erased: its values live on in the survivor, so nothing is kept for erasure,
+ * and the sweep hands what hangs off it to the survivor instead of removing it.
+ */
+export function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmRecord & Item, options: DeleteOptions & { readonly mergedInto?: string }): { ops: WriteOp[]; tombstone: Item } {
   const at = deps.clock.now().toISOString();
-  const erasurePending = model.erasure?.valuesOf(record) ?? [];
+  const { mergedInto } = options;
+  const erasurePending = mergedInto ? [] : (model.erasure?.valuesOf(record) ?? []);
   const tombstone: Item = {
     ...recordKeys.record(model.type, record.id),
     entity: 'tombstone',
@@ -94,10 +102,18 @@ function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmR
     ),
     // The values the sweep still needs (model.erasure); they go with the tombstone.
     ...(erasurePending.length > 0 ? { erasurePending } : {}),
+    ...(mergedInto ? { mergedInto } : {}),
   };
   const ops: WriteOp[] = [
     // Outlives the record: who deleted what, when, from which request. No field values.
-    auditOp({ recordType: model.type, recordId: record.id, at, entryId: deps.ids.next(), actor: options.actor, event: 'deleted', changes: [] }),
+    auditOp({
+      recordType: model.type,
+      recordId: record.id,
+      at,
+      entryId: deps.ids.next(),
+      actor: options.actor,
+      ...(mergedInto ? { event: 'merged', changes: [{ field: 'mergedInto', from: null, to: mergedInto }] } : { event: 'deleted', changes: [] }),
+    }),
     { op: 'put', item: tombstone, condition: { kind: 'liveAtVersion', version: record.version }, onConditionFailed: () => new PreconditionFailedError() },
   ];
   const unique = model.uniqueField;
@@ -108,8 +124,18 @@ function tombstoneOps(deps: RecordDependencies, model: RecordModel, record: CrmR
   return { ops, tombstone };
 }
 
-async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, tombstone: Item, hasTimeLeft: () => boolean): Promise<DeleteOutcome> {
+/**
+ * Step 2 of a delete, and of a merge (its tombstone names `mergedInto`). A merge's sweep hands
+ * everything to the survivor rather than removing it: records that referred to the merged one
+ * refer to the survivor, its history joins the survivor's timeline, and what the model keeps
+ * elsewhere moves (`moveElsewhere`: a contact's emails and enrollments). Its tombstone then
+ * becomes a redirect to the survivor, which stays. If the survivor is gone meanwhile, the
+ * sweep is a deletion's.
+ */
+export async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup, model: RecordModel, tombstone: Item, hasTimeLeft: () => boolean): Promise<DeleteOutcome> {
   const id = tombstone.id as string;
+  const mergedInto = mergedIntoOf(tombstone);
+  const survivor = mergedInto ? await liveSurvivor(deps, model, mergedInto) : undefined;
   await deps.table.deleteItems((tombstone.outgoingLinks as ItemKey[] | undefined) ?? []);
   // Changes the cascade makes to other records are audited as caused by the delete's author and request.
   const deleter = tombstone.deletedBy as Actor | undefined;
@@ -123,22 +149,32 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
       if (!hasTimeLeft()) return 'pending';
       const page = await deps.table.query(recordQueries.recordPartition(model.type, id), { limit: 100, ...(startKey ? { startKey } : {}) });
       const links = page.items.filter((item) => item.entity === 'link');
-      await inParallel(links, DETACH_CONCURRENCY, (link) => detachOrErase(deps, modelOf, model, modelOf(link.sourceType as RecordType), link.sourceId as string, id, cascadeActor));
+      await inParallel(links, DETACH_CONCURRENCY, (link) => {
+        const sourceModel = modelOf(link.sourceType as RecordType);
+        return survivor ? replaceReference(deps, sourceModel, link.sourceId as string, id, survivor, cascadeActor) : detachOrErase(deps, modelOf, model, sourceModel, link.sourceId as string, id, cascadeActor);
+      });
       const hanging = page.items.filter((item) => item.sk !== 'RECORD');
-      // What the history names of values kept elsewhere (an address the contact had before) is erased before the history goes.
-      if (model.erasure) {
-        const changes = hanging.filter((item) => item.entity === 'timelineChange').flatMap((item) => (item.changes as FieldChange[] | undefined) ?? []);
-        for (const value of new Set(changes.flatMap((change) => model.erasure!.valuesInChange(change)))) await model.erasure.finish(deps.table, value);
+      const history = hanging.filter((item) => item.entity === 'timelineChange');
+      if (survivor) {
+        // The history joins the survivor's timeline whole; its audit keys still name the merged record, so its audit trail reads as before.
+        await deps.table.putItems(history.map((change) => ({ ...change, pk: recordKeys.record(model.type, survivor).pk, mergedFrom: id })));
+      } else {
+        // What the history names of values kept elsewhere (an address the contact had before) is erased before the history goes.
+        if (model.erasure && !mergedInto) {
+          const changes = history.flatMap((item) => (item.changes as FieldChange[] | undefined) ?? []);
+          for (const value of new Set(changes.flatMap((change) => model.erasure!.valuesInChange(change)))) await model.erasure.finish(deps.table, value);
+        }
+        // History survives as value-free audit entries before the partition goes.
+        await deps.table.putItems(history.map((change) => valueFreeCopy(change, model.type, id)));
       }
-      // History survives as value-free audit entries before the partition goes.
-      await deps.table.putItems(hanging.filter((item) => item.entity === 'timelineChange').map((change) => valueFreeCopy(change, model.type, id)));
       await deps.table.deleteItems(hanging.map(({ pk, sk }) => ({ pk, sk })));
       cleaned += hanging.length;
       startKey = page.lastKey;
     } while (startKey);
   }
 
-  for (const { query: list, ownedRecord } of model.keptElsewhere?.(id) ?? []) {
+  if (survivor) await model.moveElsewhere?.(deps, id, survivor);
+  for (const { query: list, ownedRecord } of survivor ? [] : (model.keptElsewhere?.(id) ?? [])) {
     for (const query of partitionQueries(list)) {
       // Until a pass finds nothing: the index is eventually consistent, and a page's deletes shift the next.
       for (let page = await deps.table.query(query, { limit: 25 }); page.items.length > 0; page = await deps.table.query(query, { limit: 25 })) {
@@ -159,9 +195,36 @@ async function sweepDeletedRecord(deps: RecordDependencies, modelOf: ModelLookup
   }
 
   for (const value of (tombstone.erasurePending as string[] | undefined) ?? []) await model.erasure?.finish(deps.table, value);
-  await deps.table.deleteItems([recordKeys.record(model.type, id)]);
+  if (mergedInto) {
+    // Stays: GET of the merged id answers with where it went (a redirect), as HubSpot does.
+    const { pk, sk, deletedAt, deletedBy } = tombstone;
+    await deps.table.putItems([{ pk, sk, entity: REDIRECT, id, mergedInto, deletedAt, deletedBy }]);
+  } else {
+    await deps.table.deleteItems([recordKeys.record(model.type, id)]);
+  }
   return 'deleted';
 }
+
+/** What a finished merge leaves of the merged record: its id and the survivor's, nothing else. */
+const REDIRECT = 'redirect';
+
+/**
+ * The record a merge's links go to: the survivor, or the one it was merged into since, and so
+ * on; undefined when that chain ends at a record that is gone.
+ */
+async function liveSurvivor(deps: RecordDependencies, model: RecordModel, survivorId: string): Promise<string | undefined> {
+  for (let id = survivorId, hops = 0; hops < MAX_MERGE_HOPS; hops++) {
+    const item = await deps.table.getItem(recordKeys.record(model.type, id));
+    if (!item) return undefined;
+    if (item.deletedAt === undefined) return id;
+    const next = mergedIntoOf(item);
+    if (!next) return undefined;
+    id = next;
+  }
+  return undefined;
+}
+
+const MAX_MERGE_HOPS = 20;
 
 const DETACH_CONCURRENCY = 8;
 
@@ -201,7 +264,15 @@ async function detachOrErase(deps: RecordDependencies, modelOf: ModelLookup, del
 }
 
 /** Removes a deleted record's id from every field of the referencing record that holds it. */
-async function detachFrom(deps: RecordDependencies, sourceModel: RecordModel, sourceId: string, deletedId: string, actor: Actor): Promise<void> {
+function detachFrom(deps: RecordDependencies, sourceModel: RecordModel, sourceId: string, deletedId: string, actor: Actor): Promise<void> {
+  return replaceReference(deps, sourceModel, sourceId, deletedId, undefined, actor);
+}
+
+/**
+ * Every field of the referencing record that holds `fromId` holds `toId` instead (a merge's
+ * survivor, once in a list), or loses it when there is none (a deletion).
+ */
+async function replaceReference(deps: RecordDependencies, sourceModel: RecordModel, sourceId: string, fromId: string, toId: string | undefined, actor: Actor): Promise<void> {
   try {
     await changeRecord(
       deps,
@@ -210,8 +281,8 @@ async function detachFrom(deps: RecordDependencies, sourceModel: RecordModel, so
       (current) => {
         const patch: Record<string, unknown> = {};
         for (const [field, value] of Object.entries(current)) {
-          if (value === deletedId) patch[field] = null;
-          else if (Array.isArray(value) && value.includes(deletedId)) patch[field] = value.filter((entry) => entry !== deletedId);
+          if (value === fromId) patch[field] = toId ?? null;
+          else if (Array.isArray(value) && value.includes(fromId)) patch[field] = [...new Set(value.flatMap((entry) => (entry === fromId ? (toId ? [toId] : []) : [entry])))];
         }
         return Object.keys(patch).length > 0 ? patch : undefined;
       },

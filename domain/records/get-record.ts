@@ -3,6 +3,7 @@ import type { Actor } from '../shared/actor';
 import { NotFoundError, UniqueValueTakenError } from '../shared/errors';
 import { recordKeys, uniqueGuardKey } from '../shared/keys';
 import type { RecordDependencies } from './record-dependencies';
+import type { Item } from '../shared/table-port';
 import { itemToRecord } from './record-items';
 import type { CrmRecord, RecordModel } from './record-model';
 
@@ -12,10 +13,14 @@ export async function findRecord(deps: Pick<RecordDependencies, 'table'>, model:
 
 export async function getRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string, actor: Actor): Promise<CrmRecord> {
   requireCapability(actor, 'readRecords', `read ${model.collection}`);
-  const record = await findRecord(deps, model, id);
-  if (!record) throw new NotFoundError(model.type, id);
+  const item = await deps.table.getItem(recordKeys.record(model.type, id));
+  const record = itemToRecord(item);
+  if (!record) throw new NotFoundError(model.type, id, mergedInto(item));
   return record;
 }
+
+/** The record a merged record was merged into, if `item` is what a merge left of it. */
+export const mergedInto = (item: Item | undefined): string | undefined => (typeof item?.mergedInto === 'string' ? item.mergedInto : undefined);
 
 /** A taken unique value's error, naming the record that holds it, so the client can fetch or update that one instead. */
 export async function namingTheHolder(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, error: UniqueValueTakenError): Promise<UniqueValueTakenError> {

@@ -17,6 +17,8 @@ export interface RecordChange {
   readonly recordType: RecordType;
   readonly id: string;
   readonly event: 'created' | 'updated' | 'deleted';
+  /** For a deletion that was a merge: the record that took everything this one had. */
+  readonly mergedInto?: string;
   /** The version after the change; for a deletion, the last version the record had. */
   readonly version: number;
   readonly before?: CrmRecord;
@@ -46,7 +48,8 @@ export function recordChangeOf(change: TableChange): RecordChange | undefined {
   }
   if (before && change.after?.deletedAt !== undefined) {
     const actor = actorOf(change.after.deletedBy as Record<string, unknown> | undefined);
-    return { recordType, id, event: 'deleted', version: before.version, before, changes: [], ...(actor ? { actor: { type: actor.type, id: actor.id, ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}) } } : {}), at: String(change.after.deletedAt) };
+    const mergedInto = typeof change.after.mergedInto === 'string' ? change.after.mergedInto : undefined;
+    return { recordType, id, event: 'deleted', ...(mergedInto ? { mergedInto } : {}), version: before.version, before, changes: [], ...(actor ? { actor: { type: actor.type, id: actor.id, ...(actor.onBehalfOf ? { onBehalfOf: actor.onBehalfOf } : {}) } } : {}), at: String(change.after.deletedAt) };
   }
   return undefined;
 }

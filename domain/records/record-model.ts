@@ -2,6 +2,7 @@ import type * as z from '../shared/zod';
 import type { ListQuery } from '../shared/key-design';
 import type { ListCatalogue } from './list-views';
 import type { CrmTablePort, Item, WriteOp } from '../shared/table-port';
+import type { CoreDependencies } from '../shared/dependencies';
 import type { Pipeline } from '../pipelines/pipeline';
 import { withLazyProperties } from '../shared/built-on-first-use';
 
@@ -91,6 +92,12 @@ export interface RecordModel {
    * with the record each one names as its own (`ownedRecord`: the email's activity) first.
    */
   readonly keptElsewhere?: (id: string) => readonly KeptElsewhere[];
+  /**
+   * What a merge hands from the merged record to the survivor outside either's partition (a
+   * contact's emails and sequence enrollments), where a delete would remove it (keptElsewhere).
+   * Idempotent: the sweep may run again.
+   */
+  readonly moveElsewhere?: (deps: CoreDependencies, fromId: string, toId: string) => Promise<void>;
   /**
    * Records of these types that refer to this one and to nothing else are deleted with it,
    * not just unlinked: a person's own notes and calls are about them, and an erasure that

@@ -1,7 +1,9 @@
 import { auditedDocuments } from '../audit/audited-documents';
-import { ConflictError } from '../shared/errors';
+import { ConflictError, PreconditionFailedError } from '../shared/errors';
+import { retryLostRaces } from '../shared/optimistic-retry';
+import { untilNoneListed } from '../shared/pagination';
 import { enrollmentKeys, enrollmentsByContact, recordKeys, recordsByType } from '../shared/keys';
-import type { Clock, CrmTablePort, Item, WriteOp } from '../shared/table-port';
+import type { Clock, CrmTablePort, IdGenerator, Item, WriteOp } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { Enrollment, Sequence } from './sequence';
 import { storedValue } from '../shared/stored-item';
@@ -67,4 +69,31 @@ export async function updateEnrollment(
   });
   if (!updated) throw new ConflictError(`The enrollment of contact ${current.contactId} no longer exists.`);
   return updated;
+}
+
+/**
+ * A merge's share of a contact's sequences: each enrollment of `fromId` becomes `toId`'s,
+ * unless `toId` has one in that sequence already (theirs stays, and the merged contact's
+ * run ends: its next step finds no enrollment). A running one moves as a new run from the
+ * step it had reached, started from the stream like any other; its remaining wait before
+ * that step is not kept. Each move is one transaction conditioned on the version read, so
+ * a step advancing the run meanwhile makes the move read again.
+ */
+export async function moveEnrollmentsOfContact(deps: { readonly table: CrmTablePort; readonly clock: Clock; readonly ids: IdGenerator }, fromId: string, toId: string): Promise<void> {
+  await untilNoneListed(deps.table, enrollmentsByContact.query({ contactId: fromId }), 25, async (items) => {
+    for (const { sequenceId } of items.map(itemToEnrollment)) {
+      await retryLostRaces(deps.clock, { resource: 'enrollment', id: `${sequenceId}/${fromId}` }, async () => {
+        const [moving, kept] = await Promise.all([findEnrollment(deps.table, sequenceId, fromId), findEnrollment(deps.table, sequenceId, toId)]);
+        if (!moving) return;
+        const lost = () => new PreconditionFailedError();
+        const ops: WriteOp[] = [{ op: 'delete', key: enrollmentKeys.enrollment(sequenceId, fromId), condition: { kind: 'liveAtVersion', version: moving.version }, onConditionFailed: lost }];
+        if (!kept) {
+          const running = moving.status === 'active' ? { runId: deps.ids.next(), starting: true } : {};
+          const moved: Enrollment = { ...moving, ...running, contactId: toId, updatedAt: deps.clock.now().toISOString(), version: 1 };
+          ops.push({ op: 'put', item: enrollmentToItem(moved), condition: { kind: 'absent' }, onConditionFailed: lost });
+        }
+        await deps.table.transactWrite(ops);
+      });
+    }
+  });
 }

@@ -56,10 +56,11 @@ export class ForbiddenError extends CrmError<{ required: string }> {
   }
 }
 
-export class NotFoundError extends CrmError<{ resource: string; id: string }> {
+export class NotFoundError extends CrmError<{ resource: string; id: string; mergedInto?: string }> {
   readonly code = 'not-found';
-  constructor(resource: string, id: string) {
-    super(`No ${resource} with id ${id}.`, { resource, id });
+  /** `mergedInto`: the record was merged into that one, which holds everything it had. */
+  constructor(resource: string, id: string, mergedInto?: string) {
+    super(mergedInto ? `${resource} ${id} was merged into ${mergedInto}.` : `No ${resource} with id ${id}.`, { resource, id, ...(mergedInto ? { mergedInto } : {}) });
   }
 }
 

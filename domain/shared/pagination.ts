@@ -1,5 +1,5 @@
 import { InvalidCursorError } from './errors';
-import type { ListQuery } from './key-design';
+import { partitionQueries, type ListQuery } from './key-design';
 import type { Page, PageRequest } from './page';
 import type { CrmTablePort, Item, KeyQuery, PageKey, QueryPage } from './table-port';
 
@@ -281,4 +281,16 @@ export async function forEachQueryPage(table: CrmTablePort, query: KeyQuery, pag
     await visit(page.items);
     startKey = page.lastKey;
   } while (startKey);
+}
+
+/**
+ * Works through what an index lists until a read of it finds nothing, for work that takes
+ * each item out of the list (a merge moving a contact's emails to the survivor): the index
+ * is eventually consistent, so a page may come back again before it catches up, and `work`
+ * must be idempotent.
+ */
+export async function untilNoneListed(table: CrmTablePort, list: ListQuery, pageSize: number, work: (items: Item[]) => Promise<void>): Promise<void> {
+  for (const query of partitionQueries(list)) {
+    for (let page = await table.query(query, { limit: pageSize }); page.items.length > 0; page = await table.query(query, { limit: pageSize })) await work(page.items);
+  }
 }

@@ -30,7 +30,7 @@ export const problemTypes: Record<ErrorCode, ProblemType> = {
     title: 'Not allowed',
     extensions: { required: z.string().check(z.meta({ description: 'What the caller lacks: a role, a scope, or ownership of the record.' })) },
   },
-  'not-found': { status: 404, title: 'Not found', extensions: { resource: z.string(), id: z.string() } },
+  'not-found': { status: 404, title: 'Not found', extensions: { resource: z.string(), id: z.string(), mergedInto: z.optional(z.string()).check(z.meta({ description: 'The record was merged into this one.' })) } },
   'unique-value-taken': {
     status: 409,
     title: 'A unique value is already in use',

@@ -2,12 +2,22 @@ import { createRuntime } from '../../adapters/runtime';
 import { modelOf } from '../../domain/records/record-models';
 import type { RecordModel } from '../../domain/records/record-model';
 import { apiHandler } from './api-handler';
-import { recordOperations } from './contract/records';
+import { mergeOperations, recordOperations } from './contract/records';
 import { apiServicesFor } from './api-services';
-import { recordImplementations } from './record-operations';
+import { mergeImplementations, recordImplementations } from './record-operations';
 
 /** The Lambda handler for one record type's routes. */
 export function recordHandler(model: RecordModel) {
   const runtime = createRuntime();
   return apiHandler(recordOperations(model), recordImplementations(runtime, model, modelOf), apiServicesFor(runtime));
+}
+
+/** The same, with merging (contacts, companies). */
+export function mergeableRecordHandler(model: RecordModel) {
+  const runtime = createRuntime();
+  return apiHandler(
+    { ...recordOperations(model), ...mergeOperations(model) },
+    { ...recordImplementations(runtime, model, modelOf), ...mergeImplementations(runtime, model, modelOf) },
+    apiServicesFor(runtime),
+  );
 }

@@ -8,8 +8,10 @@ import type { RecordModel } from '../../domain/records/record-model';
 import { recordTimeline } from '../../domain/records/record-timeline';
 import { updateRecord } from '../../domain/records/update-record';
 import { logger } from '../../adapters/logger';
+import { NotFoundError } from '../../domain/shared/errors';
+import { mergeRecords } from '../../domain/records/merge-records';
 import type { ApiRequest, Implementations } from './api-operation';
-import type { RecordOperations } from './contract/records';
+import type { MergeOperations, RecordOperations } from './contract/records';
 import { withIdempotentIds } from './idempotency';
 import { problemOf, statusOf } from './problem-details';
 import { created, withEtag } from './responses';
@@ -43,7 +45,16 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
         },
       };
     },
-    get: async ({ params, actor }) => withEtag(200, await getRecord(deps, model, params.id, actor)),
+    get: async ({ params, actor }) => {
+      try {
+        return withEtag(200, await getRecord(deps, model, params.id, actor));
+      } catch (error) {
+        // A merged record's id keeps working for reads: it leads to the survivor (HubSpot answers the same way).
+        const survivorId = error instanceof NotFoundError ? error.extensions.mergedInto : undefined;
+        if (!survivorId) throw error;
+        return { status: 308, headers: { location: location(survivorId) }, body: { id: params.id, mergedInto: survivorId, detail: (error as NotFoundError).message } };
+      }
+    },
     update: async ({ params, body, actor, ifMatch }) => withEtag(200, await updateRecord(deps, model, params.id, body, { actor, ...(ifMatch !== undefined ? { ifMatch } : {}) })),
     remove: async ({ params, actor, ifMatch, remainingTimeMs }) => {
       const outcome = await deleteRecord(deps, modelOf, model, params.id, {
@@ -57,5 +68,20 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
         : { status: 202, body: { id: params.id, status: 'deleting', detail: 'The record is gone; links to it are being removed in the background.' } };
     },
     timeline: async ({ params, query, actor }) => ({ status: 200, body: await recordTimeline(deps, model, params.id, query, actor) }),
+  };
+}
+
+/** Merging two records of a type that has it (contacts, companies). */
+export function mergeImplementations(deps: RecordDependencies, model: RecordModel, modelOf: ModelLookup): Implementations<MergeOperations> {
+  return {
+    merge: async (request) => {
+      const { params, body, actor, ifMatch, remainingTimeMs } = request;
+      const { record, status } = await mergeRecords(withIdempotentIds(deps, request, model.type, 'merge'), modelOf, model, params.id, body, {
+        actor,
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
+        hasTimeLeft: () => remainingTimeMs() > SWEEP_RESERVE_MS,
+      });
+      return withEtag(status === 'merged' ? 200 : 202, record);
+    },
   };
 }

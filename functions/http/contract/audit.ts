@@ -10,7 +10,7 @@ export const auditEntry = z
     recordType: z.enum(auditedTypes),
     recordId: z.string(),
     at: z.string(),
-    event: z.enum(['created', 'updated', 'deleted']),
+    event: z.enum(['created', 'updated', 'deleted', 'merged']),
     actor: z.object({ type: z.enum(['user', 'client', 'system', 'workflow', 'import']), id: z.string(), role: z.string(), requestId: z.optional(z.string()), onBehalfOf: z.optional(z.string()), depth: z.optional(z.int()) }),
     changes: z.array(
       z.union([

@@ -6,15 +6,18 @@ import { operation } from '../api-operation';
 import { once } from '../../../domain/shared/built-on-first-use';
 import { problemSchemas } from '../problem-schemas';
 import { exampleId, idParams, pageOf, pageQuery } from './common';
+import { recordId } from '../../../domain/shared/common-fields';
+import { isMergeable } from '../../../domain/records/merge-records';
 
 export const timelineEntry = once(() =>
   z
     .object({
-      kind: z.enum(['created', 'updated', 'activity']),
+      kind: z.enum(['created', 'updated', 'merged', 'activity']).check(z.meta({ description: '`merged`: another record was merged into this one (`mergedFrom`).' })),
       at: z.string(),
       actor: z.optional(z.object({ type: z.string(), id: z.string() })).check(z.meta({ description: 'Who made the change (created, updated).' })),
       changes: z.optional(z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }))).check(z.meta({ description: 'Old and new value of each field (created, updated).' })),
       activity: z.optional(activityModel.recordSchema).check(z.meta({ description: 'The linked activity (activity).' })),
+      mergedFrom: z.optional(z.string()).check(z.meta({ description: 'The record merged into this one: the change was made to it (created, updated) or is the merge (merged).' })),
     })
     .check(z.meta({ id: 'TimelineEntry' })),
 );
@@ -23,6 +26,12 @@ const deletionInProgress = once(() =>
   z
     .object({ id: z.string(), status: z.literal('deleting'), detail: z.string() })
     .check(z.meta({ id: 'DeletionInProgress', description: 'The record is gone; links to it are removed in the background.' })),
+);
+
+const mergedRecord = once(() =>
+  z
+    .object({ id: z.string(), mergedInto: z.string(), detail: z.string() })
+    .check(z.meta({ id: 'MergedRecord', description: 'The record was merged into another: `Location` (and `mergedInto`) is the survivor.' })),
 );
 
 /** What a client would send, per type: shown in the reference and checked against the schemas by the tests. */
@@ -109,6 +118,7 @@ export function recordOperations(model: RecordModel) {
       tag: Names,
       pathParams: idParams,
       success: { status: 200, description: 'The record, with its ETag', schema: () => model.recordSchema, etag: true },
+      ...(isMergeable(model) ? { otherResponses: [{ status: 308, description: 'Merged into another record: Location is the survivor', schema: mergedRecord }] } : {}),
     }),
     update: operation({
       routeKey: `PATCH ${base}/{id}`,
@@ -144,3 +154,42 @@ export function recordOperations(model: RecordModel) {
 }
 
 export type RecordOperations = ReturnType<typeof recordOperations>;
+
+/** Merging two records of a type that has them (contacts, companies): merge-records.ts. */
+export function mergeOperations(model: RecordModel) {
+  const base = `/v1/${model.collection}`;
+  const Name = titleCase(model.type);
+  const Names = titleCase(model.collection);
+  const mergeInput = once(() =>
+    z
+      .strictObject({
+        mergedId: recordId.check(z.meta({ description: `The ${model.type} merged away.` })),
+        takeFromMerged: z
+          .optional(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(100)))
+          .check(z.meta({ description: 'Fields (or `properties.<name>`) whose merged-record value wins. Otherwise the survivor keeps its values, takes the merged record\'s where it has none, and joins lists.' })),
+      })
+      .check(z.meta({ id: `${Name}Merge` })),
+  );
+  return {
+    merge: operation({
+      routeKey: `POST ${base}/{id}/merge`,
+      operationId: `merge${Names}`,
+      summary: `Merge another ${model.type} into this one`,
+      description: [
+        `The ${model.type} in the path survives and takes the other's values where it has none, its lists joined, its ${model.uniqueField?.field ?? 'unique value'} if asked for (else it is freed),`,
+        `and everything that hangs off it: links, activities, deals, history${model.type === 'contact' ? ', emails and sequence enrollments' : ''}.`,
+        `The other is gone: its GET answers 308 to the survivor, and \`${model.type}.merged\` is raised. Sending the same merge again resumes an unfinished one.`,
+      ].join(' '),
+      tag: Names,
+      pathParams: idParams,
+      body: mergeInput,
+      bodyExample: { mergedId: exampleId(3), takeFromMerged: model.type === 'contact' ? ['phone'] : ['industry'] },
+      success: { status: 200, description: 'Merged: the survivor, with its ETag', schema: () => model.recordSchema, etag: true },
+      otherResponses: [{ status: 202, description: 'Merged; links, history and the rest are still moving to the survivor in the background', schema: () => model.recordSchema }],
+      idempotent: true,
+      conditional: true,
+    }),
+  };
+}
+
+export type MergeOperations = ReturnType<typeof mergeOperations>;

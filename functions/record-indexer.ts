@@ -3,12 +3,13 @@ import { metrics } from '../adapters/metrics';
 import { createRuntime } from '../adapters/runtime';
 import { recordChangeOf } from '../domain/records/record-change';
 import { indexRecordChanges } from '../domain/records/record-index';
+import { keepDuplicateCandidates } from '../domain/duplicates/duplicates';
 import { createInOrderStreamHandler } from './stream/stream-handler';
 
 const runtime = createRuntime();
 
 /**
- * Every committed change of a record: its search terms and list entries, in stream order.
+ * Every committed change of a record: its search terms, list entries and duplicate candidates, in stream order.
  * A batch that fails is retried whole (applying it again writes the same state).
  */
 export const handler = createInOrderStreamHandler(async (tableChanges) => {
@@ -16,10 +17,12 @@ export const handler = createInOrderStreamHandler(async (tableChanges) => {
   if (changes.length === 0) return undefined;
   try {
     const written = await indexRecordChanges(runtime, changes);
+    const pairs = await keepDuplicateCandidates(runtime, changes);
     const oldest = changes.reduce((earliest, change) => Math.min(earliest, Date.parse(change.at)), Date.now());
     // From the write to its derived items in the table: how long a new or renamed record takes to be found and listed.
     metrics.addMetric('RecordIndexLag', 'Milliseconds', Date.now() - oldest);
     metrics.addMetric('IndexItemsWritten', 'Count', written.put + written.deleted);
+    metrics.addMetric('DuplicatePairsWritten', 'Count', pairs);
     return undefined;
   } catch (error) {
     logger.error('derived items could not be written', { first: tableChanges[0]?.key, sequenceNumber: tableChanges[0]?.sequence, error: error as Error });

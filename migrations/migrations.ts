@@ -8,7 +8,8 @@ import { indexSearchTerms } from './0007-index-search-terms';
 import { countReports } from './0008-count-reports';
 import { indexListEntries } from './0009-index-list-entries';
 import { rankTaskStatus } from './0010-rank-task-status';
+import { indexDuplicateCandidates } from './0011-index-duplicate-candidates';
 import type { Migration } from './migration';
 
 /** Every data migration, oldest first. Append; never reorder or remove. */
-export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId, indexSearchTerms, countReports, indexListEntries, rankTaskStatus];
+export const migrations: readonly Migration[] = [indexTasksByAssignee, shardLists, indexEnrollmentsByContact, indexOpenDeals, indexRecordsByDate, indexEmailsByProviderId, indexSearchTerms, countReports, indexListEntries, rankTaskStatus, indexDuplicateCandidates];

@@ -42,6 +42,7 @@ export const listShards = {
   searchTerms: 8,
   reportCounters: 8,
   listEntries: 8,
+  duplicatePairs: 8,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -573,6 +574,37 @@ export const owners = defineIndex({
   sort: ({ id }: { readonly id: string }) => id,
   shardBy: ({ id }) => id,
   ascending: true,
+});
+
+// ---------------------------------------------------------------------------------------
+// Duplicate candidates: records that share a match key (domain/duplicates/), and the pairs they make.
+
+const DUPLICATE_KEY = 'DUPKEY';
+const DUPLICATE_PAIR = 'DUPPAIR';
+export const duplicateKeys = {
+  /** One record's membership of the group of records that share a match key (a phone number, a name at a company). */
+  member: (type: RecordType, reason: string, value: string, recordId: string): ItemKey => ({
+    pk: joinKey(DUPLICATE_KEY, upper(type), reason, encodeURIComponent(value)),
+    sk: recordId,
+  }),
+  /** The records that share a match key, by id: read strongly consistent, so of two records joining a group at once, at least one sees the other. */
+  group: (type: RecordType, reason: string, value: string): KeyQuery => ({
+    pattern: 'duplicateGroup',
+    partitionKey: joinKey(DUPLICATE_KEY, upper(type), reason, encodeURIComponent(value)),
+    ascending: true,
+  }),
+  /** Two records that may be one, lower id first: one partition per pair. */
+  pair: (type: RecordType, lowerId: string, higherId: string): ItemKey => ({ pk: joinKey(DUPLICATE_PAIR, upper(type), lowerId, higherId), sk: 'PAIR' }),
+};
+
+/** gsi1: the candidate pairs of a type that are not dismissed, newest first. */
+export const duplicatePairs = defineIndex({
+  pattern: 'duplicatePairs',
+  index: 'gsi1',
+  partition: ({ type }: { readonly type: RecordType }) => ['DUPLICATES', upper(type)],
+  shards: () => listShards.duplicatePairs,
+  sort: ({ detectedAt, pairId }: { readonly detectedAt: string; readonly pairId: string }) => joinKey(detectedAt, pairId),
+  shardBy: ({ pairId }) => pairId,
 });
 
 // ---------------------------------------------------------------------------------------

@@ -2,9 +2,9 @@ import { createRuntime } from '../../adapters/runtime';
 import { modelOf } from '../../domain/records/record-models';
 import type { RecordModel } from '../../domain/records/record-model';
 import { apiHandler } from './api-handler';
-import { mergeOperations, recordOperations } from './contract/records';
+import { duplicateOperations, recordOperations } from './contract/records';
 import { apiServicesFor } from './api-services';
-import { mergeImplementations, recordImplementations } from './record-operations';
+import { duplicateImplementations, recordImplementations } from './record-operations';
 
 /** The Lambda handler for one record type's routes. */
 export function recordHandler(model: RecordModel) {
@@ -16,8 +16,8 @@ export function recordHandler(model: RecordModel) {
 export function mergeableRecordHandler(model: RecordModel) {
   const runtime = createRuntime();
   return apiHandler(
-    { ...recordOperations(model), ...mergeOperations(model) },
-    { ...recordImplementations(runtime, model, modelOf), ...mergeImplementations(runtime, model, modelOf) },
+    { ...recordOperations(model), ...duplicateOperations(model) },
+    { ...recordImplementations(runtime, model, modelOf), ...duplicateImplementations(runtime, model, modelOf) },
     apiServicesFor(runtime),
   );
 }

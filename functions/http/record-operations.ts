@@ -10,8 +10,9 @@ import { updateRecord } from '../../domain/records/update-record';
 import { logger } from '../../adapters/logger';
 import { NotFoundError } from '../../domain/shared/errors';
 import { mergeRecords } from '../../domain/records/merge-records';
+import { dismissDuplicate, listDuplicates } from '../../domain/duplicates/duplicates';
 import type { ApiRequest, Implementations } from './api-operation';
-import type { MergeOperations, RecordOperations } from './contract/records';
+import type { DuplicateOperations, RecordOperations } from './contract/records';
 import { withIdempotentIds } from './idempotency';
 import { problemOf, statusOf } from './problem-details';
 import { created, withEtag } from './responses';
@@ -71,9 +72,11 @@ export function recordImplementations(deps: RecordDependencies, model: RecordMod
   };
 }
 
-/** Merging two records of a type that has it (contacts, companies). */
-export function mergeImplementations(deps: RecordDependencies, model: RecordModel, modelOf: ModelLookup): Implementations<MergeOperations> {
+/** Duplicates of a type that has them (contacts, companies): the candidates, and merging. */
+export function duplicateImplementations(deps: RecordDependencies, model: RecordModel, modelOf: ModelLookup): Implementations<DuplicateOperations> {
   return {
+    listDuplicates: async ({ query, actor }) => ({ status: 200, body: await listDuplicates(deps, model, query, actor) }),
+    dismissDuplicate: async ({ body, actor }) => ({ status: 200, body: await dismissDuplicate(deps, model, body.recordIds, actor) }),
     merge: async (request) => {
       const { params, body, actor, ifMatch, remainingTimeMs } = request;
       const { record, status } = await mergeRecords(withIdempotentIds(deps, request, model.type, 'merge'), modelOf, model, params.id, body, {

@@ -20,6 +20,9 @@ import { enrollmentToItem, itemToEnrollment, sequenceToItem } from '../../domain
 import type { Page } from '../../domain/shared/page';
 import { indexTasksByAssignee } from '../../migrations/0001-index-tasks-by-assignee';
 import { rankTaskStatus } from '../../migrations/0010-rank-task-status';
+import { indexDuplicateCandidates } from '../../migrations/0011-index-duplicate-candidates';
+import { listDuplicates } from '../../domain/duplicates/duplicates';
+import { companyModel } from '../../domain/records/company';
 import { shardLists } from '../../migrations/0002-shard-lists';
 import { indexEnrollmentsByContact } from '../../migrations/0003-index-enrollments-by-contact';
 import { indexOpenDeals } from '../../migrations/0004-index-open-deals';
@@ -98,6 +101,25 @@ describe('data migrations on DynamoDB Local', () => {
     expect(await indexTasksByAssignee.run({ table, scan, log: quiet })).toEqual({ changed: 1 });
     expect((await table.query(bobsTasks!, { limit: 10 })).items.map((item) => item.id)).toEqual(['OLDTASK']);
     expect(await indexTasksByAssignee.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
+  });
+});
+
+describe('0011: contacts and companies join their duplicate match groups', () => {
+  it('pairs old records that match, leaves the rest, and writes nothing the second time', async () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const contact = (id: string, phone: string) => ({ id, firstName: id, phone, lifecycleStage: 'lead', companyIds: [], tags: [], properties: {}, createdAt: at, updatedAt: at, version: 1 });
+    const company = (id: string, name: string, domain?: string) => ({ id, name, ...(domain ? { domain } : {}), tags: [], properties: {}, createdAt: at, updatedAt: at, version: 1 });
+    await table.putItems([contact('DUP-A', '+1 415 555 0101'), contact('DUP-B', '1-415-555-0101'), contact('DUP-C', '+1 415 555 0199')].map((record) => recordToItem(contactModel, record)));
+    await table.putItems([company('DUP-X', 'Umbrella Corp'), company('DUP-Y', 'UMBRELLA corp.', 'umbrella-dup.example')].map((record) => recordToItem(companyModel, record)));
+    const admin: Actor = { type: 'user', id: 'migrator', role: 'admin' };
+    const deps = createRuntime(loadConfig({ TABLE_NAME: test.tableName, DYNAMODB_ENDPOINT: test.endpoint, AWS_REGION: 'us-east-1' }));
+    const pairs = async (model: typeof contactModel) => (await listDuplicates(deps, model, { limit: 50 }, admin)).items.map((candidate) => [candidate.recordIds.join(' '), candidate.reasons]);
+    expect(await pairs(contactModel)).toEqual([]);
+
+    expect(await indexDuplicateCandidates.run({ table, scan, log: quiet })).toEqual({ changed: 2 });
+    expect(await pairs(contactModel)).toEqual([['DUP-A DUP-B', ['phone']]]);
+    expect(await pairs(companyModel)).toEqual([['DUP-X DUP-Y', ['companyName']]]);
+    expect(await indexDuplicateCandidates.run({ table, scan, log: quiet })).toEqual({ changed: 0 });
   });
 });
 

@@ -13,7 +13,7 @@ import { ownerOperations } from './owners';
 import { pipelineOperations } from './pipelines';
 import { privacyOperations } from './privacy';
 import { propertyOperations } from './properties';
-import { mergeOperations, recordOperations } from './records';
+import { duplicateOperations, recordOperations } from './records';
 import { searchOperations } from './search';
 import { reportOperations } from './reports';
 import { sequenceOperations } from './sequences';
@@ -29,8 +29,8 @@ import { workflowOperations } from './workflows';
  * bundle carries its own schemas, not every group's.
  */
 export const apiContract = {
-  contacts: { ...recordOperations(contactModel), ...mergeOperations(contactModel) },
-  companies: { ...recordOperations(companyModel), ...mergeOperations(companyModel) },
+  contacts: { ...recordOperations(contactModel), ...duplicateOperations(contactModel) },
+  companies: { ...recordOperations(companyModel), ...duplicateOperations(companyModel) },
   deals: recordOperations(dealModel),
   activities: recordOperations(activityModel),
   search: searchOperations,

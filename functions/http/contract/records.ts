@@ -8,6 +8,7 @@ import { problemSchemas } from '../problem-schemas';
 import { exampleId, idParams, pageOf, pageQuery } from './common';
 import { recordId } from '../../../domain/shared/common-fields';
 import { isMergeable } from '../../../domain/records/merge-records';
+import { duplicateReasons } from '../../../domain/duplicates/match-keys';
 
 export const timelineEntry = once(() =>
   z
@@ -155,8 +156,8 @@ export function recordOperations(model: RecordModel) {
 
 export type RecordOperations = ReturnType<typeof recordOperations>;
 
-/** Merging two records of a type that has them (contacts, companies): merge-records.ts. */
-export function mergeOperations(model: RecordModel) {
+/** Duplicates of a type that has them (contacts, companies): the candidates (domain/duplicates/) and merging (merge-records.ts). */
+export function duplicateOperations(model: RecordModel) {
   const base = `/v1/${model.collection}`;
   const Name = titleCase(model.type);
   const Names = titleCase(model.collection);
@@ -170,7 +171,61 @@ export function mergeOperations(model: RecordModel) {
       })
       .check(z.meta({ id: `${Name}Merge` })),
   );
+  const candidate = once(() =>
+    z
+      .object({
+        recordIds: z.array(z.string()).check(z.meta({ description: 'The two records, lower id first.' })),
+        reasons: z
+          .array(z.enum(duplicateReasons))
+          .check(
+            z.meta({
+              description:
+                'Why they may be one: `nameAtCompany` (same name at the same company), `phone` (same phone digits), `emailNameAtCompany` (same address before the @ on different domains, at the same company), `companyName` (same company name, one of them without a domain).',
+            }),
+          ),
+        detectedAt: z.string(),
+        records: z.array(model.recordSchema).check(z.meta({ description: 'Both records as they are now, in the order of recordIds.' })),
+      })
+      .check(z.meta({ id: `${Name}DuplicateCandidate` })),
+  );
+  const dismissInput = once(() =>
+    z.strictObject({ recordIds: z.array(recordId).check(z.minLength(2), z.maxLength(2)) }).check(z.meta({ id: `${Name}DuplicateDismissal` })),
+  );
+  const dismissedPair = once(() =>
+    z
+      .object({
+        recordType: z.string(),
+        recordIds: z.array(z.string()),
+        reasons: z.array(z.enum(duplicateReasons)),
+        detectedAt: z.string(),
+        updatedAt: z.string(),
+        version: z.int(),
+        dismissedAt: z.optional(z.string()),
+        dismissedBy: z.optional(z.string()),
+      })
+      .check(z.meta({ id: `${Name}DuplicatePair` })),
+  );
   return {
+    listDuplicates: operation({
+      routeKey: `GET ${base}/duplicates`,
+      operationId: `list${Name}Duplicates`,
+      summary: `Candidate duplicate ${model.collection}: pairs that may be one ${model.type}, with why`,
+      description:
+        'Kept from record changes as they happen (a second or so behind), newest first, dismissed pairs left out. Each pair is checked against both records when listed, so a page may hold fewer than `limit`; follow `nextCursor` to the end.',
+      tag: Names,
+      query: pageQuery,
+      success: { status: 200, description: 'One page', schema: () => pageOf(candidate(), `${Name}DuplicatePage`) },
+    }),
+    dismissDuplicate: operation({
+      routeKey: `POST ${base}/duplicates/dismiss`,
+      operationId: `dismiss${Name}Duplicate`,
+      summary: `Take a pair off the duplicate ${model.collection} list: they are not one`,
+      description: 'The dismissal holds while the two still match; a pair that stops matching and matches again later comes back.',
+      tag: Names,
+      body: dismissInput,
+      bodyExample: { recordIds: [exampleId(3), exampleId(4)] },
+      success: { status: 200, description: 'The pair, dismissed', schema: dismissedPair },
+    }),
     merge: operation({
       routeKey: `POST ${base}/{id}/merge`,
       operationId: `merge${Names}`,
@@ -192,4 +247,4 @@ export function mergeOperations(model: RecordModel) {
   };
 }
 
-export type MergeOperations = ReturnType<typeof mergeOperations>;
+export type DuplicateOperations = ReturnType<typeof duplicateOperations>;

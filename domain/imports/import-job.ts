@@ -5,7 +5,7 @@ import type { Item, PageKey } from '../shared/table-port';
 import type { RecordType } from '../records/record-model';
 
 /** The record types a CSV file can be imported into: those with a unique field to upsert on (email, domain). */
-export const importableCollections = ['contacts', 'companies'] as const;
+export const importableCollections = ['contacts', 'companies', 'deals', 'activities'] as const;
 export type ImportableCollection = (typeof importableCollections)[number];
 
 export const importStatuses = ['awaiting-upload', 'running', 'done', 'cancelled', 'failed'] as const;
@@ -79,12 +79,12 @@ const mappingSchema = z.record(z.string().check(z.minLength(1), z.maxLength(200)
 
 export const importRequestSchema = z
   .strictObject({
-    type: z.enum(importableCollections).check(z.meta({ description: 'Which records the rows are: contacts upsert on email, companies on domain.' })),
+    type: z.enum(importableCollections).check(z.meta({ description: 'Which records the rows are: contacts upsert on email, companies on domain, deals and activities on externalId (rows without one are created).' })),
     dryRun: z._default(z.boolean(), false).check(z.meta({ description: 'Validate every row and count what would be created, updated or fail, writing no record.' })),
     mapping: z.optional(mappingSchema).check(
       z.meta({
         description:
-          'CSV header → field (`email`, `properties.plan`; for contacts, `companyDomain` links the company with that domain), or null to skip the column. Omitted: guessed from the headers when the import starts, and shown on the import.',
+          'CSV header → field (`email`, `properties.plan`), or an association by key: `companyDomain` (contacts, deals, activities: the company with that domain), `contactEmails` (deals, activities: contacts by email), `dealExternalIds` (activities: deals by externalId), several `;`-separated; or null to skip the column. Omitted: guessed from the headers when the import starts, and shown on the import.',
       }),
     ),
     delimiter: z.optional(z.enum(csvDelimiters)).check(z.meta({ description: 'Omitted: whichever of comma, semicolon and tab the header line has most of, outside quotes.' })),

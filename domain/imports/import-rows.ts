@@ -1,5 +1,5 @@
 import type { PropertyDefinition } from '../properties/property-definition';
-import type { RecordModel } from '../records/record-model';
+import type { RecordModel, RecordType } from '../records/record-model';
 import { ValidationError } from '../shared/errors';
 import { csvDelimiters, type CsvDelimiter } from './import-job';
 
@@ -12,11 +12,26 @@ import { csvDelimiters, type CsvDelimiter } from './import-job';
 
 const PROPERTY_PREFIX = 'properties.';
 const LIST_SEPARATOR = ';';
-/** A contact's company, by the company's domain: the association by key a CRM file carries. */
-export const COMPANY_DOMAIN = 'companyDomain';
+
+/**
+ * Columns that name related records by their keys, as CRM files carry them (a contact's
+ * company by its domain, a deal's contacts by their emails, an activity's deals by their
+ * external ids), and the field of each importable type they fill with those records' ids.
+ * Several keys in one cell are `;`-separated.
+ */
+export const associationColumns = {
+  companyDomain: { target: 'company', fieldOf: { contact: 'companyIds', deal: 'companyId', activity: 'companyIds' } },
+  contactEmails: { target: 'contact', fieldOf: { deal: 'contactIds', activity: 'contactIds' } },
+  dealExternalIds: { target: 'deal', fieldOf: { activity: 'dealIds' } },
+} as const satisfies Record<string, { readonly target: RecordType; readonly fieldOf: Partial<Record<RecordType, string>> }>;
+export type AssociationColumn = keyof typeof associationColumns;
+const isAssociationColumn = (target: string): target is AssociationColumn => Object.hasOwn(associationColumns, target);
+const associationColumnsOf = (type: RecordType) => (Object.keys(associationColumns) as AssociationColumn[]).filter((column) => type in associationColumns[column].fieldOf);
 
 /** Fields read from a column as a `;`-separated list. */
-const listFields = new Set(['tags', 'companyIds']);
+const listFields = new Set(['tags', 'companyIds', 'contactIds', 'dealIds']);
+/** Fields read from a column as a number (a deal's amount, a call's minutes). */
+const numberFields = new Set(['amount', 'durationMinutes']);
 
 /** Header spellings other CRMs and spreadsheets use, once lower-cased and stripped of all but letters and digits. */
 const aliases: Readonly<Record<string, string>> = {
@@ -37,9 +52,23 @@ const aliases: Readonly<Record<string, string>> = {
   owner: 'ownerId',
   companyname: 'name',
   website: 'domain',
-  companywebsite: COMPANY_DOMAIN,
+  companywebsite: 'companyDomain',
+  contactemail: 'contactEmails',
+  contactemails: 'contactEmails',
+  dealid: 'dealExternalIds',
   employees: 'size',
   labels: 'tags',
+  dealname: 'name',
+  closedate: 'expectedCloseDate',
+  pipeline: 'pipelineId',
+  dealstage: 'stageId',
+  activitytype: 'kind',
+  type: 'kind',
+  notes: 'body',
+  description: 'body',
+  date: 'occurredAt',
+  duedate: 'dueAt',
+  externalid: 'externalId',
 };
 
 const folded = (text: string) =>
@@ -53,7 +82,7 @@ const folded = (text: string) =>
 export function importTargets(model: RecordModel, definitions: readonly PropertyDefinition[]): string[] {
   const shape = (model.createSchema as unknown as { _zod: { def: { shape?: Record<string, unknown>; in?: { _zod: { def: { shape: Record<string, unknown> } } } } } })._zod.def;
   const fields = Object.keys(shape.shape ?? shape.in?._zod.def.shape ?? {}).filter((field) => field !== 'properties');
-  return [...fields, ...(model.type === 'contact' ? [COMPANY_DOMAIN] : []), ...definitions.map((definition) => `${PROPERTY_PREFIX}${definition.name}`)];
+  return [...fields, ...associationColumnsOf(model.type), ...definitions.map((definition) => `${PROPERTY_PREFIX}${definition.name}`)];
 }
 
 /** A guess at each header's field: its name or label folded (`E-mail Address` → `emailaddress`; an export's `properties.<name>` too), then common aliases; null when nothing fits. */
@@ -104,41 +133,75 @@ export function detectDelimiter(headerLine: string): CsvDelimiter {
 
 const booleans: Readonly<Record<string, boolean>> = { true: true, yes: true, y: true, '1': true, false: false, no: false, n: false, '0': false };
 
+/** A number as a spreadsheet writes it (`12,000`, `12 000.50`); the cell as it is when it is none, for validation to name. */
+function numberValue(cell: string): number | string {
+  const number = Number(cell.replace(/[\s,](?=\d{3}\b)/g, ''));
+  return Number.isFinite(number) ? number : cell;
+}
+
 function propertyValue(cell: string, definition: PropertyDefinition | undefined): unknown {
-  if (definition?.type === 'number') {
-    const number = Number(cell.replace(/[\s,](?=\d{3}\b)/g, ''));
-    return Number.isFinite(number) ? number : cell;
-  }
+  if (definition?.type === 'number') return numberValue(cell);
   if (definition?.type === 'boolean') return booleans[cell.toLowerCase()] ?? cell;
   return cell;
 }
 
 export interface RowInput {
-  /** The record's input as the API would take it (its `companyDomain` aside). */
+  /** The record's input as the API would take it, without the related records named by key. */
   readonly input: Record<string, unknown>;
-  /** A contact's company, to be found by this domain. */
-  readonly companyDomain?: string;
+  /** Related records to find by their keys (association columns), each column's keys as the cell lists them. */
+  readonly related: readonly { readonly column: AssociationColumn; readonly keys: readonly string[] }[];
 }
+
+const listOf = (cell: string) =>
+  cell
+    .split(LIST_SEPARATOR)
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
 
 /** A row's cells as a record's input, by the mapping's column positions. */
 export function rowInput(values: readonly string[], columns: readonly { readonly index: number; readonly target: string }[], definitions: ReadonlyMap<string, PropertyDefinition>): RowInput {
   const input: Record<string, unknown> = {};
   const properties: Record<string, unknown> = {};
-  let companyDomain: string | undefined;
+  const related: { column: AssociationColumn; keys: string[] }[] = [];
   for (const { index, target } of columns) {
     const cell = (values[index] ?? '').trim();
     if (cell === '') continue;
-    if (target === COMPANY_DOMAIN) companyDomain = cell;
+    if (isAssociationColumn(target)) related.push({ column: target, keys: listOf(cell) });
     else if (target.startsWith(PROPERTY_PREFIX)) {
       const name = target.slice(PROPERTY_PREFIX.length);
       properties[name] = propertyValue(cell, definitions.get(name));
-    } else if (listFields.has(target))
-      input[target] = cell
-        .split(LIST_SEPARATOR)
-        .map((value) => value.trim())
-        .filter((value) => value !== '');
-    else input[target] = cell;
+    } else if (listFields.has(target)) input[target] = listOf(cell);
+    else input[target] = numberFields.has(target) ? numberValue(cell) : cell;
   }
   if (Object.keys(properties).length > 0) input.properties = properties;
-  return companyDomain === undefined ? { input } : { input, companyDomain };
+  return { input, related };
 }
+
+/**
+ * The ids of a row's related records put into the fields they fill (joined with ids the row
+ * gives itself), or the reason one cannot be: a key that finds no record, or several for a
+ * field that holds one.
+ */
+export async function withRelatedRecords(
+  type: RecordType,
+  row: RowInput,
+  find: (target: RecordType, key: string) => Promise<{ readonly id: string } | undefined>,
+): Promise<{ readonly input: Record<string, unknown> } | { readonly reason: string }> {
+  const input = { ...row.input };
+  for (const { column, keys } of row.related) {
+    const { target, fieldOf } = associationColumns[column];
+    const field = (fieldOf as Partial<Record<RecordType, string>>)[type]!;
+    const ids: string[] = [];
+    for (const key of keys) {
+      const found = await find(target, key);
+      if (!found) return { reason: `${column}: no ${target} has the ${keyNames[target]} ${key} (import the ${target === 'company' ? 'companies' : `${target}s`} first)` };
+      ids.push(found.id);
+    }
+    if (listFields.has(field)) input[field] = [...new Set([...((input[field] as string[] | undefined) ?? []), ...ids])];
+    else if (ids.length > 1) return { reason: `${column}: a ${type} has one ${target}; the cell names ${ids.length}` };
+    else input[field] = ids[0];
+  }
+  return { input };
+}
+
+const keyNames: Readonly<Record<string, string>> = { company: 'domain', contact: 'email', deal: 'externalId' };

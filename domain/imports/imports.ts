@@ -6,8 +6,7 @@ import { batchWriteRecords } from '../records/batch-write-records';
 import { planCreate } from '../records/create-record';
 import { findByUniqueValue } from '../records/get-record';
 import { readingOnce, type RecordDependencies } from '../records/record-dependencies';
-import type { CrmRecord, RecordModel } from '../records/record-model';
-import { companyModel } from '../records/company';
+import type { CrmRecord, RecordModel, RecordType } from '../records/record-model';
 import { modelOf } from '../records/record-models';
 import type { Actor } from '../shared/actor';
 import { csvRows } from '../shared/csv';
@@ -19,7 +18,7 @@ import type { PageKey } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
 import { typeOfCollection } from '../exports/export-job';
 import { importExpiresAt, itemToJob, jobToItem, noCounts, type CsvDelimiter, type FilePosition, type ImportCounts, type ImportJob, type ImportRequest, type ImportView } from './import-job';
-import { checkMapping, COMPANY_DOMAIN, guessMapping, importTargets, rowInput } from './import-rows';
+import { checkMapping, guessMapping, importTargets, rowInput, withRelatedRecords } from './import-rows';
 
 /**
  * Imports of CSV files of any size. The API creates a job and hands out a presigned URL to
@@ -209,14 +208,19 @@ export async function runImportStep(deps: ImportDependencies, id: string, hasTim
   const model = modelOf(job.type);
   const definitions = new Map((await shared.propertyDefinitions(job.type)).map((definition) => [definition.name, definition]));
   const columns = Object.entries(job.mapping!).flatMap(([header, target]) => (target === null ? [] : [{ index: job.headers!.indexOf(header), target, header }]));
-  const companies = new Map<string, Promise<CrmRecord | undefined>>();
-  const companyByDomain = (domain: string) => companies.get(domain) ?? companies.set(domain, findByUniqueValue(deps, companyModel, domain)).get(domain)!;
+  // Each related record is looked up once per step, by its type's unique value (domain, email, external id).
+  const found = new Map<string, Promise<CrmRecord | undefined>>();
+  const findRelated = (target: RecordType, key: string) => {
+    const cacheKey = `${target} ${key}`;
+    if (!found.has(cacheKey)) found.set(cacheKey, findByUniqueValue(deps, modelOf(target), key));
+    return found.get(cacheKey)!;
+  };
 
   let counts = noCounts;
   const failures: StepResult['failures'][number][] = [];
   const inFlight = new Set<Promise<void>>();
   const write = (batch: readonly CsvRecord[]) => {
-    const running = writeBatch(shared, job, model, batch, columns, definitions, companyByDomain).then((result) => {
+    const running = writeBatch(shared, job, model, batch, columns, definitions, findRelated).then((result) => {
       counts = addCounts(counts, result.counts);
       failures.push(...result.failures);
     });
@@ -290,22 +294,15 @@ async function writeBatch(
   records: readonly CsvRecord[],
   columns: readonly { readonly index: number; readonly target: string; readonly header: string }[],
   definitions: ReadonlyMap<string, PropertyDefinition>,
-  companyByDomain: (domain: string) => Promise<CrmRecord | undefined>,
+  findRelated: (target: RecordType, key: string) => Promise<CrmRecord | undefined>,
 ): Promise<StepResult> {
   const failures: Failure[] = [];
   const fail = (record: CsvRecord, reason: string) => failures.push({ line: record.line, reason, values: keptValues(record.values) });
   const rows: { record: CsvRecord; input: Record<string, unknown> }[] = [];
   for (const record of records) {
-    const { input, companyDomain } = rowInput(record.values, columns, definitions);
-    if (companyDomain !== undefined) {
-      const company = await companyByDomain(companyDomain);
-      if (!company) {
-        fail(record, `${COMPANY_DOMAIN}: no company has the domain ${companyDomain} (import the companies first)`);
-        continue;
-      }
-      input.companyIds = [...new Set([...((input.companyIds as string[] | undefined) ?? []), company.id])];
-    }
-    rows.push({ record, input });
+    const row = await withRelatedRecords(model.type, rowInput(record.values, columns, definitions), findRelated);
+    if ('reason' in row) fail(record, row.reason);
+    else rows.push({ record, input: row.input });
   }
   const header = (field: string) => columns.find((column) => column.target === field)?.header;
   const reasonOf = (error: CrmError) => reasonFor(error, header);

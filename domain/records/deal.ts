@@ -11,6 +11,7 @@ import { dateSort, instantSort, nameSort, numberSort, oneOf, singleValued, tagFi
 
 const dealShape = once(() => ({
   name: shortText(200),
+  externalId: z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.meta({ description: 'The id it has in the system it came from: unique per deployment, compared exactly; what an import upserts on.' })),
   amount: z.number().check(z.gte(0), z.lte(1e11), z.multipleOf(0.01), z.meta({ description: 'In major units of `currency`, two decimals at most; at most 100 billion (reports count cents in exact integers).' })),
   currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')),
   pipelineId: recordId,
@@ -26,6 +27,7 @@ const dealShape = once(() => ({
 export const dealModel = recordModel(
   {
     type: 'deal',
+    uniqueField: { field: 'externalId', normalize: (id) => id.trim() },
     references: [
       { field: 'companyId', target: 'company', many: false, linkKind: 'association' },
       { field: 'contactIds', target: 'contact', many: true, linkKind: 'association' },
@@ -106,6 +108,7 @@ export const dealModel = recordModel(
     createSchema: () =>
       z
         .partial(z.strictObject({ ...dealShape(), currency: z._default(dealShape().currency, 'USD'), pipelineId: z._default(dealShape().pipelineId, DEFAULT_PIPELINE_ID) }), {
+          externalId: true,
           amount: true,
           stageId: true,
           expectedCloseDate: true,
@@ -138,6 +141,7 @@ export const dealModel = recordModel(
         companyId: z.optional(recordId),
         contactId: z.optional(recordId),
         tag: tagParameter,
+        externalId: z.optional(z.string().check(z.trim(), z.maxLength(200))).check(z.meta({ description: 'Look a deal up by its externalId.' })),
       }),
   },
 );

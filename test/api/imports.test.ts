@@ -160,11 +160,57 @@ describe('imports', () => {
     expect((await api.request<{ items: Rec[] }>('GET', '/v1/companies?domain=acme-import.example')).json!.items[0]).toMatchObject({ name: 'Acme Corp' });
   });
 
+  it('imports deals and their activities linked by key (company domain, contact emails, deal external id), upserting on externalId', { timeout: 120_000 }, async () => {
+    const company = (await api.request<Rec>('POST', '/v1/companies', { body: { name: 'Dealco', domain: 'dealco.example' } })).json!;
+    const ann = (await api.request<Rec>('POST', '/v1/contacts', { body: { firstName: 'Ann', email: 'ann@dealco.example' } })).json!;
+    const bob = (await api.request<Rec>('POST', '/v1/contacts', { body: { firstName: 'Bob', email: 'bob@dealco.example' } })).json!;
+    const deals = stringify([
+      ['Deal Id', 'Deal name', 'Amount', 'Company website', 'Contact emails', 'Close date'],
+      ['HS-1', 'Dealco renewal', '12000', 'dealco.example', 'ann@dealco.example;BOB@dealco.example', '2027-03-31'],
+      ['HS-2', 'Dealco expansion', '5000.5', '', 'ann@dealco.example', ''],
+      ['HS-3', 'Nobody deal', '10', '', 'nobody@dealco.example', ''],
+      ['', 'No key deal', '1', 'dealco.example', '', ''],
+    ]);
+    const mapping = { 'Deal Id': 'externalId', 'Deal name': 'name', Amount: 'amount', 'Company website': 'companyDomain', 'Contact emails': 'contactEmails', 'Close date': 'expectedCloseDate' };
+    const first = await importFile({ type: 'deals', mapping }, deals);
+    expect(first, first.error ?? '').toMatchObject({ status: 'done', rows: 4, created: 3, failed: 1 });
+    const byExternalId = async (collection: string, externalId: string) => (await api.request<{ items: Rec[] }>('GET', `/v1/${collection}?externalId=${externalId}`)).json!.items[0];
+    expect(await byExternalId('deals', 'HS-1')).toMatchObject({ name: 'Dealco renewal', amount: 12000, companyId: company.id, contactIds: [ann.id, bob.id], expectedCloseDate: '2027-03-31' });
+    expect(await byExternalId('deals', 'HS-2')).toMatchObject({ amount: 5000.5, contactIds: [ann.id] });
+    const report: Record<string, string>[] = parse(await (await fetch(first.errorReportUrl!)).text(), { columns: true });
+    expect(report).toEqual([expect.objectContaining({ line: '4', reason: 'contactEmails: no contact has the email nobody@dealco.example (import the contacts first)' })]);
+
+    // The same file again: the deals with an externalId are found and unchanged; the one without is created again.
+    const again = await importFile({ type: 'deals', mapping }, deals);
+    expect(again).toMatchObject({ status: 'done', created: 1, unchanged: 2, failed: 1 });
+
+    const activities = stringify([
+      ['External id', 'Type', 'Notes', 'Date', 'Contact email', 'Deal id'],
+      ['CALL-1', 'call', 'Talked renewal', '2026-11-02T10:00:00Z', 'ann@dealco.example', 'HS-1'],
+      ['NOTE-1', 'note', 'Both deals', '2026-11-03T10:00:00Z', 'bob@dealco.example', 'HS-1;HS-2'],
+      ['NOTE-2', 'note', 'Unknown deal', '2026-11-03T10:00:00Z', '', 'HS-404'],
+    ]);
+    const logged = await importFile({ type: 'activities' }, activities);
+    expect(logged.mapping).toEqual({ 'External id': 'externalId', Type: 'kind', Notes: 'body', Date: 'occurredAt', 'Contact email': 'contactEmails', 'Deal id': 'dealExternalIds' });
+    expect(logged, logged.error ?? '').toMatchObject({ status: 'done', created: 2, failed: 1 });
+    const hs1 = (await byExternalId('deals', 'HS-1'))!;
+    const hs2 = (await byExternalId('deals', 'HS-2'))!;
+    expect(await byExternalId('activities', 'NOTE-1')).toMatchObject({ kind: 'note', body: 'Both deals', contactIds: [bob.id], dealIds: [hs1.id, hs2.id] });
+    const timeline = (await api.request<{ items: Rec[] }>('GET', `/v1/deals/${hs1.id}/timeline`)).json!.items;
+    expect(timeline.filter((entry) => entry.kind === 'activity').map((entry) => entry.activity.externalId).sort()).toEqual(['CALL-1', 'NOTE-1']);
+    expect((await importFile({ type: 'activities' }, activities)).unchanged).toBe(2);
+
+    // An externalId is unique like an email: the API refuses a second deal with one.
+    const taken = await api.request<Rec>('POST', '/v1/deals', { body: { name: 'Copy', externalId: 'HS-1' } });
+    expect(taken.status).toBe(409);
+    expect(taken.json).toMatchObject({ field: 'externalId', existingId: hs1.id });
+  });
+
   it('answers what is wrong before anything runs: a bad mapping, no file yet, a cancelled import, a member', async () => {
     const badField = await api.request<{ errors: { field: string }[] }>('POST', '/v1/imports', { body: { type: 'contacts', mapping: { Email: 'emailAddress' } } });
     expect(badField.status).toBe(400);
     expect(badField.headers.get('content-type')).toContain('application/problem+json');
-    expect((await api.request('POST', '/v1/imports', { body: { type: 'deals' } })).status).toBe(400);
+    expect((await api.request('POST', '/v1/imports', { body: { type: 'pipelines' } })).status).toBe(400);
     expect((await api.request('POST', '/v1/imports', { body: { type: 'contacts' }, as: { kind: 'user', id: 'rep-ana', role: 'member' } })).status).toBe(403);
 
     const waiting = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'contacts', mapping: { Mail: 'email' } } })).json!;

@@ -174,7 +174,7 @@ const contactImport: Workload = {
       });
       const results = await batchWriteRecords(deps, contactModel, inputs, importer);
       // The search indexer writes each batch's terms from the stream at the same pace.
-      await indexRecordChanges({ table: ledger }, results.flatMap((result) => (result.outcome === 'created' ? [recordChangeBetween('contact', undefined, result.record)] : [])));
+      await indexRecordChanges({ table: ledger, clock: deps.clock }, results.flatMap((result) => (result.outcome === 'created' ? [recordChangeBetween('contact', undefined, result.record)] : [])));
     }
     ledger.recording = false;
     return scaled(ledger.partitionLoads(), p.importRowsPerSecond / IMPORT_SAMPLE_ROWS);

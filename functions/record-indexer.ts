@@ -3,7 +3,6 @@ import { metrics } from '../adapters/metrics';
 import { createRuntime } from '../adapters/runtime';
 import { recordChangeOf } from '../domain/records/record-change';
 import { indexRecordChanges } from '../domain/records/record-index';
-import { keepDuplicateCandidates } from '../domain/duplicates/duplicates';
 import { createInOrderStreamHandler } from './stream/stream-handler';
 
 const runtime = createRuntime();
@@ -17,12 +16,11 @@ export const handler = createInOrderStreamHandler(async (tableChanges) => {
   if (changes.length === 0) return undefined;
   try {
     const written = await indexRecordChanges(runtime, changes);
-    const pairs = await keepDuplicateCandidates(runtime, changes);
     const oldest = changes.reduce((earliest, change) => Math.min(earliest, Date.parse(change.at)), Date.now());
     // From the write to its derived items in the table: how long a new or renamed record takes to be found and listed.
     metrics.addMetric('RecordIndexLag', 'Milliseconds', Date.now() - oldest);
     metrics.addMetric('IndexItemsWritten', 'Count', written.put + written.deleted);
-    metrics.addMetric('DuplicatePairsWritten', 'Count', pairs);
+    metrics.addMetric('DuplicatePairsWritten', 'Count', written.pairs);
     return undefined;
   } catch (error) {
     logger.error('derived items could not be written', { first: tableChanges[0]?.key, sequenceNumber: tableChanges[0]?.sequence, error: error as Error });

@@ -1,6 +1,7 @@
 import type { PropertyDefinition } from '../properties/property-definition';
 import { propertyDefinitionsFor, type PropertyDependencies } from '../properties/property-use-cases';
 import { searchTermItemsOf } from '../search/search-index';
+import { keepDuplicateCandidates, type DuplicateDependencies } from '../duplicates/duplicates';
 import type { Item, ItemKey } from '../shared/table-port';
 import { catalogueWith, leftoverEntryKeysOf, listEntriesOf, type ListCatalogue } from './list-views';
 import type { RecordChange } from './record-change';
@@ -77,12 +78,16 @@ export const derivedItemsWith =
   (catalogues: ReadonlyMap<RecordType, ListCatalogue>): DerivedItems =>
   (type, record) => [...searchTermItemsOf(type, record), ...listEntriesOf(type, catalogues.get(type) ?? modelOf(type).lists, record)];
 
-/** Applies a batch of record changes to the derived items; answers how many it wrote and removed. */
-export async function indexRecordChanges(deps: Pick<PropertyDependencies, 'table'>, changes: readonly RecordChange[]): Promise<{ readonly put: number; readonly deleted: number }> {
+/**
+ * Applies a batch of record changes to the derived items, then to the duplicate candidates
+ * (domain/duplicates/); answers how many items it wrote and removed, and how many pairs it changed.
+ */
+export async function indexRecordChanges(deps: DuplicateDependencies, changes: readonly RecordChange[]): Promise<{ readonly put: number; readonly deleted: number; readonly pairs: number }> {
   const { catalogues, definitions } = await cataloguesOf(deps, [...new Set(changes.map((change) => change.recordType))]);
   const leftovers: LeftoverKeys = (change) => (change.before ? leftoverEntryKeysOf(change.recordType, definitions.get(change.recordType)!, change.before, change.event === 'deleted' ? undefined : change.after) : []);
   const { puts, deletes } = indexWritesOf(changes, derivedItemsWith(catalogues), leftovers);
   await deps.table.deleteItems(deletes);
   await deps.table.putItems(puts);
-  return { put: puts.length, deleted: deletes.length };
+  const pairs = await keepDuplicateCandidates(deps, changes);
+  return { put: puts.length, deleted: deletes.length, pairs };
 }

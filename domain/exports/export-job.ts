@@ -51,9 +51,6 @@ export function itemToJob(item: Item | undefined): ExportJob | undefined {
 }
 
 const collections = Object.values(collectionOf) as [RecordCollection, ...RecordCollection[]];
-/** The record type a collection name (`contacts`) stands for. */
-export const typeOfCollection = (collection: RecordCollection): RecordType =>
-  (Object.entries(collectionOf) as [RecordType, RecordCollection][]).find(([, name]) => name === collection)![0];
 export const exportRequestSchema = z
   .strictObject({
     type: z.enum(collections).check(z.meta({ description: 'Which records.' })),

@@ -7,7 +7,8 @@ import { ForbiddenError, ValidationError } from '../shared/errors';
 import { jobStore } from '../shared/job-store';
 import { exportJobKey } from '../shared/keys';
 import { zodIssues } from '../shared/zod-issues';
-import { EXPORT_FILE_RETENTION_HOURS, itemToJob, jobToItem, typeOfCollection, type ExportJob, type ExportRequest, type ExportView } from './export-job';
+import { EXPORT_FILE_RETENTION_HOURS, itemToJob, jobToItem, type ExportJob, type ExportRequest, type ExportView } from './export-job';
+import { typeOfCollection } from '../records/record-model';
 import { exportColumns, exportHeader, exportLines, type ExportFormat } from './export-rows';
 
 /**

@@ -4,6 +4,7 @@ import type { ExportFiles } from '../exports/exports';
 import type { PropertyDefinition } from '../properties/property-definition';
 import { batchWriteRecords } from '../records/batch-write-records';
 import { planCreate } from '../records/create-record';
+import { planUpdate } from '../records/update-record';
 import { findByUniqueValue } from '../records/get-record';
 import { readingOnce, type RecordDependencies } from '../records/record-dependencies';
 import type { CrmRecord, RecordModel, RecordType } from '../records/record-model';
@@ -16,7 +17,7 @@ import { jobStore } from '../shared/job-store';
 import { importFailureKey, importJobKey, importQueries } from '../shared/keys';
 import type { PageKey } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
-import { typeOfCollection } from '../exports/export-job';
+import { typeOfCollection } from '../records/record-model';
 import { importExpiresAt, itemToJob, jobToItem, noCounts, type CsvDelimiter, type FilePosition, type ImportCounts, type ImportJob, type ImportRequest, type ImportView } from './import-job';
 import { checkMapping, guessMapping, importTargets, rowInput, withRelatedRecords } from './import-rows';
 
@@ -341,8 +342,10 @@ async function wouldWrite(deps: RecordDependencies, model: RecordModel, input: R
     await planCreate(deps, model, parsed.data, actor);
     return 'created';
   }
-  const same = Object.entries(input).every(([field, sent]) => (field === 'properties' ? Object.entries(sent as object).every(([name, v]) => JSON.stringify((existing.properties as Record<string, unknown> | undefined)?.[name]) === JSON.stringify(v)) : JSON.stringify(existing[field]) === JSON.stringify(sent)));
-  return same ? 'unchanged' : 'updated';
+  // The update the real write would plan, from the fields the row sent (as an upsert sends them): no changed field is `unchanged`.
+  const sent = Object.fromEntries(Object.entries(parsed.data).filter(([field]) => field in input));
+  const { changes } = await planUpdate(deps, model, existing, sent, actor);
+  return changes.length === 0 ? 'unchanged' : 'updated';
 }
 
 /** A failure's reason as the error report says it: the problem, and each field named by its column. */

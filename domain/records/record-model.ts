@@ -12,6 +12,9 @@ export type RecordCollection = 'contacts' | 'companies' | 'deals' | 'activities'
 
 /** Each record type's collection: its path under /v1 and its plural in messages. */
 export const collectionOf: Readonly<Record<RecordType, RecordCollection>> = { contact: 'contacts', company: 'companies', deal: 'deals', activity: 'activities' };
+/** The record type a collection name (`contacts`) stands for. */
+export const typeOfCollection = (collection: RecordCollection): RecordType =>
+  (Object.entries(collectionOf) as [RecordType, RecordCollection][]).find(([, name]) => name === collection)![0];
 
 /** A stored record as the API returns it: its own fields plus the server fields. */
 export type CrmRecord = { id: string; createdAt: string; updatedAt: string; version: number } & Record<string, unknown>;

@@ -8,6 +8,8 @@ import { findRecord, namingTheHolder } from './get-record';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planRecordWrite } from './record-writes';
 import { prepareRecord } from './prepare-record';
+import type { WriteOp } from '../shared/table-port';
+import type { FieldChange } from './field-changes';
 
 export interface ChangeOptions {
   readonly actor: Actor;
@@ -32,24 +34,15 @@ export async function changeRecord(
     const current = await findRecord(deps, model, id);
     if (!current) throw new NotFoundError(model.type, id);
     requireIfMatch(options.ifMatch, current.version);
-    requireMayChange(options.actor, current, `change ${model.collection}`);
     const patch = patchFor(current);
-    if (!patch) return current;
-    if ('ownerId' in patch && patch.ownerId !== current.ownerId) {
-      requireMayAssignOwner(options.actor, patch.ownerId ?? null, current);
-      await requireKnownOwner(deps.isOwner, options.actor, patch.ownerId);
+    if (!patch) {
+      requireMayChange(options.actor, current, `change ${model.collection}`);
+      return current;
     }
-    if ('assigneeId' in patch && patch.assigneeId !== current.assigneeId) {
-      requireMayReassign(options.actor, current);
-      await requireKnownOwner(deps.isOwner, options.actor, patch.assigneeId, 'body.assigneeId');
-    }
-    const now = deps.clock.now().toISOString();
-    const strict = options.actor.type !== 'system';
-    const { record: next, guards } = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now, strict);
-    const { ops, changes } = planRecordWrite({ model, before: current, after: next, actor: options.actor, changeId: deps.ids.next() });
+    const { next, ops, changes } = await planUpdate(deps, model, current, patch, options.actor);
     if (changes.length === 0) return current;
     try {
-      await deps.table.transactWrite([...ops, ...guards]);
+      await deps.table.transactWrite(ops);
     } catch (error) {
       throw error instanceof UniqueValueTakenError ? await namingTheHolder(deps, model, error) : error;
     }
@@ -59,4 +52,32 @@ export async function changeRecord(
 
 export function updateRecord(deps: RecordDependencies, model: RecordModel, id: string, patch: Record<string, unknown>, options: ChangeOptions) {
   return changeRecord(deps, model, id, () => patch, options);
+}
+
+/**
+ * What applying `patch` to `current` would write, after the checks a change makes (who may
+ * change the record, and assign it): the next record, the transaction, and the fields that
+ * change (none: the write would change nothing). Nothing is written: a dry run asks this too.
+ */
+export async function planUpdate(
+  deps: RecordDependencies,
+  model: RecordModel,
+  current: CrmRecord,
+  patch: Record<string, unknown>,
+  actor: Actor,
+): Promise<{ readonly next: CrmRecord; readonly ops: WriteOp[]; readonly changes: readonly FieldChange[] }> {
+  requireMayChange(actor, current, `change ${model.collection}`);
+  if ('ownerId' in patch && patch.ownerId !== current.ownerId) {
+    requireMayAssignOwner(actor, patch.ownerId ?? null, current);
+    await requireKnownOwner(deps.isOwner, actor, patch.ownerId);
+  }
+  if ('assigneeId' in patch && patch.assigneeId !== current.assigneeId) {
+    requireMayReassign(actor, current);
+    await requireKnownOwner(deps.isOwner, actor, patch.assigneeId, 'body.assigneeId');
+  }
+  const now = deps.clock.now().toISOString();
+  const strict = actor.type !== 'system';
+  const { record: next, guards } = await prepareRecord(deps, model, { ...current, version: current.version + 1 }, patch, now, strict);
+  const { ops, changes } = planRecordWrite({ model, before: current, after: next, actor, changeId: deps.ids.next() });
+  return { next, ops: [...ops, ...guards], changes };
 }

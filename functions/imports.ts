@@ -1,5 +1,5 @@
 import { createImportRuntime } from '../adapters/import-runtime';
-import { cancelImport, createImport, getImport, recordImportFailure, startImport, viewOf } from '../domain/imports/imports';
+import { cancelImport, createImport, getImport, listImports, recordImportFailure, startImport, viewOf } from '../domain/imports/imports';
 import { apiHandler } from './http/api-handler';
 import { apiServicesFor } from './http/api-services';
 import { importOperations } from './http/contract/imports';
@@ -27,6 +27,7 @@ export const handler = apiHandler(
       return { status: 202, body: await viewOf(runtime, job), headers: { location: location(job.id) } };
     },
     cancelImport: async ({ params, actor }) => ({ status: 200, body: await viewOf(runtime, await cancelImport(runtime, params.id, actor)) }),
+    listImports: async ({ query, actor }) => ({ status: 200, body: await listImports(runtime, query, actor) }),
     getImport: async ({ params, actor }) => ({ status: 200, body: await getImport(runtime, params.id, actor) }),
   },
   apiServicesFor(runtime),

@@ -1,6 +1,7 @@
 import * as z from '../shared/zod';
 import type { Actor } from '../shared/actor';
-import { importJobKey } from '../shared/keys';
+import { importJobKey, importsByAuthor } from '../shared/keys';
+import { storedValue } from '../shared/stored-item';
 import type { Item, PageKey } from '../shared/table-port';
 import type { RecordType } from '../records/record-model';
 
@@ -67,12 +68,17 @@ export const IMPORT_JOB_RETENTION_DAYS = 7;
 /** When the job and its failed rows go (DynamoDB TTL, epoch seconds). */
 export const importExpiresAt = (job: Pick<ImportJob, 'createdAt'>): number => Math.floor(Date.parse(job.createdAt) / 1000) + IMPORT_JOB_RETENTION_DAYS * 86_400;
 
-export const jobToItem = (job: ImportJob): Item => ({ ...importJobKey(job.id), entity: 'importJob', ...job, expiresAt: importExpiresAt(job) });
+export const jobToItem = (job: ImportJob): Item => ({
+  ...importJobKey(job.id),
+  entity: 'importJob',
+  ...job,
+  ...importsByAuthor.attributes({ userId: job.createdBy.id }, { createdAt: job.createdAt, id: job.id }),
+  expiresAt: importExpiresAt(job),
+});
 
 export function itemToJob(item: Item | undefined): ImportJob | undefined {
   if (!item || item.entity !== 'importJob') return undefined;
-  const { pk: _pk, sk: _sk, entity: _entity, expiresAt: _expiresAt, ...job } = item;
-  return job as unknown as ImportJob;
+  return storedValue<ImportJob>(item);
 }
 
 const mappingSchema = z.record(z.string().check(z.minLength(1), z.maxLength(200)), z.nullable(z.string().check(z.minLength(1), z.maxLength(200))));

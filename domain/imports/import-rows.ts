@@ -106,18 +106,21 @@ export function guessMapping(headers: readonly string[], targets: readonly strin
   return mapping;
 }
 
-/** The mapping checked against the file's header and the fields there are: what is wrong is a 400 naming it. */
-export function checkMapping(mapping: Readonly<Record<string, string | null>>, headers: readonly string[], targets: readonly string[]): void {
+/**
+ * The mapping checked against the fields there are and, once the file is there, its header
+ * (`headers`; before that, undefined): what is wrong is a 400 naming it.
+ */
+export function checkMapping(mapping: Readonly<Record<string, string | null>>, headers: readonly string[] | undefined, targets: readonly string[]): void {
   const issues: { field: string; message: string }[] = [];
   const seen = new Map<string, string>();
   for (const [header, target] of Object.entries(mapping)) {
-    if (!headers.includes(header)) issues.push({ field: `mapping.${header}`, message: `the file has no column "${header}" (its header: ${headers.join(', ')})` });
+    if (headers && !headers.includes(header)) issues.push({ field: `mapping.${header}`, message: `the file has no column "${header}" (its header: ${headers.join(', ')})` });
     if (target === null) continue;
     if (!targets.includes(target)) issues.push({ field: `mapping.${header}`, message: `unknown field "${target}"; one of: ${targets.join(', ')}` });
     if (seen.has(target)) issues.push({ field: `mapping.${header}`, message: `"${target}" is fed by "${seen.get(target)}" already` });
     seen.set(target, header);
   }
-  if (issues.length > 0) throw new ValidationError("The mapping does not fit the file's header.", issues);
+  if (issues.length > 0) throw new ValidationError(headers ? "The mapping does not fit the file's header." : 'The mapping names fields there are not.', issues);
 }
 
 /** Which of comma, semicolon and tab the header line holds most of, outside quotes. */

@@ -14,7 +14,9 @@ import { csvRows } from '../shared/csv';
 import { withDerivedIds } from '../shared/dependencies';
 import { ConflictError, CrmError, ForbiddenError, ValidationError } from '../shared/errors';
 import { jobStore } from '../shared/job-store';
-import { importFailureKey, importJobKey, importQueries } from '../shared/keys';
+import { importFailureKey, importJobKey, importQueries, importsByAuthor } from '../shared/keys';
+import type { Page, PageRequest } from '../shared/page';
+import { pageOf, queryList } from '../shared/pagination';
 import type { PageKey } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
 import { typeOfCollection } from '../records/record-model';
@@ -108,7 +110,7 @@ export async function createImport(deps: ImportDependencies, request: ImportRequ
   requireCapability(actor, 'changeAnyRecord', `import ${request.type}`);
   if (request.mapping) {
     const targets = importTargets(modelOf(type), await deps.propertyDefinitions(type));
-    checkMapping(request.mapping, Object.keys(request.mapping), targets);
+    checkMapping(request.mapping, undefined, targets);
   }
   const id = deps.ids.next();
   const now = deps.clock.now().toISOString();
@@ -403,6 +405,15 @@ export async function recordImportFailure(deps: ImportDependencies, id: string, 
   if (job.status !== 'running') return;
   if (job.report.uploadId && !job.report.written) await deps.files.abortUpload(job.reportKey, job.report.uploadId);
   await saveJob(deps, job, { status: 'failed', error, finishedAt: deps.clock.now().toISOString() });
+}
+
+/** The imports one user created, newest first: the caller's own, or (admins) anyone's. */
+export async function listImports(deps: ImportDependencies, query: PageRequest & { readonly createdBy?: string | undefined }, actor: Actor): Promise<Page<ImportView>> {
+  requireCapability(actor, 'changeAnyRecord', 'list imports');
+  const userId = query.createdBy ?? actor.id;
+  if (userId !== actor.id && actor.role !== 'admin') throw new ForbiddenError("Only an admin may list another user's imports.", 'role admin');
+  const list = await queryList(deps.table, importsByAuthor.query({ userId }), query);
+  return pageOf(list, (items) => Promise.all(items.map((item) => itemToJob(item)).map((job) => (job ? viewOf(deps, job) : undefined))));
 }
 
 export async function getImport(deps: ImportDependencies, id: string, actor: Actor): Promise<ImportView> {

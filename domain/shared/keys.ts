@@ -358,6 +358,15 @@ export const exportJobKey = (id: string): ItemKey => ({ pk: joinKey('EXPORT', id
 
 /** An import of a CSV file (domain/imports): its mapping, progress and counts. */
 export const importJobKey = (id: string): ItemKey => ({ pk: joinKey('IMPORT', id), sk: 'IMPORT' });
+/** gsi1: the imports one user created, newest first (one partition per user: a person makes few). */
+export const importsByAuthor = defineIndex({
+  pattern: 'importsByAuthor',
+  index: 'gsi1',
+  partition: ({ userId }: { readonly userId: string }) => ['IMPORT', 'BY', userId],
+  shards: 1,
+  sort: ({ createdAt, id }: { readonly createdAt: string; readonly id: string }) => joinKey(createdAt, id),
+  shardBy: ({ id }) => id,
+});
 /** A row an import could not write, in the import's partition, by line (zero-padded, so in file order). */
 export const importFailureKey = (importId: string, line: number): ItemKey => ({ pk: joinKey('IMPORT', importId), sk: joinKey('FAILED', String(line).padStart(12, '0')) });
 export const importQueries = {

@@ -200,6 +200,21 @@ describe('imports', () => {
     expect(timeline.filter((entry) => entry.kind === 'activity').map((entry) => entry.activity.externalId).sort()).toEqual(['CALL-1', 'NOTE-1']);
     expect((await importFile({ type: 'activities' }, activities)).unchanged).toBe(2);
 
+    // The author's imports, newest first, page by page; another user's only for admins.
+    const listed: string[] = [];
+    for (let cursor: string | null = null, pages = 0; pages === 0 || cursor; pages++) {
+      const page: { status: number; text: string; json?: { items: ImportView[]; nextCursor: string | null } } = await api.request('GET', `/v1/imports?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status, page.text).toBe(200);
+      listed.push(...page.json!.items.map((item) => item.id));
+      cursor = page.json!.nextCursor;
+    }
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(listed.indexOf(logged.id)).toBeLessThan(listed.indexOf(again.id));
+    expect(listed.indexOf(again.id)).toBeLessThan(listed.indexOf(first.id));
+    const manager = { kind: 'user', id: 'imports-manager', role: 'manager' } as const;
+    expect((await api.request('GET', '/v1/imports?createdBy=test-admin', { as: manager })).status).toBe(403);
+    expect((await api.request<{ items: unknown[] }>('GET', '/v1/imports', { as: manager })).json!.items).toEqual([]);
+
     // An externalId is unique like an email: the API refuses a second deal with one.
     const taken = await api.request<Rec>('POST', '/v1/deals', { body: { name: 'Copy', externalId: 'HS-1' } });
     expect(taken.status).toBe(409);

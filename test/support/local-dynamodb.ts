@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createDocumentClient } from '../../adapters/dynamodb/document-client';
@@ -22,5 +23,18 @@ export async function createTestTable({ migrated = true }: { migrated?: boolean 
   const client = createDocumentClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpoint });
   if (migrated) await prepareTable({ tableName, endpoint });
   else await ensureTable(client, tableName);
-  return { tableName, endpoint, client };
+  const table = { tableName, endpoint, client };
+  created.push(table);
+  return table;
+}
+
+const created: TestTable[] = [];
+
+/**
+ * Deletes the tables this file created (test/support/delete-tables.ts runs it after the
+ * file's own hooks). The run's one DynamoDB Local keeps every table in memory until it is
+ * deleted, and with all of them kept the last files of a full run ran many times slower.
+ */
+export async function deleteTestTables(): Promise<void> {
+  for (const { client, tableName } of created.splice(0)) await client.send(new DeleteTableCommand({ TableName: tableName }));
 }

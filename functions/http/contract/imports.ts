@@ -1,6 +1,8 @@
 import { importJobSchema, importRequestSchema } from '../../../domain/imports/import-job';
 import { operation } from '../api-operation';
-import { idParams } from './common';
+import * as z from '../../../domain/shared/zod';
+import { idParams, pageOf } from './common';
+import { pageCursor, pageLimit } from '../../../domain/records/schema-helpers';
 
 export const importOperations = {
   createImport: operation({
@@ -28,6 +30,18 @@ export const importOperations = {
     tag: 'Imports',
     pathParams: idParams,
     success: { status: 200, description: 'Cancelled', schema: importJobSchema },
+  }),
+  listImports: operation({
+    routeKey: 'GET /v1/imports',
+    operationId: 'listImports',
+    summary: 'Your imports, newest first (admins: anyone’s, with createdBy); each kept 7 days',
+    tag: 'Imports',
+    query: z.strictObject({
+      limit: pageLimit,
+      cursor: z.optional(pageCursor),
+      createdBy: z.optional(z.string().check(z.minLength(1), z.maxLength(200))).check(z.meta({ description: 'Whose imports (admins only); yours when omitted.' })),
+    }),
+    success: { status: 200, description: 'One page', schema: pageOf(importJobSchema, 'ImportPage') },
   }),
   getImport: operation({
     routeKey: 'GET /v1/imports/{id}',

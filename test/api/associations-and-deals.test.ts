@@ -11,11 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-async function create(collection: string, body: Record<string, unknown>): Promise<Rec> {
-  const response = await api.request<Rec>('POST', `/v1/${collection}`, { body });
-  expect(response.status, response.text).toBe(201);
-  return response.json!;
-}
+const create = (collection: string, body: Record<string, unknown>) => api.create<Rec>(collection, body);
 const ids = (page: Page<Rec> | undefined) => page!.items.map((item) => item.id).sort();
 
 describe('companies', () => {

@@ -21,11 +21,7 @@ afterAll(async () => {
 });
 
 type Rec = Record<string, any> & { id: string };
-async function create(collection: string, body: Record<string, unknown>): Promise<Rec> {
-  const response = await api.request<Rec>('POST', `/v1/${collection}`, { body });
-  expect(response.status, response.text).toBe(201);
-  return response.json!;
-}
+const create = (collection: string, body: Record<string, unknown>) => api.create<Rec>(collection, body);
 
 /** Every candidate pair of a collection, page by page: `<lower id> <higher id>` → reasons. */
 async function candidates(collection: string, limit = 100): Promise<Map<string, string[]>> {

@@ -29,11 +29,7 @@ afterAll(async () => {
 });
 
 type Rec = Record<string, any> & { id: string };
-async function create(collection: string, body: Record<string, unknown>): Promise<Rec> {
-  const response = await api.request<Rec>('POST', `/v1/${collection}`, { body });
-  expect(response.status, response.text).toBe(201);
-  return response.json!;
-}
+const create = (collection: string, body: Record<string, unknown>) => api.create<Rec>(collection, body);
 
 /** Every item of the table whose stored text holds one of `needles` (case-folded). */
 async function itemsHolding(needles: readonly string[]): Promise<Record<string, unknown>[]> {

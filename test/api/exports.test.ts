@@ -22,11 +22,7 @@ afterAll(async () => {
 type Rec = Record<string, any> & { id: string };
 type ExportView = { id: string; status: string; rows: number; downloadUrl: string | null; error: string | null; filters: Record<string, string> };
 
-async function create(collection: string, body: Record<string, unknown>): Promise<Rec> {
-  const response = await api.request<Rec>('POST', `/v1/${collection}`, { body });
-  expect(response.status, response.text).toBe(201);
-  return response.json!;
-}
+const create = (collection: string, body: Record<string, unknown>) => api.create<Rec>(collection, body);
 
 /** Starts an export and follows its Location until it ends. */
 async function exportOf(body: Record<string, unknown>, as?: Parameters<TestApi['request']>[2] extends infer O ? (O extends { as?: infer A } ? A : never) : never): Promise<ExportView> {

@@ -27,11 +27,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function create(collection: string, body: Record<string, unknown>): Promise<Rec> {
-  const response = await api.request<Rec>('POST', `/v1/${collection}`, { body });
-  expect(response.status, response.text).toBe(201);
-  return response.json!;
-}
+const create = (collection: string, body: Record<string, unknown>) => api.create<Rec>(collection, body);
 
 async function patch(collection: string, id: string, body: Record<string, unknown>): Promise<Rec> {
   const response = await api.request<Rec>('PATCH', `/v1/${collection}/${id}`, { body });

@@ -40,6 +40,8 @@ export interface TestApi {
   /** The file's own table, for arranging data and checking what the API stored. */
   table: TestTable;
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  /** POST /v1/<collection> as the test admin, expecting 201: the record created. */
+  create<T extends { id: string } = Record<string, any> & { id: string }>(collection: string, body: Record<string, unknown>): Promise<T>;
   /** Adds users as owners (PUT /v1/owners/{id}), so records may be assigned to them before they sign in. */
   addOwners(...ids: string[]): Promise<void>;
   /** A bearer token for the subject, signed with this API's key (valid unless the options say otherwise). */
@@ -126,6 +128,12 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     return { status: response.status, headers: response.headers, text, json };
   }
 
+  async function create<T extends { id: string }>(collection: string, body: Record<string, unknown>): Promise<T> {
+    const response = await request<T>('POST', `/v1/${collection}`, { body });
+    if (response.status !== 201) throw new Error(`POST /v1/${collection} answered ${response.status}, not 201: ${response.text}`);
+    return response.json!;
+  }
+
   async function addOwners(...ids: string[]): Promise<void> {
     for (const id of ids) {
       const response = await request('PUT', `/v1/owners/${encodeURIComponent(id)}`, { body: {} });
@@ -137,6 +145,7 @@ export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: 
     url: gateway.url,
     table,
     request,
+    create,
     addOwners,
     tokenFor,
     ...(streams && eventBridge && scheduler && queues && smtp ? { automations: { streams, endedExecutions, eventBridge, scheduler, queues, smtpPort: smtp.port } } : {}),

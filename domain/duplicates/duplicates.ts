@@ -10,6 +10,7 @@ import { retryLostRaces } from '../shared/optimistic-retry';
 import type { Page, PageRequest } from '../shared/page';
 import { pageOf, queryList } from '../shared/pagination';
 import type { Item } from '../shared/table-port';
+import { inParallel } from '../shared/in-parallel';
 import { isDeduplicated, matchKeysOf, sameKey, sharedReasons, type DeduplicatedType, type DuplicateReason, type MatchKey } from './match-keys';
 
 /**
@@ -83,17 +84,27 @@ const memberItem = (type: DeduplicatedType, recordId: string, key: MatchKey): It
  * pairs it wrote or removed.
  */
 export async function keepDuplicateCandidates(deps: DuplicateDependencies, changes: readonly RecordChange[]): Promise<number> {
-  let pairsChanged = 0;
+  // One record's changes in stream order; different records side by side (their races are the groups' consistent reads' to settle).
+  const byRecord = new Map<string, RecordChange[]>();
   for (const change of changes) {
-    const type = change.recordType;
-    if (!isDeduplicated(type)) continue;
-    const before = change.before ? matchKeysOf(type, change.before) : [];
-    const after = change.event === 'deleted' || !change.after ? [] : matchKeysOf(type, change.after);
-    if (JSON.stringify(before) === JSON.stringify(after)) continue;
-    pairsChanged += await applyMatchKeys(deps, type, change.id, before, after);
+    if (!isDeduplicated(change.recordType)) continue;
+    const key = `${change.recordType} ${change.id}`;
+    byRecord.set(key, [...(byRecord.get(key) ?? []), change]);
   }
+  let pairsChanged = 0;
+  await inParallel([...byRecord.values()], RECORDS_AT_ONCE, async (recordChanges) => {
+    for (const change of recordChanges) {
+      const type = change.recordType as DeduplicatedType;
+      const before = change.before ? matchKeysOf(type, change.before) : [];
+      const after = change.event === 'deleted' || !change.after ? [] : matchKeysOf(type, change.after);
+      if (JSON.stringify(before) === JSON.stringify(after)) continue;
+      pairsChanged += await applyMatchKeys(deps, type, change.id, before, after);
+    }
+  });
   return pairsChanged;
 }
+
+const RECORDS_AT_ONCE = 8;
 
 /** Writes one record's memberships from `before` to `after`, then every pair it is in by them. */
 export async function applyMatchKeys(deps: DuplicateDependencies, type: DeduplicatedType, recordId: string, before: readonly MatchKey[], after: readonly MatchKey[]): Promise<number> {
@@ -164,6 +175,7 @@ export async function listDuplicates(deps: CoreDependencies, model: RecordModel,
 
 /** Takes a pair off the list for good, while its records still match (who may change both records may). */
 export async function dismissDuplicate(deps: CoreDependencies, model: RecordModel, ids: readonly string[], actor: Actor): Promise<DuplicatePair> {
+  requireCapability(actor, 'changeOwnRecords', `dismiss duplicate ${model.collection}`);
   const type = deduplicated(model);
   if (ids.length !== 2 || ids[0] === ids[1]) throw new ValidationError('Name the two records of the pair.', [{ field: 'body.recordIds', message: 'two different ids' }]);
   const recordIds = ordered(ids[0]!, ids[1]!);

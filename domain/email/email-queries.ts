@@ -7,6 +7,8 @@ import type { PageRequest } from '../shared/page';
 import { listPage } from '../shared/pagination';
 import type { CrmTablePort } from '../shared/table-port';
 import type { EmailMessage } from './email-message';
+import { requireRecord } from '../records/get-record';
+import { contactModel } from '../records/contact';
 import { findEmailMessage, itemToEmailMessage } from './email-message-items';
 
 export async function getEmailMessage(deps: { readonly table: CrmTablePort }, id: string, actor: Actor): Promise<EmailMessage> {
@@ -19,5 +21,6 @@ export async function getEmailMessage(deps: { readonly table: CrmTablePort }, id
 /** A contact's emails, newest first, with their delivery status. */
 export async function listContactEmails(deps: { readonly table: CrmTablePort }, contactId: string, page: PageRequest, actor: Actor): Promise<Page<EmailMessage>> {
   requireCapability(actor, 'readRecords', 'read emails');
+  await requireRecord(deps, contactModel, contactId);
   return listPage(deps.table, emailsByContact.query({ contactId }), page, itemToEmailMessage);
 }

@@ -2,7 +2,7 @@ import { requireCapability } from '../access/permissions';
 import { activityModel } from '../records/activity';
 import { companyModel } from '../records/company';
 import { contactModel } from '../records/contact';
-import { findRecord } from '../records/get-record';
+import { findRecord, requireRecord } from '../records/get-record';
 import { prepareRecord } from '../records/prepare-record';
 import type { RecordDependencies } from '../records/record-dependencies';
 import type { CrmRecord } from '../records/record-model';
@@ -76,7 +76,11 @@ export async function sendEmailToContact(deps: EmailDependencies, request: Email
     }
   }
   const found = await findSendableContact(deps, request.contactId);
-  if (!found) throw new NotFoundError('contact', request.contactId);
+  if (!found) {
+    // Gone: the 404 says so, naming the survivor if the contact was merged away.
+    await requireRecord(deps, contactModel, request.contactId);
+    throw new NotFoundError('contact', request.contactId);
+  }
   if (!found.sendable) throw new EmailNotSendableError(found.detail, found.reason);
   return deliverEmail(deps, found.contact, { ...request, ...(await personalise(deps, found.contact, request, { senderId: actor.id })) }, actor);
 }

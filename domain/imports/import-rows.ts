@@ -1,5 +1,6 @@
 import type { PropertyDefinition } from '../properties/property-definition';
 import type { RecordModel, RecordType } from '../records/record-model';
+import { inputFieldsOf } from '../records/schema-helpers';
 import { ValidationError } from '../shared/errors';
 import { csvDelimiters, type CsvDelimiter } from './import-job';
 
@@ -28,13 +29,21 @@ export type AssociationColumn = keyof typeof associationColumns;
 const isAssociationColumn = (target: string): target is AssociationColumn => Object.hasOwn(associationColumns, target);
 const associationColumnsOf = (type: RecordType) => (Object.keys(associationColumns) as AssociationColumn[]).filter((column) => type in associationColumns[column].fieldOf);
 
+/** The field of a record of `type` a column mapped to `target` fills: the target itself, or an association column's field. */
+export const fieldFedBy = (type: RecordType, target: string): string | undefined =>
+  isAssociationColumn(target) ? (associationColumns[target].fieldOf as Partial<Record<RecordType, string>>)[type] : target;
+
 /** Fields read from a column as a `;`-separated list. */
 const listFields = new Set(['tags', 'companyIds', 'contactIds', 'dealIds']);
 /** Fields read from a column as a number (a deal's amount, a call's minutes). */
 const numberFields = new Set(['amount', 'durationMinutes']);
 
-/** Header spellings other CRMs and spreadsheets use, once lower-cased and stripped of all but letters and digits. */
-const aliases: Readonly<Record<string, string>> = {
+/**
+ * Header spellings other CRMs and spreadsheets use, once lower-cased and stripped of all but
+ * letters and digits; several fields in order of preference where the same header means one
+ * thing for one type and another for another (`Deal Id`: an activity's deal, a deal's own id).
+ */
+const aliases: Readonly<Record<string, string | readonly string[]>> = {
   emailaddress: 'email',
   mail: 'email',
   givenname: 'firstName',
@@ -55,7 +64,10 @@ const aliases: Readonly<Record<string, string>> = {
   companywebsite: 'companyDomain',
   contactemail: 'contactEmails',
   contactemails: 'contactEmails',
-  dealid: 'dealExternalIds',
+  dealid: ['dealExternalIds', 'externalId'],
+  activityid: 'externalId',
+  recordid: 'externalId',
+  sourceid: 'externalId',
   employees: 'size',
   labels: 'tags',
   dealname: 'name',
@@ -80,8 +92,7 @@ const folded = (text: string) =>
 
 /** Fields a column can feed, for this type and the custom properties defined now. */
 export function importTargets(model: RecordModel, definitions: readonly PropertyDefinition[]): string[] {
-  const shape = (model.createSchema as unknown as { _zod: { def: { shape?: Record<string, unknown>; in?: { _zod: { def: { shape: Record<string, unknown> } } } } } })._zod.def;
-  const fields = Object.keys(shape.shape ?? shape.in?._zod.def.shape ?? {}).filter((field) => field !== 'properties');
+  const fields = inputFieldsOf(model).filter((field) => field !== 'properties');
   return [...fields, ...associationColumnsOf(model.type), ...definitions.map((definition) => `${PROPERTY_PREFIX}${definition.name}`)];
 }
 
@@ -98,7 +109,7 @@ export function guessMapping(headers: readonly string[], targets: readonly strin
   const mapping: Record<string, string | null> = {};
   for (const header of headers) {
     const key = folded(header);
-    const target = byFolded.get(key) ?? (aliases[key] && targets.includes(aliases[key]) ? aliases[key] : undefined);
+    const target = byFolded.get(key) ?? [aliases[key] ?? []].flat().find((alias) => targets.includes(alias));
     // A second column for the same field is left out: which one the user meant is theirs to say.
     mapping[header] = target && !taken.has(target) ? target : null;
     if (target) taken.add(target);

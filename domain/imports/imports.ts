@@ -21,7 +21,7 @@ import type { PageKey } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
 import { typeOfCollection } from '../records/record-model';
 import { importExpiresAt, itemToJob, jobToItem, noCounts, type CsvDelimiter, type FilePosition, type ImportCounts, type ImportJob, type ImportRequest, type ImportView } from './import-job';
-import { checkMapping, guessMapping, importTargets, rowInput, withRelatedRecords } from './import-rows';
+import { checkMapping, fieldFedBy, guessMapping, importTargets, rowInput, withRelatedRecords } from './import-rows';
 
 /**
  * Imports of CSV files of any size. The API creates a job and hands out a presigned URL to
@@ -156,7 +156,7 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
   const model = modelOf(job.type);
   const definitions = await deps.propertyDefinitions(job.type);
   const targets = importTargets(model, definitions);
-  const mapping = job.mapping ?? guessMapping(headers, targets, definitions);
+  const mapping = completedMapping(job.mapping ?? {}, headers, targets, definitions);
   checkMapping(mapping, headers, targets);
   if (Object.values(mapping).every((target) => target === null)) {
     throw new ValidationError(`No column of the file maps to a field of ${model.collection}: send a mapping.`, [{ field: 'mapping', message: `columns: ${headers.join(', ')}; fields: ${targets.join(', ')}` }]);
@@ -171,6 +171,22 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
     if (current.status === 'running') return current;
     throw error;
   }
+}
+
+/**
+ * The mapping sent, with the columns it does not name guessed (among the fields it leaves
+ * free): a mapping that names only the column the guess would miss still imports the rest.
+ * A column it names null stays skipped. In the file's column order.
+ */
+function completedMapping(sent: Readonly<Record<string, string | null>>, headers: readonly string[], targets: readonly string[], definitions: readonly PropertyDefinition[]): Record<string, string | null> {
+  const taken = new Set(Object.values(sent));
+  const guessed = guessMapping(
+    headers.filter((header) => !Object.hasOwn(sent, header)),
+    targets.filter((target) => !taken.has(target)),
+    definitions,
+  );
+  const guess = (header: string) => (guessed[header] && !taken.has(guessed[header]) ? guessed[header] : null);
+  return { ...Object.fromEntries(headers.map((header) => [header, Object.hasOwn(sent, header) ? sent[header]! : guess(header)])), ...sent };
 }
 
 /** Stops an import that has not finished: the run stops at its next step; rows written so far stay written. */
@@ -307,7 +323,7 @@ async function writeBatch(
     if ('reason' in row) fail(record, row.reason);
     else rows.push({ record, input: row.input });
   }
-  const header = (field: string) => columns.find((column) => column.target === field)?.header;
+  const header = (field: string) => columns.find((column) => fieldFedBy(model.type, column.target) === field)?.header;
   const reasonOf = (error: CrmError) => reasonFor(error, header);
   let counts: ImportCounts = { ...noCounts, rows: records.length };
 
@@ -357,7 +373,8 @@ function reasonFor(error: CrmError, header: (field: string) => string | undefine
     .map((issue) => {
       const field = issue.field.replace(/^inputs\.\d+\.?/, '');
       const column = header(field.split('.').slice(0, field.startsWith('properties.') ? 2 : 1).join('.'));
-      return `${field || 'row'}${column ? ` (column "${column}")` : ''}: ${issue.message}`;
+      const where = column ? ` (column "${column}")` : field ? ' (no column maps to it)' : '';
+      return `${field || 'row'}${where}: ${issue.message}`;
     })
     .join('; ');
 }

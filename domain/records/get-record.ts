@@ -13,6 +13,11 @@ export async function findRecord(deps: Pick<RecordDependencies, 'table'>, model:
 
 export async function getRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string, actor: Actor): Promise<CrmRecord> {
   requireCapability(actor, 'readRecords', `read ${model.collection}`);
+  return requireRecord(deps, model, id);
+}
+
+/** The live record, or the 404 that says so (naming the survivor when it was merged away). */
+export async function requireRecord(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, id: string): Promise<CrmRecord> {
   const item = await deps.table.getItem(recordKeys.record(model.type, id));
   const record = itemToRecord(item);
   if (!record) throw new NotFoundError(model.type, id, mergedInto(item));

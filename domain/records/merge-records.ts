@@ -12,6 +12,7 @@ import type { RecordDependencies } from './record-dependencies';
 import { itemToRecord } from './record-items';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planRecordWrite } from './record-writes';
+import { inputFieldsOf } from './schema-helpers';
 
 export interface MergeInput {
   /** The record merged away: the survivor takes everything it had. */
@@ -61,16 +62,16 @@ export async function mergeRecords(deps: RecordDependencies, modelOf: ModelLooku
     if (!survivor) throw new NotFoundError(model.type, survivorId, mergedInto(survivorItem));
     if (mergedInto(mergedItem) === survivorId) {
       // Merged already, by this request sent before or by another: what is left is its sweep.
-      requireMayChange(actor, survivor, `merge ${model.collection}`);
+      requireMayChange(actor, survivor, 'merge');
       return { record: survivor, tombstone: mergedItem?.entity === 'tombstone' ? mergedItem : undefined };
     }
     const merged = itemToRecord(mergedItem);
     if (!merged || !mergedItem) throw noMergedRecord(model, input.mergedId, mergedItem);
     requireIfMatch(ifMatch, survivor.version);
-    requireMayChange(actor, survivor, `merge ${model.collection}`);
-    requireMayChange(actor, merged, `merge ${model.collection}`);
+    requireMayChange(actor, survivor, 'merge');
+    requireMayChange(actor, merged, 'merge');
 
-    const patch = mergedValues(survivor, merged, takenFields(merged, input.takeFromMerged ?? []));
+    const patch = mergedValues(survivor, merged, takenFields(model, merged, input.takeFromMerged ?? []));
     // The same limits as any change (10 companies, 50 tags): a joined list may exceed them.
     const checked = Object.keys(patch).length > 0 ? model.updateSchema.safeParse(patch) : undefined;
     if (checked && !checked.success) {
@@ -100,12 +101,18 @@ function noMergedRecord(model: RecordModel, mergedId: string, item: Item | undef
   return new ValidationError(`No ${model.type} with id ${mergedId} to merge.`, [{ field: 'body.mergedId', message: detail }]);
 }
 
-/** Each name of `takeFromMerged`, checked: a field, or `properties.<name>`, that the merged record has a value for. */
-function takenFields(merged: CrmRecord, names: readonly string[]): ReadonlySet<string> {
+/** Each name of `takeFromMerged`, checked: a field a client sets, or `properties.<name>`, that the merged record has a value for. */
+function takenFields(model: RecordModel, merged: CrmRecord, names: readonly string[]): ReadonlySet<string> {
+  const fields = inputFieldsOf(model);
   const issues = names.flatMap((name, index) => {
     const [field, property] = name.startsWith('properties.') ? ['properties', name.slice('properties.'.length)] : [name, undefined];
     const value = property === undefined ? merged[field] : (merged.properties as Record<string, unknown> | undefined)?.[property];
-    return SERVER_FIELDS.has(field) || value === undefined ? [{ field: `body.takeFromMerged.${index}`, message: `the merged record has no value for ${name}` }] : [];
+    const problem = !fields.includes(field)
+      ? `${name} is not a field a client sets; one of: ${fields.filter((known) => known !== 'properties').join(', ')}, properties.<name>`
+      : value === undefined || (property === undefined && field === 'properties')
+        ? `the merged record has no value for ${name}`
+        : undefined;
+    return problem ? [{ field: `body.takeFromMerged.${index}`, message: problem }] : [];
   });
   if (issues.length > 0) throw new ValidationError('takeFromMerged names values the merged record does not have.', issues);
   return new Set(names);

@@ -1,6 +1,7 @@
 import * as z from '../shared/zod';
 import { isoDate, isoDateTime, recordId, userId } from '../shared/common-fields';
 import { decimalText, MAX_FILTER_VALUE_LENGTH, sortOrders, type ListCatalogue, type SortField } from './list-views';
+import type { RecordModel } from './record-model';
 
 /**
  * The PATCH body for a record type: every field optional; fields that may be absent
@@ -95,4 +96,10 @@ export function serverRecordSchema(id: string, shape: z.core.$ZodShape) {
       version: z.int().check(z.meta({ description: 'Increments on every change; the ETag carries it.' })),
     })
     .check(z.meta({ id }));
+}
+
+/** The fields a record's POST takes (its create schema's keys), `properties` among them. */
+export function inputFieldsOf(model: Pick<RecordModel, 'createSchema'>): string[] {
+  const definition = (model.createSchema as unknown as { _zod: { def: { shape?: Record<string, unknown>; in?: { _zod: { def: { shape: Record<string, unknown> } } } } } })._zod.def;
+  return Object.keys(definition.shape ?? definition.in?._zod.def.shape ?? {});
 }

@@ -4,7 +4,7 @@ import { requireKnownOwner } from '../owners/owners';
 import { NotFoundError, UniqueValueTakenError } from '../shared/errors';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import type { RecordDependencies } from './record-dependencies';
-import { findRecord, namingTheHolder } from './get-record';
+import { namingTheHolder, requireRecord } from './get-record';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planRecordWrite } from './record-writes';
 import { prepareRecord } from './prepare-record';
@@ -31,8 +31,7 @@ export async function changeRecord(
   options: ChangeOptions,
 ): Promise<CrmRecord> {
   return retryLostRaces(deps.clock, { resource: model.type, id, ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}) }, async () => {
-    const current = await findRecord(deps, model, id);
-    if (!current) throw new NotFoundError(model.type, id);
+    const current = await requireRecord(deps, model, id);
     requireIfMatch(options.ifMatch, current.version);
     const patch = patchFor(current);
     if (!patch) {

@@ -96,10 +96,11 @@ export function apiCore<G extends OperationGroup>(group: G, implementations: Imp
       );
       return { status: stored.status, headers, body: { results } };
     }
-    if (!stored.headers.location) return { status: stored.status, headers };
+    const at = stored.headers.location ?? stored.headers['content-location'];
+    if (!at) return { status: stored.status, headers };
     // The resource was deleted since: a 404 says so, rather than replaying a body it no longer has.
-    const current = await readBack(stored.headers.location, request);
-    return { status: stored.status, headers: { ...headers, ...current?.headers, location: stored.headers.location }, body: current?.body };
+    const current = await readBack(at, request);
+    return { status: stored.status, headers: { ...headers, ...current?.headers, ...(stored.headers.location ? { location: stored.headers.location } : { 'content-location': at }) }, body: current?.body };
   }
 
   return async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -49,6 +49,8 @@ export interface SuccessResponse {
   readonly schema?: z.ZodMiniType;
   /** One, or any of several; application/json when absent. */
   readonly contentType?: string | readonly string[];
+  /** Headers the answer carries besides the usual ones, by name, with what each says (a redirect's `location`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The operations one Lambda serves, by name; implementations are keyed the same way. */

@@ -37,7 +37,8 @@ export interface IdempotencyGuard {
 
 export interface StoredResponse {
   readonly status: number;
-  readonly headers: { readonly location?: string; readonly etag?: string };
+  /** `content-location`: where the resource a non-create answered with lives (a merge's survivor), read back like a create's Location. */
+  readonly headers: { readonly location?: string; readonly etag?: string; readonly 'content-location'?: string };
   readonly results?: readonly StoredBatchResult[];
 }
 
@@ -64,6 +65,7 @@ export function storedResponseOf(result: ApiResult, path: string): StoredRespons
   const headers = {
     ...(result.headers?.location ? { location: result.headers.location } : {}),
     ...(result.headers?.etag ? { etag: result.headers.etag } : {}),
+    ...(result.headers?.['content-location'] ? { 'content-location': result.headers['content-location'] } : {}),
   };
   const body = result.body as { results?: { index: number; status: number; record?: { id?: string }; error?: StoredProblem }[] } | undefined;
   if (!Array.isArray(body?.results)) return { status: result.status, headers };

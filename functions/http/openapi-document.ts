@@ -1,6 +1,6 @@
 import { createDocument, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import * as z from '../../domain/shared/zod';
-import type { ApiOperation } from './api-operation';
+import type { ApiOperation, SuccessResponse } from './api-operation';
 import { REPLAYED_HEADER } from './api-core';
 import { problemSchemas } from './problem-schemas';
 import { PROBLEM_CONTENT_TYPE } from './problem-details';
@@ -89,6 +89,16 @@ function successHeaders(operation: ApiOperation) {
   if (operation.success.location) shape.location = z.string().check(z.meta({ description: 'Where the created resource lives.' }));
   if (operation.idempotent)
     shape[REPLAYED_HEADER] = z.optional(z.literal('true')).check(z.meta({ description: 'Present on the answer to a repeated Idempotency-Key: the first status, the resource as it is now.' }));
+  Object.assign(shape, declaredHeaderShape(operation.success));
+  return Object.keys(shape).length > 0 ? { headers: z.object(shape) } : {};
+}
+
+/** The headers an answer declares of its own (SuccessResponse.headers), as schemas. */
+const declaredHeaderShape = (response: SuccessResponse): Record<string, z.ZodMiniType> =>
+  Object.fromEntries(Object.entries(response.headers ?? {}).map(([name, description]) => [name, z.string().check(z.meta({ description: description as string }))]));
+
+function declaredHeaders(response: SuccessResponse): { headers?: z.ZodMiniObject } {
+  const shape = declaredHeaderShape(response);
   return Object.keys(shape).length > 0 ? { headers: z.object(shape) } : {};
 }
 
@@ -105,7 +115,7 @@ function responsesOf(operation: ApiOperation): Record<string, ResponseObject> {
   const responses: Record<string, ResponseObject> = {};
   const success = operation.success;
   merge(responses, success.status, { description: success.description, ...content(success.schema, success.contentType), ...successHeaders(operation) });
-  for (const other of operation.otherResponses ?? []) merge(responses, other.status, { description: other.description, ...content(other.schema, other.contentType) });
+  for (const other of operation.otherResponses ?? []) merge(responses, other.status, { description: other.description, ...content(other.schema, other.contentType), ...declaredHeaders(other) });
   if (operation.public) {
     // A public operation checks its parameters like any other; API Gateway may still throttle it or lose its function.
     if (operation.query || operation.pathParams)

@@ -84,7 +84,9 @@ export function duplicateImplementations(deps: RecordDependencies, model: Record
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         hasTimeLeft: () => remainingTimeMs() > SWEEP_RESERVE_MS,
       });
-      return withEtag(status === 'merged' ? 200 : 202, record);
+      // The survivor's own address: what a replay of this request reads back (api-core.ts).
+      const answer = withEtag(status === 'merged' ? 200 : 202, record);
+      return { ...answer, headers: { ...answer.headers, 'content-location': `/v1/${model.collection}/${record.id}` } };
     },
   };
 }

@@ -147,6 +147,17 @@ describe('merging contacts', () => {
     // Nothing else in the whole table still names the merged contact.
     expect(leftBehind(await itemsNaming(merged.id), merged.id)).toEqual([]);
 
+    // Other routes on the merged id say where it went.
+    for (const [method, path] of [
+      ['PATCH', `/v1/contacts/${merged.id}`],
+      ['GET', `/v1/contacts/${merged.id}/emails`],
+      ['GET', `/v1/contacts/${merged.id}/timeline`],
+      ['POST', `/v1/contacts/${merged.id}/emails`],
+    ] as const) {
+      const answer = await api.request<Rec>(method, path, { body: method === 'GET' ? undefined : method === 'PATCH' ? { title: 'x' } : { subject: 'x', text: 'y' } });
+      expect([answer.status, answer.json?.mergedInto], `${method} ${path}`).toEqual([404, survivor.id]);
+    }
+
     // Sending the same merge again answers the survivor and changes nothing.
     const again = await api.request<Rec>('POST', `/v1/contacts/${survivor.id}/merge`, { body: { mergedId: merged.id } });
     expect(again.status, again.text).toBe(200);
@@ -167,6 +178,19 @@ describe('merging contacts', () => {
     for (const activity of activities) expect((await get(`/v1/activities/${activity.id}`)).contactIds).toEqual([survivor.id]);
     expect((await rawGet(`/v1/contacts/${merged.id}`)).status).toBe(308);
     expect(leftBehind(await itemsNaming(merged.id), merged.id)).toEqual([]);
+  });
+
+  it('answers a merge sent again with the same Idempotency-Key with the survivor as it is', { timeout: 60_000 }, async () => {
+    const survivor = await create('contacts', { firstName: 'Keyed', email: 'keyed@merge.example' });
+    const merged = await create('contacts', { firstName: 'Keyed', lastName: 'Twice', phone: '+1 212 555 0199' });
+    const send = () => api.request<Rec>('POST', `/v1/contacts/${survivor.id}/merge`, { body: { mergedId: merged.id }, headers: { 'idempotency-key': `merge-${survivor.id}` } });
+    const first = await send();
+    expect(first.status, first.text).toBe(200);
+    expect(first.headers.get('content-location')).toBe(`/v1/contacts/${survivor.id}`);
+    const replayed = await send();
+    expect(replayed.status).toBe(200);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.json).toMatchObject({ id: survivor.id, lastName: 'Twice', phone: '+1 212 555 0199', version: first.json!.version });
   });
 
   it('lets one of two racing merges of the same pair win', { timeout: 60_000 }, async () => {
@@ -201,6 +225,8 @@ describe('merging contacts', () => {
     expect(stale.status).toBe(412);
     const member = await api.request<Rec>('POST', `/v1/contacts/${one.id}/merge`, { body: { mergedId: other.id }, as: { kind: 'user', id: 'someone', role: 'member' } });
     expect(member.status).toBe(403);
+    const notAField = await api.request<Rec>('POST', `/v1/contacts/${one.id}/merge`, { body: { mergedId: other.id, takeFromMerged: ['createdAt', 'jobTitle'] } });
+    expect(notAField.json!.errors.map((error: Rec) => error.message)).toEqual([expect.stringMatching(/^createdAt is not a field a client sets/), expect.stringMatching(/^jobTitle is not a field a client sets/)]);
     const unknownField = await api.request<Rec>('POST', `/v1/contacts/${one.id}/merge`, { body: { mergedId: other.id, keep: 'all' } });
     expect(unknownField.status).toBe(400);
     // None of these merged anything.

@@ -119,7 +119,7 @@ export function recordOperations(model: RecordModel) {
       tag: Names,
       pathParams: idParams,
       success: { status: 200, description: 'The record, with its ETag', schema: () => model.recordSchema, etag: true },
-      ...(isMergeable(model) ? { otherResponses: [{ status: 308, description: 'Merged into another record: Location is the survivor', schema: mergedRecord }] } : {}),
+      ...(isMergeable(model) ? { otherResponses: [{ status: 308, description: 'Merged into another record: Location is the survivor', schema: mergedRecord, headers: { location: 'The survivor: where this record now is.' } }] } : {}),
     }),
     update: operation({
       routeKey: `PATCH ${base}/{id}`,
@@ -239,8 +239,10 @@ export function duplicateOperations(model: RecordModel) {
       pathParams: idParams,
       body: mergeInput,
       bodyExample: { mergedId: exampleId(3), takeFromMerged: model.type === 'contact' ? ['phone'] : ['industry'] },
-      success: { status: 200, description: 'Merged: the survivor, with its ETag', schema: () => model.recordSchema, etag: true },
-      otherResponses: [{ status: 202, description: 'Merged; links, history and the rest are still moving to the survivor in the background', schema: () => model.recordSchema }],
+      success: { status: 200, description: 'Merged: the survivor, with its ETag', schema: () => model.recordSchema, etag: true, headers: { 'content-location': 'The survivor.' } },
+      otherResponses: [
+        { status: 202, description: 'Merged; links, history and the rest are still moving to the survivor in the background', schema: () => model.recordSchema, headers: { 'content-location': 'The survivor.' } },
+      ],
       idempotent: true,
       conditional: true,
     }),

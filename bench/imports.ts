@@ -8,7 +8,10 @@ import { createRuntime } from '../adapters/runtime';
 import { S3ImportFiles } from '../adapters/s3/s3-import-files';
 import { itemToJob } from '../domain/imports/import-job';
 import { createImport, runImportStep, startImport, type ImportDependencies } from '../domain/imports/imports';
-import { importJobKey } from '../domain/shared/keys';
+import { exportJobKey, importJobKey } from '../domain/shared/keys';
+import { createExport, runExportStep, type ExportDependencies } from '../domain/exports/exports';
+import { itemToJob as exportItemToJob } from '../domain/exports/export-job';
+import { noteSignedInUser } from '../domain/owners/owners';
 import { LOCAL_EXPORT_BUCKET, startS3Local } from '../local/s3-local';
 import type { BenchEnvironment } from './bench-environment';
 import { documentedCapacity } from './capacity-rules';
@@ -43,6 +46,8 @@ export interface ImportBench {
   readonly sizes: readonly ImportSize[];
   readonly parallelBatches: number;
   readonly heapRatio: number;
+  /** The largest import's contacts exported to CSV and that file imported again: every row should come back unchanged. */
+  readonly roundTrip?: { readonly exported: number; readonly unchanged: number; readonly created: number; readonly updated: number; readonly failed: number };
 }
 
 const admin = { type: 'user', id: 'bench-admin', role: 'admin' } as const;
@@ -51,12 +56,15 @@ const HEADER = ['First Name', 'Last Name', 'Email', 'Phone', 'Job Title', 'Lifec
 /** One row in this many has an email no address can have: the import must report each, by line. */
 const BAD_ROW_EVERY = 1_000;
 
+/** Each size's rows have an owner of their own, so an export of that owner's contacts is exactly the import's. */
+const ownerOf = (tag: string) => `owner-${tag}`;
+
 function contactsCsv(first: number, rows: number, tag: string): Buffer {
   const lines = [HEADER];
   for (let n = first; n < first + rows; n++) {
     const input = contactInput(n, tag);
     const email = (n - first) % BAD_ROW_EVERY === BAD_ROW_EVERY - 1 ? `not-an-email-${n}` : input.email;
-    lines.push([input.firstName, input.lastName, email, input.phone, input.title, input.lifecycleStage, input.ownerId] as string[]);
+    lines.push([input.firstName, input.lastName, email, input.phone, input.title, input.lifecycleStage, ownerOf(tag)] as string[]);
   }
   return Buffer.from(stringify(lines, { record_delimiter: '\r\n' }));
 }
@@ -69,20 +77,23 @@ export async function measureImports(env: BenchEnvironment, { sizes, rawConcurre
     const deps: ImportDependencies = { ...createRuntime(config), files: new S3ImportFiles(s3Config), partBytes: 8 * 1024 * 1024, rowsPerStep: config.IMPORT_ROWS_PER_STEP, parallelBatches: config.IMPORT_PARALLEL_BATCHES };
 
     let firstRow = 10_000_000;
-    const importFile = async (rows: number, tag: string): Promise<{ seconds: number; fileMiB: number; wcuPerRow: number }> => {
-      const file = contactsCsv(firstRow, rows, tag);
-      firstRow += rows;
+    /** Uploads a file as a client does (a PUT to the presigned URL the import answers) and runs the import's steps to the end. */
+    const runImport = async (file: Buffer | string) => {
       const job = await createImport(deps, { type: 'contacts', dryRun: false }, admin);
-      // Uploaded as a client uploads it: a PUT to the presigned URL the import answers.
       const upload = await fetch(await deps.files.uploadUrl(job.objectKey, 3_600), { method: 'PUT', body: file });
       if (upload.status !== 200) throw new Error(`the upload answered ${upload.status}`);
       await startImport(deps, job.id, admin);
       takeMeteredCalls();
       const start = performance.now();
       for (let done = false; !done; ) done = (await runImportStep(deps, job.id, () => true)).done;
-      const seconds = (performance.now() - start) / 1000;
+      return { seconds: (performance.now() - start) / 1000, finished: itemToJob(await deps.table.getItem(importJobKey(job.id)))! };
+    };
+    const importFile = async (rows: number, tag: string): Promise<{ seconds: number; fileMiB: number; wcuPerRow: number }> => {
+      const file = contactsCsv(firstRow, rows, tag);
+      firstRow += rows;
+      await noteSignedInUser(deps, { id: ownerOf(tag) });
+      const { seconds, finished } = await runImport(file);
       const wcuPerRow = documentedCapacity(takeMeteredCalls()).write / rows;
-      const finished = itemToJob(await deps.table.getItem(importJobKey(job.id)))!;
       const bad = Math.floor(rows / BAD_ROW_EVERY);
       if (finished.status !== 'done' || finished.counts.created !== rows - bad || finished.counts.failed !== bad || !finished.report.written) {
         throw new Error(`the import of ${rows} rows (${bad} bad) ended ${finished.status} with ${JSON.stringify(finished.counts)}`);
@@ -107,13 +118,24 @@ export async function measureImports(env: BenchEnvironment, { sizes, rawConcurre
       const rawRowsPerSecond = rows / rawSeconds;
       results.push({ rows, fileMiB: timed.fileMiB, importRowsPerSecond, rawRowsPerSecond, ratio: importRowsPerSecond / rawRowsPerSecond, wcuPerRow: timed.wcuPerRow, rawWcuPerRow, peakHeapMiB });
     }
-    return { sizes: results, parallelBatches: deps.parallelBatches, heapRatio: results.at(-1)!.peakHeapMiB / Math.max(results[0]!.peakHeapMiB, 0.001) };
+
+    // The round trip: the largest timed import's contacts (its owner's) exported as CSV, downloaded and imported again.
+    const largest = sizes.at(-1)!;
+    const exportDeps: ExportDependencies = { ...deps, partBytes: 8 * 1024 * 1024 };
+    const exportJob = await createExport(exportDeps, { type: 'contacts', format: 'csv', filters: { ownerId: ownerOf(`import${largest}`) } }, admin);
+    for (let done = false; !done; ) done = (await runExportStep(exportDeps, exportJob.id)).done;
+    const exported = exportItemToJob(await deps.table.getItem(exportJobKey(exportJob.id)))!;
+    const download = await fetch(await deps.files.downloadUrl(exported.objectKey, 'round-trip.csv', 600));
+    const { finished: back } = await runImport(await download.text());
+    const roundTrip = { exported: exported.rows, ...back.counts };
+    if (roundTrip.unchanged !== exported.rows || back.status !== 'done') throw new Error(`the round trip of ${exported.rows} exported contacts came back ${back.status} with ${JSON.stringify(back.counts)}`);
+    return { sizes: results, parallelBatches: deps.parallelBatches, heapRatio: results.at(-1)!.peakHeapMiB / Math.max(results[0]!.peakHeapMiB, 0.001), roundTrip };
   } finally {
     await s3.stop();
   }
 }
 
-export function importsTable({ sizes, parallelBatches, heapRatio }: ImportBench): string {
+export function importsTable({ sizes, parallelBatches, heapRatio, roundTrip }: ImportBench): string {
   const rows = sizes.map(
     (size) =>
       `| ${size.rows} | ${size.fileMiB.toFixed(2)} MiB | ${size.importRowsPerSecond.toFixed(0)} | ${size.rawRowsPerSecond.toFixed(0)} | ${size.ratio.toFixed(2)}x | ${size.wcuPerRow.toFixed(1)} | ${size.rawWcuPerRow.toFixed(1)} | ${size.peakHeapMiB.toFixed(1)} MiB |`,
@@ -128,5 +150,10 @@ export function importsTable({ sizes, parallelBatches, heapRatio }: ImportBench)
     '',
     `Peak live heap, largest file over smallest: ${heapRatio.toFixed(2)}x for ${(sizes.at(-1)!.rows / sizes[0]!.rows).toFixed(0)}x the rows; flat means a step holds its batches in flight, not the file.`,
     'The import writes each contact in a transaction with its guard and timeline entry (billed twice, as transactions are), plus its audit trail: the WCU columns price a deployed import.',
+    ...(roundTrip
+      ? [
+          `Round trip: the ${sizes.at(-1)!.rows}-row import's ${roundTrip.exported} contacts exported to CSV, downloaded and imported again: ${roundTrip.unchanged} unchanged, ${roundTrip.updated} updated, ${roundTrip.created} created, ${roundTrip.failed} failed.`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -20,7 +20,7 @@ import { pollStream } from '../support/stream-consumers';
 let api: TestApi;
 let poller: StreamPoller;
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ streams: true });
   poller = await pollStream(api, 'recordIndexer', 'reportKeeper', 'recordSweeper');
 });
 afterAll(async () => {

@@ -18,7 +18,7 @@ interface Page {
 let api: TestApi;
 let poller: StreamPoller;
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ streams: true });
   poller = await pollStream(api, 'recordIndexer', 'recordSweeper');
   await api.addOwners('list-ann', 'list-bob');
 });

@@ -27,7 +27,7 @@ const month = new Date().toISOString().slice(0, 7);
 const today = new Date().toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ streams: true });
   poller = await pollStream(api, 'reportKeeper', 'recordSweeper');
   await api.addOwners('rep-ana', 'rep-bo', 'rep-cy');
 });

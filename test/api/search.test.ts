@@ -25,7 +25,7 @@ interface HitPage {
 let api: TestApi;
 let poller: StreamPoller;
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ streams: true });
   poller = await pollStream(api, 'recordIndexer', 'recordSweeper');
 });
 afterAll(async () => {

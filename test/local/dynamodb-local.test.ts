@@ -14,7 +14,7 @@ describe('the table ensureTable creates from crmTable', () => {
   let table: TestTable;
 
   beforeAll(async () => {
-    table = await createTestTable();
+    table = await createTestTable({ streams: true });
   });
 
   it('has the keys, every GSI projecting all attributes, the stream and TTL', async () => {

@@ -13,7 +13,7 @@ import { streamKeys } from '../support/fixtures/recording-stream-handler';
 
 let table: TestTable;
 beforeAll(async () => {
-  table = await createTestTable();
+  table = await createTestTable({ streams: true });
 });
 
 const consumer = { entry: 'test/support/fixtures/recording-stream-handler.ts', memoryMb: 128, timeoutSeconds: 10, batchSize: 10, maxRetries: 0, filterPatterns: [{ dynamodb: { Keys: { sk: { S: ['POSITION-TEST'] } } } }] };

@@ -12,7 +12,7 @@ import { startTestApi, type TestApi } from '../support/api-server';
 let api: TestApi;
 let poller: StreamPoller;
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ streams: true });
   const config = loadConfig();
   // The sweeper alone: the other consumers need what this file does not start (the event bus, Step Functions).
   const { recordSweeper } = deployedStreamConsumers();

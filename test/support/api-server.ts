@@ -60,6 +60,11 @@ export interface TestApiOptions {
   readonly automations?: boolean;
   /** With `automations`: the cap on Step Functions waits and retry pauses, in seconds (default 0: none). */
   readonly maxWaitSeconds?: number;
+  /**
+   * Whether the table has a stream: with `automations`, or for pollStream (stream-consumers.ts).
+   * Off by default otherwise, as a file that reads no stream needs none (local/create-table.ts says why it matters).
+   */
+  readonly streams?: boolean;
 }
 
 /**
@@ -70,8 +75,8 @@ export interface TestApiOptions {
  * module graph (pool 'forks', isolate true by default), so each file's handlers load
  * afresh with that file's TABLE_NAME.
  */
-export async function startTestApi({ automations = false, maxWaitSeconds = 0 }: TestApiOptions = {}): Promise<TestApi> {
-  const table = await createTestTable();
+export async function startTestApi({ automations = false, maxWaitSeconds = 0, streams: withStream = automations }: TestApiOptions = {}): Promise<TestApi> {
+  const table = await createTestTable({ streams: withStream });
   const endedExecutions: ExecutionDescription[] = [];
   const stepFunctions = automations ? await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds, onExecutionEnd: (execution) => void endedExecutions.push(execution) }) : undefined;
   const eventBridge = automations ? await startEventBridgeLocal({}) : undefined;

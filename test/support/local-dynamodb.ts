@@ -16,13 +16,15 @@ export interface TestTable {
  * A fresh CRM table in the run's DynamoDB Local, named uniquely so test files never
  * see each other's items, even when they run in parallel. Call it once per file. Data
  * migrations are applied, as on a deployed table; `migrated: false` leaves them pending.
+ * `streams: true` gives it its stream, for a file that reads it (local/create-table.ts says
+ * why the others go without).
  */
-export async function createTestTable({ migrated = true }: { migrated?: boolean } = {}): Promise<TestTable> {
+export async function createTestTable({ migrated = true, streams = false }: { migrated?: boolean; streams?: boolean } = {}): Promise<TestTable> {
   const endpoint = inject('dynamodbEndpoint');
   const tableName = `crm-test-${randomUUID()}`;
   const client = createDocumentClient({ AWS_REGION: 'us-east-1', DYNAMODB_ENDPOINT: endpoint });
-  if (migrated) await prepareTable({ tableName, endpoint });
-  else await ensureTable(client, tableName);
+  if (migrated) await prepareTable({ tableName, endpoint, streams });
+  else await ensureTable(client, tableName, { streams });
   const table = { tableName, endpoint, client };
   created.push(table);
   return table;

@@ -22,7 +22,9 @@ import type { CrmEventDetail } from '../../domain/events/crm-events';
 import { dealModel } from '../../domain/records/deal';
 import { recordRunFailure, runSequenceStep, startSequenceRun, type SequenceRunState } from '../../domain/sequences/sequence-runs';
 import type { Actor } from '../../domain/shared/actor';
-import { ConflictError, EmailNotSendableError, ServiceUnavailableError } from '../../domain/shared/errors';
+import { ConflictError, EmailNotSendableError, NotFoundError, ServiceUnavailableError } from '../../domain/shared/errors';
+import { partitionQueries } from '../../domain/shared/key-design';
+import { emailsByContact } from '../../domain/shared/keys';
 import { createTestTable } from '../support/local-dynamodb';
 import { SignedUnsubscribeLinks } from '../../adapters/unsubscribe/signed-unsubscribe-links';
 import { unsubscribeByToken } from '../../domain/email/unsubscribe';
@@ -175,7 +177,10 @@ describe('sending an email to a contact', () => {
     expect(await deleteRecord(deps, modelOf, contactModel, ada.id, { actor: manager })).toBe('deleted');
     expect(await findEmailMessage(deps.table, first.id)).toBeUndefined();
     expect(await findEmailMessage(deps.table, second.id)).toBeUndefined();
-    expect((await listContactEmails(deps, ada.id, { limit: 10 }, member)).items).toEqual([]);
+    // Nothing is listed under the contact any more (the list itself is a 404, as the contact is).
+    const [listed] = partitionQueries(emailsByContact.query({ contactId: ada.id }));
+    expect((await deps.table.query(listed!, { limit: 10 })).items).toEqual([]);
+    await expect(listContactEmails(deps, ada.id, { limit: 10 }, member)).rejects.toBeInstanceOf(NotFoundError);
     // The email activities (same ids) held the subject and text too.
     expect(await findRecord(deps, activityModel, first.id)).toBeUndefined();
     expect(await findRecord(deps, activityModel, second.id)).toBeUndefined();

@@ -116,9 +116,8 @@ export async function applyMatchKeys(deps: DuplicateDependencies, type: Deduplic
   const partnerKeys = new Map<string, MatchKey[]>();
   for (const key of [...after, ...gone]) {
     const { items } = await deps.table.query(duplicateKeys.group(type, key.reason, key.value), { limit: MAX_GROUP_PAIRS + 1 });
-    for (const member of items) {
+    for (const member of items.filter((item) => item.recordId !== recordId).slice(0, MAX_GROUP_PAIRS)) {
       const partnerId = member.recordId as string;
-      if (partnerId === recordId) continue;
       partnerKeys.set(partnerId, [...(partnerKeys.get(partnerId) ?? []), member.key as MatchKey]);
     }
   }

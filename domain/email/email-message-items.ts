@@ -1,6 +1,6 @@
 import { emailByProviderId, emailMessageKey, emailsByContact } from '../shared/keys';
 import { partitionQueries } from '../shared/key-design';
-import type { Clock, CrmTablePort, Item } from '../shared/table-port';
+import type { Clock, CrmTablePort, Item, WriteOp } from '../shared/table-port';
 import { updateVersioned } from '../shared/versioned-update';
 import type { EmailMessage } from './email-message';
 import { storedValue } from '../shared/stored-item';
@@ -39,14 +39,15 @@ export const updateEmailMessage = (
   id: string,
   change: (current: EmailMessage) => Partial<EmailMessage> | undefined,
   known?: EmailMessage,
-) => updateVersioned(deps, { resource: 'email', id, ...(known ? { known } : {}), read: () => findEmailMessage(deps.table, id), toItem: emailMessageToItem, change });
+  alongside?: () => WriteOp[],
+) => updateVersioned(deps, { resource: 'email', id, ...(known ? { known } : {}), read: () => findEmailMessage(deps.table, id), toItem: emailMessageToItem, change, ...(alongside ? { alongside } : {}) });
 
 /**
  * A merge's share of a contact's emails: each one sent to `fromId` is listed under `toId`
  * from now on, by a versioned update (an SES report may be writing the same message).
  */
-export async function moveEmailsOfContact(deps: { readonly table: CrmTablePort; readonly clock: Clock }, fromId: string, toId: string): Promise<void> {
+export async function moveEmailsOfContact(deps: { readonly table: CrmTablePort; readonly clock: Clock }, fromId: string, toId: string, alongside: WriteOp): Promise<void> {
   await untilNoneListed(deps.table, emailsByContact.query({ contactId: fromId }), 25, (items) =>
-    inParallel(items, 8, (item) => updateEmailMessage(deps, item.id as string, (message) => (message.contactId === fromId ? { contactId: toId } : undefined))),
+    inParallel(items, 8, (item) => updateEmailMessage(deps, item.id as string, (message) => (message.contactId === fromId ? { contactId: toId } : undefined), undefined, () => [alongside])),
   );
 }

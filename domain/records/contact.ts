@@ -36,9 +36,9 @@ export const contactModel = recordModel(
     // the message's id): personal data that goes with the contact.
     keptElsewhere: (id) => [{ query: emailsByContact.query({ contactId: id }), ownedRecord: (message) => ({ type: 'activity', id: message.id as string }) }],
     // Merged away, the contact's emails and sequence enrollments are the survivor's.
-    async moveElsewhere(deps, fromId, toId) {
-      await moveEmailsOfContact(deps, fromId, toId);
-      await moveEnrollmentsOfContact(deps, fromId, toId);
+    async moveElsewhere(deps, fromId, toId, survivorLive) {
+      await moveEmailsOfContact(deps, fromId, toId, survivorLive);
+      await moveEnrollmentsOfContact(deps, fromId, toId, survivorLive);
     },
     erasesSolelyLinked: ['activity'],
     // Someone who asked never to be emailed stays suppressed once erased, under a hash of the address.

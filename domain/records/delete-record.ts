@@ -3,7 +3,7 @@ import { requireCapability, requireMayChange } from '../access/permissions';
 import { auditOp, valueFreeCopy } from '../audit/audit-entries';
 import type { Actor } from '../shared/actor';
 import { systemActor } from '../shared/actor';
-import { NotFoundError, PreconditionFailedError } from '../shared/errors';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../shared/errors';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
 import { partitionQueries } from '../shared/key-design';
 import { recordKeys, recordQueries, uniqueGuardKey } from '../shared/keys';
@@ -157,10 +157,13 @@ export async function sweepDeletedRecord(deps: RecordDependencies, modelOf: Mode
       const history = hanging.filter((item) => item.entity === 'timelineChange');
       if (survivor) {
         // The history joins the survivor's timeline whole; its audit keys still name the merged record, so its audit trail reads as before.
-        await deps.table.putItems(history.map((change) => ({ ...change, pk: recordKeys.record(model.type, survivor).pk, mergedFrom: id })));
+        const copies = history.map((change) => ({ ...change, pk: recordKeys.record(model.type, survivor).pk, mergedFrom: id }));
+        for (let start = 0; start < copies.length; start += HISTORY_PER_TRANSACTION) {
+          await deps.table.transactWrite([survivorLive(model, survivor), ...copies.slice(start, start + HISTORY_PER_TRANSACTION).map((item): WriteOp => ({ op: 'put', item }))]);
+        }
       } else {
         // What the history names of values kept elsewhere (an address the contact had before) is erased before the history goes.
-        if (model.erasure && !mergedInto) {
+        if (model.erasure) {
           const changes = history.flatMap((item) => (item.changes as FieldChange[] | undefined) ?? []);
           for (const value of new Set(changes.flatMap((change) => model.erasure!.valuesInChange(change)))) await model.erasure.finish(deps.table, value);
         }
@@ -173,7 +176,7 @@ export async function sweepDeletedRecord(deps: RecordDependencies, modelOf: Mode
     } while (startKey);
   }
 
-  if (survivor) await model.moveElsewhere?.(deps, id, survivor);
+  if (survivor) await model.moveElsewhere?.(deps, id, survivor, survivorLive(model, survivor));
   for (const { query: list, ownedRecord } of survivor ? [] : (model.keptElsewhere?.(id) ?? [])) {
     for (const query of partitionQueries(list)) {
       // Until a pass finds nothing: the index is eventually consistent, and a page's deletes shift the next.
@@ -208,6 +211,23 @@ export async function sweepDeletedRecord(deps: RecordDependencies, modelOf: Mode
 /** What a finished merge leaves of the merged record: its id and the survivor's, nothing else. */
 const REDIRECT = 'redirect';
 
+/** A transaction's history copies leave room for the survivor's check. */
+const HISTORY_PER_TRANSACTION = 99;
+
+/**
+ * The check that goes into every write handing something to the survivor: if it was deleted
+ * or merged away since the sweep began, nothing lands in a partition no sweep will visit
+ * again; the sweep fails, and its next run finds the survivor anew (or deletes instead).
+ */
+function survivorLive(model: RecordModel, survivorId: string): WriteOp {
+  return {
+    op: 'check',
+    key: recordKeys.record(model.type, survivorId),
+    condition: { kind: 'live' },
+    onConditionFailed: () => new ConflictError(`The survivor ${model.type} ${survivorId} is gone; the merge's sweep looks for it again.`),
+  };
+}
+
 /**
  * The record a merge's links go to: the survivor, or the one it was merged into since, and so
  * on; undefined when that chain ends at a record that is gone.
@@ -221,7 +241,8 @@ async function liveSurvivor(deps: RecordDependencies, model: RecordModel, surviv
     if (!next) return undefined;
     id = next;
   }
-  return undefined;
+  // A chain this long is a cycle or a bug, not a reason to delete what the merge should keep: the sweep fails and is retried.
+  throw new Error(`More than ${MAX_MERGE_HOPS} merges from ${model.type} ${survivorId}: the merge's sweep stops here.`);
 }
 
 const MAX_MERGE_HOPS = 20;

@@ -1,4 +1,4 @@
-import { requireMayAssignOwner, requireMayChange } from '../access/permissions';
+import { requireMayChange } from '../access/permissions';
 import type { Actor } from '../shared/actor';
 import { NotFoundError, UniqueValueTakenError, ValidationError } from '../shared/errors';
 import { recordKeys } from '../shared/keys';
@@ -7,11 +7,10 @@ import type { Item, ItemKey, WriteOp } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
 import { sweepDeletedRecord, tombstoneOps, type ModelLookup } from './delete-record';
 import { mergedInto, namingTheHolder } from './get-record';
-import { prepareRecord } from './prepare-record';
 import type { RecordDependencies } from './record-dependencies';
 import { itemToRecord } from './record-items';
 import type { CrmRecord, RecordModel } from './record-model';
-import { planRecordWrite } from './record-writes';
+import { planUpdate } from './update-record';
 import { inputFieldsOf } from './schema-helpers';
 
 export interface MergeInput {
@@ -33,6 +32,8 @@ export interface MergeOptions {
 export interface MergeOutcome {
   readonly record: CrmRecord;
   readonly status: 'merged' | 'pending';
+  /** Why the sweep stopped short, for the log: the merge stands either way. */
+  readonly sweepError?: unknown;
 }
 
 /** The types two records of which can be one: a person twice, a firm twice. */
@@ -78,21 +79,24 @@ export async function mergeRecords(deps: RecordDependencies, modelOf: ModelLooku
       const { issues } = zodIssues(checked.error, 'merged');
       throw new ValidationError(`The survivor would break a limit after the merge: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}.`, issues);
     }
-    if ('ownerId' in patch) requireMayAssignOwner(actor, patch.ownerId, survivor);
-    const now = deps.clock.now().toISOString();
-    const { record: next, guards } = await prepareRecord(deps, model, { ...survivor, version: survivor.version + 1 }, patch, now);
-    const { ops: survivorOps } = planRecordWrite({ model, before: survivor, after: next, actor, changeId: deps.ids.next() });
+    // The survivor's change is planned as any change is (who may change it, and assign it to whom).
+    const { next, ops: survivorOps } = await planUpdate(deps, model, survivor, patch, actor);
     const { ops: mergedOps, tombstone: written } = tombstoneOps(deps, model, mergedItem as CrmRecord & Item, { actor, mergedInto: survivorId });
     try {
-      await deps.table.transactWrite([...handOverUniqueValue(markedAsMerge(survivorOps, merged.id), mergedOps), ...guards]);
+      await deps.table.transactWrite(handOverUniqueValue(markedAsMerge(survivorOps, merged.id), mergedOps));
     } catch (error) {
       throw error instanceof UniqueValueTakenError ? await namingTheHolder(deps, model, error) : error;
     }
     return { record: next, tombstone: written };
   });
   if (!tombstone) return { record, status: 'merged' };
-  const outcome = await sweepDeletedRecord(deps, modelOf, model, tombstone, options.hasTimeLeft ?? (() => true));
-  return { record, status: outcome === 'deleted' ? 'merged' : 'pending' };
+  try {
+    const outcome = await sweepDeletedRecord(deps, modelOf, model, tombstone, options.hasTimeLeft ?? (() => true));
+    return { record, status: outcome === 'deleted' ? 'merged' : 'pending' };
+  } catch (error) {
+    // The merge happened: what the sweep could not do now, the stream sweeper does (and the same request sent again resumes it).
+    return { record, status: 'pending', sweepError: error };
+  }
 }
 
 function noMergedRecord(model: RecordModel, mergedId: string, item: Item | undefined): ValidationError {

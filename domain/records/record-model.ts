@@ -98,9 +98,9 @@ export interface RecordModel {
   /**
    * What a merge hands from the merged record to the survivor outside either's partition (a
    * contact's emails and sequence enrollments), where a delete would remove it (keptElsewhere).
-   * Idempotent: the sweep may run again.
+   * Idempotent: the sweep may run again. `survivorLive` goes into each of its writes.
    */
-  readonly moveElsewhere?: (deps: CoreDependencies, fromId: string, toId: string) => Promise<void>;
+  readonly moveElsewhere?: (deps: CoreDependencies, fromId: string, toId: string, survivorLive: WriteOp) => Promise<void>;
   /**
    * Records of these types that refer to this one and to nothing else are deleted with it,
    * not just unlinked: a person's own notes and calls are about them, and an erasure that

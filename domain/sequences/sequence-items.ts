@@ -79,14 +79,14 @@ export async function updateEnrollment(
  * that step is not kept. Each move is one transaction conditioned on the version read, so
  * a step advancing the run meanwhile makes the move read again.
  */
-export async function moveEnrollmentsOfContact(deps: { readonly table: CrmTablePort; readonly clock: Clock; readonly ids: IdGenerator }, fromId: string, toId: string): Promise<void> {
+export async function moveEnrollmentsOfContact(deps: { readonly table: CrmTablePort; readonly clock: Clock; readonly ids: IdGenerator }, fromId: string, toId: string, alongside: WriteOp): Promise<void> {
   await untilNoneListed(deps.table, enrollmentsByContact.query({ contactId: fromId }), 25, async (items) => {
     for (const { sequenceId } of items.map(itemToEnrollment)) {
       await retryLostRaces(deps.clock, { resource: 'enrollment', id: `${sequenceId}/${fromId}` }, async () => {
         const [moving, kept] = await Promise.all([findEnrollment(deps.table, sequenceId, fromId), findEnrollment(deps.table, sequenceId, toId)]);
         if (!moving) return;
         const lost = () => new PreconditionFailedError();
-        const ops: WriteOp[] = [{ op: 'delete', key: enrollmentKeys.enrollment(sequenceId, fromId), condition: { kind: 'liveAtVersion', version: moving.version }, onConditionFailed: lost }];
+        const ops: WriteOp[] = [alongside, { op: 'delete', key: enrollmentKeys.enrollment(sequenceId, fromId), condition: { kind: 'liveAtVersion', version: moving.version }, onConditionFailed: lost }];
         if (!kept) {
           const running = moving.status === 'active' ? { runId: deps.ids.next(), starting: true } : {};
           const moved: Enrollment = { ...moving, ...running, contactId: toId, updatedAt: deps.clock.now().toISOString(), version: 1 };

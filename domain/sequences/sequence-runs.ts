@@ -6,7 +6,8 @@ import type { CrmTablePort } from '../shared/table-port';
 import { activityModel } from '../records/activity';
 import { contactModel } from '../records/contact';
 import { createRecord } from '../records/create-record';
-import { findRecord } from '../records/get-record';
+import { findRecord, mergedInto } from '../records/get-record';
+import { recordKeys } from '../shared/keys';
 import type { CrmRecord } from '../records/record-model';
 import type { Enrollment, Sequence, SequenceTaskStep, StopReason } from './sequence';
 import { nextSendingMoment } from './sending-hours';
@@ -80,13 +81,16 @@ export async function runSequenceStep(deps: EmailDependencies, run: SequenceRunS
   }
 
   const step = sequence.steps[run.stepIndex]!;
+  // A contact merged away: its enrollment is about to move to the survivor as a new run (moveEnrollmentsOfContact); this one just ends.
+  const gone = async () =>
+    mergedInto(await deps.table.getItem(recordKeys.record('contact', run.contactId))) ? { ...ended(run), outcome: 'stale' as const } : stop(deps, enrollment, run, 'contact-deleted');
   if ('task' in step) {
     const contact = await findRecord(deps, contactModel, run.contactId);
-    if (!contact) return stop(deps, enrollment, run, 'contact-deleted');
+    if (!contact) return gone();
     await createStepTask(deps, contact, enrollment, run, step);
   } else {
     const found = await findSendableContact(deps, run.contactId);
-    if (!found) return stop(deps, enrollment, run, 'contact-deleted');
+    if (!found) return gone();
     if (!found.sendable) return stop(deps, enrollment, run, found.reason);
     const { contact } = found;
     try {

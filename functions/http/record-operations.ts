@@ -79,11 +79,12 @@ export function duplicateImplementations(deps: RecordDependencies, model: Record
     dismissDuplicate: async ({ body, actor }) => ({ status: 200, body: await dismissDuplicate(deps, model, body.recordIds, actor) }),
     merge: async (request) => {
       const { params, body, actor, ifMatch, remainingTimeMs } = request;
-      const { record, status } = await mergeRecords(withIdempotentIds(deps, request, model.type, 'merge'), modelOf, model, params.id, body, {
+      const { record, status, sweepError } = await mergeRecords(withIdempotentIds(deps, request, model.type, 'merge'), modelOf, model, params.id, body, {
         actor,
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         hasTimeLeft: () => remainingTimeMs() > SWEEP_RESERVE_MS,
       });
+      if (sweepError) logger.error('merge done; its sweep is left to the stream sweeper', { survivorId: record.id, mergedId: body.mergedId, error: sweepError as Error });
       // The survivor's own address: what a replay of this request reads back (api-core.ts).
       const answer = withEtag(status === 'merged' ? 200 : 202, record);
       return { ...answer, headers: { ...answer.headers, 'content-location': `/v1/${model.collection}/${record.id}` } };

@@ -5,7 +5,7 @@ import type { Actor } from '../shared/actor';
 import { systemActor } from '../shared/actor';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../shared/errors';
 import { requireIfMatch, retryLostRaces, type IfMatch } from '../shared/optimistic-retry';
-import { partitionQueries } from '../shared/key-design';
+import { untilNoneListed } from '../shared/pagination';
 import { recordKeys, recordQueries, uniqueGuardKey } from '../shared/keys';
 import type { Item, ItemKey, PageKey, WriteOp } from '../shared/table-port';
 import type { RecordDependencies } from './record-dependencies';
@@ -66,7 +66,8 @@ async function tombstoneRecord(deps: RecordDependencies, model: RecordModel, id:
   return retryLostRaces(deps.clock, { resource: model.type, id, ...(options.ifMatch ? { ifMatch: options.ifMatch } : {}) }, async () => {
     const item = await deps.table.getItem(recordKeys.record(model.type, id));
     if (!item) throw new NotFoundError(model.type, id);
-    if (mergedIntoOf(item)) throw new NotFoundError(model.type, id, mergedIntoOf(item));
+    const survivorId = mergedIntoOf(item);
+    if (survivorId) throw new NotFoundError(model.type, id, survivorId);
     if (item.deletedAt !== undefined) {
       // Resuming an interrupted sweep only finishes a delete someone was allowed to start.
       requireCapability(options.actor, 'changeOwnRecords', `delete ${model.collection}`);
@@ -178,12 +179,13 @@ export async function sweepDeletedRecord(deps: RecordDependencies, modelOf: Mode
 
   if (survivor) await model.moveElsewhere?.(deps, id, survivor, survivorLive(model, survivor));
   for (const { query: list, ownedRecord } of survivor ? [] : (model.keptElsewhere?.(id) ?? [])) {
-    for (const query of partitionQueries(list)) {
-      // Until a pass finds nothing: the index is eventually consistent, and a page's deletes shift the next.
-      for (let page = await deps.table.query(query, { limit: 25 }); page.items.length > 0; page = await deps.table.query(query, { limit: 25 })) {
-        if (!hasTimeLeft()) return 'pending';
+    const swept = await untilNoneListed(
+      deps.table,
+      list,
+      25,
+      async (items) => {
         if (ownedRecord) {
-          await inParallel(page.items, DETACH_CONCURRENCY, async (item) => {
+          await inParallel(items, DETACH_CONCURRENCY, async (item) => {
             const owned = ownedRecord(item);
             try {
               await deleteRecord(deps, modelOf, modelOf(owned.type), owned.id, { actor: cascadeActor });
@@ -192,9 +194,11 @@ export async function sweepDeletedRecord(deps: RecordDependencies, modelOf: Mode
             }
           });
         }
-        await deps.table.deleteItems(page.items.map(({ pk, sk }) => ({ pk, sk })));
-      }
-    }
+        await deps.table.deleteItems(items.map(({ pk, sk }) => ({ pk, sk })));
+      },
+      hasTimeLeft,
+    );
+    if (!swept) return 'pending';
   }
 
   for (const value of (tombstone.erasurePending as string[] | undefined) ?? []) await model.erasure?.finish(deps.table, value);

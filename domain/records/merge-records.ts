@@ -12,6 +12,7 @@ import { itemToRecord } from './record-items';
 import type { CrmRecord, RecordModel } from './record-model';
 import { planUpdate } from './update-record';
 import { inputFieldsOf } from './schema-helpers';
+import { isDeduplicated } from '../duplicates/match-keys';
 
 export interface MergeInput {
   /** The record merged away: the survivor takes everything it had. */
@@ -36,8 +37,8 @@ export interface MergeOutcome {
   readonly sweepError?: unknown;
 }
 
-/** The types two records of which can be one: a person twice, a firm twice. */
-export const isMergeable = (model: RecordModel): boolean => model.type === 'contact' || model.type === 'company';
+/** The types two records of which can be one (a person twice, a firm twice): those the CRM looks for duplicates of. */
+export const isMergeable = (model: RecordModel): boolean => isDeduplicated(model.type);
 
 const SERVER_FIELDS = new Set(['id', 'createdAt', 'updatedAt', 'version']);
 

@@ -285,12 +285,17 @@ export async function forEachQueryPage(table: CrmTablePort, query: KeyQuery, pag
 
 /**
  * Works through what an index lists until a read of it finds nothing, for work that takes
- * each item out of the list (a merge moving a contact's emails to the survivor): the index
- * is eventually consistent, so a page may come back again before it catches up, and `work`
- * must be idempotent.
+ * each item out of the list (a delete's sweep, a merge moving a contact's emails to the
+ * survivor): the index is eventually consistent, so a page may come back again before it
+ * catches up, and `work` must be idempotent. Answers false when `hasTimeLeft` said stop
+ * before a page, with the rest still listed.
  */
-export async function untilNoneListed(table: CrmTablePort, list: ListQuery, pageSize: number, work: (items: Item[]) => Promise<void>): Promise<void> {
+export async function untilNoneListed(table: CrmTablePort, list: ListQuery, pageSize: number, work: (items: Item[]) => Promise<void>, hasTimeLeft: () => boolean = () => true): Promise<boolean> {
   for (const query of partitionQueries(list)) {
-    for (let page = await table.query(query, { limit: pageSize }); page.items.length > 0; page = await table.query(query, { limit: pageSize })) await work(page.items);
+    for (let page = await table.query(query, { limit: pageSize }); page.items.length > 0; page = await table.query(query, { limit: pageSize })) {
+      if (!hasTimeLeft()) return false;
+      await work(page.items);
+    }
   }
+  return true;
 }

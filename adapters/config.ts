@@ -65,6 +65,8 @@ const configSchema = z.object({
   IMPORT_ROWS_PER_STEP: z._default(z.coerce.number().check(z.int(), z.positive()), 20_000),
   /** Batches of 100 rows an import step writes at once (each with up to 8 transactions in flight): the import's load on the table. */
   IMPORT_PARALLEL_BATCHES: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(16)), 4),
+  /** Ranges of a file an import writes at once, each in a step of its own (the import state machine's Map; Step Functions runs at most 40 inline iterations at once). */
+  IMPORT_CONCURRENT_RANGES: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(40)), 4),
   /** Where export files, and import files and their error reports, are written (set on the functions that use them). */
   EXPORT_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /** Bytes of an export file written per part, at least S3's 5 MiB; smaller only against the local S3 (tests). */

@@ -16,6 +16,7 @@ export function createImportRuntime(): ImportRuntime {
     partBytes: base.config.EXPORT_PART_BYTES,
     rowsPerStep: base.config.IMPORT_ROWS_PER_STEP,
     parallelBatches: base.config.IMPORT_PARALLEL_BATCHES,
+    concurrentRanges: base.config.IMPORT_CONCURRENT_RANGES,
     runStarter: new StepFunctionsRunStarter<{ readonly runId: string; readonly waitSeconds: number }>(base.config, 'IMPORT_STATE_MACHINE_ARN'),
   };
 }

@@ -7,7 +7,7 @@ import { takeMeteredCalls } from '../adapters/dynamodb/capacity-meter';
 import { createRuntime } from '../adapters/runtime';
 import { S3ImportFiles } from '../adapters/s3/s3-import-files';
 import { itemToJob } from '../domain/imports/import-job';
-import { createImport, runImportStep, startImport, type ImportDependencies } from '../domain/imports/imports';
+import { createImport, runImportRangeStep, runImportStep, startImport, type ImportDependencies } from '../domain/imports/imports';
 import { exportJobKey, importJobKey } from '../domain/shared/keys';
 import { createExport, runExportStep, type ExportDependencies } from '../domain/exports/exports';
 import { itemToJob as exportItemToJob } from '../domain/exports/export-job';
@@ -25,8 +25,9 @@ import { peakLiveHeapDuring } from './live-heap';
  * upsert on email, history, audit, transactions), against raw BatchWriteItem of the very items
  * those contacts are (record, email guard, first timeline entry), in the same run; write units
  * per row by the documented rules, which price an import deployed; and the import's peak live
- * heap at two file sizes, which should not grow with the file. Steps run one after another
- * here, as the state machine runs them.
+ * heap at two file sizes, which should not grow with the file. Steps run as the state machine
+ * runs them: the split, then IMPORT_CONCURRENT_RANGES ranges at once (its Map state), then the
+ * last steps.
  */
 
 export interface ImportSize {
@@ -74,7 +75,7 @@ export async function measureImports(env: BenchEnvironment, { sizes, rawConcurre
   try {
     const config = loadConfig();
     const s3Config = { AWS_REGION: config.AWS_REGION, S3_ENDPOINT: s3.endpoint, EXPORT_BUCKET: LOCAL_EXPORT_BUCKET };
-    const deps: ImportDependencies = { ...createRuntime(config), files: new S3ImportFiles(s3Config), partBytes: 8 * 1024 * 1024, rowsPerStep: config.IMPORT_ROWS_PER_STEP, parallelBatches: config.IMPORT_PARALLEL_BATCHES };
+    const deps: ImportDependencies = { ...createRuntime(config), files: new S3ImportFiles(s3Config), partBytes: 8 * 1024 * 1024, rowsPerStep: config.IMPORT_ROWS_PER_STEP, parallelBatches: config.IMPORT_PARALLEL_BATCHES, concurrentRanges: config.IMPORT_CONCURRENT_RANGES };
 
     let firstRow = 10_000_000;
     /** Uploads a file as a client does (a PUT to the presigned URL the import answers) and runs the import's steps to the end. */
@@ -85,7 +86,7 @@ export async function measureImports(env: BenchEnvironment, { sizes, rawConcurre
       await startImport(deps, job.id, admin);
       takeMeteredCalls();
       const start = performance.now();
-      for (let done = false; !done; ) done = (await runImportStep(deps, job.id, () => true)).done;
+      await runToEnd(deps, job.id);
       return { seconds: (performance.now() - start) / 1000, finished: itemToJob(await deps.table.getItem(importJobKey(job.id)))! };
     };
     const importFile = async (rows: number, tag: string): Promise<{ seconds: number; fileMiB: number; wcuPerRow: number }> => {
@@ -156,4 +157,17 @@ export function importsTable({ sizes, parallelBatches, heapRatio, roundTrip }: I
         ]
       : []),
   ].join('\n');
+}
+
+/** An import's run as its state machine (infra/state-machines/run-loop.ts) runs it: steps, and the ranges a step hands out written `concurrency` at once, as its Map state does. */
+async function runToEnd(deps: ImportDependencies, id: string): Promise<void> {
+  for (;;) {
+    const step = await runImportStep(deps, id, () => true);
+    if (step.done) return;
+    const left = [...(step.ranges ?? [])];
+    const writer = async () => {
+      for (let range = left.shift(); range !== undefined; range = left.shift()) while (!(await runImportRangeStep(deps, id, range, () => true)).done);
+    };
+    await Promise.all(Array.from({ length: step.concurrency ?? 0 }, writer));
+  }
 }

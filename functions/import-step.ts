@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { createImportRuntime } from '../adapters/import-runtime';
 import { logger } from '../adapters/logger';
-import { recordImportFailure, runImportStep } from '../domain/imports/imports';
+import { recordImportFailure, runImportRangeStep, runImportStep } from '../domain/imports/imports';
 import { lambdaHandler } from './lambda-handler';
 import { runIdField, runStepEvent } from './run-step-event';
 
@@ -12,7 +12,7 @@ const RESERVE_MS = 120_000;
 /** What the import-run state machine passes (infra/state-machines/runs.ts). */
 const stepEvent = runStepEvent(runIdField);
 
-/** The Task behind the import-run state machine: import the next rows of the file (or write its error report), or record that it gave up. */
+/** The Task behind the import-run state machine: split the file, import the next rows of a range, finish the rows or write the error report; or record that it gave up. */
 export const handler = lambdaHandler(async (event: unknown, context: Context) => {
   const input = stepEvent.parse(event);
   logger.appendKeys({ importId: input.runId });
@@ -21,6 +21,9 @@ export const handler = lambdaHandler(async (event: unknown, context: Context) =>
     await recordImportFailure(runtime, input.runId, input.error ?? 'unknown error');
     return { runId: input.runId, waitSeconds: 0, done: true };
   }
-  const { done } = await runImportStep(runtime, input.runId, () => context.getRemainingTimeInMillis() > RESERVE_MS);
-  return { runId: input.runId, waitSeconds: 0, done };
+  const hasTimeLeft = () => context.getRemainingTimeInMillis() > RESERVE_MS;
+  if (input.action === 'part') return { runId: input.runId, part: input.part, ...(await runImportRangeStep(runtime, input.runId, input.part, hasTimeLeft)) };
+  const { done, ranges, concurrency } = await runImportStep(runtime, input.runId, hasTimeLeft);
+  // Ranges handed out go to the state machine's Map (`parts`), `concurrency` at once.
+  return { runId: input.runId, waitSeconds: 0, done, ...(ranges ? { parts: ranges, concurrency } : {}) };
 });

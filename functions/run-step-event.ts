@@ -2,12 +2,14 @@ import * as z from '../domain/shared/zod';
 
 /**
  * What a run state machine (infra/state-machines/run-loop.ts) passes its step function: the
- * run's fields with `action: send` for the next step, or `action: fail` with the error and
+ * run's fields with `action: send` for the next step, `action: part` with the part a step
+ * handed out (a run loop with `parts`), or `action: fail` with the error and
  * cause of the step that kept failing, once the run gives up.
  */
 export function runStepEvent<Fields extends Record<string, z.ZodMiniType>>(fields: Fields) {
   return z.discriminatedUnion('action', [
     z.object({ action: z.literal('send'), ...fields }),
+    z.object({ action: z.literal('part'), ...fields, part: z.int().check(z.gte(0)) }),
     z.object({ action: z.literal('fail'), ...fields, error: z.nullish(z.string()), cause: z.nullish(z.string()) }),
   ]);
 }

@@ -44,6 +44,7 @@ export class CrmStack extends Stack {
     const table = new CrmTable(this, 'CrmTable', {
       encryption: config.tableEncryption,
       kmsKeyArn: config.tableKmsKeyArn,
+      warmThroughput: config.tableWarmThroughput,
     });
     const auth = new CrmAuth(this, 'Auth', { config: config.auth });
 
@@ -108,6 +109,9 @@ export class CrmStack extends Stack {
           ...(sendsTo ? { [queueManifest[declaration.sendsTo!].urlSetting]: sendsTo.queue.queueUrl } : {}),
           ...(trigger.kind === 'queue' ? { [queueManifest[trigger.queue].urlSetting]: queues.get(trigger.queue)!.queue.queueUrl } : {}),
           ...(trigger.kind === 'inboundEmail' ? inbound!.functionEnvironment : {}),
+          ...(trigger.kind === 'stateMachineTask' && trigger.stateMachine === 'importRun'
+            ? { IMPORT_CONCURRENT_RANGES: String(config.imports.concurrentRanges), IMPORT_PARALLEL_BATCHES: String(config.imports.parallelBatches) }
+            : {}),
           ...(declaration.usesInboundDomain && inbound ? { INBOUND_EMAIL_DOMAIN: inbound.domain } : {}),
           ...(declaration.files ? { EXPORT_BUCKET: exportBucket.bucket.bucketName } : {}),
           ...(declaration.signsUsersIn && auth.userPool ? { SIGN_IN_URL: auth.userPool.domain.baseUrl(), SIGN_IN_CLIENT_ID: auth.userPool.userClient.userPoolClientId } : {}),

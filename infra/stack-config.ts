@@ -251,6 +251,27 @@ export const stackConfigSchema = z
     tableEncryption: z._default(z.enum(['aws-owned', 'customer-managed']), 'aws-owned'),
     /** An existing key for `customer-managed`; without one the stack creates a key with yearly rotation. */
     tableKmsKeyArn: z.optional(kmsKeyArnSchema),
+    /**
+     * Throughput the on-demand table is pre-warmed to (DynamoDB warm throughput: a one-time
+     * charge; the table then takes this much at once instead of scaling up to it). For a
+     * large import right after a deploy: a new on-demand table takes 4,000 write units a
+     * second at first (docs/data-in-and-out.md, "Deployed"). Set on the table and each of its
+     * indexes; beyond the account's table quota (40,000 by default) ask for a quota first.
+     */
+    tableWarmThroughput: z.optional(
+      z.strictObject({
+        readUnitsPerSecond: z.optional(z.int().check(z.gte(12_000, 'must be at least 12000, what an on-demand table takes anyway'))),
+        writeUnitsPerSecond: z.optional(z.int().check(z.gte(4_000, 'must be at least 4000, what an on-demand table takes anyway'))),
+      }),
+    ),
+    /** How hard an import writes: ranges of its file at once, each with `parallelBatches` batches of 100 rows in flight (each up to 8 transactions). */
+    imports: z.prefault(
+      z.strictObject({
+        concurrentRanges: z._default(z.int().check(z.gte(1), z.lte(40)), 4),
+        parallelBatches: z._default(z.int().check(z.gte(1), z.lte(16)), 4),
+      }),
+      {},
+    ),
     /** Default-stage limits for every route, up to API Gateway's default account quota. */
     throttle: z.prefault(
       z.strictObject({

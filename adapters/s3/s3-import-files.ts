@@ -13,7 +13,7 @@ const MAX_HEADER_BYTES = 1024 * 1024;
 /**
  * Import files in the stage's export bucket, under `imports/`: uploaded through presigned
  * PUTs, read back with csv-parse (RFC 4180 quoting, CRLF or LF, a UTF-8 BOM) from a byte
- * offset with a ranged GET, so a step reads on where the last stopped; the error report is
+ * offset (to the end of its range) with a ranged GET, so a step reads on where the last stopped; the error report is
  * written as an export file is.
  */
 export class S3ImportFiles extends S3ExportFiles implements ImportFiles {
@@ -34,8 +34,8 @@ export class S3ImportFiles extends S3ExportFiles implements ImportFiles {
     return { headers: [], delimiter: used, dataStart: { offset: 0, line: 0 } };
   }
 
-  async *readRecords(key: string, from: FilePosition, delimiter: CsvDelimiter): AsyncIterable<CsvRecord> {
-    const body = await this.bodyFrom(key, from.offset);
+  async *readRecords(key: string, from: FilePosition, delimiter: CsvDelimiter, to?: number): AsyncIterable<CsvRecord> {
+    const body = await this.bodyFrom(key, from.offset, to);
     if (body === 'missing' || body === 'empty') return;
     let previousEnd = from.line;
     let previousEmpty = 0;
@@ -52,10 +52,11 @@ export class S3ImportFiles extends S3ExportFiles implements ImportFiles {
     }
   }
 
-  /** The object from `start` on; `missing` when there is no object, `empty` when it has nothing from `start` on. */
-  private async bodyFrom(key: string, start = 0): Promise<Readable | 'missing' | 'empty'> {
+  /** The object from `start` on (up to, not including, `end`); `missing` when there is no object, `empty` when it has nothing from `start` on. */
+  private async bodyFrom(key: string, start = 0, end?: number): Promise<Readable | 'missing' | 'empty'> {
+    const range = end !== undefined ? `bytes=${start}-${end - 1}` : start > 0 ? `bytes=${start}-` : undefined;
     try {
-      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(start > 0 ? { Range: `bytes=${start}-` } : {}) }));
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: range } : {}) }));
       return Body as Readable;
     } catch (error) {
       const name = (error as Error).name;

@@ -45,9 +45,19 @@ export interface ImportJob {
   /** The header as read from the file when the import started. */
   readonly headers: readonly string[] | null;
   readonly status: ImportStatus;
-  /** `rows` while the file is read, `report` while the failed rows are written to the error report. */
-  readonly phase: 'rows' | 'report';
+  /** `split` while the file is read once for where its ranges start, `rows` while the ranges are written (each range's progress in its own item), `report` once they are (the failed rows written to the error report, if any). */
+  readonly phase: 'split' | 'rows' | 'report';
+  /** While splitting: where reading goes on. */
   readonly position: FilePosition | null;
+  /** Where each range of the file starts (a record's first byte and line; the first at the data's start), in file order; the last range runs to the end. */
+  readonly ranges: readonly FilePosition[];
+  /** Rows a range holds (the last fewer); doubled when a file would need more than the ranges an import may have. */
+  readonly rowsPerRange: number;
+  /** Data rows counted by the split so far: once it is done, the file's. */
+  readonly rowsInFile: number;
+  /** Where the split found the file unreadable (a quote never closed): the ranges end there. */
+  readonly unreadable: string | null;
+  /** The import's counts once its ranges are written (while they are, each range keeps its own). */
   readonly counts: ImportCounts;
   readonly objectKey: string;
   readonly reportKey: string;
@@ -107,6 +117,7 @@ export const importJobSchema = z
     status: z.enum(importStatuses),
     mapping: z.nullable(mappingSchema).check(z.meta({ description: 'The mapping in use: as sent, or guessed once the import started.' })),
     delimiter: z.nullable(z.enum(csvDelimiters)),
+    rowsTotal: z.nullable(z.int()).check(z.meta({ description: 'Data rows in the file, counted by a first pass over it before any row is written; null until then.' })),
     rows: count('Data rows read so far.'),
     created: count('Records created (a dry run: that would be).'),
     updated: count('Records changed.'),

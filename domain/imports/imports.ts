@@ -14,10 +14,11 @@ import { csvRows } from '../shared/csv';
 import { withDerivedIds } from '../shared/dependencies';
 import { ConflictError, CrmError, ForbiddenError, ValidationError } from '../shared/errors';
 import { jobStore } from '../shared/job-store';
-import { importFailureKey, importJobKey, importQueries, importsByAuthor } from '../shared/keys';
+import { importFailureKey, importJobKey, importQueries, importRangeKey, importsByAuthor } from '../shared/keys';
 import type { Page, PageRequest } from '../shared/page';
 import { pageOf, queryList } from '../shared/pagination';
-import type { PageKey } from '../shared/table-port';
+import { storedValue } from '../shared/stored-item';
+import type { Item, PageKey } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
 import { typeOfCollection } from '../records/record-model';
 import { importExpiresAt, itemToJob, jobToItem, noCounts, type CsvDelimiter, type FilePosition, type ImportCounts, type ImportJob, type ImportRequest, type ImportView } from './import-job';
@@ -26,14 +27,17 @@ import { checkMapping, fieldFedBy, guessMapping, importTargets, rowInput, withRe
 /**
  * Imports of CSV files of any size. The API creates a job and hands out a presigned URL to
  * upload the file to; once it is there, the import starts: the header is read, the mapping
- * (sent, or guessed) checked against it, and a run on Step Functions reads the file in
- * steps. Each step reads on from where the last stopped (a byte offset), a few batches of
- * 100 rows in flight at once, each batch written by the same code as the batch route
- * (validation, uniqueness, upsert on email or domain, history, audit, record events), with
- * the import as the actor. A step that fails runs again from the saved offset: the rows it
- * had written find their records (upserted by their unique value, or created under ids
- * derived from the import and line) instead of writing them twice. Failed rows are kept by
- * line; at the end they are written to a CSV error report.
+ * (sent, or guessed) checked against it, and a run on Step Functions imports it in three
+ * phases. First a step reads the file once, writing nothing, for where its ranges start
+ * (every `rowsPerStep` rows, at a record's first byte: a quoted cell can hold line breaks).
+ * Then the state machine's Map state writes the ranges, `concurrentRanges` at once, each in
+ * steps that read on from where the last stopped (a byte offset), a few batches of 100 rows
+ * in flight, each batch written by the same code as the batch route (validation,
+ * uniqueness, upsert on the unique field, history, audit, record events), with the import as
+ * the actor. A step that fails runs again from its range's saved offset: the rows it had
+ * written find their records (upserted by their unique value, or created under ids derived
+ * from the import and line) instead of writing them twice. Failed rows are kept by line;
+ * once every range is written they are written to a CSV error report.
  */
 
 /** The import's file, read where it is kept; an adapter over S3 (or the local S3). */
@@ -42,8 +46,8 @@ export interface ImportFiles extends ExportFiles {
   uploadUrl(key: string, expiresInSeconds: number): Promise<string>;
   /** The file's first record, the delimiter (given, or detected from the header line), and where the data starts; undefined while there is no file. */
   readHeader(key: string, delimiter: CsvDelimiter | null): Promise<FileHeader | undefined>;
-  /** The records from `from` on, each with the line it starts on and the position just past it; stops when the caller does. */
-  readRecords(key: string, from: FilePosition, delimiter: CsvDelimiter): AsyncIterable<CsvRecord>;
+  /** The records from `from` on (to the byte offset `to`, a record's start, or the end), each with the line it starts on and the position just past it; stops when the caller does. */
+  readRecords(key: string, from: FilePosition, delimiter: CsvDelimiter, to?: number): AsyncIterable<CsvRecord>;
 }
 
 export interface FileHeader {
@@ -76,6 +80,8 @@ export interface ImportDependencies extends RecordDependencies {
   readonly rowsPerStep: number;
   /** Batches of 100 rows written at once by a step: with the batch's own 8 transactions each, what bounds the load on the table. */
   readonly parallelBatches: number;
+  /** Ranges of the file written at once, each by its own step: with `parallelBatches`, what bounds the import's load on the table. */
+  readonly concurrentRanges: number;
 }
 
 export interface ImportRunStarter {
@@ -85,6 +91,10 @@ export interface ImportRunStarter {
 const BATCH_ROWS = 100;
 /** A step looks for a cancel this often, in rows read. */
 const CANCEL_CHECK_ROWS = 1_000;
+/** At most this many ranges: the Map state's items and the execution's history stay small (Step Functions keeps 25,000 events an execution). */
+const MAX_RANGES = 500;
+/** The split looks at its time this often, in rows. */
+const SPLIT_CHECK_ROWS = 10_000;
 const UPLOAD_URL_SECONDS = 3_600;
 const DOWNLOAD_URL_SECONDS = 15 * 60;
 const FILE_RETENTION_MS = 24 * 3_600_000;
@@ -122,8 +132,12 @@ export async function createImport(deps: ImportDependencies, request: ImportRequ
     delimiter: request.delimiter ?? null,
     headers: null,
     status: 'awaiting-upload',
-    phase: 'rows',
+    phase: 'split',
     position: null,
+    ranges: [],
+    rowsPerRange: deps.rowsPerStep,
+    rowsInFile: 0,
+    unreadable: null,
     counts: noCounts,
     objectKey: `imports/${id}.csv`,
     reportKey: `imports/${id}-failed-rows.csv`,
@@ -163,7 +177,7 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
   }
   const now = deps.clock.now().toISOString();
   try {
-    return await saveJob(deps, job, { status: 'running', startedAt: now, headers, delimiter: header.delimiter, mapping, position: header.dataStart });
+    return await saveJob(deps, job, { status: 'running', startedAt: now, headers, delimiter: header.delimiter, mapping, phase: 'split', position: header.dataStart, ranges: [header.dataStart], rowsInFile: 0 });
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     // Started by a request beside this one: the same import, running.
@@ -213,16 +227,142 @@ const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
 });
 
 /**
- * One step of an import's run: rows from the saved position, a few batches in flight,
- * until the step's rows are read, its time is short or the file ends; then the counts and
- * the position saved. Once the file is read, steps write the error report. Answers whether
- * the import is done.
+ * What a step of an import's run answers its state machine: whether the import is done, or
+ * (once the file is split) the ranges left to write and how many to write at once, which the
+ * state machine's Map state hands to range steps before it calls the next step.
  */
-export async function runImportStep(deps: ImportDependencies, id: string, hasTimeLeft: () => boolean): Promise<{ readonly done: boolean }> {
+export interface ImportStepResult {
+  readonly done: boolean;
+  readonly ranges?: readonly number[];
+  readonly concurrency?: number;
+}
+
+/**
+ * One step of an import's run, by its phase: split the file (read it once, without writing,
+ * for where each range of `rowsPerStep` rows starts); once split, the ranges left to write,
+ * or, with every range written, the counts summed and the import finished or its error report
+ * started; then a part of the error report per step.
+ */
+export async function runImportStep(deps: ImportDependencies, id: string, hasTimeLeft: () => boolean): Promise<ImportStepResult> {
   const job = await readJob(deps, id);
   if (job.status !== 'running') return { done: true };
-  if (job.phase === 'report') return writeReportPart(deps, job);
+  if (!Array.isArray(job.ranges)) {
+    // Started by a version that read the file in one loop: its run, on that version's state machine, cannot go on here.
+    const error = 'This import was running when the CRM was upgraded, and stopped. Import the file again: rows it wrote come out unchanged.';
+    await savedUnlessStopped(deps, job, { status: 'failed', error, finishedAt: deps.clock.now().toISOString() });
+    return { done: true };
+  }
+  if (job.phase === 'split') return splitFile(deps, job, hasTimeLeft);
+  if (job.phase === 'rows') return finishRanges(deps, job);
+  return writeReportPart(deps, job);
+}
 
+/**
+ * Reads the file without writing, and notes where every `rowsPerRange`-th record starts: the
+ * only safe places to cut a CSV (a quoted cell can hold line breaks, so a byte offset picked
+ * blindly can fall inside a record). A file that would need more than MAX_RANGES ranges has
+ * its range size doubled, keeping every other boundary. A step short of time saves where it
+ * got; the next reads on.
+ */
+async function splitFile(deps: ImportDependencies, job: ImportJob, hasTimeLeft: () => boolean): Promise<ImportStepResult> {
+  let { position, ranges, rowsPerRange, rowsInFile: rows } = job;
+  let ended = true;
+  let unreadable: string | null = null;
+  try {
+    for await (const record of deps.files.readRecords(job.objectKey, position!, job.delimiter!)) {
+      if (rows > 0 && rows % rowsPerRange === 0) {
+        ranges = [...ranges, position!];
+        if (ranges.length > MAX_RANGES) {
+          ranges = ranges.filter((_, index) => index % 2 === 0);
+          rowsPerRange *= 2;
+        }
+      }
+      rows++;
+      position = record.next;
+      if (rows % SPLIT_CHECK_ROWS === 0 && !hasTimeLeft()) {
+        ended = false;
+        break;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof UnreadableFileError)) throw error;
+    unreadable = error.message;
+  }
+  const saved = await savedUnlessStopped(deps, job, ended ? { phase: 'rows', position: null, ranges, rowsPerRange, rowsInFile: rows, unreadable } : { position, ranges, rowsPerRange, rowsInFile: rows });
+  if (!saved) return { done: true };
+  return ended ? { done: false, ranges: ranges.map((_, index) => index), concurrency: deps.concurrentRanges } : { done: false };
+}
+
+/** One range's progress: kept apart from the job, so ranges written at once never conflict. */
+interface ImportRange {
+  readonly index: number;
+  /** Where reading the range goes on. */
+  readonly position: FilePosition;
+  readonly counts: ImportCounts;
+  readonly done: boolean;
+  /** 0 until first saved. */
+  readonly version: number;
+}
+
+const rangeFromItem = (job: ImportJob, index: number, item: Item | undefined): ImportRange =>
+  item ? storedValue<ImportRange>(item) : { index, position: job.ranges[index]!, counts: noCounts, done: false, version: 0 };
+
+async function saveRange(deps: ImportDependencies, job: ImportJob, range: ImportRange, changes: Pick<ImportRange, 'position' | 'counts' | 'done'>): Promise<void> {
+  const item = { ...importRangeKey(job.id, range.index), entity: 'importRange', ...range, ...changes, version: range.version + 1, expiresAt: importExpiresAt(job) };
+  const condition = range.version === 0 ? ({ kind: 'absent' } as const) : ({ kind: 'liveAtVersion', version: range.version } as const);
+  await deps.table.transactWrite([{ op: 'put', item, condition, onConditionFailed: () => new ConflictError(`Range ${range.index} of import ${job.id} changed meanwhile.`) }]);
+}
+
+/** Every range of the job, as saved or (not started yet) at its start. */
+async function readRanges(deps: ImportDependencies, job: ImportJob): Promise<ImportRange[]> {
+  const saved = new Map<number, Item>();
+  let startKey: PageKey | undefined;
+  do {
+    const page = await deps.table.query(importQueries.ranges(job.id), { limit: MAX_RANGES, ...(startKey ? { startKey } : {}) });
+    for (const item of page.items) saved.set(item.index as number, item);
+    startKey = page.lastKey;
+  } while (startKey);
+  return job.ranges.map((_, index) => rangeFromItem(job, index, saved.get(index)));
+}
+
+/** After the Map state: ranges not written yet (a step retried, a range step that gave up its time) go back to it; with all written, the counts summed. */
+async function finishRanges(deps: ImportDependencies, job: ImportJob): Promise<ImportStepResult> {
+  const ranges = await readRanges(deps, job);
+  const left = ranges.filter((range) => !range.done).map((range) => range.index);
+  if (left.length > 0) return { done: false, ranges: left, concurrency: deps.concurrentRanges };
+  const counts = ranges.reduce((sum, range) => addCounts(sum, range.counts), job.counts);
+  const saved = await savedUnlessStopped(deps, job, { counts, ...finishedRows(deps, counts, job.unreadable) });
+  return { done: !saved || saved.status !== 'running' };
+}
+
+/**
+ * One step of one range: its rows from where it stopped, a few batches in flight, until the
+ * range ends, the step's rows are read or its time is short; then the range's position and
+ * counts saved. Answers whether the range is done (or the import stopped).
+ */
+export async function runImportRangeStep(deps: ImportDependencies, id: string, index: number, hasTimeLeft: () => boolean): Promise<{ readonly done: boolean }> {
+  const job = await readJob(deps, id);
+  if (job.status !== 'running' || job.phase !== 'rows') return { done: true };
+  if (!Number.isInteger(index) || index < 0 || index >= job.ranges.length) throw new Error(`import ${id} has no range ${index} (it has ${job.ranges.length})`);
+  const range = rangeFromItem(job, index, await deps.table.getItem(importRangeKey(id, index)));
+  if (range.done) return { done: true };
+  const read = await importRows(deps, job, range.position, job.ranges[index + 1], hasTimeLeft);
+  if (read.failures.length > 0) {
+    await deps.table.putItems(read.failures.map((failure) => ({ ...importFailureKey(job.id, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
+  }
+  // A conflict is this range saved by a step beside this one: the step fails, and its retry reads on from what that one saved.
+  await saveRange(deps, job, range, { position: read.position, counts: addCounts(range.counts, read.counts), done: read.ended });
+  return { done: read.ended };
+}
+
+/** Rows from `from` up to `end` (the next range's start; none: the file's end), written a few batches at once. */
+async function importRows(
+  deps: ImportDependencies,
+  job: ImportJob,
+  from: FilePosition,
+  end: FilePosition | undefined,
+  hasTimeLeft: () => boolean,
+): Promise<StepResult & { readonly position: FilePosition; readonly ended: boolean }> {
   const shared = readingOnce(deps);
   const model = modelOf(job.type);
   const definitions = new Map((await shared.propertyDefinitions(job.type)).map((definition) => [definition.name, definition]));
@@ -247,13 +387,12 @@ export async function runImportStep(deps: ImportDependencies, id: string, hasTim
     void running.finally(() => inFlight.delete(running)).catch(() => undefined);
   };
 
-  let position = job.position!;
+  let position = from;
   let batch: CsvRecord[] = [];
   let rowsRead = 0;
   let ended = true;
-  let unreadable: UnreadableFileError | undefined;
   try {
-    for await (const record of deps.files.readRecords(job.objectKey, position, job.delimiter!)) {
+    for await (const record of deps.files.readRecords(job.objectKey, position, job.delimiter!, end?.offset)) {
       batch.push(record);
       position = record.next;
       rowsRead++;
@@ -262,43 +401,41 @@ export async function runImportStep(deps: ImportDependencies, id: string, hasTim
       batch = [];
       while (inFlight.size >= deps.parallelBatches) await Promise.race(inFlight);
       // Cancelled meanwhile: stop here rather than at the end of the step.
-      const cancelled = rowsRead % CANCEL_CHECK_ROWS === 0 && (await readJob(deps, id)).status !== 'running';
-      if (cancelled || rowsRead >= deps.rowsPerStep || !hasTimeLeft()) {
+      const cancelled = rowsRead % CANCEL_CHECK_ROWS === 0 && (await readJob(deps, job.id)).status !== 'running';
+      const rangeLeft = !end || position.offset < end.offset;
+      if (rangeLeft && (cancelled || rowsRead >= deps.rowsPerStep || !hasTimeLeft())) {
         ended = false;
         break;
       }
     }
   } catch (error) {
+    // Where the split found the file unreadable: the last range ends there (the job says why).
     if (!(error instanceof UnreadableFileError)) throw error;
-    unreadable = error;
   }
   if (batch.length > 0) write(batch);
   // A batch that failed as a whole fails the step, which runs again from the saved position.
   await Promise.all(inFlight);
+  return { counts, failures, position, ended };
+}
 
-  if (failures.length > 0) {
-    await deps.table.putItems(failures.map((failure) => ({ ...importFailureKey(job.id, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
-  }
-  const total = addCounts(job.counts, counts);
-  const finished = ended ? finishedRows(deps, total, unreadable) : {};
+/** The job saved with `changes`, or undefined when it was cancelled (or given up) meanwhile: what was written stays written. */
+async function savedUnlessStopped(deps: ImportDependencies, job: ImportJob, changes: Partial<ImportJob>): Promise<ImportJob | undefined> {
   try {
-    const saved = await saveJob(deps, job, { position, counts: total, ...finished });
-    return { done: saved.status !== 'running' };
+    return await saveJob(deps, job, changes);
   } catch (error) {
-    const current = await readJob(deps, id);
-    if (!(error instanceof ConflictError) || current.status === 'running') throw error;
-    // Cancelled while this step ran: what it wrote stays written, as cancelling says, and is counted.
-    await saveJob(deps, current, { counts: addCounts(current.counts, counts) });
-    return { done: true };
+    if (!(error instanceof ConflictError) || (await readJob(deps, job.id)).status === 'running') throw error;
+    return undefined;
   }
 }
 
 /** The file is read: with failed rows, the report is written next; else the import is over. */
-function finishedRows(deps: ImportDependencies, counts: ImportCounts, unreadable: UnreadableFileError | undefined): Partial<ImportJob> {
-  const error = unreadable ? `The file could not be read on from ${unreadable.message}; the rows before it were imported.` : null;
+function finishedRows(deps: ImportDependencies, counts: ImportCounts, unreadable: string | null): Partial<ImportJob> {
+  const error = unreadable ? `The file could not be read on from ${unreadable}; the rows before it were imported.` : null;
+  // Out of `rows` either way: the counts are the job's now, no longer summed from its ranges.
   if (counts.failed > 0) return { phase: 'report', error };
-  return { status: unreadable ? 'failed' : 'done', error, finishedAt: deps.clock.now().toISOString() };
+  return { phase: 'report', status: unreadable ? 'failed' : 'done', error, finishedAt: deps.clock.now().toISOString() };
 }
+
 
 type Failure = StepResult['failures'][number];
 
@@ -445,6 +582,8 @@ export async function viewOf(deps: ImportDependencies, job: ImportJob): Promise<
   const awaitingUpload = job.status === 'awaiting-upload';
   const reportKept = job.report.written && job.finishedAt !== null && now < Date.parse(job.finishedAt) + FILE_RETENTION_MS;
   const fileName = `${modelOf(job.type).collection}-import-${job.id}-failed-rows.csv`;
+  // While its ranges are written (or once cancelled then), each range keeps its counts.
+  const counts = job.phase === 'rows' && Array.isArray(job.ranges) ? (await readRanges(deps, job)).reduce((sum, range) => addCounts(sum, range.counts), job.counts) : job.counts;
   return {
     id: job.id,
     type: modelOf(job.type).collection as ImportView['type'],
@@ -452,7 +591,8 @@ export async function viewOf(deps: ImportDependencies, job: ImportJob): Promise<
     status: job.status,
     mapping: job.mapping,
     delimiter: job.delimiter,
-    ...job.counts,
+    rowsTotal: job.phase === 'split' ? null : (job.rowsInFile ?? null),
+    ...counts,
     createdAt: job.createdAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,

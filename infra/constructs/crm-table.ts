@@ -75,6 +75,8 @@ export interface CrmTableProps {
   readonly encryption: StackConfig['tableEncryption'];
   /** An existing key to encrypt with; only with `customer-managed`. */
   readonly kmsKeyArn?: string;
+  /** Pre-warmed throughput of the table and each index (stack config `tableWarmThroughput`). */
+  readonly warmThroughput?: StackConfig['tableWarmThroughput'];
 }
 
 /** The single CRM table, shaped only by `crmTable` so the stack and the local runtime agree. */
@@ -98,10 +100,12 @@ export class CrmTable extends Construct {
         partitionKey: stringKey(index.partitionKey),
         sortKey: stringKey(index.sortKey),
         projectionType: ProjectionType.ALL,
+        ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
       })),
       dynamoStream: StreamViewType[crmTable.streamView],
       timeToLiveAttribute: crmTable.timeToLiveAttribute,
       billing: Billing.onDemand(),
+      ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
       // KMS encryption for a customer managed key; the key itself is set on the replica below.
       encryption: this.encryptionKey ? TableEncryptionV2.awsManagedKey() : TableEncryptionV2.dynamoOwnedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

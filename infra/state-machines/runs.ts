@@ -43,13 +43,14 @@ export const runStateMachines: Readonly<Record<StateMachineName, RunStateMachine
     failure: { error: 'ExportStepFailed', cause: 'A step kept failing; the export is marked failed.' },
     output: { id: 'ExportStateMachineArn', description: 'Runs exports of records to files; one execution per export, named after it' },
   },
-  /** An import: one execution per import, named after it; each step writes rows of its file, then its error report. */
+  /** An import: one execution per import, named after it; a step splits its file into ranges, the Map writes them side by side, steps write its error report. */
   importRun: {
     nameSuffix: 'import-run',
     arnSetting: 'IMPORT_STATE_MACHINE_ARN',
     runFields: { runId: 'string' },
-    stepStateName: 'Import rows',
+    stepStateName: 'Import step',
     failure: { error: 'ImportStepFailed', cause: 'A step kept failing; the import is marked failed. Rows written so far stay written.' },
+    parts: { mapStateName: 'Import ranges', stepStateName: 'Import range rows' },
     output: { id: 'ImportStateMachineArn', description: 'Runs imports of CSV files; one execution per import, named after it' },
   },
   /**

@@ -596,6 +596,20 @@ describe('CrmStack table encryption', () => {
     expect(kmsStatements(template).map((s) => s.resources)).toEqual(Array(tableReaders).fill([keyArn]));
   });
 
+  it('pre-warms the table and every index when tableWarmThroughput says so, and tells the import step how hard to write', () => {
+    expect(tableOf(synthesize()).Properties.WarmThroughput).toBeUndefined();
+    const warm = { writeUnitsPerSecond: 40_000, readUnitsPerSecond: 12_000 };
+    const template = synthesize({ tableWarmThroughput: warm, imports: { concurrentRanges: 10, parallelBatches: 8 } });
+    const table = tableOf(template).Properties;
+    expect(table.WarmThroughput).toEqual({ WriteUnitsPerSecond: 40_000, ReadUnitsPerSecond: 12_000 });
+    expect(table.GlobalSecondaryIndexes.length).toBeGreaterThan(0);
+    for (const index of table.GlobalSecondaryIndexes) expect(index.WarmThroughput, index.IndexName).toEqual(table.WarmThroughput);
+    const importStep = template.toJSON().Resources[functionIdWithPrefix(template, 'importStepTask')].Properties.Environment.Variables;
+    expect(importStep).toMatchObject({ IMPORT_CONCURRENT_RANGES: '10', IMPORT_PARALLEL_BATCHES: '8' });
+    const imports = template.toJSON().Resources[functionIdWithPrefix(template, 'importsFunction')].Properties.Environment.Variables;
+    expect(imports).not.toHaveProperty('IMPORT_CONCURRENT_RANGES');
+  });
+
   it('keeps the table retained in every encryption mode', () => {
     for (const template of [synthesize(), synthesize({ tableEncryption: 'customer-managed' })]) {
       expect(tableOf(template).DeletionPolicy).toBe('Retain');

@@ -27,7 +27,7 @@ const machines = [
   { name: 'sequenceRun', task: 'sequenceStepTask', starters: ['sequenceStarterConsumer'], stepState: 'Send step' },
   { name: 'workflowRun', task: 'workflowStepTask', starters: ['workflowTriggerRule', 'schedulerSchedule'], stepState: 'Run actions' },
   { name: 'exportRun', task: 'exportStepTask', starters: ['exportsFunction'], stepState: 'Write part' },
-  { name: 'importRun', task: 'importStepTask', starters: ['importsFunction'], stepState: 'Import rows' },
+  { name: 'importRun', task: 'importStepTask', starters: ['importsFunction'], stepState: 'Import step' },
   // Started by operators only (docs/reports.md), with the ARN the stack outputs.
   { name: 'reportRebuild', task: 'reportRebuildStepTask', starters: [], stepState: 'Rebuild pages' },
 ] as const;
@@ -100,6 +100,26 @@ describe('run state machines', () => {
     it('outputs its ARN', () => {
       template.hasOutput(run.output.id, { Value: { Ref: stateMachineId } });
     });
+  });
+
+  it('imports a file in ranges side by side: a Map over the ranges a step hands out, each a loop of range steps, as many at once as the step says', () => {
+    const importRun = resources[stateMachineIds.find((id) => resources[id]!.Properties!.StateMachineName === 'crm-test-import-run')!]!.Properties!;
+    const stepFunctionId = functionIdWithPrefix(template, 'importStepTask');
+    const definition = JSON.parse(resolveJoin(importRun.DefinitionString, { [stepFunctionId]: 'arn:aws:lambda:eu-west-1:123456789012:function:import-step' }));
+    expect(definition.States['Finished?'].Choices).toEqual([
+      { Variable: '$.done', BooleanEquals: true, Next: 'Done' },
+      { Variable: '$.parts', IsPresent: true, Next: 'Import ranges' },
+    ]);
+    const map = definition.States['Import ranges'];
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.parts', MaxConcurrencyPath: '$.concurrency', ResultPath: null, Next: 'Wait for step', ItemSelector: { 'runId.$': '$.runId', 'part.$': '$$.Map.Item.Value' } });
+    expect(map.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record failure' }]);
+    const rangeStep = map.ItemProcessor.States['Import range rows'];
+    expect(rangeStep.Parameters).toEqual({ action: 'part', 'runId.$': '$.runId', 'part.$': '$.part' });
+    expect(rangeStep.Retry).toEqual(definition.States['Import step'].Retry);
+    expect(map.ItemProcessor.States['Import range rows finished?'].Default).toBe('Import range rows');
+    // The other runs hand out no parts.
+    const sequenceRun = resources[stateMachineIds.find((id) => resources[id]!.Properties!.StateMachineName === 'crm-test-sequence-run')!]!.Properties!;
+    expect(JSON.stringify(sequenceRun.DefinitionString)).not.toContain('"Type\\":\\"Map');
   });
 
   it('are started by nothing else', () => {

@@ -49,6 +49,7 @@ describe('parseStackConfig', () => {
         eventRuleDeadLetters: 1,
       },
       events: { ruleAccounts: [], archiveDays: 7 },
+      imports: { concurrentRanges: 4, parallelBatches: 4 },
       dashboard: true,
     });
     expect(parseStackConfig({})).not.toHaveProperty('email');
@@ -104,6 +105,8 @@ describe('parseStackConfig', () => {
       customDomain,
       email,
       events: { ruleAccounts: ['210987654321'], archiveDays: 30 },
+      tableWarmThroughput: { readUnitsPerSecond: 12_000, writeUnitsPerSecond: 40_000 },
+      imports: { concurrentRanges: 12, parallelBatches: 8 },
     } as const;
     expect(parseStackConfig(full)).toEqual(full);
 

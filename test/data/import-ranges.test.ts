@@ -1,0 +1,168 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../adapters/config';
+import { createRuntime } from '../../adapters/runtime';
+import { S3ImportFiles } from '../../adapters/s3/s3-import-files';
+import { itemToJob } from '../../domain/imports/import-job';
+import { createImport, getImport, runImportRangeStep, runImportStep, startImport, type ImportDependencies } from '../../domain/imports/imports';
+import { noteSignedInUser } from '../../domain/owners/owners';
+import { contactModel } from '../../domain/records/contact';
+import { findByUniqueValue } from '../../domain/records/get-record';
+import type { Actor } from '../../domain/shared/actor';
+import { importJobKey } from '../../domain/shared/keys';
+import type { CrmTablePort, WriteOp } from '../../domain/shared/table-port';
+import { LOCAL_EXPORT_BUCKET, startS3Local, type S3Local } from '../../local/s3-local';
+import { createTestTable } from '../support/local-dynamodb';
+
+/**
+ * An import's ranges on DynamoDB Local and the local S3, driven as the import state machine
+ * drives them (steps, then the ranges a step hands out, `concurrency` at once, as its Map
+ * state does; a failed step retried, as its Retry does): the split cuts only where a record
+ * starts, ranges written side by side lose and double nothing, and a range whose step fails
+ * after writing its rows, before saving where it got, resumes from its saved position.
+ */
+
+const admin: Actor = { type: 'user', id: 'import-admin', role: 'admin' };
+let s3: S3Local;
+let s3Directory: string;
+let deps: ImportDependencies;
+/** Range indexes whose progress save fails once (the step's rows written, its position not). */
+const failRangeSaveOnce = new Set<number>();
+
+beforeAll(async () => {
+  const table = await createTestTable();
+  s3Directory = await mkdtemp(join(tmpdir(), 'crm-test-s3-'));
+  s3 = await startS3Local({ directory: s3Directory });
+  const config = loadConfig({ ...process.env, TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint });
+  const runtime = createRuntime(config);
+  const failing: CrmTablePort = Object.create(runtime.table, {
+    transactWrite: {
+      value: async (ops: readonly WriteOp[]) => {
+        const range = ops.length === 1 && ops[0]!.op === 'put' && ops[0]!.item.entity === 'importRange' ? (ops[0]!.item.index as number) : undefined;
+        if (range !== undefined && failRangeSaveOnce.delete(range)) throw new Error(`range ${range}: the step stopped before saving`);
+        return runtime.table.transactWrite(ops);
+      },
+    },
+  });
+  deps = {
+    ...runtime,
+    table: failing,
+    files: new S3ImportFiles({ AWS_REGION: config.AWS_REGION, S3_ENDPOINT: s3.endpoint, EXPORT_BUCKET: LOCAL_EXPORT_BUCKET }),
+    partBytes: 8 * 1024 * 1024,
+    rowsPerStep: 30,
+    parallelBatches: 2,
+    concurrentRanges: 3,
+  };
+  await noteSignedInUser(deps, { id: admin.id });
+});
+afterAll(async () => {
+  await s3?.stop();
+  if (s3Directory) await rm(s3Directory, { recursive: true, force: true });
+});
+
+/** The import's run as its state machine runs it, with each failed step retried. */
+async function runToEnd(id: string): Promise<{ rangesHandedOut: number[][]; maxRangesAtOnce: number }> {
+  const retried = async <T>(step: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        if (attempt === 5) throw error;
+      }
+    }
+  };
+  const rangesHandedOut: number[][] = [];
+  let running = 0;
+  let maxRangesAtOnce = 0;
+  for (;;) {
+    const step = await retried(() => runImportStep(deps, id, () => true));
+    if (step.done) return { rangesHandedOut, maxRangesAtOnce };
+    if (!step.ranges) continue;
+    rangesHandedOut.push([...step.ranges]);
+    const left = [...step.ranges];
+    const writer = async () => {
+      for (let range = left.shift(); range !== undefined; range = left.shift()) {
+        running++;
+        maxRangesAtOnce = Math.max(maxRangesAtOnce, running);
+        while (!(await retried(() => runImportRangeStep(deps, id, range, () => true))).done);
+        running--;
+      }
+    };
+    await Promise.all(Array.from({ length: step.concurrency! }, writer));
+  }
+}
+
+async function uploadedImport(file: string): Promise<string> {
+  const job = await createImport(deps, { type: 'contacts', dryRun: false }, admin);
+  const upload = await fetch(await deps.files.uploadUrl(job.objectKey, 600), { method: 'PUT', body: file });
+  expect(upload.status).toBe(200);
+  await startImport(deps, job.id, admin);
+  return job.id;
+}
+
+describe('import ranges', () => {
+  it('splits where records start, writes ranges side by side, and resumes a range whose step failed after writing', { timeout: 120_000 }, async () => {
+    // 200 rows: ranges of 30 (rowsPerStep), so 7; a quoted line break in the rows either side of every boundary; one
+    // address in three ranges (the last of them spelled in capitals); one bad row.
+    const rows: string[][] = [['email', 'firstName', 'lastName']];
+    for (let n = 0; n < 200; n++) {
+      const email = n === 5 || n === 65 ? 'shared@ranges.example' : n === 125 ? 'SHARED@ranges.example' : n === 100 ? 'not-an-email' : `row${n}@ranges.example`;
+      rows.push([email, `First${n}`, n % 30 === 29 || n % 30 === 0 ? `Two\nlines ${n}` : `Last${n}`]);
+    }
+    const file = stringify(rows, { record_delimiter: '\n' });
+    failRangeSaveOnce.add(3);
+
+    const id = await uploadedImport(file);
+    const run = await runToEnd(id);
+
+    expect(run.rangesHandedOut).toEqual([[0, 1, 2, 3, 4, 5, 6]]);
+    expect(run.maxRangesAtOnce).toBe(3);
+    expect(failRangeSaveOnce.size, 'the failure was injected').toBe(0);
+    const job = itemToJob(await deps.table.getItem(importJobKey(id)))!;
+    // Each boundary is a record's start, kept as the line before it: the header is line 1, and 30 rows, two of them of two lines, take 32.
+    expect(job.ranges.map((range) => range.line)).toEqual([1, 33, 65, 97, 129, 161, 193]);
+    const view = await getImport(deps, id, admin);
+    expect(view).toMatchObject({ status: 'done', rowsTotal: 200, rows: 200, failed: 1 });
+    // 197 distinct addresses created; the shared one's two other rows update or find it; the retried range's rows are found again.
+    expect(view.created + view.updated + view.unchanged).toBe(199);
+    expect(view.created).toBeLessThanOrEqual(197);
+    for (let n = 0; n < 200; n++) {
+      if (n === 5 || n === 65 || n === 125 || n === 100) continue;
+      const contact = await findByUniqueValue(deps, contactModel, `row${n}@ranges.example`);
+      expect(contact, `row ${n}`).toMatchObject({ firstName: `First${n}` });
+      expect(contact!.lastName).toBe(n % 30 === 29 || n % 30 === 0 ? `Two\nlines ${n}` : `Last${n}`);
+    }
+    const shared = await findByUniqueValue(deps, contactModel, 'shared@ranges.example');
+    expect(['First5', 'First65', 'First125']).toContain(shared!.firstName);
+
+    // The same file again: every row found as it is.
+    const again = await uploadedImport(file);
+    await runToEnd(again);
+    const second = await getImport(deps, again, admin);
+    expect(second).toMatchObject({ status: 'done', rowsTotal: 200, created: 0, failed: 1 });
+    // The shared address's three rows differ from each other: each updates it unless it holds that row's name already.
+    expect(second.unchanged + second.updated).toBe(199);
+    expect(second.unchanged).toBeGreaterThanOrEqual(196);
+  });
+
+  it('hands out again the ranges a step left unfinished, and counts a file with no data rows', { timeout: 60_000 }, async () => {
+    const empty = await uploadedImport('email,firstName\n');
+    expect((await runToEnd(empty)).rangesHandedOut).toEqual([[0]]);
+    expect(await getImport(deps, empty, admin)).toMatchObject({ status: 'done', rowsTotal: 0, rows: 0, created: 0 });
+
+    const rows = Array.from({ length: 70 }, (_, n) => [`left${n}@ranges.example`, `Left${n}`]);
+    const id = await uploadedImport(stringify([['email', 'firstName'], ...rows]));
+    const split = await runImportStep(deps, id, () => true);
+    expect(split).toEqual({ done: false, ranges: [0, 1, 2], concurrency: 3 });
+    // Only range 1 written before the next step (a Map cut short): that step hands out 0 and 2 again.
+    while (!(await runImportRangeStep(deps, id, 1, () => true)).done);
+    expect(await getImport(deps, id, admin)).toMatchObject({ status: 'running', rowsTotal: 70, rows: 30 });
+    expect(await runImportStep(deps, id, () => true)).toEqual({ done: false, ranges: [0, 2], concurrency: 3 });
+    await runToEnd(id);
+    expect(await getImport(deps, id, admin)).toMatchObject({ status: 'done', rows: 70, created: 70 });
+    await expect(runImportRangeStep(deps, id, 3, () => true)).resolves.toEqual({ done: true });
+  });
+});

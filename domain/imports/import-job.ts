@@ -42,6 +42,8 @@ export interface ImportJob {
   /** CSV header → field (`email`, `properties.plan`, `companyDomain`), or null to skip the column; as sent, or guessed once the file is there. */
   readonly mapping: Readonly<Record<string, string | null>> | null;
   readonly delimiter: CsvDelimiter | null;
+  /** The unique field rows find their record by (`externalId` for contacts, say); null: the type's first (email, domain, externalId). */
+  readonly upsertOn: string | null;
   /** The header as read from the file when the import started. */
   readonly headers: readonly string[] | null;
   readonly status: ImportStatus;
@@ -61,8 +63,14 @@ export interface ImportJob {
   readonly counts: ImportCounts;
   readonly objectKey: string;
   readonly reportKey: string;
-  /** The error report's multipart upload, its parts, and where listing the failed rows goes on. */
-  readonly report: { readonly uploadId: string | null; readonly parts: readonly { readonly partNumber: number; readonly etag: string }[]; readonly startKey: PageKey | null; readonly written: boolean };
+  /** The error report's multipart upload, its parts, and where listing the failed rows goes on (the range, and the page in it). */
+  readonly report: {
+    readonly uploadId: string | null;
+    readonly parts: readonly { readonly partNumber: number; readonly etag: string }[];
+    readonly range: number;
+    readonly startKey: PageKey | null;
+    readonly written: boolean;
+  };
   readonly createdBy: Actor;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -104,6 +112,9 @@ export const importRequestSchema = z
       }),
     ),
     delimiter: z.optional(z.enum(csvDelimiters)).check(z.meta({ description: 'Omitted: whichever of comma, semicolon and tab the header line has most of, outside quotes.' })),
+    upsertOn: z
+      .optional(z.enum(['email', 'domain', 'externalId']))
+      .check(z.meta({ description: 'The unique field a row finds its record by: `externalId` makes contacts and companies match on the id they had in the system they came from, rather than on email or domain. Omitted: email (contacts), domain (companies), externalId (deals, activities).' })),
   })
   .check(z.meta({ id: 'ImportCreate' }));
 export type ImportRequest = z.infer<typeof importRequestSchema>;
@@ -117,6 +128,7 @@ export const importJobSchema = z
     status: z.enum(importStatuses),
     mapping: z.nullable(mappingSchema).check(z.meta({ description: 'The mapping in use: as sent, or guessed once the import started.' })),
     delimiter: z.nullable(z.enum(csvDelimiters)),
+    upsertOn: z.string().check(z.meta({ description: 'The unique field rows find their record by.' })),
     rowsTotal: z.nullable(z.int()).check(z.meta({ description: 'Data rows in the file, counted by a first pass over it before any row is written; null until then.' })),
     rows: count('Data rows read so far.'),
     created: count('Records created (a dry run: that would be).'),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { requireCapability } from '../access/permissions';
 import type { ExportFiles } from '../exports/exports';
 import type { PropertyDefinition } from '../properties/property-definition';
-import { batchWriteRecords } from '../records/batch-write-records';
+import { batchWriteRecords, upsertKeyOf } from '../records/batch-write-records';
 import { planCreate } from '../records/create-record';
 import { planUpdate } from '../records/update-record';
 import { findByUniqueValue } from '../records/get-record';
@@ -118,6 +118,7 @@ export async function createImport(deps: ImportDependencies, request: ImportRequ
   const type = typeOfCollection(request.type);
   // An import assigns records to anyone and updates records whoever owns them: a manager's work.
   requireCapability(actor, 'changeAnyRecord', `import ${request.type}`);
+  if (request.upsertOn) upsertKeyOf(modelOf(type), request.upsertOn);
   if (request.mapping) {
     const targets = importTargets(modelOf(type), await deps.propertyDefinitions(type));
     checkMapping(request.mapping, undefined, targets);
@@ -129,6 +130,7 @@ export async function createImport(deps: ImportDependencies, request: ImportRequ
     type,
     dryRun: request.dryRun,
     mapping: request.mapping ?? null,
+    upsertOn: request.upsertOn ?? null,
     delimiter: request.delimiter ?? null,
     headers: null,
     status: 'awaiting-upload',
@@ -141,7 +143,7 @@ export async function createImport(deps: ImportDependencies, request: ImportRequ
     counts: noCounts,
     objectKey: `imports/${id}.csv`,
     reportKey: `imports/${id}-failed-rows.csv`,
-    report: { uploadId: null, parts: [], startKey: null, written: false },
+    report: { uploadId: null, parts: [], range: 0, startKey: null, written: false },
     createdBy: actor,
     createdAt: now,
     updatedAt: now,
@@ -348,7 +350,7 @@ export async function runImportRangeStep(deps: ImportDependencies, id: string, i
   if (range.done) return { done: true };
   const read = await importRows(deps, job, range.position, job.ranges[index + 1], hasTimeLeft);
   if (read.failures.length > 0) {
-    await deps.table.putItems(read.failures.map((failure) => ({ ...importFailureKey(job.id, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
+    await deps.table.putItems(read.failures.map((failure) => ({ ...importFailureKey(job.id, index, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
   }
   // A conflict is this range saved by a step beside this one: the step fails, and its retry reads on from what that one saved.
   await saveRange(deps, job, range, { position: read.position, counts: addCounts(range.counts, read.counts), done: read.ended });
@@ -466,7 +468,7 @@ async function writeBatch(
 
   if (job.dryRun) {
     for (const { record, input } of rows) {
-      const outcome = await wouldWrite(deps, model, input, importActor(job)).catch((error: unknown) => (error instanceof CrmError ? error : Promise.reject(error)));
+      const outcome = await wouldWrite(deps, model, input, job.upsertOn ?? undefined, importActor(job)).catch((error: unknown) => (error instanceof CrmError ? error : Promise.reject(error)));
       if (outcome instanceof CrmError) fail(record, reasonOf(outcome));
       else counts = { ...counts, [outcome]: counts[outcome] + 1 };
     }
@@ -476,7 +478,7 @@ async function writeBatch(
       model,
       rows.map((row) => row.input),
       importActor(job),
-      { depsFor: (index) => rowIds(deps, job.id, rows[index]!.record.line) },
+      { depsFor: (index) => rowIds(deps, job.id, rows[index]!.record.line), ...(job.upsertOn ? { upsertOn: job.upsertOn } : {}) },
     );
     for (const result of results) {
       if (result.outcome === 'failed') fail(rows[result.index]!.record, reasonOf(result.error));
@@ -487,12 +489,12 @@ async function writeBatch(
 }
 
 /** What writing the row would do, by the rules a write checks before it writes: its values, owner and links, and the record it would update. */
-async function wouldWrite(deps: RecordDependencies, model: RecordModel, input: Record<string, unknown>, actor: Actor): Promise<'created' | 'updated' | 'unchanged'> {
+async function wouldWrite(deps: RecordDependencies, model: RecordModel, input: Record<string, unknown>, upsertOn: string | undefined, actor: Actor): Promise<'created' | 'updated' | 'unchanged'> {
   const parsed = model.createSchema.safeParse(input);
   if (!parsed.success) throw zodIssues(parsed.error, 'inputs.0');
-  const unique = model.uniqueField;
-  const value = unique ? input[unique.field] : undefined;
-  const existing = unique && typeof value === 'string' ? await findByUniqueValue(deps, model, value) : undefined;
+  const key = upsertKeyOf(model, upsertOn);
+  const value = key ? input[key.field] : undefined;
+  const existing = key && typeof value === 'string' ? await findByUniqueValue(deps, model, value, key.field) : undefined;
   if (!existing) {
     await planCreate(deps, model, parsed.data, actor);
     return 'created';
@@ -533,18 +535,22 @@ async function writeReportPart(deps: ImportDependencies, job: ImportJob): Promis
   const partNumber = parts.length + 1;
   let body = partNumber === 1 ? csvRows([['line', 'reason', ...current.headers!]]) : '';
   let bytes = Buffer.byteLength(body);
+  // Range by range (each its own partition), each in line order: the file's order.
+  let range = current.report.range;
   let startKey: PageKey | undefined = current.report.startKey ?? undefined;
-  do {
-    const page = await deps.table.query(importQueries.failures(current.id), { limit: 500, ...(startKey ? { startKey } : {}) });
+  const listed = () => range >= current.ranges.length;
+  while (!listed() && bytes < deps.partBytes) {
+    const page = await deps.table.query(importQueries.failures(current.id, range), { limit: 500, ...(startKey ? { startKey } : {}) });
     const lines = csvRows(page.items.map((item) => [String(item.line), item.reason as string, ...(item.values as string[])]));
     body += lines;
     bytes += Buffer.byteLength(lines);
     startKey = page.lastKey;
-  } while (startKey && bytes < deps.partBytes);
-  if (startKey && partNumber >= MAX_REPORT_PARTS) throw new Error(`import ${current.id}'s error report would take more than ${MAX_REPORT_PARTS} parts`);
+    if (!startKey) range++;
+  }
+  if (!listed() && partNumber >= MAX_REPORT_PARTS) throw new Error(`import ${current.id}'s error report would take more than ${MAX_REPORT_PARTS} parts`);
   const etag = await deps.files.uploadPart(current.reportKey, uploadId!, partNumber, body);
-  const report = { ...current.report, parts: [...parts, { partNumber, etag }], startKey: startKey ?? null };
-  if (startKey) {
+  const report = { ...current.report, parts: [...parts, { partNumber, etag }], range, startKey: startKey ?? null };
+  if (!listed()) {
     await saveJob(deps, current, { report });
     return { done: false };
   }
@@ -591,6 +597,7 @@ export async function viewOf(deps: ImportDependencies, job: ImportJob): Promise<
     status: job.status,
     mapping: job.mapping,
     delimiter: job.delimiter,
+    upsertOn: job.upsertOn ?? modelOf(job.type).uniqueFields[0]!.field,
     rowsTotal: job.phase === 'split' ? null : (job.rowsInFile ?? null),
     ...counts,
     createdAt: job.createdAt,

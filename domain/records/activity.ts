@@ -1,9 +1,9 @@
 import * as z from '../shared/zod';
-import { customProperties, idList, isoDateTime, longText, recordId, shortText, userId } from '../shared/common-fields';
+import { customProperties, externalId, externalIdLookup, idList, isoDateTime, longText, recordId, shortText, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
 import { byLastUpdate, recordsByDate, recordsByFacet, recordsByOwner, recordsByType, tasksByAssignee } from '../shared/keys';
 import { once } from '../shared/built-on-first-use';
-import { recordModel, type CrmRecord } from './record-model';
+import { externalIdField, recordModel, type CrmRecord } from './record-model';
 import { listQuerySchemaOf, patchSchemaOf, serverRecordSchema } from './schema-helpers';
 import { instantSort, oneOf, singleValued, updateRangeOf } from './list-views';
 
@@ -33,7 +33,7 @@ export const MAX_ACTIVITY_LINKS = 30;
 
 const activityShape = once(() => ({
   subject: shortText(300),
-  externalId: z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.meta({ description: 'The id it has in the system it came from: unique per deployment, compared exactly; what an import upserts on.' })),
+  externalId,
   body: longText,
   occurredAt: isoDateTime.check(z.meta({ description: 'When it happened (for tasks: when created); orders the timelines. Defaults to now.' })),
   dueAt: isoDateTime.check(z.meta({ description: 'Tasks only.' })),
@@ -52,7 +52,7 @@ const activityShape = once(() => ({
 export const activityModel = recordModel(
   {
     type: 'activity',
-    uniqueField: { field: 'externalId', normalize: (id) => id.trim() },
+    uniqueFields: [externalIdField],
     references: [
       { field: 'contactIds', target: 'contact', many: true, linkKind: 'timeline' },
       { field: 'companyIds', target: 'company', many: true, linkKind: 'timeline' },
@@ -153,7 +153,7 @@ export const activityModel = recordModel(
         dealId: z.optional(recordId).check(z.meta({ description: 'With kind: activities of this kind linked to the deal.' })),
         assigneeId: z.optional(userId).check(z.meta({ description: 'Tasks assigned to this user, earliest due first.' })),
         taskStatus: z.optional(z.enum(['open', 'done'])).check(z.meta({ description: 'With assigneeId: only open or only done tasks.' })),
-        externalId: z.optional(z.string().check(z.trim(), z.maxLength(200))).check(z.meta({ description: 'Look an activity up by its externalId.' })),
+        externalId: externalIdLookup('activity'),
       }),
   },
 );

@@ -7,7 +7,7 @@ import { packTransactions } from '../shared/transactions';
 import { createRecord, planCreate, type PlannedCreate } from './create-record';
 import { findByUniqueValue } from './get-record';
 import { readingOnce, type RecordDependencies } from './record-dependencies';
-import type { CrmRecord, RecordModel } from './record-model';
+import type { CrmRecord, RecordModel, UniqueField } from './record-model';
 import { updateRecord } from './update-record';
 
 export const MAX_BATCH_INPUTS = 100;
@@ -24,6 +24,8 @@ export type BatchResult =
 export interface BatchOptions {
   /** The dependencies of one input: an idempotent request gives each input ids derived from its key and position. */
   readonly depsFor?: (index: number) => RecordDependencies;
+  /** The unique field an input's record is found by when its value is taken (an import's choice); the type's first unique field if not given. */
+  readonly upsertOn?: string;
 }
 
 interface ValidInput {
@@ -56,9 +58,10 @@ export async function batchWriteRecords(requestDeps: RecordDependencies, model: 
   // what made its transaction fail (a pipeline changed since, so its version check did).
   const aloneDepsOf = (index: number): RecordDependencies => ({ ...requestDeps, ...idsOf(index) });
   const results = new Map<number, BatchResult>();
+  const key = upsertKeyOf(model, options.upsertOn);
   const lanes = new Map<string, number[]>();
   inputs.forEach((input, index) => {
-    const value = uniqueValueOf(model, input);
+    const value = uniqueValueOf(key, input);
     const lane = value === undefined ? `input ${index}` : `value ${value}`;
     lanes.set(lane, [...(lanes.get(lane) ?? []), index]);
   });
@@ -84,13 +87,13 @@ export async function batchWriteRecords(requestDeps: RecordDependencies, model: 
     (input) => results.set(input.index, { index: input.index, outcome: 'created', record: input.record }),
     (input, error) => results.set(input.index, failure(error, input.index)),
   );
-  await inParallel(alone, PARALLEL_WRITES, async (input) => results.set(input.index, await writeAlone(aloneDepsOf(input.index), model, input, actor)));
+  await inParallel(alone, PARALLEL_WRITES, async (input) => results.set(input.index, await writeAlone(aloneDepsOf(input.index), model, key, input, actor)));
 
   // The other inputs of a lane, in order, after its first.
   await inParallel([...lanes.values()].filter((lane) => lane.length > 1), PARALLEL_WRITES, async (lane) => {
     for (const index of lane.slice(1)) {
       const parsed = parseInput(model, inputs[index], index);
-      results.set(index, 'error' in parsed ? parsed : await writeAlone(depsOf(index), model, parsed, actor));
+      results.set(index, 'error' in parsed ? parsed : await writeAlone(depsOf(index), model, key, parsed, actor));
     }
   });
   return inputs.map((_, index) => results.get(index)!);
@@ -139,9 +142,9 @@ function parseInput(model: RecordModel, input: unknown, index: number): ValidInp
   return { index, data: parsed.data, provided: Object.fromEntries(Object.entries(parsed.data).filter(([field]) => sent.has(field))) };
 }
 
-async function writeAlone(deps: RecordDependencies, model: RecordModel, input: ValidInput, actor: Actor): Promise<BatchResult> {
+async function writeAlone(deps: RecordDependencies, model: RecordModel, key: UniqueField | undefined, input: ValidInput, actor: Actor): Promise<BatchResult> {
   try {
-    return await upsert(deps, model, input.data, input.provided, input.index, actor);
+    return await upsert(deps, model, key, input.data, input.provided, input.index, actor);
   } catch (error) {
     return failure(error, input.index);
   }
@@ -153,10 +156,17 @@ function failure(error: unknown, index: number): BatchResult {
   return { index, outcome: 'failed', error: error instanceof ValidationError ? namingTheInput(error, index) : error };
 }
 
-function uniqueValueOf(model: RecordModel, input: unknown): string | undefined {
-  const field = model.uniqueField;
-  const value = field && typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[field.field] : undefined;
-  return field && typeof value === 'string' ? field.normalize(value) : undefined;
+/** The unique field inputs upsert on: `upsertOn` if given (one of the type's unique fields), else the type's first. */
+export function upsertKeyOf(model: RecordModel, upsertOn?: string): UniqueField | undefined {
+  if (upsertOn === undefined) return model.uniqueFields[0];
+  const key = model.uniqueFields.find((unique) => unique.field === upsertOn);
+  if (!key) throw new ValidationError(`${model.collection} cannot be matched by ${upsertOn}.`, [{ field: 'upsertOn', message: `one of: ${model.uniqueFields.map((unique) => unique.field).join(', ')}` }]);
+  return key;
+}
+
+function uniqueValueOf(key: UniqueField | undefined, input: unknown): string | undefined {
+  const value = key && typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[key.field] : undefined;
+  return key && typeof value === 'string' ? key.normalize(value) : undefined;
 }
 
 /** The use cases name fields of the body they were given (`body.companyIds`); in a batch that body is `inputs.<index>`. */
@@ -172,6 +182,7 @@ function namingTheInput(error: ValidationError, index: number): ValidationError 
 async function upsert(
   deps: RecordDependencies,
   model: RecordModel,
+  key: UniqueField | undefined,
   input: Record<string, unknown>,
   provided: Record<string, unknown>,
   index: number,
@@ -181,16 +192,18 @@ async function upsert(
   try {
     return { index, outcome: 'created', record: await createRecord(deps, model, input, actor) };
   } catch (error) {
-    const unique = model.uniqueField;
-    const value = unique ? input[unique.field] : undefined;
+    const value = key ? input[key.field] : undefined;
     if (!(error instanceof UniqueValueTakenError) || typeof value !== 'string') throw error;
-    const existing = await findByUniqueValue(deps, model, value);
+    // Whichever unique value the create found taken, the record the key finds is the one to update (its other values are checked by the update).
+    const existing = await findByUniqueValue(deps, model, value, key!.field);
     if (existing) {
       const record = await updateRecord(deps, model, existing.id, provided, { actor });
       return { index, outcome: record.version === existing.version ? 'unchanged' : 'updated', record };
     }
+    // Another value taken (the key's is free): the input fails, naming it.
+    if (error.field !== key!.field) throw error;
     // The holder was deleted between our create and our lookup: the value is free again.
-    if (attemptsLeft > 1) return upsert(deps, model, input, provided, index, actor, attemptsLeft - 1);
+    if (attemptsLeft > 1) return upsert(deps, model, key, input, provided, index, actor, attemptsLeft - 1);
     throw error;
   }
 }

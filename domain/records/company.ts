@@ -1,9 +1,9 @@
 import * as z from '../shared/zod';
-import { customProperties, shortText, tags, userId } from '../shared/common-fields';
+import { customProperties, externalId, externalIdLookup, shortText, tags, userId } from '../shared/common-fields';
 import { byLastUpdate, recordsByFacet, recordsByOwner, recordsByType } from '../shared/keys';
 import { caseFolded, instantSort, nameSort, singleValued, tagFilter, updateRangeOf } from './list-views';
 import { once } from '../shared/built-on-first-use';
-import { recordModel, type CrmRecord } from './record-model';
+import { externalIdField, recordModel, type CrmRecord } from './record-model';
 import { listQuerySchemaOf, patchSchemaOf, searchQueryParameter, serverRecordSchema, tagParameter } from './schema-helpers';
 
 export const companySizes = ['1-10', '11-50', '51-200', '201-500', '501-1000', '1001-5000', '5001+'] as const;
@@ -31,6 +31,7 @@ const companyShape = once(() => ({
   domain: z
     .pipe(z.pipe(z.string().check(z.maxLength(300)), z.transform(normalizeDomain)), z.string().check(z.regex(hostname, 'a domain like example.com')))
     .check(z.meta({ description: 'Normalized (lower case, no scheme, www. or path) and unique per deployment.' })),
+  externalId,
   industry: shortText(100),
   size: z.enum(companySizes).check(z.meta({ description: 'Employee count band.' })),
   ownerId: userId,
@@ -41,7 +42,7 @@ const companyShape = once(() => ({
 export const companyModel = recordModel(
   {
     type: 'company',
-    uniqueField: { field: 'domain', normalize: normalizeDomain },
+    uniqueFields: [{ field: 'domain', normalize: normalizeDomain }, externalIdField],
     references: [],
 
     indexKeys: (record: CrmRecord) => ({
@@ -61,7 +62,7 @@ export const companyModel = recordModel(
     },
   },
   {
-    createSchema: () => z.partial(z.strictObject(companyShape()), { domain: true, industry: true, size: true, ownerId: true, tags: true, properties: true }).check(z.meta({ id: 'CompanyCreate' })),
+    createSchema: () => z.partial(z.strictObject(companyShape()), { domain: true, externalId: true, industry: true, size: true, ownerId: true, tags: true, properties: true }).check(z.meta({ id: 'CompanyCreate' })),
     updateSchema: () => patchSchemaOf(companyShape(), ['name'], 'CompanyUpdate'),
     recordSchema: () =>
       serverRecordSchema('Company', {
@@ -75,6 +76,7 @@ export const companyModel = recordModel(
         industry: z.optional(shortText(100)),
         tag: tagParameter,
         domain: z.optional(z.string().check(z.maxLength(300))).check(z.meta({ description: 'Look a company up by domain (normalized the same way).' })),
+        externalId: externalIdLookup('company'),
       }),
   },
 );

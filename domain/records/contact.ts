@@ -1,11 +1,11 @@
 import * as z from '../shared/zod';
-import { customProperties, idList, recordId, shortText, tags, userId } from '../shared/common-fields';
+import { customProperties, externalId, externalIdLookup, idList, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ValidationError } from '../shared/errors';
 import { instantSort, nameSort, oneOf, singleValued, tagFilter, updateRangeOf } from './list-views';
 import { singlePartition } from '../shared/key-design';
 import { byLastUpdate, emailsByContact, recordQueries, recordsByFacet, recordsByOwner, recordsByType } from '../shared/keys';
 import { once } from '../shared/built-on-first-use';
-import { recordModel, type CrmRecord } from './record-model';
+import { externalIdField, recordModel, type CrmRecord } from './record-model';
 import { listQuerySchemaOf, patchSchemaOf, searchQueryParameter, serverRecordSchema, tagParameter } from './schema-helpers';
 import { pseudonymizeSuppression } from '../email/suppression-list';
 import { moveEmailsOfContact } from '../email/email-message-items';
@@ -16,6 +16,7 @@ export const lifecycleStages = ['subscriber', 'lead', 'mql', 'sql', 'opportunity
 const contactShape = once(() => ({
   firstName: shortText(100),
   lastName: shortText(100),
+  externalId,
   email: z.pipe(z.string().check(z.trim(), z.maxLength(254)), z.email()).check(z.meta({ description: 'Unique per deployment, compared case-insensitively.' })),
   phone: z.string().check(z.trim(), z.minLength(3), z.maxLength(50), z.regex(/^[0-9+()\-. x]+$/, 'digits, spaces and + ( ) - . x only')),
   title: shortText(200),
@@ -30,7 +31,7 @@ const contactShape = once(() => ({
 export const contactModel = recordModel(
   {
     type: 'contact',
-    uniqueField: { field: 'email', normalize: (email) => email.trim().toLowerCase() },
+    uniqueFields: [{ field: 'email', normalize: (email) => email.trim().toLowerCase() }, externalIdField],
     references: [{ field: 'companyIds', target: 'company', many: true, linkKind: 'association' }],
     // Sent emails hold the address and the text, and so does each one's email activity (it has
     // the message's id): personal data that goes with the contact.
@@ -93,6 +94,7 @@ export const contactModel = recordModel(
           firstName: true,
           lastName: true,
           email: true,
+          externalId: true,
           phone: true,
           title: true,
           ownerId: true,
@@ -116,6 +118,7 @@ export const contactModel = recordModel(
         tag: tagParameter,
         companyId: z.optional(recordId).check(z.meta({ description: 'Contacts associated with this company.' })),
         email: z.optional(z.string().check(z.trim(), z.maxLength(254))).check(z.meta({ description: 'Look a contact up by email (case-insensitive).' })),
+        externalId: externalIdLookup('contact'),
       }),
   },
 );

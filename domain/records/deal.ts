@@ -1,17 +1,17 @@
 import * as z from '../shared/zod';
-import { customProperties, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
+import { customProperties, externalId, externalIdLookup, idList, isoDate, recordId, shortText, tags, userId } from '../shared/common-fields';
 import { ConflictError, ValidationError } from '../shared/errors';
 import { singlePartition } from '../shared/key-design';
 import { byLastUpdate, openDealsByUpdate, recordsByDate, dealsByPipeline, recordKeys, recordQueries, recordsByOwner, recordsByType } from '../shared/keys';
 import { DEFAULT_PIPELINE_ID, entryStage, stageKinds } from '../pipelines/pipeline';
 import { once } from '../shared/built-on-first-use';
-import { recordModel, type CrmRecord } from './record-model';
+import { externalIdField, recordModel, type CrmRecord } from './record-model';
 import { listQuerySchemaOf, patchSchemaOf, searchQueryParameter, serverRecordSchema, tagParameter } from './schema-helpers';
 import { dateSort, instantSort, nameSort, numberSort, oneOf, singleValued, tagFilter, updateRangeOf } from './list-views';
 
 const dealShape = once(() => ({
   name: shortText(200),
-  externalId: z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.meta({ description: 'The id it has in the system it came from: unique per deployment, compared exactly; what an import upserts on.' })),
+  externalId,
   amount: z.number().check(z.gte(0), z.lte(1e11), z.multipleOf(0.01), z.meta({ description: 'In major units of `currency`, two decimals at most; at most 100 billion (reports count cents in exact integers).' })),
   currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')),
   pipelineId: recordId,
@@ -27,7 +27,7 @@ const dealShape = once(() => ({
 export const dealModel = recordModel(
   {
     type: 'deal',
-    uniqueField: { field: 'externalId', normalize: (id) => id.trim() },
+    uniqueFields: [externalIdField],
     references: [
       { field: 'companyId', target: 'company', many: false, linkKind: 'association' },
       { field: 'contactIds', target: 'contact', many: true, linkKind: 'association' },
@@ -141,7 +141,7 @@ export const dealModel = recordModel(
         companyId: z.optional(recordId),
         contactId: z.optional(recordId),
         tag: tagParameter,
-        externalId: z.optional(z.string().check(z.trim(), z.maxLength(200))).check(z.meta({ description: 'Look a deal up by its externalId.' })),
+        externalId: externalIdLookup('deal'),
       }),
   },
 );

@@ -117,10 +117,9 @@ export function tombstoneOps(deps: RecordDependencies, model: RecordModel, recor
     }),
     { op: 'put', item: tombstone, condition: { kind: 'liveAtVersion', version: record.version }, onConditionFailed: () => new PreconditionFailedError() },
   ];
-  const unique = model.uniqueField;
-  const uniqueValue = unique ? record[unique.field] : undefined;
-  if (unique && typeof uniqueValue === 'string') {
-    ops.push({ op: 'delete', key: uniqueGuardKey(model.type, unique.field, unique.normalize(uniqueValue)) });
+  for (const unique of model.uniqueFields) {
+    const uniqueValue = record[unique.field];
+    if (typeof uniqueValue === 'string') ops.push({ op: 'delete', key: uniqueGuardKey(model.type, unique.field, unique.normalize(uniqueValue)) });
   }
   return { ops, tombstone };
 }

@@ -29,13 +29,13 @@ export const mergedInto = (item: Item | undefined): string | undefined => (typeo
 
 /** A taken unique value's error, naming the record that holds it, so the client can fetch or update that one instead. */
 export async function namingTheHolder(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, error: UniqueValueTakenError): Promise<UniqueValueTakenError> {
-  const holder = await findByUniqueValue(deps, model, error.value);
+  const holder = await findByUniqueValue(deps, model, error.value, error.field);
   return holder ? new UniqueValueTakenError(error.field, error.value, holder.id) : error;
 }
 
-/** Lookup by a unique value (contact email, company domain) through its guard item. */
-export async function findByUniqueValue(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, value: string): Promise<CrmRecord | undefined> {
-  const unique = model.uniqueField;
+/** Lookup by a unique value (contact email, company domain, an externalId) through its guard item; by the type's first unique field unless `field` names another. */
+export async function findByUniqueValue(deps: Pick<RecordDependencies, 'table'>, model: RecordModel, value: string, field?: string): Promise<CrmRecord | undefined> {
+  const unique = field === undefined ? model.uniqueFields[0] : model.uniqueFields.find((candidate) => candidate.field === field);
   if (!unique) return undefined;
   const guard = await deps.table.getItem(uniqueGuardKey(model.type, unique.field, unique.normalize(value)));
   return guard ? findRecord(deps, model, guard.recordId as string) : undefined;

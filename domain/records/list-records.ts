@@ -20,14 +20,14 @@ import type { CrmRecord, RecordModel } from './record-model';
  */
 export async function listRecords(deps: RecordDependencies, model: RecordModel, filters: Record<string, unknown>, actor: Actor): Promise<Page<CrmRecord>> {
   requireCapability(actor, 'readRecords', `list ${model.collection}`);
-  const unique = model.uniqueField;
+  const unique = model.uniqueFields.find((candidate) => typeof filters[candidate.field] === 'string');
   const lookupValue = unique ? filters[unique.field] : undefined;
   if (typeof lookupValue === 'string') {
     const others = Object.keys(filters).filter((name) => name !== unique!.field && name !== 'limit' && filters[name] !== undefined);
     if (others.length > 0) {
       throw new ValidationError(`${unique!.field} looks one record up and takes no other filter or cursor.`, others.map((name) => ({ field: `query.${name}`, message: `not allowed with ${unique!.field}` })));
     }
-    const record = await findByUniqueValue(deps, model, lookupValue);
+    const record = await findByUniqueValue(deps, model, lookupValue, unique!.field);
     return { items: record ? [record] : [], nextCursor: null };
   }
 

@@ -38,6 +38,9 @@ export interface UniqueField {
   normalize(value: string): string;
 }
 
+/** `externalId`, unique on every record type: compared exactly, once trimmed. */
+export const externalIdField: UniqueField = { field: 'externalId', normalize: (id) => id.trim() };
+
 /** Secondary index keys a record is listed under, besides the per-type list (gsi1). */
 export type RecordIndexKeys = Readonly<Record<string, string>>;
 
@@ -87,7 +90,8 @@ export interface RecordModel {
   readonly recordSchema: z.ZodMiniType;
   /** Query string of GET list: filters this type supports. */
   readonly listQuerySchema: z.ZodMiniType<Record<string, unknown>>;
-  readonly uniqueField?: UniqueField;
+  /** Fields no two records of the type may share, each held by a guard item; the first is what the batch route upserts on. */
+  readonly uniqueFields: readonly UniqueField[];
   readonly references: readonly RecordReference[];
   /**
    * Items about the record kept outside its partition (a contact's sent emails), which a

@@ -5,7 +5,7 @@ import { recordKeys, uniqueGuardKey } from '../shared/keys';
 import type { WriteOp } from '../shared/table-port';
 import { diffRecords, type FieldChange } from './field-changes';
 import { linkKey, recordToItem, referencedIds } from './record-items';
-import type { CrmRecord, RecordModel } from './record-model';
+import type { CrmRecord, RecordModel, UniqueField } from './record-model';
 
 export interface RecordWrite {
   readonly model: RecordModel;
@@ -57,9 +57,11 @@ export function planRecordWrite(write: RecordWrite): { ops: WriteOp[]; changes: 
   return { ops, changes };
 }
 
-function uniqueGuardOps({ model, before, after }: RecordWrite): WriteOp[] {
-  const unique = model.uniqueField;
-  if (!unique) return [];
+function uniqueGuardOps(write: RecordWrite): WriteOp[] {
+  return write.model.uniqueFields.flatMap((unique) => guardOpsOf(write, unique));
+}
+
+function guardOpsOf({ model, before, after }: RecordWrite, unique: UniqueField): WriteOp[] {
   const normalized = (record?: CrmRecord) => {
     const value = record?.[unique.field];
     return typeof value === 'string' ? unique.normalize(value) : undefined;

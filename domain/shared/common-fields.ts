@@ -15,6 +15,11 @@ const noControlCharacters = (schema: z.ZodMiniString) => schema.check(z.regex(/^
 export const shortText = (max = 200) => noControlCharacters(z.string().check(z.trim(), z.minLength(1), z.maxLength(max)));
 export const longText = noControlCharacters(z.string().check(z.maxLength(20_000)));
 
+/** The id a record has in the system it came from (a HubSpot id, a spreadsheet's row key): unique per type, what an import can upsert on. */
+export const externalId = z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.meta({ description: 'The id it has in the system it came from: unique per deployment, compared exactly; what an import upserts on.' }));
+/** The list filter that looks a record up by its externalId. */
+export const externalIdLookup = (type: string) => z.optional(z.string().check(z.trim(), z.maxLength(200))).check(z.meta({ description: `Look a${/^[aeiou]/.test(type) ? 'n' : ''} ${type} up by its externalId.` }));
+
 export const userId = z.string().check(z.trim(), z.minLength(1), z.maxLength(128), z.meta({ description: 'Id of a user of the CRM (the identity provider subject).' }));
 
 export const tags = z

@@ -367,13 +367,17 @@ export const importsByAuthor = defineIndex({
   sort: ({ createdAt, id }: { readonly createdAt: string; readonly id: string }) => joinKey(createdAt, id),
   shardBy: ({ id }) => id,
 });
-/** A row an import could not write, in the import's partition, by line (zero-padded, so in file order). */
-export const importFailureKey = (importId: string, line: number): ItemKey => ({ pk: joinKey('IMPORT', importId), sk: joinKey('FAILED', String(line).padStart(12, '0')) });
+/**
+ * A row an import could not write, in a partition of its range (ranges written side by side
+ * never share one: a file of bad rows would otherwise pour into one partition at several
+ * ranges' speed), by line (zero-padded, so in file order).
+ */
+export const importFailureKey = (importId: string, range: number, line: number): ItemKey => ({ pk: joinKey('IMPORT', importId, 'FAILED', String(range)), sk: joinKey('FAILED', String(line).padStart(12, '0')) });
 /** One range of an import's file (rows between two boundaries the split found): where its reading got, and its counts. */
 export const importRangeKey = (importId: string, index: number): ItemKey => ({ pk: joinKey('IMPORT', importId), sk: joinKey('RANGE', String(index).padStart(6, '0')) });
 export const importQueries = {
   ranges: (importId: string): KeyQuery => ({ pattern: 'importRanges', partitionKey: joinKey('IMPORT', importId), sortKey: { kind: 'beginsWith', prefix: joinKey('RANGE', '') }, ascending: true }),
-  failures: (importId: string): KeyQuery => ({ pattern: 'importFailures', partitionKey: joinKey('IMPORT', importId), sortKey: { kind: 'beginsWith', prefix: joinKey('FAILED', '') }, ascending: true }),
+  failures: (importId: string, range: number): KeyQuery => ({ pattern: 'importFailures', partitionKey: joinKey('IMPORT', importId, 'FAILED', String(range)), ascending: true }),
 };
 
 /** Every audit entry about one record, in its own partition: read strongly consistent, oldest first. */

@@ -160,12 +160,12 @@ describe('fuzzing every route', () => {
       const record = live(type!.toLowerCase(), guard.recordId as string);
       const model = modelOf(type!.toLowerCase() as RecordType);
       expect(record, `guard ${guard.pk}`).toBeDefined();
-      expect(model.uniqueField!.normalize(String(record![field!.toLowerCase()]))).toBe(value);
+      const unique = model.uniqueFields.find((candidate) => candidate.field.toUpperCase() === field)!;
+      expect(unique.normalize(String(record![unique.field]))).toBe(value);
     }
     for (const record of items.filter((item) => ['contact', 'company', 'deal', 'activity'].includes(item.entity as string))) {
       const model = modelOf(record.entity as RecordType);
-      const unique = model.uniqueField;
-      if (unique && typeof record[unique.field] === 'string') {
+      for (const unique of model.uniqueFields.filter((candidate) => typeof record[candidate.field] === 'string')) {
         const guard = byKey.get(`UNIQUE#${model.type.toUpperCase()}#${unique.field.toUpperCase()}#${unique.normalize(record[unique.field] as string)}|UNIQUE`);
         expect(guard?.recordId, `guard of ${record.pk}`).toBe(record.id);
       }

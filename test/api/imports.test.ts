@@ -29,6 +29,8 @@ type ImportView = {
   dryRun: boolean;
   mapping: Record<string, string | null> | null;
   delimiter: string | null;
+  upsertOn: string;
+  rowsTotal: number | null;
   rows: number;
   created: number;
   updated: number;
@@ -86,7 +88,7 @@ describe('imports', () => {
     const file = contactsFile('import.example');
 
     const first = await importFile({ type: 'contacts' }, file);
-    expect(first, first.error ?? '').toMatchObject({ status: 'done', delimiter: ';', rows: GOOD_ROWS + BAD_ROWS, created: GOOD_ROWS, updated: 0, unchanged: 0, failed: BAD_ROWS });
+    expect(first, first.error ?? '').toMatchObject({ status: 'done', delimiter: ';', rowsTotal: GOOD_ROWS + BAD_ROWS, rows: GOOD_ROWS + BAD_ROWS, created: GOOD_ROWS, updated: 0, unchanged: 0, failed: BAD_ROWS });
     expect(first.mapping).toEqual({ 'E-mail Address': 'email', 'First Name': 'firstName', 'Last name': 'lastName', 'Company website': 'companyDomain', Seats: 'properties.seats', Tags: 'tags', 'Ignored notes': null });
 
     const jose = (await contactByEmail('person0@import.example'))!;
@@ -222,6 +224,51 @@ describe('imports', () => {
     const taken = await api.request<Rec>('POST', '/v1/deals', { body: { name: 'Copy', externalId: 'HS-1' } });
     expect(taken.status).toBe(409);
     expect(taken.json).toMatchObject({ field: 'externalId', existingId: hs1.id });
+  });
+
+  it('upserts contacts and companies on their externalId when asked: the id from the system they came from finds them whatever their email', { timeout: 120_000 }, async () => {
+    const file = stringify([
+      ['Record ID', 'Email', 'First name'],
+      ['HS-C1', 'carla@extid.example', 'Carla'],
+      ['HS-C2', '', 'NoEmail'],
+    ]);
+    const first = await importFile({ type: 'contacts', upsertOn: 'externalId' }, file);
+    expect(first, first.error ?? '').toMatchObject({ status: 'done', upsertOn: 'externalId', created: 2, mapping: { 'Record ID': 'externalId', Email: 'email', 'First name': 'firstName' } });
+    const carla = (await api.request<{ items: Rec[] }>('GET', '/v1/contacts?externalId=HS-C1')).json!.items[0]!;
+    expect(carla).toMatchObject({ externalId: 'HS-C1', email: 'carla@extid.example' });
+
+    // The source system changed her address: found by her id, updated, not created again. A row taking another contact's address fails, naming it.
+    await api.create('contacts', { firstName: 'Other', email: 'taken@extid.example' });
+    const moved = stringify([
+      ['Record ID', 'Email', 'First name'],
+      ['HS-C1', 'carla.new@extid.example', 'Carla'],
+      ['HS-C2', '', 'NoEmail'],
+      ['HS-C3', 'taken@extid.example', 'Taker'],
+    ]);
+    const second = await importFile({ type: 'contacts', upsertOn: 'externalId' }, moved);
+    expect(second).toMatchObject({ status: 'done', created: 0, updated: 1, unchanged: 1, failed: 1 });
+    const report: Record<string, string>[] = parse(await (await fetch(second.errorReportUrl!)).text(), { columns: true });
+    expect(report).toEqual([expect.objectContaining({ line: '4', reason: expect.stringContaining('email') })]);
+    expect((await api.request<Rec>('GET', `/v1/contacts/${carla.id}`)).json).toMatchObject({ email: 'carla.new@extid.example', externalId: 'HS-C1' });
+    expect((await api.request<{ items: Rec[] }>('GET', '/v1/contacts?email=carla@extid.example')).json!.items).toEqual([]);
+    expect((await importFile({ type: 'contacts', upsertOn: 'externalId' }, moved)).unchanged).toBe(2);
+
+    // Unique through the API too, and freed when the record goes.
+    const copy = await api.request<Rec>('POST', '/v1/contacts', { body: { firstName: 'Copy', externalId: 'HS-C1' } });
+    expect(copy.status).toBe(409);
+    expect(copy.json).toMatchObject({ field: 'externalId', existingId: carla.id });
+    expect((await api.request('DELETE', `/v1/contacts/${carla.id}`)).status).toBe(204);
+    expect((await api.request<Rec>('POST', '/v1/contacts', { body: { firstName: 'Carla again', externalId: 'HS-C1' } })).status).toBe(201);
+
+    const companies = await importFile({ type: 'companies', upsertOn: 'externalId' }, 'Company name,Website,External id\nExtco,extco.example,ACC-1\n');
+    expect(companies).toMatchObject({ status: 'done', created: 1 });
+    const renamed = await importFile({ type: 'companies', upsertOn: 'externalId' }, 'Company name,Website,External id\nExtco Group,extco-group.example,ACC-1\n');
+    expect(renamed).toMatchObject({ status: 'done', updated: 1 });
+    expect((await api.request<{ items: Rec[] }>('GET', '/v1/companies?externalId=ACC-1')).json!.items[0]).toMatchObject({ name: 'Extco Group', domain: 'extco-group.example' });
+
+    const wrongKey = await api.request<{ errors: { field: string }[] }>('POST', '/v1/imports', { body: { type: 'deals', upsertOn: 'email' } });
+    expect(wrongKey.status).toBe(400);
+    expect(wrongKey.json!.errors[0]).toMatchObject({ field: 'upsertOn' });
   });
 
   it('answers what is wrong before anything runs: a bad mapping, no file yet, a cancelled import, a member', async () => {

@@ -104,7 +104,7 @@ export function recordOperations(model: RecordModel) {
     batchCreate: operation({
       routeKey: `POST ${base}/batch`,
       operationId: `batchCreate${Names}`,
-      summary: model.uniqueField ? `Create or update up to ${MAX_BATCH_INPUTS} ${model.collection}, matched by ${model.uniqueField.field}` : `Create up to ${MAX_BATCH_INPUTS} ${model.collection}`,
+      summary: model.uniqueFields[0] ? `Create or update up to ${MAX_BATCH_INPUTS} ${model.collection}, matched by ${model.uniqueFields[0].field}` : `Create up to ${MAX_BATCH_INPUTS} ${model.collection}`,
       tag: Names,
       body: batchInput,
       bodyExample: { inputs: [example.create] },
@@ -231,7 +231,7 @@ export function duplicateOperations(model: RecordModel) {
       operationId: `merge${Names}`,
       summary: `Merge another ${model.type} into this one`,
       description: [
-        `The ${model.type} in the path survives and takes the other's values where it has none, its lists joined, its ${model.uniqueField?.field ?? 'unique value'} if asked for (else it is freed),`,
+        `The ${model.type} in the path survives and takes the other's values where it has none, its lists joined, its ${model.uniqueFields.map((unique) => unique.field).join(' and ')} if asked for (else freed),`,
         `and everything that hangs off it: links, activities, deals, history${model.type === 'contact' ? ', emails and sequence enrollments' : ''}.`,
         `The other is gone: its GET answers 308 to the survivor, and \`${model.type}.merged\` is raised. Sending the same merge again resumes an unfinished one.`,
       ].join(' '),

@@ -3,14 +3,14 @@ import { createImportRuntime } from '../adapters/import-runtime';
 import { logger } from '../adapters/logger';
 import { recordImportFailure, runImportRangeStep, runImportStep } from '../domain/imports/imports';
 import { lambdaHandler } from './lambda-handler';
-import { runIdField, runStepEvent } from './run-step-event';
+import { runIdField, runStepEventWithParts } from './run-step-event';
 
 const runtime = createImportRuntime();
 /** A step stops reading new rows this long before its timeout: the batches in flight and the save still fit. */
 const RESERVE_MS = 120_000;
 
 /** What the import-run state machine passes (infra/state-machines/runs.ts). */
-const stepEvent = runStepEvent(runIdField);
+const stepEvent = runStepEventWithParts(runIdField);
 
 /** The Task behind the import-run state machine: split the file, import the next rows of a range, finish the rows or write the error report; or record that it gave up. */
 export const handler = lambdaHandler(async (event: unknown, context: Context) => {

@@ -256,13 +256,14 @@ export const stackConfigSchema = z
      * charge; the table then takes this much at once instead of scaling up to it). For a
      * large import right after a deploy: a new on-demand table takes 4,000 write units a
      * second at first (docs/data-in-and-out.md, "Deployed"). Set on the table and each of its
-     * indexes; beyond the account's table quota (40,000 by default) ask for a quota first.
+     * indexes (each pre-warm billed); beyond the account's table quota (40,000 by default) ask
+     * for a quota first. Once raised it cannot be lowered.
      */
     tableWarmThroughput: z.optional(
       z.strictObject({
         readUnitsPerSecond: z.optional(z.int().check(z.gte(12_000, 'must be at least 12000, what an on-demand table takes anyway'))),
         writeUnitsPerSecond: z.optional(z.int().check(z.gte(4_000, 'must be at least 4000, what an on-demand table takes anyway'))),
-      }),
+      }).check(z.refine((warm) => warm.readUnitsPerSecond !== undefined || warm.writeUnitsPerSecond !== undefined, 'set readUnitsPerSecond, writeUnitsPerSecond or both')),
     ),
     /** How hard an import writes: ranges of its file at once, each with `parallelBatches` batches of 100 rows in flight (each up to 8 transactions). */
     imports: z.prefault(

@@ -12,7 +12,7 @@ import { modelOf } from '../records/record-models';
 import type { Actor } from '../shared/actor';
 import { csvRows } from '../shared/csv';
 import { withDerivedIds } from '../shared/dependencies';
-import { ConflictError, CrmError, ForbiddenError, ValidationError } from '../shared/errors';
+import { BatchItemFailedError, ConflictError, ContentionError, CrmError, ForbiddenError, ServiceUnavailableError, UniqueValueTakenError, ValidationError } from '../shared/errors';
 import { jobStore } from '../shared/job-store';
 import { importFailureKey, importJobKey, importQueries, importRangeKey, importsByAuthor } from '../shared/keys';
 import type { Page, PageRequest } from '../shared/page';
@@ -179,7 +179,7 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
   }
   const now = deps.clock.now().toISOString();
   try {
-    return await saveJob(deps, job, { status: 'running', startedAt: now, headers, delimiter: header.delimiter, mapping, phase: 'split', position: header.dataStart, ranges: [header.dataStart], rowsInFile: 0 });
+    return await saveJob(deps, job, { status: 'running', startedAt: now, headers, delimiter: header.delimiter, mapping, phase: 'split', position: header.dataStart, ranges: [header.dataStart], rowsPerRange: deps.rowsPerStep, rowsInFile: 0, unreadable: null, upsertOn: job.upsertOn ?? null, report: { ...job.report, range: 0 } });
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     // Started by a request beside this one: the same import, running.
@@ -281,9 +281,13 @@ async function splitFile(deps: ImportDependencies, job: ImportJob, hasTimeLeft: 
       }
       rows++;
       position = record.next;
-      if (rows % SPLIT_CHECK_ROWS === 0 && !hasTimeLeft()) {
-        ended = false;
-        break;
+      if (rows % SPLIT_CHECK_ROWS === 0) {
+        // Cancelled meanwhile: nothing written yet, nothing to save.
+        if (rows % (SPLIT_CHECK_ROWS * 10) === 0 && (await readJob(deps, job.id)).status !== 'running') return { done: true };
+        if (!hasTimeLeft()) {
+          ended = false;
+          break;
+        }
       }
     }
   } catch (error) {
@@ -327,12 +331,15 @@ async function readRanges(deps: ImportDependencies, job: ImportJob): Promise<Imp
   return job.ranges.map((_, index) => rangeFromItem(job, index, saved.get(index)));
 }
 
+/** The job's counts with its ranges' added. */
+const countsWith = (job: ImportJob, ranges: readonly ImportRange[]): ImportCounts => ranges.reduce((sum, range) => addCounts(sum, range.counts), job.counts);
+
 /** After the Map state: ranges not written yet (a step retried, a range step that gave up its time) go back to it; with all written, the counts summed. */
 async function finishRanges(deps: ImportDependencies, job: ImportJob): Promise<ImportStepResult> {
   const ranges = await readRanges(deps, job);
   const left = ranges.filter((range) => !range.done).map((range) => range.index);
   if (left.length > 0) return { done: false, ranges: left, concurrency: deps.concurrentRanges };
-  const counts = ranges.reduce((sum, range) => addCounts(sum, range.counts), job.counts);
+  const counts = countsWith(job, ranges);
   const saved = await savedUnlessStopped(deps, job, { counts, ...finishedRows(deps, counts, job.unreadable) });
   return { done: !saved || saved.status !== 'running' };
 }
@@ -348,6 +355,10 @@ export async function runImportRangeStep(deps: ImportDependencies, id: string, i
   if (!Number.isInteger(index) || index < 0 || index >= job.ranges.length) throw new Error(`import ${id} has no range ${index} (it has ${job.ranges.length})`);
   const range = rangeFromItem(job, index, await deps.table.getItem(importRangeKey(id, index)));
   if (range.done) return { done: true };
+  // A step that wrote failed rows and then failed before saving left them: this step reads those lines again, and may not fail them.
+  const stale = await deps.table.query(importQueries.failures(id, index, range.position.line + 1), { limit: 1_000 });
+  if (stale.items.length > 0) await deps.table.deleteItems(stale.items.map((item) => ({ pk: item.pk, sk: item.sk })));
+  if (stale.lastKey) throw new Error(`range ${index} of import ${id} has more stale failed rows than a step removes; the retry goes on`);
   const read = await importRows(deps, job, range.position, job.ranges[index + 1], hasTimeLeft);
   if (read.failures.length > 0) {
     await deps.table.putItems(read.failures.map((failure) => ({ ...importFailureKey(job.id, index, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
@@ -405,14 +416,19 @@ async function importRows(
       // Cancelled meanwhile: stop here rather than at the end of the step.
       const cancelled = rowsRead % CANCEL_CHECK_ROWS === 0 && (await readJob(deps, job.id)).status !== 'running';
       const rangeLeft = !end || position.offset < end.offset;
-      if (rangeLeft && (cancelled || rowsRead >= deps.rowsPerStep || !hasTimeLeft())) {
+      // A range of doubled size is still read in one step if time allows: steps, not ranges, fill the execution's history.
+      if (rangeLeft && (cancelled || rowsRead >= job.rowsPerRange || !hasTimeLeft())) {
         ended = false;
         break;
       }
     }
   } catch (error) {
     // Where the split found the file unreadable: the last range ends there (the job says why).
-    if (!(error instanceof UnreadableFileError)) throw error;
+    if (!(error instanceof UnreadableFileError)) {
+      // The step fails: its batches finish first, so none writes behind its retry.
+      await Promise.allSettled(inFlight);
+      throw error;
+    }
   }
   if (batch.length > 0) write(batch);
   // A batch that failed as a whole fails the step, which runs again from the saved position.
@@ -480,6 +496,9 @@ async function writeBatch(
       importActor(job),
       { depsFor: (index) => rowIds(deps, job.id, rows[index]!.record.line), ...(job.upsertOn ? { upsertOn: job.upsertOn } : {}) },
     );
+    // A row the table could not take for now (throttled, contended, an error on our side) is no bad row: the step fails, and its retry reads on from the saved position.
+    const notYet = results.find((result) => result.outcome === 'failed' && isWorthRetrying(result.error));
+    if (notYet?.outcome === 'failed') throw notYet.error;
     for (const result of results) {
       if (result.outcome === 'failed') fail(rows[result.index]!.record, reasonOf(result.error));
       else counts = { ...counts, [result.outcome]: counts[result.outcome] + 1 };
@@ -488,6 +507,8 @@ async function writeBatch(
   return { counts: { ...counts, failed: failures.length }, failures };
 }
 
+const isWorthRetrying = (error: CrmError) => error instanceof ServiceUnavailableError || error instanceof ContentionError || error instanceof BatchItemFailedError;
+
 /** What writing the row would do, by the rules a write checks before it writes: its values, owner and links, and the record it would update. */
 async function wouldWrite(deps: RecordDependencies, model: RecordModel, input: Record<string, unknown>, upsertOn: string | undefined, actor: Actor): Promise<'created' | 'updated' | 'unchanged'> {
   const parsed = model.createSchema.safeParse(input);
@@ -495,6 +516,11 @@ async function wouldWrite(deps: RecordDependencies, model: RecordModel, input: R
   const key = upsertKeyOf(model, upsertOn);
   const value = key ? input[key.field] : undefined;
   const existing = key && typeof value === 'string' ? await findByUniqueValue(deps, model, value, key.field) : undefined;
+  // The row's other unique values (an externalId when matching on email) must be free, or the record's own.
+  for (const unique of model.uniqueFields.filter((candidate) => candidate !== key && typeof input[candidate.field] === 'string')) {
+    const holder = await findByUniqueValue(deps, model, input[unique.field] as string, unique.field);
+    if (holder && holder.id !== existing?.id) throw new UniqueValueTakenError(unique.field, input[unique.field] as string, holder.id);
+  }
   if (!existing) {
     await planCreate(deps, model, parsed.data, actor);
     return 'created';
@@ -536,7 +562,8 @@ async function writeReportPart(deps: ImportDependencies, job: ImportJob): Promis
   let body = partNumber === 1 ? csvRows([['line', 'reason', ...current.headers!]]) : '';
   let bytes = Buffer.byteLength(body);
   // Range by range (each its own partition), each in line order: the file's order.
-  let range = current.report.range;
+  // Jobs created before ranges have no `range` in their report.
+  let range = current.report.range ?? 0;
   let startKey: PageKey | undefined = current.report.startKey ?? undefined;
   const listed = () => range >= current.ranges.length;
   while (!listed() && bytes < deps.partBytes) {
@@ -589,7 +616,7 @@ export async function viewOf(deps: ImportDependencies, job: ImportJob): Promise<
   const reportKept = job.report.written && job.finishedAt !== null && now < Date.parse(job.finishedAt) + FILE_RETENTION_MS;
   const fileName = `${modelOf(job.type).collection}-import-${job.id}-failed-rows.csv`;
   // While its ranges are written (or once cancelled then), each range keeps its counts.
-  const counts = job.phase === 'rows' && Array.isArray(job.ranges) ? (await readRanges(deps, job)).reduce((sum, range) => addCounts(sum, range.counts), job.counts) : job.counts;
+  const counts = job.phase === 'rows' && Array.isArray(job.ranges) ? countsWith(job, await readRanges(deps, job)) : job.counts;
   return {
     id: job.id,
     type: modelOf(job.type).collection as ImportView['type'],

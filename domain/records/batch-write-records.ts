@@ -160,7 +160,7 @@ function failure(error: unknown, index: number): BatchResult {
 export function upsertKeyOf(model: RecordModel, upsertOn?: string): UniqueField | undefined {
   if (upsertOn === undefined) return model.uniqueFields[0];
   const key = model.uniqueFields.find((unique) => unique.field === upsertOn);
-  if (!key) throw new ValidationError(`${model.collection} cannot be matched by ${upsertOn}.`, [{ field: 'upsertOn', message: `one of: ${model.uniqueFields.map((unique) => unique.field).join(', ')}` }]);
+  if (!key) throw new ValidationError(`${model.collection} cannot be matched by ${upsertOn}.`, [{ field: 'body.upsertOn', message: `one of: ${model.uniqueFields.map((unique) => unique.field).join(', ')}` }]);
   return key;
 }
 

@@ -377,7 +377,13 @@ export const importFailureKey = (importId: string, range: number, line: number):
 export const importRangeKey = (importId: string, index: number): ItemKey => ({ pk: joinKey('IMPORT', importId), sk: joinKey('RANGE', String(index).padStart(6, '0')) });
 export const importQueries = {
   ranges: (importId: string): KeyQuery => ({ pattern: 'importRanges', partitionKey: joinKey('IMPORT', importId), sortKey: { kind: 'beginsWith', prefix: joinKey('RANGE', '') }, ascending: true }),
-  failures: (importId: string, range: number): KeyQuery => ({ pattern: 'importFailures', partitionKey: joinKey('IMPORT', importId, 'FAILED', String(range)), ascending: true }),
+  /** From line `fromLine` on (a retried step's lines). */
+  failures: (importId: string, range: number, fromLine = 0): KeyQuery => ({
+    pattern: 'importFailures',
+    partitionKey: joinKey('IMPORT', importId, 'FAILED', String(range)),
+    sortKey: { kind: 'between', from: joinKey('FAILED', String(fromLine).padStart(12, '0')), to: joinKey('FAILED', '9'.repeat(12)) },
+    ascending: true,
+  }),
 };
 
 /** Every audit entry about one record, in its own partition: read strongly consistent, oldest first. */

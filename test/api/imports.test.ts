@@ -253,6 +253,10 @@ describe('imports', () => {
     expect((await api.request<{ items: Rec[] }>('GET', '/v1/contacts?email=carla@extid.example')).json!.items).toEqual([]);
     expect((await importFile({ type: 'contacts', upsertOn: 'externalId' }, moved)).unchanged).toBe(2);
 
+    // A dry run checks the values the real write would find taken: matched on email, a row may not take another contact's externalId.
+    const dry = await importFile({ type: 'contacts', dryRun: true }, 'Email,Record ID\nsomeone.new@extid.example,HS-C1\n');
+    expect(dry).toMatchObject({ status: 'done', upsertOn: 'email', created: 0, failed: 1 });
+
     // Unique through the API too, and freed when the record goes.
     const copy = await api.request<Rec>('POST', '/v1/contacts', { body: { firstName: 'Copy', externalId: 'HS-C1' } });
     expect(copy.status).toBe(409);
@@ -268,7 +272,7 @@ describe('imports', () => {
 
     const wrongKey = await api.request<{ errors: { field: string }[] }>('POST', '/v1/imports', { body: { type: 'deals', upsertOn: 'email' } });
     expect(wrongKey.status).toBe(400);
-    expect(wrongKey.json!.errors[0]).toMatchObject({ field: 'upsertOn' });
+    expect(wrongKey.json!.errors[0]).toMatchObject({ field: 'body.upsertOn' });
   });
 
   it('answers what is wrong before anything runs: a bad mapping, no file yet, a cancelled import, a member', async () => {

@@ -14,6 +14,7 @@ import { findByUniqueValue } from '../../domain/records/get-record';
 import type { Actor } from '../../domain/shared/actor';
 import { importJobKey } from '../../domain/shared/keys';
 import type { CrmTablePort, WriteOp } from '../../domain/shared/table-port';
+import { ServiceUnavailableError } from '../../domain/shared/errors';
 import { LOCAL_EXPORT_BUCKET, startS3Local, type S3Local } from '../../local/s3-local';
 import { createTestTable } from '../support/local-dynamodb';
 
@@ -31,6 +32,10 @@ let s3Directory: string;
 let deps: ImportDependencies;
 /** Range indexes whose progress save fails once (the step's rows written, its position not). */
 const failRangeSaveOnce = new Set<number>();
+/** Record writes the table refuses as throttled (after the SDK's own retries), from now on. */
+let throttledWrites = 0;
+const throttled = () => throttledWrites > 0 && throttledWrites-- > 0;
+const writesContact = (ops: readonly WriteOp[]) => ops.some((op) => op.op === 'put' && op.item.entity === 'contact');
 
 beforeAll(async () => {
   const table = await createTestTable();
@@ -43,7 +48,14 @@ beforeAll(async () => {
       value: async (ops: readonly WriteOp[]) => {
         const range = ops.length === 1 && ops[0]!.op === 'put' && ops[0]!.item.entity === 'importRange' ? (ops[0]!.item.index as number) : undefined;
         if (range !== undefined && failRangeSaveOnce.delete(range)) throw new Error(`range ${range}: the step stopped before saving`);
+        if (writesContact(ops) && throttled()) throw new ServiceUnavailableError('throttled');
         return runtime.table.transactWrite(ops);
+      },
+    },
+    tryTransactWrite: {
+      value: async (ops: readonly WriteOp[]) => {
+        if (writesContact(ops) && throttled()) throw new ServiceUnavailableError('throttled');
+        return runtime.table.tryTransactWrite(ops);
       },
     },
   });
@@ -146,6 +158,16 @@ describe('import ranges', () => {
     // The shared address's three rows differ from each other: each updates it unless it holds that row's name already.
     expect(second.unchanged + second.updated).toBe(199);
     expect(second.unchanged).toBeGreaterThanOrEqual(196);
+  });
+
+  it('retries a step whose rows the table throttled, rather than reporting them as bad rows', { timeout: 60_000 }, async () => {
+    const rows = Array.from({ length: 90 }, (_, n) => [`throttled${n}@ranges.example`, `Throttled${n}`]);
+    const id = await uploadedImport(stringify([['email', 'firstName'], ...rows]));
+    throttledWrites = 40;
+    await runToEnd(id);
+    expect(throttledWrites, 'every throttled write was refused').toBe(0);
+    expect(await getImport(deps, id, admin)).toMatchObject({ status: 'done', rows: 90, failed: 0, errorReportUrl: null });
+    for (let n = 0; n < 90; n++) expect(await findByUniqueValue(deps, contactModel, `throttled${n}@ranges.example`), `row ${n}`).toBeDefined();
   });
 
   it('hands out again the ranges a step left unfinished, and counts a file with no data rows', { timeout: 60_000 }, async () => {

@@ -7,7 +7,8 @@ import { takeMeteredCalls } from '../adapters/dynamodb/capacity-meter';
 import { createRuntime } from '../adapters/runtime';
 import { S3ImportFiles } from '../adapters/s3/s3-import-files';
 import { itemToJob } from '../domain/imports/import-job';
-import { createImport, runImportRangeStep, runImportStep, startImport, type ImportDependencies } from '../domain/imports/imports';
+import { createImport, startImport, type ImportDependencies } from '../domain/imports/imports';
+import { runImportInProcess } from '../local/import-run';
 import { exportJobKey, importJobKey } from '../domain/shared/keys';
 import { createExport, runExportStep, type ExportDependencies } from '../domain/exports/exports';
 import { itemToJob as exportItemToJob } from '../domain/exports/export-job';
@@ -89,7 +90,7 @@ export async function measureImports(env: BenchEnvironment, { sizes, rawConcurre
       await startImport(deps, job.id, admin);
       takeMeteredCalls();
       const start = performance.now();
-      await runToEnd(deps, job.id);
+      await runImportInProcess(deps, job.id);
       return { seconds: (performance.now() - start) / 1000, finished: itemToJob(await deps.table.getItem(importJobKey(job.id)))! };
     };
     const importFile = async (rows: number, tag: string): Promise<{ seconds: number; fileMiB: number; wcuPerRow: number }> => {
@@ -160,17 +161,4 @@ export function importsTable({ sizes, parallelBatches, concurrentRanges, heapRat
         ]
       : []),
   ].join('\n');
-}
-
-/** An import's run as its state machine (infra/state-machines/run-loop.ts) runs it: steps, and the ranges a step hands out written `concurrency` at once, as its Map state does. */
-async function runToEnd(deps: ImportDependencies, id: string): Promise<void> {
-  for (;;) {
-    const step = await runImportStep(deps, id, () => true);
-    if (step.done) return;
-    const left = [...(step.ranges ?? [])];
-    const writer = async () => {
-      for (let range = left.shift(); range !== undefined; range = left.shift()) while (!(await runImportRangeStep(deps, id, range, () => true)).done);
-    };
-    await Promise.all(Array.from({ length: step.concurrency ?? 0 }, writer));
-  }
 }

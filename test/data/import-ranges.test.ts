@@ -8,6 +8,7 @@ import { createRuntime } from '../../adapters/runtime';
 import { S3ImportFiles } from '../../adapters/s3/s3-import-files';
 import { itemToJob } from '../../domain/imports/import-job';
 import { createImport, getImport, runImportRangeStep, runImportStep, startImport, type ImportDependencies } from '../../domain/imports/imports';
+import { runImportInProcess } from '../../local/import-run';
 import { noteSignedInUser } from '../../domain/owners/owners';
 import { contactModel } from '../../domain/records/contact';
 import { findByUniqueValue } from '../../domain/records/get-record';
@@ -75,37 +76,7 @@ afterAll(async () => {
   if (s3Directory) await rm(s3Directory, { recursive: true, force: true });
 });
 
-/** The import's run as its state machine runs it, with each failed step retried. */
-async function runToEnd(id: string): Promise<{ rangesHandedOut: number[][]; maxRangesAtOnce: number }> {
-  const retried = async <T>(step: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await step();
-      } catch (error) {
-        if (attempt === 5) throw error;
-      }
-    }
-  };
-  const rangesHandedOut: number[][] = [];
-  let running = 0;
-  let maxRangesAtOnce = 0;
-  for (;;) {
-    const step = await retried(() => runImportStep(deps, id, () => true));
-    if (step.done) return { rangesHandedOut, maxRangesAtOnce };
-    if (!step.ranges) continue;
-    rangesHandedOut.push([...step.ranges]);
-    const left = [...step.ranges];
-    const writer = async () => {
-      for (let range = left.shift(); range !== undefined; range = left.shift()) {
-        running++;
-        maxRangesAtOnce = Math.max(maxRangesAtOnce, running);
-        while (!(await retried(() => runImportRangeStep(deps, id, range, () => true))).done);
-        running--;
-      }
-    };
-    await Promise.all(Array.from({ length: step.concurrency! }, writer));
-  }
-}
+const runToEnd = (id: string) => runImportInProcess(deps, id);
 
 async function uploadedImport(file: string): Promise<string> {
   const job = await createImport(deps, { type: 'contacts', dryRun: false }, admin);
@@ -131,7 +102,7 @@ describe('import ranges', () => {
     const run = await runToEnd(id);
 
     expect(run.rangesHandedOut).toEqual([[0, 1, 2, 3, 4, 5, 6]]);
-    expect(run.maxRangesAtOnce).toBe(3);
+    expect(run.mostRangesAtOnce).toBe(3);
     expect(failRangeSaveOnce.size, 'the failure was injected').toBe(0);
     const job = itemToJob(await deps.table.getItem(importJobKey(id)))!;
     // Each boundary is a record's start, kept as the line before it: the header is line 1, and 30 rows, two of them of two lines, take 32.

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runImportRangeStep, runImportStep, type ImportDependencies } from '../domain/imports/imports';
 
 /**
@@ -8,13 +9,15 @@ import { runImportRangeStep, runImportStep, type ImportDependencies } from '../d
  * waits too long for a lock). For the bench and tests that drive the domain without the
  * local Step Functions endpoint.
  */
-export async function runImportInProcess(deps: ImportDependencies, id: string, { attempts = 5 } = {}): Promise<{ readonly rangesHandedOut: readonly (readonly number[])[]; readonly mostRangesAtOnce: number }> {
+export async function runImportInProcess(deps: ImportDependencies, id: string, { attempts = 5, pauseMs = 1_000 } = {}): Promise<{ readonly rangesHandedOut: readonly (readonly number[])[]; readonly mostRangesAtOnce: number }> {
   const retried = async <T>(step: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await step();
       } catch (error) {
         if (attempt >= attempts) throw error;
+        // As the Retry pauses (10 s, tripled, deployed): the transactions that held the locks finish meanwhile.
+        await sleep(pauseMs * 3 ** (attempt - 1));
       }
     }
   };

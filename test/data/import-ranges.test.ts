@@ -76,7 +76,7 @@ afterAll(async () => {
   if (s3Directory) await rm(s3Directory, { recursive: true, force: true });
 });
 
-const runToEnd = (id: string) => runImportInProcess(deps, id);
+const runToEnd = (id: string) => runImportInProcess(deps, id, { pauseMs: 100 });
 
 async function uploadedImport(file: string): Promise<string> {
   const job = await createImport(deps, { type: 'contacts', dryRun: false }, admin);

@@ -28,8 +28,14 @@ export class S3ImportFiles extends S3ExportFiles implements ImportFiles {
     const head = body === 'empty' ? '' : await streamText(body, MAX_HEADER_BYTES);
     const firstLine = head.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
     const used = delimiter ?? detectDelimiter(firstLine);
-    for await (const { record, info } of parsing(Buffer.from(head), { delimiter: used, bom: true, to: 1 })) {
-      return { headers: record, delimiter: used, dataStart: { offset: info.bytes, line: info.lines } };
+    try {
+      for await (const { record, info } of parsing(Buffer.from(head), { delimiter: used, bom: true, to: 1 })) {
+        return { headers: record, delimiter: used, dataStart: { offset: info.bytes, line: info.lines } };
+      }
+    } catch (error) {
+      // csv-parse's own error (a quote in the header never closed): the domain's, for a 400.
+      if (error instanceof UnreadableFileError || !(error instanceof Error)) throw error;
+      throw new UnreadableFileError(1, error.message.split(':')[0]!);
     }
     return { headers: [], delimiter: used, dataStart: { offset: 0, line: 0 } };
   }

@@ -165,7 +165,10 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
   requireAuthorOrAdmin(job, actor);
   if (job.status === 'running') return job;
   if (job.status !== 'awaiting-upload') throw new ConflictError(`Import ${id} is ${job.status}; create a new import to run the file again.`);
-  const header = await deps.files.readHeader(job.objectKey, job.delimiter);
+  const header = await deps.files.readHeader(job.objectKey, job.delimiter).catch((error: unknown) => {
+    if (error instanceof UnreadableFileError) throw new ValidationError(`The file's header line cannot be read: ${error.message}.`, [{ field: 'file', message: error.message }]);
+    throw error;
+  });
   if (!header) throw new ConflictError(`Import ${id} has no file yet: PUT it to the import's uploadUrl first.`);
   const headers = header.headers.map((name) => name.trim());
   if (headers.length === 0 || headers.every((name) => name === '')) throw new ValidationError('The file has no header line: its first line must name the columns.', [{ field: 'file', message: 'no header' }]);
@@ -174,6 +177,9 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
   const targets = importTargets(model, definitions);
   const mapping = completedMapping(job.mapping ?? {}, headers, targets, definitions);
   checkMapping(mapping, headers, targets);
+  if (job.upsertOn && !Object.values(mapping).includes(job.upsertOn)) {
+    throw new ValidationError(`The import matches rows on ${job.upsertOn}, and no column maps to it: every row would create a record.`, [{ field: 'mapping', message: `map a column to ${job.upsertOn}` }]);
+  }
   if (Object.values(mapping).every((target) => target === null)) {
     throw new ValidationError(`No column of the file maps to a field of ${model.collection}: send a mapping.`, [{ field: 'mapping', message: `columns: ${headers.join(', ')}; fields: ${targets.join(', ')}` }]);
   }
@@ -431,8 +437,11 @@ async function importRows(
     }
   }
   if (batch.length > 0) write(batch);
-  // A batch that failed as a whole fails the step, which runs again from the saved position.
-  await Promise.all(inFlight);
+  // A batch that failed as a whole fails the step, which runs again from the saved position;
+  // only once every batch has settled, so that none writes behind the retry.
+  const settled = await Promise.allSettled(inFlight);
+  const rejected = settled.find((outcome) => outcome.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return { counts, failures, position, ended };
 }
 

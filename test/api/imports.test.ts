@@ -270,6 +270,13 @@ describe('imports', () => {
     expect(renamed).toMatchObject({ status: 'done', updated: 1 });
     expect((await api.request<{ items: Rec[] }>('GET', '/v1/companies?externalId=ACC-1')).json!.items[0]).toMatchObject({ name: 'Extco Group', domain: 'extco-group.example' });
 
+    // Matching on externalId with no column feeding it would create every row again: refused when it starts.
+    const unmatched = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'companies', upsertOn: 'externalId' } })).json!;
+    expect((await fetch(unmatched.uploadUrl!, { method: 'PUT', body: 'Company ID,name\nC-1,Unmatched\n' })).status).toBe(200);
+    const noKeyColumn = await api.request<{ errors: { field: string }[] }>('POST', `/v1/imports/${unmatched.id}/start`);
+    expect(noKeyColumn.status, noKeyColumn.text).toBe(400);
+    expect(noKeyColumn.json!.errors[0]).toMatchObject({ field: 'mapping' });
+
     const wrongKey = await api.request<{ errors: { field: string }[] }>('POST', '/v1/imports', { body: { type: 'deals', upsertOn: 'email' } });
     expect(wrongKey.status).toBe(400);
     expect(wrongKey.json!.errors[0]).toMatchObject({ field: 'body.upsertOn' });
@@ -295,6 +302,12 @@ describe('imports', () => {
     const noHeader = await api.request<{ errors: { field: string }[] }>('POST', `/v1/imports/${empty.id}/start`);
     expect(noHeader.status).toBe(400);
     expect(noHeader.json!.errors[0]).toMatchObject({ field: 'file' });
+
+    const badHeader = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'contacts' } })).json!;
+    expect((await fetch(badHeader.uploadUrl!, { method: 'PUT', body: 'First Name,"Last Name,Email\nA,B,c@example.com\n' })).status).toBe(200);
+    const unreadableHeader = await api.request<{ errors: { field: string }[] }>('POST', `/v1/imports/${badHeader.id}/start`);
+    expect(unreadableHeader.status, unreadableHeader.text).toBe(400);
+    expect(unreadableHeader.json!.errors[0]).toMatchObject({ field: 'file' });
 
     const cancelled = await api.request<ImportView>('POST', `/v1/imports/${waiting.id}/cancel`);
     expect(cancelled.json).toMatchObject({ status: 'cancelled', uploadUrl: null });

@@ -50,8 +50,8 @@ export function useLocalAwsEnvironment({ tableName, dynamodbEndpoint, sesEndpoin
     process.env.WORKFLOW_STATE_MACHINE_ARN = localStateMachineArn('workflowRun');
     process.env.EXPORT_STATE_MACHINE_ARN = localStateMachineArn('exportRun');
     process.env.IMPORT_STATE_MACHINE_ARN = localStateMachineArn('importRun');
-    // DynamoDB Local runs transactions one at a time: more ranges at once are no faster, and make it refuse transactions that waited for a lock too long.
-    process.env.IMPORT_CONCURRENT_RANGES ??= '2';
+    // DynamoDB Local runs transactions one at a time: more ranges at once are no faster, and make it refuse transactions that waited for a lock too long (seen at 2 under load).
+    process.env.IMPORT_CONCURRENT_RANGES ??= '1';
     if (maxWaitSeconds === undefined) delete process.env.STEP_FUNCTIONS_MAX_WAIT_SECONDS;
     else process.env.STEP_FUNCTIONS_MAX_WAIT_SECONDS = String(maxWaitSeconds);
   }

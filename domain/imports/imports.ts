@@ -16,7 +16,7 @@ import { BatchItemFailedError, ConflictError, ContentionError, CrmError, Forbidd
 import { jobStore } from '../shared/job-store';
 import { importFailureKey, importJobKey, importQueries, importRangeKey, importsByAuthor } from '../shared/keys';
 import type { Page, PageRequest } from '../shared/page';
-import { pageOf, queryList } from '../shared/pagination';
+import { forEachQueryPage, pageOf, queryList } from '../shared/pagination';
 import { storedValue } from '../shared/stored-item';
 import type { Item, PageKey } from '../shared/table-port';
 import { zodIssues } from '../shared/zod-issues';
@@ -328,12 +328,7 @@ async function saveRange(deps: ImportDependencies, job: ImportJob, range: Import
 /** Every range of the job, as saved or (not started yet) at its start. */
 async function readRanges(deps: ImportDependencies, job: ImportJob): Promise<ImportRange[]> {
   const saved = new Map<number, Item>();
-  let startKey: PageKey | undefined;
-  do {
-    const page = await deps.table.query(importQueries.ranges(job.id), { limit: MAX_RANGES, ...(startKey ? { startKey } : {}) });
-    for (const item of page.items) saved.set(item.index as number, item);
-    startKey = page.lastKey;
-  } while (startKey);
+  await forEachQueryPage(deps.table, importQueries.ranges(job.id), MAX_RANGES, (items) => items.forEach((item) => saved.set(item.index as number, item)));
   return job.ranges.map((_, index) => rangeFromItem(job, index, saved.get(index)));
 }
 
@@ -362,9 +357,7 @@ export async function runImportRangeStep(deps: ImportDependencies, id: string, i
   const range = rangeFromItem(job, index, await deps.table.getItem(importRangeKey(id, index)));
   if (range.done) return { done: true };
   // A step that wrote failed rows and then failed before saving left them: this step reads those lines again, and may not fail them.
-  const stale = await deps.table.query(importQueries.failures(id, index, range.position.line + 1), { limit: 1_000 });
-  if (stale.items.length > 0) await deps.table.deleteItems(stale.items.map((item) => ({ pk: item.pk, sk: item.sk })));
-  if (stale.lastKey) throw new Error(`range ${index} of import ${id} has more stale failed rows than a step removes; the retry goes on`);
+  await forEachQueryPage(deps.table, importQueries.failures(id, index, range.position.line + 1), 1_000, (stale) => deps.table.deleteItems(stale.map((item) => ({ pk: item.pk, sk: item.sk }))));
   const read = await importRows(deps, job, range.position, job.ranges[index + 1], hasTimeLeft);
   if (read.failures.length > 0) {
     await deps.table.putItems(read.failures.map((failure) => ({ ...importFailureKey(job.id, index, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
@@ -410,6 +403,7 @@ async function importRows(
   let batch: CsvRecord[] = [];
   let rowsRead = 0;
   let ended = true;
+  let readFailed: { readonly error: unknown } | undefined;
   try {
     for await (const record of deps.files.readRecords(job.objectKey, position, job.delimiter!, end?.offset)) {
       batch.push(record);
@@ -429,18 +423,14 @@ async function importRows(
       }
     }
   } catch (error) {
-    // Where the split found the file unreadable: the last range ends there (the job says why).
-    if (!(error instanceof UnreadableFileError)) {
-      // The step fails: its batches finish first, so none writes behind its retry.
-      await Promise.allSettled(inFlight);
-      throw error;
-    }
+    // Where the split found the file unreadable, the last range ends (the job says why); anything else fails the step.
+    if (!(error instanceof UnreadableFileError)) readFailed = { error };
   }
-  if (batch.length > 0) write(batch);
-  // A batch that failed as a whole fails the step, which runs again from the saved position;
-  // only once every batch has settled, so that none writes behind the retry.
-  const settled = await Promise.allSettled(inFlight);
-  const rejected = settled.find((outcome) => outcome.status === 'rejected');
+  if (batch.length > 0 && !readFailed) write(batch);
+  // A failed read, or a batch that failed as a whole, fails the step, which runs again from
+  // the saved position: only once every batch has settled, so that none writes behind the retry.
+  const rejected = (await Promise.allSettled(inFlight)).find((outcome) => outcome.status === 'rejected');
+  if (readFailed) throw readFailed.error;
   if (rejected) throw rejected.reason;
   return { counts, failures, position, ended };
 }
@@ -462,7 +452,6 @@ function finishedRows(deps: ImportDependencies, counts: ImportCounts, unreadable
   if (counts.failed > 0) return { phase: 'report', error };
   return { phase: 'report', status: unreadable ? 'failed' : 'done', error, finishedAt: deps.clock.now().toISOString() };
 }
-
 
 type Failure = StepResult['failures'][number];
 
@@ -633,7 +622,7 @@ export async function viewOf(deps: ImportDependencies, job: ImportJob): Promise<
     status: job.status,
     mapping: job.mapping,
     delimiter: job.delimiter,
-    upsertOn: job.upsertOn ?? modelOf(job.type).uniqueFields[0]!.field,
+    upsertOn: upsertKeyOf(modelOf(job.type), job.upsertOn ?? undefined)!.field,
     rowsTotal: job.phase === 'split' ? null : (job.rowsInFile ?? null),
     ...counts,
     createdAt: job.createdAt,

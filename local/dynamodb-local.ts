@@ -17,6 +17,13 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** Folder the data is kept in (created if missing). Omitted: data lives in memory and dies with the process. */
   dbPath?: string;
+  /**
+   * Runs Java in a process group of its own, out of reach of the Ctrl+C a terminal sends its
+   * whole foreground group, for a caller that handles SIGINT and stops it after what reads it.
+   * Left false, a Ctrl+C ends Java too: a caller that does not handle the signal exits
+   * without its 'exit' handlers, and Java would be left running.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface DynamoDbLocal {
@@ -59,7 +66,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       '-disableTelemetry', // a local dev tool has no business calling home
       ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false },
   );
   const output = watchOutput(java);
   const ended = new Promise<ProcessEnd>((resolve) => {

@@ -36,6 +36,21 @@ async function stopAll(): Promise<void> {
   for (const service of running.splice(0).reverse()) await service.stop();
 }
 
+// From the first service on: one started later is still stopped, by process.exit's 'exit' handlers.
+let stopping = false;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the API and the local AWS services…`);
+  await stopAll();
+  // Handler modules may hold timers or keep-alive sockets that would keep Node running.
+  process.exit(0);
+}
+process.on('SIGINT', (signal) => void shutdown(signal));
+process.on('SIGTERM', (signal) => void shutdown(signal));
+// A closed terminal: Java, in a process group of its own, would otherwise outlive it.
+process.on('SIGHUP', (signal) => void shutdown(signal));
+
 let dynamodb: DynamoDbLocal;
 let ses: LocalSes;
 let stepFunctions: StepFunctionsLocal;
@@ -45,7 +60,8 @@ let sqs: SqsLocal;
 let s3: S3Local;
 let smtp: SmtpLocal;
 try {
-  dynamodb = track(await startDynamoDbLocal({ dbPath: dataDir }));
+  // Its own process group: Ctrl+C would otherwise end Java before the consumers writing to it stop.
+  dynamodb = track(await startDynamoDbLocal({ dbPath: dataDir, ownProcessGroup: true }));
   ses = track(await startLocalSes());
   stepFunctions = track(
     await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS, onExecutionEnd: reportFailure }),
@@ -122,15 +138,3 @@ function reportFailure(execution: ExecutionDescription): void {
   if (execution.status !== 'FAILED' && execution.status !== 'TIMED_OUT') return;
   console.error(`[states] ${execution.name} ${execution.status}: ${execution.error ?? ''} ${execution.cause ?? ''}`);
 }
-
-let stopping = false;
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: stopping the API and the local AWS services…`);
-  await stopAll();
-  // Handler modules may hold timers or keep-alive sockets that would keep Node running.
-  process.exit(0);
-}
-process.on('SIGINT', (signal) => void shutdown(signal));
-process.on('SIGTERM', (signal) => void shutdown(signal));

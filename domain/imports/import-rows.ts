@@ -108,6 +108,8 @@ export function guessMapping(headers: readonly string[], targets: readonly strin
   const taken = new Set<string>();
   const mapping: Record<string, string | null> = {};
   for (const header of headers) {
+    // A header named twice is guessed once, by its first column: checkMapping refuses it unless mapped to null.
+    if (Object.hasOwn(mapping, header)) continue;
     const key = folded(header);
     const target = byFolded.get(key) ?? [aliases[key] ?? []].flat().find((alias) => targets.includes(alias));
     // A second column for the same field is left out: which one the user meant is theirs to say.
@@ -121,17 +123,33 @@ export function guessMapping(headers: readonly string[], targets: readonly strin
  * The mapping checked against the fields there are and, once the file is there, its header
  * (`headers`; before that, undefined): what is wrong is a 400 naming it.
  */
-export function checkMapping(mapping: Readonly<Record<string, string | null>>, headers: readonly string[] | undefined, targets: readonly string[]): void {
+export function checkMapping(type: RecordType, mapping: Readonly<Record<string, string | null>>, headers: readonly string[] | undefined, targets: readonly string[]): void {
   const issues: { field: string; message: string }[] = [];
-  const seen = new Map<string, string>();
+  // By the field a column fills: `companyIds` and `companyDomain` both set a contact's companies, and one would silently win.
+  const fedBy = new Map<string, string>();
   for (const [header, target] of Object.entries(mapping)) {
-    if (headers && !headers.includes(header)) issues.push({ field: `mapping.${header}`, message: `the file has no column "${header}" (its header: ${headers.join(', ')})` });
+    if (header === '') issues.push({ field: 'mapping', message: 'a column with no header cannot be mapped: name it in the file' });
+    else if (headers && !headers.includes(header)) issues.push({ field: `mapping.${header}`, message: `the file has no column "${header}" (its header: ${headers.join(', ')})` });
     if (target === null) continue;
     if (!targets.includes(target)) issues.push({ field: `mapping.${header}`, message: `unknown field "${target}"; one of: ${targets.join(', ')}` });
-    if (seen.has(target)) issues.push({ field: `mapping.${header}`, message: `"${target}" is fed by "${seen.get(target)}" already` });
-    seen.set(target, header);
+    const field = fieldFedBy(type, target) ?? target;
+    if (fedBy.has(field)) issues.push({ field: `mapping.${header}`, message: `"${fedBy.get(field)}" feeds ${field === target ? `"${target}"` : `"${field}" (as "${target}" would)`} already: map one of them to null` });
+    fedBy.set(field, header);
+  }
+  // A mapping names columns by their header: of two columns named alike, only one could be read, and which is the user's to say.
+  for (const [header, columns] of columnsByHeader(headers ?? [])) {
+    if (columns.length > 1 && mapping[header] !== null) {
+      issues.push({ field: `mapping.${header}`, message: `the header names "${header}" ${columns.length} times (columns ${columns.join(', ')}): rename all but one, or map "${header}" to null to skip them` });
+    }
   }
   if (issues.length > 0) throw new ValidationError(headers ? "The mapping does not fit the file's header." : 'The mapping names fields there are not.', issues);
+}
+
+/** Each non-empty header name and the columns (from 1) it names; empty ones are columns nobody named, never read. */
+function columnsByHeader(headers: readonly string[]): Map<string, number[]> {
+  const columns = new Map<string, number[]>();
+  headers.forEach((header, index) => header !== '' && columns.set(header, [...(columns.get(header) ?? []), index + 1]));
+  return columns;
 }
 
 /** Which of comma, semicolon and tab the header line holds most of, outside quotes. */

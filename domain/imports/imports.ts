@@ -121,7 +121,7 @@ export async function createImport(deps: ImportDependencies, request: ImportRequ
   if (request.upsertOn) upsertKeyOf(modelOf(type), request.upsertOn);
   if (request.mapping) {
     const targets = importTargets(modelOf(type), await deps.propertyDefinitions(type));
-    checkMapping(request.mapping, undefined, targets);
+    checkMapping(type, request.mapping, undefined, targets);
   }
   const id = deps.ids.next();
   const now = deps.clock.now().toISOString();
@@ -176,7 +176,7 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
   const definitions = await deps.propertyDefinitions(job.type);
   const targets = importTargets(model, definitions);
   const mapping = completedMapping(job.mapping ?? {}, headers, targets, definitions);
-  checkMapping(mapping, headers, targets);
+  checkMapping(job.type, mapping, headers, targets);
   if (job.upsertOn && !Object.values(mapping).includes(job.upsertOn)) {
     throw new ValidationError(`The import matches rows on ${job.upsertOn}, and no column maps to it: every row would create a record.`, [{ field: 'mapping', message: `map a column to ${job.upsertOn}` }]);
   }
@@ -208,7 +208,9 @@ function completedMapping(sent: Readonly<Record<string, string | null>>, headers
     definitions,
   );
   const guess = (header: string) => (guessed[header] && !taken.has(guessed[header]) ? guessed[header] : null);
-  return { ...Object.fromEntries(headers.map((header) => [header, Object.hasOwn(sent, header) ? sent[header]! : guess(header)])), ...sent };
+  // A column with no header (a spreadsheet's trailing commas) has nothing to map it by: never read.
+  const named = headers.filter((header) => header !== '');
+  return { ...Object.fromEntries(named.map((header) => [header, Object.hasOwn(sent, header) ? sent[header]! : guess(header)])), ...sent };
 }
 
 /** Stops an import that has not finished: the run stops at its next step; rows written so far stay written. */

@@ -309,6 +309,21 @@ describe('imports', () => {
     expect(unreadableHeader.status, unreadableHeader.text).toBe(400);
     expect(unreadableHeader.json!.errors[0]).toMatchObject({ field: 'file' });
 
+    // Two columns feeding a contact's companies: one would win silently.
+    const twoCompanySources = await api.request<{ errors: { field: string; message: string }[] }>('POST', '/v1/imports', { body: { type: 'contacts', mapping: { 'Company Ids': 'companyIds', Website: 'companyDomain' } } });
+    expect(twoCompanySources.status).toBe(400);
+    expect(twoCompanySources.json!.errors).toEqual([{ field: 'mapping.Website', message: expect.stringContaining('"Company Ids" feeds "companyIds"') }]);
+
+    // A header named twice: a mapping could only ever read one of the columns.
+    const twice = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'contacts' } })).json!;
+    expect((await fetch(twice.uploadUrl!, { method: 'PUT', body: 'Email,First Name,Email,,\na@twice.example,A,b@twice.example,,\n' })).status).toBe(200);
+    const namedTwice = await api.request<{ errors: { field: string; message: string }[] }>('POST', `/v1/imports/${twice.id}/start`);
+    expect(namedTwice.status, namedTwice.text).toBe(400);
+    expect(namedTwice.json!.errors).toEqual([{ field: 'mapping.Email', message: expect.stringContaining('"Email" 2 times (columns 1, 3)') }]);
+    const skipped = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'contacts', dryRun: true, mapping: { Email: null } } })).json!;
+    expect((await fetch(skipped.uploadUrl!, { method: 'PUT', body: 'Email,First Name,Email,,\na@twice.example,A,b@twice.example,,\n' })).status).toBe(200);
+    expect((await api.request('POST', `/v1/imports/${skipped.id}/start`)).status).toBe(202);
+
     const cancelled = await api.request<ImportView>('POST', `/v1/imports/${waiting.id}/cancel`);
     expect(cancelled.json).toMatchObject({ status: 'cancelled', uploadUrl: null });
     expect((await api.request('POST', `/v1/imports/${waiting.id}/start`)).status).toBe(409);

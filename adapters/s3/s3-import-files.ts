@@ -101,11 +101,15 @@ async function* parsing(input: Readable | Buffer, options: Options, firstLine = 
   if (Buffer.isBuffer(input)) parser.end(input);
   else input.pipe(parser);
   let lastLine = firstLine;
+  // csv-parse counts a CRLF inside quotes as two lines, its CR's and its LF's: lines an editor shows are fewer by one for each.
+  let crlfInCells = 0;
   const unreadable = (error: Error) => new UnreadableFileError(lastLine + 1, error.message.split(':')[0]!);
   for await (const entry of parser as AsyncIterable<{ record: string[]; info: Info }>) {
     if (skipped && (skipped as { lines?: number }).lines !== undefined && entry.info.lines >= (skipped as unknown as { lines: number }).lines) throw unreadable(skipped);
-    lastLine = firstLine + entry.info.lines;
-    yield entry;
+    for (const cell of entry.record) crlfInCells += cell.split('\r\n').length - 1;
+    const info = { ...entry.info, lines: entry.info.lines - crlfInCells };
+    lastLine = firstLine + info.lines;
+    yield { record: entry.record, info };
   }
   if (skipped) throw unreadable(skipped);
 }

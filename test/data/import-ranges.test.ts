@@ -131,6 +131,22 @@ describe('import ranges', () => {
     expect(second.unchanged).toBeGreaterThanOrEqual(196);
   });
 
+  it('numbers lines as an editor does in a CRLF file whose quoted cells hold CRLF line breaks', { timeout: 60_000 }, async () => {
+    // csv-parse counts a CRLF inside quotes as two lines (its CR and its LF each): the report would point past the bad row.
+    const rows: string[][] = [['email', 'firstName', 'lastName']];
+    for (let n = 0; n < 60; n++) rows.push([n === 45 ? 'not-an-email' : `crlf${n}@ranges.example`, `Crlf${n}`, n === 29 || n === 30 ? `Two\r\nlines ${n}` : `Last${n}`]);
+    const id = await uploadedImport(stringify(rows, { record_delimiter: '\r\n' }));
+    await runToEnd(id);
+    const job = itemToJob(await deps.table.getItem(importJobKey(id)))!;
+    // Row n starts on line n + 2, plus one for each two-line row before it.
+    expect(job.ranges.map((range) => range.line)).toEqual([1, 32]);
+    const view = await getImport(deps, id, admin);
+    expect(view).toMatchObject({ status: 'done', rows: 60, failed: 1 });
+    const report = await (await fetch(view.errorReportUrl!)).text();
+    expect(report.split('\n')[1]).toMatch(/^49,/);
+    expect((await findByUniqueValue(deps, contactModel, 'crlf30@ranges.example'))!.lastName).toBe('Two\r\nlines 30');
+  });
+
   it('retries a step whose rows the table throttled, rather than reporting them as bad rows', { timeout: 60_000 }, async () => {
     const rows = Array.from({ length: 90 }, (_, n) => [`throttled${n}@ranges.example`, `Throttled${n}`]);
     const id = await uploadedImport(stringify([['email', 'firstName'], ...rows]));

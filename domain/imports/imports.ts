@@ -91,6 +91,12 @@ export interface ImportRunStarter {
 const BATCH_ROWS = 100;
 /** A step looks for a cancel this often, in rows read. */
 const CANCEL_CHECK_ROWS = 1_000;
+/**
+ * A range step saves its position and counts at least this often, not only at its end: a
+ * range of 20,000 rows takes a minute or more, and meanwhile `rows` would not move, and a
+ * failed step's retry would read it all again.
+ */
+const PROGRESS_SAVE_MS = 10_000;
 /** At most this many ranges: the Map state's items and the execution's history stay small (Step Functions keeps 25,000 events an execution). */
 const MAX_RANGES = 500;
 /** The split looks at its time this often, in rows. */
@@ -321,10 +327,13 @@ interface ImportRange {
 const rangeFromItem = (job: ImportJob, index: number, item: Item | undefined): ImportRange =>
   item ? storedValue<ImportRange>(item) : { index, position: job.ranges[index]!, counts: noCounts, done: false, version: 0 };
 
-async function saveRange(deps: ImportDependencies, job: ImportJob, range: ImportRange, changes: Pick<ImportRange, 'position' | 'counts' | 'done'>): Promise<void> {
-  const item = { ...importRangeKey(job.id, range.index), entity: 'importRange', ...range, ...changes, version: range.version + 1, expiresAt: importExpiresAt(job) };
+/** The range saved with `changes`, as it is now. */
+async function saveRange(deps: ImportDependencies, job: ImportJob, range: ImportRange, changes: Pick<ImportRange, 'position' | 'counts' | 'done'>): Promise<ImportRange> {
+  const saved: ImportRange = { ...range, ...changes, version: range.version + 1 };
+  const item = { ...importRangeKey(job.id, range.index), entity: 'importRange', ...saved, expiresAt: importExpiresAt(job) };
   const condition = range.version === 0 ? ({ kind: 'absent' } as const) : ({ kind: 'liveAtVersion', version: range.version } as const);
   await deps.table.transactWrite([{ op: 'put', item, condition, onConditionFailed: () => new ConflictError(`Range ${range.index} of import ${job.id} changed meanwhile.`) }]);
+  return saved;
 }
 
 /** Every range of the job, as saved or (not started yet) at its start. */
@@ -360,23 +369,35 @@ export async function runImportRangeStep(deps: ImportDependencies, id: string, i
   if (range.done) return { done: true };
   // A step that wrote failed rows and then failed before saving left them: this step reads those lines again, and may not fail them.
   await forEachQueryPage(deps.table, importQueries.failures(id, index, range.position.line + 1), 1_000, (stale) => deps.table.deleteItems(stale.map((item) => ({ pk: item.pk, sk: item.sk }))));
-  const read = await importRows(deps, job, range.position, job.ranges[index + 1], hasTimeLeft);
-  if (read.failures.length > 0) {
-    await deps.table.putItems(read.failures.map((failure) => ({ ...importFailureKey(job.id, index, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
-  }
-  // A conflict is this range saved by a step beside this one: the step fails, and its retry reads on from what that one saved.
-  await saveRange(deps, job, range, { position: read.position, counts: addCounts(range.counts, read.counts), done: read.ended });
+  let saved = range;
+  const save = async (progress: RowsProgress, done: boolean) => {
+    if (progress.failures.length > 0) {
+      await deps.table.putItems(progress.failures.map((failure) => ({ ...importFailureKey(job.id, index, failure.line), entity: 'importFailure', ...failure, expiresAt: importExpiresAt(job) })));
+    }
+    // A conflict is this range saved by a step beside this one: the step fails, and its retry reads on from what that one saved.
+    saved = await saveRange(deps, job, saved, { position: progress.position, counts: addCounts(saved.counts, progress.counts), done });
+  };
+  const read = await importRows(deps, job, range.position, job.ranges[index + 1], hasTimeLeft, (progress) => save(progress, false));
+  await save(read, read.ended);
   return { done: read.ended };
 }
 
-/** Rows from `from` up to `end` (the next range's start; none: the file's end), written a few batches at once. */
+/** Rows written since the last save, and where reading goes on: every row before `position` is written or failed. */
+type RowsProgress = StepResult & { readonly position: FilePosition };
+
+/**
+ * Rows from `from` up to `end` (the next range's start; none: the file's end), written a few
+ * batches at once; every PROGRESS_SAVE_MS, once the batches in flight settle, what they did
+ * goes to `saveProgress` (and is not answered again).
+ */
 async function importRows(
   deps: ImportDependencies,
   job: ImportJob,
   from: FilePosition,
   end: FilePosition | undefined,
   hasTimeLeft: () => boolean,
-): Promise<StepResult & { readonly position: FilePosition; readonly ended: boolean }> {
+  saveProgress: (progress: RowsProgress) => Promise<void>,
+): Promise<RowsProgress & { readonly ended: boolean }> {
   const shared = readingOnce(deps);
   const model = modelOf(job.type);
   const definitions = new Map((await shared.propertyDefinitions(job.type)).map((definition) => [definition.name, definition]));
@@ -390,8 +411,11 @@ async function importRows(
   };
 
   let counts = noCounts;
-  const failures: StepResult['failures'][number][] = [];
+  let failures: StepResult['failures'][number][] = [];
   const inFlight = new Set<Promise<void>>();
+  /** Every batch in flight settled; the first that failed, if one did. */
+  const settled = async () => (await Promise.allSettled(inFlight)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  let lastSave = deps.clock.now().getTime();
   const write = (batch: readonly CsvRecord[]) => {
     const running = writeBatch(shared, job, model, batch, columns, definitions, findRelated).then((result) => {
       counts = addCounts(counts, result.counts);
@@ -415,6 +439,14 @@ async function importRows(
       write(batch);
       batch = [];
       while (inFlight.size >= deps.parallelBatches) await Promise.race(inFlight);
+      if (deps.clock.now().getTime() - lastSave >= PROGRESS_SAVE_MS) {
+        const failed = await settled();
+        if (failed) throw failed.reason;
+        await saveProgress({ counts, failures, position });
+        counts = noCounts;
+        failures = [];
+        lastSave = deps.clock.now().getTime();
+      }
       // Cancelled meanwhile: stop here rather than at the end of the step.
       const cancelled = rowsRead % CANCEL_CHECK_ROWS === 0 && (await readJob(deps, job.id)).status !== 'running';
       const rangeLeft = !end || position.offset < end.offset;
@@ -431,7 +463,7 @@ async function importRows(
   if (batch.length > 0 && !readFailed) write(batch);
   // A failed read, or a batch that failed as a whole, fails the step, which runs again from
   // the saved position: only once every batch has settled, so that none writes behind the retry.
-  const rejected = (await Promise.allSettled(inFlight)).find((outcome) => outcome.status === 'rejected');
+  const rejected = await settled();
   if (readFailed) throw readFailed.error;
   if (rejected) throw rejected.reason;
   return { counts, failures, position, ended };

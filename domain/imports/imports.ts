@@ -413,8 +413,13 @@ async function importRows(
   let counts = noCounts;
   let failures: StepResult['failures'][number][] = [];
   const inFlight = new Set<Promise<void>>();
-  /** Every batch in flight settled; the first that failed, if one did. */
-  const settled = async () => (await Promise.allSettled(inFlight)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  // Kept as it happens: a batch leaves `inFlight` once it settles, and one that fails while the step awaits something else (a read, the cancel check) would go unseen.
+  let batchFailed: { readonly error: unknown } | undefined;
+  /** Every batch in flight settled; the first error of any batch, if one failed. */
+  const settled = async () => {
+    await Promise.allSettled(inFlight);
+    return batchFailed;
+  };
   let lastSave = deps.clock.now().getTime();
   const write = (batch: readonly CsvRecord[]) => {
     const running = writeBatch(shared, job, model, batch, columns, definitions, findRelated).then((result) => {
@@ -422,7 +427,7 @@ async function importRows(
       failures.push(...result.failures);
     });
     inFlight.add(running);
-    void running.finally(() => inFlight.delete(running)).catch(() => undefined);
+    void running.catch((error: unknown) => void (batchFailed ??= { error })).finally(() => inFlight.delete(running));
   };
 
   let position = from;
@@ -439,9 +444,10 @@ async function importRows(
       write(batch);
       batch = [];
       while (inFlight.size >= deps.parallelBatches) await Promise.race(inFlight);
+      if (batchFailed) throw batchFailed.error;
       if (deps.clock.now().getTime() - lastSave >= PROGRESS_SAVE_MS) {
         const failed = await settled();
-        if (failed) throw failed.reason;
+        if (failed) throw failed.error;
         await saveProgress({ counts, failures, position });
         counts = noCounts;
         failures = [];
@@ -465,7 +471,7 @@ async function importRows(
   // the saved position: only once every batch has settled, so that none writes behind the retry.
   const rejected = await settled();
   if (readFailed) throw readFailed.error;
-  if (rejected) throw rejected.reason;
+  if (rejected) throw rejected.error;
   return { counts, failures, position, ended };
 }
 

@@ -39,7 +39,12 @@ const throttled = () => throttledWrites > 0 && throttledWrites-- > 0;
 const writesContact = (ops: readonly WriteOp[]) => ops.some((op) => op.op === 'put' && op.item.entity === 'contact');
 /** Contacts the table writes before it refuses every write of one as throttled; undefined: no limit. */
 let refuseContactWritesAfter: number | undefined;
+/** Reads of this partition take 3 s, while set. */
+let slowReadsOf: string | undefined;
+/** Contacts the table refuses to write, as throttled, while set. */
+let refuseEmails: RegExp | undefined;
 const refused = (ops: readonly WriteOp[]) => {
+  if (ops.some((op) => op.op === 'put' && op.item.entity === 'contact' && refuseEmails?.test(op.item.email as string))) return true;
   if (refuseContactWritesAfter === undefined) return false;
   const contacts = ops.filter((op) => op.op === 'put' && op.item.entity === 'contact').length;
   if (contacts > refuseContactWritesAfter) return true;
@@ -54,6 +59,12 @@ beforeAll(async () => {
   const config = loadConfig({ ...process.env, TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint });
   const runtime = createRuntime(config);
   const failing: CrmTablePort = Object.create(runtime.table, {
+    getItem: {
+      value: async (key: { pk: string; sk: string }) => {
+        if (key.pk === slowReadsOf) await new Promise((wake) => setTimeout(wake, 3_000));
+        return runtime.table.getItem(key);
+      },
+    },
     transactWrite: {
       value: async (ops: readonly WriteOp[]) => {
         const range = ops.length === 1 && ops[0]!.op === 'put' && ops[0]!.item.entity === 'importRange' ? (ops[0]!.item.index as number) : undefined;
@@ -175,6 +186,24 @@ describe('import ranges', () => {
     await runImportInProcess(ticking, job.id, { pauseMs: 100 });
     // Not one row read twice: a retry from the range's start would find 200 rows unchanged.
     expect(await getImport(ticking, job.id, admin)).toMatchObject({ status: 'done', rows: 500, created: 500, unchanged: 0, failed: 0 });
+  });
+
+  it('fails the step when a batch fails while the step waits on something else, rather than saving past its rows', { timeout: 90_000 }, async () => {
+    // Four batches in flight; at row 1,000 the step reads the job for a cancel, slowly, and the ninth batch (rows 800 to 899, all refused) fails meanwhile.
+    const fast = { ...deps, rowsPerStep: 5_000, parallelBatches: 4 };
+    const rows = Array.from({ length: 1_100 }, (_, n) => [`unseen${n}@ranges.example`, `Unseen${n}`]);
+    const job = await createImport(fast, { type: 'contacts', dryRun: false }, admin);
+    expect((await fetch(await fast.files.uploadUrl(job.objectKey, 600), { method: 'PUT', body: stringify([['email', 'firstName'], ...rows]) })).status).toBe(200);
+    await startImport(fast, job.id, admin);
+    await runImportStep(fast, job.id, () => true);
+    refuseEmails = /^unseen8\d\d@/;
+    slowReadsOf = importJobKey(job.id).pk;
+    await expect(runImportRangeStep(fast, job.id, 0, () => true)).rejects.toThrow(/throttled/);
+    refuseEmails = undefined;
+    slowReadsOf = undefined;
+    await runImportInProcess(fast, job.id, { pauseMs: 100 });
+    expect(await getImport(fast, job.id, admin)).toMatchObject({ status: 'done', rows: 1_100, failed: 0 });
+    for (let n = 800; n < 900; n++) expect(await findByUniqueValue(deps, contactModel, `unseen${n}@ranges.example`), `row ${n}`).toBeDefined();
   });
 
   it('retries a step whose rows the table throttled, rather than reporting them as bad rows', { timeout: 60_000 }, async () => {

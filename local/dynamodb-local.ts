@@ -18,12 +18,12 @@ export interface DynamoDbLocalOptions {
   /** Folder the data is kept in (created if missing). Omitted: data lives in memory and dies with the process. */
   dbPath?: string;
   /**
-   * Runs Java in a process group of its own, out of reach of the Ctrl+C a terminal sends its
-   * whole foreground group, for a caller that handles SIGINT and stops it after what reads it.
-   * Left false, a Ctrl+C ends Java too: a caller that does not handle the signal exits
-   * without its 'exit' handlers, and Java would be left running.
+   * Java ignores SIGINT, the Ctrl+C a terminal sends its whole foreground group, for a caller
+   * that handles it and stops Java itself, after the consumers still writing to it. Java stays
+   * in the caller's group and session otherwise: a closed terminal (SIGHUP) still ends it.
+   * Left false, a Ctrl+C ends Java at once, as it does a caller that does not handle it.
    */
-  ownProcessGroup?: boolean;
+  ignoreCtrlC?: boolean;
 }
 
 export interface DynamoDbLocal {
@@ -52,22 +52,22 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port ?? (await findFreePort());
   if (options.dbPath) await mkdir(options.dbPath, { recursive: true });
   const emulator = emulatorFolder();
-  const java = spawn(
+  const command = [
     javaExecutable(),
-    [
-      `-Djava.library.path=${join(emulator, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(emulator, 'DynamoDBLocal.jar'),
-      '-port',
-      String(port),
-      // One database whatever the credentials and region of the caller: the table a
-      // script or test creates is the one the handlers see, even if AWS_REGION differs.
-      '-sharedDb',
-      '-disableTelemetry', // a local dev tool has no business calling home
-      ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false },
-  );
+    `-Djava.library.path=${join(emulator, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(emulator, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    // One database whatever the credentials and region of the caller: the table a
+    // script or test creates is the one the handlers see, even if AWS_REGION differs.
+    '-sharedDb',
+    '-disableTelemetry', // a local dev tool has no business calling home
+    ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
+  ];
+  // Node cannot set a signal ignored in a child; a shell can, and exec keeps it ignored: the JVM installs no handler for a signal ignored at its start.
+  const [file, ...args] = options.ignoreCtrlC && process.platform !== 'win32' ? ['/bin/sh', '-c', 'trap "" INT; exec "$0" "$@"', ...command] : command;
+  const java = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = watchOutput(java);
   const ended = new Promise<ProcessEnd>((resolve) => {
     java.once('error', (error) => resolve({ error }));
@@ -161,13 +161,15 @@ async function waitUntilAnswering(endpoint: string, signal: AbortSignal): Promis
 }
 
 function startFailure(end: ProcessEnd, output: string): DynamoDbLocalError {
-  if ('error' in end) {
-    const missingJava = (end.error as NodeJS.ErrnoException).code === 'ENOENT';
+  // ENOENT from spawn; 127 from the shell that runs Java for ignoreCtrlC.
+  const missingJava = 'error' in end ? (end.error as NodeJS.ErrnoException).code === 'ENOENT' : end.code === 127;
+  if ('error' in end || missingJava) {
+    const error = 'error' in end ? end.error : new Error(output);
     return new DynamoDbLocalError(
       missingJava
         ? `DynamoDB Local needs Java 17+: install a JDK, e.g. apt-get install openjdk-17-jre-headless (tried "${javaExecutable()}")`
-        : `Could not start DynamoDB Local: ${end.error.message}`,
-      { cause: end.error },
+        : `Could not start DynamoDB Local: ${error.message}`,
+      { cause: error },
     );
   }
   const how = end.signal ? `was killed by ${end.signal}` : `exited with code ${end.code}`;

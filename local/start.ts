@@ -36,7 +36,7 @@ async function stopAll(): Promise<void> {
   for (const service of running.splice(0).reverse()) await service.stop();
 }
 
-// From the first service on: one started later is still stopped, by process.exit's 'exit' handlers.
+// From the first service on (Java ignores Ctrl+C): one started meanwhile is still stopped, by process.exit's 'exit' handlers.
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
@@ -48,8 +48,6 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 }
 process.on('SIGINT', (signal) => void shutdown(signal));
 process.on('SIGTERM', (signal) => void shutdown(signal));
-// A closed terminal: Java, in a process group of its own, would otherwise outlive it.
-process.on('SIGHUP', (signal) => void shutdown(signal));
 
 let dynamodb: DynamoDbLocal;
 let ses: LocalSes;
@@ -60,8 +58,8 @@ let sqs: SqsLocal;
 let s3: S3Local;
 let smtp: SmtpLocal;
 try {
-  // Its own process group: Ctrl+C would otherwise end Java before the consumers writing to it stop.
-  dynamodb = track(await startDynamoDbLocal({ dbPath: dataDir, ownProcessGroup: true }));
+  // Deaf to Ctrl+C: it would otherwise end Java before the consumers writing to it stop; shutdown stops it last.
+  dynamodb = track(await startDynamoDbLocal({ dbPath: dataDir, ignoreCtrlC: true }));
   ses = track(await startLocalSes());
   stepFunctions = track(
     await startStepFunctionsLocal({ stateMachines: localStateMachines(), maxWaitSeconds: settings.CRM_LOCAL_MAX_WAIT_SECONDS, onExecutionEnd: reportFailure }),
@@ -103,6 +101,8 @@ try {
     }),
   );
 } catch (error) {
+  // Stopped by a Ctrl+C while starting: what failed is what shutdown stopped, and shutdown exits.
+  if (stopping) await new Promise<never>(() => undefined);
   await stopAll();
   if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
   console.error(`Port ${settings.PORT} is already in use: stop what listens there, or pick another port (PORT=3001 npm start).`);

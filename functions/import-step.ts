@@ -22,8 +22,15 @@ export const handler = lambdaHandler(async (event: unknown, context: Context) =>
     return { runId: input.runId, waitSeconds: 0, done: true };
   }
   const hasTimeLeft = () => context.getRemainingTimeInMillis() > RESERVE_MS;
-  if (input.action === 'part') return { runId: input.runId, part: input.part, ...(await runImportRangeStep(runtime, input.runId, input.part, hasTimeLeft)) };
-  const { done, ranges, concurrency } = await runImportStep(runtime, input.runId, hasTimeLeft);
-  // Ranges handed out go to the state machine's Map (`parts`), `concurrency` at once.
-  return { runId: input.runId, waitSeconds: 0, done, ...(ranges ? { parts: ranges, concurrency } : {}) };
+  try {
+    if (input.action === 'part') return { runId: input.runId, part: input.part, ...(await runImportRangeStep(runtime, input.runId, input.part, hasTimeLeft)) };
+    const { done, ranges, concurrency } = await runImportStep(runtime, input.runId, hasTimeLeft);
+    // Ranges handed out go to the state machine's Map (`parts`), `concurrency` at once.
+    return { runId: input.runId, waitSeconds: 0, done, ...(ranges ? { parts: ranges, concurrency } : {}) };
+  } catch (error) {
+    // The state machine retries the step from its saved position; without this line a throttled or contended step retries unexplained.
+    // Name and message only: a cause (an SDK error) may quote a row's values.
+    logger.warn('import step failed; the state machine retries it', { part: input.action === 'part' ? input.part : null, error: { name: (error as Error).name, message: (error as Error).message } });
+    throw error;
+  }
 });

@@ -97,7 +97,7 @@ export function importTargets(model: RecordModel, definitions: readonly Property
 }
 
 /** A guess at each header's field: its name or label folded (`E-mail Address` → `emailaddress`; an export's `properties.<name>` too), then common aliases; null when nothing fits. */
-export function guessMapping(headers: readonly string[], targets: readonly string[], definitions: readonly PropertyDefinition[]): Record<string, string | null> {
+export function guessMapping(type: RecordType, headers: readonly string[], targets: readonly string[], definitions: readonly PropertyDefinition[]): Record<string, string | null> {
   const byFolded = new Map<string, string>();
   for (const definition of definitions) byFolded.set(folded(definition.label ?? definition.name), `${PROPERTY_PREFIX}${definition.name}`);
   // A property's own name, bare or as an export writes it (`properties.seats`), over another's label.
@@ -112,9 +112,10 @@ export function guessMapping(headers: readonly string[], targets: readonly strin
     if (Object.hasOwn(mapping, header)) continue;
     const key = folded(header);
     const target = byFolded.get(key) ?? [aliases[key] ?? []].flat().find((alias) => targets.includes(alias));
-    // A second column for the same field is left out: which one the user meant is theirs to say.
-    mapping[header] = target && !taken.has(target) ? target : null;
-    if (target) taken.add(target);
+    // A second column for the same field (`companyIds`, `Company Website`: a contact's companies both) is left out: which one the user meant is theirs to say.
+    const field = target && (fieldFedBy(type, target) ?? target);
+    mapping[header] = field && !taken.has(field) ? target! : null;
+    if (field) taken.add(field);
   }
   return mapping;
 }
@@ -128,7 +129,8 @@ export function checkMapping(type: RecordType, mapping: Readonly<Record<string, 
   // By the field a column fills: `companyIds` and `companyDomain` both set a contact's companies, and one would silently win.
   const fedBy = new Map<string, string>();
   for (const [header, target] of Object.entries(mapping)) {
-    if (header === '') issues.push({ field: 'mapping', message: 'a column with no header cannot be mapped: name it in the file' });
+    // Not even to null: such columns are never read, and an empty name cannot be kept (DynamoDB refuses empty attribute names).
+    if (header === '') issues.push({ field: 'mapping', message: 'a column with no header is never read: leave it out of the mapping, or name it in the file to map it' });
     else if (headers && !headers.includes(header)) issues.push({ field: `mapping.${header}`, message: `the file has no column "${header}" (its header: ${headers.join(', ')})` });
     if (target === null) continue;
     if (!targets.includes(target)) issues.push({ field: `mapping.${header}`, message: `unknown field "${target}"; one of: ${targets.join(', ')}` });

@@ -181,7 +181,7 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
   const model = modelOf(job.type);
   const definitions = await deps.propertyDefinitions(job.type);
   const targets = importTargets(model, definitions);
-  const mapping = completedMapping(job.mapping ?? {}, headers, targets, definitions);
+  const mapping = completedMapping(job.type, job.mapping ?? {}, headers, targets, definitions);
   checkMapping(job.type, mapping, headers, targets);
   if (job.upsertOn && !Object.values(mapping).includes(job.upsertOn)) {
     throw new ValidationError(`The import matches rows on ${job.upsertOn}, and no column maps to it: every row would create a record.`, [{ field: 'mapping', message: `map a column to ${job.upsertOn}` }]);
@@ -206,17 +206,19 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
  * free): a mapping that names only the column the guess would miss still imports the rest.
  * A column it names null stays skipped. In the file's column order.
  */
-function completedMapping(sent: Readonly<Record<string, string | null>>, headers: readonly string[], targets: readonly string[], definitions: readonly PropertyDefinition[]): Record<string, string | null> {
-  const taken = new Set(Object.values(sent));
+function completedMapping(type: RecordType, sent: Readonly<Record<string, string | null>>, headers: readonly string[], targets: readonly string[], definitions: readonly PropertyDefinition[]): Record<string, string | null> {
+  // By the field a target fills: a sent `companyDomain` leaves no guess to a `companyIds` column.
+  const fieldOf = (target: string) => fieldFedBy(type, target) ?? target;
+  const taken = new Set(Object.values(sent).flatMap((target) => (target === null ? [] : [fieldOf(target)])));
   const guessed = guessMapping(
+    type,
     headers.filter((header) => !Object.hasOwn(sent, header)),
-    targets.filter((target) => !taken.has(target)),
+    targets.filter((target) => !taken.has(fieldOf(target))),
     definitions,
   );
-  const guess = (header: string) => (guessed[header] && !taken.has(guessed[header]) ? guessed[header] : null);
   // A column with no header (a spreadsheet's trailing commas) has nothing to map it by: never read.
   const named = headers.filter((header) => header !== '');
-  return { ...Object.fromEntries(named.map((header) => [header, Object.hasOwn(sent, header) ? sent[header]! : guess(header)])), ...sent };
+  return { ...Object.fromEntries(named.map((header) => [header, Object.hasOwn(sent, header) ? sent[header]! : (guessed[header] ?? null)])), ...sent };
 }
 
 /** Stops an import that has not finished: the run stops at its next step; rows written so far stay written. */

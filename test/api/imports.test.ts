@@ -314,6 +314,19 @@ describe('imports', () => {
     expect(twoCompanySources.status).toBe(400);
     expect(twoCompanySources.json!.errors).toEqual([{ field: 'mapping.Website', message: expect.stringContaining('"Company Ids" feeds "companyIds"') }]);
 
+    // A guess never feeds a field twice: the sent companyDomain leaves the companyIds column unmapped, and a guessed pair keeps the first.
+    const guessedBeside = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'contacts', dryRun: true, mapping: { Website: 'companyDomain' } } })).json!;
+    expect((await fetch(guessedBeside.uploadUrl!, { method: 'PUT', body: 'Email,companyIds,Website\na@beside.example,,beside.example\n' })).status).toBe(200);
+    const startedBeside = await api.request<ImportView>('POST', `/v1/imports/${guessedBeside.id}/start`);
+    expect(startedBeside.status, startedBeside.text).toBe(202);
+    expect(startedBeside.json!.mapping).toEqual({ Email: 'email', companyIds: null, Website: 'companyDomain' });
+    const bothGuessed = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'contacts', dryRun: true } })).json!;
+    expect((await fetch(bothGuessed.uploadUrl!, { method: 'PUT', body: 'Email,companyIds,Company Website\na@beside.example,,beside.example\n' })).status).toBe(200);
+    const startedBoth = await api.request<ImportView>('POST', `/v1/imports/${bothGuessed.id}/start`);
+    expect(startedBoth.status, startedBoth.text).toBe(202);
+    expect(startedBoth.json!.mapping).toEqual({ Email: 'email', companyIds: 'companyIds', 'Company Website': null });
+    expect((await api.request('POST', '/v1/imports', { body: { type: 'contacts', mapping: { '': null } } })).status).toBe(400);
+
     // A header named twice: a mapping could only ever read one of the columns.
     const twice = (await api.request<ImportView>('POST', '/v1/imports', { body: { type: 'contacts' } })).json!;
     expect((await fetch(twice.uploadUrl!, { method: 'PUT', body: 'Email,First Name,Email,,\na@twice.example,A,b@twice.example,,\n' })).status).toBe(200);

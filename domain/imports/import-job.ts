@@ -141,7 +141,7 @@ export const importJobSchema = z
     error: z.nullable(z.string()).check(z.meta({ description: 'Why the import as a whole failed (an unreadable file, a header the mapping does not match).' })),
     uploadUrl: z.nullable(z.string()).check(z.meta({ description: 'While awaiting the upload: a presigned URL to PUT the CSV file to (up to 5 GB), valid an hour; GET the import for a fresh one.' })),
     uploadExpiresAt: z.nullable(z.string()),
-    errorReportUrl: z.nullable(z.string()).check(z.meta({ description: 'Once done with failed rows: a presigned URL of a CSV of them (line, reason, the row as read), valid 15 minutes.' })),
+    errorReportUrl: z.nullable(z.string()).check(z.meta({ description: 'Once done or cancelled with failed rows: a presigned URL of a CSV of them (line, reason, the row as read), valid 15 minutes.' })),
   })
   .check(z.meta({ id: 'Import' }));
 export type ImportView = z.infer<typeof importJobSchema>;

@@ -221,14 +221,16 @@ function completedMapping(type: RecordType, sent: Readonly<Record<string, string
   return { ...Object.fromEntries(named.map((header) => [header, Object.hasOwn(sent, header) ? sent[header]! : (guessed[header] ?? null)])), ...sent };
 }
 
-/** Stops an import that has not finished: the run stops at its next step; rows written so far stay written. */
+/** Stops an import that has not finished: the run stops at its next step; rows written so far stay written, and those that failed get their error report. */
 export async function cancelImport(deps: ImportDependencies, id: string, actor: Actor): Promise<ImportJob> {
   const job = await readJob(deps, id);
   requireAuthorOrAdmin(job, actor);
   if (job.status === 'cancelled') return job;
   if (job.status !== 'awaiting-upload' && job.status !== 'running') throw new ConflictError(`Import ${id} is ${job.status} already.`);
+  // A report being written starts again after the cancel, from its first failed row (a step writing it meanwhile fails on the aborted upload or the job's version, and its retry starts over).
+  const report = job.report.uploadId ? { ...job.report, uploadId: null, parts: [], range: 0, startKey: null } : job.report;
   if (job.report.uploadId) await deps.files.abortUpload(job.reportKey, job.report.uploadId);
-  return saveJob(deps, job, { status: 'cancelled', finishedAt: deps.clock.now().toISOString() });
+  return saveJob(deps, job, { status: 'cancelled', finishedAt: deps.clock.now().toISOString(), report });
 }
 
 interface StepResult {
@@ -263,6 +265,7 @@ export interface ImportStepResult {
  */
 export async function runImportStep(deps: ImportDependencies, id: string, hasTimeLeft: () => boolean): Promise<ImportStepResult> {
   const job = await readJob(deps, id);
+  if (job.status === 'cancelled' && Array.isArray(job.ranges) && job.phase !== 'split' && !job.report.written) return reportAfterCancel(deps, job);
   if (job.status !== 'running') return { done: true };
   if (!Array.isArray(job.ranges)) {
     // Started by a version that read the file in one loop: its run, on that version's state machine, cannot go on here.
@@ -273,6 +276,21 @@ export async function runImportStep(deps: ImportDependencies, id: string, hasTim
   if (job.phase === 'split') return splitFile(deps, job, hasTimeLeft);
   if (job.phase === 'rows') return finishRanges(deps, job);
   return writeReportPart(deps, job);
+}
+
+/**
+ * Cancelled while its ranges were written: they have stopped (the Map state waits for every
+ * range step, each of which stops at its next look for a cancel), so their counts are summed,
+ * and the rows that failed until then still get their error report. The job stays cancelled.
+ */
+async function reportAfterCancel(deps: ImportDependencies, job: ImportJob): Promise<ImportStepResult> {
+  if (job.phase === 'rows') {
+    const counts = countsWith(job, await readRanges(deps, job));
+    // A conflict (a second cancel, say) fails the step, and its retry sums again.
+    await saveJob(deps, job, { counts, phase: 'report' });
+    return { done: counts.failed === 0 };
+  }
+  return job.counts.failed === 0 ? { done: true } : writeReportPart(deps, job);
 }
 
 /**
@@ -622,7 +640,9 @@ async function writeReportPart(deps: ImportDependencies, job: ImportJob): Promis
     return { done: false };
   }
   await deps.files.completeUpload(current.reportKey, uploadId!, report.parts);
-  await saveJob(deps, current, { report: { ...report, written: true }, status: current.error ? 'failed' : 'done', finishedAt: deps.clock.now().toISOString() });
+  // A cancelled import keeps its state, and the time it was cancelled.
+  const ending = current.status === 'cancelled' ? {} : { status: current.error ? ('failed' as const) : ('done' as const), finishedAt: deps.clock.now().toISOString() };
+  await saveJob(deps, current, { report: { ...report, written: true }, ...ending });
   return { done: true };
 }
 

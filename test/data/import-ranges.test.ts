@@ -7,7 +7,7 @@ import { loadConfig } from '../../adapters/config';
 import { createRuntime } from '../../adapters/runtime';
 import { S3ImportFiles } from '../../adapters/s3/s3-import-files';
 import { itemToJob } from '../../domain/imports/import-job';
-import { createImport, getImport, runImportRangeStep, runImportStep, startImport, type ImportDependencies } from '../../domain/imports/imports';
+import { cancelImport, createImport, getImport, runImportRangeStep, runImportStep, startImport, type ImportDependencies } from '../../domain/imports/imports';
 import { runImportInProcess } from '../../local/import-run';
 import { noteSignedInUser } from '../../domain/owners/owners';
 import { contactModel } from '../../domain/records/contact';
@@ -204,6 +204,23 @@ describe('import ranges', () => {
     await runImportInProcess(fast, job.id, { pauseMs: 100 });
     expect(await getImport(fast, job.id, admin)).toMatchObject({ status: 'done', rows: 1_100, failed: 0 });
     for (let n = 800; n < 900; n++) expect(await findByUniqueValue(deps, contactModel, `unseen${n}@ranges.example`), `row ${n}`).toBeDefined();
+  });
+
+  it('writes the error report of a cancelled import for the rows it read before the cancel', { timeout: 60_000 }, async () => {
+    // Ranges of 30; the first range's rows 3 and 17 are bad, as is one in the third range, which the cancel comes before.
+    const rows = Array.from({ length: 90 }, (_, n) => [n === 3 || n === 17 || n === 70 ? `bad-${n}` : `cancel${n}@ranges.example`, `Cancel${n}`]);
+    const id = await uploadedImport(stringify([['email', 'firstName'], ...rows]));
+    expect(await runImportStep(deps, id, () => true)).toMatchObject({ ranges: [0, 1, 2] });
+    while (!(await runImportRangeStep(deps, id, 0, () => true)).done);
+    await cancelImport(deps, id, admin);
+    const run = await runToEnd(id);
+    expect(run.rangesHandedOut, 'no range handed out after the cancel').toEqual([]);
+
+    const view = await getImport(deps, id, admin);
+    expect(view).toMatchObject({ status: 'cancelled', rows: 30, created: 28, failed: 2 });
+    const report = (await (await fetch(view.errorReportUrl!)).text()).trim().split('\n');
+    expect(report.map((line) => line.split(',')[0])).toEqual(['line', '5', '19']);
+    expect(await findByUniqueValue(deps, contactModel, 'cancel40@ranges.example')).toBeUndefined();
   });
 
   it('retries a step whose rows the table throttled, rather than reporting them as bad rows', { timeout: 60_000 }, async () => {

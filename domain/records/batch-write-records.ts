@@ -5,7 +5,9 @@ import { BatchItemFailedError, CrmError, UniqueValueTakenError, ValidationError 
 import { zodIssues } from '../shared/zod-issues';
 import { packTransactions } from '../shared/transactions';
 import { createRecord, planCreate, type PlannedCreate } from './create-record';
-import { findByUniqueValue } from './get-record';
+import { findByUniqueValue, findRecord } from './get-record';
+import { uniqueGuardKey } from '../shared/keys';
+import type { ItemKey } from '../shared/table-port';
 import { readingOnce, type RecordDependencies } from './record-dependencies';
 import type { CrmRecord, RecordModel, UniqueField } from './record-model';
 import { updateRecord } from './update-record';
@@ -66,12 +68,16 @@ export async function batchWriteRecords(requestDeps: RecordDependencies, model: 
     lanes.set(lane, [...(lanes.get(lane) ?? []), index]);
   });
 
-  const valid: ValidInput[] = [];
+  const parsedFirsts: ValidInput[] = [];
   for (const index of [...lanes.values()].map((lane) => lane[0]!)) {
     const parsed = parseInput(model, inputs[index], index);
     if ('error' in parsed) results.set(index, parsed);
-    else valid.push(parsed);
+    else parsedFirsts.push(parsed);
   }
+  // Inputs whose key value a record holds already go straight to updating it: a file imported again would otherwise try every row's create, and fail it, twice.
+  const holders = await holdersOfValues(shared, model, key, parsedFirsts);
+  const valid = parsedFirsts.filter((input) => !holders.has(input));
+  await inParallel([...holders], PARALLEL_WRITES, async ([input, holderId]) => results.set(input.index, await writeAlone(depsOf(input.index), model, key, input, actor, holderId)));
   const planned: PlannedInput[] = [];
   await inParallel(valid, PARALLEL_WRITES, async (input) => {
     try {
@@ -135,6 +141,27 @@ async function writeTogether(
   return alone;
 }
 
+/**
+ * The inputs whose key value a record holds now, with that record's id, by one batch read of
+ * their guards. A value taken after this read is still caught by the create's condition.
+ */
+async function holdersOfValues(deps: RecordDependencies, model: RecordModel, key: UniqueField | undefined, inputs: readonly ValidInput[]): Promise<Map<ValidInput, string>> {
+  if (!key) return new Map();
+  const byGuard = new Map<string, { readonly guard: ItemKey; readonly input: ValidInput }>();
+  for (const input of inputs) {
+    const value = input.data[key.field];
+    if (typeof value !== 'string') continue;
+    const guard = uniqueGuardKey(model.type, key.field, key.normalize(value));
+    byGuard.set(`${guard.pk}\n${guard.sk}`, { guard, input });
+  }
+  if (byGuard.size === 0) return new Map();
+  const found = await deps.table.getItems([...byGuard.values()].map((entry) => entry.guard));
+  return new Map(found.flatMap((guard) => {
+    const input = byGuard.get(`${guard.pk}\n${guard.sk}`)?.input;
+    return input ? [[input, guard.recordId as string] as const] : [];
+  }));
+}
+
 function parseInput(model: RecordModel, input: unknown, index: number): ValidInput | (BatchResult & { readonly error: CrmError }) {
   const parsed = model.createSchema.safeParse(input);
   if (!parsed.success) return { index, outcome: 'failed', error: zodIssues(parsed.error, `inputs.${index}`) };
@@ -142,8 +169,14 @@ function parseInput(model: RecordModel, input: unknown, index: number): ValidInp
   return { index, data: parsed.data, provided: Object.fromEntries(Object.entries(parsed.data).filter(([field]) => sent.has(field))) };
 }
 
-async function writeAlone(deps: RecordDependencies, model: RecordModel, key: UniqueField | undefined, input: ValidInput, actor: Actor): Promise<BatchResult> {
+/** One input on its own: an upsert; given the id of the record its key value was found held by, that record is updated without trying the create. */
+async function writeAlone(deps: RecordDependencies, model: RecordModel, key: UniqueField | undefined, input: ValidInput, actor: Actor, holderId?: string): Promise<BatchResult> {
   try {
+    if (holderId) {
+      const updated = await updateRecordOf(deps, model, await findRecord(deps, model, holderId), input.provided, input.index, actor);
+      // Gone since (deleted, merged away): the usual upsert, create first.
+      if (updated) return updated;
+    }
     return await upsert(deps, model, key, input.data, input.provided, input.index, actor);
   } catch (error) {
     return failure(error, input.index);
@@ -174,6 +207,13 @@ function namingTheInput(error: ValidationError, index: number): ValidationError 
   return new ValidationError(error.message, error.issues.map((issue) => ({ ...issue, field: issue.field.replace(/^body(?=\.|$)/, `inputs.${index}`) })));
 }
 
+/** `existing` updated with what the input sent, and whether that changed it; undefined when there is no record to update. */
+async function updateRecordOf(deps: RecordDependencies, model: RecordModel, existing: CrmRecord | undefined, provided: Record<string, unknown>, index: number, actor: Actor): Promise<BatchResult | undefined> {
+  if (!existing) return undefined;
+  const record = await updateRecord(deps, model, existing.id, provided, { actor });
+  return { index, outcome: record.version === existing.version ? 'unchanged' : 'updated', record };
+}
+
 /**
  * Create first, and only when the unique value turns out to be taken, update the record
  * that holds it: a fresh import then costs one round trip per record, and the guard
@@ -195,11 +235,8 @@ async function upsert(
     const value = key ? input[key.field] : undefined;
     if (!(error instanceof UniqueValueTakenError) || typeof value !== 'string') throw error;
     // Whichever unique value the create found taken, the record the key finds is the one to update (its other values are checked by the update).
-    const existing = await findByUniqueValue(deps, model, value, key!.field);
-    if (existing) {
-      const record = await updateRecord(deps, model, existing.id, provided, { actor });
-      return { index, outcome: record.version === existing.version ? 'unchanged' : 'updated', record };
-    }
+    const updated = await updateRecordOf(deps, model, await findByUniqueValue(deps, model, value, key!.field), provided, index, actor);
+    if (updated) return updated;
     // Another value taken (the key's is free): the input fails, naming it.
     if (error.field !== key!.field) throw error;
     // The holder was deleted between our create and our lookup: the value is free again.

@@ -77,7 +77,7 @@ export async function batchWriteRecords(requestDeps: RecordDependencies, model: 
   // Inputs whose key value a record holds already go straight to updating it: a file imported again would otherwise try every row's create, and fail it, twice.
   const holders = await holdersOfValues(shared, model, key, parsedFirsts);
   const valid = parsedFirsts.filter((input) => !holders.has(input));
-  await inParallel([...holders], PARALLEL_WRITES, async ([input, holderId]) => results.set(input.index, await writeAlone(depsOf(input.index), model, key, input, actor, holderId)));
+  await inParallel([...holders], PARALLEL_WRITES, async ([input, holderId]) => results.set(input.index, await writeAlone(aloneDepsOf(input.index), model, key, input, actor, holderId)));
   const planned: PlannedInput[] = [];
   await inParallel(valid, PARALLEL_WRITES, async (input) => {
     try {
@@ -172,9 +172,12 @@ function parseInput(model: RecordModel, input: unknown, index: number): ValidInp
 /** One input on its own: an upsert; given the id of the record its key value was found held by, that record is updated without trying the create. */
 async function writeAlone(deps: RecordDependencies, model: RecordModel, key: UniqueField | undefined, input: ValidInput, actor: Actor, holderId?: string): Promise<BatchResult> {
   try {
-    if (holderId) {
-      const updated = await updateRecordOf(deps, model, await findRecord(deps, model, holderId), input.provided, input.index, actor);
-      // Gone since (deleted, merged away): the usual upsert, create first.
+    if (holderId && key) {
+      const holder = await findRecord(deps, model, holderId);
+      // Still holding the value: a record whose value changed since the batch read it is not this input's to overwrite.
+      const stillHolds = holder !== undefined && typeof holder[key.field] === 'string' && key.normalize(holder[key.field] as string) === key.normalize(input.data[key.field] as string);
+      const updated = stillHolds ? await updateRecordOf(deps, model, holder, input.provided, input.index, actor) : undefined;
+      // Gone since (deleted, merged away, its value changed): the usual upsert, create first.
       if (updated) return updated;
     }
     return await upsert(deps, model, key, input.data, input.provided, input.index, actor);

@@ -229,8 +229,10 @@ export async function cancelImport(deps: ImportDependencies, id: string, actor: 
   if (job.status !== 'awaiting-upload' && job.status !== 'running') throw new ConflictError(`Import ${id} is ${job.status} already.`);
   // A report being written starts again after the cancel, from its first failed row (a step writing it meanwhile fails on the aborted upload or the job's version, and its retry starts over).
   const report = job.report.uploadId ? { ...job.report, uploadId: null, parts: [], range: 0, startKey: null } : job.report;
+  // Saved first: a cancel that loses to a step's save (a 409) must not have aborted the upload that step goes on with.
+  const cancelled = await saveJob(deps, job, { status: 'cancelled', finishedAt: deps.clock.now().toISOString(), report });
   if (job.report.uploadId) await deps.files.abortUpload(job.reportKey, job.report.uploadId);
-  return saveJob(deps, job, { status: 'cancelled', finishedAt: deps.clock.now().toISOString(), report });
+  return cancelled;
 }
 
 interface StepResult {
@@ -285,7 +287,10 @@ export async function runImportStep(deps: ImportDependencies, id: string, hasTim
  */
 async function reportAfterCancel(deps: ImportDependencies, job: ImportJob): Promise<ImportStepResult> {
   if (job.phase === 'rows') {
-    const counts = countsWith(job, await readRanges(deps, job));
+    const ranges = await readRanges(deps, job);
+    // The report lists the failed rows the counts count: none a failed step left past its range's saved line.
+    for (const range of ranges) await dropStaleFailures(deps, job, range);
+    const counts = countsWith(job, ranges);
     // A conflict (a second cancel, say) fails the step, and its retry sums again.
     await saveJob(deps, job, { counts, phase: 'report' });
     return { done: counts.failed === 0 };
@@ -373,8 +378,15 @@ async function finishRanges(deps: ImportDependencies, job: ImportJob): Promise<I
   if (left.length > 0) return { done: false, ranges: left, concurrency: deps.concurrentRanges };
   const counts = countsWith(job, ranges);
   const saved = await savedUnlessStopped(deps, job, { counts, ...finishedRows(deps, counts, job.unreadable) });
-  return { done: !saved || saved.status !== 'running' };
+  if (saved) return { done: saved.status !== 'running' };
+  // Cancelled while this step summed: the cancel's report is this step's to start.
+  const current = await readJob(deps, job.id);
+  return current.status === 'cancelled' ? reportAfterCancel(deps, current) : { done: true };
 }
+
+/** A step that wrote failed rows and then failed before saving left them past the range's saved line: they are read again, or (after a cancel) never. */
+const dropStaleFailures = (deps: ImportDependencies, job: ImportJob, range: ImportRange) =>
+  forEachQueryPage(deps.table, importQueries.failures(job.id, range.index, range.position.line + 1), 1_000, (stale) => deps.table.deleteItems(stale.map((item) => ({ pk: item.pk, sk: item.sk }))));
 
 /**
  * One step of one range: its rows from where it stopped, a few batches in flight, until the
@@ -387,8 +399,7 @@ export async function runImportRangeStep(deps: ImportDependencies, id: string, i
   if (!Number.isInteger(index) || index < 0 || index >= job.ranges.length) throw new Error(`import ${id} has no range ${index} (it has ${job.ranges.length})`);
   const range = rangeFromItem(job, index, await deps.table.getItem(importRangeKey(id, index)));
   if (range.done) return { done: true };
-  // A step that wrote failed rows and then failed before saving left them: this step reads those lines again, and may not fail them.
-  await forEachQueryPage(deps.table, importQueries.failures(id, index, range.position.line + 1), 1_000, (stale) => deps.table.deleteItems(stale.map((item) => ({ pk: item.pk, sk: item.sk }))));
+  await dropStaleFailures(deps, job, range);
   let saved = range;
   const save = async (progress: RowsProgress, done: boolean) => {
     if (progress.failures.length > 0) {
@@ -649,6 +660,12 @@ async function writeReportPart(deps: ImportDependencies, job: ImportJob): Promis
 /** The run gave up (a step kept failing): the job says so. */
 export async function recordImportFailure(deps: ImportDependencies, id: string, error: string): Promise<void> {
   const job = await readJob(deps, id);
+  // Cancelled, its report could not be written: it stays cancelled, and says why there is no report.
+  if (job.status === 'cancelled' && !job.report.written && job.report.uploadId) {
+    await deps.files.abortUpload(job.reportKey, job.report.uploadId);
+    await saveJob(deps, job, { error: `The error report could not be written: ${error}` });
+    return;
+  }
   if (job.status !== 'running') return;
   if (job.report.uploadId && !job.report.written) await deps.files.abortUpload(job.reportKey, job.report.uploadId);
   await saveJob(deps, job, { status: 'failed', error, finishedAt: deps.clock.now().toISOString() });

@@ -223,6 +223,23 @@ describe('import ranges', () => {
     expect(await findByUniqueValue(deps, contactModel, 'cancel40@ranges.example')).toBeUndefined();
   });
 
+  it('reports after a cancel only the failed rows it counts: none a failed step left behind', { timeout: 60_000 }, async () => {
+    const rows = Array.from({ length: 60 }, (_, n) => [n === 3 || n === 40 ? `stale-${n}` : `stale${n}@ranges.example`, `Stale${n}`]);
+    const id = await uploadedImport(stringify([['email', 'firstName'], ...rows]));
+    await runImportStep(deps, id, () => true);
+    while (!(await runImportRangeStep(deps, id, 0, () => true)).done);
+    // Range 1 writes its rows and its failed row, then fails to save where it got; the cancel comes before its retry.
+    failRangeSaveOnce.add(1);
+    await expect(runImportRangeStep(deps, id, 1, () => true)).rejects.toThrow(/stopped before saving/);
+    await cancelImport(deps, id, admin);
+    await runToEnd(id);
+
+    const view = await getImport(deps, id, admin);
+    expect(view).toMatchObject({ status: 'cancelled', rows: 30, failed: 1 });
+    const report = (await (await fetch(view.errorReportUrl!)).text()).trim().split('\n');
+    expect(report.map((line) => line.split(',')[0])).toEqual(['line', '5']);
+  });
+
   it('retries a step whose rows the table throttled, rather than reporting them as bad rows', { timeout: 60_000 }, async () => {
     const rows = Array.from({ length: 90 }, (_, n) => [`throttled${n}@ranges.example`, `Throttled${n}`]);
     const id = await uploadedImport(stringify([['email', 'firstName'], ...rows]));

@@ -29,9 +29,9 @@ export type AssociationColumn = keyof typeof associationColumns;
 const isAssociationColumn = (target: string): target is AssociationColumn => Object.hasOwn(associationColumns, target);
 const associationColumnsOf = (type: RecordType) => (Object.keys(associationColumns) as AssociationColumn[]).filter((column) => type in associationColumns[column].fieldOf);
 
-/** The field of a record of `type` a column mapped to `target` fills: the target itself, or an association column's field. */
-export const fieldFedBy = (type: RecordType, target: string): string | undefined =>
-  isAssociationColumn(target) ? (associationColumns[target].fieldOf as Partial<Record<RecordType, string>>)[type] : target;
+/** The field of a record of `type` a column mapped to `target` fills: the target itself, or an association column's field (the target, for a type it does not fill, which no mapping may name). */
+export const fieldFedBy = (type: RecordType, target: string): string =>
+  (isAssociationColumn(target) ? (associationColumns[target].fieldOf as Partial<Record<RecordType, string>>)[type] : undefined) ?? target;
 
 /** Fields read from a column as a `;`-separated list. */
 const listFields = new Set(['tags', 'companyIds', 'contactIds', 'dealIds']);
@@ -113,7 +113,7 @@ export function guessMapping(type: RecordType, headers: readonly string[], targe
     const key = folded(header);
     const target = byFolded.get(key) ?? [aliases[key] ?? []].flat().find((alias) => targets.includes(alias));
     // A second column for the same field (`companyIds`, `Company Website`: a contact's companies both) is left out: which one the user meant is theirs to say.
-    const field = target && (fieldFedBy(type, target) ?? target);
+    const field = target && fieldFedBy(type, target);
     mapping[header] = field && !taken.has(field) ? target! : null;
     if (field) taken.add(field);
   }
@@ -134,7 +134,7 @@ export function checkMapping(type: RecordType, mapping: Readonly<Record<string, 
     else if (headers && !headers.includes(header)) issues.push({ field: `mapping.${header}`, message: `the file has no column "${header}" (its header: ${headers.join(', ')})` });
     if (target === null) continue;
     if (!targets.includes(target)) issues.push({ field: `mapping.${header}`, message: `unknown field "${target}"; one of: ${targets.join(', ')}` });
-    const field = fieldFedBy(type, target) ?? target;
+    const field = fieldFedBy(type, target);
     if (fedBy.has(field)) issues.push({ field: `mapping.${header}`, message: `"${fedBy.get(field)}" feeds ${field === target ? `"${target}"` : `"${field}" (as "${target}" would)`} already: map one of them to null` });
     fedBy.set(field, header);
   }

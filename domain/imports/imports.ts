@@ -208,12 +208,11 @@ export async function startImport(deps: ImportDependencies, id: string, actor: A
  */
 function completedMapping(type: RecordType, sent: Readonly<Record<string, string | null>>, headers: readonly string[], targets: readonly string[], definitions: readonly PropertyDefinition[]): Record<string, string | null> {
   // By the field a target fills: a sent `companyDomain` leaves no guess to a `companyIds` column.
-  const fieldOf = (target: string) => fieldFedBy(type, target) ?? target;
-  const taken = new Set(Object.values(sent).flatMap((target) => (target === null ? [] : [fieldOf(target)])));
+  const taken = new Set(Object.values(sent).flatMap((target) => (target === null ? [] : [fieldFedBy(type, target)])));
   const guessed = guessMapping(
     type,
     headers.filter((header) => !Object.hasOwn(sent, header)),
-    targets.filter((target) => !taken.has(fieldOf(target))),
+    targets.filter((target) => !taken.has(fieldFedBy(type, target))),
     definitions,
   );
   // A column with no header (a spreadsheet's trailing commas) has nothing to map it by: never read.

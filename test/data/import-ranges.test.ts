@@ -98,11 +98,12 @@ afterAll(async () => {
 
 const runToEnd = (id: string) => runImportInProcess(deps, id, { pauseMs: 100 });
 
-async function uploadedImport(file: string): Promise<string> {
-  const job = await createImport(deps, { type: 'contacts', dryRun: false }, admin);
-  const upload = await fetch(await deps.files.uploadUrl(job.objectKey, 600), { method: 'PUT', body: file });
+/** An import of `file`, uploaded through its URL and started, with `importDeps` (the file's own settings, clock or batches in flight) or the file's. */
+async function uploadedImport(file: string, importDeps: ImportDependencies = deps): Promise<string> {
+  const job = await createImport(importDeps, { type: 'contacts', dryRun: false }, admin);
+  const upload = await fetch(await importDeps.files.uploadUrl(job.objectKey, 600), { method: 'PUT', body: file });
   expect(upload.status).toBe(200);
-  await startImport(deps, job.id, admin);
+  await startImport(importDeps, job.id, admin);
   return job.id;
 }
 
@@ -172,37 +173,33 @@ describe('import ranges', () => {
     let now = Date.now();
     const ticking = { ...deps, rowsPerStep: 1_000, parallelBatches: 1, clock: { now: () => new Date((now += 11_000)), sleep: deps.clock.sleep } };
     const rows = Array.from({ length: 500 }, (_, n) => [`progress${n}@ranges.example`, `Progress${n}`]);
-    const job = await createImport(ticking, { type: 'contacts', dryRun: false }, admin);
-    expect((await fetch(await ticking.files.uploadUrl(job.objectKey, 600), { method: 'PUT', body: stringify([['email', 'firstName'], ...rows]) })).status).toBe(200);
-    await startImport(ticking, job.id, admin);
-    expect(await runImportStep(ticking, job.id, () => true)).toEqual({ done: false, ranges: [0], concurrency: 3 });
+    const id = await uploadedImport(stringify([['email', 'firstName'], ...rows]), ticking);
+    expect(await runImportStep(ticking, id, () => true)).toEqual({ done: false, ranges: [0], concurrency: 3 });
 
     // The third batch's writes throttled until the step gives up: the two before it are saved, with where they ended.
     refuseContactWritesAfter = 200;
-    await expect(runImportRangeStep(ticking, job.id, 0, () => true)).rejects.toThrow(/throttled/);
+    await expect(runImportRangeStep(ticking, id, 0, () => true)).rejects.toThrow(/throttled/);
     refuseContactWritesAfter = undefined;
-    expect(await getImport(ticking, job.id, admin)).toMatchObject({ status: 'running', rows: 200, created: 200 });
+    expect(await getImport(ticking, id, admin)).toMatchObject({ status: 'running', rows: 200, created: 200 });
 
-    await runImportInProcess(ticking, job.id, { pauseMs: 100 });
+    await runImportInProcess(ticking, id, { pauseMs: 100 });
     // Not one row read twice: a retry from the range's start would find 200 rows unchanged.
-    expect(await getImport(ticking, job.id, admin)).toMatchObject({ status: 'done', rows: 500, created: 500, unchanged: 0, failed: 0 });
+    expect(await getImport(ticking, id, admin)).toMatchObject({ status: 'done', rows: 500, created: 500, unchanged: 0, failed: 0 });
   });
 
   it('fails the step when a batch fails while the step waits on something else, rather than saving past its rows', { timeout: 90_000 }, async () => {
     // Four batches in flight; at row 1,000 the step reads the job for a cancel, slowly, and the ninth batch (rows 800 to 899, all refused) fails meanwhile.
     const fast = { ...deps, rowsPerStep: 5_000, parallelBatches: 4 };
     const rows = Array.from({ length: 1_100 }, (_, n) => [`unseen${n}@ranges.example`, `Unseen${n}`]);
-    const job = await createImport(fast, { type: 'contacts', dryRun: false }, admin);
-    expect((await fetch(await fast.files.uploadUrl(job.objectKey, 600), { method: 'PUT', body: stringify([['email', 'firstName'], ...rows]) })).status).toBe(200);
-    await startImport(fast, job.id, admin);
-    await runImportStep(fast, job.id, () => true);
+    const id = await uploadedImport(stringify([['email', 'firstName'], ...rows]), fast);
+    await runImportStep(fast, id, () => true);
     refuseEmails = /^unseen8\d\d@/;
-    slowReadsOf = importJobKey(job.id).pk;
-    await expect(runImportRangeStep(fast, job.id, 0, () => true)).rejects.toThrow(/throttled/);
+    slowReadsOf = importJobKey(id).pk;
+    await expect(runImportRangeStep(fast, id, 0, () => true)).rejects.toThrow(/throttled/);
     refuseEmails = undefined;
     slowReadsOf = undefined;
-    await runImportInProcess(fast, job.id, { pauseMs: 100 });
-    expect(await getImport(fast, job.id, admin)).toMatchObject({ status: 'done', rows: 1_100, failed: 0 });
+    await runImportInProcess(fast, id, { pauseMs: 100 });
+    expect(await getImport(fast, id, admin)).toMatchObject({ status: 'done', rows: 1_100, failed: 0 });
     for (let n = 800; n < 900; n++) expect(await findByUniqueValue(deps, contactModel, `unseen${n}@ranges.example`), `row ${n}`).toBeDefined();
   });
 
